@@ -1,0 +1,26 @@
+// What a command needs from the outside world, so commands are testable without spawning processes.
+
+export interface CliIO {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  readonly cwd: string;
+}
+
+export const processIO: CliIO = {
+  stdout: (text) => process.stdout.write(text.endsWith("\n") ? text : text + "\n"),
+  stderr: (text) => process.stderr.write(text.endsWith("\n") ? text : text + "\n"),
+  cwd: process.cwd(),
+};
+
+/** Exit codes, the same for every command. */
+export const ExitCode = {
+  ok: 0,
+  /** errors in the input, failed tests, unformatted files, verification failures */
+  findings: 1,
+  /** bad flags or arguments */
+  usage: 2,
+  /** a file that cannot be read */
+  unreadable: 3,
+} as const;
+
+export type CommandRunner = (args: readonly string[], io: CliIO) => Promise<number>;

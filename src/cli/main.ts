@@ -1,0 +1,38 @@
+// `xpol`: one file per command under commands/, loaded on demand so a command's dependencies cost only its users.
+import { ExitCode, processIO, type CliIO, type CommandRunner } from "./io.ts";
+
+interface CommandEntry {
+  readonly summary: string;
+  readonly load: () => Promise<{ run: CommandRunner }>;
+}
+
+// Each command module exports `run(args, io)`; add one line here per command.
+const commands: Record<string, CommandEntry> = {
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(commands).map((c) => c.length));
+  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return ["usage: xpol <command> [options]", "", "commands:", ...lines, "", "exit codes: 0 ok, 1 findings, 2 usage error, 3 unreadable input"].join("\n");
+}
+
+export async function main(argv: readonly string[], io: CliIO = processIO): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    io.stdout(usage());
+    return name === undefined ? ExitCode.usage : ExitCode.ok;
+  }
+  const entry = commands[name];
+  if (entry === undefined) {
+    io.stderr(`xpol: unknown command \`${name}\`\n\n${usage()}`);
+    return ExitCode.usage;
+  }
+  try {
+    const command = await entry.load();
+    return await command.run(rest, io);
+  } catch (e: unknown) {
+    // A command reports its own failures; reaching here is a bug, still shown without a stack trace.
+    io.stderr(`xpol ${name}: internal error: ${e instanceof Error ? e.message : String(e)}`);
+    return ExitCode.findings;
+  }
+}
