@@ -1,0 +1,120 @@
+// Schema types: what a field of an action, `actor` or `context` record may hold, as declared in the policy.
+// Kept apart from CEL types because the schema knows more (enum values, optionality) than CEL does.
+import type { TypeRef } from "../syntax/ast.ts";
+
+export type ScalarTypeName = "string" | "int" | "uint" | "double" | "bool" | "bytes" | "timestamp" | "duration" | "dyn";
+
+export const SCALAR_TYPE_NAMES: readonly ScalarTypeName[] = [
+  "string",
+  "int",
+  "uint",
+  "double",
+  "bool",
+  "bytes",
+  "timestamp",
+  "duration",
+  "dyn",
+];
+
+export type FieldType =
+  | { readonly kind: ScalarTypeName }
+  | { readonly kind: "list"; readonly element: FieldType }
+  | { readonly kind: "map"; readonly key: FieldType; readonly value: FieldType }
+  /** a string restricted to the listed values */
+  | { readonly kind: "enum"; readonly values: readonly string[] };
+
+export interface FieldSchema {
+  readonly name: string;
+  readonly type: FieldType;
+  readonly optional: boolean;
+  /** `@sensitive`: receipts and logs show a digest instead of the value */
+  readonly sensitive: boolean;
+}
+
+export interface RecordSchema {
+  readonly fields: ReadonlyMap<string, FieldSchema>;
+}
+
+export function fieldTypeText(t: FieldType): string {
+  switch (t.kind) {
+    case "list":
+      return `list<${fieldTypeText(t.element)}>`;
+    case "map":
+      return `map<${fieldTypeText(t.key)}, ${fieldTypeText(t.value)}>`;
+    case "enum":
+      return t.values.map((v) => JSON.stringify(v)).join(" | ");
+    default:
+      return t.kind;
+  }
+}
+
+export function fieldTypesEqual(a: FieldType, b: FieldType): boolean {
+  if (a.kind !== b.kind) return false;
+  switch (a.kind) {
+    case "list":
+      return fieldTypesEqual(a.element, (b as typeof a).element);
+    case "map":
+      return fieldTypesEqual(a.key, (b as typeof a).key) && fieldTypesEqual(a.value, (b as typeof a).value);
+    case "enum": {
+      const bv = (b as typeof a).values;
+      return a.values.length === bv.length && a.values.every((v) => bv.includes(v));
+    }
+    default:
+      return true;
+  }
+}
+
+/**
+ * Whether a value of type `from` may be stored where `to` is declared (tool mappings, test values).
+ * `dyn` goes anywhere and accepts anything (checked at run time); an enum is a string; a string goes into an enum
+ * only at run time (checked then), so it is accepted here.
+ */
+export function fieldTypeAssignable(from: FieldType, to: FieldType): boolean {
+  if (from.kind === "dyn" || to.kind === "dyn") return true;
+  if (to.kind === "enum") return from.kind === "string" || (from.kind === "enum" && from.values.every((v) => to.values.includes(v)));
+  if (to.kind === "string") return from.kind === "string" || from.kind === "enum";
+  if (from.kind !== to.kind) return false;
+  if (to.kind === "list") return fieldTypeAssignable((from as typeof to).element, to.element);
+  if (to.kind === "map")
+    return fieldTypeAssignable((from as typeof to).key, to.key) && fieldTypeAssignable((from as typeof to).value, to.value);
+  return true;
+}
+
+export type TypeRefProblem =
+  | { readonly kind: "unknown-type"; readonly name: string; readonly span: TypeRef["span"] }
+  | { readonly kind: "bad-map-key"; readonly type: string; readonly span: TypeRef["span"] }
+  | { readonly kind: "duplicate-enum-value"; readonly value: string; readonly span: TypeRef["span"] }
+  | { readonly kind: "bad-arity"; readonly name: string; readonly span: TypeRef["span"] };
+
+/** Resolves a written type; problems are collected and the type falls back to `dyn` so checking continues. */
+export function resolveTypeRef(ref: TypeRef, problems: TypeRefProblem[]): FieldType {
+  switch (ref.kind) {
+    case "named": {
+      const name = ref.name.text;
+      if ((SCALAR_TYPE_NAMES as readonly string[]).includes(name)) return { kind: name as ScalarTypeName };
+      if (name === "list" || name === "map") {
+        problems.push({ kind: "bad-arity", name, span: ref.span });
+        return { kind: "dyn" };
+      }
+      problems.push({ kind: "unknown-type", name, span: ref.name.span });
+      return { kind: "dyn" };
+    }
+    case "list":
+      return { kind: "list", element: resolveTypeRef(ref.element, problems) };
+    case "map": {
+      const key = resolveTypeRef(ref.key, problems);
+      if (!["string", "int", "uint", "bool", "dyn"].includes(key.kind)) {
+        problems.push({ kind: "bad-map-key", type: fieldTypeText(key), span: ref.key.span });
+      }
+      return { kind: "map", key, value: resolveTypeRef(ref.value, problems) };
+    }
+    case "enum": {
+      const values: string[] = [];
+      for (const v of ref.values) {
+        if (values.includes(v.value)) problems.push({ kind: "duplicate-enum-value", value: v.value, span: v.span });
+        else values.push(v.value);
+      }
+      return { kind: "enum", values };
+    }
+  }
+}
