@@ -60,6 +60,29 @@ export const Diagnostics = {
   // --- XP4xxx action input / SovereignIR -----------------------------------------------------------------------
 
   // --- XP5xxx runtime ------------------------------------------------------------------------------------------
+  // decisions forced by the runtime (fail closed)
+  runtimeInternalError: def("XP5001", "error", (why: string) => `internal error while deciding, denied: ${why}`),
+  counterAmountInvalid: def("XP5002", "error", (counter: string, why: string) => `counter \`${counter}\`: ${why}`),
+  counterOverflow: def("XP5003", "error", (counter: string) => `counter \`${counter}\` would exceed the safe integer range`),
+  storeUnavailable: def("XP5004", "error", (why: string) => `state store unavailable, denied: ${why}`),
+  approvalReplayed: def("XP5005", "error", (id: string, at: string) => `approval request \`${id}\` was already used at ${at}: an approved action runs once`),
+  approvalVetoed: def("XP5006", "error", (id: string, by: string) => `approval request \`${id}\` was rejected by ${by}`),
+  approvalExpired: def("XP5007", "error", (id: string, at: string) => `approval request \`${id}\` expired at ${at} before it was approved and used`),
+  // submitted approvals that do not count (nothing changes)
+  approvalMalformed: def("XP5010", "error", (why: string) => `malformed approval: ${why}`),
+  approvalUnknownRequest: def("XP5011", "error", (id: string) => `no approval request \`${id}\``),
+  approvalActionMismatch: def("XP5012", "error", (id: string, signed: string, actual: string) => `approval names action digest \`${signed}\`, but request \`${id}\` is for \`${actual}\``),
+  approvalPolicyMismatch: def("XP5013", "error", (id: string, signed: string, actual: string) => `approval names policy digest \`${signed}\`, but request \`${id}\` is under \`${actual}\``),
+  approvalNotInGroup: def("XP5014", "error", (key: string, groups: string, detail: string) => `key \`${key}\` is not in the required group ${groups}${detail}`),
+  approvalBadSignature: def("XP5015", "error", (key: string) => `the signature by \`${key}\` does not verify over the approval statement`),
+  approvalOutsideWindow: def("XP5016", "error", (what: string) => what),
+  approvalDuplicate: def("XP5017", "error", (key: string, id: string, at: string) => `key \`${key}\` was already counted for request \`${id}\` (at ${at})`),
+  approvalRequestClosed: def("XP5018", "error", (id: string, state: string) => `approval request \`${id}\` is ${state}: no further approvals are accepted`),
+  // stores
+  storeLocked: def("XP5020", "error", (dir: string, holder: string) => `state directory \`${dir}\` is in use by ${holder}`),
+  storeCorrupt: def("XP5021", "error", (dir: string, why: string) => `state directory \`${dir}\` cannot be replayed: ${why}`),
+  storeOpenFailed: def("XP5022", "error", (dir: string, why: string) => `cannot open state directory \`${dir}\`: ${why}`),
+  storeClosed: def("XP5023", "error", () => `the state store is closed`),
 
   // --- XP6xxx receipts and logs --------------------------------------------------------------------------------
 
