@@ -58,6 +58,39 @@ export const Diagnostics = {
   unusedGroup: def("XP3053", "warning", (name: string) => `approver group \`${name}\` is never used`),
 
   // --- XP4xxx action input / SovereignIR -----------------------------------------------------------------------
+  // JSON text and values (src/ir/json.ts, src/ir/canonicalize.ts)
+  irMalformedJson: def("XP4001", "error", (what: string) => `malformed JSON: ${what}`),
+  irDuplicateKey: def("XP4002", "error", (key: string) => `duplicate key \`${key}\``),
+  irPayloadTooLarge: def("XP4003", "error", (size: string, limit: number) => `payload of ${size} bytes is over the limit of ${limit} bytes`),
+  irNestingTooDeep: def("XP4004", "error", (limit: number) => `nesting deeper than ${limit} levels`),
+  irUnsafeInteger: def("XP4005", "error", (text: string) => `integer \`${text}\` is beyond ±2^53 and cannot be carried exactly`),
+  irNotJson: def("XP4006", "error", (what: string) => `${what} is not a JSON value`),
+  irLoneSurrogate: def("XP4007", "error", () => `string holds a lone surrogate, which is not valid Unicode`),
+  // proposal shapes and tool calls (src/ir/adapters.ts, src/ir/build.ts)
+  irUnrecognizedProposal: def("XP4010", "error", (found: string) => `unrecognized proposal: ${found}`),
+  irMalformedToolCall: def("XP4011", "error", (format: string, what: string) => `malformed ${format} tool call: ${what}`),
+  irUnmappedTool: def("XP4012", "error", (tool: string, mapped: string) => `no tool mapping for \`${tool}\`; mapped tools: ${mapped}`),
+  irAmbiguousTool: def("XP4013", "error", (tool: string, candidates: string) => `tool name \`${tool}\` is ambiguous: it matches ${candidates}`),
+  irToolMappingFailed: def("XP4014", "error", (tool: string, why: string) => `tool mapping for \`${tool}\` failed: ${why}`),
+  irMultipleToolCalls: def("XP4015", "error", (count: number) => `proposal holds ${count} tool calls; submit each one separately`),
+  irNoToolMapper: def("XP4016", "error", (tool: string) => `tool call \`${tool}\` cannot become an action: no tool mapper was given`),
+  irNoToolCall: def("XP4017", "error", (where: string) => `${where} holds no tool call`),
+  irUnexpectedKey: def("XP4018", "error", (key: string, where: string) => `unexpected key \`${key}\` in ${where}`),
+  irConflictingProposal: def("XP4019", "error", (field: string) => `the proposal's \`${field}\` differs from the one the caller supplied`),
+  // action types and fields (src/ir/normalize.ts)
+  irUnknownActionType: def("XP4020", "error", (name: string) => `unknown action type \`${name}\``),
+  irAmbiguousActionType: def("XP4021", "error", (name: string, candidates: string) => `action type \`${name}\` is ambiguous: it matches ${candidates}`),
+  irMissingField: def("XP4022", "error", (field: string, where: string) => `missing required field \`${field}\` of ${where}`),
+  irUndeclaredField: def("XP4023", "error", (field: string, where: string) => `\`${field}\` is not a declared field of ${where}`),
+  irWrongType: def("XP4024", "error", (expected: string, found: string) => `expected ${expected}, found ${found}`),
+  irInexactNumber: def("XP4025", "error", (text: string, type: string) => `\`${text}\` is not an exact ${type}`),
+  irOutOfRange: def("XP4026", "error", (text: string, type: string) => `\`${text}\` is out of range for ${type}`),
+  irInvalidTimestamp: def("XP4027", "error", (text: string, why: string) => `invalid timestamp \`${text}\`: ${why}`),
+  irInvalidDuration: def("XP4028", "error", (text: string, why: string) => `invalid duration \`${text}\`: ${why}`),
+  irInvalidBytes: def("XP4029", "error", (why: string) => `invalid base64 bytes: ${why}`),
+  irNotEnumValue: def("XP4030", "error", (value: string, allowed: string) => `\`${value}\` is not one of ${allowed}`),
+  irInvalidRequestTime: def("XP4031", "error", (why: string) => `invalid request time: ${why}`),
+  irInvalidSchema: def("XP4032", "error", (what: string) => `invalid IR schema: ${what}`),
 
   // --- XP5xxx runtime ------------------------------------------------------------------------------------------
   // decisions forced by the runtime (fail closed)
@@ -74,9 +107,9 @@ export const Diagnostics = {
   approvalActionMismatch: def("XP5012", "error", (id: string, signed: string, actual: string) => `approval names action digest \`${signed}\`, but request \`${id}\` is for \`${actual}\``),
   approvalPolicyMismatch: def("XP5013", "error", (id: string, signed: string, actual: string) => `approval names policy digest \`${signed}\`, but request \`${id}\` is under \`${actual}\``),
   approvalNotInGroup: def("XP5014", "error", (key: string, groups: string, detail: string) => `key \`${key}\` is not in the required group ${groups}${detail}`),
-  approvalBadSignature: def("XP5015", "error", (key: string) => `the signature by \`${key}\` does not verify over the approval statement`),
+  approvalBadSignature: def("XP5015", "error", (key: string, member: string) => `the signature by \`${key}\` (\`${member}\`) does not verify over the approval statement`),
   approvalOutsideWindow: def("XP5016", "error", (what: string) => what),
-  approvalDuplicate: def("XP5017", "error", (key: string, id: string, at: string) => `key \`${key}\` was already counted for request \`${id}\` (at ${at})`),
+  approvalDuplicate: def("XP5017", "error", (key: string, member: string, id: string, at: string) => `key \`${key}\` (\`${member}\`) was already counted for request \`${id}\` (signed at ${at})`),
   approvalRequestClosed: def("XP5018", "error", (id: string, state: string) => `approval request \`${id}\` is ${state}: no further approvals are accepted`),
   // stores
   storeLocked: def("XP5020", "error", (dir: string, holder: string) => `state directory \`${dir}\` is in use by ${holder}`),
