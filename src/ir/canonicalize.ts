@@ -1,0 +1,164 @@
+// RFC 8785 JSON Canonicalization Scheme (JCS): one byte sequence per JSON value, so a digest names a value rather
+// than a way of writing it.
+//   - object keys sorted by UTF-16 code units (JavaScript's default sort order), no whitespace;
+//   - numbers as ECMAScript's Number.prototype.toString (RFC 8785 §3.2.2.3), -0 as 0, NaN and ±Infinity rejected;
+//   - strings as JSON.stringify writes them (§3.2.2.2: `\"`, `\\`, \b \f \n \r \t, other controls `\u00xx`, the
+//     rest verbatim); strings must be well-formed Unicode (I-JSON), so lone surrogates are rejected.
+import { createHash } from "node:crypto";
+import { Diagnostics } from "../diagnostics/catalogue.ts";
+import { irError, pathIndex, pathKey, type IrError, type IrResult } from "./errors.ts";
+import type { JsonValue } from "./types.ts";
+
+/** Deeper values are rejected rather than risking the call stack; IR values are far shallower (parser limit 64). */
+export const MAX_CANONICAL_DEPTH = 1000;
+
+/** Thrown by `canonicalize` and `digest` for a value that is not JSON; `tryCanonicalize` returns it as a value. */
+export class CanonicalizationError extends Error {
+  constructor(readonly error: IrError) {
+    super(`${error.code} at ${error.path}: ${error.message}`);
+    this.name = "CanonicalizationError";
+  }
+}
+
+// Internal signal: the writer stays free of path bookkeeping; the path is found again only when something failed.
+class Fault {
+  constructor(readonly kind: "number" | "surrogate" | "type" | "depth") {}
+}
+
+const wellFormed = (s: string): boolean => (s as unknown as { isWellFormed(): boolean }).isWellFormed();
+
+function quote(s: string): string {
+  if (!wellFormed(s)) throw new Fault("surrogate");
+  return JSON.stringify(s);
+}
+
+function isPlainObject(v: object): boolean {
+  const proto = Object.getPrototypeOf(v) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+function write(v: unknown, depth: number): string {
+  switch (typeof v) {
+    case "string":
+      return quote(v);
+    case "number":
+      if (!Number.isFinite(v)) throw new Fault("number");
+      return String(v); // String(-0) === "0"
+    case "boolean":
+      return v ? "true" : "false";
+    case "object": {
+      if (v === null) return "null";
+      if (depth >= MAX_CANONICAL_DEPTH) throw new Fault("depth");
+      if (Array.isArray(v)) {
+        const n = v.length;
+        if (n === 0) return "[]";
+        let out = "[" + write(v[0], depth + 1);
+        for (let i = 1; i < n; i++) out += "," + write(v[i], depth + 1);
+        return out + "]";
+      }
+      if (!isPlainObject(v)) throw new Fault("type");
+      const keys = Object.keys(v);
+      const n = keys.length;
+      if (n === 0) return "{}";
+      if (n > 1) keys.sort();
+      const o = v as Record<string, unknown>;
+      let out = "{";
+      for (let i = 0; i < n; i++) {
+        const k = keys[i]!;
+        if (i > 0) out += ",";
+        out += quote(k) + ":" + write(o[k], depth + 1);
+      }
+      return out + "}";
+    }
+    default:
+      throw new Fault("type");
+  }
+}
+
+/**
+ * The RFC 8785 canonical JSON text of `value`. Throws `CanonicalizationError` when `value` is not JSON (NaN,
+ * Infinity, a lone surrogate, undefined, a bigint, a class instance, deeper than MAX_CANONICAL_DEPTH); values built
+ * by this stage never are. Use `tryCanonicalize` for untrusted data.
+ */
+export function canonicalize(value: JsonValue): string {
+  const r = tryCanonicalize(value);
+  if (!r.ok) throw new CanonicalizationError(r.error);
+  return r.value;
+}
+
+/** `canonicalize` with errors as values. */
+export function tryCanonicalize(value: unknown): IrResult<string> {
+  try {
+    return { ok: true, value: write(value, 0) };
+  } catch (e: unknown) {
+    if (e instanceof Fault) return { ok: false, error: locate(value, "$", 0) ?? faultError(e.kind, "$", value) };
+    /* c8 ignore next */
+    return { ok: false, error: irError(Diagnostics.irNotJson, "$", [String(e)]) };
+  }
+}
+
+/** `sha256:<64 lowercase hex>` of the UTF-8 bytes of `text`. */
+export function sha256Text(text: string): string {
+  return "sha256:" + createHash("sha256").update(text, "utf8").digest("hex");
+}
+
+/** `sha256:<hex>` over the canonical bytes of `value`; throws like `canonicalize`. */
+export function digest(value: JsonValue): string {
+  return sha256Text(canonicalize(value));
+}
+
+function faultError(kind: Fault["kind"], path: string, value: unknown): IrError {
+  switch (kind) {
+    case "number":
+      return irError(Diagnostics.irNotJson, path, [`number ${String(value)}`]);
+    case "surrogate":
+      return irError(Diagnostics.irLoneSurrogate, path, []);
+    case "depth":
+      return irError(Diagnostics.irNestingTooDeep, path, [MAX_CANONICAL_DEPTH]);
+    case "type":
+      return irError(Diagnostics.irNotJson, path, [describeNonJson(value)]);
+  }
+}
+
+export function describeNonJson(value: unknown): string {
+  if (value === undefined) return "undefined";
+  if (typeof value === "bigint") return `bigint ${value}`;
+  if (typeof value === "object" && value !== null) {
+    const name = (Object.getPrototypeOf(value) as { constructor?: { name?: string } } | null)?.constructor?.name;
+    return `an instance of ${name ?? "an unknown class"}`;
+  }
+  return `a ${typeof value}`;
+}
+
+// The slow path, run only after a failure: find the first offending value in canonical order and name its path.
+function locate(v: unknown, path: string, depth: number): IrError | undefined {
+  switch (typeof v) {
+    case "string":
+      return wellFormed(v) ? undefined : faultError("surrogate", path, v);
+    case "number":
+      return Number.isFinite(v) ? undefined : faultError("number", path, v);
+    case "boolean":
+      return undefined;
+    case "object": {
+      if (v === null) return undefined;
+      if (depth >= MAX_CANONICAL_DEPTH) return faultError("depth", path, v);
+      if (Array.isArray(v)) {
+        for (let i = 0; i < v.length; i++) {
+          const e = locate(v[i], pathIndex(path, i), depth + 1);
+          if (e !== undefined) return e;
+        }
+        return undefined;
+      }
+      if (!isPlainObject(v)) return faultError("type", path, v);
+      for (const k of Object.keys(v).sort()) {
+        const kp = pathKey(path, k);
+        if (!wellFormed(k)) return faultError("surrogate", kp, k);
+        const e = locate((v as Record<string, unknown>)[k], kp, depth + 1);
+        if (e !== undefined) return e;
+      }
+      return undefined;
+    }
+    default:
+      return faultError("type", path, v);
+  }
+}

@@ -1,0 +1,90 @@
+// Errors of the IR stage are values: a stable XP4xxx code, a message from the catalogue and the JSON path of the
+// offending value, so a caller can point at it without re-parsing anything.
+import type { DiagnosticDef } from "../diagnostics/diagnostic.ts";
+
+export interface IrError {
+  /** stable code from the diagnostics catalogue (XP4xxx) */
+  readonly code: `XP4${string}`;
+  /** lowercase, no final period, user input in backticks */
+  readonly message: string;
+  /** JSON path of the offending value in the input: `$`, `$.action.params.amount`, `$.items[3]`, `$["a b"]` */
+  readonly path: string;
+  /** UTF-16 offset into the JSON text, for errors found while parsing text */
+  readonly offset?: number;
+  readonly help?: string;
+}
+
+export type IrResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: IrError };
+
+export function irError<A extends readonly unknown[]>(
+  def: DiagnosticDef<A>,
+  path: string,
+  args: A,
+  extras: { readonly offset?: number; readonly help?: string | undefined } = {},
+): IrError {
+  const e: { -readonly [K in keyof IrError]: IrError[K] } = {
+    code: def.code as IrError["code"],
+    message: def.message(...args),
+    path,
+  };
+  if (extras.offset !== undefined) e.offset = extras.offset;
+  if (extras.help !== undefined) e.help = extras.help;
+  return e;
+}
+
+export function fail<A extends readonly unknown[]>(
+  def: DiagnosticDef<A>,
+  path: string,
+  args: A,
+  extras?: { readonly offset?: number; readonly help?: string | undefined },
+): { readonly ok: false; readonly error: IrError } {
+  return { ok: false, error: irError(def, path, args, extras) };
+}
+
+const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+/** `$.a`, `$["a b"]`: the JSONPath member step for `key`. */
+export function pathKey(path: string, key: string): string {
+  return IDENTIFIER.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(show(key, 80))}]`;
+}
+
+export function pathIndex(path: string, index: number): string {
+  return `${path}[${index}]`;
+}
+
+/** `inner` is a path inside a value found at `outer` (e.g. a JSON string that was parsed): one path from the root. */
+export function pathJoin(outer: string, inner: string): string {
+  return outer + inner.slice(1);
+}
+
+/** User input shown in a message: at most `max` characters, so a 1 MiB key makes a short error. */
+export function show(text: string, max = 64): string {
+  return text.length <= max ? text : `${text.slice(0, max)}…`;
+}
+
+/** `a`, `b` and `c` / `(none)`: a list of names in backticks for messages. */
+export function listNames(names: readonly string[], max = 12): string {
+  if (names.length === 0) return "(none)";
+  const shown = names.slice(0, max).map((n) => `\`${show(n)}\``);
+  return names.length > max ? `${shown.join(", ")} and ${names.length - max} more` : shown.join(", ");
+}
+
+/** How a value looks in "expected X, found Y". */
+export function describeValue(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  switch (typeof value) {
+    case "string":
+      return `string \`${show(value, 40)}\``;
+    case "number":
+      return `number ${String(value)}`;
+    case "boolean":
+      return `bool ${String(value)}`;
+    case "bigint":
+      return `integer ${show(value.toString(), 40)}`;
+    case "object":
+      return "an object";
+    default:
+      return typeof value;
+  }
+}
