@@ -1,0 +1,253 @@
+// The runtime's state as in-process data: counter cells and approval requests. Both in-process stores hold one of
+// these; the durable store rebuilds it by replaying the journal through the same `apply`.
+//
+// Forgetting: a request stays while it can still matter. A closed (`close` change) request is gone at once. A used
+// or vetoed request is kept until it expires (so replays and re-proposals are denied), then forgotten. An expired
+// request that was never used is kept so the next proposal of its action is denied once, naming the expiry (the
+// runtime then records `close`), but at most RETAIN_EXPIRED_MS after expiry. Forgetting is a pure function of time,
+// so a replayed store forgets the same requests.
+import type { JsonObject, JsonValue } from "../ir/types.ts";
+import { iso, requestStatus, vetoOf, type ApprovalRecord, type ApprovalRequest, type RequestState } from "../runtime/approvals.ts";
+import { addToCell, cellId, readCell, type CounterCell } from "../runtime/counters.ts";
+import type { ApprovalRequirement, Tier } from "../runtime/decision.ts";
+import { parseWindowLabel, windowLabel, type WindowSpec } from "../runtime/windows.ts";
+import type { RequestSnapshot, StateChange, StateView } from "./types.ts";
+
+export const RETAIN_EXPIRED_MS = 7 * 86_400_000;
+
+interface MutableRequestState {
+  readonly request: ApprovalRequest;
+  approvals: ApprovalRecord[];
+  consumedAt: number | null;
+}
+
+function actionKey(policyDigest: string, actionDigest: string): string {
+  return policyDigest + "\n" + actionDigest;
+}
+
+export class RuntimeState implements StateView {
+  readonly counters = new Map<string, CounterCell>();
+  readonly requests = new Map<string, MutableRequestState>();
+  /** policy digest + action digest -> id of its request */
+  readonly byAction = new Map<string, string>();
+
+  counter(counter: string, window: WindowSpec, key: string, at: number): number {
+    return readCell(this.counters.get(cellId(counter, window, key)), window, at);
+  }
+
+  requestForAction(policyDigest: string, actionDigest: string): RequestState | undefined {
+    const id = this.byAction.get(actionKey(policyDigest, actionDigest));
+    return id === undefined ? undefined : this.requests.get(id);
+  }
+
+  requestById(id: string): RequestState | undefined {
+    return this.requests.get(id);
+  }
+
+  /**
+   * Applies one change. Changes come from the runtime (live) or the journal (replay); a change that does not fit
+   * the state (unknown request, a second request for an open action) is a corrupt journal: reported, not applied.
+   */
+  apply(change: StateChange): string | null {
+    switch (change.op) {
+      case "count": {
+        const id = cellId(change.counter, change.window, change.key);
+        const cell = addToCell(this.counters.get(id), change.window, change.at, change.amount);
+        this.counters.set(id, cell);
+        return null;
+      }
+      case "request": {
+        const r = change.request;
+        if (this.requests.has(r.id)) return `request \`${r.id}\` is created twice`;
+        const key = actionKey(r.policyDigest, r.actionDigest);
+        const previous = this.byAction.get(key);
+        if (previous !== undefined) this.requests.delete(previous);
+        this.requests.set(r.id, { request: r, approvals: [], consumedAt: null });
+        this.byAction.set(key, r.id);
+        return null;
+      }
+      case "approval": {
+        const s = this.requests.get(change.request);
+        if (s === undefined) return `approval for unknown request \`${change.request}\``;
+        s.approvals.push(change.record);
+        return null;
+      }
+      case "consume": {
+        const s = this.requests.get(change.request);
+        if (s === undefined) return `use of unknown request \`${change.request}\``;
+        s.consumedAt = change.at;
+        return null;
+      }
+      case "close": {
+        const s = this.requests.get(change.request);
+        if (s === undefined) return `close of unknown request \`${change.request}\``;
+        this.forget(s);
+        return null;
+      }
+    }
+  }
+
+  private forget(s: MutableRequestState): void {
+    this.requests.delete(s.request.id);
+    const key = actionKey(s.request.policyDigest, s.request.actionDigest);
+    if (this.byAction.get(key) === s.request.id) this.byAction.delete(key);
+  }
+
+  /** Drops requests that can no longer matter at `now` (see the header). */
+  sweep(now: number): void {
+    for (const s of this.requests.values()) {
+      if (now <= s.request.expiresAt) continue;
+      const settled = s.consumedAt !== null || vetoOf(s) !== undefined;
+      if (settled || now > s.request.expiresAt + RETAIN_EXPIRED_MS) this.forget(s);
+    }
+  }
+
+  openRequests(now: number): RequestSnapshot[] {
+    const out: RequestSnapshot[] = [];
+    for (const s of this.requests.values()) {
+      const status = requestStatus(s, now);
+      if (status === "pending" || status === "approved") {
+        out.push({ request: s.request, approvals: s.approvals.slice(), consumedAt: s.consumedAt, status });
+      }
+    }
+    return out.sort((a, b) => a.request.createdAt - b.request.createdAt || (a.request.id < b.request.id ? -1 : 1));
+  }
+}
+
+// --- JSON form of changes (the journal) ----------------------------------------------------------------------
+
+export function requestToJson(r: ApprovalRequest): JsonObject {
+  return {
+    id: r.id,
+    action_digest: r.actionDigest,
+    ir_digest: r.irDigest,
+    policy_digest: r.policyDigest,
+    tier: r.tier,
+    action_type: r.actionType,
+    target: r.target,
+    requirements: r.requirements.map((q) => ({ group: q.group, quorum: q.quorum, within_ms: q.withinMs })),
+    created_at: iso(r.createdAt),
+    expires_at: iso(r.expiresAt),
+  };
+}
+
+export function recordToJson(a: ApprovalRecord): JsonObject {
+  return {
+    approver: a.approver,
+    member: a.member,
+    groups: [...a.groups],
+    verdict: a.verdict,
+    signed_at: a.signedAt,
+    received_at: iso(a.receivedAt),
+    signature: a.signature,
+  };
+}
+
+export function changeToJson(c: StateChange): JsonObject {
+  switch (c.op) {
+    case "count":
+      return { op: "count", counter: c.counter, window: windowLabel(c.window), key: c.key, at: iso(c.at), amount: c.amount };
+    case "request":
+      return { op: "request", request: requestToJson(c.request) };
+    case "approval":
+      return { op: "approval", request: c.request, record: recordToJson(c.record) };
+    case "consume":
+      return { op: "consume", request: c.request, at: iso(c.at) };
+    case "close":
+      return { op: "close", request: c.request, at: iso(c.at), reason: c.reason };
+  }
+}
+
+// Parsing is strict: a journal entry that does not read back exactly is corruption, not something to guess at.
+class Bad extends Error {}
+
+function obj(v: JsonValue | undefined, what: string): JsonObject {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) throw new Bad(`${what} must be an object`);
+  return v as JsonObject;
+}
+function str(o: JsonObject, k: string): string {
+  const v = o[k];
+  if (typeof v !== "string") throw new Bad(`\`${k}\` must be a string`);
+  return v;
+}
+function int(o: JsonObject, k: string): number {
+  const v = o[k];
+  if (typeof v !== "number" || !Number.isSafeInteger(v)) throw new Bad(`\`${k}\` must be an integer`);
+  return v;
+}
+function time(o: JsonObject, k: string): number {
+  const t = Date.parse(str(o, k));
+  if (Number.isNaN(t)) throw new Bad(`\`${k}\` must be a time`);
+  return t;
+}
+const TIERS = new Set(["T0", "T1", "T2", "T3"]);
+
+function requestFromJson(v: JsonValue | undefined): ApprovalRequest {
+  const o = obj(v, "request");
+  const tier = o["tier"];
+  if (tier !== null && (typeof tier !== "string" || !TIERS.has(tier))) throw new Bad("`tier` must be T0..T3 or null");
+  const target = o["target"];
+  if (target !== null && typeof target !== "string") throw new Bad("`target` must be a string or null");
+  const reqs = o["requirements"];
+  if (!Array.isArray(reqs)) throw new Bad("`requirements` must be a list");
+  const requirements: ApprovalRequirement[] = reqs.map((q: JsonValue) => {
+    const r = obj(q, "requirement");
+    return { group: str(r, "group"), quorum: int(r, "quorum"), withinMs: int(r, "within_ms") };
+  });
+  return {
+    id: str(o, "id"),
+    actionDigest: str(o, "action_digest"),
+    irDigest: str(o, "ir_digest"),
+    policyDigest: str(o, "policy_digest"),
+    tier: tier as Tier | null,
+    actionType: str(o, "action_type"),
+    target: target as string | null,
+    requirements,
+    createdAt: time(o, "created_at"),
+    expiresAt: time(o, "expires_at"),
+  };
+}
+
+function recordFromJson(v: JsonValue | undefined): ApprovalRecord {
+  const o = obj(v, "record");
+  const verdict = str(o, "verdict");
+  if (verdict !== "approve" && verdict !== "reject") throw new Bad("`verdict` must be approve or reject");
+  const groups = o["groups"];
+  if (!Array.isArray(groups) || !groups.every((g: JsonValue) => typeof g === "string")) throw new Bad("`groups` must be a list of strings");
+  return {
+    approver: str(o, "approver"),
+    member: str(o, "member"),
+    groups: groups as string[],
+    verdict,
+    signedAt: str(o, "signed_at"),
+    receivedAt: time(o, "received_at"),
+    signature: str(o, "signature"),
+  };
+}
+
+export function changeFromJson(v: JsonValue): { ok: true; change: StateChange } | { ok: false; why: string } {
+  try {
+    const o = obj(v, "change");
+    switch (o["op"]) {
+      case "count": {
+        const window = parseWindowLabel(str(o, "window"));
+        if (window === null) throw new Bad(`unknown window \`${str(o, "window")}\``);
+        return { ok: true, change: { op: "count", counter: str(o, "counter"), window, key: str(o, "key"), at: time(o, "at"), amount: int(o, "amount") } };
+      }
+      case "request":
+        return { ok: true, change: { op: "request", request: requestFromJson(o["request"]) } };
+      case "approval":
+        return { ok: true, change: { op: "approval", request: str(o, "request"), record: recordFromJson(o["record"]) } };
+      case "consume":
+        return { ok: true, change: { op: "consume", request: str(o, "request"), at: time(o, "at") } };
+      case "close":
+        if (o["reason"] !== "expired") throw new Bad("`reason` must be expired");
+        return { ok: true, change: { op: "close", request: str(o, "request"), at: time(o, "at"), reason: "expired" } };
+      default:
+        throw new Bad(`unknown op ${JSON.stringify(o["op"] ?? null)}`);
+    }
+  } catch (e: unknown) {
+    if (e instanceof Bad) return { ok: false, why: e.message };
+    throw e;
+  }
+}
