@@ -1,0 +1,360 @@
+// The receipt log: one append-only file of canonical receipts (DIR/receipts.jsonl, one per line) and a file of
+// signed checkpoints (DIR/checkpoints.jsonl, one {"note": "<C2SP signed note>"} per line).
+//
+// append() is synchronous: it assigns seq and prev, signs, extends the Merkle tree and buffers the line.
+// flush() is the group commit: everything buffered goes out in one write and one fdatasync; flushes that arrive
+// while a write is in flight share the next one. When flush() resolves, every receipt appended before the call is
+// on disk. A failed write or sync rejects that flush and every later one, and append() then returns an error:
+// the log is "broken" until reopened (the store turns that into deny).
+// A checkpoint is written after the receipts it covers are durable, whenever `checkpointEvery` receipts have
+// accumulated since the last one, and on close().
+import { promises as fs } from "node:fs";
+import type { FileHandle } from "node:fs/promises";
+import path from "node:path";
+import { Diagnostics } from "../diagnostics/catalogue.ts";
+import type { DiagnosticDef } from "../diagnostics/diagnostic.ts";
+import type { JsonObject } from "../ir/types.ts";
+import { sha256, toHex } from "./bytes.ts";
+import { isValidKeyName, signCheckpoint, type Checkpoint } from "./checkpoint.ts";
+import { CompactTree, leafHash } from "./merkle.ts";
+import { receiptTime, signReceipt, type Receipt, type ReceiptKind } from "./receipt.ts";
+import { CHECKPOINTS_FILE, RECEIPTS_FILE, scanCheckpoints, scanReceipts, type ReceiptProblem, type ScanProblem, type TornTail } from "./scan.ts";
+import type { Signer } from "./signer.ts";
+
+export type LogErrorKind = ReceiptProblem | "io" | "broken" | "closed" | "invalid" | "options";
+
+/** Every failure of the log, typed: what (`problem`), the stable code, and where when it is about a file position. */
+export class ReceiptLogError extends Error {
+  readonly code: string;
+  readonly problem: LogErrorKind;
+  readonly file?: string;
+  readonly line?: number;
+  readonly offset?: number;
+  readonly seq?: number;
+
+  constructor(problem: LogErrorKind, code: string, message: string, where: { file?: string; line?: number; offset?: number; seq?: number } = {}) {
+    super(message);
+    this.name = "ReceiptLogError";
+    this.problem = problem;
+    this.code = code;
+    if (where.file !== undefined) this.file = where.file;
+    if (where.line !== undefined) this.line = where.line;
+    if (where.offset !== undefined) this.offset = where.offset;
+    if (where.seq !== undefined) this.seq = where.seq;
+  }
+
+  static from(p: ScanProblem): ReceiptLogError {
+    const pos = p.line > 0 ? ` (${p.file} line ${p.line}, byte ${p.offset})` : ` (${p.file})`;
+    return new ReceiptLogError(p.problem, p.code, p.message + pos, p);
+  }
+}
+
+function logError<A extends readonly unknown[]>(problem: LogErrorKind, def: DiagnosticDef<A>, ...args: A): ReceiptLogError {
+  return new ReceiptLogError(problem, def.code, def.message(...args));
+}
+
+export interface ReceiptLogOptions {
+  readonly signer: Signer;
+  /** the log's identity: first line of its checkpoints and their signature key name (no spaces, no `+`) */
+  readonly origin: string;
+  /** write a checkpoint once this many receipts are durable since the last one; 0: only on close. Default 1000. */
+  readonly checkpointEvery?: number;
+  /** "fsync" (default): flush() waits for fdatasync. "none": no syncs (tests, benchmarks, throwaway logs). */
+  readonly durability?: "fsync" | "none";
+  /** called for each existing receipt while opening, in order: how the store rebuilds its state */
+  readonly replay?: (receipt: Receipt, where: { readonly line: number; readonly offset: number }) => void;
+}
+
+export interface LogHead {
+  /** number of receipts (durable or buffered) */
+  readonly size: number;
+  /** seq of the last receipt; -1 when empty */
+  readonly seq: number;
+  /** `sha256:<hex>` of the last receipt's line: the next receipt's `prev` */
+  readonly hash: string;
+}
+
+/** What open() found and repaired. */
+export interface OpenReport {
+  /** receipts already in the log */
+  readonly existing: number;
+  readonly checkpoints: number;
+  /** torn tails removed (bytes after the last newline: writes that never completed, so never acknowledged) */
+  readonly truncated: readonly TornTail[];
+}
+
+export type AppendResult<B extends JsonObject> =
+  | { readonly ok: true; readonly receipt: Receipt<B>; readonly line: string }
+  | { readonly ok: false; readonly error: ReceiptLogError };
+
+const DEFAULT_CHECKPOINT_EVERY = 1000;
+
+async function syncDir(dir: string): Promise<void> {
+  const h = await fs.open(dir, "r");
+  try {
+    await h.sync();
+  } finally {
+    await h.close();
+  }
+}
+
+async function truncateTail(dir: string, file: string, length: number, durable: boolean): Promise<void> {
+  const h = await fs.open(path.join(dir, file), "r+");
+  try {
+    await h.truncate(length);
+    if (durable) await h.sync();
+  } finally {
+    await h.close();
+  }
+}
+
+async function writeAll(h: FileHandle, data: Buffer): Promise<void> {
+  let off = 0;
+  while (off < data.length) {
+    const { bytesWritten } = await h.write(data, off, data.length - off);
+    off += bytesWritten;
+  }
+}
+
+export class ReceiptLog {
+  readonly dir: string;
+  readonly origin: string;
+  readonly signer: Signer;
+  readonly report: OpenReport;
+  readonly #receipts: FileHandle;
+  readonly #checkpoints: FileHandle;
+  readonly #fsync: boolean;
+  readonly #checkpointEvery: number;
+  readonly #tree: CompactTree;
+  #headHash: string;
+  #durableSize: number;
+  #checkpointedSize: number;
+  #pending: Buffer[] = [];
+  #inflight: Promise<void> | null = null;
+  #queued: Promise<void> | null = null;
+  #broken: ReceiptLogError | null = null;
+  #closed = false;
+  #lastCheckpoint: string | null;
+
+  private constructor(
+    dir: string,
+    options: ReceiptLogOptions,
+    handles: { receipts: FileHandle; checkpoints: FileHandle },
+    state: { tree: CompactTree; headHash: string; checkpointedSize: number; lastCheckpoint: string | null; report: OpenReport },
+  ) {
+    this.dir = dir;
+    this.origin = options.origin;
+    this.signer = options.signer;
+    this.#fsync = (options.durability ?? "fsync") === "fsync";
+    this.#checkpointEvery = options.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY;
+    this.#receipts = handles.receipts;
+    this.#checkpoints = handles.checkpoints;
+    this.#tree = state.tree;
+    this.#headHash = state.headHash;
+    this.#durableSize = state.tree.size;
+    this.#checkpointedSize = state.checkpointedSize;
+    this.#lastCheckpoint = state.lastCheckpoint;
+    this.report = state.report;
+  }
+
+  /**
+   * Opens (creating if needed) the log in `dir`. Reads every existing line and checks format, seq, chain, signer
+   * key id and checkpoint roots (not signatures: that is verifyLog's job); a torn last line (an interrupted write,
+   * never acknowledged) is truncated. Rejects with ReceiptLogError, positioned, for anything else.
+   */
+  static async open(dir: string, options: ReceiptLogOptions): Promise<ReceiptLog> {
+    if (!isValidKeyName(options.origin)) {
+      throw new ReceiptLogError("options", Diagnostics.receiptInvalid.code, `origin \`${options.origin}\` must be non-empty, without spaces or \`+\``);
+    }
+    const every = options.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY;
+    if (!Number.isSafeInteger(every) || every < 0) {
+      throw new ReceiptLogError("options", Diagnostics.receiptInvalid.code, "checkpointEvery must be a non-negative integer");
+    }
+    const durable = (options.durability ?? "fsync") === "fsync";
+    const absDir = path.resolve(dir);
+    try {
+      const created = await fs.mkdir(absDir, { recursive: true });
+      if (created !== undefined && durable) await syncDir(path.dirname(absDir));
+    } catch (e: unknown) {
+      throw logError("io", Diagnostics.receiptLogIo, "directory creation", e instanceof Error ? e.message : String(e));
+    }
+
+    const cps = await scanCheckpoints(absDir);
+    if (cps.bad !== undefined) throw ReceiptLogError.from(cps.bad);
+    const scan = await scanReceipts(absDir, { checkpoints: cps.records, expectSigner: options.signer.keyId, ...(options.replay ? { onReceipt: options.replay } : {}) });
+    if (scan.bad !== undefined) throw ReceiptLogError.from(scan.bad);
+
+    const truncated: TornTail[] = [];
+    try {
+      if (scan.torn !== undefined) {
+        await truncateTail(absDir, RECEIPTS_FILE, scan.validBytes, durable);
+        truncated.push(scan.torn);
+      }
+      if (cps.torn !== undefined) {
+        await truncateTail(absDir, CHECKPOINTS_FILE, cps.validBytes, durable);
+        truncated.push(cps.torn);
+      }
+    } catch (e: unknown) {
+      throw logError("io", Diagnostics.receiptLogIo, "truncating a torn last line", e instanceof Error ? e.message : String(e));
+    }
+
+    let receipts: FileHandle | undefined;
+    let checkpoints: FileHandle | undefined;
+    try {
+      receipts = await fs.open(path.join(absDir, RECEIPTS_FILE), "a", 0o644);
+      checkpoints = await fs.open(path.join(absDir, CHECKPOINTS_FILE), "a", 0o644);
+      // New files are durable only once the directory entry is.
+      if (durable && (scan.missing || cps.records.length === 0)) await syncDir(absDir);
+    } catch (e: unknown) {
+      await receipts?.close().catch(() => undefined);
+      await checkpoints?.close().catch(() => undefined);
+      throw logError("io", Diagnostics.receiptLogIo, "open", e instanceof Error ? e.message : String(e));
+    }
+    const last = cps.records.reduce<(typeof cps.records)[number] | null>((m, r) => (m === null || r.size >= m.size ? r : m), null);
+    return new ReceiptLog(
+      absDir,
+      options,
+      { receipts, checkpoints },
+      {
+        tree: scan.tree,
+        headHash: scan.headHash,
+        checkpointedSize: last?.size ?? 0,
+        lastCheckpoint: last?.note ?? null,
+        report: { existing: scan.count, checkpoints: cps.records.length, truncated },
+      },
+    );
+  }
+
+  get head(): LogHead {
+    return { size: this.#tree.size, seq: this.#tree.size - 1, hash: this.#headHash };
+  }
+
+  get size(): number {
+    return this.#tree.size;
+  }
+
+  /** receipts known to be on disk (all of them when durability is "none" and a flush has completed) */
+  get durableSize(): number {
+    return this.#durableSize;
+  }
+
+  /** the error that broke the log, if any */
+  get broken(): ReceiptLogError | null {
+    return this.#broken;
+  }
+
+  /** the most recent signed checkpoint note, if any */
+  get lastCheckpoint(): string | null {
+    return this.#lastCheckpoint;
+  }
+
+  /** Merkle root over every receipt appended so far (durable or not). */
+  root(): Uint8Array {
+    return this.#tree.root();
+  }
+
+  /**
+   * Signs and buffers one receipt; synchronous. It is durable once a later flush() resolves. `body` is kept by
+   * reference in the returned receipt: do not mutate it afterwards.
+   */
+  append<B extends JsonObject>(kind: ReceiptKind, body: B, time: Date | string): AppendResult<B> {
+    if (this.#broken !== null) return { ok: false, error: logError("broken", Diagnostics.receiptLogBroken, this.#broken.message) };
+    if (this.#closed) return { ok: false, error: logError("closed", Diagnostics.receiptLogClosed) };
+    const t = receiptTime(time);
+    if (!t.ok) return { ok: false, error: logError("invalid", Diagnostics.receiptInvalid, t.error) };
+    const seq = this.#tree.size;
+    const signed = signReceipt({ seq, prev: this.#headHash, time: t.value, kind, body }, this.signer);
+    if (!signed.ok) return { ok: false, error: logError("invalid", Diagnostics.receiptInvalid, signed.error) };
+    const bytes = Buffer.from(signed.value.line + "\n", "utf8");
+    const lineBytes = bytes.subarray(0, bytes.length - 1);
+    this.#tree.appendLeafHash(leafHash(lineBytes));
+    this.#headHash = "sha256:" + toHex(sha256(lineBytes));
+    this.#pending.push(bytes);
+    return { ok: true, receipt: signed.value.receipt, line: signed.value.line };
+  }
+
+  /** Group commit: resolves when every receipt appended before this call is durable; rejects if the log broke. */
+  flush(): Promise<void> {
+    if (this.#broken !== null) return Promise.reject(this.#broken);
+    // A write is already queued behind the in-flight one: it will carry our receipts too.
+    if (this.#queued !== null) return this.#queued;
+    if (this.#inflight === null) return this.#pending.length === 0 ? Promise.resolve() : this.#startWrite();
+    if (this.#pending.length === 0) return this.#inflight;
+    this.#queued = this.#inflight.then(
+      () => {
+        this.#queued = null;
+        return this.#startWrite();
+      },
+      (e: unknown) => {
+        this.#queued = null;
+        throw e;
+      },
+    );
+    return this.#queued;
+  }
+
+  #startWrite(): Promise<void> {
+    const batch = this.#pending;
+    this.#pending = [];
+    const size = this.#tree.size;
+    // Decide and compute the checkpoint now: the tree may grow while the write is in flight.
+    const checkpoint: Checkpoint | null =
+      this.#checkpointEvery > 0 && size - this.#checkpointedSize >= this.#checkpointEvery ? { origin: this.origin, size, root: this.#tree.root() } : null;
+    if (checkpoint !== null) this.#checkpointedSize = size;
+    const p = this.#write(batch, size, checkpoint).finally(() => {
+      if (this.#inflight === p) this.#inflight = null;
+    });
+    this.#inflight = p;
+    return p;
+  }
+
+  async #write(batch: Buffer[], size: number, checkpoint: Checkpoint | null): Promise<void> {
+    try {
+      if (batch.length > 0) {
+        await writeAll(this.#receipts, batch.length === 1 ? (batch[0] as Buffer) : Buffer.concat(batch));
+        if (this.#fsync) await this.#receipts.datasync();
+      }
+      this.#durableSize = size;
+      if (checkpoint !== null) await this.#writeCheckpoint(checkpoint);
+    } catch (e: unknown) {
+      const err = e instanceof ReceiptLogError ? e : logError("io", Diagnostics.receiptLogIo, "write", e instanceof Error ? e.message : String(e));
+      this.#broken ??= err;
+      throw this.#broken;
+    }
+  }
+
+  async #writeCheckpoint(cp: Checkpoint): Promise<void> {
+    let note: string;
+    try {
+      note = signCheckpoint(cp, this.signer);
+    } catch (e: unknown) {
+      throw logError("io", Diagnostics.receiptLogIo, "checkpoint signing", e instanceof Error ? e.message : String(e));
+    }
+    await writeAll(this.#checkpoints, Buffer.from(JSON.stringify({ note }) + "\n", "utf8"));
+    if (this.#fsync) await this.#checkpoints.datasync();
+    this.#lastCheckpoint = note;
+  }
+
+  /** Flushes, writes a final checkpoint when receipts were added since the last one, and closes the files. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      await this.flush();
+      // Wait for a checkpoint-only write still in flight.
+      while (this.#inflight !== null) await this.#inflight;
+      const size = this.#tree.size;
+      if (size > this.#checkpointedSize && this.#broken === null) {
+        this.#checkpointedSize = size;
+        await this.#writeCheckpoint({ origin: this.origin, size, root: this.#tree.root() });
+      }
+    } catch (e: unknown) {
+      const err = e instanceof ReceiptLogError ? e : logError("io", Diagnostics.receiptLogIo, "close", e instanceof Error ? e.message : String(e));
+      this.#broken ??= err;
+      throw err;
+    } finally {
+      await this.#receipts.close().catch(() => undefined);
+      await this.#checkpoints.close().catch(() => undefined);
+    }
+  }
+}

@@ -1,0 +1,196 @@
+// Receipts: what was decided (or approved, or consumed), signed and hash-chained.
+//
+// A receipt is one JSON object; its canonical form (RFC 8785 JCS) is one line of the log:
+//   {"body":{...},"kind":"decision","prev":"sha256:<hex>","seq":0,"sig":"<base64>","signer":"ed25519:<16 hex>",
+//    "time":"2026-01-31T12:00:00Z","v":1}
+// - prev: "sha256:" + hex SHA-256 of the previous receipt's line (its canonical bytes with `sig`, without the
+//   newline); GENESIS_PREV (64 zeros) for seq 0.
+// - sig: base64 Ed25519 signature over PAE("execlayer/receipt/v1", JCS(receipt without `sig`)), where
+//   PAE(type, payload) = "DSSEv1" SP len(type) SP type SP len(payload) SP payload (DSSE v1; len = decimal byte count).
+// Because the top-level keys are fixed, both canonical forms are written here directly; only the body goes through
+// the project's one JCS implementation (src/ir/canonicalize.ts).
+import { tryCanonicalize } from "../ir/canonicalize.ts";
+import type { JsonObject } from "../ir/types.ts";
+import { fromBase64, sha256, toHex, utf8 } from "./bytes.ts";
+import type { Signer } from "./signer.ts";
+import { verifySignature } from "./verify-signature.ts";
+
+export const RECEIPT_VERSION = 1;
+export const RECEIPT_PAYLOAD_TYPE = "execlayer/receipt/v1";
+export const GENESIS_PREV = "sha256:" + "0".repeat(64);
+
+/** The kinds the runtime writes; other stages may add their own (lowercase, `[a-z][a-z0-9_.-]*`). */
+export type ReceiptKind = "decision" | "approval" | "consumption" | (string & {});
+
+export interface Receipt<B extends JsonObject = JsonObject> {
+  readonly v: typeof RECEIPT_VERSION;
+  readonly seq: number;
+  readonly prev: string;
+  readonly time: string;
+  readonly kind: ReceiptKind;
+  readonly body: B;
+  readonly signer: string;
+  readonly sig: string;
+}
+
+export type UnsignedReceipt<B extends JsonObject = JsonObject> = Omit<Receipt<B>, "sig">;
+
+export type ReceiptResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string };
+
+const KIND = /^[a-z][a-z0-9_.-]{0,63}$/;
+const HASH = /^sha256:[0-9a-f]{64}$/;
+const KEY_ID = /^ed25519:[0-9a-f]{16}$/;
+const RFC3339 = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,9})?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$/;
+
+export function isReceiptKind(kind: string): boolean {
+  return KIND.test(kind);
+}
+
+export function isRfc3339(time: string): boolean {
+  return RFC3339.test(time) && !Number.isNaN(Date.parse(time));
+}
+
+/** A Date as RFC 3339 UTC with milliseconds; a string is checked and kept as is. */
+export function receiptTime(time: Date | string): ReceiptResult<string> {
+  if (typeof time === "string") {
+    return isRfc3339(time) ? { ok: true, value: time } : { ok: false, error: `time \`${time}\` is not RFC 3339` };
+  }
+  if (!(time instanceof Date) || Number.isNaN(time.getTime())) return { ok: false, error: "time is not a valid Date" };
+  return { ok: true, value: time.toISOString() };
+}
+
+/** PAE(RECEIPT_PAYLOAD_TYPE, payload) as bytes: the exact message that is signed. */
+export function signingMessage(unsignedCanonical: string): Uint8Array {
+  const payload = utf8.encode(unsignedCanonical);
+  const header = utf8.encode(`DSSEv1 ${RECEIPT_PAYLOAD_TYPE.length} ${RECEIPT_PAYLOAD_TYPE} ${payload.length} `);
+  const out = new Uint8Array(header.length + payload.length);
+  out.set(header, 0);
+  out.set(payload, header.length);
+  return out;
+}
+
+// Keys in JCS order: body < kind < prev < seq < sig < signer < time < v.
+function head(bodyCanonical: string, kind: string, prev: string, seq: number): string {
+  return `{"body":${bodyCanonical},"kind":${JSON.stringify(kind)},"prev":"${prev}","seq":${seq},`;
+}
+function tail(signer: string, time: string): string {
+  return `"signer":"${signer}","time":"${time}","v":1}`;
+}
+
+/** JCS of the receipt without `sig` (what the signature covers, inside PAE). */
+export function unsignedCanonical(bodyCanonical: string, kind: string, prev: string, seq: number, signer: string, time: string): string {
+  return head(bodyCanonical, kind, prev, seq) + tail(signer, time);
+}
+
+/** JCS of the whole receipt: its log line (without the newline). */
+export function signedCanonical(bodyCanonical: string, kind: string, prev: string, seq: number, sig: string, signer: string, time: string): string {
+  return head(bodyCanonical, kind, prev, seq) + `"sig":"${sig}",` + tail(signer, time);
+}
+
+export function receiptHash(lineBytes: Uint8Array): string {
+  return "sha256:" + toHex(sha256(lineBytes));
+}
+
+/** Canonical line of a receipt object (body re-canonicalized); error when the body is not JSON. */
+export function receiptLine(r: Receipt): ReceiptResult<string> {
+  const body = tryCanonicalize(r.body);
+  if (!body.ok) return { ok: false, error: `body is not JSON: ${body.error.message}` };
+  return { ok: true, value: signedCanonical(body.value, r.kind, r.prev, r.seq, r.sig, r.signer, r.time) };
+}
+
+/** Builds and signs a receipt (used by the log; exported for tools and tests). */
+export function signReceipt<B extends JsonObject>(
+  fields: { seq: number; prev: string; time: string; kind: ReceiptKind; body: B },
+  signer: Signer,
+): ReceiptResult<{ receipt: Receipt<B>; line: string }> {
+  if (!isReceiptKind(fields.kind)) return { ok: false, error: `receipt kind \`${fields.kind}\` must match [a-z][a-z0-9_.-]*` };
+  if (!isRfc3339(fields.time)) return { ok: false, error: `time \`${fields.time}\` is not RFC 3339` };
+  if (!Number.isSafeInteger(fields.seq) || fields.seq < 0) return { ok: false, error: "seq must be a non-negative integer" };
+  if (!HASH.test(fields.prev)) return { ok: false, error: "prev must be sha256:<64 hex>" };
+  if (typeof fields.body !== "object" || fields.body === null || Array.isArray(fields.body)) {
+    return { ok: false, error: "receipt body must be a JSON object" };
+  }
+  if (!KEY_ID.test(signer.keyId)) return { ok: false, error: `signer key id \`${signer.keyId}\` must be ed25519:<16 hex>` };
+  const body = tryCanonicalize(fields.body);
+  if (!body.ok) return { ok: false, error: `receipt body is not JSON: ${body.error.message} at ${body.error.path}` };
+  const { seq, prev, time, kind } = fields;
+  const unsigned = unsignedCanonical(body.value, kind, prev, seq, signer.keyId, time);
+  let sigBytes: Uint8Array;
+  try {
+    sigBytes = signer.sign(signingMessage(unsigned));
+  } catch (e: unknown) {
+    return { ok: false, error: `signing failed: ${e instanceof Error ? e.message : String(e)}` };
+  }
+  const sig = Buffer.from(sigBytes.buffer, sigBytes.byteOffset, sigBytes.byteLength).toString("base64");
+  const line = signedCanonical(body.value, kind, prev, seq, sig, signer.keyId, time);
+  const receipt: Receipt<B> = { v: RECEIPT_VERSION, seq, prev, time, kind, body: fields.body, signer: signer.keyId, sig };
+  return { ok: true, value: { receipt, line } };
+}
+
+const FIELDS = ["body", "kind", "prev", "seq", "sig", "signer", "time", "v"];
+
+/**
+ * Parses one log line into a receipt and checks that the line is exactly its canonical form (so a receipt has one
+ * encoding, and the hashes of the chain and the tree are hashes of that encoding). Does not check the signature.
+ */
+export function parseReceiptLine(line: string): ReceiptResult<Receipt> {
+  const r = parseReceiptLineDetailed(line);
+  return r.ok ? { ok: true, value: r.value.receipt } : r;
+}
+
+export interface ParsedReceiptLine {
+  readonly receipt: Receipt;
+  /** JCS of the receipt without `sig`: the payload of the signed PAE message */
+  readonly unsigned: string;
+  readonly sig: Uint8Array;
+}
+
+/** parseReceiptLine, also returning what signature verification needs (so the body is canonicalized once). */
+export function parseReceiptLineDetailed(line: string): ReceiptResult<ParsedReceiptLine> {
+  let data: unknown;
+  try {
+    data = JSON.parse(line);
+  } catch {
+    return { ok: false, error: "line is not JSON" };
+  }
+  if (typeof data !== "object" || data === null || Array.isArray(data)) return { ok: false, error: "line is not a JSON object" };
+  const o = data as Record<string, unknown>;
+  const keys = Object.keys(o).sort();
+  if (keys.length !== FIELDS.length || keys.some((k, i) => k !== FIELDS[i])) {
+    return { ok: false, error: `receipt must have exactly the fields ${FIELDS.join(", ")}` };
+  }
+  if (o["v"] !== RECEIPT_VERSION) return { ok: false, error: `unsupported receipt version \`${String(o["v"])}\`` };
+  const seq = o["seq"];
+  if (typeof seq !== "number" || !Number.isSafeInteger(seq) || seq < 0) return { ok: false, error: "seq must be a non-negative integer" };
+  const prev = o["prev"];
+  if (typeof prev !== "string" || !HASH.test(prev)) return { ok: false, error: "prev must be sha256:<64 hex>" };
+  const time = o["time"];
+  if (typeof time !== "string" || !isRfc3339(time)) return { ok: false, error: "time must be RFC 3339" };
+  const kind = o["kind"];
+  if (typeof kind !== "string" || !isReceiptKind(kind)) return { ok: false, error: "kind must match [a-z][a-z0-9_.-]*" };
+  const body = o["body"];
+  if (typeof body !== "object" || body === null || Array.isArray(body)) return { ok: false, error: "body must be a JSON object" };
+  const signer = o["signer"];
+  if (typeof signer !== "string" || !KEY_ID.test(signer)) return { ok: false, error: "signer must be ed25519:<16 hex>" };
+  const sig = o["sig"];
+  const sigBytes = typeof sig === "string" ? fromBase64(sig) : null;
+  if (sigBytes === null || sigBytes.length !== 64) return { ok: false, error: "sig must be base64 of 64 bytes" };
+  const receipt: Receipt = { v: RECEIPT_VERSION, seq, prev, time, kind, body: body as JsonObject, signer, sig: sig as string };
+  const bodyCanonical = tryCanonicalize(body);
+  if (!bodyCanonical.ok) return { ok: false, error: `body is not JSON: ${bodyCanonical.error.message}` };
+  if (signedCanonical(bodyCanonical.value, kind, prev, seq, sig as string, signer, time) !== line) {
+    return { ok: false, error: "line is not in canonical (RFC 8785) form" };
+  }
+  const unsigned = unsignedCanonical(bodyCanonical.value, kind, prev, seq, signer, time);
+  return { ok: true, value: { receipt, unsigned, sig: sigBytes } };
+}
+
+/** Checks a receipt's signature with the given public key (strict RFC 8032, see verify-signature.ts). */
+export function verifyReceiptSignature(receipt: Receipt, publicKey: Uint8Array): boolean {
+  const body = tryCanonicalize(receipt.body);
+  if (!body.ok) return false;
+  const sig = fromBase64(receipt.sig);
+  if (sig === null) return false;
+  const unsigned = unsignedCanonical(body.value, receipt.kind, receipt.prev, receipt.seq, receipt.signer, receipt.time);
+  return verifySignature(publicKey, signingMessage(unsigned), sig);
+}

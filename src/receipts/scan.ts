@@ -1,0 +1,255 @@
+// Reading a log directory back: the checkpoints file and the receipts file, checked line by line. Shared by
+// ReceiptLog.open (which must resume exactly where the file ends) and verifyLog (which also checks signatures).
+import path from "node:path";
+import { Diagnostics } from "../diagnostics/catalogue.ts";
+import type { DiagnosticDef } from "../diagnostics/diagnostic.ts";
+import { bytesEqual, sha256, toHex } from "./bytes.ts";
+import { parseCheckpointText, parseSignedNote, verifyCheckpoint } from "./checkpoint.ts";
+import { keyIdOf } from "./keys.ts";
+import { decodeUtf8, LineTooLong, readLines } from "./lines.ts";
+import { CompactTree, EMPTY_ROOT, leafHash } from "./merkle.ts";
+import { GENESIS_PREV, parseReceiptLineDetailed, signingMessage, type Receipt } from "./receipt.ts";
+import { verifySignature } from "./verify-signature.ts";
+
+export const RECEIPTS_FILE = "receipts.jsonl";
+export const CHECKPOINTS_FILE = "checkpoints.jsonl";
+
+/** What can be wrong with a log, for both the writer (open) and the auditor (verifyLog). */
+export type ReceiptProblem =
+  | "unreadable" // a file cannot be read
+  | "foreign" // the receipts file is not a receipt log at all (its first line is not a receipt)
+  | "malformed" // a line is not a valid receipt in canonical form (not UTF-8, not JSON, wrong fields, too long)
+  | "seq" // a seq out of order: a gap, a duplicate, a reordering
+  | "prev" // the hash chain is broken
+  | "signature" // a signature does not verify with the given key
+  | "signer" // the log was written by another key than the writer's
+  | "checkpoint" // a checkpoint line is malformed or its signature does not verify
+  | "checkpoint-root" // a checkpoint's root is not the Merkle root of the log at its size
+  | "truncated" // a checkpoint covers receipts that are no longer in the log
+  | "torn"; // the last line is incomplete (interrupted write)
+
+export interface ScanProblem {
+  readonly problem: ReceiptProblem;
+  /** XP6xxx */
+  readonly code: string;
+  readonly message: string;
+  /** file name inside the log directory */
+  readonly file: string;
+  /** 1-based line in `file` (0 when the file itself is the problem) */
+  readonly line: number;
+  /** byte offset of that line */
+  readonly offset: number;
+  /** the seq at which the log stops being trustworthy (the expected seq of the bad line); -1 when unknown */
+  readonly seq: number;
+}
+
+export interface CheckpointRecord {
+  readonly origin: string;
+  readonly size: number;
+  readonly root: Uint8Array;
+  /** the signed note, as stored */
+  readonly note: string;
+  readonly line: number;
+  readonly offset: number;
+}
+
+export interface TornTail {
+  readonly file: string;
+  readonly line: number;
+  readonly offset: number;
+  readonly bytes: number;
+}
+
+function problem<A extends readonly unknown[]>(
+  kind: ReceiptProblem,
+  def: DiagnosticDef<A>,
+  args: A,
+  at: { file: string; line: number; offset: number; seq: number },
+): ScanProblem {
+  return { problem: kind, code: def.code, message: def.message(...args), ...at };
+}
+
+function errnoCode(e: unknown): string | undefined {
+  return typeof e === "object" && e !== null && "code" in e ? String((e as { code: unknown }).code) : undefined;
+}
+
+function describe(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+export interface CheckpointScan {
+  readonly records: CheckpointRecord[];
+  /** bytes of complete, valid lines (where a torn tail starts) */
+  readonly validBytes: number;
+  readonly torn?: TornTail;
+  readonly bad?: ScanProblem;
+}
+
+/** Reads `checkpoints.jsonl`; with a public key, every checkpoint's signature must verify with it. Missing file = none. */
+export async function scanCheckpoints(dir: string, publicKey?: Uint8Array): Promise<CheckpointScan> {
+  const file = path.join(dir, CHECKPOINTS_FILE);
+  const records: CheckpointRecord[] = [];
+  let validBytes = 0;
+  const at = (line: number, offset: number, seq = -1) => ({ file: CHECKPOINTS_FILE, line, offset, seq });
+  try {
+    for await (const item of readLines(file)) {
+      if (item instanceof LineTooLong) {
+        return { records, validBytes, bad: problem("checkpoint", Diagnostics.receiptCheckpointInvalid, ["line too long"], at(item.line, item.offset)) };
+      }
+      if (!item.complete) return { records, validBytes, torn: { file: CHECKPOINTS_FILE, line: item.line, offset: item.offset, bytes: item.bytes.length } };
+      const fail = (why: string, seq = -1): CheckpointScan => ({
+        records,
+        validBytes,
+        bad: problem("checkpoint", Diagnostics.receiptCheckpointInvalid, [`line ${item.line}: ${why}`], at(item.line, item.offset, seq)),
+      });
+      const text = decodeUtf8(item.bytes);
+      if (text === null) return fail("not UTF-8");
+      let data: unknown;
+      try {
+        data = JSON.parse(text);
+      } catch {
+        return fail("not JSON");
+      }
+      const note = (data as { note?: unknown } | null)?.note;
+      if (typeof note !== "string" || Object.keys(data as object).length !== 1 || JSON.stringify({ note }) !== text) {
+        return fail('expected exactly {"note": "<signed note>"} in canonical form');
+      }
+      const signed = parseSignedNote(note);
+      if (!signed.ok) return fail(signed.error);
+      const cp = parseCheckpointText(signed.value.text);
+      if (!cp.ok) return fail(cp.error);
+      if (publicKey !== undefined) {
+        const v = verifyCheckpoint(note, publicKey);
+        if (!v.ok) return fail(v.error, Math.max(cp.value.size - 1, 0));
+      }
+      records.push({ ...cp.value, note, line: item.line, offset: item.offset });
+      validBytes = item.offset + item.bytes.length + 1;
+    }
+  } catch (e: unknown) {
+    if (errnoCode(e) === "ENOENT") return { records, validBytes: 0 };
+    return { records, validBytes, bad: problem("unreadable", Diagnostics.receiptLogUnreadable, [file, describe(e)], at(0, 0)) };
+  }
+  return { records, validBytes };
+}
+
+export interface ReceiptScanOptions {
+  /** checkpoints whose roots must match the tree at their sizes */
+  readonly checkpoints: readonly CheckpointRecord[];
+  /** verify every signature with this key (verifyLog) */
+  readonly publicKey?: Uint8Array;
+  /** every receipt must carry this signer key id (the writer reopening its log) */
+  readonly expectSigner?: string;
+  /** keep every leaf hash (for proofs) */
+  readonly keepLeaves?: boolean;
+  /** called for every receipt that passed the checks, in order */
+  readonly onReceipt?: (receipt: Receipt, where: { readonly line: number; readonly offset: number }) => void;
+}
+
+export interface ReceiptScan {
+  /** receipts that passed every check, in order */
+  readonly count: number;
+  /** hash of the last good receipt's line (GENESIS_PREV when none) */
+  readonly headHash: string;
+  readonly tree: CompactTree;
+  readonly leaves?: Uint8Array[];
+  /** bytes of complete, good lines */
+  readonly validBytes: number;
+  /** true when the receipts file does not exist */
+  readonly missing: boolean;
+  readonly torn?: TornTail;
+  readonly bad?: ScanProblem;
+}
+
+/** Reads `receipts.jsonl` and checks format, seq, chain, optional signatures, and checkpoint roots; stops at the first problem. */
+export async function scanReceipts(dir: string, options: ReceiptScanOptions): Promise<ReceiptScan> {
+  const file = path.join(dir, RECEIPTS_FILE);
+  const tree = new CompactTree();
+  const leaves: Uint8Array[] | undefined = options.keepLeaves === true ? [] : undefined;
+  const expectedSigner = options.expectSigner ?? (options.publicKey !== undefined ? keyIdOf(options.publicKey) : undefined);
+  const cps = [...options.checkpoints].sort((a, b) => a.size - b.size);
+  let cpIndex = 0;
+  let count = 0;
+  let headHash = GENESIS_PREV;
+  let validBytes = 0;
+  let torn: TornTail | undefined;
+  const state = () => ({
+    count,
+    headHash,
+    tree,
+    validBytes,
+    missing: false,
+    ...(leaves !== undefined ? { leaves } : {}),
+    ...(torn !== undefined ? { torn } : {}),
+  });
+  const checkCheckpoints = (): ScanProblem | undefined => {
+    while (cpIndex < cps.length && (cps[cpIndex] as CheckpointRecord).size === tree.size) {
+      const cp = cps[cpIndex] as CheckpointRecord;
+      const root = tree.size === 0 ? EMPTY_ROOT : tree.root();
+      if (!bytesEqual(root, cp.root)) {
+        return problem("checkpoint-root", Diagnostics.receiptCheckpointRoot, [cp.size], { file: CHECKPOINTS_FILE, line: cp.line, offset: cp.offset, seq: Math.max(cp.size - 1, 0) });
+      }
+      cpIndex++;
+    }
+    return undefined;
+  };
+  let bad = checkCheckpoints();
+  if (bad !== undefined) return { ...state(), bad };
+  try {
+    for await (const item of readLines(file)) {
+      const at = { file: RECEIPTS_FILE, line: item.line, offset: item.offset, seq: count };
+      if (item instanceof LineTooLong) {
+        return { ...state(), bad: problem(count === 0 ? "foreign" : "malformed", Diagnostics.receiptLogMalformed, [`line ${item.line} is too long`], at) };
+      }
+      if (!item.complete) {
+        torn = { file: RECEIPTS_FILE, line: item.line, offset: item.offset, bytes: item.bytes.length };
+        break;
+      }
+      const text = decodeUtf8(item.bytes);
+      const parsed = text === null ? ({ ok: false, error: "line is not UTF-8" } as const) : parseReceiptLineDetailed(text);
+      if (!parsed.ok) {
+        // A first line that is not a receipt at all means this is some other file, not a damaged log.
+        if (count === 0) return { ...state(), bad: problem("foreign", Diagnostics.receiptLogForeign, [file], at) };
+        return { ...state(), bad: problem("malformed", Diagnostics.receiptLogMalformed, [`line ${item.line}: ${parsed.error}`], at) };
+      }
+      const { receipt, unsigned, sig } = parsed.value;
+      if (receipt.seq !== count) return { ...state(), bad: problem("seq", Diagnostics.receiptLogSeq, [count, receipt.seq], at) };
+      if (receipt.prev !== headHash) return { ...state(), bad: problem("prev", Diagnostics.receiptLogPrev, [receipt.seq], at) };
+      if (expectedSigner !== undefined && receipt.signer !== expectedSigner) {
+        bad =
+          options.publicKey !== undefined
+            ? problem("signature", Diagnostics.receiptSignatureInvalid, [receipt.seq, ` (signed by \`${receipt.signer}\`, not by the given key \`${expectedSigner}\`)`], at)
+            : problem("signer", Diagnostics.receiptLogOtherSigner, [receipt.signer, expectedSigner], at);
+        return { ...state(), bad };
+      }
+      if (options.publicKey !== undefined && !verifySignature(options.publicKey, signingMessage(unsigned), sig)) {
+        return { ...state(), bad: problem("signature", Diagnostics.receiptSignatureInvalid, [receipt.seq, ""], at) };
+      }
+      const leaf = leafHash(item.bytes);
+      tree.appendLeafHash(leaf);
+      leaves?.push(leaf);
+      headHash = "sha256:" + toHex(sha256(item.bytes));
+      count++;
+      validBytes = item.offset + item.bytes.length + 1;
+      options.onReceipt?.(receipt, { line: item.line, offset: item.offset });
+      bad = checkCheckpoints();
+      if (bad !== undefined) return { ...state(), bad };
+    }
+  } catch (e: unknown) {
+    if (errnoCode(e) === "ENOENT") {
+      // No receipts file: fine unless a checkpoint claims receipts exist.
+      const missing = { ...state(), missing: true };
+      const beyond = cps.find((cp) => cp.size > 0);
+      if (beyond === undefined) return missing;
+      return { ...missing, bad: problem("truncated", Diagnostics.receiptLogTruncated, [0, beyond.size], { file: RECEIPTS_FILE, line: 0, offset: 0, seq: 0 }) };
+    }
+    return { ...state(), bad: problem("unreadable", Diagnostics.receiptLogUnreadable, [file, describe(e)], { file: RECEIPTS_FILE, line: 0, offset: 0, seq: count }) };
+  }
+  const beyond = cps.find((cp) => cp.size > count);
+  if (beyond !== undefined) {
+    return {
+      ...state(),
+      bad: problem("truncated", Diagnostics.receiptLogTruncated, [count, beyond.size], { file: RECEIPTS_FILE, line: count + 1, offset: validBytes, seq: count }),
+    };
+  }
+  return state();
+}
