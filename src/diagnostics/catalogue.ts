@@ -8,6 +8,33 @@ export const Diagnostics = {
   // --- XP1xxx syntax -------------------------------------------------------------------------------------------
 
   // --- XP2xxx expression types ---------------------------------------------------------------------------------
+  undeclaredReference: def("XP2001", "error", (name: string) => `undeclared reference to \`${name}\``),
+  undeclaredFunction: def("XP2002", "error", (name: string) => `undeclared function \`${name}\``),
+  noMatchingOverload: def(
+    "XP2003",
+    "error",
+    (fn: string, argTypes: string) => `no matching overload for \`${fn}\` applied to \`(${argTypes})\``,
+  ),
+  unknownField: def("XP2004", "error", (field: string, type: string) => `\`${type}\` has no field \`${field}\``),
+  noFieldSelection: def(
+    "XP2005",
+    "error",
+    (field: string, type: string) => `cannot select field \`${field}\` from a value of type \`${type}\``,
+  ),
+  invalidRegex: def("XP2006", "error", (pattern: string, why: string) => `invalid regular expression \`${pattern}\`: ${why}`),
+  typeMismatch: def(
+    "XP2007",
+    "error",
+    (what: string, expected: string, actual: string) => `${what} must be \`${expected}\`, found \`${actual}\``,
+  ),
+  unsupportedMapKey: def("XP2008", "error", (type: string) => `\`${type}\` cannot be a map key`),
+  notIterable: def(
+    "XP2009",
+    "error",
+    (macro: string, type: string) => `\`${macro}\` needs a list or a map, found \`${type}\``,
+  ),
+  invalidMacro: def("XP2010", "error", (macro: string, why: string) => `invalid use of \`${macro}\`: ${why}`),
+  constantError: def("XP2011", "error", (why: string) => `this expression always fails: ${why}`),
 
   // --- XP3xxx policy checks ------------------------------------------------------------------------------------
   unknownActionType: def("XP3001", "error", (name: string) => `unknown action type \`${name}\``),

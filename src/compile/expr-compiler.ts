@@ -1,0 +1,888 @@
+// Checked CEL expression -> a tree of closures, built once. Evaluation never interprets the AST and never uses
+// eval/new Function: every node becomes a closure `(frame) => CelValue | CelError`, specialized by the static
+// types the checker computed (an int field compared with an int literal is one bigint comparison; `startsWith` on
+// strings calls String.prototype.startsWith directly). Run-time dispatch remains only where static types leave
+// several overloads possible (dyn).
+//
+// Errors are values with CEL's semantics: strict functions propagate the first error of their arguments; `&&`,
+// `||` absorb errors when the other side decides the result (`false && err` is false); `? :` only evaluates the
+// chosen branch. Nothing throws out of a compiled expression: the outermost closure catches anything unexpected
+// and returns it as an `internal` CelError.
+//
+// Cost: comprehension iterations are counted per evaluation; beyond `costLimit` (default 1,000,000 steps) the
+// evaluation stops with a `cost_limit` error, whatever the surrounding `||`/`&&` would do with an ordinary error.
+import type { ComprehensionExpr, Expr, Span } from "../syntax/ast.ts";
+import type { CheckedExpr, Macro2, Reference } from "../check/expr-checker.ts";
+import { runtimeTypeName, type CelType } from "../check/cel-types.ts";
+import { CelError, celErrors } from "../runtime/cel/errors.ts";
+import { compileRegex, regexMatches, safeTest } from "../runtime/cel/regex.ts";
+import { indexValue, valueHasType, type Overload } from "../runtime/cel/stdlib.ts";
+import {
+  CelMap,
+  CelRecord,
+  CelTypeValue,
+  CelUint,
+  celEquals,
+  compareValues,
+  typeNameOf,
+  type CelResult,
+  type CelValue,
+} from "../runtime/cel/values.ts";
+
+/**
+ * The variables an expression reads, by name: a plain object such as
+ * `{ action: CelRecord, actor: CelRecord, context: CelRecord, counter: CelRecord, now: CelTimestamp }`.
+ * Qualified variables (`a.b.c` declared as one name) use the dotted name as the key. Values must have the types
+ * the TypeEnv declared (build them with `fromJson`); a missing variable evaluates to a `no_such_variable` error.
+ */
+export type Activation = Readonly<Record<string, CelValue>>;
+
+export type CompiledExpression = (activation: Activation) => CelResult;
+
+export interface CompileOptions {
+  /** maximum comprehension iteration steps per evaluation (default 1,000,000) */
+  readonly costLimit?: number;
+}
+
+export const DEFAULT_COST_LIMIT = 1_000_000;
+
+/** Per-evaluation state. */
+interface Frame {
+  readonly act: Activation;
+  /** comprehension variables, by slot */
+  readonly locals: CelValue[];
+  steps: number;
+  /** set when the cost limit is exceeded: the evaluation's result, whatever the operators around it say */
+  abort: CelError | undefined;
+}
+
+type Node = (f: Frame) => CelResult;
+
+export function compileExpression(checked: CheckedExpr, options: CompileOptions = {}): CompiledExpression {
+  const limit = options.costLimit ?? DEFAULT_COST_LIMIT;
+  const c = new Compiler(checked, limit);
+  let root: Node;
+  try {
+    root = c.compile(checked.expr);
+  } catch (e) {
+    const err = celErrors.internal(`compilation failed: ${e instanceof Error ? e.message : String(e)}`);
+    return () => err;
+  }
+  const slots = c.maxSlots;
+  const noLocals: CelValue[] = [];
+  return (activation: Activation): CelResult => {
+    const f: Frame = { act: activation, locals: slots === 0 ? noLocals : new Array<CelValue>(slots), steps: 0, abort: undefined };
+    try {
+      const r = root(f);
+      return f.abort ?? r;
+    } catch (e) {
+      return f.abort ?? celErrors.internal(e instanceof Error ? e.message : String(e));
+    }
+  };
+}
+
+const isErr = (v: unknown): v is CelError => v instanceof CelError;
+
+function noOverload(fn: string, args: readonly CelResult[], span: Span): CelError {
+  return celErrors.noSuchOverload(fn, args.map((a) => typeNameOf(a))).at(span);
+}
+
+class Compiler {
+  maxSlots = 0;
+  private readonly scope: { name: string; slot: number }[] = [];
+
+  constructor(
+    private readonly checked: CheckedExpr,
+    private readonly costLimit: number,
+  ) {}
+
+  private typeOf(e: Expr): CelType | undefined {
+    return this.checked.types.get(e);
+  }
+
+  private is(e: Expr, kind: CelType["kind"]): boolean {
+    return this.checked.types.get(e)?.kind === kind;
+  }
+
+  private ref(e: Expr): Reference | undefined {
+    return this.checked.refs.get(e);
+  }
+
+  compile(e: Expr): Node {
+    switch (e.kind) {
+      case "literal":
+        return constant(literalValue(e));
+      case "ident":
+        return this.ident(e);
+      case "select":
+        return this.select(e);
+      case "has":
+        return this.has(e);
+      case "index":
+        return this.index(e);
+      case "call":
+        return this.callExpr(e);
+      case "unary":
+        return e.op === "!" ? this.not(e.operand, e.span) : this.call(e, [e.operand], "-_");
+      case "binary":
+        return this.binary(e);
+      case "conditional":
+        return this.conditional(e.test, e.then, e.otherwise, e.span);
+      case "list":
+        return this.list(e.elements);
+      case "map":
+        return this.map(e);
+      case "comprehension":
+        return this.comprehension(e.macro, e.range, e.variable, e.predicate, e.transform, e.span);
+    }
+  }
+
+  // --- names -------------------------------------------------------------------------------------------------
+
+  private lookupSlot(name: string): number | undefined {
+    for (let k = this.scope.length - 1; k >= 0; k--) if (this.scope[k]!.name === name) return this.scope[k]!.slot;
+    return undefined;
+  }
+
+  private ident(e: Extract<Expr, { kind: "ident" }>): Node {
+    const ref = this.ref(e);
+    if (ref?.kind === "local" || (ref === undefined && !e.rootScoped && this.lookupSlot(e.name) !== undefined)) {
+      const slot = this.lookupSlot(e.name);
+      if (slot !== undefined) return (f) => f.locals[slot]!;
+    }
+    if (ref?.kind === "type") return constant(new CelTypeValue(runtimeTypeName(ref.type)));
+    return variable(ref?.kind === "variable" ? ref.name : e.name, e.span);
+  }
+
+  private select(e: Extract<Expr, { kind: "select" }>): Node {
+    const ref = this.ref(e);
+    if (ref?.kind === "variable") return variable(ref.name, e.span);
+    if (ref?.kind === "type") return constant(new CelTypeValue(runtimeTypeName(ref.type)));
+    const operand = this.compile(e.operand);
+    const field = e.field;
+    const span = e.fieldSpan;
+    if (this.is(e.operand, "record")) {
+      return (f) => {
+        const r = operand(f);
+        if (r instanceof CelRecord) {
+          const v = r.fields[field];
+          if (v !== undefined && Object.prototype.hasOwnProperty.call(r.fields, field)) return v;
+        }
+        return selectField(r, field, span);
+      };
+    }
+    if (this.is(e.operand, "map")) {
+      return (f) => {
+        const m = operand(f);
+        if (m instanceof CelMap) {
+          const v = m.getString(field);
+          if (v !== undefined) return v;
+        }
+        return selectField(m, field, span);
+      };
+    }
+    return (f) => selectField(operand(f), field, span);
+  }
+
+  private has(e: Extract<Expr, { kind: "has" }>): Node {
+    const operand = this.compile(e.operand);
+    const field = e.field;
+    const span = e.span;
+    return (f) => {
+      const v = operand(f);
+      if (v instanceof CelRecord) return v.fields[field] !== undefined && Object.prototype.hasOwnProperty.call(v.fields, field);
+      if (v instanceof CelMap) return v.has(field);
+      if (isErr(v)) return v;
+      return celErrors.noSuchOverload("has", [typeNameOf(v)]).at(span);
+    };
+  }
+
+  private index(e: Extract<Expr, { kind: "index" }>): Node {
+    const operand = this.compile(e.operand);
+    const idx = this.compile(e.index);
+    const span = e.span;
+    return (f) => {
+      const c = operand(f);
+      if (isErr(c)) return c;
+      const k = idx(f);
+      if (isErr(k)) return k;
+      const r = indexValue(c, k);
+      return isErr(r) ? r.at(span) : r;
+    };
+  }
+
+  // --- logic -------------------------------------------------------------------------------------------------
+
+  private and(le: Expr, re: Expr, span: Span): Node {
+    const l = this.compile(le);
+    const r = this.compile(re);
+    return (f) => {
+      const a = l(f);
+      if (a === false) return false;
+      const b = r(f);
+      if (b === false) return false;
+      if (a === true && b === true) return true;
+      // Neither side is false: an error (or a non-bool operand, in unchecked code) decides.
+      if (a !== true) return isErr(a) ? a : noOverload("_&&_", [a, b], span);
+      return isErr(b) ? b : noOverload("_&&_", [a, b], span);
+    };
+  }
+
+  private or(le: Expr, re: Expr, span: Span): Node {
+    const l = this.compile(le);
+    const r = this.compile(re);
+    return (f) => {
+      const a = l(f);
+      if (a === true) return true;
+      const b = r(f);
+      if (b === true) return true;
+      if (a === false && b === false) return false;
+      if (a !== false) return isErr(a) ? a : noOverload("_||_", [a, b], span);
+      return isErr(b) ? b : noOverload("_||_", [a, b], span);
+    };
+  }
+
+  private not(operand: Expr, span: Span): Node {
+    const o = this.compile(operand);
+    return (f) => {
+      const v = o(f);
+      if (typeof v === "boolean") return !v;
+      return isErr(v) ? v : noOverload("!_", [v], span);
+    };
+  }
+
+  private conditional(test: Expr, then: Expr, otherwise: Expr, span: Span): Node {
+    const t = this.compile(test);
+    const a = this.compile(then);
+    const b = this.compile(otherwise);
+    return (f) => {
+      const c = t(f);
+      if (c === true) return a(f);
+      if (c === false) return b(f);
+      return isErr(c) ? c : noOverload("_?_:_", [c], span);
+    };
+  }
+
+  // --- operators and calls -----------------------------------------------------------------------------------
+
+  private binary(e: Extract<Expr, { kind: "binary" }>): Node {
+    switch (e.op) {
+      case "&&":
+        return this.and(e.left, e.right, e.span);
+      case "||":
+        return this.or(e.left, e.right, e.span);
+      case "<":
+      case "<=":
+      case ">":
+      case ">=":
+        return this.relational(e, e.op);
+      case "==":
+      case "!=":
+        return this.equality(e, e.op === "!=");
+      case "in":
+        return this.membership(e);
+      default:
+        return this.call(e, [e.left, e.right], `_${e.op}_`);
+    }
+  }
+
+  private relational(e: Extract<Expr, { kind: "binary" }>, op: "<" | "<=" | ">" | ">="): Node {
+    const l = this.compile(e.left);
+    const r = this.compile(e.right);
+    const span = e.span;
+    const fn = `_${op}_`;
+    const slow = (a: CelResult, b: CelResult): CelResult => {
+      if (isErr(a)) return a;
+      if (isErr(b)) return b;
+      const c = compareValues(a, b);
+      if (c === undefined) return noOverload(fn, [a, b], span);
+      return op === "<" ? c < 0 : op === "<=" ? c <= 0 : op === ">" ? c > 0 : c >= 0;
+    };
+    const bothInt = this.is(e.left, "int") && this.is(e.right, "int");
+    const bothDouble = this.is(e.left, "double") && this.is(e.right, "double");
+    const bothString = this.is(e.left, "string") && this.is(e.right, "string");
+    // int against an int literal: one closure, one bigint comparison.
+    if (bothInt && e.right.kind === "literal" && e.right.literal.type === "int") {
+      const k = e.right.literal.value;
+      switch (op) {
+        case "<":
+          return (f) => {
+            const a = l(f);
+            return typeof a === "bigint" ? a < k : slow(a, k);
+          };
+        case "<=":
+          return (f) => {
+            const a = l(f);
+            return typeof a === "bigint" ? a <= k : slow(a, k);
+          };
+        case ">":
+          return (f) => {
+            const a = l(f);
+            return typeof a === "bigint" ? a > k : slow(a, k);
+          };
+        case ">=":
+          return (f) => {
+            const a = l(f);
+            return typeof a === "bigint" ? a >= k : slow(a, k);
+          };
+      }
+    }
+    if (bothInt || bothDouble) {
+      const t = bothInt ? "bigint" : "number";
+      switch (op) {
+        case "<":
+          return (f) => {
+            const a = l(f);
+            const b = r(f);
+            return typeof a === t && typeof b === t ? (a as number) < (b as number) : slow(a, b);
+          };
+        case "<=":
+          return (f) => {
+            const a = l(f);
+            const b = r(f);
+            return typeof a === t && typeof b === t ? (a as number) <= (b as number) : slow(a, b);
+          };
+        case ">":
+          return (f) => {
+            const a = l(f);
+            const b = r(f);
+            return typeof a === t && typeof b === t ? (a as number) > (b as number) : slow(a, b);
+          };
+        case ">=":
+          return (f) => {
+            const a = l(f);
+            const b = r(f);
+            return typeof a === t && typeof b === t ? (a as number) >= (b as number) : slow(a, b);
+          };
+      }
+    }
+    if (bothString) {
+      // JS string order is UTF-16 order; it differs from code point order only with surrogates, which
+      // compareValues handles.
+      return (f) => slow(l(f), r(f));
+    }
+    return (f) => slow(l(f), r(f));
+  }
+
+  private equality(e: Extract<Expr, { kind: "binary" }>, negate: boolean): Node {
+    const l = this.compile(e.left);
+    const r = this.compile(e.right);
+    const lt = this.typeOf(e.left)?.kind;
+    const rt = this.typeOf(e.right)?.kind;
+    const primitive = lt === rt && (lt === "string" || lt === "int" || lt === "bool");
+    if (primitive) {
+      const jsType = lt === "string" ? "string" : lt === "int" ? "bigint" : "boolean";
+      return (f) => {
+        const a = l(f);
+        const b = r(f);
+        if (typeof a === jsType && typeof b === jsType) return negate ? a !== b : a === b;
+        if (isErr(a)) return a;
+        if (isErr(b)) return b;
+        return negate ? !celEquals(a, b) : celEquals(a, b);
+      };
+    }
+    return (f) => {
+      const a = l(f);
+      if (isErr(a)) return a;
+      const b = r(f);
+      if (isErr(b)) return b;
+      return negate ? !celEquals(a, b) : celEquals(a, b);
+    };
+  }
+
+  private membership(e: Extract<Expr, { kind: "binary" }>): Node {
+    const l = this.compile(e.left);
+    const r = this.compile(e.right);
+    const span = e.span;
+    const container = this.typeOf(e.right);
+    const elemKind = container?.kind === "list" ? container.elem.kind : undefined;
+    const slow = (x: CelResult, c: CelResult): CelResult => {
+      if (isErr(x)) return x;
+      if (isErr(c)) return c;
+      if (Array.isArray(c)) {
+        for (let k = 0; k < c.length; k++) if (celEquals(x, c[k] as CelValue)) return true;
+        return false;
+      }
+      if (c instanceof CelMap) return c.has(x);
+      return noOverload("@in", [x, c], span);
+    };
+    // A string (or bool) in a list of strings: Array.prototype.includes compares with ===, which is CEL equality
+    // for these types.
+    if ((elemKind === "string" || elemKind === "bool") && this.typeOf(e.left)?.kind === elemKind) {
+      const js = elemKind === "string" ? "string" : "boolean";
+      return (f) => {
+        const x = l(f);
+        const c = r(f);
+        if (typeof x === js && Array.isArray(c)) return c.includes(x);
+        return slow(x, c);
+      };
+    }
+    return (f) => slow(l(f), r(f));
+  }
+
+  private callExpr(e: Extract<Expr, { kind: "call" }>): Node {
+    const ref = this.ref(e);
+    if (ref?.kind === "comprehension2") return this.comprehension2(e, ref.macro, ref.vars);
+    if (ref?.kind === "comprehension1" && e.target !== null) {
+      const pred = e.fn === "map" ? (e.args.length === 3 ? e.args[1]! : null) : e.args[1]!;
+      const transform = e.fn === "map" ? e.args[e.args.length - 1]! : null;
+      return this.comprehension(ref.macro, e.target, ref.variable, pred, transform, e.span);
+    }
+    const args = e.target === null ? e.args : [e.target, ...e.args];
+    // Specializations for string methods on known strings.
+    if (e.target !== null && args.length === 2 && this.is(args[0]!, "string") && this.is(args[1]!, "string")) {
+      const special = this.stringMethod(e.fn, args[0]!, args[1]!, e.span);
+      if (special !== undefined) return special;
+    }
+    return this.call(e, args, e.fn);
+  }
+
+  private stringMethod(fn: string, targetExpr: Expr, argExpr: Expr, span: Span): Node | undefined {
+    const t = this.compile(targetExpr);
+    const lit = argExpr.kind === "literal" && argExpr.literal.type === "string" ? argExpr.literal.value : undefined;
+    const a = lit === undefined ? this.compile(argExpr) : constant(lit);
+    const fail = (x: CelResult, y: CelResult): CelResult => (isErr(x) ? x : isErr(y) ? y : noOverload(fn, [x, y], span));
+    switch (fn) {
+      case "startsWith":
+        if (lit !== undefined)
+          return (f) => {
+            const s = t(f);
+            return typeof s === "string" ? s.startsWith(lit) : fail(s, lit);
+          };
+        return (f) => {
+          const s = t(f);
+          const p = a(f);
+          return typeof s === "string" && typeof p === "string" ? s.startsWith(p) : fail(s, p);
+        };
+      case "endsWith":
+        return (f) => {
+          const s = t(f);
+          const p = a(f);
+          return typeof s === "string" && typeof p === "string" ? s.endsWith(p) : fail(s, p);
+        };
+      case "contains":
+        return (f) => {
+          const s = t(f);
+          const p = a(f);
+          return typeof s === "string" && typeof p === "string" ? s.includes(p) : fail(s, p);
+        };
+      case "matches": {
+        if (lit !== undefined) {
+          const re = compileRegex(lit);
+          if (typeof re === "string") {
+            const err = celErrors.invalidArgument(`invalid regular expression \`${lit}\`: ${re}`).at(argExpr.span);
+            return (f) => {
+              const s = t(f);
+              return isErr(s) ? s : err;
+            };
+          }
+          return (f) => {
+            const s = t(f);
+            return typeof s === "string" ? safeTest(re, s) : fail(s, lit);
+          };
+        }
+        return (f) => {
+          const s = t(f);
+          const p = a(f);
+          if (typeof s === "string" && typeof p === "string") {
+            const r = regexMatches(s, p);
+            return isErr(r) ? r.at(span) : r;
+          }
+          return fail(s, p);
+        };
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  /** A strict call: evaluate the arguments left to right, propagate the first error, dispatch. */
+  private call(node: Expr, argExprs: readonly Expr[], fn: string): Node {
+    const ref = this.ref(node);
+    let overloads: readonly Overload[] = ref?.kind === "call" ? ref.overloads : [];
+    const receiver = ref?.kind === "call" ? ref.receiver : node.kind === "call" && node.target !== null;
+    if (ref === undefined || (ref.kind === "call" && overloads.length === 0)) {
+      // Unchecked code: every overload of the right shape is a candidate.
+      const decl = this.checked.env.functions.get(fn);
+      overloads = decl?.overloads.filter((o) => o.receiver === receiver && o.params.length === argExprs.length) ?? [];
+    }
+    const args = argExprs.map((a) => this.compile(a));
+    const span = node.span;
+    if (overloads.length === 0) {
+      const err = (this.checked.env.functions.has(fn)
+        ? celErrors.noSuchOverload(fn, [])
+        : celErrors.unboundFunction(fn)
+      ).at(span);
+      return (f) => {
+        for (const a of args) {
+          const v = a(f);
+          if (isErr(v)) return v;
+        }
+        return err;
+      };
+    }
+    const dispatch = makeDispatcher(fn, overloads, span);
+    switch (args.length) {
+      case 1: {
+        const [a0] = args as [Node];
+        return (f) => {
+          const x = a0(f);
+          if (isErr(x)) return x;
+          return dispatch.d1(x);
+        };
+      }
+      case 2: {
+        const [a0, a1] = args as [Node, Node];
+        return (f) => {
+          const x = a0(f);
+          if (isErr(x)) return x;
+          const y = a1(f);
+          if (isErr(y)) return y;
+          return dispatch.d2(x, y);
+        };
+      }
+      default:
+        return (f) => {
+          const vals: CelValue[] = new Array<CelValue>(args.length);
+          for (let k = 0; k < args.length; k++) {
+            const v = args[k]!(f);
+            if (isErr(v)) return v;
+            vals[k] = v;
+          }
+          return dispatch.dn(vals);
+        };
+    }
+  }
+
+  // --- aggregates --------------------------------------------------------------------------------------------
+
+  private list(elements: readonly Expr[]): Node {
+    const items = elements.map((x) => this.compile(x));
+    if (items.length === 0) {
+      const empty: readonly CelValue[] = Object.freeze([]);
+      return () => empty;
+    }
+    return (f) => {
+      const out: CelValue[] = new Array<CelValue>(items.length);
+      for (let k = 0; k < items.length; k++) {
+        const v = items[k]!(f);
+        if (isErr(v)) return v;
+        out[k] = v;
+      }
+      return out;
+    };
+  }
+
+  private map(e: Extract<Expr, { kind: "map" }>): Node {
+    const entries = e.entries.map((x) => [this.compile(x.key), this.compile(x.value)] as const);
+    const span = e.span;
+    return (f) => {
+      const out: [CelValue, CelValue][] = [];
+      for (const [kn, vn] of entries) {
+        const k = kn(f);
+        if (isErr(k)) return k;
+        const v = vn(f);
+        if (isErr(v)) return v;
+        out.push([k, v]);
+      }
+      const m = CelMap.from(out);
+      return isErr(m) ? m.at(span) : m;
+    };
+  }
+
+  // --- comprehensions ----------------------------------------------------------------------------------------
+
+  private withLocals<R>(names: readonly string[], body: (slots: number[]) => R): R {
+    const slots = names.map((name) => {
+      const slot = this.scope.length;
+      this.scope.push({ name, slot });
+      return slot;
+    });
+    this.maxSlots = Math.max(this.maxSlots, this.scope.length);
+    try {
+      return body(slots);
+    } finally {
+      for (let k = 0; k < names.length; k++) this.scope.pop();
+    }
+  }
+
+  private comprehension(
+    macro: ComprehensionExpr["macro"],
+    rangeExpr: Expr,
+    variable: string,
+    predicate: Expr | null,
+    transform: Expr | null,
+    span: Span,
+  ): Node {
+    const range = this.compile(rangeExpr);
+    const limit = this.costLimit;
+    return this.withLocals([variable], ([slot]) => {
+      const s = slot!;
+      const pred = predicate === null ? null : this.compile(predicate);
+      const tr = transform === null ? null : this.compile(transform);
+      const items = (f: Frame): readonly CelValue[] | CelError => {
+        const r = range(f);
+        if (Array.isArray(r)) return r;
+        if (r instanceof CelMap) return [...r.keys()];
+        return isErr(r) ? r : noOverload(macro, [r], span);
+      };
+      const step = (f: Frame): CelError | undefined => {
+        if (++f.steps > limit) {
+          f.abort ??= celErrors.costLimit(limit).at(span);
+          return f.abort;
+        }
+        return undefined;
+      };
+      switch (macro) {
+        case "all":
+        case "exists": {
+          const decisive = macro === "exists";
+          const p = pred!;
+          return (f) => {
+            const xs = items(f);
+            if (isErr(xs)) return xs;
+            let error: CelError | undefined;
+            for (let k = 0; k < xs.length; k++) {
+              const stop = step(f);
+              if (stop !== undefined) return stop;
+              f.locals[s] = xs[k] as CelValue;
+              const v = p(f);
+              if (v === decisive) return decisive;
+              if (v !== !decisive && error === undefined) error = isErr(v) ? v : noOverload(macro, [v], span);
+            }
+            return error ?? !decisive;
+          };
+        }
+        case "exists_one": {
+          const p = pred!;
+          return (f) => {
+            const xs = items(f);
+            if (isErr(xs)) return xs;
+            let n = 0;
+            for (let k = 0; k < xs.length; k++) {
+              const stop = step(f);
+              if (stop !== undefined) return stop;
+              f.locals[s] = xs[k] as CelValue;
+              const v = p(f);
+              if (v === true) n++;
+              else if (v !== false) return isErr(v) ? v : noOverload(macro, [v], span);
+            }
+            return n === 1;
+          };
+        }
+        case "map":
+        case "filter": {
+          const t = tr;
+          return (f) => {
+            const xs = items(f);
+            if (isErr(xs)) return xs;
+            const out: CelValue[] = [];
+            for (let k = 0; k < xs.length; k++) {
+              const stop = step(f);
+              if (stop !== undefined) return stop;
+              const x = xs[k] as CelValue;
+              f.locals[s] = x;
+              if (pred !== null) {
+                const v = pred(f);
+                if (v === false) continue;
+                if (v !== true) return isErr(v) ? v : noOverload(macro, [v], span);
+              }
+              if (t === null) out.push(x);
+              else {
+                const y = t(f);
+                if (isErr(y)) return y;
+                out.push(y);
+              }
+            }
+            return out;
+          };
+        }
+      }
+    });
+  }
+
+  private comprehension2(e: Extract<Expr, { kind: "call" }>, macro: Macro2, vars: readonly [string, string]): Node {
+    const range = this.compile(e.target!);
+    const limit = this.costLimit;
+    const span = e.span;
+    return this.withLocals(vars, ([s1, s2]) => {
+      const a = s1!;
+      const b = s2!;
+      const rest = e.args.slice(2).map((x) => this.compile(x));
+      const pairs = (f: Frame): (readonly [CelValue, CelValue])[] | CelError => {
+        const r = range(f);
+        if (Array.isArray(r)) return r.map((x, k) => [BigInt(k), x as CelValue] as const);
+        if (r instanceof CelMap) return [...r.entries()];
+        return isErr(r) ? r : noOverload(macro, [r], span);
+      };
+      const step = (f: Frame): CelError | undefined => {
+        if (++f.steps > limit) {
+          f.abort ??= celErrors.costLimit(limit).at(span);
+          return f.abort;
+        }
+        return undefined;
+      };
+      switch (macro) {
+        case "all":
+        case "exists": {
+          const decisive = macro === "exists";
+          const p = rest[0]!;
+          return (f) => {
+            const xs = pairs(f);
+            if (isErr(xs)) return xs;
+            let error: CelError | undefined;
+            for (const [k, v] of xs) {
+              const stop = step(f);
+              if (stop !== undefined) return stop;
+              f.locals[a] = k;
+              f.locals[b] = v;
+              const r = p(f);
+              if (r === decisive) return decisive;
+              if (r !== !decisive && error === undefined) error = isErr(r) ? r : noOverload(macro, [r], span);
+            }
+            return error ?? !decisive;
+          };
+        }
+        case "existsOne": {
+          const p = rest[0]!;
+          return (f) => {
+            const xs = pairs(f);
+            if (isErr(xs)) return xs;
+            let n = 0;
+            for (const [k, v] of xs) {
+              const stop = step(f);
+              if (stop !== undefined) return stop;
+              f.locals[a] = k;
+              f.locals[b] = v;
+              const r = p(f);
+              if (r === true) n++;
+              else if (r !== false) return isErr(r) ? r : noOverload(macro, [r], span);
+            }
+            return n === 1;
+          };
+        }
+        case "transformList":
+        case "transformMap":
+        case "transformMapEntry": {
+          const filter = rest.length === 2 ? rest[0]! : null;
+          const t = rest[rest.length - 1]!;
+          return (f) => {
+            const xs = pairs(f);
+            if (isErr(xs)) return xs;
+            const outList: CelValue[] = [];
+            const outEntries: [CelValue, CelValue][] = [];
+            for (const [k, v] of xs) {
+              const stop = step(f);
+              if (stop !== undefined) return stop;
+              f.locals[a] = k;
+              f.locals[b] = v;
+              if (filter !== null) {
+                const c = filter(f);
+                if (c === false) continue;
+                if (c !== true) return isErr(c) ? c : noOverload(macro, [c], span);
+              }
+              const y = t(f);
+              if (isErr(y)) return y;
+              if (macro === "transformList") outList.push(y);
+              else if (macro === "transformMap") outEntries.push([k, y]);
+              else if (y instanceof CelMap) for (const entry of y.entries()) outEntries.push([entry[0], entry[1]]);
+              else return noOverload(macro, [y], span);
+            }
+            if (macro === "transformList") return outList;
+            const m = CelMap.from(outEntries);
+            return isErr(m) ? m.at(span) : m;
+          };
+        }
+      }
+    });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+function constant(v: CelValue): Node {
+  return () => v;
+}
+
+function literalValue(e: Extract<Expr, { kind: "literal" }>): CelValue {
+  const l = e.literal;
+  switch (l.type) {
+    case "int":
+    case "double":
+    case "string":
+    case "bool":
+      return l.value;
+    case "uint":
+      return new CelUint(l.value);
+    case "bytes":
+      return l.value;
+    case "null":
+      return null;
+  }
+}
+
+function variable(name: string, span: Span): Node {
+  // Names that exist on Object.prototype (`constructor`, `toString`) must not resolve to inherited members.
+  const risky = name in Object.prototype;
+  return (f) => {
+    const v = f.act[name];
+    if (v === undefined || (risky && !Object.prototype.hasOwnProperty.call(f.act, name)) || typeof v === "function")
+      return celErrors.noSuchVariable(name).at(span);
+    return v;
+  };
+}
+
+function selectField(v: CelResult, field: string, span: Span): CelResult {
+  if (isErr(v)) return v;
+  if (v instanceof CelRecord) {
+    if (Object.prototype.hasOwnProperty.call(v.fields, field)) {
+      const x = v.fields[field];
+      if (x !== undefined) return x;
+    }
+    return celErrors.fieldNotSet(field).at(span);
+  }
+  if (v instanceof CelMap) {
+    const x = v.getString(field);
+    return x === undefined ? celErrors.noSuchKey(`'${field}'`).at(span) : x;
+  }
+  return celErrors
+    .invalidArgument(`type \`${typeNameOf(v)}\` does not support field selection (selecting \`${field}\`)`)
+    .at(span);
+}
+
+interface Dispatcher {
+  d1(a: CelValue): CelResult;
+  d2(a: CelValue, b: CelValue): CelResult;
+  dn(args: readonly CelValue[]): CelResult;
+}
+
+/** Chooses the overload whose parameter types the run-time arguments have, then calls it. */
+function makeDispatcher(fn: string, overloads: readonly Overload[], span: Span): Dispatcher {
+  const fail = (args: readonly CelValue[]) => celErrors.noSuchOverload(fn, args.map((a) => typeNameOf(a))).at(span);
+  const finish = (r: CelResult): CelResult => (isErr(r) ? r.at(span) : r);
+  if (overloads.length === 1) {
+    const o = overloads[0]!;
+    const [p0, p1] = o.params;
+    const impl = o.impl;
+    return {
+      d1: (a) => (valueHasType(a, p0!) ? finish(impl(a)) : fail([a])),
+      d2: (a, b) => (valueHasType(a, p0!) && valueHasType(b, p1!) ? finish(impl(a, b)) : fail([a, b])),
+      dn: (args) => (o.params.every((p, k) => valueHasType(args[k]!, p)) ? finish(impl(...args)) : fail(args)),
+    };
+  }
+  return {
+    d1: (a) => {
+      for (const o of overloads) if (valueHasType(a, o.params[0]!)) return finish(o.impl(a));
+      return fail([a]);
+    },
+    d2: (a, b) => {
+      for (const o of overloads)
+        if (valueHasType(a, o.params[0]!) && valueHasType(b, o.params[1]!)) return finish(o.impl(a, b));
+      return fail([a, b]);
+    },
+    dn: (args) => {
+      for (const o of overloads) if (o.params.every((p, k) => valueHasType(args[k]!, p))) return finish(o.impl(...args));
+      return fail(args);
+    },
+  };
+}
