@@ -23,6 +23,10 @@ export class MemoryStore<Receipt = never> implements StateStore<Receipt> {
     this.#journal = options.journal;
   }
 
+  get journaled(): boolean {
+    return this.#journal !== undefined;
+  }
+
   async transact<R>(scope: TxScope, body: (view: StateView) => TxStep<R>): Promise<TxOutcome<R, Receipt>> {
     if (this.#closed) return { ok: false, error: { code: Diagnostics.storeClosed.code, message: Diagnostics.storeClosed.message() } };
     if (++this.#sinceSweep >= SWEEP_EVERY) {

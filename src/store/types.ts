@@ -79,6 +79,8 @@ export interface RequestSnapshot extends RequestState {
 
 export interface StateStore<Receipt = unknown> {
   readonly kind: string;
+  /** true when steps' events are recorded (so callers build event bodies only then) */
+  readonly journaled: boolean;
   /** Runs one atomic step. Never rejects: failures are `{ ok: false }`. */
   transact<R>(scope: TxScope, body: (view: StateView) => TxStep<R>): Promise<TxOutcome<R, Receipt>>;
   /** open requests (pending or approved, not expired) at `now`, oldest first */

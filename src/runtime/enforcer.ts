@@ -1,0 +1,434 @@
+// The Enforcer: the stateful runtime around a compiled policy. One `decide` = normalize the proposal, then, in one
+// store transaction, read the counters it uses, evaluate the policy, and apply what the decision implies:
+//   allow             -> increment the action's counters
+//   deny              -> nothing
+//   require approval  -> find this action's open request (same policy digest and action digest) or create one;
+//                        if that request is fully approved, the action is allowed now, exactly once: the request is
+//                        marked used and the counters are incremented; a used request denies further attempts
+//                        (replay) until it expires; a vetoed request denies until it expires; a request that expired
+//                        unused denies once (then it is forgotten and the next proposal starts a new request).
+// In a journaled store each transaction is one receipt whose body holds the state changes; a decision is returned
+// only after its receipt is durable. Nothing throws out of `decide` or `submitApproval`: any failure is a deny.
+import { Diagnostics } from "../diagnostics/catalogue.ts";
+import type { JsonObject, JsonValue, SovereignIR } from "../ir/types.ts";
+import type { Receipt } from "../receipts/receipt.ts";
+import type { Signer } from "../receipts/signer.ts";
+import { MemoryJournal } from "../store/memory-journal.ts";
+import { MemoryStore } from "../store/memory.ts";
+import { recordToJson, requestToJson } from "../store/state.ts";
+import type { JournalEvent, StateChange, StateStore, StateView, TxStep } from "../store/types.ts";
+import {
+  DEFAULT_SIGNED_AT_SKEW_MS,
+  expiryOf,
+  iso,
+  isSatisfied,
+  parseSignedApproval,
+  requestIdFor,
+  requestStatus,
+  requirementProgress,
+  verifyApproval,
+  vetoOf,
+  type ApprovalError,
+  type ApprovalRecord,
+  type ApprovalRequest,
+  type RequestState,
+  type RequestStatus,
+  type RequirementProgress,
+} from "./approvals.ts";
+import type { CounterUse } from "./counters.ts";
+import type { ApprovalRequirement, Decision } from "./decision.ts";
+import type { DecideContext, EnforceablePolicy, IrBuild } from "./enforceable.ts";
+import { guardTool, type GuardOptions } from "./guard.ts";
+import { windowLabel } from "./windows.ts";
+
+/** The time source: ms since the epoch (or a Date). */
+export type Clock = () => number | Date;
+
+export interface EnforcerOptions {
+  readonly policy: EnforceablePolicy;
+  /** defaults to a MemoryStore (journaled in memory when a signer is given) */
+  readonly store?: StateStore<Receipt>;
+  /** signs receipts when no store is given (a store brings its own journal and signer) */
+  readonly signer?: Signer;
+  readonly clock?: Clock;
+  /** clock-skew allowance for approvers' `signed_at` (default 30 s) */
+  readonly signedAtSkewMs?: number;
+}
+
+/** A request as shown to callers and approvers. */
+export interface ApprovalRequestInfo {
+  readonly request: ApprovalRequest;
+  readonly status: RequestStatus;
+  readonly progress: readonly RequirementProgress[];
+  readonly approvals: readonly ApprovalRecord[];
+}
+
+export type EnforcerDecision = Decision & {
+  readonly receipt?: Receipt;
+  /** the approval request this decision created, returned, used or refused */
+  readonly request?: ApprovalRequestInfo;
+  readonly actionDigest?: string;
+  readonly irDigest?: string;
+};
+
+export type ApprovalSubmission =
+  | { readonly accepted: true; readonly request: ApprovalRequestInfo; readonly receipt?: Receipt }
+  | { readonly accepted: false; readonly error: ApprovalError; readonly receipt?: Receipt };
+
+function info(state: RequestState, now: number): ApprovalRequestInfo {
+  return { request: state.request, status: requestStatus(state, now), progress: requirementProgress(state), approvals: state.approvals };
+}
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** A decision the runtime forces: deny with a code and a reason, keeping what the policy said for the record. */
+function forcedDeny(base: Decision | null, code: string, reason: string): Decision {
+  return {
+    effect: "deny",
+    tier: base?.tier ?? null,
+    actionType: base?.actionType ?? null,
+    rules: base?.rules ?? [],
+    reasons: [reason, ...(base?.reasons ?? [])],
+    code,
+  };
+}
+
+function withoutApproval(d: Decision, effect: "allow", reasons: readonly string[]): Decision {
+  const out: { -readonly [K in keyof Decision]: Decision[K] } = { effect, tier: d.tier, actionType: d.actionType, rules: d.rules, reasons };
+  if (d.code !== undefined) out.code = d.code;
+  return out;
+}
+
+export function decisionToJson(d: Decision): JsonObject {
+  const o: Record<string, JsonValue> = {
+    effect: d.effect,
+    tier: d.tier,
+    action_type: d.actionType,
+    rules: d.rules.map((r) => {
+      const x: Record<string, JsonValue> = { rule: r.rule, effect: r.effect };
+      if (r.reason !== undefined) x["reason"] = r.reason;
+      if (r.otherwise === true) x["otherwise"] = true;
+      if (r.error === true) x["error"] = true;
+      return x;
+    }),
+    reasons: [...d.reasons],
+  };
+  if (d.approval !== undefined) {
+    o["approval"] = { requirements: d.approval.requirements.map((q) => ({ group: q.group, quorum: q.quorum, within_ms: q.withinMs })) };
+  }
+  if (d.code !== undefined) o["code"] = d.code;
+  return o;
+}
+
+interface Evaluated {
+  readonly decision: Decision;
+  readonly changes: StateChange[];
+  readonly request?: RequestState;
+  readonly consumed: boolean;
+  readonly reads: readonly { readonly use: CounterUse; readonly value: number }[];
+}
+
+export class Enforcer {
+  readonly policy: EnforceablePolicy;
+  readonly store: StateStore<Receipt>;
+  readonly #clock: () => number;
+  readonly #skewMs: number;
+
+  private constructor(policy: EnforceablePolicy, store: StateStore<Receipt>, clock: () => number, skewMs: number) {
+    this.policy = policy;
+    this.store = store;
+    this.#clock = clock;
+    this.#skewMs = skewMs;
+  }
+
+  static async create(options: EnforcerOptions): Promise<Enforcer> {
+    const store =
+      options.store ??
+      (options.signer !== undefined ? new MemoryStore<Receipt>({ journal: new MemoryJournal(options.signer) }) : new MemoryStore<Receipt>());
+    const clock = options.clock ?? Date.now;
+    const now = (): number => {
+      const t = clock();
+      return typeof t === "number" ? t : t.getTime();
+    };
+    return new Enforcer(options.policy, store, now, options.signedAtSkewMs ?? DEFAULT_SIGNED_AT_SKEW_MS);
+  }
+
+  /** Decides one proposed action (a tool call in any supported shape, or an IR-shaped action). Never throws. */
+  async decide(proposal: unknown, context: DecideContext = {}): Promise<EnforcerDecision> {
+    let now = Number.NaN;
+    try {
+      now = this.#clock();
+      if (!Number.isFinite(now)) throw new Error("the clock returned an invalid time");
+      return await this.#decide(proposal, context, now);
+    } catch (e: unknown) {
+      const decision = forcedDeny(null, Diagnostics.runtimeInternalError.code, Diagnostics.runtimeInternalError.message(message(e)));
+      return this.#recordOnly(decision, Number.isFinite(now) ? now : Date.now(), {});
+    }
+  }
+
+  async #decide(proposal: unknown, context: DecideContext, now: number): Promise<EnforcerDecision> {
+    const policy = this.policy;
+    const built: IrBuild = policy.toIR(proposal, { ...context, requestedAt: iso(now) });
+    if (!built.ok) {
+      const where = built.error.path !== undefined && built.error.path !== "$" ? ` at ${built.error.path}` : "";
+      const decision = forcedDeny(null, built.error.code, `invalid action: ${built.error.message}${where}`);
+      return this.#recordOnly(decision, now, { input_error: { code: built.error.code, message: built.error.message, path: built.error.path ?? "$" } });
+    }
+    const { ir, actionDigest, irDigest } = built;
+    const counted = policy.countersFor(ir);
+    if (!counted.ok) {
+      const decision = forcedDeny(null, counted.error.code, counted.error.message);
+      return this.#recordOnly(decision, now, this.#irFields(ir, actionDigest, irDigest));
+    }
+    const uses = counted.uses;
+    const outcome = await this.store.transact(
+      { now, counters: uses, actions: [{ policyDigest: policy.digest, actionDigest }] },
+      (view) => {
+        let ev: Evaluated;
+        try {
+          ev = this.#evaluate(view, ir, actionDigest, irDigest, uses, now);
+        } catch (e: unknown) {
+          // fail closed, but still inside the transaction so the deny is recorded
+          const decision = forcedDeny(null, Diagnostics.runtimeInternalError.code, Diagnostics.runtimeInternalError.message(message(e)));
+          ev = { decision, changes: [], consumed: false, reads: [] };
+        }
+        const step: TxStep<Evaluated> = { result: ev, changes: ev.changes };
+        if (!this.store.journaled) return step;
+        return { ...step, event: this.#decisionEvent(ev, ir, actionDigest, irDigest, now) };
+      },
+    );
+    if (!outcome.ok) {
+      return { ...forcedDeny(null, outcome.error.code, outcome.error.message), actionDigest, irDigest };
+    }
+    const ev = outcome.result;
+    const out: EnforcerDecision = { ...ev.decision, actionDigest, irDigest };
+    return {
+      ...out,
+      ...(ev.request !== undefined ? { request: info(ev.request, now) } : {}),
+      ...(outcome.receipt !== undefined ? { receipt: outcome.receipt } : {}),
+    };
+  }
+
+  /** Inside the transaction: read, evaluate, decide what changes. Synchronous. */
+  #evaluate(view: StateView, ir: SovereignIR, actionDigest: string, irDigest: string, uses: readonly CounterUse[], now: number): Evaluated {
+    const policy = this.policy;
+    const values = new Map<string, number>();
+    const reads: { use: CounterUse; value: number }[] = [];
+    for (const use of uses) {
+      const value = view.counter(use.counter, use.window, use.key, now);
+      reads.push({ use, value });
+      if (!values.has(use.counter)) values.set(use.counter, value);
+    }
+    const evaluated = policy.evaluate(ir, values);
+
+    const increments = (): { ok: true; changes: StateChange[] } | { ok: false; decision: Decision } => {
+      const changes: StateChange[] = [];
+      for (const { use, value } of reads) {
+        if (!use.increments) continue;
+        if (!Number.isSafeInteger(use.amount)) {
+          return { ok: false, decision: forcedDeny(evaluated, Diagnostics.counterAmountInvalid.code, Diagnostics.counterAmountInvalid.message(use.counter, `amount ${use.amount} is not an integer`)) };
+        }
+        if (!Number.isSafeInteger(value + use.amount)) {
+          return { ok: false, decision: forcedDeny(evaluated, Diagnostics.counterOverflow.code, Diagnostics.counterOverflow.message(use.counter)) };
+        }
+        changes.push({ op: "count", counter: use.counter, window: use.window, key: use.key, at: now, amount: use.amount });
+      }
+      return { ok: true, changes };
+    };
+
+    switch (evaluated.effect) {
+      case "deny":
+        return { decision: evaluated, changes: [], consumed: false, reads };
+      case "allow": {
+        const inc = increments();
+        return inc.ok ? { decision: evaluated, changes: inc.changes, consumed: false, reads } : { decision: inc.decision, changes: [], consumed: false, reads };
+      }
+      case "require_approval":
+        break;
+    }
+
+    const requirements: readonly ApprovalRequirement[] = evaluated.approval?.requirements ?? [];
+    if (requirements.length === 0 || requirements.some((q) => !(q.withinMs > 0) || !Number.isSafeInteger(q.quorum) || q.quorum < 1)) {
+      const why = "the policy asks for approval without a valid requirement (quorum >= 1, a positive window)";
+      return { decision: forcedDeny(evaluated, Diagnostics.runtimeInternalError.code, Diagnostics.runtimeInternalError.message(why)), changes: [], consumed: false, reads };
+    }
+
+    const existing = view.requestForAction(policy.digest, actionDigest);
+    if (existing !== undefined) {
+      const r = existing.request;
+      const veto = vetoOf(existing);
+      const settled = existing.consumedAt !== null || veto !== undefined;
+      if (now > r.expiresAt && !settled) {
+        const decision = forcedDeny(evaluated, Diagnostics.approvalExpired.code, Diagnostics.approvalExpired.message(r.id, iso(r.expiresAt)));
+        return { decision, changes: [{ op: "close", request: r.id, at: now, reason: "expired" }], request: existing, consumed: false, reads };
+      }
+      if (now <= r.expiresAt) {
+        if (existing.consumedAt !== null) {
+          const decision = forcedDeny(evaluated, Diagnostics.approvalReplayed.code, Diagnostics.approvalReplayed.message(r.id, iso(existing.consumedAt)));
+          return { decision, changes: [], request: existing, consumed: false, reads };
+        }
+        if (veto !== undefined) {
+          const decision = forcedDeny(evaluated, Diagnostics.approvalVetoed.code, Diagnostics.approvalVetoed.message(r.id, `\`${veto.member}\` (${veto.approver})`));
+          return { decision, changes: [], request: existing, consumed: false, reads };
+        }
+        if (isSatisfied(existing) && isSatisfied(existing, requirements)) {
+          const inc = increments();
+          if (!inc.ok) return { decision: inc.decision, changes: [], request: existing, consumed: false, reads };
+          const names = existing.approvals.filter((a) => a.verdict === "approve").map((a) => a.member);
+          const decision = withoutApproval(evaluated, "allow", [`approved by ${names.join(", ")} (request ${r.id})`, ...evaluated.reasons]);
+          const changes: StateChange[] = [{ op: "consume", request: r.id, at: now }, ...inc.changes];
+          const used: RequestState = { ...existing, consumedAt: now };
+          return { decision, changes, request: used, consumed: true, reads };
+        }
+        const reasons = isSatisfied(existing)
+          ? [`approvals collected for request ${r.id} do not meet the current requirements`, ...evaluated.reasons]
+          : evaluated.reasons;
+        return { decision: { ...evaluated, reasons }, changes: [], request: existing, consumed: false, reads };
+      }
+      // expired and settled (used or vetoed): forgotten; a new request starts below
+    }
+
+    const request: ApprovalRequest = {
+      id: requestIdFor(policy.digest, actionDigest, now),
+      actionDigest,
+      irDigest,
+      policyDigest: policy.digest,
+      tier: evaluated.tier,
+      actionType: ir.action.type,
+      target: ir.action.target,
+      requirements,
+      createdAt: now,
+      expiresAt: expiryOf(now, requirements),
+    };
+    return {
+      decision: evaluated,
+      changes: [{ op: "request", request }],
+      request: { request, approvals: [], consumedAt: null },
+      consumed: false,
+      reads,
+    };
+  }
+
+  #irFields(ir: SovereignIR, actionDigest: string, irDigest: string): Record<string, JsonValue> {
+    return {
+      action_digest: actionDigest,
+      ir_digest: irDigest,
+      ir: this.policy.receiptIR !== undefined ? this.policy.receiptIR(ir) : (ir as unknown as JsonObject),
+    };
+  }
+
+  #policyJson(): JsonObject {
+    return { name: this.policy.name, version: this.policy.version, digest: this.policy.digest };
+  }
+
+  #decisionEvent(ev: Evaluated, ir: SovereignIR, actionDigest: string, irDigest: string, now: number): JournalEvent {
+    const body: Record<string, JsonValue> = {
+      policy: this.#policyJson(),
+      ...this.#irFields(ir, actionDigest, irDigest),
+      decision: decisionToJson(ev.decision),
+      counters: ev.reads.map(({ use, value }) => ({
+        counter: use.counter,
+        key: use.key,
+        window: windowLabel(use.window),
+        value,
+        added: ev.changes.some((c) => c.op === "count" && c.counter === use.counter && c.key === use.key) ? use.amount : 0,
+      })),
+    };
+    if (ev.request !== undefined) {
+      body["request"] = requestToJson(ev.request.request);
+      body["approvals"] = ev.request.approvals.map(recordToJson);
+    }
+    return { kind: ev.consumed ? "consumption" : "decision", body, time: now };
+  }
+
+  /** A decision made without reaching the policy (bad input, internal error): recorded, changes nothing. */
+  async #recordOnly(decision: Decision, now: number, fields: Record<string, JsonValue>): Promise<EnforcerDecision> {
+    if (!this.store.journaled) return decision;
+    try {
+      const body: JsonObject = { policy: this.#policyJson(), ...fields, decision: decisionToJson(decision) };
+      const outcome = await this.store.transact({ now }, () => ({ result: null, changes: [], event: { kind: "decision", body, time: now } }));
+      return outcome.ok && outcome.receipt !== undefined ? { ...decision, receipt: outcome.receipt } : decision;
+    } catch {
+      return decision;
+    }
+  }
+
+  /** Submits a signed approval or rejection. Never throws; a rejected approval changes nothing. */
+  async submitApproval(signed: unknown): Promise<ApprovalSubmission> {
+    let now: number;
+    try {
+      now = this.#clock();
+    } catch (e: unknown) {
+      return { accepted: false, error: { kind: "malformed", code: Diagnostics.runtimeInternalError.code, message: Diagnostics.runtimeInternalError.message(message(e)) } };
+    }
+    const parsed = parseSignedApproval(signed);
+    if (!parsed.ok) return this.#recordRejection(parsed.error, now, null);
+    const approval = parsed.value;
+    const id = approval.statement.request;
+    type Result = { ok: true; state: RequestState } | { ok: false; error: ApprovalError };
+    try {
+      const outcome = await this.store.transact<Result>({ now, requests: [id] }, (view) => {
+        const state = view.requestById(id);
+        let result: Result;
+        let changes: StateChange[] = [];
+        if (state === undefined) {
+          result = { ok: false, error: { kind: "unknown_request", code: Diagnostics.approvalUnknownRequest.code, message: Diagnostics.approvalUnknownRequest.message(id), request: id } };
+        } else {
+          const v = verifyApproval(state, approval, { groups: this.policy.groups, now, skewMs: this.#skewMs });
+          if (v.ok) {
+            changes = [{ op: "approval", request: id, record: v.record }];
+            result = { ok: true, state: { ...state, approvals: [...state.approvals, v.record] } };
+          } else {
+            result = { ok: false, error: v.error };
+          }
+        }
+        if (!this.store.journaled) return { result, changes };
+        const body: Record<string, JsonValue> = {
+          policy: this.#policyJson(),
+          approval: { statement: { ...approval.statement }, signature: approval.signature },
+          accepted: result.ok,
+        };
+        if (result.ok) body["status"] = requestStatus(result.state, now);
+        else body["error"] = { kind: result.error.kind, code: result.error.code, message: result.error.message };
+        return { result, changes, event: { kind: "approval", body, time: now } };
+      });
+      if (!outcome.ok) {
+        return { accepted: false, error: { kind: "malformed", code: outcome.error.code, message: outcome.error.message, request: id } };
+      }
+      const r = outcome.result;
+      const receipt = outcome.receipt !== undefined ? { receipt: outcome.receipt } : {};
+      return r.ok ? { accepted: true, request: info(r.state, now), ...receipt } : { accepted: false, error: r.error, ...receipt };
+    } catch (e: unknown) {
+      return { accepted: false, error: { kind: "malformed", code: Diagnostics.runtimeInternalError.code, message: Diagnostics.runtimeInternalError.message(message(e)), request: id } };
+    }
+  }
+
+  async #recordRejection(error: ApprovalError, now: number, approval: JsonValue): Promise<ApprovalSubmission> {
+    if (!this.store.journaled) return { accepted: false, error };
+    const body: JsonObject = { policy: this.#policyJson(), approval, accepted: false, error: { kind: error.kind, code: error.code, message: error.message } };
+    try {
+      const outcome = await this.store.transact({ now }, () => ({ result: null, changes: [], event: { kind: "approval", body, time: now } }));
+      return outcome.ok && outcome.receipt !== undefined ? { accepted: false, error, receipt: outcome.receipt } : { accepted: false, error };
+    } catch {
+      return { accepted: false, error };
+    }
+  }
+
+  /** Open requests (pending or approved, not expired), oldest first. */
+  async pendingApprovals(): Promise<readonly ApprovalRequestInfo[]> {
+    const now = this.#clock();
+    const open = await this.store.openRequests(now);
+    return open.map((s) => info(s, now));
+  }
+
+  /** Wraps a tool function: it runs only when the policy allows; otherwise a typed error carries the decision. */
+  guard<A extends JsonObject, R>(toolFn: (args: A) => R | Promise<R>, options: GuardOptions): (args: A) => Promise<Awaited<R>> {
+    return guardTool(this, toolFn, options);
+  }
+
+  async close(): Promise<void> {
+    await this.store.close();
+  }
+}
