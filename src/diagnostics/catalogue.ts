@@ -6,6 +6,32 @@ import { defineDiagnostic as def } from "./diagnostic.ts";
 
 export const Diagnostics = {
   // --- XP1xxx syntax -------------------------------------------------------------------------------------------
+  /** the parser met a token it cannot use here; the message names what it found and what it expected */
+  unexpectedToken: def("XP1001", "error", (found: string, expected: string) => `unexpected ${found}, expected ${expected}`),
+  unexpectedCharacter: def("XP1002", "error", (text: string) => `unexpected character \`${text}\``),
+  unterminatedString: def("XP1003", "error", () => "unterminated string"),
+  unterminatedComment: def("XP1004", "error", () => "unterminated block comment"),
+  invalidEscape: def("XP1005", "error", (escape: string, why: string) => `invalid escape sequence \`${escape}\`: ${why}`),
+  intOutOfRange: def("XP1006", "error", (text: string, kind: "int" | "uint") =>
+    `${kind} literal \`${text}\` is out of range`),
+  invalidNumber: def("XP1007", "error", (text: string, why: string) => `invalid number \`${text}\`: ${why}`),
+  invalidUtf16: def("XP1008", "error", () => "invalid text: unpaired UTF-16 surrogate"),
+  binaryInput: def("XP1009", "error", () => "input looks like binary data (it contains a NUL character)"),
+  nestingTooDeep: def("XP1010", "error", (limit: number) => `nesting is deeper than the limit of ${limit} levels`),
+  expressionTooDeep: def("XP1011", "error", (limit: number) =>
+    `expression is nested deeper than the limit of ${limit} levels`),
+  reservedWord: def("XP1012", "error", (word: string) => `\`${word}\` is a reserved word and cannot be used as a name`),
+  hasArgument: def("XP1013", "error", () => "the argument of `has` must be a field selection such as `a.b`"),
+  macroVariable: def("XP1014", "error", (macro: string) => `the first argument of \`${macro}\` must be a simple name`),
+  messageConstruction: def("XP1015", "error", (type: string) =>
+    `message construction \`${type}{...}\` is not supported`),
+  invalidType: def("XP1016", "error", (type: string, why: string) => `invalid type \`${type}\`: ${why}`),
+  invalidDuration: def("XP1017", "error", (text: string, why: string) => `invalid duration \`${text}\`: ${why}`),
+  duplicateClause: def("XP1018", "error", (clause: string, construct: string) =>
+    `duplicate \`${clause}\` in ${construct}`),
+  tooManyErrors: def("XP1019", "error", (shown: number) => `too many syntax errors, only the first ${shown} are shown`),
+  internalParserError: def("XP1020", "error", (why: string) => `internal parser error: ${why}`),
+  invalidTextEncoding: def("XP1021", "error", () => "file is not valid UTF-8"),
 
   // --- XP2xxx expression types ---------------------------------------------------------------------------------
   undeclaredReference: def("XP2001", "error", (name: string) => `undeclared reference to \`${name}\``),
@@ -63,7 +89,6 @@ export const Diagnostics = {
   missingParam: def("XP3024", "error", (action: string, param: string) => `required parameter \`${param}\` of \`${action}\` is not mapped`),
   incompatibleValue: def("XP3025", "error", (what: string, expected: string, actual: string) => `${what} expects ${expected}, found ${actual}`),
   enumMismatch: def("XP3026", "error", (value: string, field: string) => `${JSON.stringify(value)} is not a value of \`${field}\``),
-  expectedBool: def("XP3027", "error", (what: string, actual: string) => `${what} must be a bool, found ${actual}`),
   invalidCounterExpression: def("XP3028", "error", (what: string, expected: string, actual: string) => `counter ${what} must be ${expected}, found ${actual}`),
   unknownCounter: def("XP3029", "error", (name: string) => `unknown counter \`${name}\``),
   unknownRecordField: def("XP3030", "error", (record: string, field: string) => `\`${record}\` has no field \`${field}\``),
@@ -79,6 +104,7 @@ export const Diagnostics = {
   invalidMapKeyType: def("XP3040", "error", (type: string) => `\`${type}\` cannot be a map key`),
   invalidTypeArity: def("XP3041", "error", (name: string) => `\`${name}\` needs type arguments`),
   invalidTestValue: def("XP3042", "error", (what: string) => `invalid test value: ${what}`),
+  misplacedAnnotation: def("XP3043", "error", (name: string, where: string) => `\`@${name}\` applies only to ${where}`),
   ruleNeverApplies: def("XP3050", "warning", (rule: string, why: string) => `rule \`${rule}\` never takes effect: ${why}`),
   conditionAlwaysFalse: def("XP3051", "warning", (rule: string) => `the condition of rule \`${rule}\` is always false`),
   unusedCounter: def("XP3052", "warning", (name: string) => `counter \`${name}\` is never read`),
@@ -118,6 +144,7 @@ export const Diagnostics = {
   irNotEnumValue: def("XP4030", "error", (value: string, allowed: string) => `\`${value}\` is not one of ${allowed}`),
   irInvalidRequestTime: def("XP4031", "error", (why: string) => `invalid request time: ${why}`),
   irInvalidSchema: def("XP4032", "error", (what: string) => `invalid IR schema: ${what}`),
+  irInternalError: def("XP4099", "error", (why: string) => `internal error while building the IR, denied: ${why}`),
 
   // --- XP5xxx runtime ------------------------------------------------------------------------------------------
   // decisions forced by the runtime (fail closed)
@@ -145,12 +172,6 @@ export const Diagnostics = {
   storeClosed: def("XP5023", "error", () => `the state store is closed`),
 
   // --- XP6xxx receipts and logs --------------------------------------------------------------------------------
-
-  // --- XP7xxx policy tests and formatting ----------------------------------------------------------------------
-
-  // --- XP8xxx CLI and bundles ----------------------------------------------------------------------------------
-  unreadableFile: def("XP8001", "error", (path: string, why: string) => `cannot read \`${path}\`: ${why}`),
-} as const;
   receiptLogForeign: def("XP6001", "error", (file: string) => `\`${file}\` is not an ExecLayer receipt log`),
   receiptLogMalformed: def("XP6002", "error", (why: string) => `malformed receipt: ${why}`),
   receiptLogSeq: def("XP6003", "error", (expected: number, found: number) => `expected receipt seq ${expected}, found ${found}`),
@@ -168,3 +189,9 @@ export const Diagnostics = {
   receiptKeyInvalid: def("XP6015", "error", (why: string) => `invalid key: ${why}`),
   receiptProofInvalid: def("XP6016", "error", (why: string) => `proof does not verify: ${why}`),
   receiptLogOtherSigner: def("XP6017", "error", (found: string, expected: string) => `log is signed by key \`${found}\`, not by \`${expected}\``),
+
+  // --- XP7xxx policy tests and formatting ----------------------------------------------------------------------
+
+  // --- XP8xxx CLI and bundles ----------------------------------------------------------------------------------
+  unreadableFile: def("XP8001", "error", (path: string, why: string) => `cannot read \`${path}\`: ${why}`),
+} as const;

@@ -1,0 +1,984 @@
+// CST -> AST. Builders return null for a piece the parser could not recognize (its error is already reported), and
+// a declaration with a missing required piece is dropped rather than built weaker than written: a rule whose
+// condition failed to parse must not become an unconditional rule.
+import type { CstNode, IToken } from "chevrotain";
+import type {
+  ActionDecl,
+  Annotation,
+  BinaryOp,
+  CounterDecl,
+  CounterWindow,
+  Declaration,
+  DottedName,
+  DurationLit,
+  Effect,
+  Escalation,
+  ExpectedOutcome,
+  Expr,
+  FieldDecl,
+  FieldInit,
+  GroupDecl,
+  GroupMember,
+  IntLit,
+  LiteralExpr,
+  MacroName,
+  MapEntry,
+  Name,
+  PolicyHeader,
+  PropertyDecl,
+  RecordDecl,
+  RuleDecl,
+  Span,
+  StringLit,
+  Target,
+  TestDecl,
+  TestStep,
+  TierDecl,
+  TierName,
+  ToolDecl,
+  TypeRef,
+} from "./ast.ts";
+import { diagnostic, type Diagnostic, type DiagnosticDef, type DiagnosticExtras } from "../diagnostics/diagnostic.ts";
+import { Diagnostics } from "../diagnostics/catalogue.ts";
+import { decodeDouble, decodeDuration, decodeInt, decodeStringToken, decodeUint } from "./literals.ts";
+
+/** Deepest expression tree accepted (operator, member and `?:` chains, nested literals); see grammar/README.md. */
+export const MAX_EXPR_DEPTH = 250;
+
+/** CEL's reserved words: not usable as identifiers or global function names, fine as fields and methods. */
+export const CEL_RESERVED = new Set([
+  "as", "break", "const", "continue", "else", "for", "function", "if", "import", "let", "loop", "package",
+  "namespace", "return", "var", "void", "while",
+]);
+
+const COMPREHENSION_MACROS: ReadonlySet<string> = new Set(["all", "exists", "exists_one", "filter", "map"]);
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+function isToken(c: CstNode | IToken): c is IToken {
+  return (c as IToken).image !== undefined;
+}
+
+function realToken(t: IToken | undefined): t is IToken {
+  return t !== undefined && t.isInsertedInRecovery !== true && Number.isFinite(t.startOffset);
+}
+
+function tokenSpan(t: IToken): Span {
+  return { start: t.startOffset, end: t.startOffset + t.image.length };
+}
+
+function toks(n: CstNode, key: string): IToken[] {
+  const c = n.children[key];
+  if (c === undefined) return [];
+  return c.filter((x): x is IToken => isToken(x) && realToken(x));
+}
+
+function tok(n: CstNode, key: string, i = 0): IToken | undefined {
+  return toks(n, key)[i];
+}
+
+function nodes(n: CstNode, key: string): CstNode[] {
+  const c = n.children[key];
+  if (c === undefined) return [];
+  return c.filter((x): x is CstNode => !isToken(x));
+}
+
+function node(n: CstNode, key: string, i = 0): CstNode | undefined {
+  return nodes(n, key)[i];
+}
+
+function nodeSpan(n: CstNode): Span | null {
+  const l = n.location;
+  if (l === undefined || !Number.isFinite(l.startOffset) || l.endOffset === undefined || !Number.isFinite(l.endOffset)) {
+    return null;
+  }
+  return { start: l.startOffset, end: l.endOffset + 1 };
+}
+
+function cover(a: Span, b: Span): Span {
+  return { start: Math.min(a.start, b.start), end: Math.max(a.end, b.end) };
+}
+
+/** Every token of a CST node, in source order (for the text of a glob or of a message type name). */
+function allTokens(n: CstNode): IToken[] {
+  const out: IToken[] = [];
+  const walk = (m: CstNode): void => {
+    for (const list of Object.values(m.children)) {
+      for (const c of list) {
+        if (!isToken(c)) walk(c);
+        else if (realToken(c)) out.push(c);
+      }
+    }
+  };
+  walk(n);
+  return out.sort((a, b) => a.startOffset - b.startOffset);
+}
+
+export class AstBuilder {
+  readonly diagnostics: Diagnostic[] = [];
+  private readonly depth = new WeakMap<Expr, number>();
+
+  constructor(
+    private readonly file: string | undefined,
+  ) {}
+
+  private report<A extends readonly unknown[]>(def: DiagnosticDef<A>, span: Span, args: A, extras: DiagnosticExtras = {}): void {
+    this.diagnostics.push(diagnostic(def, span, args, this.file === undefined ? extras : { ...extras, file: this.file }));
+  }
+
+  /** Records an expression's depth; null (reported) when it passes the limit, so later stages never see it. */
+  private made<E extends Expr>(e: E, ...children: (Expr | null)[]): E | null {
+    let d = 0;
+    for (const c of children) if (c !== null) d = Math.max(d, this.depth.get(c) ?? 1);
+    if (d + 1 > MAX_EXPR_DEPTH) {
+      this.report(Diagnostics.expressionTooDeep, e.span, [MAX_EXPR_DEPTH], {
+        help: "split the expression, or use `in` with a list instead of long chains of `||`",
+      });
+      return null;
+    }
+    this.depth.set(e, d + 1);
+    return e;
+  }
+
+  // =============================================================================================================
+  // Expressions
+
+  expr(n: CstNode | undefined): Expr | null {
+    if (n === undefined || n.recoveredNode === true) return null;
+    const parts = nodes(n, "conditionalOr");
+    const questions = toks(n, "Question");
+    if (parts.length === 0) return null;
+    if (parts.length === 1 && questions.length === 0) return this.conditionalOr(parts[0]!);
+    const items = parts.map((p) => this.conditionalOr(p));
+    if (items.some((x) => x === null) || items.length % 2 !== 1) return null;
+    // `a ? b : c ? d : e` arrives as [a, b, c, d, e]; CEL's `?:` is right-associative: a ? b : (c ? d : e).
+    let acc = items[items.length - 1]!;
+    for (let i = (items.length - 1) / 2; i >= 1; i--) {
+      const test = items[2 * i - 2]!;
+      const then = items[2 * i - 1]!;
+      const built = this.made({ kind: "conditional", test, then, otherwise: acc, span: cover(test.span, acc.span) }, test, then, acc);
+      if (built === null) return null;
+      acc = built;
+    }
+    return acc;
+  }
+
+  private binaryChain(n: CstNode, operandKey: string, opKey: string, operand: (c: CstNode) => Expr | null): Expr | null {
+    if (n.recoveredNode === true) return null;
+    const operands = nodes(n, operandKey);
+    const ops = toks(n, opKey);
+    if (operands.length === 0 || operands.length !== ops.length + 1) return null;
+    let acc = operand(operands[0]!);
+    for (let i = 0; i < ops.length; i++) {
+      const right = operand(operands[i + 1]!);
+      if (acc === null || right === null) return null;
+      const op = ops[i]!;
+      acc = this.made(
+        { kind: "binary", op: op.image as BinaryOp, left: acc, right, opSpan: tokenSpan(op), span: cover(acc.span, right.span) },
+        acc,
+        right,
+      );
+    }
+    return acc;
+  }
+
+  private conditionalOr(n: CstNode): Expr | null {
+    return this.binaryChain(n, "conditionalAnd", "OrOr", (c) => this.conditionalAnd(c));
+  }
+
+  private conditionalAnd(n: CstNode): Expr | null {
+    return this.binaryChain(n, "relation", "AndAnd", (c) => this.relation(c));
+  }
+
+  private relation(n: CstNode): Expr | null {
+    return this.binaryChain(n, "addition", "RelOp", (c) => this.addition(c));
+  }
+
+  private addition(n: CstNode): Expr | null {
+    return this.binaryChain(n, "multiplication", "AddOp", (c) => this.multiplication(c));
+  }
+
+  private multiplication(n: CstNode): Expr | null {
+    return this.binaryChain(n, "unary", "MulOp", (c) => this.unary(c));
+  }
+
+  private unary(n: CstNode): Expr | null {
+    if (n.recoveredNode === true) return null;
+    const m = node(n, "member");
+    if (m === undefined) return null;
+    const bangs = toks(n, "Bang");
+    const minuses = toks(n, "Minus");
+    const ops = bangs.length > 0 ? bangs : minuses;
+    // The minus right before a numeric literal is part of the literal, as in CEL: -9223372036854775808 is an int.
+    const innerMinus = minuses.length > 0 ? minuses[minuses.length - 1] : undefined;
+    const [inner, folded] = this.member(m, innerMinus);
+    let acc = inner;
+    const remaining = folded ? ops.length - 1 : ops.length;
+    for (let i = remaining - 1; i >= 0; i--) {
+      if (acc === null) return null;
+      const op = ops[i]!;
+      acc = this.made({ kind: "unary", op: op.image as "!" | "-", operand: acc, span: cover(tokenSpan(op), acc.span) }, acc);
+    }
+    return acc;
+  }
+
+  /** Returns the member expression and whether `minus` was folded into its leading numeric literal. */
+  private member(n: CstNode, minus: IToken | undefined): [Expr | null, boolean] {
+    if (n.recoveredNode === true) return [null, false];
+    const p = node(n, "primary");
+    if (p === undefined) return [null, false];
+    const [primary, folded] = this.primary(p, minus);
+    let acc = primary;
+    const start = nodeSpan(p)?.start ?? primary?.span.start ?? 0;
+    for (const post of nodes(n, "postfix")) {
+      if (acc === null) return [null, folded];
+      acc = this.postfix(post, acc, start, p);
+    }
+    return [acc, folded];
+  }
+
+  private postfix(n: CstNode, operand: Expr, start: number, primaryNode: CstNode): Expr | null {
+    const span = nodeSpan(n);
+    if (n.recoveredNode === true || span === null) return null;
+    const whole: Span = { start: Math.min(start, operand.span.start), end: span.end };
+    const dot = tok(n, "Dot");
+    if (dot !== undefined) {
+      const field = tok(n, "AnyIdent");
+      if (field === undefined) return null;
+      if (tok(n, "LParen") === undefined) {
+        return this.made({ kind: "select", operand, field: field.image, fieldSpan: tokenSpan(field), span: whole }, operand);
+      }
+      const args = this.exprList(node(n, "exprList"));
+      if (args === null) return null;
+      return this.call(field, operand, args, whole);
+    }
+    if (tok(n, "LBracket") !== undefined) {
+      const index = this.expr(node(n, "expr"));
+      if (index === null) return null;
+      return this.made({ kind: "index", operand, index, span: whole }, operand, index);
+    }
+    // `T{...}`: message construction.
+    const typeText = allTokens(primaryNode)
+      .map((t) => t.image)
+      .join("");
+    this.report(Diagnostics.messageConstruction, whole, [operand.kind === "ident" || operand.kind === "select" ? exprText(operand) : typeText], {
+      help: "ExecLayer has no protobuf messages; use a map literal `{\"field\": value}`",
+    });
+    return null;
+  }
+
+  /** A call, expanding CEL macros: `has(a.b)`, `e.all(x, p)`, `e.exists(x, p)`, `e.exists_one(x, p)`, `e.map(x, [p,] t)`, `e.filter(x, p)`. */
+  private call(fnTok: IToken, target: Expr | null, args: Expr[], span: Span): Expr | null {
+    const fn = fnTok.image;
+    const fnSpan = tokenSpan(fnTok);
+    if (target === null && fn === "has" && args.length === 1) {
+      const arg = args[0]!;
+      if (arg.kind !== "select") {
+        this.report(Diagnostics.hasArgument, arg.span, [], { help: "write `has(a.b)` to test whether `a` has the field `b`" });
+        return null;
+      }
+      return this.made({ kind: "has", operand: arg.operand, field: arg.field, span }, arg.operand);
+    }
+    if (target !== null && COMPREHENSION_MACROS.has(fn) && (args.length === 2 || (fn === "map" && args.length === 3))) {
+      const v = args[0]!;
+      if (v.kind !== "ident" || v.rootScoped) {
+        this.report(Diagnostics.macroVariable, v.span, [fn], { help: `for example \`list.${fn}(x, x > 0)\`` });
+        return null;
+      }
+      const three = args.length === 3;
+      const body = args[args.length - 1]!;
+      const predicate = fn === "map" ? (three ? args[1]! : null) : body;
+      const transform = fn === "map" ? body : null;
+      return this.made(
+        {
+          kind: "comprehension",
+          macro: fn as MacroName,
+          range: target,
+          variable: v.name,
+          variableSpan: v.span,
+          predicate,
+          transform,
+          span,
+        },
+        target,
+        predicate,
+        transform,
+      );
+    }
+    return this.made({ kind: "call", fn, target, args, fnSpan, span }, target, ...args);
+  }
+
+  private primary(n: CstNode, minus: IToken | undefined): [Expr | null, boolean] {
+    if (n.recoveredNode === true) return [null, false];
+    const lit = node(n, "literal");
+    if (lit !== undefined) return this.literal(lit, minus);
+    const ident = node(n, "identOrCall");
+    if (ident !== undefined) return [this.identOrCall(ident), false];
+    const paren = node(n, "parenExpr");
+    if (paren !== undefined) return [paren.recoveredNode === true ? null : this.expr(node(paren, "expr")), false];
+    const list = node(n, "listLiteral");
+    if (list !== undefined) return [this.listLiteral(list), false];
+    const map = node(n, "mapLiteral");
+    if (map !== undefined) return [this.mapLiteral(map), false];
+    return [null, false];
+  }
+
+  private identOrCall(n: CstNode): Expr | null {
+    const id = tok(n, "AnyIdent");
+    const span = nodeSpan(n);
+    if (n.recoveredNode === true || id === undefined || span === null) return null;
+    const rootScoped = tok(n, "Dot") !== undefined;
+    if (CEL_RESERVED.has(id.image)) {
+      this.report(Diagnostics.reservedWord, tokenSpan(id), [id.image], {
+        help: "CEL reserves this word; it can still be a field (`a.if`) but not a variable or function name",
+      });
+      return null;
+    }
+    if (tok(n, "LParen") === undefined) {
+      return this.made({ kind: "ident", name: id.image, rootScoped, span });
+    }
+    const args = this.exprList(node(n, "exprList"));
+    if (args === null) return null;
+    return this.call(id, null, args, span);
+  }
+
+  exprList(n: CstNode | undefined): Expr[] | null {
+    if (n === undefined) return [];
+    if (n.recoveredNode === true) return null;
+    const out: Expr[] = [];
+    for (const e of nodes(n, "expr")) {
+      const x = this.expr(e);
+      if (x === null) return null;
+      out.push(x);
+    }
+    return out;
+  }
+
+  private listLiteral(n: CstNode): Expr | null {
+    const span = nodeSpan(n);
+    if (n.recoveredNode === true || span === null) return null;
+    const elements: Expr[] = [];
+    for (const e of nodes(n, "expr")) {
+      const x = this.expr(e);
+      if (x === null) return null;
+      elements.push(x);
+    }
+    return this.made({ kind: "list", elements, span }, ...elements);
+  }
+
+  private mapLiteral(n: CstNode): Expr | null {
+    const span = nodeSpan(n);
+    if (n.recoveredNode === true || span === null) return null;
+    const entries: MapEntry[] = [];
+    const children: Expr[] = [];
+    for (const e of nodes(n, "mapEntry")) {
+      const [k, v] = nodes(e, "expr");
+      const es = nodeSpan(e);
+      const key = this.expr(k);
+      const value = this.expr(v);
+      if (key === null || value === null || es === null) return null;
+      entries.push({ key, value, span: es });
+      children.push(key, value);
+    }
+    return this.made({ kind: "map", entries, span }, ...children);
+  }
+
+  private literal(n: CstNode, minus: IToken | undefined): [Expr | null, boolean] {
+    const t = tok(n, "Literal");
+    if (t === undefined) return [null, false];
+    const span = tokenSpan(t);
+    const mk = (literal: LiteralExpr["literal"], s: Span = span): Expr | null => this.made({ kind: "literal", literal, span: s });
+    switch (t.tokenType.name) {
+      case "Int": {
+        const negated = minus !== undefined;
+        const s = negated ? cover(tokenSpan(minus), span) : span;
+        const r = decodeInt(t.image, negated);
+        if (!r.ok) {
+          this.report(Diagnostics.intOutOfRange, s, [(negated ? "-" : "") + t.image, "int"], {
+            help: "ints are 64-bit: from -9223372036854775808 to 9223372036854775807",
+          });
+          return [null, negated];
+        }
+        return [mk({ type: "int", value: r.value }, s), negated];
+      }
+      case "UInt": {
+        const r = decodeUint(t.image);
+        if (!r.ok) {
+          this.report(Diagnostics.intOutOfRange, span, [t.image, "uint"], {
+            help: "uints are 64-bit: from 0u to 18446744073709551615u",
+          });
+          return [null, false];
+        }
+        return [mk({ type: "uint", value: r.value }), false];
+      }
+      case "Float": {
+        const negated = minus !== undefined;
+        const s = negated ? cover(tokenSpan(minus), span) : span;
+        const r = decodeDouble(t.image, negated);
+        if (!r.ok) {
+          this.report(Diagnostics.invalidNumber, s, [t.image, r.why]);
+          return [null, negated];
+        }
+        return [mk({ type: "double", value: r.value }, s), negated];
+      }
+      case "True":
+        return [mk({ type: "bool", value: true }), false];
+      case "False":
+        return [mk({ type: "bool", value: false }), false];
+      case "Null":
+        return [mk({ type: "null" }), false];
+      default: {
+        const d = this.decodeString(t);
+        if (d === null) return [null, false];
+        return [mk(d.type === "string" ? { type: "string", value: d.value } : { type: "bytes", value: d.value }), false];
+      }
+    }
+  }
+
+  /** Decodes a string token, reporting bad escapes (an unterminated string was reported by the lexer pass). */
+  private decodeString(t: IToken): ReturnType<typeof decodeStringToken> | null {
+    const d = decodeStringToken(t.image, t.startOffset);
+    let ok = true;
+    for (const p of d.problems) {
+      ok = false;
+      if (p.kind === "escape") {
+        this.report(Diagnostics.invalidEscape, p.span, [p.escape, p.why], {
+          help: "valid escapes: \\n \\t \\r \\\\ \\\" \\' \\` \\? \\a \\b \\f \\v \\xHH \\uHHHH \\UHHHHHHHH \\ooo; or use a raw string r\"...\"",
+        });
+      }
+    }
+    return ok ? d : null;
+  }
+
+  // =============================================================================================================
+  // Policy declarations
+
+  /** A string literal as a plain string value (`"1.0.0"`, a reason, a key); bytes literals are not strings here. */
+  stringLit(t: IToken | undefined): StringLit | null {
+    if (t === undefined) return null;
+    const d = this.decodeString(t);
+    if (d === null) return null;
+    if (d.type === "bytes") {
+      this.report(Diagnostics.unexpectedToken, tokenSpan(t), [`bytes literal \`${short(t.image)}\``, "a string"]);
+      return null;
+    }
+    return { value: d.value, span: tokenSpan(t) };
+  }
+
+  name(n: CstNode | undefined): Name | null {
+    if (n === undefined || n.recoveredNode === true) return null;
+    const t = tok(n, "AnyIdent");
+    return t === undefined ? null : { text: t.image, span: tokenSpan(t) };
+  }
+
+  private identName(t: IToken | undefined): Name | null {
+    return t === undefined ? null : { text: t.image, span: tokenSpan(t) };
+  }
+
+  dottedName(n: CstNode | undefined): DottedName | null {
+    if (n === undefined || n.recoveredNode === true) return null;
+    const parts = toks(n, "AnyIdent");
+    const span = nodeSpan(n);
+    if (parts.length === 0 || span === null || parts.length !== toks(n, "Dot").length + 1) return null;
+    const texts = parts.map((p) => p.image);
+    return { parts: texts, text: texts.join("."), span };
+  }
+
+  private intLit(t: IToken | undefined): IntLit | null {
+    if (t === undefined) return null;
+    const r = decodeInt(t.image, false);
+    if (!r.ok || r.value > BigInt(Number.MAX_SAFE_INTEGER)) {
+      this.report(Diagnostics.invalidNumber, tokenSpan(t), [t.image, "too large"]);
+      return null;
+    }
+    return { value: Number(r.value), span: tokenSpan(t) };
+  }
+
+  private duration(t: IToken | undefined): DurationLit | null {
+    if (t === undefined) return null;
+    const r = decodeDuration(t.image);
+    if (!r.ok) {
+      this.report(Diagnostics.invalidDuration, tokenSpan(t), [t.image, r.why]);
+      return null;
+    }
+    return { text: t.image, millis: r.value, span: tokenSpan(t) };
+  }
+
+  policyFile(n: CstNode): { header: PolicyHeader | null; declarations: Declaration[] } {
+    const h = node(n, "header");
+    const header = h === undefined ? null : this.header(h);
+    const declarations: Declaration[] = [];
+    for (const d of nodes(n, "declaration")) {
+      const decl = this.declaration(d);
+      if (decl !== null) declarations.push(decl);
+    }
+    return { header, declarations };
+  }
+
+  private header(n: CstNode): PolicyHeader | null {
+    const span = nodeSpan(n);
+    const name = this.name(node(n, "name"));
+    if (n.recoveredNode === true || span === null || name === null) return null;
+    const v = tok(n, "StringLiteral");
+    const version = v === undefined ? null : this.stringLit(v);
+    if (v !== undefined && version === null) return null;
+    return { kind: "header", name, version, span };
+  }
+
+  private declaration(n: CstNode): Declaration | null {
+    if (n.recoveredNode === true) return null;
+    const [key, list] = Object.entries(n.children)[0] ?? [];
+    const c = list?.[0];
+    if (key === undefined || c === undefined || isToken(c) || c.recoveredNode === true) return null;
+    const span = nodeSpan(c);
+    if (span === null) return null;
+    switch (key) {
+      case "importDecl": {
+        const module = this.dottedName(node(c, "dottedName"));
+        return module === null ? null : { kind: "import", module, span };
+      }
+      case "optionDecl": {
+        const name = this.name(node(c, "name"));
+        const value = this.expr(node(c, "expr"));
+        return name === null || value === null ? null : { kind: "option", name, value, span };
+      }
+      case "actionDecl":
+        return this.actionDecl(c, span);
+      case "recordDecl":
+        return this.recordDecl(c, span);
+      case "tierDecl":
+        return this.tierDecl(c, span);
+      case "counterDecl":
+        return this.counterDecl(c, span);
+      case "groupDecl":
+        return this.groupDecl(c, span);
+      case "ruleDecl":
+        return this.ruleDecl(c, span);
+      case "toolDecl":
+        return this.toolDecl(c, span);
+      case "testDecl":
+        return this.testDecl(c, span);
+      case "propertyDecl":
+        return this.propertyDecl(c, span);
+      default:
+        return null;
+    }
+  }
+
+  private actionDecl(n: CstNode, span: Span): ActionDecl | null {
+    const name = this.dottedName(node(n, "dottedName"));
+    const aliases: StringLit[] = [];
+    for (const t of toks(n, "StringLiteral")) {
+      const s = this.stringLit(t);
+      if (s === null) return null;
+      aliases.push(s);
+    }
+    const fields = this.fieldDecls(node(n, "fieldDecls"));
+    if (name === null || fields === null) return null;
+    return { kind: "action", name, aliases, fields, span };
+  }
+
+  private recordDecl(n: CstNode, span: Span): RecordDecl | null {
+    const fields = this.fieldDecls(node(n, "fieldDecls"));
+    if (fields === null) return null;
+    return { kind: "record", record: tok(n, "KwActor") !== undefined ? "actor" : "context", fields, span };
+  }
+
+  private fieldDecls(n: CstNode | undefined): FieldDecl[] | null {
+    if (n === undefined || n.recoveredNode === true) return null;
+    const out: FieldDecl[] = [];
+    for (const f of nodes(n, "fieldDecl")) {
+      const d = this.fieldDecl(f);
+      if (d === null) return null;
+      out.push(d);
+    }
+    return out;
+  }
+
+  private fieldDecl(n: CstNode): FieldDecl | null {
+    const span = nodeSpan(n);
+    const name = this.name(node(n, "name"));
+    const type = this.typeRef(node(n, "typeRef"));
+    if (n.recoveredNode === true || span === null || name === null || type === null) return null;
+    const annotations: Annotation[] = [];
+    for (const a of nodes(n, "annotation")) {
+      const an = this.annotation(a);
+      if (an === null) return null;
+      annotations.push(an);
+    }
+    return { name, optional: tok(n, "Question") !== undefined, type, annotations, span };
+  }
+
+  private annotation(n: CstNode): Annotation | null {
+    const span = nodeSpan(n);
+    const name = this.name(node(n, "name"));
+    const args = this.exprList(node(n, "exprList"));
+    if (n.recoveredNode === true || span === null || name === null || args === null) return null;
+    return { name, args, span };
+  }
+
+  private typeRef(n: CstNode | undefined): TypeRef | null {
+    if (n === undefined || n.recoveredNode === true) return null;
+    const e = node(n, "enumType");
+    if (e !== undefined) {
+      const span = nodeSpan(e);
+      if (e.recoveredNode === true || span === null) return null;
+      const values: StringLit[] = [];
+      for (const t of toks(e, "StringLiteral")) {
+        const s = this.stringLit(t);
+        if (s === null) return null;
+        values.push(s);
+      }
+      return { kind: "enum", values, span };
+    }
+    const nt = node(n, "namedType");
+    if (nt === undefined || nt.recoveredNode === true) return null;
+    const span = nodeSpan(nt);
+    const id = tok(nt, "AnyIdent");
+    if (span === null || id === undefined) return null;
+    const args: TypeRef[] = [];
+    for (const a of nodes(nt, "typeRef")) {
+      const t = this.typeRef(a);
+      if (t === null) return null;
+      args.push(t);
+    }
+    const name = { text: id.image, span: tokenSpan(id) };
+    const hasArgs = tok(nt, "Lt") !== undefined;
+    if (!hasArgs) return { kind: "named", name, span };
+    if (id.image === "list" && args.length === 1) return { kind: "list", element: args[0]!, span };
+    if (id.image === "map" && args.length === 2) return { kind: "map", key: args[0]!, value: args[1]!, span };
+    const why =
+      id.image === "list"
+        ? "`list` takes one type argument, as in `list<string>`"
+        : id.image === "map"
+          ? "`map` takes two type arguments, as in `map<string, int>`"
+          : "only `list<T>` and `map<K, V>` take type arguments";
+    this.report(Diagnostics.invalidType, span, [id.image, why]);
+    return null;
+  }
+
+  private tierName(t: IToken | undefined): TierName | null {
+    return t === undefined ? null : { text: t.image, span: tokenSpan(t) };
+  }
+
+  private tierDecl(n: CstNode, span: Span): TierDecl | null {
+    const target = this.target(node(n, "target"));
+    const tier = this.tierName(tok(n, "AnyIdent"));
+    if (target === null || tier === null) return null;
+    const escalations: Escalation[] = [];
+    for (const e of nodes(n, "escalation")) {
+      const es = nodeSpan(e);
+      const to = this.tierName(tok(e, "AnyIdent"));
+      const condition = this.expr(node(e, "expr"));
+      if (e.recoveredNode === true || es === null || to === null || condition === null) return null;
+      escalations.push({ tier: to, condition, span: es });
+    }
+    return { kind: "tier", target, tier, escalations, span };
+  }
+
+  private counterDecl(n: CstNode, span: Span): CounterDecl | null {
+    const name = this.name(node(n, "name"));
+    if (name === null) return null;
+    const d: Mutable<CounterDecl> = { kind: "counter", name, targets: [], keys: [], amount: null, filter: null, window: null, span };
+    const targets: Target[] = [];
+    const keys: Expr[] = [];
+    const seen = new Set<string>();
+    for (const c of nodes(n, "counterClause")) {
+      if (c.recoveredNode === true) return null;
+      const kw = ["KwOn", "KwPer", "KwSum", "KwWhere", "KwWindow"].map((k) => tok(c, k)).find((t) => t !== undefined);
+      if (kw === undefined) return null;
+      if (kw.image !== "on" && kw.image !== "per" && seen.has(kw.image)) {
+        this.report(Diagnostics.duplicateClause, nodeSpan(c) ?? tokenSpan(kw), [kw.image, `counter \`${name.text}\``]);
+        return null;
+      }
+      seen.add(kw.image);
+      switch (kw.image) {
+        case "on": {
+          const t = this.targets(node(c, "targets"));
+          if (t === null) return null;
+          targets.push(...t);
+          break;
+        }
+        case "per": {
+          const k = this.exprList(node(c, "exprList"));
+          if (k === null) return null;
+          keys.push(...k);
+          break;
+        }
+        case "sum":
+        case "where": {
+          const e = this.expr(node(c, "expr"));
+          if (e === null) return null;
+          if (kw.image === "sum") d.amount = e;
+          else d.filter = e;
+          break;
+        }
+        default: {
+          const w = this.windowSpec(node(c, "windowSpec"));
+          if (w === null) return null;
+          d.window = w;
+        }
+      }
+    }
+    d.targets = targets;
+    d.keys = keys;
+    return d;
+  }
+
+  private windowSpec(n: CstNode | undefined): CounterWindow | null {
+    if (n === undefined || n.recoveredNode === true) return null;
+    const span = nodeSpan(n);
+    if (span === null) return null;
+    if (tok(n, "KwCalendar") !== undefined) {
+      const unit = this.name(node(n, "name"));
+      return unit === null ? null : { kind: "calendar", unit, span };
+    }
+    const duration = this.duration(tok(n, "Duration"));
+    return duration === null ? null : { kind: "rolling", duration, span };
+  }
+
+  private groupDecl(n: CstNode, span: Span): GroupDecl | null {
+    const name = this.name(node(n, "name"));
+    if (name === null) return null;
+    if (tok(n, "KwFrom") !== undefined) {
+      const keyring = this.stringLit(tok(n, "StringLiteral"));
+      return keyring === null ? null : { kind: "group", name, members: [], keyring, span };
+    }
+    const members: GroupMember[] = [];
+    for (const m of nodes(n, "groupMember")) {
+      const ms = nodeSpan(m);
+      const mname = this.name(node(m, "name"));
+      const key = this.stringLit(tok(m, "StringLiteral"));
+      if (m.recoveredNode === true || ms === null || mname === null || key === null) return null;
+      members.push({ name: mname, key, span: ms });
+    }
+    return { kind: "group", name, members, keyring: null, span };
+  }
+
+  private ruleDecl(n: CstNode, span: Span): RuleDecl | null {
+    const name = this.name(node(n, "name"));
+    const targets = this.targets(node(n, "targets"));
+    const hasWhen = tok(n, "KwWhen") !== undefined;
+    const condition = hasWhen ? this.expr(node(n, "expr")) : null;
+    const [e1, e2] = nodes(n, "effect");
+    const effect = this.effect(e1);
+    const hasElse = tok(n, "KwElse") !== undefined;
+    const otherwise = hasElse ? this.effect(e2) : null;
+    if (name === null || targets === null || (hasWhen && condition === null) || effect === null || (hasElse && otherwise === null)) {
+      return null;
+    }
+    return { kind: "rule", name, targets, condition, effect, otherwise, span };
+  }
+
+  private effect(n: CstNode | undefined): Effect | null {
+    if (n === undefined || n.recoveredNode === true) return null;
+    const span = nodeSpan(n);
+    if (span === null) return null;
+    const reasonTok = tok(n, "StringLiteral");
+    const reason = reasonTok === undefined ? null : this.stringLit(reasonTok);
+    if (reasonTok !== undefined && reason === null) return null;
+    if (tok(n, "KwAllow") !== undefined) return { kind: "allow", reason, span };
+    if (tok(n, "KwDeny") !== undefined) return { kind: "deny", reason, span };
+    const quorum = this.intLit(tok(n, "Int"));
+    const group = this.name(node(n, "name"));
+    const withinTok = tok(n, "Duration");
+    const within = withinTok === undefined ? null : this.duration(withinTok);
+    if (quorum === null || group === null || (withinTok !== undefined && within === null)) return null;
+    return { kind: "require_approval", quorum, group, within, reason, span };
+  }
+
+  private toolName(n: CstNode | undefined): StringLit | null {
+    if (n === undefined || n.recoveredNode === true) return null;
+    const id = tok(n, "AnyIdent");
+    if (id !== undefined) return { value: id.image, span: tokenSpan(id) };
+    return this.stringLit(tok(n, "StringLiteral"));
+  }
+
+  private toolDecl(n: CstNode, span: Span): ToolDecl | null {
+    const tool = this.toolName(node(n, "toolName"));
+    const action = this.dottedName(node(n, "dottedName"));
+    const fields = this.fieldInits(node(n, "fieldInits"));
+    if (tool === null || action === null || fields === null) return null;
+    return { kind: "tool", tool, action, fields, span };
+  }
+
+  private fieldInits(n: CstNode | undefined): FieldInit[] | null {
+    if (n === undefined || n.recoveredNode === true) return null;
+    const out: FieldInit[] = [];
+    for (const f of nodes(n, "fieldInit")) {
+      const span = nodeSpan(f);
+      const id = tok(f, "AnyIdent");
+      const name = id !== undefined ? this.identName(id) : this.stringLitAsName(tok(f, "StringLiteral"));
+      const value = this.expr(node(f, "expr"));
+      if (f.recoveredNode === true || span === null || name === null || value === null) return null;
+      out.push({ name, value, span });
+    }
+    return out;
+  }
+
+  private stringLitAsName(t: IToken | undefined): Name | null {
+    const s = this.stringLit(t);
+    return s === null ? null : { text: s.value, span: s.span };
+  }
+
+  private testDecl(n: CstNode, span: Span): TestDecl | null {
+    const name = this.stringLit(tok(n, "StringLiteral"));
+    if (name === null) return null;
+    const steps: TestStep[] = [];
+    for (const s of nodes(n, "testStep")) {
+      const step = this.testStep(s);
+      if (step === null) return null;
+      steps.push(step);
+    }
+    return { kind: "test", name, steps, span };
+  }
+
+  private testStep(n: CstNode): TestStep | null {
+    if (n.recoveredNode === true) return null;
+    const [key, list] = Object.entries(n.children)[0] ?? [];
+    const c = list?.[0];
+    if (key === undefined || c === undefined || isToken(c)) return null;
+    return this.step(key, c);
+  }
+
+  private step(key: string, c: CstNode): TestStep | null {
+    const span = nodeSpan(c);
+    if (c.recoveredNode === true || span === null) return null;
+    switch (key) {
+      case "actionStep": {
+        const action = this.dottedName(node(c, "dottedName"));
+        const fields = this.fieldInits(node(c, "fieldInits"));
+        return action === null || fields === null ? null : { kind: "action", action, fields, span };
+      }
+      case "toolStep": {
+        const tool = this.toolName(node(c, "toolName"));
+        const fi = node(c, "fieldInits");
+        const fields = this.fieldInits(fi);
+        const argsSpan = fi === undefined ? null : nodeSpan(fi);
+        if (tool === null || fields === null || argsSpan === null) return null;
+        // The tool call's JSON arguments: a map with string keys.
+        const entries: MapEntry[] = fields.map((f) => ({
+          key: { kind: "literal", literal: { type: "string", value: f.name.text }, span: f.name.span },
+          value: f.value,
+          span: f.span,
+        }));
+        const args = this.made({ kind: "map", entries, span: argsSpan }, ...fields.map((f) => f.value));
+        return args === null ? null : { kind: "tool", tool, args, span };
+      }
+      case "recordStep": {
+        const fields = this.fieldInits(node(c, "fieldInits"));
+        if (fields === null) return null;
+        return { kind: "record", record: tok(c, "KwActor") !== undefined ? "actor" : "context", fields, span };
+      }
+      case "counterStep": {
+        const name = this.name(node(c, "name"));
+        const value = this.expr(node(c, "expr"));
+        return name === null || value === null ? null : { kind: "counter", name, value, span };
+      }
+      case "approvalsStep": {
+        const count = this.intLit(tok(c, "Int"));
+        const hasOf = tok(c, "KwOf") !== undefined;
+        const group = hasOf ? this.name(node(c, "name")) : null;
+        return count === null || (hasOf && group === null) ? null : { kind: "approvals", count, group, span };
+      }
+      case "atStep": {
+        const time = this.stringLit(tok(c, "StringLiteral"));
+        return time === null ? null : { kind: "at", time, span };
+      }
+      case "expectStep": {
+        const outcome = this.outcome(node(c, "outcome"));
+        return outcome === null ? null : { kind: "expect", outcome, span };
+      }
+      default:
+        return null;
+    }
+  }
+
+  private outcome(n: CstNode | undefined): ExpectedOutcome | null {
+    if (n === undefined || n.recoveredNode === true) return null;
+    const span = nodeSpan(n);
+    if (span === null) return null;
+    if (tok(n, "KwNot") !== undefined) return { kind: "not_allow", span };
+    if (tok(n, "KwAllow") !== undefined) return { kind: "allow", span };
+    if (tok(n, "KwDeny") !== undefined) {
+      const r = tok(n, "StringLiteral");
+      const reason = r === undefined ? null : this.stringLit(r);
+      return r !== undefined && reason === null ? null : { kind: "deny", reason, span };
+    }
+    if (tok(n, "KwThat") !== undefined) {
+      const condition = this.expr(node(n, "expr"));
+      return condition === null ? null : { kind: "that", condition, span };
+    }
+    const q = tok(n, "Int");
+    const quorum = q === undefined ? null : this.intLit(q);
+    const hasOf = tok(n, "KwOf") !== undefined;
+    const group = hasOf ? this.name(node(n, "name")) : null;
+    if ((q !== undefined && quorum === null) || (hasOf && group === null)) return null;
+    return { kind: "require_approval", quorum, group, span };
+  }
+
+  private propertyDecl(n: CstNode, span: Span): PropertyDecl | null {
+    const name = this.stringLit(tok(n, "StringLiteral"));
+    const targets = this.targets(node(n, "targets"));
+    const ex = node(n, "expectStep");
+    const expect = ex === undefined || ex.recoveredNode === true ? null : this.outcome(node(ex, "outcome"));
+    if (name === null || targets === null || expect === null) return null;
+    const assumptions: Expr[] = [];
+    const setup: TestStep[] = [];
+    for (const s of nodes(n, "propertySetup")) {
+      if (s.recoveredNode === true) return null;
+      if (tok(s, "KwWhere") !== undefined) {
+        const e = this.expr(node(s, "expr"));
+        if (e === null) return null;
+        assumptions.push(e);
+        continue;
+      }
+      const step = this.testStep(s);
+      if (step === null) return null;
+      setup.push(step);
+    }
+    return { kind: "property", name, targets, assumptions, setup, expect, span };
+  }
+
+  private targets(n: CstNode | undefined): Target[] | null {
+    if (n === undefined || n.recoveredNode === true) return null;
+    const out: Target[] = [];
+    for (const t of nodes(n, "target")) {
+      const x = this.target(t);
+      if (x === null) return null;
+      out.push(x);
+    }
+    return out.length === 0 ? null : out;
+  }
+
+  private target(n: CstNode | undefined): Target | null {
+    if (n === undefined || n.recoveredNode === true) return null;
+    const span = nodeSpan(n);
+    if (span === null) return null;
+    if (tok(n, "KwTier") !== undefined) {
+      const cmp = tok(n, "TierCmp");
+      const tier = this.tierName(tok(n, "AnyIdent"));
+      if (tier === null) return null;
+      return { kind: "tier", comparison: (cmp?.image ?? "==") as "==" | ">=" | "<=" | ">" | "<", tier, span };
+    }
+    const p = node(n, "pathPattern");
+    if (p === undefined || p.recoveredNode === true) return null;
+    const parts = allTokens(p);
+    if (parts.length === 0) return null;
+    const text = parts.map((t) => t.image).join("");
+    if (parts.some((t) => t.image === "*")) return { kind: "glob", pattern: text, span };
+    const names = parts.filter((t) => t.image !== ".").map((t) => t.image);
+    return { kind: "action", name: { parts: names, text, span }, span };
+  }
+}
+
+function short(s: string): string {
+  return s.length > 24 ? s.slice(0, 20) + "…" : s;
+}
+
+/** `a.b.c` for an ident/select chain (for messages). */
+function exprText(e: Expr): string {
+  if (e.kind === "ident") return (e.rootScoped ? "." : "") + e.name;
+  if (e.kind === "select") return exprText(e.operand) + "." + e.field;
+  return "…";
+}

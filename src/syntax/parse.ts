@@ -1,0 +1,294 @@
+// Entry points of the front end: `parseExpression` (one CEL expression) and `parsePolicy` (a .xpol file).
+//
+// Bad input limits (also in grammar/README.md). Whatever the input, these functions return diagnostics with
+// positions; they never throw, overflow the stack or hang:
+//   - binary data (a NUL character): one XP1009 diagnostic, nothing else is parsed;
+//   - unpaired UTF-16 surrogates: XP1008 at each (the text cannot come from valid UTF-8);
+//   - brackets `( [ {` and type arguments `< >` nested deeper than MAX_NESTING (100): XP1010, found by a token scan
+//     before the recursive-descent parser runs, so the parser's own recursion stays bounded;
+//   - expression trees deeper than MAX_EXPR_DEPTH (250), e.g. 10,000 `!` in a row or a 10,000-long `a.b.c...` or
+//     `x || x || ...` chain (loops in the parser, but recursion in every later stage): XP1011, and the expression
+//     is left out of the AST;
+//   - at most MAX_DIAGNOSTICS (100) diagnostics per file, then XP1019;
+//   - any internal failure becomes XP1020 instead of an exception.
+// Lexing and parsing are linear in the input size: a 10 MB file takes seconds, not minutes.
+import { EOF, type IToken } from "chevrotain";
+import type { Expr, PolicyFile, Span } from "./ast.ts";
+import { diagnostic, type Diagnostic, type DiagnosticDef, type DiagnosticExtras, type RelatedInformation } from "../diagnostics/diagnostic.ts";
+import { Diagnostics } from "../diagnostics/catalogue.ts";
+import { AstBuilder } from "./build.ts";
+import { AnyIdent, Colon, Comma, Gt, Kw, LBracket, LCurly, LParen, Lt, Pipe, RBracket, RCurly, RParen, StringLiteral, xpolLexer } from "./lexer.ts";
+import { xpolParser } from "./parser.ts";
+
+export { MAX_EXPR_DEPTH } from "./build.ts";
+
+/** Deepest bracket nesting accepted; the CEL spec asks for at least 32. */
+export const MAX_NESTING = 100;
+/** Diagnostics reported per parse before giving up with "too many errors". */
+export const MAX_DIAGNOSTICS = 100;
+
+export interface Comment {
+  readonly text: string;
+  readonly span: Span;
+}
+
+export interface ParsedExpression {
+  /** null exactly when `diagnostics` holds an error */
+  readonly expr: Expr | null;
+  readonly diagnostics: Diagnostic[];
+}
+
+export interface ParsedPolicy {
+  /** the declarations that parsed; with errors, the broken ones are left out */
+  readonly ast: PolicyFile;
+  readonly diagnostics: Diagnostic[];
+  /** `//` and `/* *\/` comments in source order, for the formatter */
+  readonly comments: Comment[];
+}
+
+class Reporter {
+  readonly list: Diagnostic[] = [];
+  constructor(readonly file: string | undefined) {}
+  add<A extends readonly unknown[]>(def: DiagnosticDef<A>, span: Span, args: A, extras: DiagnosticExtras = {}): void {
+    this.list.push(diagnostic(def, span, args, this.file === undefined ? extras : { ...extras, file: this.file }));
+  }
+}
+
+/** NUL means binary; unpaired surrogates mean the text did not come from valid UTF-8. */
+function prescan(text: string, r: Reporter): { binary: boolean; surrogates: Set<number> } {
+  const surrogates = new Set<number>();
+  const nul = text.indexOf("\u0000");
+  if (nul >= 0) {
+    r.add(Diagnostics.binaryInput, { start: nul, end: nul + 1 }, [], { help: "policy files are UTF-8 text" });
+    return { binary: true, surrogates };
+  }
+  // A regex finds the rare bad surrogate without a per-character loop over large files.
+  const lone = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+  for (const m of text.matchAll(lone)) {
+    if (surrogates.size >= MAX_DIAGNOSTICS) break;
+    surrogates.add(m.index);
+    r.add(Diagnostics.invalidUtf16, { start: m.index, end: m.index + 1 }, []);
+  }
+  return { binary: false, surrogates };
+}
+
+interface Lexed {
+  readonly tokens: IToken[];
+  readonly comments: Comment[];
+}
+
+function lex(text: string, r: Reporter, surrogates: ReadonlySet<number>): Lexed {
+  const result = xpolLexer.tokenize(text);
+  // The lexer tracks start offsets only (cheapest); CST node locations need the end too.
+  for (const t of result.tokens) t.endOffset = t.startOffset + t.image.length - 1;
+  for (const e of result.errors) {
+    if (surrogates.has(e.offset)) continue;
+    const cp = text.codePointAt(e.offset) ?? 0;
+    const ch = String.fromCodePoint(cp);
+    const shown = cp < 0x20 || cp === 0x7f ? `\\u{${cp.toString(16)}}` : ch;
+    r.add(Diagnostics.unexpectedCharacter, { start: e.offset, end: e.offset + e.length }, [shown], {
+      help: e.length > 1 ? `${e.length} characters skipped` : undefined,
+    });
+  }
+  for (const t of result.tokens) {
+    if (t.tokenType.name === "UnterminatedString") {
+      r.add(Diagnostics.unterminatedString, { start: t.startOffset, end: t.startOffset + Math.min(t.image.length, 1) }, [], {
+        help: t.image.includes('"""') || t.image.includes("'''")
+          ? "a triple-quoted string ends with the same three quotes"
+          : "close the string on the same line; use a triple-quoted string for several lines",
+      });
+    }
+  }
+  const comments: Comment[] = [];
+  for (const c of (result.groups["comments"] ?? []) as IToken[]) {
+    if (c.tokenType.name === "UnterminatedComment") {
+      r.add(Diagnostics.unterminatedComment, { start: c.startOffset, end: c.startOffset + 2 }, [], { help: "close it with `*/`" });
+    }
+    comments.push({ text: c.image, span: { start: c.startOffset, end: c.startOffset + c.image.length } });
+  }
+  return { tokens: result.tokens, comments };
+}
+
+// Tokens that can appear inside a type (`map<string, list<"a" | "b">>`); anything else ends a run of `<`.
+const TYPE_TOKENS = new Set([AnyIdent, Lt, Gt, Comma, StringLiteral, Pipe]);
+
+/**
+ * Finds nesting deeper than MAX_NESTING before the recursive parser sees it: brackets, and `<` that opens type
+ * arguments (after `name` that follows `:`, `<` or `,`). Returns the offending token, or undefined.
+ */
+function tooDeep(tokens: readonly IToken[]): IToken | undefined {
+  let depth = 0;
+  let angles = 0;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    const type = t.tokenType;
+    if (type === LParen || type === LBracket || type === LCurly) depth++;
+    else if (type === RParen || type === RBracket || type === RCurly) depth = Math.max(0, depth - 1);
+    if (type === Lt) {
+      const prev = tokens[i - 1];
+      const before = tokens[i - 2];
+      const isTypeArg =
+        prev !== undefined &&
+        prev.tokenType.CATEGORIES?.includes(AnyIdent) === true &&
+        before !== undefined &&
+        (before.tokenType === Colon || before.tokenType === Lt || before.tokenType === Comma);
+      if (isTypeArg) angles++;
+    } else if (type === Gt) angles = Math.max(0, angles - 1);
+    else if (!TYPE_TOKENS.has(type) && !(type.CATEGORIES?.includes(AnyIdent) ?? false) && !(type.CATEGORIES?.includes(StringLiteral) ?? false)) {
+      angles = 0;
+    }
+    if (depth + angles > MAX_NESTING) return t;
+  }
+  return undefined;
+}
+
+const CLOSERS: ReadonlyMap<string, [open: string, close: string]> = new Map([
+  ["`}`", ["{", "}"]],
+  ["`)`", ["(", ")"]],
+  ["`]`", ["[", "]"]],
+]);
+
+const BLOCK_KEYWORDS = new Set([
+  Kw.rule, Kw.action, Kw.actor, Kw.context, Kw.tier, Kw.counter, Kw.group, Kw.tool, Kw.test, Kw.property,
+]);
+
+function tokenIndexAt(tokens: readonly IToken[], offset: number): number {
+  let lo = 0;
+  let hi = tokens.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (tokens[mid]!.startOffset < offset) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The innermost bracket `open` still unclosed before token index `upto`. */
+function unclosedOpener(tokens: readonly IToken[], upto: number, open: string, close: string): number | undefined {
+  const stack: number[] = [];
+  for (let i = 0; i < upto && i < tokens.length; i++) {
+    const img = tokens[i]!.image;
+    if (img === open) stack.push(i);
+    else if (img === close) stack.pop();
+  }
+  return stack[stack.length - 1];
+}
+
+/** `rule`, `action`, ... : the keyword that starts the construct whose `{` is at `index`. */
+function blockKeyword(tokens: readonly IToken[], index: number): string | undefined {
+  let found: string | undefined;
+  for (let i = index - 1; i >= 0 && i >= index - 64; i--) {
+    const t = tokens[i]!;
+    if (t.tokenType === LCurly || t.tokenType === RCurly) break;
+    if (BLOCK_KEYWORDS.has(t.tokenType)) found = t.image;
+  }
+  return found;
+}
+
+function parserDiagnostics(text: string, tokens: readonly IToken[], r: Reporter): void {
+  const seen = new Set<number>();
+  const lastEnd = tokens.length > 0 ? tokens[tokens.length - 1]!.startOffset + tokens[tokens.length - 1]!.image.length : text.length;
+  for (const e of xpolParser.errors) {
+    const t = e.token;
+    const atEof = t.tokenType === EOF || !Number.isFinite(t.startOffset);
+    const start = atEof ? lastEnd : t.startOffset;
+    if (seen.has(start)) continue; // one report per position: recovery can fail several times at one token
+    seen.add(start);
+    const span: Span = atEof ? { start, end: start } : { start, end: start + t.image.length };
+    const m = /^unexpected (.*), expected (.*)$/s.exec(e.message);
+    let found = m?.[1] ?? "input";
+    let expected = m?.[2] ?? "something else";
+    const related: RelatedInformation[] = [];
+    const closer = CLOSERS.get(expected);
+    if (closer !== undefined) {
+      const idx = atEof ? tokens.length : tokenIndexAt(tokens, start);
+      const opener = unclosedOpener(tokens, idx, closer[0], closer[1]);
+      if (opener !== undefined) {
+        const o = tokens[opener]!;
+        const kw = closer[0] === "{" ? blockKeyword(tokens, opener) : undefined;
+        const what = kw !== undefined ? `the \`${kw}\` block` : `this \`${closer[0]}\``;
+        expected = `${expected} to close ${what}`;
+        related.push({ message: `${what.replace(/^this/, "the")} opens here`, span: { start: o.startOffset, end: o.startOffset + 1 } });
+      }
+    }
+    if (atEof) found = "end of file";
+    r.add(Diagnostics.unexpectedToken, span, [found, expected], related.length > 0 ? { related } : {});
+  }
+}
+
+/** Sorts by position and caps the count. */
+function finish(r: Reporter, extra: readonly Diagnostic[] = []): Diagnostic[] {
+  const all = [...r.list, ...extra].sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end);
+  if (all.length <= MAX_DIAGNOSTICS) return all;
+  const kept = all.slice(0, MAX_DIAGNOSTICS);
+  const last = kept[kept.length - 1]!;
+  kept.push(diagnostic(Diagnostics.tooManyErrors, last.span, [MAX_DIAGNOSTICS], r.file === undefined ? {} : { file: r.file }));
+  return kept;
+}
+
+function internalError(e: unknown, file: string | undefined, text: string): Diagnostic {
+  const why = e instanceof RangeError ? "input nested too deeply" : e instanceof Error ? e.message : String(e);
+  return diagnostic(Diagnostics.internalParserError, { start: 0, end: Math.min(1, text.length) }, [why], file === undefined ? {} : { file });
+}
+
+/** Parses one CEL expression. `expr` is null exactly when there are errors. */
+export function parseExpression(text: string, file?: string): ParsedExpression {
+  try {
+    const r = new Reporter(file);
+    const { binary, surrogates } = prescan(text, r);
+    if (binary) return { expr: null, diagnostics: finish(r) };
+    const { tokens } = lex(text, r, surrogates);
+    const deep = tooDeep(tokens);
+    if (deep !== undefined) {
+      r.add(Diagnostics.nestingTooDeep, { start: deep.startOffset, end: deep.startOffset + deep.image.length }, [MAX_NESTING]);
+      return { expr: null, diagnostics: finish(r) };
+    }
+    xpolParser.input = tokens;
+    const cst = xpolParser.expr();
+    parserDiagnostics(text, tokens, r);
+    const builder = new AstBuilder(file);
+    const expr = builder.expr(cst);
+    const diagnostics = finish(r, builder.diagnostics);
+    const failed = diagnostics.some((d) => d.severity === "error");
+    return { expr: failed ? null : expr, diagnostics };
+  } catch (e: unknown) {
+    return { expr: null, diagnostics: [internalError(e, file, text)] };
+  } finally {
+    // Do not keep the last input's tokens alive in the shared parser.
+    xpolParser.input = [];
+  }
+}
+
+/** Parses a .xpol file. Always returns an AST (possibly partial) and the diagnostics, never throws. */
+export function parsePolicy(text: string, file?: string): ParsedPolicy {
+  const empty = (diagnostics: Diagnostic[], comments: Comment[] = []): ParsedPolicy => ({
+    ast: { kind: "policy", header: null, declarations: [], span: { start: 0, end: text.length } },
+    diagnostics,
+    comments,
+  });
+  try {
+    const r = new Reporter(file);
+    const { binary, surrogates } = prescan(text, r);
+    if (binary) return empty(finish(r));
+    const { tokens, comments } = lex(text, r, surrogates);
+    const deep = tooDeep(tokens);
+    if (deep !== undefined) {
+      r.add(Diagnostics.nestingTooDeep, { start: deep.startOffset, end: deep.startOffset + deep.image.length }, [MAX_NESTING]);
+      return empty(finish(r), comments);
+    }
+    xpolParser.input = tokens;
+    const cst = xpolParser.policyFile();
+    parserDiagnostics(text, tokens, r);
+    const builder = new AstBuilder(file);
+    const { header, declarations } = builder.policyFile(cst);
+    return {
+      ast: { kind: "policy", header, declarations, span: { start: 0, end: text.length } },
+      diagnostics: finish(r, builder.diagnostics),
+      comments,
+    };
+  } catch (e: unknown) {
+    return empty([internalError(e, file, text)]);
+  } finally {
+    xpolParser.input = [];
+  }
+}

@@ -1,0 +1,845 @@
+// The .xpol grammar as a Chevrotain CST parser: CEL expressions and policy declarations in one class, one instance.
+// Rules are class fields, so TypeScript sees each rule; the CST is turned into the AST by build.ts.
+//
+// Recursion: only bracket nesting (`(`, `[`, `{`) and runs of unary operators make the parser recurse; operator
+// chains, member chains and `?:` chains are loops (MANY), so their depth is bounded by the token scan in parse.ts.
+import { CstParser, EOF, type CstNode, type IParserErrorMessageProvider, type IToken, type TokenType } from "chevrotain";
+import {
+  allTokens,
+  AddOp,
+  AndAnd,
+  AnyIdent,
+  Arrow,
+  Assign,
+  AtSign,
+  Bang,
+  Colon,
+  Comma,
+  Dot,
+  Duration,
+  Gt,
+  Int,
+  Kw,
+  LBracket,
+  LCurly,
+  Literal,
+  LParen,
+  Lt,
+  Minus,
+  MulOp,
+  OrOr,
+  Pipe,
+  Question,
+  RBracket,
+  RCurly,
+  RelOp,
+  RParen,
+  Star,
+  StringLiteral,
+  TierCmp,
+} from "./lexer.ts";
+
+/** What a rule is, in words, for "expected ..." messages. */
+export const RULE_DESCRIPTIONS: Readonly<Record<string, string>> = {
+  expr: "an expression",
+  conditionalOr: "an expression",
+  conditionalAnd: "an expression",
+  relation: "an expression",
+  addition: "an expression",
+  multiplication: "an expression",
+  unary: "an expression",
+  member: "an expression",
+  postfix: "`.`, `[` or `(`",
+  primary: "an expression",
+  identOrCall: "a name",
+  parenExpr: "`(`",
+  listLiteral: "`[`",
+  mapLiteral: "`{`",
+  mapEntry: "a map entry `key: value`",
+  literal: "a literal",
+  exprList: "an expression",
+  messageFields: "a field `name: value`",
+  policyFile: "a declaration",
+  header: "`policy`",
+  declaration: "a declaration (`action`, `rule`, `tier`, `counter`, `group`, `tool`, `test`, ...)",
+  importDecl: "`import`",
+  optionDecl: "`option`",
+  actionDecl: "`action`",
+  recordDecl: "`actor` or `context`",
+  fieldDecls: "a field `name: type`",
+  fieldDecl: "a field `name: type`",
+  typeRef: "a type",
+  namedType: "a type",
+  enumType: "a string",
+  annotation: "`@`",
+  tierDecl: "`tier`",
+  escalation: "`escalate to TIER when ...`",
+  counterDecl: "`counter`",
+  counterClause: "a counter clause (`on`, `per`, `sum`, `where` or `window`)",
+  windowSpec: "a window (`calendar day`, `calendar week`, `calendar month`, `rolling 24h` or `24h`)",
+  groupDecl: "`group`",
+  groupMember: "a member `name: \"ed25519:...\"`",
+  ruleDecl: "`rule`",
+  effect: "an effect (`allow`, `deny` or `require approval`)",
+  toolDecl: "`tool`",
+  toolName: "a tool name",
+  fieldInits: "a field `name: value`",
+  fieldInit: "a field `name: value`",
+  testDecl: "`test`",
+  testStep: "a test step (`action`, `tool`, `actor`, `context`, `counter`, `approvals`, `at` or `expect`)",
+  actionStep: "`action`",
+  toolStep: "`tool`",
+  recordStep: "`actor` or `context`",
+  counterStep: "`counter`",
+  approvalsStep: "`approvals`",
+  atStep: "`at`",
+  expectStep: "`expect`",
+  outcome: "an outcome (`allow`, `deny`, `require approval`, `not allow` or `that ...`)",
+  propertyDecl: "`property`",
+  propertySetup: "`where`, `actor`, `context`, `counter`, `approvals`, `at` or `expect`",
+  targets: "a target (an action type, a glob such as `invoice.*`, or `tier T2`)",
+  target: "a target (an action type, a glob such as `invoice.*`, or `tier T2`)",
+  pathPattern: "an action type or glob",
+  dottedName: "a dotted name",
+  name: "a name",
+};
+
+function describeTokenType(t: TokenType): string {
+  if (t === EOF) return "end of file";
+  return t.LABEL ?? t.name;
+}
+
+/** How a found token reads in a message: `` `}` ``, `end of file`, or the first characters of a long token. */
+export function describeToken(t: IToken | undefined): string {
+  if (t === undefined || t.tokenType === EOF) return "end of file";
+  const image = t.image.length > 24 ? t.image.slice(0, 20) + "…" : t.image;
+  return `\`${image.replace(/[\r\n]+/g, " ")}\``;
+}
+
+function describeAlternatives(paths: TokenType[][], ruleName: string): string {
+  const byRule = RULE_DESCRIPTIONS[ruleName];
+  const firsts = [...new Set(paths.map((p) => p[0]).filter((t): t is TokenType => t !== undefined))];
+  if (byRule !== undefined && (firsts.length > 3 || byRule.startsWith("an expression") || byRule.startsWith("a "))) {
+    return byRule;
+  }
+  const words = firsts.map(describeTokenType);
+  if (words.length === 0) return byRule ?? "something else";
+  if (words.length === 1) return words[0]!;
+  return words.slice(0, -1).join(", ") + " or " + words[words.length - 1];
+}
+
+/** Readable parser messages: "unexpected `}`, expected an expression". */
+export const errorMessages: IParserErrorMessageProvider = {
+  buildMismatchTokenMessage({ expected, actual }) {
+    return `unexpected ${describeToken(actual)}, expected ${describeTokenType(expected)}`;
+  },
+  buildNotAllInputParsedMessage({ firstRedundant, ruleName }) {
+    const what = ruleName === "expr" ? "the end of the expression" : "a declaration";
+    return `unexpected ${describeToken(firstRedundant)}, expected ${what}`;
+  },
+  buildNoViableAltMessage({ expectedPathsPerAlt, actual, ruleName }) {
+    return `unexpected ${describeToken(actual[0])}, expected ${describeAlternatives(expectedPathsPerAlt.flat(), ruleName)}`;
+  },
+  buildEarlyExitMessage({ expectedIterationPaths, actual, ruleName }) {
+    return `unexpected ${describeToken(actual[0])}, expected ${describeAlternatives(expectedIterationPaths, ruleName)}`;
+  },
+};
+
+export class XpolParser extends CstParser {
+  constructor() {
+    super(allTokens, { recoveryEnabled: true, maxLookahead: 3, errorMessageProvider: errorMessages, nodeLocationTracking: "onlyOffset" });
+    this.performSelfAnalysis();
+  }
+
+  // ===========================================================================================================
+  // CEL expressions. Precedence, lowest first: `?:`, `||`, `&&`, relations, `+ -`, `* / %`, unary, member.
+
+  /** `a ? b : c ? d : e` is a loop here; build.ts makes it right-associative. */
+  expr = this.RULE("expr", () => {
+    this.SUBRULE(this.conditionalOr);
+    this.MANY(() => {
+      this.CONSUME(Question);
+      this.SUBRULE2(this.conditionalOr);
+      this.CONSUME(Colon);
+      this.SUBRULE3(this.conditionalOr);
+    });
+  });
+
+  conditionalOr = this.RULE("conditionalOr", () => {
+    this.SUBRULE(this.conditionalAnd);
+    this.MANY(() => {
+      this.CONSUME(OrOr);
+      this.SUBRULE2(this.conditionalAnd);
+    });
+  });
+
+  conditionalAnd = this.RULE("conditionalAnd", () => {
+    this.SUBRULE(this.relation);
+    this.MANY(() => {
+      this.CONSUME(AndAnd);
+      this.SUBRULE2(this.relation);
+    });
+  });
+
+  relation = this.RULE("relation", () => {
+    this.SUBRULE(this.addition);
+    this.MANY(() => {
+      this.CONSUME(RelOp);
+      this.SUBRULE2(this.addition);
+    });
+  });
+
+  addition = this.RULE("addition", () => {
+    this.SUBRULE(this.multiplication);
+    this.MANY(() => {
+      this.CONSUME(AddOp);
+      this.SUBRULE2(this.multiplication);
+    });
+  });
+
+  multiplication = this.RULE("multiplication", () => {
+    this.SUBRULE(this.unary);
+    this.MANY(() => {
+      this.CONSUME(MulOp);
+      this.SUBRULE2(this.unary);
+    });
+  });
+
+  /** CEL: `!`s or `-`s, not mixed (`!-x` is an error, as in the spec). */
+  unary = this.RULE("unary", () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.AT_LEAST_ONE(() => this.CONSUME(Bang));
+          this.SUBRULE(this.member);
+        },
+      },
+      {
+        ALT: () => {
+          this.AT_LEAST_ONE2(() => this.CONSUME(Minus));
+          this.SUBRULE2(this.member);
+        },
+      },
+      { ALT: () => this.SUBRULE3(this.member) },
+    ]);
+  });
+
+  member = this.RULE("member", () => {
+    this.SUBRULE(this.primary);
+    this.MANY(() => this.SUBRULE(this.postfix));
+  });
+
+  /** `.field`, `.method(args)`, `[index]`, or `{fields}` (message construction, parsed to report it clearly). */
+  postfix = this.RULE("postfix", () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(Dot);
+          this.CONSUME(AnyIdent);
+          this.OPTION(() => {
+            this.CONSUME(LParen);
+            this.OPTION2(() => this.SUBRULE(this.exprList));
+            this.CONSUME(RParen);
+          });
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(LBracket);
+          this.SUBRULE(this.expr);
+          this.CONSUME(RBracket);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(LCurly);
+          this.OPTION3(() => this.SUBRULE(this.messageFields));
+          this.CONSUME(RCurly);
+        },
+      },
+    ]);
+  });
+
+  primary = this.RULE("primary", () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.identOrCall) },
+      { ALT: () => this.SUBRULE(this.parenExpr) },
+      { ALT: () => this.SUBRULE(this.listLiteral) },
+      { ALT: () => this.SUBRULE(this.mapLiteral) },
+      { ALT: () => this.SUBRULE(this.literal) },
+    ]);
+  });
+
+  /** `name`, `.name`, `f(args)`, `.f(args)` */
+  identOrCall = this.RULE("identOrCall", () => {
+    this.OPTION(() => this.CONSUME(Dot));
+    this.CONSUME(AnyIdent);
+    this.OPTION2(() => {
+      this.CONSUME(LParen);
+      this.OPTION3(() => this.SUBRULE(this.exprList));
+      this.CONSUME(RParen);
+    });
+  });
+
+  parenExpr = this.RULE("parenExpr", () => {
+    this.CONSUME(LParen);
+    this.SUBRULE(this.expr);
+    this.CONSUME(RParen);
+  });
+
+  /** `[a, b]`, `[a, b,]` */
+  listLiteral = this.RULE("listLiteral", () => {
+    this.CONSUME(LBracket);
+    this.OPTION(() => {
+      this.SUBRULE(this.expr);
+      this.MANY(() => {
+        this.CONSUME(Comma);
+        this.SUBRULE2(this.expr);
+      });
+      this.OPTION2(() => this.CONSUME2(Comma));
+    });
+    this.CONSUME(RBracket);
+  });
+
+  /** `{k: v, k2: v2,}` */
+  mapLiteral = this.RULE("mapLiteral", () => {
+    this.CONSUME(LCurly);
+    this.OPTION(() => {
+      this.SUBRULE(this.mapEntry);
+      this.MANY(() => {
+        this.CONSUME(Comma);
+        this.SUBRULE2(this.mapEntry);
+      });
+      this.OPTION2(() => this.CONSUME2(Comma));
+    });
+    this.CONSUME(RCurly);
+  });
+
+  mapEntry = this.RULE("mapEntry", () => {
+    this.SUBRULE(this.expr);
+    this.CONSUME(Colon);
+    this.SUBRULE2(this.expr);
+  });
+
+  literal = this.RULE("literal", () => {
+    this.CONSUME(Literal);
+  });
+
+  exprList = this.RULE("exprList", () => {
+    this.SUBRULE(this.expr);
+    this.MANY(() => {
+      this.CONSUME(Comma);
+      this.SUBRULE2(this.expr);
+    });
+  });
+
+  /** The `{f: v, ...}` of a message construction, only parsed so it can be reported as unsupported. */
+  messageFields = this.RULE("messageFields", () => {
+    this.CONSUME(AnyIdent);
+    this.CONSUME(Colon);
+    this.SUBRULE(this.expr);
+    this.MANY(() => {
+      this.CONSUME(Comma);
+      this.CONSUME2(AnyIdent);
+      this.CONSUME2(Colon);
+      this.SUBRULE2(this.expr);
+    });
+    this.OPTION(() => this.CONSUME3(Comma));
+  });
+
+  // ===========================================================================================================
+  // Policy files.
+
+  policyFile = this.RULE("policyFile", () => {
+    this.OPTION(() => this.SUBRULE(this.header));
+    this.MANY(() => this.SUBRULE(this.declaration));
+  });
+
+  /** `policy invoices version "1.0.0"` */
+  header = this.RULE("header", () => {
+    this.CONSUME(Kw.policy);
+    this.SUBRULE(this.name);
+    this.OPTION(() => {
+      this.CONSUME(Kw.version);
+      this.CONSUME(StringLiteral);
+    });
+  });
+
+  declaration = this.RULE("declaration", () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.importDecl) },
+      { ALT: () => this.SUBRULE(this.optionDecl) },
+      { ALT: () => this.SUBRULE(this.actionDecl) },
+      { ALT: () => this.SUBRULE(this.recordDecl) },
+      { ALT: () => this.SUBRULE(this.tierDecl) },
+      { ALT: () => this.SUBRULE(this.counterDecl) },
+      { ALT: () => this.SUBRULE(this.groupDecl) },
+      { ALT: () => this.SUBRULE(this.ruleDecl) },
+      { ALT: () => this.SUBRULE(this.toolDecl) },
+      { ALT: () => this.SUBRULE(this.testDecl) },
+      { ALT: () => this.SUBRULE(this.propertyDecl) },
+    ]);
+  });
+
+  importDecl = this.RULE("importDecl", () => {
+    this.CONSUME(Kw.import);
+    this.SUBRULE(this.dottedName);
+  });
+
+  optionDecl = this.RULE("optionDecl", () => {
+    this.CONSUME(Kw.option);
+    this.SUBRULE(this.name);
+    this.CONSUME(Assign);
+    this.SUBRULE(this.expr);
+  });
+
+  /** `action invoice.delete alias "deleteInvoice", "invoices_delete" { invoice_id: string }` */
+  actionDecl = this.RULE("actionDecl", () => {
+    this.CONSUME(Kw.action);
+    this.SUBRULE(this.dottedName);
+    this.OPTION(() => {
+      this.CONSUME(Kw.alias);
+      this.CONSUME(StringLiteral);
+      this.MANY(() => {
+        this.CONSUME(Comma);
+        this.CONSUME2(StringLiteral);
+      });
+    });
+    this.SUBRULE(this.fieldDecls);
+  });
+
+  recordDecl = this.RULE("recordDecl", () => {
+    this.OR([{ ALT: () => this.CONSUME(Kw.actor) }, { ALT: () => this.CONSUME(Kw.context) }]);
+    this.SUBRULE(this.fieldDecls);
+  });
+
+  /** `{ a: string, b?: int }`, entries separated by commas or newlines. */
+  fieldDecls = this.RULE("fieldDecls", () => {
+    this.CONSUME(LCurly);
+    this.MANY(() => {
+      this.SUBRULE(this.fieldDecl);
+      this.OPTION(() => this.CONSUME(Comma));
+    });
+    this.CONSUME(RCurly);
+  });
+
+  fieldDecl = this.RULE("fieldDecl", () => {
+    this.SUBRULE(this.name);
+    this.OPTION(() => this.CONSUME(Question));
+    this.CONSUME(Colon);
+    this.SUBRULE(this.typeRef);
+    this.MANY(() => this.SUBRULE(this.annotation));
+  });
+
+  typeRef = this.RULE("typeRef", () => {
+    this.OR([{ ALT: () => this.SUBRULE(this.enumType) }, { ALT: () => this.SUBRULE(this.namedType) }]);
+  });
+
+  /** `string`, `list<string>`, `map<string, int>` */
+  namedType = this.RULE("namedType", () => {
+    this.CONSUME(AnyIdent);
+    this.OPTION(() => {
+      this.CONSUME(Lt);
+      this.SUBRULE(this.typeRef);
+      this.MANY(() => {
+        this.CONSUME(Comma);
+        this.SUBRULE2(this.typeRef);
+      });
+      this.CONSUME(Gt);
+    });
+  });
+
+  /** `"paid" | "void"` */
+  enumType = this.RULE("enumType", () => {
+    this.CONSUME(StringLiteral);
+    this.MANY(() => {
+      this.CONSUME(Pipe);
+      this.CONSUME2(StringLiteral);
+    });
+  });
+
+  /** `@sensitive`, `@name(expr, ...)` */
+  annotation = this.RULE("annotation", () => {
+    this.CONSUME(AtSign);
+    this.SUBRULE(this.name);
+    this.OPTION(() => {
+      this.CONSUME(LParen);
+      this.OPTION2(() => this.SUBRULE(this.exprList));
+      this.CONSUME(RParen);
+    });
+  });
+
+  /** `tier invoice.read = T0`, `tier payment.transfer = T1 { escalate to T3 when ... }` */
+  tierDecl = this.RULE("tierDecl", () => {
+    this.CONSUME(Kw.tier);
+    this.SUBRULE(this.target);
+    this.CONSUME(Assign);
+    this.CONSUME(AnyIdent);
+    this.OPTION(() => {
+      this.CONSUME(LCurly);
+      this.MANY(() => this.SUBRULE(this.escalation));
+      this.CONSUME(RCurly);
+    });
+  });
+
+  escalation = this.RULE("escalation", () => {
+    this.CONSUME(Kw.escalate);
+    this.CONSUME(Kw.to);
+    this.CONSUME(AnyIdent);
+    this.CONSUME(Kw.when);
+    this.SUBRULE(this.expr);
+  });
+
+  counterDecl = this.RULE("counterDecl", () => {
+    this.CONSUME(Kw.counter);
+    this.SUBRULE(this.name);
+    this.CONSUME(LCurly);
+    this.MANY(() => this.SUBRULE(this.counterClause));
+    this.CONSUME(RCurly);
+  });
+
+  counterClause = this.RULE("counterClause", () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(Kw.on);
+          this.SUBRULE(this.targets);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(Kw.per);
+          this.SUBRULE(this.exprList);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(Kw.sum);
+          this.SUBRULE(this.expr);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(Kw.where);
+          this.SUBRULE2(this.expr);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(Kw.window);
+          this.SUBRULE(this.windowSpec);
+        },
+      },
+    ]);
+  });
+
+  /** `calendar day|week|month`, `rolling 24h`, `24h` */
+  windowSpec = this.RULE("windowSpec", () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(Kw.calendar);
+          this.SUBRULE(this.name);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(Kw.rolling);
+          this.CONSUME(Duration);
+        },
+      },
+      { ALT: () => this.CONSUME2(Duration) },
+    ]);
+  });
+
+  groupDecl = this.RULE("groupDecl", () => {
+    this.CONSUME(Kw.group);
+    this.SUBRULE(this.name);
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(LCurly);
+          this.MANY(() => {
+            this.SUBRULE(this.groupMember);
+            this.OPTION(() => this.CONSUME(Comma));
+          });
+          this.CONSUME(RCurly);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(Kw.from);
+          this.CONSUME(StringLiteral);
+        },
+      },
+    ]);
+  });
+
+  groupMember = this.RULE("groupMember", () => {
+    this.SUBRULE(this.name);
+    this.CONSUME(Colon);
+    this.CONSUME(StringLiteral);
+  });
+
+  ruleDecl = this.RULE("ruleDecl", () => {
+    this.CONSUME(Kw.rule);
+    this.SUBRULE(this.name);
+    this.CONSUME(Kw.on);
+    this.SUBRULE(this.targets);
+    this.CONSUME(LCurly);
+    this.OPTION(() => {
+      this.CONSUME(Kw.when);
+      this.SUBRULE(this.expr);
+    });
+    this.SUBRULE(this.effect);
+    this.OPTION2(() => {
+      this.CONSUME(Kw.else);
+      this.SUBRULE2(this.effect);
+    });
+    this.CONSUME(RCurly);
+  });
+
+  /** `allow ["reason"]`, `deny ["reason"]`, `require approval N of GROUP [within DURATION] ["reason"]` */
+  effect = this.RULE("effect", () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(Kw.allow);
+          this.OPTION(() => this.CONSUME(StringLiteral));
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(Kw.deny);
+          this.OPTION2(() => this.CONSUME2(StringLiteral));
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(Kw.require);
+          this.CONSUME(Kw.approval);
+          this.CONSUME(Int);
+          this.CONSUME(Kw.of);
+          this.SUBRULE(this.name);
+          this.OPTION3(() => {
+            this.CONSUME(Kw.within);
+            this.CONSUME(Duration);
+          });
+          this.OPTION4(() => this.CONSUME3(StringLiteral));
+        },
+      },
+    ]);
+  });
+
+  /** `tool get_invoice -> invoice.read { target: ..., invoice_id: args.id }` */
+  toolDecl = this.RULE("toolDecl", () => {
+    this.CONSUME(Kw.tool);
+    this.SUBRULE(this.toolName);
+    this.CONSUME(Arrow);
+    this.SUBRULE(this.dottedName);
+    this.SUBRULE(this.fieldInits);
+  });
+
+  toolName = this.RULE("toolName", () => {
+    this.OR([{ ALT: () => this.CONSUME(AnyIdent) }, { ALT: () => this.CONSUME(StringLiteral) }]);
+  });
+
+  /** `{ a: expr, b: expr }`, entries separated by commas or newlines. */
+  fieldInits = this.RULE("fieldInits", () => {
+    this.CONSUME(LCurly);
+    this.MANY(() => {
+      this.SUBRULE(this.fieldInit);
+      this.OPTION(() => this.CONSUME(Comma));
+    });
+    this.CONSUME(RCurly);
+  });
+
+  /** `name: expr`; a quoted name is allowed for keys that are not identifiers (tool arguments). */
+  fieldInit = this.RULE("fieldInit", () => {
+    this.OR([{ ALT: () => this.CONSUME(AnyIdent) }, { ALT: () => this.CONSUME(StringLiteral) }]);
+    this.CONSUME(Colon);
+    this.SUBRULE(this.expr);
+  });
+
+  testDecl = this.RULE("testDecl", () => {
+    this.CONSUME(Kw.test);
+    this.CONSUME(StringLiteral);
+    this.CONSUME(LCurly);
+    this.MANY(() => this.SUBRULE(this.testStep));
+    this.CONSUME(RCurly);
+  });
+
+  testStep = this.RULE("testStep", () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.actionStep) },
+      { ALT: () => this.SUBRULE(this.toolStep) },
+      { ALT: () => this.SUBRULE(this.recordStep) },
+      { ALT: () => this.SUBRULE(this.counterStep) },
+      { ALT: () => this.SUBRULE(this.approvalsStep) },
+      { ALT: () => this.SUBRULE(this.atStep) },
+      { ALT: () => this.SUBRULE(this.expectStep) },
+    ]);
+  });
+
+  actionStep = this.RULE("actionStep", () => {
+    this.CONSUME(Kw.action);
+    this.SUBRULE(this.dottedName);
+    this.SUBRULE(this.fieldInits);
+  });
+
+  toolStep = this.RULE("toolStep", () => {
+    this.CONSUME(Kw.tool);
+    this.SUBRULE(this.toolName);
+    this.SUBRULE(this.fieldInits);
+  });
+
+  recordStep = this.RULE("recordStep", () => {
+    this.OR([{ ALT: () => this.CONSUME(Kw.actor) }, { ALT: () => this.CONSUME(Kw.context) }]);
+    this.SUBRULE(this.fieldInits);
+  });
+
+  counterStep = this.RULE("counterStep", () => {
+    this.CONSUME(Kw.counter);
+    this.SUBRULE(this.name);
+    this.CONSUME(Assign);
+    this.SUBRULE(this.expr);
+  });
+
+  approvalsStep = this.RULE("approvalsStep", () => {
+    this.CONSUME(Kw.approvals);
+    this.CONSUME(Int);
+    this.OPTION(() => {
+      this.CONSUME(Kw.of);
+      this.SUBRULE(this.name);
+    });
+  });
+
+  atStep = this.RULE("atStep", () => {
+    this.CONSUME(Kw.at);
+    this.CONSUME(StringLiteral);
+  });
+
+  expectStep = this.RULE("expectStep", () => {
+    this.CONSUME(Kw.expect);
+    this.SUBRULE(this.outcome);
+  });
+
+  outcome = this.RULE("outcome", () => {
+    this.OR([
+      { ALT: () => this.CONSUME(Kw.allow) },
+      {
+        ALT: () => {
+          this.CONSUME(Kw.deny);
+          this.OPTION(() => this.CONSUME(StringLiteral));
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(Kw.require);
+          this.CONSUME(Kw.approval);
+          this.OPTION2(() => {
+            this.CONSUME(Int);
+            this.OPTION3(() => {
+              this.CONSUME(Kw.of);
+              this.SUBRULE(this.name);
+            });
+          });
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(Kw.not);
+          this.CONSUME2(Kw.allow);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(Kw.that);
+          this.SUBRULE(this.expr);
+        },
+      },
+    ]);
+  });
+
+  /** `property "..." { forall TARGETS  [where EXPR | setup step]...  expect OUTCOME }` */
+  propertyDecl = this.RULE("propertyDecl", () => {
+    this.CONSUME(Kw.property);
+    this.CONSUME(StringLiteral);
+    this.CONSUME(LCurly);
+    this.CONSUME(Kw.forall);
+    this.SUBRULE(this.targets);
+    this.MANY(() => this.SUBRULE(this.propertySetup));
+    this.SUBRULE(this.expectStep);
+    this.CONSUME(RCurly);
+  });
+
+  propertySetup = this.RULE("propertySetup", () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(Kw.where);
+          this.SUBRULE(this.expr);
+        },
+      },
+      { ALT: () => this.SUBRULE(this.recordStep) },
+      { ALT: () => this.SUBRULE(this.counterStep) },
+      { ALT: () => this.SUBRULE(this.approvalsStep) },
+      { ALT: () => this.SUBRULE(this.atStep) },
+    ]);
+  });
+
+  targets = this.RULE("targets", () => {
+    this.SUBRULE(this.target);
+    this.MANY(() => {
+      this.CONSUME(Comma);
+      this.SUBRULE2(this.target);
+    });
+  });
+
+  /** `tier T3`, `tier >= T2`, or an action type / glob. `tier NAME` always means a tier target. */
+  target = this.RULE("target", () => {
+    this.OR({
+      IGNORE_AMBIGUITIES: true,
+      DEF: [
+        {
+          GATE: () => {
+            const next = this.LA(2).tokenType;
+            return this.LA(1).tokenType === Kw.tier && next !== Dot && next !== Comma && next !== LCurly && next !== Assign;
+          },
+          ALT: () => {
+            this.CONSUME(Kw.tier);
+            this.OPTION(() => this.CONSUME(TierCmp));
+            this.CONSUME(AnyIdent);
+          },
+        },
+        { ALT: () => this.SUBRULE(this.pathPattern) },
+      ],
+    });
+  });
+
+  /** `invoice.delete`, `invoice.*`, `*` */
+  pathPattern = this.RULE("pathPattern", () => {
+    this.OR([{ ALT: () => this.CONSUME(Star) }, { ALT: () => this.CONSUME(AnyIdent) }]);
+    this.MANY(() => {
+      this.CONSUME(Dot);
+      this.OR2([{ ALT: () => this.CONSUME2(Star) }, { ALT: () => this.CONSUME2(AnyIdent) }]);
+    });
+  });
+
+  dottedName = this.RULE("dottedName", () => {
+    this.CONSUME(AnyIdent);
+    this.MANY(() => {
+      this.CONSUME(Dot);
+      this.CONSUME2(AnyIdent);
+    });
+  });
+
+  name = this.RULE("name", () => {
+    this.CONSUME(AnyIdent);
+  });
+}
+
+/** The one parser instance; reset with `parser.input = tokens` before each parse. */
+export const xpolParser = new XpolParser();
+
+export type { CstNode, IToken };
