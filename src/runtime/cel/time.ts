@@ -6,6 +6,7 @@ import {
   CelTimestamp,
   MAX_DURATION_NANOS,
   MAX_TIMESTAMP_NANOS,
+  MIN_DURATION_NANOS,
   MIN_TIMESTAMP_NANOS,
   NANOS_PER_SECOND,
   civilFromDays,
@@ -20,7 +21,7 @@ export function makeTimestamp(nanos: bigint): CelTimestamp | CelError {
 }
 
 export function makeDuration(nanos: bigint): CelDuration | CelError {
-  if (nanos < -MAX_DURATION_NANOS || nanos > MAX_DURATION_NANOS) return celErrors.range("duration");
+  if (nanos < MIN_DURATION_NANOS || nanos > MAX_DURATION_NANOS) return celErrors.range("duration");
   return new CelDuration(nanos);
 }
 
@@ -106,7 +107,7 @@ export function parseDuration(text: string): CelDuration | CelError {
       const digits = m[2];
       total += (BigInt(digits) * unit) / 10n ** BigInt(digits.length);
     }
-    if (total > MAX_DURATION_NANOS * 2n) return celErrors.range("duration");
+    if (total > MAX_DURATION_NANOS + 1n) return celErrors.range("duration");
     s = s.slice(m[0].length);
   }
   return makeDuration(neg ? -total : total);

@@ -11,7 +11,7 @@
 //   list            readonly CelValue[]
 //   map             CelMap (int/uint/string/bool keys; numerically equal int/uint/double keys are the same key)
 //   timestamp       CelTimestamp (nanoseconds since the Unix epoch, 0001-01-01..9999-12-31)
-//   duration        CelDuration (nanoseconds, ±10000 years)
+//   duration        CelDuration (nanoseconds, within int64: about ±292 years, as CEL specifies)
 //   type            CelTypeValue
 //   records         CelRecord (our schema records: a declared set of fields, optional ones may be absent)
 //
@@ -39,8 +39,13 @@ export const MIN_TIMESTAMP_SECONDS = -62135596800n;
 export const MAX_TIMESTAMP_SECONDS = 253402300799n;
 export const MIN_TIMESTAMP_NANOS = MIN_TIMESTAMP_SECONDS * NANOS_PER_SECOND;
 export const MAX_TIMESTAMP_NANOS = MAX_TIMESTAMP_SECONDS * NANOS_PER_SECOND + 999_999_999n;
-/** ±10000 years, the protobuf Duration range. */
-export const MAX_DURATION_NANOS = 315_576_000_000n * NANOS_PER_SECOND + 999_999_999n;
+/**
+ * Durations are one int64 of nanoseconds, about ±292 years: the CEL language definition's limit ("Duration
+ * values are limited to a single int64 value"), which the conformance suite tests (a timestamp difference of 9998
+ * years is a range error), rather than protobuf's ±10000 years.
+ */
+export const MAX_DURATION_NANOS = (1n << 63n) - 1n;
+export const MIN_DURATION_NANOS = -(1n << 63n);
 
 export class CelTimestamp {
   constructor(readonly nanos: bigint) {}

@@ -1,0 +1,115 @@
+import { describe, expect, it } from "vitest";
+import { fc, test } from "@fast-check/vitest";
+import {
+  addTimestampDuration,
+  formatDuration,
+  formatTimestamp,
+  parseDuration,
+  parseTimestamp,
+  subTimestamps,
+  timestampField,
+  zoneOffsetSeconds,
+} from "../../../src/runtime/cel/time.ts";
+import { CelError } from "../../../src/runtime/cel/errors.ts";
+import { CelDuration, CelTimestamp, MAX_TIMESTAMP_NANOS, MIN_TIMESTAMP_NANOS } from "../../../src/runtime/cel/values.ts";
+
+const ts = (s: string): CelTimestamp => {
+  const t = parseTimestamp(s);
+  if (t instanceof CelError) throw new Error(t.message);
+  return t;
+};
+const dur = (s: string): CelDuration => {
+  const d = parseDuration(s);
+  if (d instanceof CelError) throw new Error(d.message);
+  return d;
+};
+
+describe("timestamps", () => {
+  it("parses RFC 3339 with offsets and fractions", () => {
+    expect(ts("2009-02-13T23:31:30Z").nanos).toBe(1234567890n * 1_000_000_000n);
+    expect(ts("2009-02-14T01:31:30+02:00").nanos).toBe(ts("2009-02-13T23:31:30Z").nanos);
+    expect(ts("2009-02-13T23:31:20.123456789Z").nanos % 1_000_000_000n).toBe(123456789n);
+  });
+  it("enforces the range 0001-01-01..9999-12-31", () => {
+    expect((parseTimestamp("0000-01-01T00:00:00Z") as CelError).kind).toBe("range");
+    expect((parseTimestamp("10000-01-01T00:00:00Z") as CelError).kind).toBe("range");
+    expect(ts("0001-01-01T00:00:00Z").nanos).toBe(MIN_TIMESTAMP_NANOS);
+    expect(ts("9999-12-31T23:59:59.999999999Z").nanos).toBe(MAX_TIMESTAMP_NANOS);
+    expect(addTimestampDuration(ts("9999-12-31T23:59:59.999999999Z"), dur("1ns"))).toBeInstanceOf(CelError);
+    expect(subTimestamps(ts("9999-12-31T23:59:59Z"), ts("0001-01-01T00:00:00Z"))).toBeInstanceOf(CelError);
+  });
+  it("rejects malformed text", () => {
+    expect((parseTimestamp("2009-02-30T00:00:00Z") as CelError).kind).toBe("conversion");
+    expect((parseTimestamp("yesterday") as CelError).kind).toBe("conversion");
+  });
+  test.prop([fc.bigInt({ min: MIN_TIMESTAMP_NANOS, max: MAX_TIMESTAMP_NANOS })], { numRuns: 300 })(
+    "format then parse is the identity",
+    (n) => {
+      expect(ts(formatTimestamp(new CelTimestamp(n))).nanos).toBe(n);
+    },
+  );
+  test.prop([fc.date({ min: new Date("0001-01-01T00:00:00Z"), max: new Date("9999-12-31T23:59:59Z"), noInvalidDate: true })], {
+    numRuns: 200,
+  })("calendar fields agree with Date's UTC fields", (d) => {
+    const t = CelTimestamp.fromMillis(d.getTime());
+    expect(timestampField(t, "getFullYear")).toBe(BigInt(d.getUTCFullYear()));
+    expect(timestampField(t, "getMonth")).toBe(BigInt(d.getUTCMonth()));
+    expect(timestampField(t, "getDate")).toBe(BigInt(d.getUTCDate()));
+    expect(timestampField(t, "getDayOfWeek")).toBe(BigInt(d.getUTCDay()));
+    expect(timestampField(t, "getHours")).toBe(BigInt(d.getUTCHours()));
+    expect(timestampField(t, "getMilliseconds")).toBe(BigInt(d.getUTCMilliseconds()));
+  });
+});
+
+describe("time zones", () => {
+  const t = ts("2009-02-13T23:31:30Z");
+  it("uses IANA names through Intl", () => {
+    expect(timestampField(t, "getDate", "Australia/Sydney")).toBe(14n);
+    expect(timestampField(t, "getMinutes", "Asia/Kathmandu")).toBe(16n);
+    expect(timestampField(ts("2009-02-13T02:00:00Z"), "getDayOfMonth", "America/St_Johns")).toBe(11n);
+  });
+  it("follows daylight saving time", () => {
+    expect(zoneOffsetSeconds("Europe/Berlin", Date.UTC(2024, 0, 15) / 1000)).toBe(3600);
+    expect(zoneOffsetSeconds("Europe/Berlin", Date.UTC(2024, 6, 15) / 1000)).toBe(7200);
+  });
+  it("accepts fixed offsets with or without a sign", () => {
+    expect(timestampField(t, "getHours", "02:00")).toBe(1n);
+    expect(timestampField(t, "getDayOfMonth", "+11:00")).toBe(13n);
+    expect(timestampField(t, "getFullYear", "-09:30")).toBe(2009n);
+    expect(timestampField(t, "getSeconds", "-00:00")).toBe(30n);
+  });
+  it("returns an error value for an unknown zone", () => {
+    const r = timestampField(t, "getHours", "Mars/Olympus_Mons");
+    expect(r).toBeInstanceOf(CelError);
+    expect((r as CelError).message).toBe("unknown time zone `Mars/Olympus_Mons`");
+  });
+});
+
+describe("durations", () => {
+  it("parses Go-style durations", () => {
+    expect(dur("1h30m").nanos).toBe(5400n * 1_000_000_000n);
+    expect(dur("1.5s").nanos).toBe(1_500_000_000n);
+    expect(dur("-1ns").nanos).toBe(-1n);
+    expect(dur("250ms").nanos).toBe(250_000_000n);
+    expect(dur("0").nanos).toBe(0n);
+  });
+  it("rejects malformed durations and out-of-range ones", () => {
+    expect((parseDuration("1x") as CelError).kind).toBe("conversion");
+    expect((parseDuration("") as CelError).kind).toBe("conversion");
+    expect((parseDuration("320000000000s") as CelError).kind).toBe("range");
+    // int64 nanoseconds: 9223372036s is the largest whole number of seconds.
+    expect(parseDuration("9223372036s")).toBeInstanceOf(CelDuration);
+    expect((parseDuration("9223372037s") as CelError).kind).toBe("range");
+  });
+  it("formats as seconds", () => {
+    expect(formatDuration(dur("1000000s"))).toBe("1000000s");
+    expect(formatDuration(dur("1.5s"))).toBe("1.5s");
+    expect(formatDuration(dur("-1ms"))).toBe("-0.001s");
+  });
+  test.prop([fc.bigInt({ min: -(1n << 63n), max: (1n << 63n) - 1n })], { numRuns: 200 })(
+    "format then parse is the identity",
+    (n) => {
+      expect(dur(formatDuration(new CelDuration(n))).nanos).toBe(n);
+    },
+  );
+});
