@@ -162,7 +162,7 @@ export function changeToJson(c: StateChange): JsonObject {
 class Bad extends Error {}
 
 function obj(v: JsonValue | undefined, what: string): JsonObject {
-  if (typeof v !== "object" || v === null || Array.isArray(v)) throw new Bad(`${what} must be an object`);
+  if (typeof v !== "object" || v === null || Array.isArray(v)) throw new Bad(`\`${what}\` must be an object`);
   return v as JsonObject;
 }
 function str(o: JsonObject, k: string): string {

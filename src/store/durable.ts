@@ -1,0 +1,194 @@
+// The durable embedded store: a local directory, no server. Its journal IS the receipt log (src/receipts): every
+// transaction appends exactly one receipt whose body carries the state changes it made (`body.state`), and opening
+// the store replays the log through the same `apply` the live path uses, so counters and approval requests come
+// back exactly.
+//
+// Durability contract: a transaction (a decision, an approval) is answered only after the group commit that made
+// its receipt durable has resolved (fdatasync of the log). A crash (even kill -9) loses only transactions that were
+// never answered; a torn last line is truncated on open by the receipt log. Changes are applied in memory before the
+// fsync so concurrent transactions see them (they are serialized by the single JS thread); if that fsync fails, the
+// log is broken, every transaction from then on is denied (`XP5004`), and the lost changes are never acknowledged.
+//
+// Single writer: `DIR/LOCK` (lock.ts). A second opener gets StoreError `locked` naming the holder.
+// Receipts are signed by the store's key: `options.signer`, or `DIR/runtime.key` (created with mode 0600 on first
+// open, public half in `DIR/runtime.pub`). A log accepts one signer: reopening with another key is refused.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { Diagnostics } from "../diagnostics/catalogue.ts";
+import type { JsonValue } from "../ir/types.ts";
+import { generateKeyPair, readPrivateKeyFile, writeKeyFiles } from "../receipts/keys.ts";
+import { ReceiptLog, ReceiptLogError } from "../receipts/log.ts";
+import type { Receipt } from "../receipts/receipt.ts";
+import { NobleSigner, type Signer } from "../receipts/signer.ts";
+import { acquireDirectoryLock, type DirectoryLock } from "./lock.ts";
+import { changeFromJson, changeToJson, RuntimeState } from "./state.ts";
+import { StoreError, type RequestSnapshot, type StateStore, type StateView, type TxOutcome, type TxScope, type TxStep } from "./types.ts";
+
+export interface DurableStoreOptions {
+  /** signs the receipts; default: the directory's own key `DIR/runtime.key`, created on first open */
+  readonly signer?: Signer;
+  /** the log's checkpoint origin; default `execlayer/<directory name>` */
+  readonly origin?: string;
+  /** checkpoint every N receipts (default 1000) */
+  readonly checkpointEvery?: number;
+  /** "fsync" (default) or "none" (tests and benchmarks only: no durability) */
+  readonly durability?: "fsync" | "none";
+}
+
+export const RUNTIME_KEY_BASE = "runtime";
+const SWEEP_EVERY = 4096;
+
+function failure(code: string, message: string): { ok: false; error: { code: string; message: string } } {
+  return { ok: false, error: { code, message } };
+}
+
+async function loadOrCreateSigner(dir: string): Promise<Signer> {
+  const base = path.join(dir, RUNTIME_KEY_BASE);
+  if (!fs.existsSync(`${base}.key`)) {
+    try {
+      await writeKeyFiles(base, generateKeyPair());
+    } catch (e: unknown) {
+      // a concurrent creator won the race: use its key
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    }
+  }
+  const pair = await readPrivateKeyFile(`${base}.key`);
+  if (!pair.ok) throw new StoreError(Diagnostics.storeOpenFailed.code, Diagnostics.storeOpenFailed.message(dir, pair.error), "io");
+  return new NobleSigner(pair.value);
+}
+
+function defaultOrigin(dir: string): string {
+  const name = path.basename(path.resolve(dir)).replace(/[^A-Za-z0-9._/-]/g, "_");
+  return `execlayer/${name === "" ? "state" : name}`;
+}
+
+export class DurableStore implements StateStore<Receipt> {
+  readonly kind = "durable";
+  readonly journaled = true;
+  readonly dir: string;
+  readonly state: RuntimeState;
+  readonly log: ReceiptLog;
+  readonly signer: Signer;
+  readonly #lock: DirectoryLock;
+  #closed = false;
+  #sinceSweep = 0;
+
+  private constructor(dir: string, state: RuntimeState, log: ReceiptLog, signer: Signer, lock: DirectoryLock) {
+    this.dir = dir;
+    this.state = state;
+    this.log = log;
+    this.signer = signer;
+    this.#lock = lock;
+  }
+
+  /**
+   * Opens (creating if needed) the state directory: takes its lock, opens the receipt log and replays it.
+   * Rejects with a StoreError: `locked` (naming the holder), `corrupt` (where the log or a state change is bad),
+   * or `io`.
+   */
+  static async open(dir: string, options: DurableStoreOptions = {}): Promise<DurableStore> {
+    const abs = path.resolve(dir);
+    try {
+      fs.mkdirSync(abs, { recursive: true });
+    } catch (e: unknown) {
+      throw new StoreError(Diagnostics.storeOpenFailed.code, Diagnostics.storeOpenFailed.message(abs, (e as Error).message), "io");
+    }
+    const lock = acquireDirectoryLock(abs);
+    try {
+      const signer = options.signer ?? (await loadOrCreateSigner(abs));
+      const state = new RuntimeState();
+      let bad: string | null = null;
+      const replay = (receipt: Receipt, where: { line: number }): void => {
+        if (bad !== null) return;
+        const changes = receipt.body["state"];
+        if (changes === undefined) return;
+        if (!Array.isArray(changes)) {
+          bad = `receipt ${receipt.seq} (line ${where.line}): \`body.state\` is not a list`;
+          return;
+        }
+        for (const c of changes as readonly JsonValue[]) {
+          const parsed = changeFromJson(c);
+          const why = parsed.ok ? state.apply(parsed.change) : parsed.why;
+          if (why !== null) {
+            bad = `receipt ${receipt.seq} (line ${where.line}): ${why}`;
+            return;
+          }
+        }
+      };
+      let log: ReceiptLog;
+      try {
+        log = await ReceiptLog.open(abs, {
+          signer,
+          origin: options.origin ?? defaultOrigin(abs),
+          ...(options.checkpointEvery !== undefined ? { checkpointEvery: options.checkpointEvery } : {}),
+          durability: options.durability ?? "fsync",
+          replay,
+        });
+      } catch (e: unknown) {
+        const why = e instanceof Error ? e.message : String(e);
+        const corrupt = e instanceof ReceiptLogError && e.problem !== "io" && e.problem !== "options";
+        throw new StoreError(
+          corrupt ? Diagnostics.storeCorrupt.code : Diagnostics.storeOpenFailed.code,
+          corrupt ? Diagnostics.storeCorrupt.message(abs, why) : Diagnostics.storeOpenFailed.message(abs, why),
+          corrupt ? "corrupt" : "io",
+        );
+      }
+      if (bad !== null) {
+        await log.close().catch(() => undefined);
+        throw new StoreError(Diagnostics.storeCorrupt.code, Diagnostics.storeCorrupt.message(abs, bad), "corrupt");
+      }
+      return new DurableStore(abs, state, log, signer, lock);
+    } catch (e: unknown) {
+      lock.release();
+      if (e instanceof StoreError) throw e;
+      throw new StoreError(Diagnostics.storeOpenFailed.code, Diagnostics.storeOpenFailed.message(abs, e instanceof Error ? e.message : String(e)), "io");
+    }
+  }
+
+  async transact<R>(scope: TxScope, body: (view: StateView) => TxStep<R>): Promise<TxOutcome<R, Receipt>> {
+    if (this.#closed) return failure(Diagnostics.storeClosed.code, Diagnostics.storeClosed.message());
+    const broken = this.log.broken;
+    if (broken !== null) return failure(Diagnostics.storeUnavailable.code, Diagnostics.storeUnavailable.message(broken.message));
+    if (++this.#sinceSweep >= SWEEP_EVERY) {
+      this.#sinceSweep = 0;
+      this.state.sweep(scope.now);
+    }
+    let step: TxStep<R>;
+    try {
+      step = body(this.state);
+    } catch (e: unknown) {
+      return failure(Diagnostics.runtimeInternalError.code, Diagnostics.runtimeInternalError.message(e instanceof Error ? e.message : String(e)));
+    }
+    // Every change is journaled: a step without an event still gets a plain "state" receipt.
+    const event = step.event ?? { kind: "state", body: {}, time: scope.now };
+    const appended = this.log.append(event.kind, { ...event.body, state: step.changes.map(changeToJson) }, new Date(event.time));
+    if (!appended.ok) return failure(Diagnostics.storeUnavailable.code, Diagnostics.storeUnavailable.message(appended.error.message));
+    for (const c of step.changes) {
+      const why = this.state.apply(c);
+      // The runtime produced a change that does not fit its own state: a bug; stop before it spreads.
+      if (why !== null) return failure(Diagnostics.runtimeInternalError.code, Diagnostics.runtimeInternalError.message(why));
+    }
+    try {
+      await this.log.flush();
+    } catch (e: unknown) {
+      return failure(Diagnostics.storeUnavailable.code, Diagnostics.storeUnavailable.message(e instanceof Error ? e.message : String(e)));
+    }
+    return { ok: true, result: step.result, receipt: appended.receipt };
+  }
+
+  async openRequests(now: number): Promise<readonly RequestSnapshot[]> {
+    this.state.sweep(now);
+    return this.state.openRequests(now);
+  }
+
+  /** Flushes, writes the final checkpoint, releases the lock. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      await this.log.close();
+    } finally {
+      this.#lock.release();
+    }
+  }
+}
