@@ -241,6 +241,11 @@ export class AstBuilder {
     const span = nodeSpan(n);
     if (n.recoveredNode === true || span === null) return null;
     const whole: Span = { start: Math.min(start, operand.span.start), end: span.end };
+    const quoted = tok(n, "QuotedIdent");
+    if (quoted !== undefined) {
+      const field = quoted.image.slice(1, -1);
+      return this.made({ kind: "select", operand, field, fieldSpan: tokenSpan(quoted), span: whole }, operand);
+    }
     const dot = tok(n, "Dot");
     if (dot !== undefined) {
       const field = tok(n, "AnyIdent");

@@ -26,6 +26,13 @@ export const Identifier = createToken({
   label: "a name",
 });
 
+/** `` `content-type` ``: a quoted field name, only after `.` (CEL's escaped identifiers). */
+export const QuotedIdent = createToken({
+  name: "QuotedIdent",
+  pattern: /`[a-zA-Z0-9_.\-\/ ]+`/,
+  label: "a quoted field name",
+});
+
 export const WhiteSpace = createToken({
   name: "WhiteSpace",
   // CEL whitespace plus a byte order mark, which editors may leave at the start of a file.
@@ -187,6 +194,7 @@ export const allTokens: TokenType[] = [
   RCurly,
   AtSign,
   Pipe,
+  QuotedIdent,
   True,
   False,
   Null,

@@ -54,10 +54,13 @@ class Reporter {
   }
 }
 
-/** NUL means binary; unpaired surrogates mean the text did not come from valid UTF-8. */
-function prescan(text: string, r: Reporter): { binary: boolean; surrogates: Set<number> } {
+/**
+ * In a file, NUL means binary (a CEL string may hold a NUL, so a lone expression is not checked for it); unpaired
+ * surrogates mean the text did not come from valid UTF-8.
+ */
+function prescan(text: string, r: Reporter, rejectNul: boolean): { binary: boolean; surrogates: Set<number> } {
   const surrogates = new Set<number>();
-  const nul = text.indexOf("\u0000");
+  const nul = rejectNul ? text.indexOf("\u0000") : -1;
   if (nul >= 0) {
     r.add(Diagnostics.binaryInput, { start: nul, end: nul + 1 }, [], { help: "policy files are UTF-8 text" });
     return { binary: true, surrogates };
@@ -235,8 +238,7 @@ function internalError(e: unknown, file: string | undefined, text: string): Diag
 export function parseExpression(text: string, file?: string): ParsedExpression {
   try {
     const r = new Reporter(file);
-    const { binary, surrogates } = prescan(text, r);
-    if (binary) return { expr: null, diagnostics: finish(r) };
+    const { surrogates } = prescan(text, r, false);
     const { tokens } = lex(text, r, surrogates);
     const deep = tooDeep(tokens);
     if (deep !== undefined) {
@@ -268,7 +270,7 @@ export function parsePolicy(text: string, file?: string): ParsedPolicy {
   });
   try {
     const r = new Reporter(file);
-    const { binary, surrogates } = prescan(text, r);
+    const { binary, surrogates } = prescan(text, r, true);
     if (binary) return empty(finish(r));
     const { tokens, comments } = lex(text, r, surrogates);
     const deep = tooDeep(tokens);

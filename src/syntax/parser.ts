@@ -30,6 +30,7 @@ import {
   OrOr,
   Pipe,
   Question,
+  QuotedIdent,
   RBracket,
   RCurly,
   RelOp,
@@ -229,7 +230,10 @@ export class XpolParser extends CstParser {
     this.MANY(() => this.SUBRULE(this.postfix));
   });
 
-  /** `.field`, `.method(args)`, `[index]`, or `{fields}` (message construction, parsed to report it clearly). */
+  /**
+   * `.field`, `` .`quoted-field` ``, `.method(args)`, `[index]`, or `{fields}` (message construction, parsed only to
+   * report it clearly).
+   */
   postfix = this.RULE("postfix", () => {
     this.OR([
       {
@@ -241,6 +245,12 @@ export class XpolParser extends CstParser {
             this.OPTION2(() => this.SUBRULE(this.exprList));
             this.CONSUME(RParen);
           });
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME2(Dot);
+          this.CONSUME(QuotedIdent);
         },
       },
       {
