@@ -243,11 +243,9 @@ function assign(formal: CelType, actual: CelType, s: Substitution): boolean {
       return assign(formal.elem, (actual as ListType).elem, s);
     case "map":
       return assign(formal.key, (actual as MapType).key, s) && assign(formal.value, (actual as MapType).value, s);
-    case "type": {
-      const ao = (actual as TypeType).of;
-      if (formal.of === null || ao === null) return true;
-      return assign(formal.of, ao, s);
-    }
+    case "type":
+      // All type values share the runtime type `type`: `type(1) == type(1u)` is a valid (false) comparison.
+      return true;
     case "record":
       return formal.name === (actual as RecordType).name;
     default:

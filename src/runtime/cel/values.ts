@@ -234,33 +234,46 @@ export function typeNameOf(v: CelValue | CelError): string {
 // ---------------------------------------------------------------------------------------------------------------
 // Equality and ordering.
 
-/** Compares an int (bigint) with a double exactly (no precision loss for large magnitudes). */
+const TWO_63 = 9223372036854775808; // 2^63, also what INT64_MAX becomes as a double
+const TWO_64 = 18446744073709551616;
+
+/**
+ * int vs double, as cel-go and the conformance suite define it: out-of-range doubles order outside, otherwise the
+ * int is converted to double (so 2^63-1 equals 2^63.0).
+ */
 function compareIntDouble(i: bigint, d: number): number {
-  // d is not NaN here.
-  if (d === Infinity) return -1;
-  if (d === -Infinity) return 1;
-  const t = Math.trunc(d);
-  // |t| may exceed 2^53 but is an exact integer as a double, so BigInt(t) is exact.
-  const bt = BigInt(t);
-  if (i < bt) return -1;
-  if (i > bt) return 1;
-  const frac = d - t;
-  return frac > 0 ? -1 : frac < 0 ? 1 : 0;
+  if (d < -TWO_63) return 1;
+  if (d > TWO_63) return -1;
+  const x = Number(i);
+  return x < d ? -1 : x > d ? 1 : 0;
+}
+
+function compareUintDouble(u: bigint, d: number): number {
+  if (d < 0) return 1;
+  if (d > TWO_64) return -1;
+  const x = Number(u);
+  return x < d ? -1 : x > d ? 1 : 0;
 }
 
 /** Numeric comparison across int/uint/double: -1, 0, 1, or undefined (NaN or not both numeric). */
 export function compareNumeric(a: CelValue, b: CelValue): number | undefined {
-  const ai = typeof a === "bigint" ? a : a instanceof CelUint ? a.value : undefined;
-  const bi = typeof b === "bigint" ? b : b instanceof CelUint ? b.value : undefined;
-  if (ai !== undefined) {
-    if (bi !== undefined) return ai < bi ? -1 : ai > bi ? 1 : 0;
-    if (typeof b === "number") return Number.isNaN(b) ? undefined : compareIntDouble(ai, b);
+  if (typeof a === "bigint") {
+    if (typeof b === "bigint") return a < b ? -1 : a > b ? 1 : 0;
+    if (typeof b === "number") return Number.isNaN(b) ? undefined : compareIntDouble(a, b);
+    if (b instanceof CelUint) return a < b.value ? -1 : a > b.value ? 1 : 0;
     return undefined;
   }
   if (typeof a === "number") {
     if (Number.isNaN(a)) return undefined;
     if (typeof b === "number") return Number.isNaN(b) ? undefined : a < b ? -1 : a > b ? 1 : 0;
-    if (bi !== undefined) return -compareIntDouble(bi, a);
+    if (typeof b === "bigint") return -compareIntDouble(b, a);
+    if (b instanceof CelUint) return -compareUintDouble(b.value, a);
+    return undefined;
+  }
+  if (a instanceof CelUint) {
+    if (b instanceof CelUint) return a.value < b.value ? -1 : a.value > b.value ? 1 : 0;
+    if (typeof b === "bigint") return a.value < b ? -1 : a.value > b ? 1 : 0;
+    if (typeof b === "number") return Number.isNaN(b) ? undefined : compareUintDouble(a.value, b);
   }
   return undefined;
 }

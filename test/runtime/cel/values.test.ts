@@ -50,8 +50,10 @@ describe("equality", () => {
 });
 
 describe("ordering", () => {
-  it("orders large ints against doubles exactly", () => {
-    expect(compareValues(9223372036854775807n, 9223372036854775808.0)).toBe(-1);
+  it("orders large ints against doubles the way cel-go does (the int converted to double)", () => {
+    expect(compareValues(9223372036854775807n, 9223372036854775808.0)).toBe(0);
+    expect(compareValues(9223372036854775807n, 9223372036854777857.0)).toBe(-1);
+    expect(compareValues(1n, 1e300)).toBe(-1);
     expect(compareValues(-9223372036854775808n, -9223372036854775809.0)).toBe(0);
     expect(compareValues(new CelUint(18446744073709551615n), 18446744073709590000.0)).toBe(-1);
     expect(compareValues(1n, NaN)).toBeNaN();

@@ -1,0 +1,35 @@
+// The CEL conformance suite's required sections through our parser, checker and evaluator: the pass count may
+// not drop below the recorded floor, and the tests skipped inside required sections must be exactly the listed
+// ones (conformance/skipped.json, each with its reason).
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { REQUIRED_SECTIONS, runConformance, skippedInRequired } from "../../scripts/conformance.ts";
+
+const root = path.resolve(import.meta.dirname, "../..");
+const floor = JSON.parse(readFileSync(path.join(root, "conformance/floor.json"), "utf8")) as { requiredPassed: number };
+const listedSkips = JSON.parse(readFileSync(path.join(root, "conformance/skipped.json"), "utf8")) as {
+  path: string;
+  name: string;
+  reason: string;
+}[];
+
+describe("CEL conformance (required sections)", () => {
+  const report = runConformance({ sections: REQUIRED_SECTIONS });
+
+  it("passes at least the recorded floor", () => {
+    const failures = report.outcomes.filter((o) => o.status === "failed").map((o) => `${o.path} ${o.name}: ${o.reason}`);
+    expect(report.required.passed, failures.join("\n")).toBeGreaterThanOrEqual(floor.requiredPassed);
+  });
+
+  it("passes at least 97% of the tests it runs", () => {
+    const { passed, failed } = report.required;
+    expect(passed / (passed + failed)).toBeGreaterThanOrEqual(0.97);
+  });
+
+  it("skips exactly the listed tests, each with a reason", () => {
+    const skipped = skippedInRequired(report).map((s) => `${s.path} ${s.name}`);
+    expect(skipped).toEqual(listedSkips.map((s) => `${s.path} ${s.name}`));
+    for (const s of listedSkips) expect(s.reason).not.toBe("");
+  });
+});
