@@ -153,8 +153,16 @@ export function signApproval(
   return { statement, signature: toBase64(signer.sign(approvalStatementBytes(statement))) };
 }
 
+let lastIsoMs = Number.NaN;
+let lastIso = "";
+
+/** RFC 3339 UTC with milliseconds (the last result is cached: decisions come in bursts of the same ms). */
 export function iso(ms: number): string {
-  return new Date(ms).toISOString();
+  if (ms !== lastIsoMs) {
+    lastIso = new Date(ms).toISOString();
+    lastIsoMs = ms;
+  }
+  return lastIso;
 }
 
 // --- status ----------------------------------------------------------------------------------------------------

@@ -17,9 +17,21 @@ export type WindowSpec =
 
 const DAY_MS = 86_400_000;
 
+// Decisions cluster in time: remember the last day seen per unit so the common case is one division.
+const lastDay: Record<CalendarUnit, number> = { day: Number.NaN, week: Number.NaN, month: Number.NaN };
+const lastStart: Record<CalendarUnit, number> = { day: Number.NaN, week: Number.NaN, month: Number.NaN };
+
 /** Start (inclusive) of the calendar unit containing `t`, in UTC. */
 export function calendarWindowStart(unit: CalendarUnit, t: number): number {
   const dayStart = Math.floor(t / DAY_MS) * DAY_MS;
+  if (lastDay[unit] === dayStart) return lastStart[unit];
+  const start = computeWindowStart(unit, t, dayStart);
+  lastDay[unit] = dayStart;
+  lastStart[unit] = start;
+  return start;
+}
+
+function computeWindowStart(unit: CalendarUnit, t: number, dayStart: number): number {
   switch (unit) {
     case "day":
       return dayStart;
