@@ -29,6 +29,8 @@ export interface FieldSchema {
   readonly optional: boolean;
   /** `@sensitive`: receipts and logs show a digest instead of the value */
   readonly sensitive: boolean;
+  /** `@decimal`: int/uint values travel in the IR as decimal strings (exact beyond 2^53) */
+  readonly decimal: boolean;
 }
 
 export interface RecordSchema {

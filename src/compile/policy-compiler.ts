@@ -1,0 +1,310 @@
+// Checked policy -> CompiledPolicy: one precompiled plan per action type (policy-plan.ts), the IR schema and tool
+// mapper src/ir normalizes with, the counter specs and approver groups the runtime needs, and a content digest.
+//
+// Tier targets with escalation: a type's plan holds, for each tier the type can reach (declared tier and escalation
+// tiers), the list of rules that apply at that tier, in policy order. A decision computes the effective tier, then
+// runs exactly that list; names and globs were resolved here, once.
+import type { CheckedAction, CheckedPolicy, CheckedRule } from "../check/policy-symbols.ts";
+import type { CelType } from "../check/cel-types.ts";
+import { celTypeOf, schemaRecordType } from "../check/policy-env.ts";
+import type { FieldSchema as PolicyFieldSchema } from "../check/policy-schema.ts";
+import { targetMatches } from "../check/policy-targets.ts";
+import { tierIndex } from "../check/policy-tiers.ts";
+import { walkExpr, type TypedExpr } from "../check/policy-exprs.ts";
+import type { IrSchema, ActionTypeSchema, FieldSchema as IrFieldSchema } from "../ir/schema.ts";
+import type { ToolMapper } from "../ir/adapters.ts";
+import type { SovereignIR } from "../ir/types.ts";
+import { keyIdOf } from "../receipts/keys.ts";
+import type { ApproverGroups, ApproverKey } from "../runtime/approvals.ts";
+import { TIERS, type Decision } from "../runtime/decision.ts";
+import type { WindowSpec } from "../runtime/windows.ts";
+import { contributingRule, contributionReason, type Contribution } from "../runtime/policy-combine.ts";
+import { fromJson } from "../runtime/cel/json.ts";
+import { CelError, celErrors } from "../runtime/cel/errors.ts";
+import { CelUint, INT64_MAX, INT64_MIN } from "../runtime/cel/values.ts";
+import { compileExpression, type CompiledExpression } from "./expr-compiler.ts";
+import { canonicalSources, policyDigest, type SourceText } from "./policy-digest.ts";
+import type { ActionPlan, CounterPlan, ParamConverter, ParamPlan, RecordTypes, RulePlan, VariableUse } from "./policy-plan.ts";
+import { compileToolMapper } from "./policy-tools.ts";
+import { countersFor, evaluatePlan, type CounterValues, type CountersResult, type EvaluateOptions } from "../runtime/engine.ts";
+
+/** A counter as the runtime stores it. */
+export interface CounterSpec {
+  readonly name: string;
+  readonly window: WindowSpec;
+  /** the action types it counts */
+  readonly actionTypes: readonly string[];
+}
+
+export interface CompiledPolicy {
+  readonly name: string;
+  readonly version: string | null;
+  /** `sha256:<hex>` over the canonical sources (see policy-digest.ts); approvals and receipts bind to it */
+  readonly digest: string;
+  /** the sources the digest covers, with canonical paths */
+  readonly sources: readonly SourceText[];
+  readonly checked: CheckedPolicy;
+  /** for src/ir normalization (`toSovereignIR(proposal, policy.irSchema, { mapper: policy.toolMapper, ... })`) */
+  readonly irSchema: IrSchema;
+  readonly toolMapper: ToolMapper;
+  readonly counters: ReadonlyMap<string, CounterSpec>;
+  /** approver groups with decoded public keys */
+  readonly groups: ApproverGroups;
+  /** one plan per declared action type */
+  readonly plans: ReadonlyMap<string, ActionPlan>;
+  /** the counters this action reads and would increment, with their keys and amounts; never throws */
+  countersFor(ir: SovereignIR): CountersResult;
+  /** the stateless decision; counters absent from `counters` read as 0; never throws */
+  evaluate(ir: SovereignIR, counters?: CounterValues, options?: EvaluateOptions): Decision;
+}
+
+/** More rules than this on one (type, tier) and decisions are not cached (their key would not fit a double). */
+const MAX_CACHED_RULES = 30;
+const CACHE_LIMIT = 4096;
+
+export function compilePolicy(checked: CheckedPolicy): CompiledPolicy {
+  return new PolicyCompiler(checked).compile();
+}
+
+class PolicyCompiler {
+  private readonly compiled = new Map<TypedExpr, CompiledExpression>();
+  private readonly records: RecordTypes;
+
+  constructor(private readonly policy: CheckedPolicy) {
+    this.records = {
+      actor: schemaRecordType("actor", policy.actor),
+      context: schemaRecordType("context", policy.context),
+    };
+  }
+
+  private expr(t: TypedExpr): CompiledExpression {
+    let c = this.compiled.get(t);
+    if (c === undefined) {
+      c = compileExpression(t.checked);
+      this.compiled.set(t, c);
+    }
+    return c;
+  }
+
+  compile(): CompiledPolicy {
+    const p = this.policy;
+    const rulePlans = new Map<CheckedRule, RulePlan>(p.rules.map((r) => [r, this.rulePlan(r)]));
+    const plans = new Map<string, ActionPlan>();
+    for (const a of p.actions.values()) plans.set(a.name, this.actionPlan(a, rulePlans));
+    const counters = new Map<string, CounterSpec>(
+      [...p.counters.values()].map((c) => [c.name, { name: c.name, window: c.window, actionTypes: c.actionTypes }]),
+    );
+    const groups = new Map<string, ApproverKey[]>(
+      [...p.groups.values()].map((g) => [
+        g.name,
+        g.members.map((m) => ({ name: m.name, publicKey: m.key.bytes, keyId: keyIdOf(m.key.bytes) })),
+      ]),
+    );
+    const sources = canonicalSources(p.sources);
+    let digest: string | undefined;
+    const records = this.records;
+    const allowExtra = p.options.extraParams === "allow";
+    return {
+      name: p.name,
+      version: p.version,
+      // Computed on first use: decisions never need it.
+      get digest(): string {
+        return (digest ??= policyDigest(sources));
+      },
+      sources,
+      checked: p,
+      irSchema: irSchemaOf(p),
+      toolMapper: compileToolMapper(p, (t) => this.expr(t)),
+      counters,
+      groups,
+      plans,
+      countersFor: (ir) => countersFor(plans, records, allowExtra, ir),
+      evaluate: (ir, counterValues, options) => evaluatePlan(plans, records, ir, counterValues, options),
+    };
+  }
+
+  private rulePlan(r: CheckedRule): RulePlan {
+    return {
+      name: r.name,
+      index: r.index,
+      condition: r.condition === null ? null : this.expr(r.condition),
+      effect: r.effect,
+      otherwise: r.otherwise,
+      onEffect: contribution(r.name, r.effect, false),
+      onOtherwise: r.otherwise === null ? null : contribution(r.name, r.otherwise, true),
+    };
+  }
+
+  private actionPlan(a: CheckedAction, rulePlans: ReadonlyMap<CheckedRule, RulePlan>): ActionPlan {
+    const p = this.policy;
+    const applicable = p.rules.filter((r) => r.actionTypes.includes(a.name));
+    const rulesByTier = TIERS.map((tier) =>
+      a.possibleTiers.includes(tier)
+        ? applicable.filter((r) => r.targets.some((t) => targetMatches(t, a.name, tier))).map((r) => rulePlans.get(r)!)
+        : [],
+    );
+    const exprs: TypedExpr[] = [
+      ...a.escalations.map((e) => e.condition),
+      ...applicable.flatMap((r) => (r.condition === null ? [] : [r.condition])),
+    ];
+    const countersRead = [...new Set(exprs.flatMap((e) => countersIn(e)))];
+    const counterPlans: CounterPlan[] = [];
+    for (const c of p.counters.values()) {
+      const counts = c.actionTypes.includes(a.name);
+      if (!counts && !countersRead.includes(c.name)) continue;
+      counterPlans.push({
+        name: c.name,
+        window: c.window,
+        counts,
+        keys: c.keys.map((k) => this.expr(k)),
+        amount: counts && c.amount !== null ? this.expr(c.amount) : null,
+        filter: counts && c.filter !== null ? this.expr(c.filter) : null,
+      });
+      exprs.push(...c.keys, ...(counts && c.amount !== null ? [c.amount] : []), ...(counts && c.filter !== null ? [c.filter] : []));
+    }
+    const uses = variablesUsed(exprs);
+    const maxRules = Math.max(...rulesByTier.map((l) => l.filter((r) => r.condition !== null).length));
+    const params: ParamPlan[] = [...a.fields.values()].map((f) => ({ name: f.name, optional: f.optional, convert: converterFor(f) }));
+    return {
+      type: a.name,
+      tier: a.tier,
+      tierIndex: tierIndex(a.tier),
+      escalations: a.escalations.map((e) => ({
+        tier: e.tier,
+        tierIndex: tierIndex(e.tier),
+        condition: this.expr(e.condition),
+        where: `${e.origin.file}@${e.origin.span.start}`,
+      })),
+      rulesByTier,
+      params,
+      paramNames: new Set(a.fields.keys()),
+      allowExtra: p.options.extraParams === "allow",
+      recordName: `action.${a.name}`,
+      uses,
+      countersRead,
+      counters: counterPlans,
+      cache: maxRules <= MAX_CACHED_RULES ? new BoundedMap(CACHE_LIMIT) : null,
+    };
+  }
+}
+
+/** A Map that stops accepting new keys once full (the cache only ever holds outcome combinations). */
+class BoundedMap<K, V> extends Map<K, V> {
+  constructor(private readonly limit: number) {
+    super();
+  }
+  override set(key: K, value: V): this {
+    if (this.size < this.limit || this.has(key)) super.set(key, value);
+    return this;
+  }
+}
+
+function contribution(rule: string, effect: RulePlan["effect"], otherwise: boolean): Contribution {
+  return Object.freeze({
+    rule: Object.freeze(contributingRule(rule, effect, otherwise)),
+    effect,
+    reason: contributionReason(rule, effect, otherwise),
+  });
+}
+
+function countersIn(t: TypedExpr): string[] {
+  const out: string[] = [];
+  walkExpr(t.expr, (e) => {
+    if (e.kind === "select" && e.operand.kind === "ident" && e.operand.name === "counter") out.push(e.field);
+    if (e.kind === "has" && e.operand.kind === "ident" && e.operand.name === "counter") out.push(e.field);
+  });
+  return out;
+}
+
+function variablesUsed(exprs: readonly TypedExpr[]): VariableUse {
+  const used = new Set<string>();
+  for (const t of exprs)
+    walkExpr(t.expr, (e) => {
+      if (e.kind === "ident") used.add(e.name);
+    });
+  return {
+    action: used.has("action"),
+    actor: used.has("actor"),
+    context: used.has("context"),
+    counter: used.has("counter"),
+    now: used.has("now"),
+  };
+}
+
+// -----------------------------------------------------------------------------------------------------------------
+// Parameter conversion: IR JSON -> CEL values, validating as it goes (the IR should already be normalized, but a
+// hand-built one may not be; a mismatch is a deny naming the field, never a wrong value).
+
+function converterFor(f: PolicyFieldSchema): ParamConverter {
+  const t = f.type;
+  switch (t.kind) {
+    case "string":
+      return (v) => (typeof v === "string" ? v : mismatch(f.name, "string", v));
+    case "bool":
+      return (v) => (typeof v === "boolean" ? v : mismatch(f.name, "bool", v));
+    case "enum": {
+      const values = new Set(t.values);
+      const shown = t.values.map((x) => JSON.stringify(x)).join(" | ");
+      return (v) =>
+        typeof v === "string" && values.has(v)
+          ? v
+          : typeof v === "string"
+            ? celErrors.invalidArgument(`\`${f.name}\`: ${JSON.stringify(v)} is not one of ${shown}`)
+            : mismatch(f.name, shown, v);
+    }
+    case "int":
+      return (v) => {
+        if (typeof v === "number" && Number.isSafeInteger(v)) return BigInt(v);
+        if (typeof v === "string" && /^-?\d{1,20}$/.test(v)) {
+          const b = BigInt(v);
+          return b >= INT64_MIN && b <= INT64_MAX ? b : celErrors.range(`\`${f.name}\`: int`);
+        }
+        return mismatch(f.name, "int", v);
+      };
+    case "uint":
+      return (v) => {
+        if (typeof v === "number" && Number.isSafeInteger(v) && v >= 0) return new CelUint(BigInt(v));
+        if (typeof v === "string" && /^\d{1,20}$/.test(v)) {
+          const b = BigInt(v);
+          return b < 1n << 64n ? new CelUint(b) : celErrors.range(`\`${f.name}\`: uint`);
+        }
+        return mismatch(f.name, "uint", v);
+      };
+    case "double":
+      return (v) => (typeof v === "number" ? v : mismatch(f.name, "double", v));
+    default: {
+      const celType: CelType = celTypeOf(t);
+      return (v) => {
+        const r = fromJson(v, celType);
+        return r instanceof CelError ? celErrors.invalidArgument(`\`${f.name}\`: ${r.message.replace(/^\$:?\s*/, "")}`) : r;
+      };
+    }
+  }
+}
+
+function mismatch(field: string, expected: string, v: unknown): CelError {
+  const got = v === null ? "null" : Array.isArray(v) ? "an array" : typeof v === "object" ? "an object" : `${typeof v} ${JSON.stringify(v)}`;
+  return celErrors.invalidArgument(`\`${field}\`: expected ${expected}, found ${got}`);
+}
+
+// -----------------------------------------------------------------------------------------------------------------
+// The IR schema
+
+function irField(f: PolicyFieldSchema): IrFieldSchema {
+  return { type: f.type, optional: f.optional, sensitive: f.sensitive, decimal: f.decimal };
+}
+
+function irFields(fields: ReadonlyMap<string, PolicyFieldSchema>): ReadonlyMap<string, IrFieldSchema> {
+  return new Map([...fields].map(([n, f]) => [n, irField(f)]));
+}
+
+export function irSchemaOf(p: CheckedPolicy): IrSchema {
+  const actionTypes = new Map<string, ActionTypeSchema>();
+  for (const a of p.actions.values()) actionTypes.set(a.name, { name: a.name, aliases: a.aliases, fields: irFields(a.fields) });
+  return {
+    actionTypes,
+    actor: { fields: irFields(p.actor.fields) },
+    context: { fields: irFields(p.context.fields) },
+    options: { extraParams: p.options.extraParams },
+  };
+}

@@ -1,0 +1,333 @@
+// The stateless decision engine: runs an action type's precompiled plan (src/compile/policy-plan.ts) on one
+// SovereignIR. Semantics in docs/decision-semantics.md. Nothing throws out of here: invalid input, evaluation
+// errors and even bugs become deny decisions with a reason.
+//
+// Hot path: one Map lookup for the plan, parameter conversion only when some expression reads `action`, the
+// escalations, then the precomputed rule list for the effective tier. When no condition failed, the decision is
+// a shared frozen object looked up by (tier, rule outcomes): no allocation beyond the activation.
+import { Diagnostics } from "../diagnostics/catalogue.ts";
+import { didYouMean } from "../diagnostics/suggest.ts";
+import type { ActionPlan, RecordTypes, RulePlan } from "../compile/policy-plan.ts";
+import type { Activation } from "../compile/expr-compiler.ts";
+import type { SovereignIR } from "../ir/types.ts";
+import { fromJson } from "./cel/json.ts";
+import { CelError } from "./cel/errors.ts";
+import { parseTimestamp } from "./cel/time.ts";
+import { CelRecord, CelTimestamp, CelUint, displayValue, type CelResult, type CelValue } from "./cel/values.ts";
+import type { CounterUse } from "./counters.ts";
+import { TIERS, type Decision, type Tier } from "./decision.ts";
+import { combine, errorContribution, type Contribution } from "./policy-combine.ts";
+
+/** Counter values by counter name (the count before this action); absent counters read as 0. */
+export type CounterValues = ReadonlyMap<string, number | bigint> | Readonly<Record<string, number | bigint>>;
+
+export interface EvaluateOptions {
+  /** the request time for `now`, in ms since the epoch; default: the IR's `requested_at` */
+  readonly now?: number;
+}
+
+export type CountersResult =
+  | { readonly ok: true; readonly uses: readonly CounterUse[] }
+  | { readonly ok: false; readonly error: { readonly code: string; readonly message: string } };
+
+const NO_COUNTERS: ReadonlyMap<string, number> = new Map();
+
+/** A deny forced by invalid input or a failure (tier unknown). */
+export function forcedDeny(actionType: string | null, code: string, reason: string): Decision {
+  return { effect: "deny", tier: null, actionType, rules: [], reasons: [reason], code };
+}
+
+/** Why an action's input is invalid: a code (XP4xxx) and a message naming the field. */
+class InputProblem {
+  constructor(
+    readonly code: string,
+    readonly message: string,
+  ) {}
+}
+
+function invalid(actionType: string, p: InputProblem): Decision {
+  return forcedDeny(actionType, p.code, `invalid action \`${actionType}\`: ${p.message}`);
+}
+
+/** The decision for one IR. `plans` comes from the compiled policy. */
+export function evaluatePlan(
+  plans: ReadonlyMap<string, ActionPlan>,
+  records: RecordTypes,
+  ir: SovereignIR,
+  counters: CounterValues = NO_COUNTERS,
+  options: EvaluateOptions = {},
+): Decision {
+  try {
+    return evaluate(plans, records, ir, counters, options);
+  } catch (e: unknown) {
+    // Unreachable by design (compiled expressions return errors as values); a bug still must not allow.
+    const why = e instanceof Error ? e.message : String(e);
+    return forcedDeny(null, Diagnostics.runtimeInternalError.code, Diagnostics.runtimeInternalError.message(why));
+  }
+}
+
+function evaluate(
+  plans: ReadonlyMap<string, ActionPlan>,
+  records: RecordTypes,
+  ir: SovereignIR,
+  counters: CounterValues,
+  options: EvaluateOptions,
+): Decision {
+  const action = ir?.action;
+  const type = action?.type;
+  if (typeof type !== "string") return forcedDeny(null, Diagnostics.irWrongType.code, "invalid action: `action.type` must be a string");
+  const plan = plans.get(type);
+  if (plan === undefined) {
+    const hint = didYouMean(type, plans.keys());
+    return forcedDeny(null, Diagnostics.irUnknownActionType.code, Diagnostics.irUnknownActionType.message(type) + (hint === undefined ? "" : ` (${hint})`));
+  }
+  const built = activation(plan, records, ir, counters, options, plan.tier);
+  if (built instanceof InputProblem) return invalid(type, built);
+  const act = built;
+
+  // 1. The tier: declared, raised by every escalation that holds; an escalation that fails raises to T3.
+  let tierIdx = plan.tierIndex;
+  let notes: string[] | null = null;
+  let escalationFailed = false;
+  for (const e of plan.escalations) {
+    // Nothing raises above T3, and a failing escalation would only raise to T3.
+    if (tierIdx === 3) break;
+    const r = e.condition(act);
+    if (r === true) {
+      if (e.tierIndex > tierIdx) tierIdx = e.tierIndex;
+    } else if (r !== false) {
+      tierIdx = 3;
+      escalationFailed = true;
+      notes = [`an escalation of \`${type}\` failed to evaluate, so the tier is raised to T3: ${failure(r)}`];
+    }
+  }
+  const tier = TIERS[tierIdx]!;
+  const raised = tierIdx !== plan.tierIndex;
+  if (raised && notes === null) notes = [`tier raised from ${plan.tier} to ${tier} by an escalation`];
+  const ruleAct = raised && plan.uses.action ? withTier(act, tier) : act;
+
+  // 2. Each applicable rule's outcome: 0 nothing, 1 its effect, 2 its else effect; errors are kept aside.
+  const rules = plan.rulesByTier[tierIdx]!;
+  let key = tierIdx;
+  let weight = 4;
+  let errors: Map<RulePlan, string> | null = null;
+  const outcomes = rules.length <= 32 ? OUTCOMES : new Uint8Array(rules.length);
+  for (let i = 0; i < rules.length; i++) {
+    const rule = rules[i]!;
+    let outcome = 1;
+    if (rule.condition !== null) {
+      const r = rule.condition(ruleAct);
+      if (r === true) outcome = 1;
+      else if (r === false) outcome = rule.onOtherwise === null ? 0 : 2;
+      else {
+        outcome = 3;
+        (errors ??= new Map()).set(rule, failure(r));
+      }
+      key += outcome * weight;
+      weight *= 3;
+    }
+    outcomes[i] = outcome;
+  }
+  const cacheable = errors === null && !escalationFailed && plan.cache !== null;
+  if (cacheable) {
+    const hit = plan.cache!.get(key);
+    if (hit !== undefined) return hit;
+  }
+
+  // 3. Combine.
+  const contributions: Contribution[] = [];
+  for (let i = 0; i < rules.length; i++) {
+    const rule = rules[i]!;
+    switch (outcomes[i]) {
+      case 1:
+        contributions.push(rule.onEffect);
+        break;
+      case 2:
+        contributions.push(rule.onOtherwise!);
+        break;
+      case 3:
+        contributions.push(errorContribution(rule.name, errors!.get(rule)!));
+        break;
+    }
+  }
+  const decision = combine(type, { tier, notes: notes ?? [] }, contributions);
+  if (cacheable) {
+    const frozen = deepFreeze(decision);
+    plan.cache!.set(key, frozen);
+    return frozen;
+  }
+  return decision;
+}
+
+const OUTCOMES = new Uint8Array(32);
+
+function failure(r: CelResult): string {
+  return r instanceof CelError ? r.message : `the condition yielded ${displayValue(r)}, not a bool`;
+}
+
+function deepFreeze(d: Decision): Decision {
+  Object.freeze(d.rules);
+  Object.freeze(d.reasons);
+  if (d.approval !== undefined) {
+    for (const r of d.approval.requirements) Object.freeze(r);
+    Object.freeze(d.approval.requirements);
+    Object.freeze(d.approval);
+  }
+  return Object.freeze(d);
+}
+
+// -----------------------------------------------------------------------------------------------------------------
+// The activation: the variables the plan's expressions read, built from the IR.
+
+interface MutableActivation {
+  action?: CelRecord;
+  actor?: CelValue;
+  context?: CelValue;
+  counter?: CelRecord;
+  now?: CelValue;
+}
+
+/** The variables, or a message naming what is invalid. */
+function activation(
+  plan: ActionPlan,
+  records: RecordTypes,
+  ir: SovereignIR,
+  counters: CounterValues,
+  options: EvaluateOptions,
+  tier: Tier,
+): Activation | InputProblem {
+  const uses = plan.uses;
+  const act: MutableActivation = {};
+  const params = ir.action.params;
+  if (params === null || typeof params !== "object" || Array.isArray(params))
+    return new InputProblem(Diagnostics.irWrongType.code, "`params` must be an object");
+  // Parameters are validated even when no expression reads them: a malformed action is denied either way.
+  const fields: Record<string, CelValue> = uses.action ? Object.create(null) : (EMPTY as Record<string, CelValue>);
+  const ps = plan.params;
+  for (let i = 0; i < ps.length; i++) {
+    const p = ps[i]!;
+    const v = (params as Record<string, unknown>)[p.name];
+    if (v === undefined || v === null) {
+      if (!p.optional) return new InputProblem(Diagnostics.irMissingField.code, `missing required parameter \`${p.name}\``);
+      continue;
+    }
+    const c = p.convert(v);
+    if (c instanceof CelError) return new InputProblem(Diagnostics.irWrongType.code, c.message);
+    if (uses.action) fields[p.name] = c;
+  }
+  for (const k in params) {
+    if (!plan.paramNames.has(k)) {
+      if (!plan.allowExtra) {
+        const hint = didYouMean(k, plan.paramNames);
+        return new InputProblem(Diagnostics.irUndeclaredField.code, `\`${k}\` is not a declared parameter${hint === undefined ? "" : ` (${hint})`}`);
+      }
+      if (uses.action) {
+        const v = fromJson((params as Record<string, unknown>)[k], DYN);
+        if (v instanceof CelError) return new InputProblem(Diagnostics.irWrongType.code, `\`${k}\`: ${v.message}`);
+        fields[k] = v;
+      }
+    }
+  }
+  if (uses.action) {
+    fields.type = plan.type;
+    fields.target = typeof ir.action.target === "string" ? ir.action.target : "";
+    fields.tier = tier;
+    act.action = new CelRecord(plan.recordName, fields);
+  }
+  // Actor and context are converted only when read; a malformed one makes the reading condition fail (deny).
+  if (uses.actor) {
+    const v = fromJson(ir.actor, records.actor, { extraFields: "ignore" });
+    if (!(v instanceof CelError)) act.actor = v;
+  }
+  if (uses.context) {
+    const v = fromJson(ir.context ?? {}, records.context, { extraFields: "ignore" });
+    if (!(v instanceof CelError)) act.context = v;
+  }
+  if (uses.counter) act.counter = counterRecord(plan.countersRead, counters);
+  if (uses.now) {
+    const now = options.now !== undefined ? CelTimestamp.fromMillis(options.now) : parseTimestamp(String(ir.requested_at));
+    if (!(now instanceof CelError)) act.now = now;
+  }
+  return act as Activation;
+}
+
+const EMPTY: Readonly<Record<string, CelValue>> = Object.freeze(Object.create(null) as Record<string, CelValue>);
+const DYN = { kind: "dyn" } as const;
+
+function withTier(act: Activation, tier: Tier): Activation {
+  const a = act.action as CelRecord;
+  return { ...act, action: new CelRecord(a.typeName, { ...a.fields, tier }) };
+}
+
+/** `counter.NAME` values; a value that is not a non-negative integer is left out, so reading it fails (deny). */
+function counterRecord(names: readonly string[], counters: CounterValues): CelRecord {
+  const fields: Record<string, CelValue> = Object.create(null);
+  const get = counters instanceof Map ? (n: string) => counters.get(n) : (n: string) => (counters as Record<string, number | bigint>)[n];
+  for (const n of names) {
+    const v = get(n);
+    if (v === undefined) fields[n] = 0n;
+    else if (typeof v === "bigint") fields[n] = v;
+    else if (Number.isSafeInteger(v)) fields[n] = BigInt(v);
+  }
+  return new CelRecord("counter", fields);
+}
+
+// -----------------------------------------------------------------------------------------------------------------
+// Counters for one action
+
+/** The counters `ir` reads and increments, with keys (canonical JSON of the `per` values) and amounts. */
+export function countersFor(
+  plans: ReadonlyMap<string, ActionPlan>,
+  records: RecordTypes,
+  _allowExtra: boolean,
+  ir: SovereignIR,
+): CountersResult {
+  try {
+    const type = ir?.action?.type;
+    const plan = typeof type === "string" ? plans.get(type) : undefined;
+    if (plan === undefined || plan.counters.length === 0) return { ok: true, uses: [] };
+    const built = activation(plan, records, ir, NO_COUNTERS, {}, plan.tier);
+    if (built instanceof InputProblem) return { ok: false, error: { code: built.code, message: `invalid action \`${type}\`: ${built.message}` } };
+    const uses: CounterUse[] = [];
+    for (const c of plan.counters) {
+      const keyParts: string[] = [];
+      for (const k of c.keys) {
+        const v = k(built);
+        const text = keyText(v);
+        if (text === undefined) return counterError(c.name, `its key could not be computed: ${failure(v)}`);
+        keyParts.push(text);
+      }
+      let increments = c.counts;
+      if (increments && c.filter !== null) {
+        const f = c.filter(built);
+        if (f !== true && f !== false) return counterError(c.name, `its \`where\` failed to evaluate: ${failure(f)}`);
+        increments = f;
+      }
+      let amount = 1;
+      if (increments && c.amount !== null) {
+        const a = c.amount(built);
+        const n = typeof a === "bigint" ? a : a instanceof CelUint ? a.value : undefined;
+        if (n === undefined) return counterError(c.name, `its \`sum\` failed to evaluate: ${failure(a)}`);
+        if (n < 0n || n > BigInt(Number.MAX_SAFE_INTEGER)) return counterError(c.name, `its \`sum\` is ${n}, outside 0..2^53`);
+        amount = Number(n);
+      }
+      uses.push({ counter: c.name, key: keyParts.length === 0 ? "" : `[${keyParts.join(",")}]`, window: c.window, amount, increments });
+    }
+    return { ok: true, uses };
+  } catch (e: unknown) {
+    return { ok: false, error: { code: Diagnostics.runtimeInternalError.code, message: Diagnostics.runtimeInternalError.message(e instanceof Error ? e.message : String(e)) } };
+  }
+}
+
+function counterError(counter: string, why: string): CountersResult {
+  return { ok: false, error: { code: Diagnostics.counterAmountInvalid.code, message: Diagnostics.counterAmountInvalid.message(counter, why) } };
+}
+
+/** Canonical JSON of one key value (strings, integers, bools), or undefined for anything else. */
+function keyText(v: CelResult): string | undefined {
+  if (typeof v === "string") return JSON.stringify(v);
+  if (typeof v === "bigint") return v.toString();
+  if (typeof v === "boolean") return String(v);
+  if (v instanceof CelUint) return v.value.toString();
+  return undefined;
+}
