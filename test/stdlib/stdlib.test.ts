@@ -4,8 +4,13 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { fc, test as fcTest } from "@fast-check/vitest";
 import { describe, expect, test } from "vitest";
 import { checkPolicy } from "../../src/check/policy-checker.ts";
+import { compilePolicy, type CompiledPolicy } from "../../src/compile/policy-compiler.ts";
+import { toSovereignIR } from "../../src/ir/build.ts";
+import type { SovereignIR } from "../../src/ir/types.ts";
+import type { Decision } from "../../src/runtime/decision.ts";
 import { parsePolicySource } from "../../src/check/policy-parse.ts";
 import type { Diagnostic } from "../../src/diagnostics/diagnostic.ts";
 import { parsePolicy } from "../../src/syntax/parse.ts";
@@ -238,5 +243,225 @@ describe.each(EXAMPLES)("examples/%s", (example) => {
         expect({ file: name, tool: toolName, mapped: tools.has(toolName ?? "") }).toMatchObject({ mapped: true });
       }
     }
+  });
+});
+
+// --- decisions ----------------------------------------------------------------------------------------------------
+
+function compileText(text: string, file = "probe.xpol"): CompiledPolicy {
+  const r = checkPolicy([parsePolicySource(file, text).file]);
+  expect(describeDiagnostics(r.diagnostics)).toEqual([]);
+  return compilePolicy(r.checked!);
+}
+
+interface DecideOptions {
+  readonly actor?: Record<string, unknown>;
+  readonly context?: Record<string, unknown>;
+  readonly at?: string;
+  readonly counters?: Record<string, number>;
+}
+
+function build(policy: CompiledPolicy, proposal: unknown, o: DecideOptions = {}): SovereignIR {
+  const built = toSovereignIR(proposal, policy.irSchema, {
+    mapper: policy.toolMapper,
+    requestedAt: o.at ?? "2026-03-02T10:00:00Z",
+    ...(o.actor === undefined ? {} : { actor: o.actor }),
+    ...(o.context === undefined ? {} : { context: o.context }),
+  });
+  if (!built.ok) throw new Error(`${built.error.code} ${built.error.path}: ${built.error.message}`);
+  return built.ir;
+}
+
+function decide(policy: CompiledPolicy, proposal: unknown, o: DecideOptions = {}): Decision {
+  return policy.evaluate(build(policy, proposal, o), o.counters ?? {});
+}
+
+const mcpCall = (name: string, args: Record<string, unknown>) => ({
+  jsonrpc: "2.0",
+  id: 1,
+  method: "tools/call",
+  params: { name, arguments: args },
+});
+
+describe.each(EXAMPLES)("examples/%s sample actions", (example) => {
+  test("each decides as expected-decisions.json and the README say", () => {
+    const dir = path.join(repoRoot, "examples", example);
+    const file = path.join(dir, `${example}.xpol`);
+    const policy = compileText(readFileSync(file, "utf8"), file);
+    const expected = JSON.parse(readFileSync(path.join(dir, "expected-decisions.json"), "utf8")) as Record<string, { effect: string; tier: string }>;
+    const context = JSON.parse(readFileSync(path.join(dir, "actions", "context.json"), "utf8")) as Record<string, unknown>;
+    const readme = readFileSync(path.join(dir, "README.md"), "utf8");
+    const files = readdirSync(path.join(dir, "actions")).filter((f) => f !== "context.json").sort();
+    expect(Object.keys(expected).sort()).toEqual(files);
+    for (const name of files) {
+      expect(readme).toContain(name);
+      const proposal = JSON.parse(readFileSync(path.join(dir, "actions", name), "utf8")) as Record<string, unknown>;
+      // raw tool calls carry no actor or context: the embedding service supplies them
+      const extra = proposal["action"] === undefined ? { context, actor: { agent: "agent-1", on_behalf_of: "user-1" } } : {};
+      const d = decide(policy, proposal, { ...extra, at: (proposal["requested_at"] as string | undefined) ?? "2026-03-02T10:00:00Z" });
+      expect({ name, effect: d.effect, tier: d.tier }).toEqual({ name, ...expected[name] });
+    }
+  });
+});
+
+describe("std.rules.http_allowlist", () => {
+  const policy = compileText(`policy probe version "0.0.0"
+import std.mcp.fetch
+import std.rules.http_allowlist
+actor { agent: string }
+context { allowed_hosts: list<string> }
+rule outbound_http on http.request { allow }
+`);
+  const fetchFrom = (url: string, hosts: string[]) =>
+    decide(policy, mcpCall("fetch", { url }), { actor: { agent: "a" }, context: { allowed_hosts: hosts } });
+
+  test.each([
+    ["https://pypi.org", "allow"],
+    ["https://pypi.org/simple/requests/", "allow"],
+    ["https://pypi.org:443/simple/", "allow"],
+    ["https://pypi.org?q=1", "allow"],
+    ["https://pypi.org#top", "allow"],
+    ["http://pypi.org/simple/", "deny"],
+    ["https://pypi.org.evil.example/", "deny"],
+    ["https://pypi.org@evil.example/", "deny"],
+    ["https://evil.example/pypi.org", "deny"],
+    ["https://evil.example/?https://pypi.org/", "deny"],
+    ["https://PYPI.ORG/", "deny"],
+    ["ftp://pypi.org/", "deny"],
+  ])("%s -> %s", (url, effect) => {
+    expect(fetchFrom(url, ["pypi.org", "api.github.com"]).effect).toBe(effect);
+  });
+
+  fcTest.prop([fc.domain(), fc.webPath()], { numRuns: 60 })("any path on an allow-listed host is allowed", (host, p) => {
+    expect(fetchFrom(`https://${host}${p.startsWith("/") ? p : `/${p}`}`, [host]).effect).toBe("allow");
+  });
+
+  fcTest.prop([fc.domain(), fc.domain()], { numRuns: 60 })(
+    "a host that merely starts with an allowed one, or hides it in userinfo or the path, is denied",
+    (host, other) => {
+      fc.pre(host !== other);
+      for (const url of [`https://${host}.${other}/`, `https://${host}@${other}/`, `https://${other}/${host}`, `http://${host}/`])
+        expect({ url, effect: fetchFrom(url, [host]).effect }).toEqual({ url, effect: "deny" });
+    },
+  );
+});
+
+describe("std.rules.business_hours and std.rules.bulk_reads", () => {
+  const hours = compileText(`policy probe version "0.0.0"
+import std.cloud
+import std.rules.business_hours
+actor { agent: string }
+context { timezone: string }
+rule everything on * { allow }
+`);
+  const deploy = { action: { type: "service.deploy", params: { service: "s", environment: "production", version: "1" } } };
+  const restart = { action: { type: "service.restart", params: { service: "s", environment: "production" } } };
+  const at = (time: string, proposal: unknown) => decide(hours, proposal, { actor: { agent: "a" }, context: { timezone: "Europe/Berlin" }, at: time }).effect;
+
+  test("a T2 action on Monday 11:00 Berlin is allowed, at 18:30 or on Sunday denied; T1 actions are not affected", () => {
+    expect(at("2026-03-02T10:00:00Z", deploy)).toBe("allow");
+    expect(at("2026-03-02T17:30:00Z", deploy)).toBe("deny");
+    expect(at("2026-03-08T10:00:00Z", deploy)).toBe("deny");
+    expect(at("2026-03-08T10:00:00Z", restart)).toBe("allow");
+  });
+
+  test("08:30 UTC is 09:30 Berlin in winter and 10:30 in summer: both inside; 07:30 UTC in summer is 09:30 too", () => {
+    expect(at("2026-01-05T08:30:00Z", deploy)).toBe("allow");
+    expect(at("2026-01-05T07:30:00Z", deploy)).toBe("deny");
+    expect(at("2026-07-06T07:30:00Z", deploy)).toBe("allow");
+  });
+
+  const bulk = compileText(`policy probe version "0.0.0"
+import std.rules.bulk_reads
+actor { agent: string }
+context { max_rows: int }
+group approvers { alice: "ed25519:56fd73a08a8e3767a6b3cf17bdcd6fdf6edcee71469bf1668319fa3afc7e4422" }
+rule reads on db.read { allow }
+`);
+  const read = (limit: number) => ({ action: { type: "db.read", params: { table: "orders", limit, where_clause: "id = 1" } } });
+
+  test("reads up to max_rows are allowed, above need one approver within 4h", () => {
+    const o = { actor: { agent: "a" }, context: { max_rows: 1000 } };
+    expect(decide(bulk, read(1000), o).effect).toBe("allow");
+    const d = decide(bulk, read(1001), o);
+    expect(d.effect).toBe("require_approval");
+    expect(d.approval?.requirements).toEqual([{ group: "approvers", quorum: 1, withinMs: 4 * 3_600_000 }]);
+  });
+});
+
+describe("vocabulary tiers", () => {
+  const policy = compileText(`policy probe version "0.0.0"
+import std.database
+import std.filesystem
+import std.payments
+import std.git
+actor { agent: string }
+`);
+  const tierOf = (type: string, params: Record<string, unknown>) => decide(policy, { action: { type, params } }, { actor: { agent: "a" } }).tier;
+
+  test.each([
+    ["SELECT * FROM orders", "T1"],
+    ["  insert into orders values (1)", "T2"],
+    ["Update orders set x = 1", "T2"],
+    ["select 1; DROP TABLE orders", "T3"],
+    ["truncate orders", "T3"],
+    ["select * from dropouts", "T1"],
+  ])("db.query %j is %s", (sql, tier) => {
+    expect(tierOf("db.query", { sql })).toBe(tier);
+  });
+
+  test("deletes without WHERE, recursive deletes, big transfers and force pushes are T3", () => {
+    expect(tierOf("db.delete", { table: "t", rows: 1, where_clause: "id = 1" })).toBe("T2");
+    expect(tierOf("db.delete", { table: "t", rows: 1, where_clause: "" })).toBe("T3");
+    expect(tierOf("fs.delete", { path: "/w/a", recursive: false })).toBe("T2");
+    expect(tierOf("fs.delete", { path: "/w/a", recursive: true })).toBe("T3");
+    expect(tierOf("payment.transfer", { amount: 100000, currency: "EUR", destination: "x" })).toBe("T1");
+    expect(tierOf("payment.transfer", { amount: 100001, currency: "EUR", destination: "x" })).toBe("T2");
+    expect(tierOf("payment.transfer", { amount: 1000001, currency: "EUR", destination: "x" })).toBe("T3");
+    expect(tierOf("git.push", { repo_path: "/w", remote: "origin", branch: "b", force: true })).toBe("T3");
+  });
+});
+
+describe("MCP mappings produce the actions they document", () => {
+  const policy = compileText(`policy probe version "0.0.0"
+import std.mcp.filesystem
+import std.mcp.git
+import std.mcp.github
+import std.mcp.slack
+import std.mcp.desktop_commander
+actor { agent: string }
+`);
+  const mapped = (tool: string, args: Record<string, unknown>) => build(policy, mcpCall(tool, args), { actor: { agent: "a" } }).action;
+
+  test.each<[string, Record<string, unknown>, string, string | null, Record<string, unknown>]>([
+    ["read_text_file", { path: "/w/a.ts", head: 10 }, "fs.read", "/w/a.ts", { path: "/w/a.ts" }],
+    ["edit_file", { path: "/w/a.ts", edits: [], dryRun: true }, "fs.write", "/w/a.ts", { path: "/w/a.ts", mode: "preview" }],
+    ["edit_file", { path: "/w/a.ts", edits: [] }, "fs.write", "/w/a.ts", { path: "/w/a.ts", mode: "edit" }],
+    ["directory_tree", { path: "/w" }, "fs.list", "/w", { path: "/w", recursive: true }],
+    ["move_file", { source: "/w/a", destination: "/w/b" }, "fs.move", "/w/a", { path: "/w/a", destination: "/w/b" }],
+    ["list_allowed_directories", {}, "fs.roots", null, {}],
+    ["git_diff", { repo_path: "/w", target: "main" }, "git.diff", "/w", { scope: "revision", revision: "main" }],
+    ["git_create_branch", { repo_path: "/w", branch_name: "b" }, "git.branch_create", "/w", { branch: "b", base: "" }],
+    ["push_files", { owner: "o", repo: "r", branch: "main", message: "m", files: [{ path: "a", content: "x" }, { path: "b", content: "y" }] },
+      "github.commit_files", "o/r", { branch: "main", paths: ["a", "b"] }],
+    ["merge_pull_request", { owner: "o", repo: "r", pull_number: 7 }, "github.merge_pull_request", "o/r", { pull_number: 7, merge_method: "merge" }],
+    ["slack_get_channel_history", { channel_id: "C1" }, "chat.read", "C1", { channel: "C1", limit: 100 }],
+    ["slack_reply_to_thread", { channel_id: "C1", thread_ts: "1.2", text: "hi" }, "chat.post", "C1", { thread: "1.2" }],
+    ["interact_with_process", { pid: 42, input: "rm -rf /" }, "shell.exec", "rm -rf /", { command: "rm -rf /", cwd: "" }],
+    ["kill_process", { pid: 42 }, "shell.kill", null, { pid: 42 }],
+  ])("%s %j", (tool, args, type, target, params) => {
+    const action = mapped(tool, args);
+    expect(action.type).toBe(type);
+    expect(action.target).toBe(target);
+    expect(action.params).toMatchObject(params);
+  });
+
+  test("MCP-client prefixes and spelling variants resolve to the same mapping", () => {
+    expect(mapped("mcp__filesystem__read_text_file", { path: "/w/a" }).type).toBe("fs.read");
+    expect(mapped("mcp__git__git_status", { repo_path: "/w" }).type).toBe("git.status");
+  });
+
+  test("an unmapped tool is not turned into an action", () => {
+    expect(toSovereignIR(mcpCall("delete_everything", {}), policy.irSchema, { mapper: policy.toolMapper, requestedAt: "2026-03-02T10:00:00Z", actor: { agent: "a" } }).ok).toBe(false);
   });
 });
