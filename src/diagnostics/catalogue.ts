@@ -196,4 +196,7 @@ export const Diagnostics = {
 
   // --- XP8xxx CLI and bundles ----------------------------------------------------------------------------------
   unreadableFile: def("XP8001", "error", (path: string, why: string) => `cannot read \`${path}\`: ${why}`),
+  // bundles (src/compile/bundle.ts)
+  invalidBundle: def("XP8101", "error", (file: string, what: string) => `invalid bundle \`${file}\`: ${what}`),
+  bundleDigestMismatch: def("XP8102", "error", (file: string, declared: string, actual: string) => `bundle \`${file}\` declares digest \`${declared}\`, but its sources hash to \`${actual}\``),
 } as const;

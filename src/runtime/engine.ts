@@ -10,6 +10,9 @@ import { didYouMean } from "../diagnostics/suggest.ts";
 import type { ActionPlan, RecordTypes, RulePlan } from "../compile/policy-plan.ts";
 import type { Activation } from "../compile/expr-compiler.ts";
 import type { SovereignIR } from "../ir/types.ts";
+import type { DecideContext } from "./enforceable.ts";
+import { toSovereignIR } from "../ir/build.ts";
+import type { CompiledPolicy } from "../compile/policy-compiler.ts";
 import { fromJson } from "./cel/json.ts";
 import { CelError } from "./cel/errors.ts";
 import { parseTimestamp } from "./cel/time.ts";
@@ -330,4 +333,60 @@ function keyText(v: CelResult): string | undefined {
   if (typeof v === "boolean") return String(v);
   if (v instanceof CelUint) return v.value.toString();
   return undefined;
+}
+
+// -----------------------------------------------------------------------------------------------------------------
+// decide: the one-call stateless decision for embedders.
+
+export interface DecideOptions {
+  /** counter values before this action; absent counters read as 0 */
+  readonly counters?: CounterValues;
+  /** the request time (default: the proposal's `requested_at`, else the current time) */
+  readonly now?: Date | string;
+}
+
+/**
+ * The stateless decision for one proposed action: an IR-shaped proposal (`{ action: { type, target?, params },
+ * actor?, context?, requested_at? }`) or a raw tool call in any shape src/ir accepts (OpenAI, Anthropic, MCP, AI
+ * SDK...), normalized through the policy's schema and tool mappings. No approvals are collected and no counter
+ * is incremented: that is the runtime's Enforcer. Never throws; invalid input is a deny with a reason.
+ */
+export function decide(
+  policy: Pick<CompiledPolicy, "irSchema" | "toolMapper" | "evaluate">,
+  action: unknown,
+  context: DecideContext = {},
+  options: DecideOptions = {},
+): Decision {
+  try {
+    const requestedAt = options.now ?? proposedTime(action) ?? new Date();
+    const built = toSovereignIR(action, policy.irSchema, {
+      mapper: policy.toolMapper,
+      requestedAt,
+      ...(context.actor !== undefined ? { actor: context.actor } : {}),
+      ...(context.context !== undefined ? { context: context.context } : {}),
+    });
+    if (!built.ok) {
+      const e = built.error;
+      const where = e.path !== undefined && e.path !== "$" ? ` at ${e.path}` : "";
+      return forcedDeny(actionTypeOf(action), e.code, `invalid action: ${e.message}${where}${e.help !== undefined ? ` (${e.help})` : ""}`);
+    }
+    return policy.evaluate(built.ir, options.counters);
+  } catch (e: unknown) {
+    const why = e instanceof Error ? e.message : String(e);
+    return forcedDeny(null, Diagnostics.runtimeInternalError.code, Diagnostics.runtimeInternalError.message(why));
+  }
+}
+
+function proposedTime(action: unknown): string | undefined {
+  if (action === null || typeof action !== "object") return undefined;
+  const t = (action as Record<string, unknown>).requested_at;
+  return typeof t === "string" ? t : undefined;
+}
+
+function actionTypeOf(action: unknown): string | null {
+  if (action === null || typeof action !== "object") return null;
+  const a = (action as Record<string, unknown>).action;
+  if (a === null || typeof a !== "object") return null;
+  const t = (a as Record<string, unknown>).type;
+  return typeof t === "string" ? t : null;
 }

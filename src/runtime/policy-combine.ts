@@ -59,10 +59,9 @@ export function combineRequirements(contributions: readonly Contribution[]): App
     .map(([group, r]) => ({ group, quorum: r.quorum, withinMs: r.withinMs }));
 }
 
-/** `24h`, `90m` -> `1h30m`, `1d` for whole days. */
+/** `24h`, `90m` -> `1h30m`, `1h0m30s` -> `1h30s`; days are shown as hours, as policies usually write them. */
 export function formatMillis(ms: number): string {
   const units: [string, number][] = [
-    ["d", 86_400_000],
     ["h", 3_600_000],
     ["m", 60_000],
     ["s", 1000],

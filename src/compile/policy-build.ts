@@ -1,0 +1,30 @@
+// Sources -> parsed -> checked -> compiled, in one call, with every diagnostic of every stage.
+import type { Diagnostic } from "../diagnostics/diagnostic.ts";
+import { hasErrors } from "../diagnostics/diagnostic.ts";
+import { checkPolicy, type CheckOptions } from "../check/policy-checker.ts";
+import { parsePolicySource } from "../check/policy-parse.ts";
+import { compilePolicy, type CompiledPolicy } from "./policy-compiler.ts";
+
+export interface SourceInput {
+  readonly path: string;
+  readonly text: string;
+}
+
+export interface BuildResult {
+  /** null when any stage reported an error */
+  readonly policy: CompiledPolicy | null;
+  /** syntax errors first, then type errors and warnings */
+  readonly diagnostics: Diagnostic[];
+}
+
+export function buildPolicy(sources: readonly SourceInput[], options: CheckOptions = {}): BuildResult {
+  const parsed = sources.map((s) => parsePolicySource(s.path, s.text));
+  const diagnostics = parsed.flatMap((p) => p.diagnostics);
+  const checked = checkPolicy(
+    parsed.map((p) => p.file),
+    options,
+  );
+  diagnostics.push(...checked.diagnostics);
+  if (hasErrors(diagnostics) || checked.checked === null) return { policy: null, diagnostics };
+  return { policy: compilePolicy(checked.checked), diagnostics };
+}
