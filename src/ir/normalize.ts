@@ -103,6 +103,8 @@ export class Cleaner {
         const keys = Object.keys(v);
         this.budget -= 2 + keys.length;
         for (const rawKey of keys) {
+          const raw = (v as Record<string, unknown>)[rawKey];
+          if (raw === undefined) continue; // as JSON.stringify: an undefined property is an absent one
           this.budget -= rawKey.length + 3;
           if (!wellFormed(rawKey)) return this.fail(irError(Diagnostics.irLoneSurrogate, pathKey(path, rawKey), []));
           const key = nfc(rawKey);
@@ -110,7 +112,7 @@ export class Cleaner {
           if (Object.hasOwn(out, key)) {
             return this.fail(irError(Diagnostics.irDuplicateKey, kp, [show(key)], { help: "two keys are the same text after Unicode NFC normalization" }));
           }
-          const e = this.value((v as Record<string, unknown>)[rawKey], kp, depth + 1);
+          const e = this.value(raw, kp, depth + 1);
           if (e === undefined) return undefined;
           setKey(out, key, e);
         }
