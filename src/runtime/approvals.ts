@@ -18,7 +18,8 @@
 import { canonicalize } from "../ir/canonicalize.ts";
 import type { Signer } from "../receipts/signer.ts";
 import { verifySignature } from "../receipts/verify-signature.ts";
-import { fromBase64, sha256Text, toBase64, toHex, utf8 } from "../receipts/bytes.ts";
+import { fromBase64, fromHex, sha256Text, toBase64, toHex, utf8 } from "../receipts/bytes.ts";
+import { keyIdOf } from "../receipts/keys.ts";
 import { Diagnostics } from "../diagnostics/catalogue.ts";
 import type { ApprovalRequirement, Tier } from "./decision.ts";
 import { formatDuration } from "./windows.ts";
@@ -46,6 +47,19 @@ export interface ApprovalRequest {
   readonly createdAt: number;
   /** createdAt + the shortest `within` of the requirements */
   readonly expiresAt: number;
+  /**
+   * The members of the required groups, as the policy declared them when the request was made: approvals are
+   * checked against this list, so a request is judged by the policy it was made under (and `xpol approve` needs
+   * only the state directory).
+   */
+  readonly approvers: readonly Approver[];
+}
+
+/** A member of a required group: `key` is `ed25519:<64 hex>`. */
+export interface Approver {
+  readonly group: string;
+  readonly name: string;
+  readonly key: string;
 }
 
 /** The statement an approver signs. */
@@ -108,7 +122,9 @@ export type ApprovalErrorKind =
   | "not_in_group"
   | "bad_signature"
   | "outside_window"
-  | "duplicate";
+  | "duplicate"
+  /** the store could not record it (nothing counted) */
+  | "unavailable";
 
 /** Why a submitted approval did not count. `message` says exactly what was wrong. */
 export interface ApprovalError {
@@ -204,6 +220,31 @@ export function requestStatus(state: RequestState, now: number): RequestStatus {
   return isSatisfied(state) ? "approved" : "pending";
 }
 
+const approverKeys = new Map<string, ApproverKey | null>();
+
+/** Decodes an approver's key (cached); null when it is not `ed25519:<64 hex>`. */
+export function approverKey(a: Approver): ApproverKey | null {
+  const cacheKey = a.name + " " + a.key;
+  let k = approverKeys.get(cacheKey);
+  if (k === undefined) {
+    const hex = /^ed25519:([0-9a-f]{64})$/.exec(a.key)?.[1];
+    const bytes = hex === undefined ? null : fromHex(hex);
+    k = bytes === null ? null : { name: a.name, publicKey: bytes, keyId: keyIdOf(bytes) };
+    if (approverKeys.size > 4096) approverKeys.clear();
+    approverKeys.set(cacheKey, k);
+  }
+  return k;
+}
+
+/** The approvers of a request: the members of its required groups. */
+export function approversFor(groups: ApproverGroups, requirements: readonly ApprovalRequirement[]): Approver[] {
+  const out: Approver[] = [];
+  for (const g of new Set(requirements.map((r) => r.group))) {
+    for (const m of groups.get(g) ?? []) out.push({ group: g, name: m.name, key: "ed25519:" + toHex(m.publicKey) });
+  }
+  return out;
+}
+
 /** A request's id: a hash of what makes it unique (one open request per policy and action at a time). */
 export function requestIdFor(policyDigest: string, actionDigest: string, createdAt: number): string {
   return "apr_" + toHex(sha256Text(`execlayer/approval-request/v1\n${policyDigest}\n${actionDigest}\n${iso(createdAt)}`)).slice(0, 24);
@@ -219,7 +260,8 @@ export function expiryOf(createdAt: number, requirements: readonly ApprovalRequi
 // --- verification ----------------------------------------------------------------------------------------------
 
 export interface VerifyContext {
-  readonly groups: ApproverGroups;
+  /** the policy's groups, when known: only to say which other group a refused key belongs to */
+  readonly groups?: ApproverGroups;
   /** arrival time, ms */
   readonly now: number;
   readonly skewMs?: number;
@@ -299,20 +341,21 @@ export function verifyApproval(state: RequestState, signed: SignedApproval, ctx:
   const required = request.requirements.map((r) => r.group);
   let member: ApproverKey | undefined;
   const groups: string[] = [];
-  for (const g of required) {
-    const m = ctx.groups.get(g)?.find((k) => k.keyId === key);
-    if (m !== undefined) {
-      member ??= m;
-      groups.push(g);
-    }
+  for (const a of request.approvers) {
+    if (!required.includes(a.group)) continue;
+    const k = approverKey(a);
+    if (k === null || k.keyId !== key) continue;
+    member ??= k;
+    if (!groups.includes(a.group)) groups.push(a.group);
   }
   if (member === undefined) {
     const elsewhere: string[] = [];
-    for (const [g, members] of ctx.groups) {
+    for (const [g, members] of ctx.groups ?? []) {
       const m = members.find((k) => k.keyId === key);
       if (m !== undefined) elsewhere.push(`\`${m.name}\` of group \`${g}\``);
     }
-    const detail = elsewhere.length > 0 ? ` (it is ${elsewhere.join(", ")})` : " (it is not a member of any group of this policy)";
+    const detail =
+      elsewhere.length > 0 ? ` (it is ${elsewhere.join(", ")})` : ctx.groups !== undefined ? " (it is not a member of any group of this policy)" : "";
     const groupsText = required.map((g) => `\`${g}\``).join(" or ");
     return fail("not_in_group", Diagnostics.approvalNotInGroup.code, Diagnostics.approvalNotInGroup.message(key, groupsText, detail), who);
   }

@@ -18,26 +18,20 @@ import { MemoryStore } from "../store/memory.ts";
 import { recordToJson, requestToJson } from "../store/state.ts";
 import type { JournalEvent, StateChange, StateStore, StateView, TxStep } from "../store/types.ts";
 import {
+  approversFor,
   DEFAULT_SIGNED_AT_SKEW_MS,
   expiryOf,
   iso,
   isSatisfied,
-  parseSignedApproval,
   requestIdFor,
-  requestStatus,
-  requirementProgress,
-  verifyApproval,
   vetoOf,
-  type ApprovalError,
-  type ApprovalRecord,
   type ApprovalRequest,
   type RequestState,
-  type RequestStatus,
-  type RequirementProgress,
 } from "./approvals.ts";
 import type { CounterUse } from "./counters.ts";
 import type { ApprovalRequirement, Decision } from "./decision.ts";
 import type { DecideContext, EnforceablePolicy, IrBuild } from "./enforceable.ts";
+import { requestInfo as info, submitApprovalTo, type ApprovalRequestInfo, type ApprovalSubmission } from "./submit-approval.ts";
 import { guardTool, type GuardOptions } from "./guard.ts";
 import { windowLabel } from "./windows.ts";
 
@@ -55,13 +49,7 @@ export interface EnforcerOptions {
   readonly signedAtSkewMs?: number;
 }
 
-/** A request as shown to callers and approvers. */
-export interface ApprovalRequestInfo {
-  readonly request: ApprovalRequest;
-  readonly status: RequestStatus;
-  readonly progress: readonly RequirementProgress[];
-  readonly approvals: readonly ApprovalRecord[];
-}
+export type { ApprovalRequestInfo, ApprovalSubmission } from "./submit-approval.ts";
 
 export type EnforcerDecision = Decision & {
   readonly receipt?: Receipt;
@@ -70,14 +58,6 @@ export type EnforcerDecision = Decision & {
   readonly actionDigest?: string;
   readonly irDigest?: string;
 };
-
-export type ApprovalSubmission =
-  | { readonly accepted: true; readonly request: ApprovalRequestInfo; readonly receipt?: Receipt }
-  | { readonly accepted: false; readonly error: ApprovalError; readonly receipt?: Receipt };
-
-function info(state: RequestState, now: number): ApprovalRequestInfo {
-  return { request: state.request, status: requestStatus(state, now), progress: requirementProgress(state), approvals: state.approvals };
-}
 
 function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
@@ -301,6 +281,7 @@ export class Enforcer {
       requirements,
       createdAt: now,
       expiresAt: expiryOf(now, requirements),
+      approvers: approversFor(policy.groups, requirements),
     };
     return {
       decision: evaluated,
@@ -361,59 +342,9 @@ export class Enforcer {
     try {
       now = this.#clock();
     } catch (e: unknown) {
-      return { accepted: false, error: { kind: "malformed", code: Diagnostics.runtimeInternalError.code, message: Diagnostics.runtimeInternalError.message(message(e)) } };
+      return { accepted: false, error: { kind: "unavailable", code: Diagnostics.runtimeInternalError.code, message: Diagnostics.runtimeInternalError.message(message(e)) } };
     }
-    const parsed = parseSignedApproval(signed);
-    if (!parsed.ok) return this.#recordRejection(parsed.error, now, null);
-    const approval = parsed.value;
-    const id = approval.statement.request;
-    type Result = { ok: true; state: RequestState } | { ok: false; error: ApprovalError };
-    try {
-      const outcome = await this.store.transact<Result>({ now, requests: [id] }, (view) => {
-        const state = view.requestById(id);
-        let result: Result;
-        let changes: StateChange[] = [];
-        if (state === undefined) {
-          result = { ok: false, error: { kind: "unknown_request", code: Diagnostics.approvalUnknownRequest.code, message: Diagnostics.approvalUnknownRequest.message(id), request: id } };
-        } else {
-          const v = verifyApproval(state, approval, { groups: this.policy.groups, now, skewMs: this.#skewMs });
-          if (v.ok) {
-            changes = [{ op: "approval", request: id, record: v.record }];
-            result = { ok: true, state: { ...state, approvals: [...state.approvals, v.record] } };
-          } else {
-            result = { ok: false, error: v.error };
-          }
-        }
-        if (!this.store.journaled) return { result, changes };
-        const body: Record<string, JsonValue> = {
-          policy: this.#policyJson(),
-          approval: { statement: { ...approval.statement }, signature: approval.signature },
-          accepted: result.ok,
-        };
-        if (result.ok) body["status"] = requestStatus(result.state, now);
-        else body["error"] = { kind: result.error.kind, code: result.error.code, message: result.error.message };
-        return { result, changes, event: { kind: "approval", body, time: now } };
-      });
-      if (!outcome.ok) {
-        return { accepted: false, error: { kind: "malformed", code: outcome.error.code, message: outcome.error.message, request: id } };
-      }
-      const r = outcome.result;
-      const receipt = outcome.receipt !== undefined ? { receipt: outcome.receipt } : {};
-      return r.ok ? { accepted: true, request: info(r.state, now), ...receipt } : { accepted: false, error: r.error, ...receipt };
-    } catch (e: unknown) {
-      return { accepted: false, error: { kind: "malformed", code: Diagnostics.runtimeInternalError.code, message: Diagnostics.runtimeInternalError.message(message(e)), request: id } };
-    }
-  }
-
-  async #recordRejection(error: ApprovalError, now: number, approval: JsonValue): Promise<ApprovalSubmission> {
-    if (!this.store.journaled) return { accepted: false, error };
-    const body: JsonObject = { policy: this.#policyJson(), approval, accepted: false, error: { kind: error.kind, code: error.code, message: error.message } };
-    try {
-      const outcome = await this.store.transact({ now }, () => ({ result: null, changes: [], event: { kind: "approval", body, time: now } }));
-      return outcome.ok && outcome.receipt !== undefined ? { accepted: false, error, receipt: outcome.receipt } : { accepted: false, error };
-    } catch {
-      return { accepted: false, error };
-    }
+    return submitApprovalTo(this.store, signed, { now, skewMs: this.#skewMs, groups: this.policy.groups, policy: this.#policyJson() });
   }
 
   /** Open requests (pending or approved, not expired), oldest first. */

@@ -128,6 +128,7 @@ export function requestToJson(r: ApprovalRequest): JsonObject {
     requirements: r.requirements.map((q) => ({ group: q.group, quorum: q.quorum, within_ms: q.withinMs })),
     created_at: iso(r.createdAt),
     expires_at: iso(r.expiresAt),
+    approvers: r.approvers.map((a) => ({ group: a.group, name: a.name, key: a.key })),
   };
 }
 
@@ -170,6 +171,11 @@ function str(o: JsonObject, k: string): string {
   if (typeof v !== "string") throw new Bad(`\`${k}\` must be a string`);
   return v;
 }
+function list(o: JsonObject, k: string): readonly JsonValue[] {
+  const v = o[k];
+  if (!Array.isArray(v)) throw new Bad(`\`${k}\` must be a list`);
+  return v;
+}
 function int(o: JsonObject, k: string): number {
   const v = o[k];
   if (typeof v !== "number" || !Number.isSafeInteger(v)) throw new Bad(`\`${k}\` must be an integer`);
@@ -205,6 +211,10 @@ function requestFromJson(v: JsonValue | undefined): ApprovalRequest {
     requirements,
     createdAt: time(o, "created_at"),
     expiresAt: time(o, "expires_at"),
+    approvers: list(o, "approvers").map((x: JsonValue) => {
+      const a = obj(x, "approver");
+      return { group: str(a, "group"), name: str(a, "name"), key: str(a, "key") };
+    }),
   };
 }
 

@@ -3,6 +3,7 @@ import { fc, test } from "@fast-check/vitest";
 import { NobleSigner } from "../../src/receipts/signer.ts";
 import { toBase64, fromBase64 } from "../../src/receipts/bytes.ts";
 import {
+  approversFor,
   approvalStatementBytes,
   expiryOf,
   isSatisfied,
@@ -47,6 +48,7 @@ const request: ApprovalRequest = {
   requirements,
   createdAt: T,
   expiresAt: expiryOf(T, requirements),
+  approvers: approversFor(groups, requirements),
 };
 const fresh: RequestState = { request, approvals: [], consumedAt: null };
 const ctx = (now = T + H) => ({ groups, now });
@@ -65,6 +67,15 @@ describe("approval statements", () => {
     expect(text.slice("execlayer/approval/v1\n".length)).toBe(canonicalize({ ...a.statement }));
     expect(Object.keys(JSON.parse(text.slice(22))).sort()).toEqual(["action_digest", "approver", "policy_digest", "request", "signed_at", "verdict"]);
   });
+  it("a request is judged by the approvers it recorded, without the policy", () => {
+    expect(request.approvers.map((a) => `${a.group}/${a.name}`)).toEqual(["finance/alice", "finance/bob", "finance/carol"]);
+    const r = verifyApproval(fresh, signApproval(bob, request, "approve", T + 1000), { now: T + H });
+    expect(r.ok).toBe(true);
+    const o = verifyApproval(fresh, signApproval(oscar, request, "approve", T + 1000), { now: T + H });
+    expect(o.ok).toBe(false);
+    if (!o.ok) expect(o.error.message).toBe(`key \`${oscar.keyId}\` is not in the required group \`finance\``);
+  });
+
   it("request ids are stable and differ per creation time", () => {
     expect(requestIdFor(POLICY, ACTION, T)).toBe(request.id);
     expect(requestIdFor(POLICY, ACTION, T + 1)).not.toBe(request.id);
