@@ -14,3 +14,13 @@ export type { DecideOptions, CounterValues, EvaluateOptions, CountersResult } fr
 export type { Bundle } from "./compile/bundle.ts";
 export type { Decision, Effect, Tier, ApprovalRequirement, ContributingRule } from "./runtime/decision.ts";
 export type { Diagnostic, Severity } from "./diagnostics/diagnostic.ts";
+
+// CEL expressions (src/check/expr-checker.ts, src/compile/expr-compiler.ts, src/runtime/cel): types, checking, closures, values
+export { checkExpression, TypeEnv } from "./check/expr-checker.ts";
+export { compileExpression, DEFAULT_COST_LIMIT } from "./compile/expr-compiler.ts";
+export { T as CelTypes, listType, mapType, recordType, formatType } from "./check/cel-types.ts";
+export { CelError, CelDuration, CelMap, CelRecord, CelTimestamp, CelTypeValue, CelUint, fromJson, toJson } from "./runtime/cel/index.ts";
+export type { CheckedExpr, CheckOptions, CheckResult } from "./check/expr-checker.ts";
+export type { Activation, CompiledExpression, CompileOptions } from "./compile/expr-compiler.ts";
+export type { CelType, RecordType } from "./check/cel-types.ts";
+export type { CelValue, CelResult, CelErrorKind, FunctionDecl, Overload } from "./runtime/cel/index.ts";

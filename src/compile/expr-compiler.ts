@@ -47,8 +47,10 @@ export interface CompileOptions {
 export const DEFAULT_COST_LIMIT = 1_000_000;
 
 /** Per-evaluation state. */
+const EMPTY_ACTIVATION: Activation = Object.freeze({});
+
 interface Frame {
-  readonly act: Activation;
+  act: Activation;
   /** comprehension variables, by slot */
   readonly locals: CelValue[];
   steps: number;
@@ -69,14 +71,28 @@ export function compileExpression(checked: CheckedExpr, options: CompileOptions 
     return () => err;
   }
   const slots = c.maxSlots;
-  const noLocals: CelValue[] = [];
+  // One frame is reused across evaluations; a re-entrant evaluation (a custom function evaluating this same
+  // expression) gets a fresh one.
+  const shared: Frame = { act: EMPTY_ACTIVATION, locals: new Array<CelValue>(slots), steps: 0, abort: undefined };
+  let busy = false;
   return (activation: Activation): CelResult => {
-    const f: Frame = { act: activation, locals: slots === 0 ? noLocals : new Array<CelValue>(slots), steps: 0, abort: undefined };
+    const reuse = !busy;
+    const f: Frame = reuse ? shared : { act: activation, locals: new Array<CelValue>(slots), steps: 0, abort: undefined };
+    f.act = activation;
+    f.steps = 0;
+    f.abort = undefined;
+    busy = true;
     try {
       const r = root(f);
       return f.abort ?? r;
     } catch (e) {
       return f.abort ?? celErrors.internal(e instanceof Error ? e.message : String(e));
+    } finally {
+      if (reuse) {
+        busy = false;
+        shared.act = EMPTY_ACTIVATION;
+        if (slots > 0) shared.locals.fill(null);
+      }
     }
   };
 }
@@ -162,11 +178,21 @@ class Compiler {
     const field = e.field;
     const span = e.fieldSpan;
     if (this.is(e.operand, "record")) {
+      if (field in Object.prototype) {
+        return (f) => {
+          const r = operand(f);
+          if (r instanceof CelRecord && Object.prototype.hasOwnProperty.call(r.fields, field)) {
+            const v = r.fields[field];
+            if (v !== undefined) return v;
+          }
+          return selectField(r, field, span);
+        };
+      }
       return (f) => {
         const r = operand(f);
         if (r instanceof CelRecord) {
           const v = r.fields[field];
-          if (v !== undefined && Object.prototype.hasOwnProperty.call(r.fields, field)) return v;
+          if (v !== undefined) return v;
         }
         return selectField(r, field, span);
       };
@@ -327,32 +353,59 @@ class Compiler {
           };
       }
     }
-    if (bothInt || bothDouble) {
-      const t = bothInt ? "bigint" : "number";
+    if (bothInt) {
       switch (op) {
         case "<":
           return (f) => {
             const a = l(f);
             const b = r(f);
-            return typeof a === t && typeof b === t ? (a as number) < (b as number) : slow(a, b);
+            return typeof a === "bigint" && typeof b === "bigint" ? a < b : slow(a, b);
           };
         case "<=":
           return (f) => {
             const a = l(f);
             const b = r(f);
-            return typeof a === t && typeof b === t ? (a as number) <= (b as number) : slow(a, b);
+            return typeof a === "bigint" && typeof b === "bigint" ? a <= b : slow(a, b);
           };
         case ">":
           return (f) => {
             const a = l(f);
             const b = r(f);
-            return typeof a === t && typeof b === t ? (a as number) > (b as number) : slow(a, b);
+            return typeof a === "bigint" && typeof b === "bigint" ? a > b : slow(a, b);
           };
         case ">=":
           return (f) => {
             const a = l(f);
             const b = r(f);
-            return typeof a === t && typeof b === t ? (a as number) >= (b as number) : slow(a, b);
+            return typeof a === "bigint" && typeof b === "bigint" ? a >= b : slow(a, b);
+          };
+      }
+    }
+    if (bothDouble) {
+      switch (op) {
+        case "<":
+          return (f) => {
+            const a = l(f);
+            const b = r(f);
+            return typeof a === "number" && typeof b === "number" ? a < b : slow(a, b);
+          };
+        case "<=":
+          return (f) => {
+            const a = l(f);
+            const b = r(f);
+            return typeof a === "number" && typeof b === "number" ? a <= b : slow(a, b);
+          };
+        case ">":
+          return (f) => {
+            const a = l(f);
+            const b = r(f);
+            return typeof a === "number" && typeof b === "number" ? a > b : slow(a, b);
+          };
+        case ">=":
+          return (f) => {
+            const a = l(f);
+            const b = r(f);
+            return typeof a === "number" && typeof b === "number" ? a >= b : slow(a, b);
           };
       }
     }
@@ -369,17 +422,36 @@ class Compiler {
     const r = this.compile(e.right);
     const lt = this.typeOf(e.left)?.kind;
     const rt = this.typeOf(e.right)?.kind;
-    const primitive = lt === rt && (lt === "string" || lt === "int" || lt === "bool");
-    if (primitive) {
-      const jsType = lt === "string" ? "string" : lt === "int" ? "bigint" : "boolean";
-      return (f) => {
-        const a = l(f);
-        const b = r(f);
-        if (typeof a === jsType && typeof b === jsType) return negate ? a !== b : a === b;
-        if (isErr(a)) return a;
-        if (isErr(b)) return b;
-        return negate ? !celEquals(a, b) : celEquals(a, b);
-      };
+    const slowEq = (a: CelResult, b: CelResult): CelResult => {
+      if (isErr(a)) return a;
+      if (isErr(b)) return b;
+      return negate ? !celEquals(a, b) : celEquals(a, b);
+    };
+    if (lt === rt && lt === "string") {
+      return negate
+        ? (f) => {
+            const a = l(f);
+            const b = r(f);
+            return typeof a === "string" && typeof b === "string" ? a !== b : slowEq(a, b);
+          }
+        : (f) => {
+            const a = l(f);
+            const b = r(f);
+            return typeof a === "string" && typeof b === "string" ? a === b : slowEq(a, b);
+          };
+    }
+    if (lt === rt && lt === "int") {
+      return negate
+        ? (f) => {
+            const a = l(f);
+            const b = r(f);
+            return typeof a === "bigint" && typeof b === "bigint" ? a !== b : slowEq(a, b);
+          }
+        : (f) => {
+            const a = l(f);
+            const b = r(f);
+            return typeof a === "bigint" && typeof b === "bigint" ? a === b : slowEq(a, b);
+          };
     }
     return (f) => {
       const a = l(f);
@@ -408,12 +480,11 @@ class Compiler {
     };
     // A string (or bool) in a list of strings: Array.prototype.includes compares with ===, which is CEL equality
     // for these types.
-    if ((elemKind === "string" || elemKind === "bool") && this.typeOf(e.left)?.kind === elemKind) {
-      const js = elemKind === "string" ? "string" : "boolean";
+    if (elemKind === "string" && this.typeOf(e.left)?.kind === "string") {
       return (f) => {
         const x = l(f);
         const c = r(f);
-        if (typeof x === js && Array.isArray(c)) return c.includes(x);
+        if (typeof x === "string" && Array.isArray(c)) return c.includes(x);
         return slow(x, c);
       };
     }

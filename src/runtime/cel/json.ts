@@ -133,7 +133,9 @@ function mapKeyFromString(k: string, keyType: CelType, path: string): CelValue |
 function convertRecord(json: unknown, type: RecordType, path: string, options: FromJsonOptions): CelValue | CelError {
   if (json === null || typeof json !== "object" || Array.isArray(json)) return mismatch(path, type, json);
   const obj = json as Record<string, unknown>;
-  const fields: Record<string, CelValue> = Object.create(null) as Record<string, CelValue>;
+  // A plain object filled in declaration order: records of one type share a hidden class, so the compiled
+  // field loads stay monomorphic. (Compiled code guards names inherited from Object.prototype.)
+  const fields: Record<string, CelValue> = {};
   for (const [name, f] of type.fields) {
     const x = Object.prototype.hasOwnProperty.call(obj, name) ? obj[name] : undefined;
     if (x === undefined || (x === null && f.optional && f.type.kind !== "null_type")) {
@@ -142,7 +144,8 @@ function convertRecord(json: unknown, type: RecordType, path: string, options: F
     }
     const v = convert(x, f.type, `${path}.${name}`, options);
     if (v instanceof CelError) return v;
-    fields[name] = v;
+    if (name === "__proto__") Object.defineProperty(fields, name, { value: v, enumerable: true, writable: true });
+    else fields[name] = v;
   }
   if (options.extraFields !== "ignore") {
     for (const k of Object.keys(obj)) {
