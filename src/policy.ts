@@ -4,6 +4,7 @@
 //   if (policy === null) throw new Error(formatDiagnostics(diagnostics, sources));
 //   const decision = decide(policy, proposal, { actor: { agent: "invoice-bot" } });
 import { readFileSync } from "node:fs";
+import { resolve as pathResolve } from "node:path";
 import { diagnostic, type Diagnostic } from "./diagnostics/diagnostic.ts";
 import { Diagnostics } from "./diagnostics/catalogue.ts";
 import { renderDiagnostics } from "./diagnostics/render.ts";
@@ -13,8 +14,11 @@ import { buildPolicy, type SourceInput } from "./compile/policy-build.ts";
 import type { CompiledPolicy } from "./compile/policy-compiler.ts";
 
 export type PolicyInput =
-  /** paths of `.xpol` files that together form one policy (e.g. `invoices.xpol` and `invoices.test.xpol`) */
-  | { readonly files: readonly string[] }
+  /**
+   * paths of `.xpol` files that together form one policy (e.g. `invoices.xpol` and `invoices.test.xpol`),
+   * relative to `cwd` (default: the process's); diagnostics name them as given
+   */
+  | { readonly files: readonly string[]; readonly cwd?: string }
   /** the texts themselves; `path` names each in diagnostics and resolves keyring paths */
   | { readonly sources: readonly SourceInput[] };
 
@@ -29,10 +33,16 @@ export interface CompileResult {
 export function compilePolicy(input: PolicyInput, options: CheckOptions = {}): CompileResult {
   const texts: SourceInput[] = [];
   const unreadable: Diagnostic[] = [];
+  let checkOptions = options;
   if ("files" in input) {
+    const cwd = input.cwd;
+    const resolve = (p: string): string => (cwd === undefined ? p : pathResolve(cwd, p));
+    if (cwd !== undefined && options.readFile === undefined) {
+      checkOptions = { ...options, readFile: (p) => readText(resolve(p)) };
+    }
     for (const path of input.files) {
       try {
-        texts.push({ path, text: readFileSync(path, "utf8") });
+        texts.push({ path, text: readFileSync(resolve(path), "utf8") });
       } catch (e: unknown) {
         const code = (e as { code?: unknown }).code;
         const why = typeof code === "string" ? code : e instanceof Error ? e.message : String(e);
@@ -44,11 +54,20 @@ export function compilePolicy(input: PolicyInput, options: CheckOptions = {}): C
   }
   const sources = new Map(texts.map((t) => [t.path, new SourceFile(t.path, t.text)]));
   if (unreadable.length > 0) return { policy: null, diagnostics: unreadable, sources };
-  const built = buildPolicy(texts, options);
+  const built = buildPolicy(texts, checkOptions);
   return { policy: built.policy, diagnostics: built.diagnostics, sources };
 }
 
 /** Diagnostics as text, with the underlined source lines. */
 export function formatDiagnostics(diagnostics: readonly Diagnostic[], sources: ReadonlyMap<string, SourceFile>): string {
   return renderDiagnostics(diagnostics, sources);
+}
+
+function readText(path: string): string | Error {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (e: unknown) {
+    const code = (e as { code?: unknown }).code;
+    return new Error(typeof code === "string" ? code : e instanceof Error ? e.message : String(e));
+  }
 }

@@ -8,6 +8,8 @@ interface CommandEntry {
 
 // Each command module exports `run(args, io)`; add one line here per command.
 const commands: Record<string, CommandEntry> = {
+  eval: { summary: "decide one action (or one per line) against a policy", load: () => import("./commands/eval.ts") },
+  compile: { summary: "check a policy and write it as a bundle", load: () => import("./commands/compile.ts") },
 };
 
 function usage(): string {

@@ -1,0 +1,57 @@
+// xpol compile FILE... [-o bundle.json]: checks the policy and writes it as a bundle (stdout without -o).
+// Warnings go to stderr and do not fail the build; any error does (exit 1) and writes nothing.
+import { writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { ExitCode, type CliIO } from "../io.ts";
+import { compilePolicy, formatDiagnostics } from "../../policy.ts";
+import { toBundle } from "../../compile/bundle.ts";
+import { Diagnostics } from "../../diagnostics/catalogue.ts";
+
+const USAGE = `usage: xpol compile FILE... [-o BUNDLE.json]
+
+  FILE       .xpol files forming one policy
+  -o FILE    where to write the bundle (default: stdout)`;
+
+export async function run(argv: readonly string[], io: CliIO): Promise<number> {
+  const files: string[] = [];
+  let out: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === "-o" || a === "--output") {
+      out = argv[++i];
+      if (out === undefined) {
+        io.stderr(`xpol compile: ${a} needs a file\n\n${USAGE}`);
+        return ExitCode.usage;
+      }
+    } else if (a === "-h" || a === "--help") {
+      io.stdout(USAGE);
+      return ExitCode.ok;
+    } else if (a.startsWith("-")) {
+      io.stderr(`xpol compile: unknown option \`${a}\`\n\n${USAGE}`);
+      return ExitCode.usage;
+    } else {
+      files.push(a);
+    }
+  }
+  if (files.length === 0) {
+    io.stderr(`xpol compile: give at least one policy file\n\n${USAGE}`);
+    return ExitCode.usage;
+  }
+  const r = compilePolicy({ files, cwd: io.cwd });
+  if (r.diagnostics.length > 0) io.stderr(formatDiagnostics(r.diagnostics, r.sources));
+  if (r.diagnostics.some((d) => d.code === Diagnostics.unreadableFile.code)) return ExitCode.unreadable;
+  if (r.policy === null) return ExitCode.findings;
+  const json = JSON.stringify(toBundle(r.policy), null, 2) + "\n";
+  if (out === undefined) {
+    io.stdout(json);
+  } else {
+    try {
+      writeFileSync(resolve(io.cwd, out), json);
+    } catch (e: unknown) {
+      io.stderr(`xpol compile: cannot write \`${out}\`: ${e instanceof Error ? e.message : String(e)}`);
+      return ExitCode.unreadable;
+    }
+    io.stderr(`wrote ${out} (${r.policy.name} ${r.policy.version ?? ""}, ${r.policy.digest})`.replace(" ,", ","));
+  }
+  return ExitCode.ok;
+}

@@ -1,0 +1,215 @@
+// xpol eval POLICY... --action FILE.json [--context FILE.json] [--json]
+// xpol eval POLICY... --actions FILE.jsonl [--context FILE.json]
+//
+// POLICY is one or more .xpol files forming one policy, or a bundle (.json) written by `xpol compile`.
+// An action file holds an IR-shaped proposal (`{ "action": { "type", "target", "params" }, "actor", ... }`) or a
+// raw tool call in any shape src/ir accepts. The context file holds `{ "actor": {...}, "context": {...},
+// "counters": { "NAME": 3 }, "now": "2026-01-31T12:00:00Z" }`, every key optional.
+// With --actions, each line is one action; each output line is one decision as JSON (a bad line gets a deny).
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { ExitCode, type CliIO } from "../io.ts";
+import { compilePolicy, formatDiagnostics } from "../../policy.ts";
+import { loadBundle } from "../../compile/bundle.ts";
+import type { CompiledPolicy } from "../../compile/policy-compiler.ts";
+import { decide, forcedDeny, type DecideOptions } from "../../runtime/engine.ts";
+import type { DecideContext } from "../../runtime/enforceable.ts";
+import type { Decision } from "../../runtime/decision.ts";
+import { formatMillis } from "../../runtime/policy-combine.ts";
+import { Diagnostics } from "../../diagnostics/catalogue.ts";
+import { SourceFile } from "../../diagnostics/source.ts";
+import type { JsonObject } from "../../ir/types.ts";
+
+const USAGE = `usage: xpol eval POLICY... (--action FILE.json | --actions FILE.jsonl) [--context FILE.json] [--json]
+
+  POLICY             .xpol files forming one policy, or a bundle .json from \`xpol compile\`
+  --action FILE      one proposed action (IR-shaped, or a tool call); prints its decision
+  --actions FILE     one action per line; prints one decision (JSON) per line
+  --context FILE     { "actor": {...}, "context": {...}, "counters": {"NAME": n}, "now": "RFC 3339" }
+  --json             print the decision as one JSON object`;
+
+interface Args {
+  policies: string[];
+  action?: string;
+  actions?: string;
+  context?: string;
+  json: boolean;
+}
+
+function parseArgs(args: readonly string[]): Args | string {
+  const out: Args = { policies: [], json: false };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const value = (): string | undefined => args[++i];
+    switch (a) {
+      case "--action":
+      case "--actions":
+      case "--context": {
+        const v = value();
+        if (v === undefined) return `${a} needs a file`;
+        out[a.slice(2) as "action" | "actions" | "context"] = v;
+        break;
+      }
+      case "--json":
+        out.json = true;
+        break;
+      case "-h":
+      case "--help":
+        return "";
+      default:
+        if (a.startsWith("-")) return `unknown option \`${a}\``;
+        out.policies.push(a);
+    }
+  }
+  if (out.policies.length === 0) return "give at least one policy file";
+  if ((out.action === undefined) === (out.actions === undefined)) return "give exactly one of --action and --actions";
+  return out;
+}
+
+export async function run(argv: readonly string[], io: CliIO): Promise<number> {
+  const args = parseArgs(argv);
+  if (typeof args === "string") {
+    if (args === "") {
+      io.stdout(USAGE);
+      return ExitCode.ok;
+    }
+    io.stderr(`xpol eval: ${args}\n\n${USAGE}`);
+    return ExitCode.usage;
+  }
+  const loaded = loadPolicy(args.policies, io);
+  if (typeof loaded === "number") return loaded;
+  const policy = loaded;
+
+  let ctx: { context: DecideContext; options: DecideOptions } = { context: {}, options: {} };
+  if (args.context !== undefined) {
+    const text = readText(args.context, io);
+    if (text === undefined) return ExitCode.unreadable;
+    const parsed = parseContext(text);
+    if (typeof parsed === "string") {
+      io.stderr(`xpol eval: ${args.context}: ${parsed}`);
+      return ExitCode.usage;
+    }
+    ctx = parsed;
+  }
+
+  if (args.action !== undefined) {
+    const text = readText(args.action, io);
+    if (text === undefined) return ExitCode.unreadable;
+    const decision = decideText(policy, text, ctx);
+    io.stdout(args.json ? JSON.stringify(decision) : formatDecision(decision));
+    return ExitCode.ok;
+  }
+  const text = readText(args.actions!, io);
+  if (text === undefined) return ExitCode.unreadable;
+  const out: string[] = [];
+  for (const line of text.split(/\r?\n/)) {
+    if (line.trim() === "") continue;
+    out.push(JSON.stringify(decideText(policy, line, ctx)));
+  }
+  if (out.length > 0) io.stdout(out.join("\n"));
+  return ExitCode.ok;
+}
+
+/** The compiled policy, or an exit code after printing why not. */
+export function loadPolicy(paths: readonly string[], io: CliIO): CompiledPolicy | number {
+  if (paths.length === 1 && paths[0]!.endsWith(".json")) {
+    const text = readText(paths[0]!, io);
+    if (text === undefined) return ExitCode.unreadable;
+    const r = loadBundle(text, paths[0]!);
+    if (r.diagnostics.length > 0) io.stderr(formatDiagnostics(r.diagnostics, new Map()));
+    return r.policy ?? ExitCode.findings;
+  }
+  const r = compilePolicy({ files: paths, cwd: io.cwd });
+  const errors = r.diagnostics.filter((d) => d.severity === "error");
+  if (r.diagnostics.some((d) => d.code === Diagnostics.unreadableFile.code)) {
+    io.stderr(formatDiagnostics(r.diagnostics, r.sources));
+    return ExitCode.unreadable;
+  }
+  if (errors.length > 0 || r.policy === null) {
+    io.stderr(formatDiagnostics(r.diagnostics, r.sources));
+    return ExitCode.findings;
+  }
+  return r.policy;
+}
+
+function readText(path: string, io: CliIO): string | undefined {
+  try {
+    return readFileSync(resolve(io.cwd, path), "utf8");
+  } catch (e: unknown) {
+    const code = (e as { code?: unknown }).code;
+    const why = typeof code === "string" ? code : e instanceof Error ? e.message : String(e);
+    io.stderr(formatDiagnostics([{ code: Diagnostics.unreadableFile.code, severity: "error", message: Diagnostics.unreadableFile.message(path, why), span: { start: 0, end: 0 }, file: path }], new Map<string, SourceFile>()));
+    return undefined;
+  }
+}
+
+function parseContext(text: string): { context: DecideContext; options: DecideOptions } | string {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (e: unknown) {
+    return `not JSON: ${e instanceof Error ? e.message : String(e)}`;
+  }
+  if (v === null || typeof v !== "object" || Array.isArray(v)) return "expected a JSON object";
+  const o = v as Record<string, unknown>;
+  const context: { actor?: JsonObject; context?: JsonObject } = {};
+  const options: { counters?: Map<string, number>; now?: string } = {};
+  for (const [k, x] of Object.entries(o)) {
+    switch (k) {
+      case "actor":
+      case "context":
+        if (x === null || typeof x !== "object" || Array.isArray(x)) return `\`${k}\` must be an object`;
+        context[k] = x as JsonObject;
+        break;
+      case "counters": {
+        if (x === null || typeof x !== "object" || Array.isArray(x)) return "`counters` must be an object of integers";
+        const m = new Map<string, number>();
+        for (const [n, c] of Object.entries(x as Record<string, unknown>)) {
+          if (typeof c !== "number" || !Number.isSafeInteger(c) || c < 0) return `counter \`${n}\` must be a non-negative integer`;
+          m.set(n, c);
+        }
+        options.counters = m;
+        break;
+      }
+      case "now":
+        if (typeof x !== "string") return "`now` must be an RFC 3339 string";
+        options.now = x;
+        break;
+      default:
+        return `unexpected key \`${k}\` (expected actor, context, counters, now)`;
+    }
+  }
+  return { context, options };
+}
+
+function decideText(policy: CompiledPolicy, text: string, ctx: { context: DecideContext; options: DecideOptions }): Decision {
+  let action: unknown;
+  try {
+    action = JSON.parse(text);
+  } catch (e: unknown) {
+    return forcedDeny(null, Diagnostics.irMalformedJson.code, Diagnostics.irMalformedJson.message(e instanceof Error ? e.message : String(e)));
+  }
+  if (action === null || typeof action !== "object") return decide(policy, action, ctx.context, ctx.options);
+  // The strict parser in src/ir sees the text itself (duplicate keys, exact integers); the proposal's own
+  // request time is the decision's time unless the context file sets `now`.
+  const proposed = (action as Record<string, unknown>).requested_at;
+  const options = ctx.options.now === undefined && typeof proposed === "string" ? { ...ctx.options, now: proposed } : ctx.options;
+  return decide(policy, text, ctx.context, options);
+}
+
+export function formatDecision(d: Decision): string {
+  const lines = [`effect: ${d.effect}`, `tier:   ${d.tier ?? "(unclassified)"}`];
+  if (d.actionType !== null) lines.push(`action: ${d.actionType}`);
+  if (d.code !== undefined) lines.push(`code:   ${d.code}`);
+  if (d.rules.length > 0) {
+    lines.push("rules:");
+    for (const r of d.rules) lines.push(`  ${r.rule}${r.otherwise === true ? " (else)" : ""}${r.error === true ? " (error)" : ""}: ${r.effect}`);
+  }
+  if (d.approval !== undefined) {
+    lines.push("approval:");
+    for (const q of d.approval.requirements) lines.push(`  ${q.quorum} of ${q.group} within ${formatMillis(q.withinMs)}`);
+  }
+  lines.push("reasons:");
+  for (const r of d.reasons) lines.push(`  - ${r}`);
+  return lines.join("\n");
+}
