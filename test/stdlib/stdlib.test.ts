@@ -289,7 +289,12 @@ describe.each(EXAMPLES)("examples/%s sample actions", (example) => {
     const file = path.join(dir, `${example}.xpol`);
     const policy = compileText(readFileSync(file, "utf8"), file);
     const expected = JSON.parse(readFileSync(path.join(dir, "expected-decisions.json"), "utf8")) as Record<string, { effect: string; tier: string }>;
-    const context = JSON.parse(readFileSync(path.join(dir, "actions", "context.json"), "utf8")) as Record<string, unknown>;
+    // the `xpol eval --context` file: the actor and context the embedding service supplies with a raw tool call
+    const supplied = JSON.parse(readFileSync(path.join(dir, "actions", "context.json"), "utf8")) as {
+      actor: Record<string, unknown>;
+      context: Record<string, unknown>;
+      now?: string;
+    };
     const readme = readFileSync(path.join(dir, "README.md"), "utf8");
     const files = readdirSync(path.join(dir, "actions")).filter((f) => f !== "context.json").sort();
     expect(Object.keys(expected).sort()).toEqual(files);
@@ -297,8 +302,9 @@ describe.each(EXAMPLES)("examples/%s sample actions", (example) => {
       expect(readme).toContain(name);
       const proposal = JSON.parse(readFileSync(path.join(dir, "actions", name), "utf8")) as Record<string, unknown>;
       // raw tool calls carry no actor or context: the embedding service supplies them
-      const extra = proposal["action"] === undefined ? { context, actor: { agent: "agent-1", on_behalf_of: "user-1" } } : {};
-      const d = decide(policy, proposal, { ...extra, at: (proposal["requested_at"] as string | undefined) ?? "2026-03-02T10:00:00Z" });
+      const extra = proposal["action"] === undefined ? { context: supplied.context, actor: supplied.actor } : {};
+      const at = (proposal["requested_at"] as string | undefined) ?? supplied.now ?? "2026-03-02T10:00:00Z";
+      const d = decide(policy, proposal, { ...extra, at });
       expect({ name, effect: d.effect, tier: d.tier }).toEqual({ name, ...expected[name] });
     }
   });
