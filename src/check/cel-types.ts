@@ -216,6 +216,11 @@ function assign(formal: CelType, actual: CelType, s: Substitution): boolean {
   if (formal.kind === "param") {
     const bound = s.get(formal.name);
     if (bound !== undefined) {
+      if (isDynLike(actual) && !isDynLike(bound)) {
+        // A dyn argument makes the parameter dyn: `[1] + [dyn(x)]` is list(dyn), not list(int).
+        s.set(formal.name, T.dyn);
+        return true;
+      }
       if (assign(bound, actual, s)) return true;
       // A later, more general argument widens the binding: `[1] + [dyn(x)]` is list(dyn).
       if (assign(actual, bound, s)) {

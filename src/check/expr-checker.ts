@@ -235,7 +235,7 @@ class Checker {
         const s: Substitution = new Map();
         const p = { kind: "param", name: "A" } as const;
         if (isAssignable(p, a, s) && isAssignable(p, b, s)) return substitute(p, s, true);
-        this.report(Diagnostics.noMatchingOverload, e.span, ["_?_:_", `bool, ${formatType(a)}, ${formatType(b)}`], "both branches of `? :` must have the same type; wrap one in `dyn(...)` to mix types");
+        this.report(Diagnostics.noMatchingOverload, e.span, ["? :", `bool, ${formatType(a)}, ${formatType(b)}`], "both branches of `? :` must have the same type; wrap one in `dyn(...)` to mix types");
         return T.error;
       }
       case "list": {
@@ -345,8 +345,9 @@ class Checker {
           return T.error;
         }
         return operand.value;
-      case "dyn":
       case "error":
+        return T.error;
+      case "dyn":
       case "param":
         return T.dyn;
       default:
@@ -404,7 +405,7 @@ class Checker {
         const names = [...this.env.functions.keys()].filter((n) => /^[A-Za-z]/.test(n));
         this.report(Diagnostics.undeclaredFunction, fnSpan ?? span, [fn], didYouMean(fn, names));
       } else {
-        this.report(Diagnostics.noMatchingOverload, span, [displayFunctionName(fn), argTypes.map(formatType).join(", ")], signatures(decl, receiver));
+        this.report(Diagnostics.noMatchingOverload, span, [displayFunctionName(fn), shownArgs(fn, receiver, argTypes)], signatures(decl, receiver));
       }
       return T.error;
     }
@@ -423,10 +424,7 @@ class Checker {
     if (matched.length === 0) {
       // Arguments that already failed to check are not reported again.
       if (!argTypes.some((t) => t.kind === "error")) {
-        const shown = receiver
-          ? `${formatType(argTypes[0]!)}.${displayFunctionName(fn)}(${argTypes.slice(1).map(formatType).join(", ")})`
-          : argTypes.map(formatType).join(", ");
-        this.report(Diagnostics.noMatchingOverload, span, [displayFunctionName(fn), shown], signatures(decl, receiver));
+        this.report(Diagnostics.noMatchingOverload, span, [displayFunctionName(fn), shownArgs(fn, receiver, argTypes)], overloadHelp(decl, receiver, argTypes));
       }
       return T.error;
     }
@@ -565,14 +563,25 @@ function fieldList(r: RecordType): string {
   return `fields of \`${r.name}\`: ${names.map((n) => `\`${n}\``).join(", ")}`;
 }
 
+/** The argument types of a failed call, as the message shows them (`string.size(int)` for methods). */
+function shownArgs(fn: string, receiver: boolean, argTypes: readonly CelType[]): string {
+  if (!receiver) return argTypes.map(formatType).join(", ");
+  return `${formatType(argTypes[0]!)}.${displayFunctionName(fn)}(${argTypes.slice(1).map(formatType).join(", ")})`;
+}
+
+/** One overload as it is written: `int > int`, `-int`, `A in list(A)`, `list(A)[int]`, `string.startsWith(string)`. */
+function signatureText(name: string, o: Overload): string {
+  const p = o.params.map(formatType);
+  const op = displayFunctionName(name);
+  if (o.receiver) return `${p[0]}.${op}(${p.slice(1).join(", ")})`;
+  if (name === "_[_]") return `${p[0]}[${p[1]}]`;
+  if ((name === "-_" || name === "!_") && p.length === 1) return `${op}${p[0]}`;
+  if ((/^_.+_$/.test(name) || name === "@in") && p.length === 2) return `${p[0]} ${op} ${p[1]}`;
+  return `${op}(${p.join(", ")})`;
+}
+
 function signatures(decl: FunctionDecl, receiver: boolean): string {
-  const sigs = decl.overloads
-    .filter((o) => o.receiver === receiver)
-    .map((o) =>
-      receiver
-        ? `${formatType(o.params[0]!)}.${displayFunctionName(decl.name)}(${o.params.slice(1).map(formatType).join(", ")})`
-        : `${displayFunctionName(decl.name)}(${o.params.map(formatType).join(", ")})`,
-    );
+  const sigs = decl.overloads.filter((o) => o.receiver === receiver).map((o) => signatureText(decl.name, o));
   if (sigs.length === 0) {
     return receiver
       ? `\`${displayFunctionName(decl.name)}\` is a global function: call it as \`${displayFunctionName(decl.name)}(x)\``
@@ -580,4 +589,15 @@ function signatures(decl: FunctionDecl, receiver: boolean): string {
   }
   const shown = sigs.slice(0, 6).join(", ");
   return `expected ${shown}${sigs.length > 6 ? `, ... (${sigs.length} overloads)` : ""}`;
+}
+
+const NUMERIC_KINDS: ReadonlySet<string> = new Set(["int", "uint", "double"]);
+
+/** A targeted hint for the commonest mistake: mixing int, uint and double. */
+function overloadHelp(decl: FunctionDecl, receiver: boolean, argTypes: readonly CelType[]): string {
+  const kinds = argTypes.map((t) => t.kind);
+  if (kinds.length === 2 && NUMERIC_KINDS.has(kinds[0]!) && NUMERIC_KINDS.has(kinds[1]!) && kinds[0] !== kinds[1]) {
+    return `CEL does not mix \`${kinds[0]}\` and \`${kinds[1]}\` here: convert one side with \`${kinds[0]}(...)\` or \`${kinds[1]}(...)\`, or write the literal as the other type (\`1\`, \`1u\`, \`1.0\`)`;
+  }
+  return signatures(decl, receiver);
 }
