@@ -1,7 +1,10 @@
-// What the Enforcer needs from a policy. The compiled policy (src/compile) is adapted to it in `fromCompiled`
-// (enforcer-adapter.ts); tests can implement it directly.
-import type { JsonObject } from "../ir/types.ts";
-import type { SovereignIR } from "../ir/types.ts";
+// What the Enforcer needs from a policy. The compiled policy (src/compile) is adapted to it by `enforceableFrom`
+// (below); tests can implement it directly.
+import type { CompiledPolicy } from "../compile/policy-compiler.ts";
+import { toSovereignIR } from "../ir/build.ts";
+import { digest } from "../ir/canonicalize.ts";
+import type { FieldSchema, IrSchema } from "../ir/schema.ts";
+import type { JsonObject, JsonValue, SovereignIR } from "../ir/types.ts";
 import type { ApproverGroups } from "./approvals.ts";
 import type { CounterUse } from "./counters.ts";
 import type { Decision } from "./decision.ts";
@@ -35,4 +38,64 @@ export interface EnforceablePolicy {
   evaluate(ir: SovereignIR, counters: ReadonlyMap<string, number>): Decision;
   /** the IR as recorded in receipts (sensitive fields replaced by their digests); the IR itself when absent */
   receiptIR?(ir: SovereignIR): JsonObject;
+}
+
+// --- the compiled policy as an EnforceablePolicy ---------------------------------------------------------------
+
+/** Sensitive fields (`@sensitive`) as receipts record them: the digest of the value, never the value. */
+function redact(values: JsonObject, fields: ReadonlyMap<string, FieldSchema> | undefined): JsonObject {
+  if (fields === undefined) return values;
+  let out: Record<string, JsonValue> | null = null;
+  for (const [name, f] of fields) {
+    if (!f.sensitive || values[name] === undefined) continue;
+    out ??= { ...values };
+    out[name] = digest(values[name]);
+  }
+  return out ?? values;
+}
+
+/**
+ * The receipt form of an IR: each `@sensitive` parameter or actor/context field replaced by `sha256:<hex>` of its
+ * canonical JSON. (A digest hides the value from casual readers of the log; a low-entropy value can still be
+ * guessed and checked against it.)
+ */
+export function redactSensitive(ir: SovereignIR, schema: IrSchema): JsonObject {
+  const params = redact(ir.action.params, schema.actionTypes.get(ir.action.type)?.fields);
+  const actor = redact(ir.actor, schema.actor?.fields);
+  const context = redact(ir.context, schema.context?.fields);
+  if (params === ir.action.params && actor === ir.actor && context === ir.context) return ir as unknown as JsonObject;
+  return { ...(ir as unknown as JsonObject), action: { ...ir.action, params }, actor, context };
+}
+
+export function isEnforceable(p: EnforceablePolicy | CompiledPolicy): p is EnforceablePolicy {
+  return typeof (p as Partial<EnforceablePolicy>).toIR === "function";
+}
+
+/** Adapts a compiled policy (src/compile) to what the Enforcer needs. */
+export function enforceableFrom(policy: CompiledPolicy): EnforceablePolicy {
+  const anySensitive =
+    [...policy.irSchema.actionTypes.values()].some((t) => [...t.fields.values()].some((f) => f.sensitive)) ||
+    [...(policy.irSchema.actor?.fields.values() ?? [])].some((f) => f.sensitive) ||
+    [...(policy.irSchema.context?.fields.values() ?? [])].some((f) => f.sensitive);
+  return {
+    name: policy.name,
+    version: policy.version,
+    digest: policy.digest,
+    groups: policy.groups,
+    toIR(proposal, options): IrBuild {
+      const built = toSovereignIR(proposal, policy.irSchema, {
+        mapper: policy.toolMapper,
+        requestedAt: options.requestedAt,
+        ...(options.actor !== undefined ? { actor: options.actor } : {}),
+        ...(options.context !== undefined ? { context: options.context } : {}),
+      });
+      if (built.ok) return { ok: true, ir: built.ir, actionDigest: built.actionDigest, irDigest: built.irDigest };
+      const e = built.error;
+      const message = e.help !== undefined ? `${e.message} (${e.help})` : e.message;
+      return { ok: false, error: { code: e.code, message, path: e.path } };
+    },
+    countersFor: (ir) => policy.countersFor(ir),
+    evaluate: (ir, counters) => policy.evaluate(ir, counters),
+    ...(anySensitive ? { receiptIR: (ir: SovereignIR) => redactSensitive(ir, policy.irSchema) } : {}),
+  };
 }

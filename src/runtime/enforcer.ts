@@ -30,7 +30,8 @@ import {
 } from "./approvals.ts";
 import type { CounterUse } from "./counters.ts";
 import type { ApprovalRequirement, Decision } from "./decision.ts";
-import type { DecideContext, EnforceablePolicy, IrBuild } from "./enforceable.ts";
+import { enforceableFrom, isEnforceable, type DecideContext, type EnforceablePolicy, type IrBuild } from "./enforceable.ts";
+import type { CompiledPolicy } from "../compile/policy-compiler.ts";
 import { requestInfo as info, submitApprovalTo, type ApprovalRequestInfo, type ApprovalSubmission } from "./submit-approval.ts";
 import { guardTool, type GuardOptions } from "./guard.ts";
 import { windowLabel } from "./windows.ts";
@@ -39,7 +40,8 @@ import { windowLabel } from "./windows.ts";
 export type Clock = () => number | Date;
 
 export interface EnforcerOptions {
-  readonly policy: EnforceablePolicy;
+  /** a compiled policy (`compilePolicy`), or anything implementing EnforceablePolicy */
+  readonly policy: CompiledPolicy | EnforceablePolicy;
   /** defaults to a MemoryStore (journaled in memory when a signer is given) */
   readonly store?: StateStore<Receipt>;
   /** signs receipts when no store is given (a store brings its own journal and signer) */
@@ -132,7 +134,8 @@ export class Enforcer {
       const t = clock();
       return typeof t === "number" ? t : t.getTime();
     };
-    return new Enforcer(options.policy, store, now, options.signedAtSkewMs ?? DEFAULT_SIGNED_AT_SKEW_MS);
+    const policy = isEnforceable(options.policy) ? options.policy : enforceableFrom(options.policy);
+    return new Enforcer(policy, store, now, options.signedAtSkewMs ?? DEFAULT_SIGNED_AT_SKEW_MS);
   }
 
   /** Decides one proposed action (a tool call in any supported shape, or an IR-shaped action). Never throws. */
