@@ -235,7 +235,7 @@ class Checker {
         const s: Substitution = new Map();
         const p = { kind: "param", name: "A" } as const;
         if (isAssignable(p, a, s) && isAssignable(p, b, s)) return substitute(p, s, true);
-        this.report(Diagnostics.noMatchingOverload, e.span, ["? :", `bool, ${formatType(a)}, ${formatType(b)}`], "both branches of `? :` must have the same type; wrap one in `dyn(...)` to mix types");
+        this.report(Diagnostics.noMatchingOverload, e.span, ["? :", `(bool, ${formatType(a)}, ${formatType(b)})`], "both branches of `? :` must have the same type; wrap one in `dyn(...)` to mix types");
         return T.error;
       }
       case "list": {
@@ -563,9 +563,9 @@ function fieldList(r: RecordType): string {
   return `fields of \`${r.name}\`: ${names.map((n) => `\`${n}\``).join(", ")}`;
 }
 
-/** The argument types of a failed call, as the message shows them (`string.size(int)` for methods). */
+/** The argument types of a failed call, as the message shows them: `(int, string)`, `string.size(int)`. */
 function shownArgs(fn: string, receiver: boolean, argTypes: readonly CelType[]): string {
-  if (!receiver) return argTypes.map(formatType).join(", ");
+  if (!receiver) return `(${argTypes.map(formatType).join(", ")})`;
   return `${formatType(argTypes[0]!)}.${displayFunctionName(fn)}(${argTypes.slice(1).map(formatType).join(", ")})`;
 }
 

@@ -39,7 +39,7 @@ export const Diagnostics = {
   noMatchingOverload: def(
     "XP2003",
     "error",
-    (fn: string, argTypes: string) => `no matching overload for \`${fn}\` applied to \`(${argTypes})\``,
+    (fn: string, applied: string) => `no matching overload for \`${fn}\` applied to \`${applied}\``,
   ),
   unknownField: def("XP2004", "error", (field: string, type: string) => `\`${type}\` has no field \`${field}\``),
   noFieldSelection: def(
