@@ -8,15 +8,15 @@
 // the log is "broken" until reopened (the store turns that into deny).
 // A checkpoint is written after the receipts it covers are durable, whenever `checkpointEvery` receipts have
 // accumulated since the last one, and on close().
+import { hash as hashBuffer } from "node:crypto";
 import { promises as fs } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
 import path from "node:path";
 import { Diagnostics } from "../diagnostics/catalogue.ts";
 import type { DiagnosticDef } from "../diagnostics/diagnostic.ts";
 import type { JsonObject } from "../ir/types.ts";
-import { sha256, toHex } from "./bytes.ts";
 import { isValidKeyName, signCheckpoint, type Checkpoint } from "./checkpoint.ts";
-import { CompactTree, leafHash } from "./merkle.ts";
+import { CompactTree } from "./merkle.ts";
 import { receiptTime, signReceipt, type Receipt, type ReceiptKind } from "./receipt.ts";
 import { CHECKPOINTS_FILE, RECEIPTS_FILE, scanCheckpoints, scanReceipts, type ReceiptProblem, type ScanProblem, type TornTail } from "./scan.ts";
 import type { Signer } from "./signer.ts";
@@ -265,11 +265,17 @@ export class ReceiptLog {
     const seq = this.#tree.size;
     const signed = signReceipt({ seq, prev: this.#headHash, time: t.value, kind, body }, this.signer);
     if (!signed.ok) return { ok: false, error: logError("invalid", Diagnostics.receiptInvalid, signed.error) };
-    const bytes = Buffer.from(signed.value.line + "\n", "utf8");
-    const lineBytes = bytes.subarray(0, bytes.length - 1);
-    this.#tree.appendLeafHash(leafHash(lineBytes));
-    this.#headHash = "sha256:" + toHex(sha256(lineBytes));
-    this.#pending.push(bytes);
+    // One buffer [0x00 | line | "\n"]: the RFC 9162 leaf input, the chain-hash input and the bytes to write are
+    // all views of it, so the line is encoded once.
+    const line = signed.value.line;
+    const n = Buffer.byteLength(line, "utf8");
+    const buf = Buffer.allocUnsafe(n + 2);
+    buf[0] = 0x00;
+    buf.write(line, 1, "utf8");
+    buf[n + 1] = 0x0a;
+    this.#tree.appendLeafHash(hashBuffer("sha256", buf.subarray(0, n + 1), "buffer"));
+    this.#headHash = "sha256:" + hashBuffer("sha256", buf.subarray(1, n + 1), "hex");
+    this.#pending.push(buf.subarray(1));
     return { ok: true, receipt: signed.value.receipt, line: signed.value.line };
   }
 

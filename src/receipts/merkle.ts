@@ -8,7 +8,7 @@
 //     with an EMPTY proof and root1 = root2 (RFC 9162 §2.1.4.2 would fail every empty proof; a non-empty proof for
 //     equal sizes is rejected because it is never generated); otherwise the RFC 9162 §2.1.4.2 algorithm, where an
 //     empty proof fails.
-import { createHash } from "node:crypto";
+import { createHash, hash } from "node:crypto";
 import { bytesEqual } from "./bytes.ts";
 
 export const HASH_SIZE = 32;
@@ -16,14 +16,18 @@ export const HASH_SIZE = 32;
 export type MerkleResult = { readonly ok: true } | { readonly ok: false; readonly error: string };
 
 const LEAF_PREFIX = Buffer.from([0x00]);
-const NODE_PREFIX = Buffer.from([0x01]);
 
 export function leafHash(data: Uint8Array): Uint8Array {
   return new Uint8Array(createHash("sha256").update(LEAF_PREFIX).update(data).digest());
 }
 
 export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
-  return new Uint8Array(createHash("sha256").update(NODE_PREFIX).update(left).update(right).digest());
+  // One-shot hashing of a 65-byte buffer: cheaper than a streaming Hash object on the append path.
+  const buf = new Uint8Array(65);
+  buf[0] = 0x01;
+  buf.set(left, 1);
+  buf.set(right, 33);
+  return hash("sha256", buf, "buffer");
 }
 
 export const EMPTY_ROOT: Uint8Array = new Uint8Array(createHash("sha256").digest());

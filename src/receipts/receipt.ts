@@ -11,7 +11,7 @@
 // the project's one JCS implementation (src/ir/canonicalize.ts).
 import { tryCanonicalize } from "../ir/canonicalize.ts";
 import type { JsonObject } from "../ir/types.ts";
-import { fromBase64, sha256, toHex, utf8 } from "./bytes.ts";
+import { fromBase64, sha256, toHex } from "./bytes.ts";
 import type { Signer } from "./signer.ts";
 import { verifySignature } from "./verify-signature.ts";
 
@@ -59,14 +59,12 @@ export function receiptTime(time: Date | string): ReceiptResult<string> {
   return { ok: true, value: time.toISOString() };
 }
 
+const PAE_PREFIX = `DSSEv1 ${RECEIPT_PAYLOAD_TYPE.length} ${RECEIPT_PAYLOAD_TYPE} `;
+
 /** PAE(RECEIPT_PAYLOAD_TYPE, payload) as bytes: the exact message that is signed. */
 export function signingMessage(unsignedCanonical: string): Uint8Array {
-  const payload = utf8.encode(unsignedCanonical);
-  const header = utf8.encode(`DSSEv1 ${RECEIPT_PAYLOAD_TYPE.length} ${RECEIPT_PAYLOAD_TYPE} ${payload.length} `);
-  const out = new Uint8Array(header.length + payload.length);
-  out.set(header, 0);
-  out.set(payload, header.length);
-  return out;
+  // One encoding pass: the prefix is ASCII, so the payload's byte length is all we need to know first.
+  return Buffer.from(`${PAE_PREFIX}${Buffer.byteLength(unsignedCanonical, "utf8")} ${unsignedCanonical}`, "utf8");
 }
 
 // Keys in JCS order: body < kind < prev < seq < sig < signer < time < v.
@@ -183,6 +181,42 @@ export function parseReceiptLineDetailed(line: string): ReceiptResult<ParsedRece
   }
   const unsigned = unsignedCanonical(bodyCanonical.value, kind, prev, seq, signer, time);
   return { ok: true, value: { receipt, unsigned, sig: sigBytes } };
+}
+
+export interface SkimmedReceiptLine {
+  readonly seq: number;
+  readonly prev: string;
+  readonly signer: string;
+  /** JCS of the receipt without `sig`, cut out of the line */
+  readonly unsigned: string;
+  readonly sig: Uint8Array;
+}
+
+const TOP_FIELDS = /,"kind":"[a-z][a-z0-9_.-]{0,63}","prev":"(sha256:[0-9a-f]{64})","seq":(0|[1-9][0-9]{0,15}),"sig":"([A-Za-z0-9+/]{86}==)","signer":"(ed25519:[0-9a-f]{16})","time":"([0-9T:.Z+-]{20,40})","v":1\}$/y;
+
+/**
+ * The verifier's fast reading of a line: the fields after `body` are matched exactly as the canonical form writes
+ * them, and the body is not parsed or re-canonicalized. Sound only together with a signature check over `unsigned`:
+ * the signed payload is the canonical text of a JSON receipt, so a line whose cut-out `unsigned` verifies is
+ * byte-for-byte the canonical line that was signed. parseReceiptLineDetailed gives the reason when it does not.
+ */
+export function skimReceiptLine(line: string): SkimmedReceiptLine | null {
+  if (!line.startsWith('{"body":{')) return null;
+  // The top-level kind is the last `,"kind":"` of the line: nothing after it can contain that text.
+  const at = line.lastIndexOf(',"kind":"');
+  if (at < 9 || line.charCodeAt(at - 1) !== 0x7d /* } */) return null;
+  TOP_FIELDS.lastIndex = at;
+  const m = TOP_FIELDS.exec(line);
+  if (m === null) return null;
+  const [, prev, seqText, sigText, signer, time] = m as unknown as [string, string, string, string, string, string];
+  const seq = Number(seqText);
+  if (!Number.isSafeInteger(seq) || !isRfc3339(time)) return null;
+  const sig = fromBase64(sigText);
+  if (sig === null || sig.length !== 64) return null;
+  const sigField = `"sig":"${sigText}",`;
+  const sigAt = line.lastIndexOf(sigField);
+  const unsigned = line.slice(0, sigAt) + line.slice(sigAt + sigField.length);
+  return { seq, prev, signer, unsigned, sig };
 }
 
 /** Checks a receipt's signature with the given public key (strict RFC 8032, see verify-signature.ts). */

@@ -3,12 +3,13 @@
 import path from "node:path";
 import { Diagnostics } from "../diagnostics/catalogue.ts";
 import type { DiagnosticDef } from "../diagnostics/diagnostic.ts";
-import { bytesEqual, sha256, toHex } from "./bytes.ts";
+import { hash } from "node:crypto";
+import { bytesEqual } from "./bytes.ts";
 import { parseCheckpointText, parseSignedNote, verifyCheckpoint } from "./checkpoint.ts";
 import { keyIdOf } from "./keys.ts";
 import { decodeUtf8, LineTooLong, readLines } from "./lines.ts";
 import { CompactTree, EMPTY_ROOT, leafHash } from "./merkle.ts";
-import { GENESIS_PREV, parseReceiptLineDetailed, signingMessage, type Receipt } from "./receipt.ts";
+import { GENESIS_PREV, parseReceiptLineDetailed, signingMessage, skimReceiptLine, type Receipt } from "./receipt.ts";
 import { verifySignature } from "./verify-signature.ts";
 
 export const RECEIPTS_FILE = "receipts.jsonl";
@@ -141,7 +142,14 @@ export interface ReceiptScanOptions {
   readonly expectSigner?: string;
   /** keep every leaf hash (for proofs) */
   readonly keepLeaves?: boolean;
-  /** called for every receipt that passed the checks, in order */
+  /**
+   * Hand signature checks to someone else (the parallel verifier) instead of checking them in line; `publicKey` then
+   * only names the expected signer. A returned promise is awaited before reading on (back-pressure).
+   */
+  readonly deferSignature?: (seq: number, message: Uint8Array, signature: Uint8Array, where: { line: number; offset: number }) => Promise<void> | undefined;
+  /** read lines with skimReceiptLine (only sound with signature checks: publicKey or deferSignature; no onReceipt) */
+  readonly skim?: boolean;
+  /** called for every receipt that passed the checks, in order (not with skim) */
   readonly onReceipt?: (receipt: Receipt, where: { readonly line: number; readonly offset: number }) => void;
 }
 
@@ -158,6 +166,13 @@ export interface ReceiptScan {
   readonly missing: boolean;
   readonly torn?: TornTail;
   readonly bad?: ScanProblem;
+}
+
+/** The problem to report for a line whose signature does not verify: malformed when it is not canonical. */
+export function signatureProblem(text: string | null, seq: number, at: { file: string; line: number; offset: number; seq: number }): ScanProblem {
+  const parsed = text === null ? ({ ok: false, error: "line is not UTF-8" } as const) : parseReceiptLineDetailed(text);
+  if (!parsed.ok) return problem("malformed", Diagnostics.receiptLogMalformed, [`line ${at.line}: ${parsed.error}`], at);
+  return problem("signature", Diagnostics.receiptSignatureInvalid, [seq, ""], at);
 }
 
 /** Reads `receipts.jsonl` and checks format, seq, chain, optional signatures, and checkpoint roots; stops at the first problem. */
@@ -205,32 +220,46 @@ export async function scanReceipts(dir: string, options: ReceiptScanOptions): Pr
         break;
       }
       const text = decodeUtf8(item.bytes);
-      const parsed = text === null ? ({ ok: false, error: "line is not UTF-8" } as const) : parseReceiptLineDetailed(text);
-      if (!parsed.ok) {
-        // A first line that is not a receipt at all means this is some other file, not a damaged log.
-        if (count === 0) return { ...state(), bad: problem("foreign", Diagnostics.receiptLogForeign, [file], at) };
-        return { ...state(), bad: problem("malformed", Diagnostics.receiptLogMalformed, [`line ${item.line}: ${parsed.error}`], at) };
+      // Skimming (verifier with a key): the signature over the cut-out unsigned text vouches for the form; the full
+      // parse runs only when something is off, to name the problem.
+      const skimmed = options.skim === true && text !== null ? skimReceiptLine(text) : null;
+      let fields: { seq: number; prev: string; signer: string; unsigned: string; sig: Uint8Array };
+      let receipt: Receipt | undefined;
+      if (skimmed !== null) {
+        fields = skimmed;
+      } else {
+        const parsed = text === null ? ({ ok: false, error: "line is not UTF-8" } as const) : parseReceiptLineDetailed(text);
+        if (!parsed.ok) {
+          // A first line that is not a receipt at all means this is some other file, not a damaged log.
+          if (count === 0) return { ...state(), bad: problem("foreign", Diagnostics.receiptLogForeign, [file], at) };
+          return { ...state(), bad: problem("malformed", Diagnostics.receiptLogMalformed, [`line ${item.line}: ${parsed.error}`], at) };
+        }
+        receipt = parsed.value.receipt;
+        fields = { ...receipt, unsigned: parsed.value.unsigned, sig: parsed.value.sig };
       }
-      const { receipt, unsigned, sig } = parsed.value;
-      if (receipt.seq !== count) return { ...state(), bad: problem("seq", Diagnostics.receiptLogSeq, [count, receipt.seq], at) };
-      if (receipt.prev !== headHash) return { ...state(), bad: problem("prev", Diagnostics.receiptLogPrev, [receipt.seq], at) };
-      if (expectedSigner !== undefined && receipt.signer !== expectedSigner) {
+      const { seq, prev, signer, unsigned, sig } = fields;
+      if (seq !== count) return { ...state(), bad: problem("seq", Diagnostics.receiptLogSeq, [count, seq], at) };
+      if (prev !== headHash) return { ...state(), bad: problem("prev", Diagnostics.receiptLogPrev, [seq], at) };
+      if (expectedSigner !== undefined && signer !== expectedSigner) {
         bad =
           options.publicKey !== undefined
-            ? problem("signature", Diagnostics.receiptSignatureInvalid, [receipt.seq, ` (signed by \`${receipt.signer}\`, not by the given key \`${expectedSigner}\`)`], at)
-            : problem("signer", Diagnostics.receiptLogOtherSigner, [receipt.signer, expectedSigner], at);
+            ? problem("signature", Diagnostics.receiptSignatureInvalid, [seq, ` (signed by \`${signer}\`, not by the given key \`${expectedSigner}\`)`], at)
+            : problem("signer", Diagnostics.receiptLogOtherSigner, [signer, expectedSigner], at);
         return { ...state(), bad };
       }
-      if (options.publicKey !== undefined && !verifySignature(options.publicKey, signingMessage(unsigned), sig)) {
-        return { ...state(), bad: problem("signature", Diagnostics.receiptSignatureInvalid, [receipt.seq, ""], at) };
+      if (options.deferSignature !== undefined) {
+        const wait = options.deferSignature(seq, signingMessage(unsigned), sig, { line: item.line, offset: item.offset });
+        if (wait !== undefined) await wait;
+      } else if (options.publicKey !== undefined && !verifySignature(options.publicKey, signingMessage(unsigned), sig)) {
+        return { ...state(), bad: signatureProblem(text, seq, at) };
       }
       const leaf = leafHash(item.bytes);
       tree.appendLeafHash(leaf);
       leaves?.push(leaf);
-      headHash = "sha256:" + toHex(sha256(item.bytes));
+      headHash = "sha256:" + hash("sha256", item.bytes, "hex");
       count++;
       validBytes = item.offset + item.bytes.length + 1;
-      options.onReceipt?.(receipt, { line: item.line, offset: item.offset });
+      if (options.onReceipt !== undefined && receipt !== undefined) options.onReceipt(receipt, { line: item.line, offset: item.offset });
       bad = checkCheckpoints();
       if (bad !== undefined) return { ...state(), bad };
     }

@@ -43,6 +43,14 @@ function fastPathKey(publicKey: Uint8Array): KeyObject | null {
   return key;
 }
 
+/**
+ * True when OpenSSL's "valid" may be trusted for this key (strictly decodable, not of small order); exposed for the
+ * parallel verifier, which runs OpenSSL in worker threads and applies the same rule to their answers.
+ */
+export function fastPathEligible(publicKey: Uint8Array): boolean {
+  return publicKey instanceof Uint8Array && publicKey.length === 32 && fastPathKey(publicKey) !== null;
+}
+
 /** The reference: noble, strict RFC 8032. Never throws. */
 export function verifySignatureReference(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
   try {

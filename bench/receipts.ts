@@ -1,0 +1,134 @@
+// Receipt benchmarks: raw signing rates, durable append throughput with group commit, whole-log verification.
+// Each case is a function returning a BenchResult; `npx tsx bench/receipts.ts` runs them all and prints a table.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import type { JsonObject } from "../src/ir/types.ts";
+import { keyPairFromSeed } from "../src/receipts/keys.ts";
+import { ReceiptLog } from "../src/receipts/log.ts";
+import { signingMessage } from "../src/receipts/receipt.ts";
+import { NativeSigner, NobleSigner, type Signer } from "../src/receipts/signer.ts";
+import { verifyLog } from "../src/receipts/verify-log.ts";
+
+export interface BenchResult {
+  readonly name: string;
+  /** operations done */
+  readonly ops: number;
+  readonly ms: number;
+  /** ops per second */
+  readonly rate: number;
+  readonly unit: string;
+  readonly notes?: string;
+}
+
+const pair = keyPairFromSeed(new Uint8Array(32).fill(7));
+
+/** A decision body of realistic size (~900 bytes of JCS). */
+export function sampleDecisionBody(i: number): JsonObject {
+  return {
+    ir_digest: "sha256:" + (i * 2654435761).toString(16).padStart(64, "0").slice(-64),
+    ir: {
+      version: "1",
+      action: { type: "invoice.update_status", target: `invoice/inv-${i}`, params: { invoice_id: `inv-${i}`, status: "paid", amount: 1200 + (i % 97) } },
+      actor: { agent: "billing-agent", on_behalf_of: "sha256:4b227777d4dd1fc61c6f884f48641d02b4d121d3fd328cb08b5531fcacdabf8a", roles: ["billing"] },
+      context: { region: "eu-west-1" },
+      requested_at: "2026-01-31T12:00:00.5Z",
+    },
+    policy: { name: "invoices", version: "1.4.0", digest: "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08" },
+    tier: "T1",
+    decision: { effect: "allow", rules: [{ rule: "monthly_threshold", effect: "allow" }], reasons: ["within the monthly threshold of 1000 updates"] },
+    counters: { read: { monthly_updates: i % 1000 }, written: { monthly_updates: (i % 1000) + 1 } },
+  };
+}
+
+function result(name: string, ops: number, ms: number, unit: string, notes?: string): BenchResult {
+  return { name, ops, ms: Math.round(ms), rate: Math.round((ops / ms) * 1000), unit, ...(notes !== undefined ? { notes } : {}) };
+}
+
+function typicalMessage(): Uint8Array {
+  return signingMessage(JSON.stringify(sampleDecisionBody(1)) + "x".repeat(200));
+}
+
+export async function benchRawSign(kind: "noble" | "native", ops = kind === "noble" ? 3000 : 30000): Promise<BenchResult> {
+  const signer: Signer = kind === "noble" ? new NobleSigner(pair) : new NativeSigner(pair);
+  const msg = typicalMessage();
+  for (let i = 0; i < 50; i++) signer.sign(msg); // warm-up
+  const t = performance.now();
+  for (let i = 0; i < ops; i++) signer.sign(msg);
+  return result(`sign.raw.${kind}`, ops, performance.now() - t, "signatures/s");
+}
+
+/**
+ * `concurrency` simulated requests each loop { append a decision receipt; await flush() }: flushes that overlap
+ * share one write + one fdatasync (group commit). Every counted receipt is durable.
+ */
+export async function benchAppend(
+  kind: "noble" | "native",
+  options: { receipts?: number; concurrency?: number; durability?: "fsync" | "none" } = {},
+): Promise<BenchResult> {
+  const receipts = options.receipts ?? (kind === "noble" ? 3000 : 40000);
+  const concurrency = options.concurrency ?? 64;
+  const durability = options.durability ?? "fsync";
+  const dir = mkdtempSync(path.join(tmpdir(), "xp-bench-receipts-"));
+  try {
+    const signer = kind === "noble" ? new NobleSigner(pair) : new NativeSigner(pair);
+    const log = await ReceiptLog.open(dir, { signer, origin: "bench.example/log", durability });
+    const time = "2026-01-31T12:00:00.5Z";
+    let next = 0;
+    let flushes = 0;
+    const t = performance.now();
+    const worker = async (): Promise<void> => {
+      while (next < receipts) {
+        const r = log.append("decision", sampleDecisionBody(next++), time);
+        if (!r.ok) throw r.error;
+        flushes++;
+        await log.flush();
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, worker));
+    const ms = performance.now() - t;
+    await log.close();
+    return result(`append.${durability}.${kind}`, receipts, ms, "receipts/s", `${concurrency} concurrent appenders`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Writes a log of `receipts` receipts (native signer, no fsync) and times verifyLog over it. */
+export async function benchVerifyLog(receipts = 100_000): Promise<BenchResult> {
+  const dir = mkdtempSync(path.join(tmpdir(), "xp-bench-verify-"));
+  try {
+    const log = await ReceiptLog.open(dir, { signer: new NativeSigner(pair), origin: "bench.example/log", durability: "none" });
+    for (let i = 0; i < receipts; i++) {
+      const r = log.append("decision", sampleDecisionBody(i), "2026-01-31T12:00:00.5Z");
+      if (!r.ok) throw r.error;
+      if (i % 1000 === 999) await log.flush();
+    }
+    await log.close();
+    const t = performance.now();
+    const v = await verifyLog(dir, pair.publicKey);
+    const ms = performance.now() - t;
+    if (!v.ok || v.count !== receipts) throw new Error(`verification failed: ${JSON.stringify(v.firstBad)}`);
+    return result("verify.log", receipts, ms, "receipts/s", `${v.checkpoints} checkpoints`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export const receiptBenchCases: ReadonlyArray<{ readonly name: string; readonly run: () => Promise<BenchResult> }> = [
+  { name: "sign.raw.noble", run: () => benchRawSign("noble") },
+  { name: "sign.raw.native", run: () => benchRawSign("native") },
+  { name: "append.fsync.noble", run: () => benchAppend("noble") },
+  { name: "append.fsync.native", run: () => benchAppend("native") },
+  { name: "verify.log", run: () => benchVerifyLog() },
+];
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const only = process.argv.slice(2);
+  for (const c of receiptBenchCases) {
+    if (only.length > 0 && !only.some((o) => c.name.includes(o))) continue;
+    const r = await c.run();
+    console.log(`${r.name.padEnd(22)} ${String(r.rate).padStart(8)} ${r.unit}  (${r.ops} in ${r.ms} ms${r.notes ? "; " + r.notes : ""})`);
+  }
+}

@@ -1,0 +1,122 @@
+// Offline verification of a whole log directory with one public key, trusting nothing else: every receipt's form,
+// seq, chain and signature, every checkpoint's signature, and every checkpoint's root against the tree of the
+// receipts it covers (which also catches truncation behind the last checkpoint). Never writes anything.
+import { promises as fs } from "node:fs";
+import path from "node:path";
+import { Diagnostics } from "../diagnostics/catalogue.ts";
+import { toBase64 } from "./bytes.ts";
+import { ParallelVerifier, type SignatureFailure } from "./parallel-verify.ts";
+import { decodeUtf8, MAX_LINE_BYTES } from "./lines.ts";
+import { RECEIPTS_FILE, scanCheckpoints, scanReceipts, signatureProblem, type ReceiptProblem, type ScanProblem } from "./scan.ts";
+
+export interface VerifyLogResult {
+  readonly ok: boolean;
+  /** receipts verified (all of them when ok; those before the first problem otherwise) */
+  readonly count: number;
+  /** checkpoints verified */
+  readonly checkpoints: number;
+  /** the first problem in log order: `seq` is where the log stops being trustworthy */
+  readonly firstBad?: {
+    readonly seq: number;
+    readonly line: number;
+    readonly problem: ReceiptProblem;
+    readonly message: string;
+    readonly code: string;
+    readonly file: string;
+    readonly offset: number;
+  };
+  /** when ok: the last receipt's hash and the Merkle root over all receipts (base64) */
+  readonly head?: string;
+  readonly root?: string;
+}
+
+function failed(count: number, checkpoints: number, p: ScanProblem): VerifyLogResult {
+  return {
+    ok: false,
+    count,
+    checkpoints,
+    firstBad: { seq: p.seq, line: p.line, problem: p.problem, message: p.message, code: p.code, file: p.file, offset: p.offset },
+  };
+}
+
+/** Below this size the worker threads cost more than they save. */
+const PARALLEL_MIN_BYTES = 2 << 20;
+
+export interface VerifyLogOptions {
+  /** worker threads for signature checks on large logs; default min(4, cores); 0 or 1: main thread only */
+  readonly threads?: number;
+}
+
+export async function verifyLog(dir: string, publicKey: Uint8Array, options: VerifyLogOptions = {}): Promise<VerifyLogResult> {
+  const receiptsFile = path.join(dir, RECEIPTS_FILE);
+  try {
+    const st = await fs.stat(receiptsFile);
+    if (!st.isFile()) throw new Error("not a regular file");
+  } catch (e: unknown) {
+    const message = Diagnostics.receiptLogUnreadable.message(receiptsFile, e instanceof Error ? e.message : String(e));
+    return failed(0, 0, { problem: "unreadable", code: Diagnostics.receiptLogUnreadable.code, message, file: RECEIPTS_FILE, line: 0, offset: 0, seq: 0 });
+  }
+  const cps = await scanCheckpoints(dir, publicKey);
+  if (cps.bad !== undefined) return failed(0, cps.records.length, cps.bad);
+  // Large logs: signatures are checked in worker threads while the main thread reads and chains.
+  const size = (await fs.stat(receiptsFile)).size;
+  const threads = options.threads ?? ParallelVerifier.defaultThreads();
+  const parallel = size >= PARALLEL_MIN_BYTES && threads >= 2 ? ParallelVerifier.create<{ line: number; offset: number }>(publicKey, threads) : null;
+  let scan: Awaited<ReturnType<typeof scanReceipts>>;
+  let sigBad: SignatureFailure<{ line: number; offset: number }> | null = null;
+  try {
+    scan = await scanReceipts(dir, {
+      checkpoints: cps.records,
+      publicKey,
+      skim: true,
+      ...(parallel !== null ? { deferSignature: (seq, message, sig, where) => parallel.submit(seq, message, sig, where) } : {}),
+    });
+    if (parallel !== null) sigBad = await parallel.finish();
+  } finally {
+    await parallel?.close();
+  }
+  if (sigBad !== null && (scan.bad === undefined || sigBad.seq <= scan.bad.seq)) {
+    const { seq, position } = sigBad;
+    const text = await readLineAt(receiptsFile, position.offset);
+    return failed(seq, cps.records.length, signatureProblem(text, seq, { file: RECEIPTS_FILE, line: position.line, offset: position.offset, seq }));
+  }
+  if (scan.bad !== undefined) return failed(scan.count, cps.records.length, scan.bad);
+  const torn = scan.torn ?? cps.torn;
+  if (torn !== undefined) {
+    const seq = torn.file === RECEIPTS_FILE ? scan.count : -1;
+    return failed(scan.count, cps.records.length, {
+      problem: "torn",
+      code: Diagnostics.receiptLogTorn.code,
+      message: Diagnostics.receiptLogTorn.message(torn.bytes),
+      file: torn.file,
+      line: torn.line,
+      offset: torn.offset,
+      seq,
+    });
+  }
+  return { ok: true, count: scan.count, checkpoints: cps.records.length, head: scan.headHash, root: toBase64(scan.tree.root()) };
+}
+
+/** The line starting at `offset` (to name the problem of a receipt whose signature failed in a worker). */
+async function readLineAt(file: string, offset: number): Promise<string | null> {
+  const h = await fs.open(file, "r");
+  try {
+    const buf = Buffer.alloc(Math.min(MAX_LINE_BYTES, 1 << 16));
+    const chunks: Buffer[] = [];
+    let pos = offset;
+    for (let total = 0; total <= MAX_LINE_BYTES; ) {
+      const { bytesRead } = await h.read(buf, 0, buf.length, pos);
+      if (bytesRead === 0) break;
+      const nl = buf.subarray(0, bytesRead).indexOf(0x0a);
+      chunks.push(Buffer.from(buf.subarray(0, nl < 0 ? bytesRead : nl)));
+      if (nl >= 0) break;
+      pos += bytesRead;
+      total += bytesRead;
+    }
+    return decodeUtf8(Buffer.concat(chunks));
+  } catch {
+    return null;
+  } finally {
+    await h.close();
+  }
+}
