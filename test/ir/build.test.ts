@@ -1,11 +1,11 @@
 import { fc, test as prop } from "@fast-check/vitest";
 import { describe, expect, test } from "vitest";
-import { ACTION_DIGEST_KIND, IR_DIGEST_KIND, actionDigest, canonicalize, digest, irDigest, toSovereignIR, type SovereignIR } from "../../src/ir/index.ts";
+import { ACTION_DIGEST_KIND, IR_DIGEST_KIND, actionDigest, canonicalize, digest, irDigest, toSovereignIR, type BuildOptions, type SovereignIR } from "../../src/ir/index.ts";
 import { options, schema } from "./fixtures.ts";
 
 const read = { action: { type: "invoice.read", target: "invoice/inv-1", params: { invoice_id: "inv-1", customer_id: "c-1" } } };
 
-function errorOf(proposal: unknown, opts: Partial<typeof options> & Record<string, unknown> = {}): string {
+function errorOf(proposal: unknown, opts: Partial<BuildOptions> = {}): string {
   const r = toSovereignIR(proposal, schema, { ...options, ...opts });
   return r.ok ? "ok" : `${r.error.code} ${r.error.path}`;
 }
