@@ -10,6 +10,8 @@ interface CommandEntry {
 const commands: Record<string, CommandEntry> = {
   eval: { summary: "decide one action (or one per line) against a policy", load: () => import("./commands/eval.ts") },
   compile: { summary: "check a policy and write it as a bundle", load: () => import("./commands/compile.ts") },
+  approvals: { summary: "list the open approval requests of a state directory", load: () => import("./commands/approvals.ts") },
+  approve: { summary: "sign and submit an approval (or a rejection) of a request", load: () => import("./commands/approve.ts") },
 };
 
 function usage(): string {

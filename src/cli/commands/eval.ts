@@ -16,6 +16,7 @@ import { decide, forcedDeny, type DecideOptions } from "../../runtime/engine.ts"
 import type { DecideContext } from "../../runtime/enforceable.ts";
 import type { Decision } from "../../runtime/decision.ts";
 import { formatMillis } from "../../runtime/policy-combine.ts";
+import { decideWithState } from "../../runtime/stateful-eval.ts";
 import { Diagnostics } from "../../diagnostics/catalogue.ts";
 import { SourceFile } from "../../diagnostics/source.ts";
 import type { JsonObject } from "../../ir/types.ts";
@@ -26,7 +27,8 @@ const USAGE = `usage: xpol eval POLICY... (--action FILE.json | --actions FILE.j
   --action FILE      one proposed action (IR-shaped, or a tool call); prints its decision
   --actions FILE     one action per line; prints one decision (JSON) per line
   --context FILE     { "actor": {...}, "context": {...}, "counters": {"NAME": n}, "now": "RFC 3339" }
-  --json             print the decision as one JSON object`;
+  --json             print the decision as one JSON object
+  --state DIR        keep counters and approval requests across runs in DIR (durable store; see \`xpol approvals\`)`;
 
 interface Args {
   policies: string[];
@@ -34,6 +36,7 @@ interface Args {
   actions?: string;
   context?: string;
   json: boolean;
+  state?: string;
 }
 
 function parseArgs(args: readonly string[]): Args | string {
@@ -53,6 +56,12 @@ function parseArgs(args: readonly string[]): Args | string {
       case "--json":
         out.json = true;
         break;
+      case "--state": {
+        const v = value();
+        if (v === undefined) return "--state needs a directory";
+        out.state = v;
+        break;
+      }
       case "-h":
       case "--help":
         return "";
@@ -92,6 +101,8 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
     ctx = parsed;
   }
 
+  if (args.state !== undefined) return evalWithState(policy, args, ctx, io);
+
   if (args.action !== undefined) {
     const text = readText(args.action, io);
     if (text === undefined) return ExitCode.unreadable;
@@ -106,6 +117,36 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
     if (line.trim() === "") continue;
     out.push(JSON.stringify(decideText(policy, line, ctx)));
   }
+  if (out.length > 0) io.stdout(out.join("\n"));
+  return ExitCode.ok;
+}
+
+/** `--state DIR`: decisions by the runtime's Enforcer over the durable store in DIR (counters come from there). */
+async function evalWithState(policy: CompiledPolicy, args: Args, ctx: { context: DecideContext; options: DecideOptions }, io: CliIO): Promise<number> {
+  if (ctx.options.counters !== undefined) {
+    io.stderr("xpol eval: `counters` cannot be given with --state: they come from the state directory");
+    return ExitCode.usage;
+  }
+  const text = readText((args.action ?? args.actions)!, io);
+  if (text === undefined) return ExitCode.unreadable;
+  const proposals = args.action !== undefined ? [text] : text.split(/\r?\n/).filter((l) => l.trim() !== "");
+  const now = typeof ctx.options.now === "string" ? ctx.options.now : undefined;
+  const r = await decideWithState(policy, proposals, ctx.context, { dir: resolve(io.cwd, args.state!), ...(now !== undefined ? { now } : {}) });
+  if (!r.ok) {
+    io.stderr(`xpol eval: ${r.error.code}: ${r.error.message}`);
+    return r.error.reason === "io" ? ExitCode.unreadable : ExitCode.findings;
+  }
+  const single = args.action !== undefined && !args.json;
+  const out = r.decisions.map((d) => {
+    const { receipt, request, ...decision } = d;
+    if (single) {
+      const extra = [formatDecision(decision)];
+      if (request !== undefined) extra.push(`request: ${request.request.id} (${request.status}; expires ${new Date(request.request.expiresAt).toISOString()})`);
+      if (receipt !== undefined) extra.push(`receipt: seq ${receipt.seq}`);
+      return extra.join("\n");
+    }
+    return JSON.stringify({ ...decision, ...(request !== undefined ? { request: { id: request.request.id, status: request.status, expires_at: new Date(request.request.expiresAt).toISOString() } } : {}), ...(receipt !== undefined ? { receipt: { seq: receipt.seq } } : {}) });
+  });
   if (out.length > 0) io.stdout(out.join("\n"));
   return ExitCode.ok;
 }

@@ -1,0 +1,107 @@
+// `xpol eval --state`, `xpol approvals list`, `xpol approve`: the approval workflow from the command line.
+import { afterAll, describe, expect, it } from "vitest";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+import { main } from "../../src/cli/main.ts";
+import type { CliIO } from "../../src/cli/io.ts";
+import { formatPublicKey, keyPairFromSeed, writeKeyFiles } from "../../src/receipts/keys.ts";
+import { DurableStore } from "../../src/store/durable.ts";
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const work = fs.mkdtempSync(path.join(os.tmpdir(), "xpol-cli-state-"));
+afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+
+async function xpol(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const io: CliIO = { stdout: (t) => void (out += t + "\n"), stderr: (t) => void (err += t + "\n"), cwd: work };
+  const code = await main(argv, io);
+  return { code, out, err };
+}
+
+describe("approvals from the command line", () => {
+  it("eval --state opens a request; approve signs it; the action then runs once", async () => {
+    const keys = await Promise.all(
+      ["alice", "bob", "carol", "mallory"].map(async (name, i) => {
+        const pair = keyPairFromSeed(new Uint8Array(32).fill(i + 11));
+        await writeKeyFiles(path.join(work, name), pair);
+        return formatPublicKey(pair.publicKey);
+      }),
+    );
+    let text = fs.readFileSync(path.join(repo, "examples/invoices/invoices.xpol"), "utf8");
+    const original = [...text.matchAll(/"(ed25519:[0-9a-f]{64})"/g)].map((m) => m[1]!);
+    original.forEach((k, i) => (text = text.replace(k, keys[i]!)));
+    fs.writeFileSync(path.join(work, "invoices.xpol"), text);
+    fs.writeFileSync(path.join(work, "delete-all.json"), JSON.stringify({ type: "tool_use", id: "t1", name: "delete_customer_invoices", input: { customer_id: "c-9" } }));
+    fs.writeFileSync(path.join(work, "who.json"), JSON.stringify({ actor: { agent: "bot", on_behalf_of: "acme" }, context: { assigned_customers: ["c-9"] } }));
+    const evalArgs = ["eval", "invoices.xpol", "--action", "delete-all.json", "--context", "who.json", "--state", "state"];
+
+    const first = await xpol(...evalArgs);
+    expect(first.err).toBe("");
+    expect(first.code).toBe(0);
+    expect(first.out).toContain("effect: require_approval");
+    expect(first.out).toContain("2 of finance within 24h");
+    const id = /request: (apr_[0-9a-f]{24}) \(pending/.exec(first.out)?.[1];
+    expect(id).toBeDefined();
+
+    const again = await xpol(...evalArgs, "--json");
+    expect(JSON.parse(again.out)).toMatchObject({ effect: "require_approval", request: { id, status: "pending" } });
+
+    const list = await xpol("approvals", "list", "--state", "state");
+    expect(list.code).toBe(0);
+    expect(list.out).toContain(`${id}  pending`);
+    expect(list.out).toContain("action:   invoice.delete_all  customer/c-9");
+    expect(list.out).toContain("tier:     T3");
+    expect(list.out).toContain("requires: 2 of finance; approved by nobody yet (0/2)");
+
+    const outsider = await xpol("approve", "--state", "state", "--request", id!, "--key", "mallory.key");
+    expect(outsider.code).toBe(1);
+    expect(outsider.err).toMatch(/refused, XP5014: key `ed25519:[0-9a-f]{16}` is not in the required group `finance`/);
+
+    const a = await xpol("approve", "--state", "state", "--request", id!, "--key", "alice.key");
+    expect(a.code).toBe(0);
+    expect(a.out).toContain("approval by alice recorded");
+    expect(a.out).toContain("approved by alice (1/2)");
+    const twice = await xpol("approve", "--state", "state", "--request", id!, "--key", "alice.key");
+    expect(twice.code).toBe(1);
+    expect(twice.err).toMatch(/XP5017: key .* \(`alice`\) was already counted/);
+
+    const b = await xpol("approve", "--state", "state", "--request", id!, "--key", "bob.key", "--json");
+    expect(b.code).toBe(0);
+    expect(JSON.parse(b.out)).toMatchObject({ accepted: true, status: "approved" });
+
+    const listJson = JSON.parse((await xpol("approvals", "list", "--state", "state", "--json")).out) as { id: string; status: string }[];
+    expect(listJson).toEqual([expect.objectContaining({ id, status: "approved" })]);
+
+    const run = await xpol(...evalArgs);
+    expect(run.out).toContain("effect: allow");
+    expect(run.out).toContain("approved by alice, bob");
+    const replay = await xpol(...evalArgs);
+    expect(replay.out).toContain("effect: deny");
+    expect(replay.out).toContain("code:   XP5005");
+    expect((await xpol("approvals", "list", "--state", "state")).out).toContain("no open approval requests");
+
+    const veto = await xpol("approve", "--state", "state", "--request", id!, "--key", "carol.key", "--reject");
+    expect(veto.code).toBe(1);
+    expect(veto.err).toMatch(/XP5018: approval request .* is already used/);
+  });
+
+  it("reports a locked directory, a missing request and bad usage", async () => {
+    const store = await DurableStore.open(path.join(work, "locked"));
+    const locked = await xpol("approvals", "list", "--state", "locked");
+    expect(locked.code).toBe(1);
+    expect(locked.err).toMatch(/XP5020: state directory .* is in use by pid \d+/);
+    await store.close();
+    const missing = await xpol("approve", "--state", "locked", "--request", "apr_nope", "--key", "alice.key");
+    expect(missing.code).toBe(1);
+    expect(missing.err).toContain("no approval request `apr_nope`");
+    expect((await xpol("approve", "--state", "locked")).code).toBe(2);
+    expect((await xpol("approvals")).code).toBe(2);
+    expect((await xpol("approve", "--state", "locked", "--request", "x", "--key", "nope.key")).code).toBe(3);
+    const withCounters = path.join(work, "counters.json");
+    fs.writeFileSync(withCounters, JSON.stringify({ counters: { status_updates: 3 } }));
+    expect((await xpol("eval", "invoices.xpol", "--action", "delete-all.json", "--context", "counters.json", "--state", "s2")).code).toBe(2);
+  });
+});
