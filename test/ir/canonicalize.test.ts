@@ -91,11 +91,8 @@ describe("canonicalize properties", () => {
 
   prop.prop([fc.dictionary(fc.string(), fc.integer()), fc.nat()], { numRuns: 100 })("independent of key insertion order", (o, seed) => {
     const keys = Object.keys(o);
-    const shuffled: Record<string, number> = {};
-    for (let i = 0; i < keys.length; i++) {
-      const k = keys[(i + seed) % keys.length]!;
-      shuffled[k] = o[k]!;
-    }
+    // fromEntries, not assignment: `__proto__` must stay an own key.
+    const shuffled = Object.fromEntries(keys.map((_, i) => keys[(i + seed) % keys.length]!).map((k) => [k, o[k]!]));
     expect(canonicalize(shuffled)).toBe(canonicalize(o));
   });
 });
