@@ -126,6 +126,7 @@ class PolicyChecker {
   private counterType: CelType = T.dyn;
   private readonly actionTypeCache = new Map<string, CelType>();
   private readonly envCache = new Map<string, TypeEnv>();
+  private readonly tierReported = new Set<string>();
 
   constructor(private readonly options: CheckOptions) {}
 
@@ -223,10 +224,10 @@ class PolicyChecker {
     );
   }
 
-  private duplicate(file: string, kind: string, name: Name, firstFile: string, firstSpan: Span): void {
+  private duplicate(file: string, kind: string, name: Name, firstFile: string, firstSpan: Span, help?: string): void {
     this.report(D.duplicateDeclaration, file, name.span, [kind, name.text], {
       related: [{ message: "first declared here", span: firstSpan, file: firstFile }],
-      help: `rename or remove one of the two ${kind} declarations`,
+      help: help ?? `rename or remove one of the two ${kind} declarations`,
     });
   }
 
@@ -475,6 +476,10 @@ class PolicyChecker {
       return;
     }
     const target = this.resolveTarget(t.file, t.decl.target);
+    if (target !== null && tier === null) {
+      // Already reported as an invalid tier: do not also report these types as having no tier.
+      for (const a of this.actions.values()) if (targetCanMatch(target, a.decl.name.text, ["T0"])) this.tierReported.add(a.decl.name.text);
+    }
     if (target === null || tier === null) return;
     // An exact name beats any glob; a longer glob (more literal characters) beats a shorter one.
     const specificity = target.kind === "glob" ? target.pattern.replace(/\*/g, "").length : Number.MAX_SAFE_INTEGER;
@@ -485,7 +490,7 @@ class PolicyChecker {
         a.tier = { tier, from: t, specificity };
       } else if (specificity === prev.specificity) {
         if (target.kind === "action") {
-          this.duplicate(t.file, "tier declaration for", { text: a.decl.name.text, span: t.decl.target.span }, prev.from.file, prev.from.decl.target.span);
+          this.duplicate(t.file, "tier declaration for", { text: a.decl.name.text, span: t.decl.target.span }, prev.from.file, prev.from.decl.target.span, "an action type has one tier; remove one of the two declarations");
         } else if (prev.tier !== tier) {
           this.report(D.conflictingTiers, t.file, t.decl.target.span, [a.decl.name.text, prev.tier, tier], {
             related: [{ message: `${prev.tier} is assigned here`, span: prev.from.decl.span, file: prev.from.file }],
@@ -502,6 +507,7 @@ class PolicyChecker {
     const escalationsByDecl = new Map<TierDecl, CheckedEscalation[]>();
     for (const [name, a] of this.actions) {
       if (a.tier === null) {
+        if (this.tierReported.has(name)) continue;
         this.report(D.actionWithoutTier, a.file, a.decl.name.span, [name], {
           help: `every action type must be classified: add \`tier ${name} = T0\` (or T1, T2, T3)`,
         });
@@ -651,10 +657,12 @@ class PolicyChecker {
       members.push({ name: memberName, key: decoded.key });
     };
     for (const m of g.decl.members) add(m.name.text, m.key.value, m.name.span, m.key.span, "");
+    let keyringFailed = false;
     if (g.decl.keyring !== null) {
       const rel = g.decl.keyring.value;
       const path = relativeTo(g.file, rel);
       const read = (this.options.readFile ?? defaultReadFile)(path);
+      keyringFailed = read instanceof Error;
       if (read instanceof Error) {
         this.report(D.unreadableKeyring, g.file, g.decl.keyring.span, [rel, read.message], {
           help: "the keyring path is relative to the policy file",
@@ -669,7 +677,7 @@ class PolicyChecker {
         for (const e of parsed.entries) add(e.name, e.key, g.decl.keyring.span, g.decl.keyring.span, ` (line ${e.line} of \`${rel}\`)`);
       }
     }
-    if (members.length === 0 && g.decl.members.length === 0 && (g.decl.keyring === null || names.size === 0)) {
+    if (members.length === 0 && g.decl.members.length === 0 && (g.decl.keyring === null || (names.size === 0 && !keyringFailed))) {
       this.report(D.emptyGroup, g.file, g.decl.name.span, [name], { help: "add members as `name: \"ed25519:...\"`" });
     }
     this.groups.set(name, { name, members, origin: { file: g.file, span: g.decl.span } });
@@ -696,15 +704,28 @@ class PolicyChecker {
       for (const r of rules) if (r.countersRead.includes(name)) for (const t of r.actionTypes) readers.add(t);
       for (const a of actions.values())
         for (const e of a.escalations) if (countersReadBy(e.condition.expr).includes(name)) readers.add(a.name);
+      const countedScope = this.scope(counted);
+      const extraReaders = [...readers].filter((t) => !counted.includes(t)).sort();
       const keyScope = this.scope([...readers].sort());
       const keys = c.decl.keys.map((k) => {
-        const typed = this.typed(k, c.file, keyScope);
-        const kind = typed.type.kind;
-        if (!["string", "int", "uint", "bool", "dyn", "error"].includes(kind))
-          this.report(D.invalidCounterExpression, c.file, k.span, ["keys", "string, int, uint or bool", formatType(typed.type)]);
-        return typed;
+        // Typed where the counter counts (errors reported there), then where it is only read: a key the readers
+        // cannot compute is reported with the reader that needs it.
+        const own = this.typed(k, c.file, countedScope);
+        if (extraReaders.length === 0 || own.checked.ok === false) return this.checkKeyType(c.file, k, own);
+        const scratch: Diagnostic[] = [];
+        const typed = typeExpr(k, c.file, keyScope, scratch);
+        if (scratch.some((d) => d.severity === "error")) {
+          const reader = rules.find((r) => r.countersRead.includes(name) && r.actionTypes.some((t) => extraReaders.includes(t)));
+          this.report(D.counterKeyUnavailable, c.file, k.span, [name, extraReaders.join("`, `")], {
+            ...(reader !== undefined
+              ? { related: [{ message: `rule \`${reader.name}\` reads \`counter.${name}\` here`, span: reader.nameSpan, file: reader.origin.file }] }
+              : {}),
+            help: `a counter's key is computed for every action that reads it; key it on fields all of them have (e.g. \`actor.agent\`), or read it only from \`${counted.join("`, `")}\``,
+          });
+          return own;
+        }
+        return this.checkKeyType(c.file, k, typed);
       });
-      const countedScope = this.scope(counted);
       let amount: TypedExpr | null = null;
       if (c.decl.amount !== null) {
         amount = this.typed(c.decl.amount, c.file, countedScope);
@@ -726,6 +747,12 @@ class PolicyChecker {
         });
     }
     return out;
+  }
+
+  private checkKeyType(file: string, k: Expr, typed: TypedExpr): TypedExpr {
+    if (!["string", "int", "uint", "bool", "dyn", "error"].includes(typed.type.kind))
+      this.report(D.invalidCounterExpression, file, k.span, ["keys", "string, int, uint or bool", formatType(typed.type)]);
+    return typed;
   }
 
   private window(file: string, c: CounterDecl): WindowSpec | null {

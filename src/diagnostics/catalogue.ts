@@ -106,6 +106,7 @@ export const Diagnostics = {
   invalidTestValue: def("XP3042", "error", (what: string) => `invalid test value: ${what}`),
   builtinActorField: def("XP3044", "error", (field: string, type: string) => `\`actor.${field}\` is built in as ${type}`),
   counterTierTarget: def("XP3045", "error", () => `a counter cannot target a tier`),
+  counterKeyUnavailable: def("XP3046", "error", (counter: string, types: string) => `the key of counter \`${counter}\` cannot be computed for \`${types}\``),
   misplacedAnnotation: def("XP3043", "error", (name: string, where: string) => `\`@${name}\` applies only to ${where}`),
   ruleNeverApplies: def("XP3050", "warning", (rule: string, why: string) => `rule \`${rule}\` never takes effect: ${why}`),
   conditionAlwaysFalse: def("XP3051", "warning", (rule: string) => `the condition of rule \`${rule}\` is always false`),
