@@ -44,16 +44,21 @@ export function checkpointText(cp: Checkpoint): string {
   return `${cp.origin}\n${cp.size}\n${toBase64(cp.root)}\n`;
 }
 
-/** The full signed note for a checkpoint, signed by `signer` under `keyName` (defaults to the origin). */
-export function signCheckpoint(cp: Checkpoint, signer: Signer, keyName: string = cp.origin): string {
-  if (!isValidKeyName(cp.origin)) throw new RangeError(`invalid checkpoint origin \`${cp.origin}\``);
+/** A signed note: `text` (must end with a newline) + blank line + one Ed25519 signature line. */
+export function signNote(text: string, signer: Signer, keyName: string): string {
   if (!isValidKeyName(keyName)) throw new RangeError(`invalid note key name \`${keyName}\``);
-  const text = checkpointText(cp);
+  if (!text.endsWith("\n")) throw new RangeError("note text must end with a newline");
   const sig = signer.sign(utf8.encode(text));
   const blob = new Uint8Array(4 + sig.length);
   blob.set(noteKeyId(keyName, signer.publicKey), 0);
   blob.set(sig, 4);
   return `${text}\n${EM_DASH} ${keyName} ${toBase64(blob)}\n`;
+}
+
+/** The full signed note for a checkpoint, signed by `signer` under `keyName` (defaults to the origin). */
+export function signCheckpoint(cp: Checkpoint, signer: Signer, keyName: string = cp.origin): string {
+  if (!isValidKeyName(cp.origin)) throw new RangeError(`invalid checkpoint origin \`${cp.origin}\``);
+  return signNote(checkpointText(cp), signer, keyName);
 }
 
 export interface NoteSignature {
