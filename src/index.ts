@@ -24,3 +24,23 @@ export type { CheckedExpr, CheckOptions, CheckResult } from "./check/expr-checke
 export type { Activation, CompiledExpression, CompileOptions } from "./compile/expr-compiler.ts";
 export type { CelType, RecordType } from "./check/cel-types.ts";
 export type { CelValue, CelResult, CelErrorKind, FunctionDecl, Overload } from "./runtime/cel/index.ts";
+
+// Runtime (src/runtime, src/store): the stateful Enforcer, counters, M-of-N signed approvals, state stores
+export { Enforcer, decisionToJson } from "./runtime/enforcer.ts";
+export { PolicyDenied, ApprovalRequired } from "./runtime/guard.ts";
+export { enforceableFrom, redactSensitive } from "./runtime/enforceable.ts";
+export { signApproval, approvalStatementBytes, parseSignedApproval, verifyApproval, APPROVAL_DOMAIN } from "./runtime/approvals.ts";
+export { submitApprovalTo } from "./runtime/submit-approval.ts";
+export { MemoryStore } from "./store/memory.ts";
+export { MemoryJournal } from "./store/memory-journal.ts";
+export { DurableStore } from "./store/durable.ts";
+export { StoreError } from "./store/types.ts";
+export type { EnforcerOptions, EnforcerDecision, Clock } from "./runtime/enforcer.ts";
+export type { ApprovalRequestInfo, ApprovalSubmission } from "./runtime/submit-approval.ts";
+export type { GuardOptions } from "./runtime/guard.ts";
+export type { DecideContext, EnforceablePolicy } from "./runtime/enforceable.ts";
+export type { ApprovalRequest, ApprovalStatement, SignedApproval, ApprovalError, ApprovalErrorKind, RequestStatus, Verdict } from "./runtime/approvals.ts";
+export type { CounterUse } from "./runtime/counters.ts";
+export type { WindowSpec, CalendarUnit } from "./runtime/windows.ts";
+export type { StateStore, StateChange, TxScope, TxStep, TxOutcome, StateView, Journal } from "./store/types.ts";
+export type { DurableStoreOptions } from "./store/durable.ts";
