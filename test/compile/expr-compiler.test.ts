@@ -1,0 +1,194 @@
+import { describe, expect, it } from "vitest";
+import { fc, test } from "@fast-check/vitest";
+import { run as bufRun } from "@bufbuild/cel";
+import { parseExpression } from "../../src/syntax/parse.ts";
+import { checkExpression, TypeEnv } from "../../src/check/expr-checker.ts";
+import { T, listType, mapType, recordType } from "../../src/check/cel-types.ts";
+import { compileExpression, type Activation, type CompileOptions } from "../../src/compile/expr-compiler.ts";
+import { CelError } from "../../src/runtime/cel/errors.ts";
+import { fromJson } from "../../src/runtime/cel/json.ts";
+import { CelMap, CelRecord, CelUint, celEquals, type CelResult, type CelValue } from "../../src/runtime/cel/values.ts";
+
+const action = recordType("action.invoice.refund", [
+  { name: "amount", type: T.int },
+  { name: "customer", type: T.string },
+  { name: "note", type: T.string, optional: true },
+  { name: "tags", type: listType(T.string) },
+]);
+const env = new TypeEnv()
+  .withVariable("action", action)
+  .withVariable("x", T.int)
+  .withVariable("y", T.int)
+  .withVariable("m", mapType(T.string, T.int))
+  .withVariable("args", T.dyn);
+
+function act(json: Record<string, unknown> = {}): Activation {
+  const a = fromJson({ amount: 1500, customer: "c-7", tags: ["vip"], ...json }, action);
+  if (a instanceof CelError) throw new Error(a.message);
+  const m = CelMap.from([["a", 1n]]);
+  if (m instanceof CelError) throw new Error(m.message);
+  return { action: a, x: 7n, y: 0n, m, args: CelMap.fromObject({ n: 3, s: "str" }) };
+}
+
+function compile(text: string, options: CompileOptions = {}, e: TypeEnv = env) {
+  const p = parseExpression(text);
+  if (p.expr === null) throw new Error(`parse failed: ${text}`);
+  const c = checkExpression(p.expr, e);
+  return compileExpression(c.checked, options);
+}
+
+function evaluate(text: string, activation: Activation = act(), options: CompileOptions = {}): CelResult {
+  return compile(text, options)(activation);
+}
+
+function errorKind(r: CelResult): string | undefined {
+  return r instanceof CelError ? r.kind : undefined;
+}
+
+describe("error values", () => {
+  it("makes && and || commutative over errors", () => {
+    expect(evaluate("false && x / y > 0")).toBe(false);
+    expect(evaluate("x / y > 0 && false")).toBe(false);
+    expect(evaluate("true || x / y > 0")).toBe(true);
+    expect(evaluate("x / y > 0 || true")).toBe(true);
+    expect(errorKind(evaluate("true && x / y > 0"))).toBe("division_by_zero");
+    expect(errorKind(evaluate("x / y > 0 || false"))).toBe("division_by_zero");
+  });
+  it("propagates errors through strict functions, the condition of ? : and !", () => {
+    expect(errorKind(evaluate("x / y > 0 ? 1 : 2"))).toBe("division_by_zero");
+    expect(evaluate("x > 0 ? 1 : x / y")).toBe(1n);
+    expect(errorKind(evaluate("!(x / y > 0)"))).toBe("division_by_zero");
+    expect(errorKind(evaluate("size([x / y])"))).toBe("division_by_zero");
+  });
+  it("reports overflow and division by zero", () => {
+    expect(errorKind(evaluate("-(-9223372036854775808)"))).toBe("overflow");
+    expect(errorKind(evaluate("9223372036854775807 + 1"))).toBe("overflow");
+    expect(errorKind(evaluate("x % y"))).toBe("modulus_by_zero");
+    expect(errorKind(evaluate("0u - 1u"))).toBe("overflow");
+    expect(evaluate("1.0 / 0.0")).toBe(Infinity);
+  });
+  it("attributes run-time errors to the span of the failing sub-expression", () => {
+    const r = evaluate("x > 0 && x / y > 1");
+    expect(r).toBeInstanceOf(CelError);
+    expect((r as CelError).span).toEqual({ start: 9, end: 14 });
+  });
+  it("absorbs an error inside all/exists when another element decides", () => {
+    expect(evaluate("[0, 1].exists(i, 10 / i == 10)")).toBe(true);
+    expect(evaluate("[0, 1].all(i, 10 / i == 5)")).toBe(false);
+    expect(errorKind(evaluate("[0, 1].all(i, 10 / i == 10)"))).toBe("division_by_zero");
+  });
+});
+
+describe("records and maps", () => {
+  it("reads fields and tests presence of optional ones", () => {
+    expect(evaluate("action.amount > 1000 && action.customer in ['c-1', 'c-7']")).toBe(true);
+    expect(evaluate("has(action.note)")).toBe(false);
+    expect(evaluate("has(action.note)", act({ note: "refund" }))).toBe(true);
+    expect(evaluate("has(action.note) && action.note.startsWith('refund')")).toBe(false);
+  });
+  it("fails closed on an absent optional field", () => {
+    const r = evaluate("action.note.startsWith('refund')");
+    expect(errorKind(r)).toBe("no_such_field");
+    expect((r as CelError).message).toBe("field `note` is not set");
+  });
+  it("reports a missing map key and a missing variable as errors", () => {
+    expect(errorKind(evaluate("m.b == 1"))).toBe("no_such_key");
+    expect(errorKind(evaluate("m['b'] == 1"))).toBe("no_such_key");
+    expect(errorKind(evaluate("action.amount > 1", {}))).toBe("no_such_variable");
+    expect(errorKind(evaluate("x > 1", { toString: 1n } as unknown as Activation))).toBe("no_such_variable");
+  });
+  it("dispatches on run-time types for dyn values", () => {
+    expect(evaluate("args.n > 2")).toBe(true);
+    expect(evaluate("args.s + '!'")).toBe("str!");
+    expect(errorKind(evaluate("args.s > 2"))).toBe("no_such_overload");
+    expect(evaluate("args.n == 3u")).toBe(true);
+  });
+});
+
+describe("never throws", () => {
+  it("turns activation values of the wrong type into errors", () => {
+    const bad = { action: new CelRecord("action.invoice.refund", { amount: "lots", customer: 7n }), x: "seven", y: [], m: 5n, args: null } as unknown as Activation;
+    for (const text of [
+      "action.amount > 1000",
+      "size(action.customer) > 0",
+      "action.customer.startsWith('a')",
+      "x + 1 > y",
+      "m.a == 1",
+      "args.n",
+      "action.tags.exists(t, t == 'a')",
+      "x * 2 > 1",
+    ]) {
+      const r = evaluate(text, bad);
+      expect(r instanceof CelError, text).toBe(true);
+    }
+    // Heterogeneous equality is false, not an error: a wrongly typed value is simply not in the list.
+    expect(evaluate("action.customer in ['a']", bad)).toBe(false);
+  });
+});
+
+describe("cost limit", () => {
+  it("stops a runaway comprehension with an error value", () => {
+    const text = "[0,1,2,3,4,5,6,7,8,9].all(a, [0,1,2,3,4,5,6,7,8,9].all(b, [0,1,2,3,4,5,6,7,8,9].all(c, true)))";
+    expect(evaluate(text, act(), { costLimit: 10_000 })).toBe(true);
+    const r = evaluate(text, act(), { costLimit: 500 });
+    expect(errorKind(r)).toBe("cost_limit");
+    expect((r as CelError).message).toBe("evaluation cost limit of 500 comprehension steps exceeded");
+  });
+  it("is not absorbed by || or &&", () => {
+    const text = "true || [0,1,2,3,4,5,6,7,8,9].map(a, [0,1,2,3,4,5,6,7,8,9].map(b, b)).size() > 0";
+    expect(evaluate(text, act(), { costLimit: 5 })).toBe(true); // short-circuited: never evaluated
+    const text2 = "[0,1,2,3,4,5,6,7,8,9].map(a, [0,1,2,3,4,5,6,7,8,9].map(b, b)).size() > 0 || true";
+    expect(errorKind(evaluate(text2, act(), { costLimit: 50 }))).toBe("cost_limit");
+  });
+  it("counts per evaluation, not per compiled expression", () => {
+    const f = compile("[1, 2, 3].all(i, i > 0)", { costLimit: 3 });
+    for (let k = 0; k < 5; k++) expect(f(act())).toBe(true);
+  });
+});
+
+describe("regex safety", () => {
+  it("matches a dynamic catastrophic pattern in linear time", () => {
+    const e = new TypeEnv().withVariable("s", T.string).withVariable("p", T.string);
+    const f = compile("s.matches(p)", {}, e);
+    expect(f({ s: "a".repeat(50_000) + "!", p: "(a+)+$" })).toBe(false);
+    expect(errorKind(f({ s: "a", p: "(" }))).toBe("invalid_argument");
+  });
+});
+
+// --- property: agreement with @bufbuild/cel on random well-typed int/bool expressions -------------------------
+
+const intExpr: fc.Arbitrary<string> = fc.letrec<{ int: string; bool: string }>((tie) => ({
+  int: fc.oneof(
+    { depthSize: "small", withCrossShrink: true },
+    fc.integer({ min: -20, max: 20 }).map((n) => (n < 0 ? `(${n})` : String(n))),
+    fc.constantFrom("x", "y", "9223372036854775807", "(-9223372036854775808)"),
+    fc.tuple(tie("int"), fc.constantFrom("+", "-", "*", "/", "%"), tie("int")).map(([a, op, b]) => `(${a} ${op} ${b})`),
+    tie("int").map((a) => `-(${a})`),
+    fc.tuple(tie("bool"), tie("int"), tie("int")).map(([c, a, b]) => `(${c} ? ${a} : ${b})`),
+  ),
+  bool: fc.oneof(
+    { depthSize: "small", withCrossShrink: true },
+    fc.constantFrom("true", "false"),
+    fc.tuple(tie("int"), fc.constantFrom("<", "<=", ">", ">=", "==", "!="), tie("int")).map(([a, op, b]) => `(${a} ${op} ${b})`),
+    fc.tuple(tie("bool"), fc.constantFrom("&&", "||"), tie("bool")).map(([a, op, b]) => `(${a} ${op} ${b})`),
+    tie("bool").map((a) => `!${a}`),
+  ),
+})).bool;
+
+function sameResult(ours: CelResult, theirs: unknown): boolean {
+  const theirsIsError = theirs instanceof Error || (typeof theirs === "object" && theirs !== null && "message" in theirs && !(theirs instanceof CelUint));
+  if (ours instanceof CelError) return theirsIsError;
+  if (theirsIsError) return false;
+  return celEquals(ours, theirs as CelValue);
+}
+
+describe("agreement with @bufbuild/cel", () => {
+  test.prop([intExpr, fc.bigInt({ min: -50n, max: 50n }), fc.bigInt({ min: -50n, max: 50n })], { numRuns: 150 })(
+    "random int/bool expressions evaluate alike",
+    (text, x, y) => {
+      const ours = compile(text)({ x, y });
+      const theirs = bufRun(text, { x, y });
+      expect(sameResult(ours, theirs), `${text} with x=${x}, y=${y}: ours=${String(ours)} theirs=${String(theirs)}`).toBe(true);
+    },
+  );
+});
