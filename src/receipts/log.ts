@@ -273,7 +273,7 @@ export class ReceiptLog {
     buf[0] = 0x00;
     buf.write(line, 1, "utf8");
     buf[n + 1] = 0x0a;
-    this.#tree.appendLeafHash(hashBuffer("sha256", buf.subarray(0, n + 1), "buffer"));
+    this.#tree.appendLeafHash(new Uint8Array(hashBuffer("sha256", buf.subarray(0, n + 1), "buffer")));
     this.#headHash = "sha256:" + hashBuffer("sha256", buf.subarray(1, n + 1), "hex");
     this.#pending.push(buf.subarray(1));
     return { ok: true, receipt: signed.value.receipt, line: signed.value.line };

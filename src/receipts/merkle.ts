@@ -27,7 +27,7 @@ export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
   buf[0] = 0x01;
   buf.set(left, 1);
   buf.set(right, 33);
-  return hash("sha256", buf, "buffer");
+  return new Uint8Array(hash("sha256", buf, "buffer"));
 }
 
 export const EMPTY_ROOT: Uint8Array = new Uint8Array(createHash("sha256").digest());

@@ -33,3 +33,31 @@ export function seedKey(n: number): KeyPair {
   seed[31] = 0x5a;
   return keyPairFromSeed(seed);
 }
+
+import { ReceiptLog } from "../../src/receipts/log.ts";
+import { NativeSigner } from "../../src/receipts/signer.ts";
+import type { JsonObject } from "../../src/ir/types.ts";
+
+export const ORIGIN = "test.example/receipts";
+
+export function decisionBody(i: number, tag = "a"): JsonObject {
+  return { tag, i, decision: { effect: i % 3 === 0 ? "deny" : "allow", reasons: [`rule r${i % 5}`] }, note: "ünïcode ✓" };
+}
+
+/** Writes a closed log of `count` receipts (native signer, no fsync) and returns its directory. */
+export async function buildLog(count: number, options: { seedNo?: number; checkpointEvery?: number; tag?: string; flushEvery?: number } = {}): Promise<string> {
+  const dir = tempDir();
+  const log = await ReceiptLog.open(dir, {
+    signer: new NativeSigner(seedKey(options.seedNo ?? 1)),
+    origin: ORIGIN,
+    checkpointEvery: options.checkpointEvery ?? 10,
+    durability: "none",
+  });
+  for (let i = 0; i < count; i++) {
+    const r = log.append("decision", decisionBody(i, options.tag), new Date(Date.UTC(2026, 0, 1, 0, 0, i)));
+    if (!r.ok) throw r.error;
+    if ((i + 1) % (options.flushEvery ?? 1) === 0) await log.flush();
+  }
+  await log.close();
+  return dir;
+}
