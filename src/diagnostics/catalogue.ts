@@ -194,6 +194,22 @@ export const Diagnostics = {
   receiptLogOtherSigner: def("XP6017", "error", (found: string, expected: string) => `log is signed by key \`${found}\`, not by \`${expected}\``),
 
   // --- XP7xxx policy tests and formatting ----------------------------------------------------------------------
+  // test and property blocks (src/testing)
+  testFailed: def("XP7001", "error", (name: string, expected: string, actual: string) => `test \`${name}\` expected ${expected}, got ${actual}`),
+  testError: def("XP7002", "error", (name: string, why: string) => `test \`${name}\` could not run: ${why}`),
+  propertyFailed: def("XP7003", "error", (name: string, runs: number, seed: number) => `property \`${name}\` is falsified after ${runs} run${runs === 1 ? "" : "s"} (seed ${seed})`),
+  propertyVacuous: def("XP7004", "error", (name: string, why: string) => `property \`${name}\` could not be checked: ${why}`),
+  testWithoutAction: def("XP7005", "error", (name: string) => `test \`${name}\` has no \`action\` or \`tool\` step`),
+  testManyActions: def("XP7006", "error", (name: string) => `test \`${name}\` has more than one \`action\` or \`tool\` step`),
+  testWithoutExpect: def("XP7007", "error", (name: string) => `test \`${name}\` has no \`expect\``),
+  duplicateTestStep: def("XP7008", "error", (step: string, name: string) => `duplicate \`${step}\` in test \`${name}\``),
+  invalidTestStep: def("XP7009", "error", (what: string) => `invalid test step: ${what}`),
+  coverageBelowMinimum: def("XP7010", "error", (actual: string, minimum: number) => `coverage ${actual}% is below the minimum of ${minimum}%`),
+  noTestsFound: def("XP7011", "warning", (path: string) => `no tests or properties in \`${path}\``),
+  // the formatter (src/format)
+  notFormatted: def("XP7020", "error", (file: string) => `\`${file}\` is not formatted`),
+  formatSkipped: def("XP7021", "error", (file: string) => `\`${file}\` has syntax errors and was not formatted`),
+  formatUnsafe: def("XP7022", "error", (file: string, why: string) => `\`${file}\` was not formatted: the result would ${why} (a formatter bug; please report it)`),
 
   // --- XP8xxx CLI and bundles ----------------------------------------------------------------------------------
   unreadableFile: def("XP8001", "error", (path: string, why: string) => `cannot read \`${path}\`: ${why}`),
