@@ -55,6 +55,7 @@ export function compilePolicy(input: PolicyInput, options: CheckOptions = {}): C
   const sources = new Map(texts.map((t) => [t.path, new SourceFile(t.path, t.text)]));
   if (unreadable.length > 0) return { policy: null, diagnostics: unreadable, sources };
   const built = buildPolicy(texts, checkOptions);
+  for (const s of built.sources) if (!sources.has(s.path)) sources.set(s.path, new SourceFile(s.path, s.text));
   return { policy: built.policy, diagnostics: built.diagnostics, sources };
 }
 

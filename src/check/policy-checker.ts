@@ -83,6 +83,8 @@ export interface CheckResult {
   /** null when there is any error */
   readonly checked: CheckedPolicy | null;
   readonly diagnostics: Diagnostic[];
+  /** every text read: the files, the stdlib modules they import, keyrings (for rendering diagnostics) */
+  readonly sources: readonly PolicySource[];
 }
 
 /** Type-checks a policy made of one or more parsed files. */
@@ -182,9 +184,10 @@ class PolicyChecker {
       context: this.contextType,
       counter: this.counterType,
     };
-    if (hasErrors(this.diagnostics) || header === null) return { checked: null, diagnostics: this.diagnostics };
     const sources = [...this.sources].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    if (hasErrors(this.diagnostics) || header === null) return { checked: null, diagnostics: this.diagnostics, sources };
     return {
+      sources,
       checked: {
         name: header.name.text,
         version: header.version?.value ?? null,

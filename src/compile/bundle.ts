@@ -36,6 +36,7 @@ function bundleError(file: string, what: string, help?: string): BuildResult {
   return {
     policy: null,
     diagnostics: [diagnostic(Diagnostics.invalidBundle, AT_START, [file, what], help === undefined ? { file } : { file, help })],
+    sources: [],
   };
 }
 
@@ -68,6 +69,7 @@ export function loadBundle(input: string | unknown, file = "<bundle>"): BuildRes
   if (actual !== b.digest) {
     return {
       policy: null,
+      sources: [],
       diagnostics: [
         diagnostic(Diagnostics.bundleDigestMismatch, AT_START, [file, String(b.digest), actual], {
           file,

@@ -3,6 +3,7 @@ import type { Diagnostic } from "../diagnostics/diagnostic.ts";
 import { hasErrors } from "../diagnostics/diagnostic.ts";
 import { checkPolicy, type CheckOptions } from "../check/policy-checker.ts";
 import { parsePolicySource } from "../check/policy-parse.ts";
+import type { PolicySource } from "../check/policy-symbols.ts";
 import { compilePolicy, type CompiledPolicy } from "./policy-compiler.ts";
 
 export interface SourceInput {
@@ -15,6 +16,8 @@ export interface BuildResult {
   readonly policy: CompiledPolicy | null;
   /** syntax errors first, then type errors and warnings */
   readonly diagnostics: Diagnostic[];
+  /** every text read (files, stdlib modules, keyrings), for rendering the diagnostics */
+  readonly sources: readonly PolicySource[];
 }
 
 export function buildPolicy(sources: readonly SourceInput[], options: CheckOptions = {}): BuildResult {
@@ -25,6 +28,7 @@ export function buildPolicy(sources: readonly SourceInput[], options: CheckOptio
     options,
   );
   diagnostics.push(...checked.diagnostics);
-  if (hasErrors(diagnostics) || checked.checked === null) return { policy: null, diagnostics };
-  return { policy: compilePolicy(checked.checked), diagnostics };
+  const read = checked.sources;
+  if (hasErrors(diagnostics) || checked.checked === null) return { policy: null, diagnostics, sources: read };
+  return { policy: compilePolicy(checked.checked), diagnostics, sources: read };
 }
