@@ -161,7 +161,18 @@ function authoritative(
   return { ok: true, value };
 }
 
+// Services pass the same clock reading for a burst of proposals: remember the last conversion.
+let lastTime: { readonly key: string | number; readonly value: string } | undefined;
+
 function requestTime(t: Date | string): { ok: true; value: string } | { ok: false; error: IrError } {
+  const key = t instanceof Date ? t.getTime() : t;
+  if (lastTime !== undefined && lastTime.key === key) return { ok: true, value: lastTime.value };
+  const r = convertTime(t);
+  if (r.ok) lastTime = { key, value: r.value };
+  return r;
+}
+
+function convertTime(t: Date | string): { ok: true; value: string } | { ok: false; error: IrError } {
   let text: string;
   if (t instanceof Date) {
     if (Number.isNaN(t.getTime())) return fail(Diagnostics.irInvalidRequestTime, "$.requested_at", ["an invalid Date"]);

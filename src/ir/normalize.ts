@@ -39,10 +39,6 @@ export type CleanValue = JsonValue | bigint | readonly CleanValue[] | { readonly
 const MAY_NEED_NFC = /[^\u0000-\u02ff]/;
 const wellFormed = (s: string): boolean => (s as unknown as { isWellFormed(): boolean }).isWellFormed();
 
-export function nfc(s: string): string {
-  return MAY_NEED_NFC.test(s) ? s.normalize("NFC") : s;
-}
-
 export interface CleanLimits {
   readonly maxDepth: number;
   /** budget for an estimate of the JSON size of non-text input; Infinity when the text was measured already */
@@ -63,8 +59,10 @@ export class Cleaner {
       case "string":
         this.budget -= v.length + 2;
         if (this.budget < 0) return this.tooLarge();
+        // Surrogates are above U+02FF too: ASCII and Latin text skips both checks.
+        if (!MAY_NEED_NFC.test(v)) return v;
         if (!wellFormed(v)) return this.fail(irError(Diagnostics.irLoneSurrogate, path, []));
-        return nfc(v);
+        return v.normalize("NFC");
       case "number":
         this.budget -= 8;
         if (!Number.isFinite(v)) return this.fail(irError(Diagnostics.irNotJson, path, [`number ${String(v)}`]));
@@ -106,8 +104,11 @@ export class Cleaner {
           const raw = (v as Record<string, unknown>)[rawKey];
           if (raw === undefined) continue; // as JSON.stringify: an undefined property is an absent one
           this.budget -= rawKey.length + 3;
-          if (!wellFormed(rawKey)) return this.fail(irError(Diagnostics.irLoneSurrogate, pathKey(path, rawKey), []));
-          const key = nfc(rawKey);
+          let key = rawKey;
+          if (MAY_NEED_NFC.test(rawKey)) {
+            if (!wellFormed(rawKey)) return this.fail(irError(Diagnostics.irLoneSurrogate, pathKey(path, rawKey), []));
+            key = rawKey.normalize("NFC");
+          }
           const kp = pathKey(path, key);
           if (Object.hasOwn(out, key)) {
             return this.fail(irError(Diagnostics.irDuplicateKey, kp, [show(key)], { help: "two keys are the same text after Unicode NFC normalization" }));
