@@ -45,6 +45,8 @@ const PARALLEL_MIN_BYTES = 2 << 20;
 export interface VerifyLogOptions {
   /** worker threads for signature checks on large logs; default min(4, cores); 0 or 1: main thread only */
   readonly threads?: number;
+  /** use worker threads only for receipts files at least this large (default 2 MiB) */
+  readonly parallelMinBytes?: number;
 }
 
 export async function verifyLog(dir: string, publicKey: Uint8Array, options: VerifyLogOptions = {}): Promise<VerifyLogResult> {
@@ -61,7 +63,7 @@ export async function verifyLog(dir: string, publicKey: Uint8Array, options: Ver
   // Large logs: signatures are checked in worker threads while the main thread reads and chains.
   const size = (await fs.stat(receiptsFile)).size;
   const threads = options.threads ?? ParallelVerifier.defaultThreads();
-  const parallel = size >= PARALLEL_MIN_BYTES && threads >= 2 ? ParallelVerifier.create<{ line: number; offset: number }>(publicKey, threads) : null;
+  const parallel = size >= (options.parallelMinBytes ?? PARALLEL_MIN_BYTES) && threads >= 2 ? ParallelVerifier.create<{ line: number; offset: number }>(publicKey, threads) : null;
   let scan: Awaited<ReturnType<typeof scanReceipts>>;
   let sigBad: SignatureFailure<{ line: number; offset: number }> | null = null;
   try {
