@@ -26,11 +26,12 @@ export function utf8Length(text: string): number {
   return Buffer.byteLength(text, "utf8");
 }
 
-export function overByteLimit(text: string, limit: number): number | undefined {
+/** The UTF-8 size of `text` when it is over `limit` (a lower bound when that is already decisive), else undefined. */
+export function overByteLimit(text: string, limit: number): { readonly bytes: number; readonly exact: boolean } | undefined {
   if (text.length * 3 <= limit) return undefined; // each UTF-16 unit is at most 3 UTF-8 bytes
-  if (text.length > limit) return text.length; // at least one byte each: over for sure (report a lower bound)
-  const n = utf8Length(text);
-  return n > limit ? n : undefined;
+  if (text.length > limit) return { bytes: text.length, exact: false }; // and at least 1
+  const bytes = utf8Length(text);
+  return bytes > limit ? { bytes, exact: true } : undefined;
 }
 
 interface Frame {
@@ -52,10 +53,7 @@ export function parseJsonText(input: unknown, options: ParseJsonOptions, bigInte
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   const maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
   const size = overByteLimit(text, maxBytes);
-  if (size !== undefined) {
-    const shown = text.length > maxBytes && text.length * 3 > maxBytes && size === text.length ? `at least ${size}` : `${size}`;
-    return fail(Diagnostics.irPayloadTooLarge, "$", [shown, maxBytes]);
-  }
+  if (size !== undefined) return fail(Diagnostics.irPayloadTooLarge, "$", [`${size.exact ? "" : "at least "}${size.bytes}`, maxBytes]);
 
   const n = text.length;
   const stack: Frame[] = [];
@@ -263,9 +261,7 @@ export function parseJsonText(input: unknown, options: ParseJsonOptions, bigInte
   // The error belongs to the container, not to the element just stored.
   function malformedAfter(what: string): { ok: false; error: ReturnType<typeof fail>["error"] } {
     stack.pop();
-    let p = "$";
-    for (const f of stack) p = f.array !== undefined ? pathIndex(p, f.array.length) : pathKey(p, f.key);
-    return fail(Diagnostics.irMalformedJson, p, [`${what} at offset ${pos}`], { offset: pos });
+    return malformed(what, pos);
   }
 
   // Reads `"key" :` into the frame; the caller has skipped whitespace.

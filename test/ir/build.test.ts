@@ -1,7 +1,7 @@
 import { fc, test as prop } from "@fast-check/vitest";
 import { describe, expect, test } from "vitest";
 import { ACTION_DIGEST_KIND, IR_DIGEST_KIND, actionDigest, canonicalize, digest, irDigest, toSovereignIR, type BuildOptions, type SovereignIR } from "../../src/ir/index.ts";
-import { options, schema } from "./fixtures.ts";
+import { allowExtra, options, schema } from "./fixtures.ts";
 
 const read = { action: { type: "invoice.read", target: "invoice/inv-1", params: { invoice_id: "inv-1", customer_id: "c-1" } } };
 
@@ -121,6 +121,13 @@ describe("bad input: typed errors with paths, never a crash", () => {
     expect(errorOf(transfer(new Map()))).toBe("XP4006 $.action.params.amount");
     expect(errorOf(transfer(Symbol("x")))).toBe("XP4006 $.action.params.amount");
     expect(errorOf({ action: { type: "payment.transfer", params: { amount: 1, tags: [undefined] } } })).toBe("XP4006 $.action.params.tags[0]");
+  });
+  test("`__proto__` stays data, never a prototype", () => {
+    const text = '{"action":{"type":"invoice.read","params":{"invoice_id":"i","customer_id":"c","__proto__":{"admin":true}}}}';
+    expect(errorOf(text)).toBe("XP4023 $.action.params.__proto__");
+    const r = toSovereignIR(text, allowExtra, options);
+    expect(r.ok && r.canonical).toContain('"__proto__":{"admin":true}');
+    expect(r.ok && Object.getPrototypeOf(r.ir.action.params)).toBe(Object.prototype);
   });
   test("unrecognized proposals", () => {
     expect(errorOf(null)).toBe("XP4010 $");
