@@ -44,3 +44,24 @@ export type { CounterUse } from "./runtime/counters.ts";
 export type { WindowSpec, CalendarUnit } from "./runtime/windows.ts";
 export type { StateStore, StateChange, TxScope, TxStep, TxOutcome, StateView, Journal } from "./store/types.ts";
 export type { DurableStoreOptions } from "./store/durable.ts";
+
+// Receipts (src/receipts): Ed25519 keys and signing, the one verification rule, receipts, the receipt log, RFC 9162 proofs, C2SP checkpoints, offline verification
+export { generateKeyPair, keyPairFromSeed, keyIdOf, formatPublicKey, parsePublicKey, readPrivateKeyFile, writeKeyFiles, resolvePublicKey } from "./receipts/keys.ts";
+export { NobleSigner, NativeSigner, createSigner } from "./receipts/signer.ts";
+export { verifySignature } from "./receipts/verify-signature.ts";
+export { signReceipt, parseReceiptLine, verifyReceiptSignature, signingMessage, GENESIS_PREV, RECEIPT_PAYLOAD_TYPE } from "./receipts/receipt.ts";
+export { ReceiptLog, ReceiptLogError } from "./receipts/log.ts";
+export { readReceipts } from "./receipts/read.ts";
+export { verifyLog } from "./receipts/verify-log.ts";
+export { proveReceipt, verifyReceiptProof, PROOF_FORMAT } from "./receipts/proof.ts";
+export { signCheckpoint, verifyCheckpoint, noteVerifierKey } from "./receipts/checkpoint.ts";
+export { CompactTree, leafHash, inclusionProof, consistencyProof, verifyInclusion, verifyConsistency } from "./receipts/merkle.ts";
+export type { KeyPair } from "./receipts/keys.ts";
+export type { Signer, SignerKind } from "./receipts/signer.ts";
+export type { Receipt, ReceiptKind } from "./receipts/receipt.ts";
+export type { ReceiptLogOptions, LogHead, AppendResult, OpenReport } from "./receipts/log.ts";
+export type { ReadItem } from "./receipts/read.ts";
+export type { VerifyLogResult, VerifyLogOptions } from "./receipts/verify-log.ts";
+export type { ReceiptProofBundle } from "./receipts/proof.ts";
+export type { Checkpoint } from "./receipts/checkpoint.ts";
+export type { ReceiptProblem } from "./receipts/scan.ts";

@@ -7,7 +7,8 @@ import { Diagnostics } from "../diagnostics/catalogue.ts";
 import { toBase64 } from "./bytes.ts";
 import { ParallelVerifier, type SignatureFailure } from "./parallel-verify.ts";
 import { decodeUtf8, MAX_LINE_BYTES } from "./lines.ts";
-import { RECEIPTS_FILE, scanCheckpoints, scanReceipts, signatureProblem, type ReceiptProblem, type ScanProblem } from "./scan.ts";
+import { verifyCheckpoint } from "./checkpoint.ts";
+import { CHECKPOINTS_FILE, RECEIPTS_FILE, scanCheckpoints, scanReceipts, signatureProblem, type ReceiptProblem, type ScanProblem } from "./scan.ts";
 
 export interface VerifyLogResult {
   readonly ok: boolean;
@@ -58,7 +59,9 @@ export async function verifyLog(dir: string, publicKey: Uint8Array, options: Ver
     const message = Diagnostics.receiptLogUnreadable.message(receiptsFile, e instanceof Error ? e.message : String(e));
     return failed(0, 0, { problem: "unreadable", code: Diagnostics.receiptLogUnreadable.code, message, file: RECEIPTS_FILE, line: 0, offset: 0, seq: 0 });
   }
-  const cps = await scanCheckpoints(dir, publicKey);
+  // Checkpoint lines are parsed first (their roots are checked during the scan); their signatures are checked
+  // after the receipts, so a wrong key is reported at receipt 0 as "signed by another key".
+  const cps = await scanCheckpoints(dir);
   if (cps.bad !== undefined) return failed(0, cps.records.length, cps.bad);
   // Large logs: signatures are checked in worker threads while the main thread reads and chains.
   const size = (await fs.stat(receiptsFile)).size;
@@ -83,6 +86,20 @@ export async function verifyLog(dir: string, publicKey: Uint8Array, options: Ver
     return failed(seq, cps.records.length, signatureProblem(text, seq, { file: RECEIPTS_FILE, line: position.line, offset: position.offset, seq }));
   }
   if (scan.bad !== undefined) return failed(scan.count, cps.records.length, scan.bad);
+  for (const cp of cps.records) {
+    const v = verifyCheckpoint(cp.note, publicKey);
+    if (!v.ok) {
+      return failed(scan.count, cps.records.length, {
+        problem: "checkpoint",
+        code: Diagnostics.receiptCheckpointInvalid.code,
+        message: Diagnostics.receiptCheckpointInvalid.message(`line ${cp.line}: ${v.error}`),
+        file: CHECKPOINTS_FILE,
+        line: cp.line,
+        offset: cp.offset,
+        seq: Math.max(cp.size - 1, 0),
+      });
+    }
+  }
   const torn = scan.torn ?? cps.torn;
   if (torn !== undefined) {
     const seq = torn.file === RECEIPTS_FILE ? scan.count : -1;

@@ -1,0 +1,64 @@
+// xpol verify-proof FILE --key PUB
+//
+// Checks a proof written by `xpol prove` with the public key alone: the checkpoint's signature, the receipt's
+// signature, and the inclusion path from the receipt to the checkpoint's root. FILE `-` reads stdin.
+import { promises as fs } from "node:fs";
+import path from "node:path";
+import { resolvePublicKey } from "../../receipts/keys.ts";
+import { verifyReceiptProof } from "../../receipts/proof.ts";
+import { ExitCode, type CliIO } from "../io.ts";
+
+const USAGE = `usage: xpol verify-proof FILE --key PUB
+
+  FILE        a proof written by \`xpol prove\` (\`-\` for stdin)
+  --key PUB   the signer's public key: a .pub file or \`ed25519:<64 hex>\``;
+
+async function readInput(file: string, cwd: string): Promise<string> {
+  if (file !== "-") return fs.readFile(path.resolve(cwd, file), "utf8");
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+export async function run(argv: readonly string[], io: CliIO): Promise<number> {
+  let file: string | undefined;
+  let key: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a === "-h" || a === "--help") {
+      io.stdout(USAGE);
+      return ExitCode.ok;
+    }
+    if (a === "--key" && argv[i + 1] !== undefined) key = argv[++i];
+    else if (a.startsWith("--key=")) key = a.slice("--key=".length);
+    else if ((a === "-" || !a.startsWith("-")) && file === undefined) file = a;
+    else {
+      io.stderr(`xpol verify-proof: unexpected argument \`${a}\`\n\n${USAGE}`);
+      return ExitCode.usage;
+    }
+  }
+  if (file === undefined || key === undefined) {
+    io.stderr(`xpol verify-proof: ${file === undefined ? "FILE" : "--key PUB"} is required\n\n${USAGE}`);
+    return ExitCode.usage;
+  }
+  const pub = await resolvePublicKey(key, io.cwd);
+  if (!pub.ok) {
+    io.stderr(`xpol verify-proof: ${pub.error}`);
+    return pub.error.startsWith("cannot read") ? ExitCode.unreadable : ExitCode.usage;
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(await readInput(file, io.cwd));
+  } catch (e: unknown) {
+    io.stderr(`xpol verify-proof: cannot read \`${file}\` as JSON: ${e instanceof Error ? e.message : String(e)}`);
+    return ExitCode.unreadable;
+  }
+  const result = verifyReceiptProof(data, pub.value);
+  if (!result.ok) {
+    io.stderr(`xpol verify-proof: proof does NOT verify: ${result.error}`);
+    return ExitCode.findings;
+  }
+  const { receipt, checkpoint } = result.value;
+  io.stdout(`ok: receipt ${receipt.seq} (${receipt.kind}, ${receipt.time}) is in ${checkpoint.origin} at tree size ${checkpoint.size}`);
+  return ExitCode.ok;
+}

@@ -1,0 +1,71 @@
+// xpol verify DIR --key PUB [--json]
+//
+// Checks a receipt log offline with the public key alone: every receipt's signature, the hash chain, and every
+// checkpoint (signature, and root against the receipts it covers). Never modifies the log.
+// Exit 0 intact, 1 tampered or damaged (names the first bad seq), 2 usage, 3 the log cannot be read.
+import path from "node:path";
+import { resolvePublicKey } from "../../receipts/keys.ts";
+import { verifyLog } from "../../receipts/verify-log.ts";
+import { ExitCode, type CliIO } from "../io.ts";
+
+const USAGE = `usage: xpol verify DIR --key PUB [--json]
+
+  DIR         a receipt log directory (receipts.jsonl, checkpoints.jsonl), e.g. a state directory
+  --key PUB   the signer's public key: a .pub file or \`ed25519:<64 hex>\`
+  --json      print the result as JSON`;
+
+export async function run(argv: readonly string[], io: CliIO): Promise<number> {
+  let dir: string | undefined;
+  let key: string | undefined;
+  let json = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a === "-h" || a === "--help") {
+      io.stdout(USAGE);
+      return ExitCode.ok;
+    }
+    if (a === "--key" && argv[i + 1] !== undefined) key = argv[++i];
+    else if (a.startsWith("--key=")) key = a.slice("--key=".length);
+    else if (a === "--json") json = true;
+    else if (!a.startsWith("-") && dir === undefined) dir = a;
+    else {
+      io.stderr(`xpol verify: unexpected argument \`${a}\`\n\n${USAGE}`);
+      return ExitCode.usage;
+    }
+  }
+  if (dir === undefined || key === undefined) {
+    io.stderr(`xpol verify: ${dir === undefined ? "DIR" : "--key PUB"} is required\n\n${USAGE}`);
+    return ExitCode.usage;
+  }
+  const pub = await resolvePublicKey(key, io.cwd);
+  if (!pub.ok) {
+    io.stderr(`xpol verify: ${pub.error}`);
+    return pub.error.startsWith("cannot read") ? ExitCode.unreadable : ExitCode.usage;
+  }
+  const result = await verifyLog(path.resolve(io.cwd, dir), pub.value);
+  if (json) io.stdout(JSON.stringify(result, null, 2));
+  if (result.ok) {
+    if (!json) {
+      io.stdout(`ok: ${result.count} receipts verified, ${result.checkpoints} checkpoints`);
+      io.stdout(`head ${result.head}`);
+      io.stdout(`root ${result.root}`);
+    }
+    return ExitCode.ok;
+  }
+  const bad = result.firstBad;
+  if (bad === undefined) return ExitCode.findings;
+  if (!json) {
+    const where = bad.line > 0 ? `${bad.file} line ${bad.line}, byte ${bad.offset}` : bad.file;
+    if (bad.problem === "unreadable") {
+      io.stderr(`xpol verify: ${bad.code}: ${bad.message}`);
+    } else {
+      const what =
+        bad.file === "receipts.jsonl" || bad.problem === "truncated"
+          ? `first bad receipt: seq ${bad.seq} (${where})`
+          : `bad checkpoint (${where}), covering receipts up to seq ${bad.seq}`;
+      io.stderr(`xpol verify: log is NOT intact: ${result.count} receipts verified before the problem`);
+      io.stderr(`${what}\n${bad.code} ${bad.problem}: ${bad.message}`);
+    }
+  }
+  return bad.problem === "unreadable" ? ExitCode.unreadable : ExitCode.findings;
+}
