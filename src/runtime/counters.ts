@@ -47,9 +47,12 @@ export interface TotalCell {
 
 export type CounterCell = CalendarCell | RollingCell | TotalCell;
 
-/** The map key of a cell: counter name, window and key, so a policy that changes a counter's window starts fresh. */
-export function cellId(counter: string, window: WindowSpec, key: string): string {
-  return `${counter}\u0000${windowLabel(window)}\u0000${key}`;
+/**
+ * Cells are grouped by counter name and window (so a policy that changes a counter's window starts fresh), then
+ * keyed by the key text alone: the key string the policy produced is the map key, no concatenation per cell.
+ */
+export function counterGroupId(counter: string, window: WindowSpec): string {
+  return `${counter}\u0000${windowLabel(window)}`;
 }
 
 /** The counter's value at time `at` (the count before the action being decided). */

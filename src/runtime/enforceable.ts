@@ -11,8 +11,8 @@ import type { Decision } from "./decision.ts";
 
 /** Who proposes, and the situation: supplied by the embedding service, never by the model. */
 export interface DecideContext {
-  readonly actor?: JsonObject;
-  readonly context?: JsonObject;
+  readonly actor?: JsonObject | undefined;
+  readonly context?: JsonObject | undefined;
 }
 
 export type IrBuild =

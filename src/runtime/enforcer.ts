@@ -153,7 +153,7 @@ export class Enforcer {
 
   async #decide(proposal: unknown, context: DecideContext, now: number): Promise<EnforcerDecision> {
     const policy = this.policy;
-    const built: IrBuild = policy.toIR(proposal, { ...context, requestedAt: iso(now) });
+    const built: IrBuild = policy.toIR(proposal, { actor: context.actor, context: context.context, requestedAt: iso(now) });
     if (!built.ok) {
       const where = built.error.path !== undefined && built.error.path !== "$" ? ` at ${built.error.path}` : "";
       const decision = forcedDeny(null, built.error.code, `invalid action: ${built.error.message}${where}`);
@@ -186,12 +186,11 @@ export class Enforcer {
       return { ...forcedDeny(null, outcome.error.code, outcome.error.message), actionDigest, irDigest };
     }
     const ev = outcome.result;
-    const out: EnforcerDecision = { ...ev.decision, actionDigest, irDigest };
-    return {
-      ...out,
-      ...(ev.request !== undefined ? { request: info(ev.request, now) } : {}),
-      ...(outcome.receipt !== undefined ? { receipt: outcome.receipt } : {}),
-    };
+    // one object per decision: the engine's decisions are shared frozen objects
+    const out: { -readonly [K in keyof EnforcerDecision]: EnforcerDecision[K] } = { ...ev.decision, actionDigest, irDigest };
+    if (ev.request !== undefined) out.request = info(ev.request, now);
+    if (outcome.receipt !== undefined) out.receipt = outcome.receipt;
+    return out;
   }
 
   /** Inside the transaction: read, evaluate, decide what changes. Synchronous. */

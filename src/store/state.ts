@@ -8,7 +8,7 @@
 // so a replayed store forgets the same requests.
 import type { JsonObject, JsonValue } from "../ir/types.ts";
 import { iso, requestStatus, vetoOf, type ApprovalRecord, type ApprovalRequest, type RequestState } from "../runtime/approvals.ts";
-import { addToCell, cellId, readCell, type CounterCell } from "../runtime/counters.ts";
+import { addToCell, counterGroupId, readCell, type CounterCell } from "../runtime/counters.ts";
 import type { ApprovalRequirement, Tier } from "../runtime/decision.ts";
 import { parseWindowLabel, windowLabel, type WindowSpec } from "../runtime/windows.ts";
 import type { RequestSnapshot, StateChange, StateView } from "./types.ts";
@@ -26,13 +26,42 @@ function actionKey(policyDigest: string, actionDigest: string): string {
 }
 
 export class RuntimeState implements StateView {
-  readonly counters = new Map<string, CounterCell>();
+  /** counter name + window -> key text -> cell */
+  readonly counters = new Map<string, Map<string, CounterCell>>();
+  // the last group looked up, by counter name and window object: the compiled policy hands out the same window
+  // object for every decision, so the common case builds no id string
+  #lastCounter = "";
+  #lastWindow: WindowSpec | null = null;
+  #lastGroup: Map<string, CounterCell> | undefined;
+
+  #group(counter: string, window: WindowSpec, create: boolean): Map<string, CounterCell> | undefined {
+    if (window === this.#lastWindow && counter === this.#lastCounter) return this.#lastGroup;
+    const id = counterGroupId(counter, window);
+    let g = this.counters.get(id);
+    if (g === undefined && create) {
+      g = new Map();
+      this.counters.set(id, g);
+    }
+    if (g !== undefined) {
+      this.#lastCounter = counter;
+      this.#lastWindow = window;
+      this.#lastGroup = g;
+    }
+    return g;
+  }
+
+  /** number of counter cells (all counters, all keys) */
+  get counterCells(): number {
+    let n = 0;
+    for (const g of this.counters.values()) n += g.size;
+    return n;
+  }
   readonly requests = new Map<string, MutableRequestState>();
   /** policy digest + action digest -> id of its request */
   readonly byAction = new Map<string, string>();
 
   counter(counter: string, window: WindowSpec, key: string, at: number): number {
-    return readCell(this.counters.get(cellId(counter, window, key)), window, at);
+    return readCell(this.#group(counter, window, false)?.get(key), window, at);
   }
 
   requestForAction(policyDigest: string, actionDigest: string): RequestState | undefined {
@@ -51,9 +80,10 @@ export class RuntimeState implements StateView {
   apply(change: StateChange): string | null {
     switch (change.op) {
       case "count": {
-        const id = cellId(change.counter, change.window, change.key);
-        const cell = addToCell(this.counters.get(id), change.window, change.at, change.amount);
-        this.counters.set(id, cell);
+        const group = this.#group(change.counter, change.window, true)!;
+        const before = group.get(change.key);
+        const cell = addToCell(before, change.window, change.at, change.amount);
+        if (cell !== before) group.set(change.key, cell);
         return null;
       }
       case "request": {

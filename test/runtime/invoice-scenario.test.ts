@@ -61,7 +61,7 @@ afterAll(() => {
 });
 
 function dump(state: RuntimeState): string {
-  return JSON.stringify({ counters: [...state.counters], requests: [...state.requests], byAction: [...state.byAction] });
+  return JSON.stringify({ counters: [...state.counters].map(([id, g]) => [id, [...g]]), requests: [...state.requests], byAction: [...state.byAction] });
 }
 
 type Kind = "memory" | "durable";
@@ -88,7 +88,7 @@ for (const kind of ["memory", "durable"] as const) {
         const d = await decide(getInvoice(`inv-${i}`));
         expect(d).toMatchObject({ effect: "allow", tier: "T0", actionType: "invoice.read" });
       }
-      expect(store.state.counters.size).toBe(0);
+      expect(store.state.counterCells).toBe(0);
       if (kind === "durable") expect((await decide(getInvoice("x"))).receipt?.kind).toBe("decision");
       await store.close();
     });

@@ -39,7 +39,7 @@ const del = (id: string) => ({ action: { type: "invoice.delete", params: { invoi
 /** Everything the state holds, as comparable data. */
 function dump(state: RuntimeState): unknown {
   return {
-    counters: [...state.counters.entries()].sort(([a], [b]) => (a < b ? -1 : 1)),
+    counters: [...state.counters.entries()].map(([id, g]) => [id, [...g.entries()].sort(([a], [b]) => (a < b ? -1 : 1))]).sort(([a], [b]) => (a! < b! ? -1 : 1)),
     requests: [...state.requests.entries()].sort(([a], [b]) => (a < b ? -1 : 1)),
     byAction: [...state.byAction.entries()].sort(([a], [b]) => (a < b ? -1 : 1)),
   };

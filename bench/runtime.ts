@@ -1,0 +1,255 @@
+// Runtime benchmarks: the stateful Enforcer (counters, approvals, stores). Each case is a function returning a
+// RuntimeBenchResult; `npx tsx bench/runtime.ts [filter...]` runs them and prints a table.
+//
+// - runtime.memory.decide        end-to-end Enforcer.decide with the in-memory store, no receipts, invoice policy,
+//                                a mix of reads / counted status updates / deletes waiting for approval
+// - runtime.memory.bookkeeping   the same with normalization done once up front: evaluation + counters + approvals
+// - runtime.evaluate.only        the compiled policy's stateless evaluate on the same IRs (the floor for the above)
+// - runtime.durable.native/noble durable store, receipts signed by the native / noble signer, group commit (fsync),
+//                                64 concurrent callers: decisions/s and p50/p99 latency
+// - runtime.heap.counters        heap after 1,000,000 distinct counter keys
+// - runtime.bytes.pending        heap bytes per pending approval request (and journal bytes per request receipt)
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import * as v8 from "node:v8";
+import * as vm from "node:vm";
+import type { CompiledPolicy } from "../src/compile/policy-compiler.ts";
+import { compilePolicy } from "../src/policy.ts";
+import { keyPairFromSeed } from "../src/receipts/keys.ts";
+import { NativeSigner, NobleSigner } from "../src/receipts/signer.ts";
+import { Enforcer } from "../src/runtime/enforcer.ts";
+import { enforceableFrom, type EnforceablePolicy, type IrBuild } from "../src/runtime/enforceable.ts";
+import { DurableStore } from "../src/store/durable.ts";
+import { MemoryStore } from "../src/store/memory.ts";
+import { requestToJson, RuntimeState } from "../src/store/state.ts";
+import { requestIdFor } from "../src/runtime/approvals.ts";
+
+export interface RuntimeBenchResult {
+  readonly name: string;
+  readonly ops: number;
+  readonly ms: number;
+  /** ops per second (or the measured quantity for heap cases) */
+  readonly rate: number;
+  readonly unit: string;
+  readonly p50Us?: number;
+  readonly p99Us?: number;
+  readonly notes?: string;
+}
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const who = { actor: { agent: "invoice-bot", on_behalf_of: "acme" }, context: { assigned_customers: ["c-1"] } };
+const T = Date.parse("2026-01-15T09:00:00Z");
+
+export function invoicePolicy(): CompiledPolicy {
+  const text = readFileSync(path.join(repo, "examples/invoices/invoices.xpol"), "utf8");
+  const { policy } = compilePolicy({ sources: [{ path: "invoices.xpol", text }] });
+  if (policy === null) throw new Error("examples/invoices/invoices.xpol does not compile");
+  return policy;
+}
+
+/** 16 proposals: 8 reads, 6 counted status updates, 2 deletes (require approval; the request then exists). */
+export function actionMix(): unknown[] {
+  const out: unknown[] = [];
+  for (let i = 0; i < 8; i++) out.push({ type: "tool_use", id: `t${i}`, name: "get_invoice", input: { invoice_id: `inv-${i}`, customer_id: "c-1" } });
+  for (let i = 0; i < 6; i++) {
+    out.push({ action: { type: "invoice.update_status", target: `invoice/inv-${i}`, params: { invoice_id: `inv-${i}`, customer_id: "c-1", status: "paid" } } });
+  }
+  for (let i = 0; i < 2; i++) out.push({ action: { type: "invoice.delete", target: `invoice/inv-${i}`, params: { invoice_id: `inv-${i}`, customer_id: "c-1" } } });
+  return out;
+}
+
+function result(name: string, ops: number, ms: number, unit: string, extra: Partial<RuntimeBenchResult> = {}): RuntimeBenchResult {
+  return { name, ops, ms: Math.round(ms), rate: Math.round((ops / ms) * 1000), unit, ...extra };
+}
+
+function percentile(sorted: Float64Array, p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
+}
+
+/** A clock that advances 1 ms per call, from mid-January: the monthly budget is never the limit here. */
+function tickingClock(): () => number {
+  let t = T;
+  return () => t++;
+}
+
+export async function benchMemoryDecide(ops = 200_000): Promise<RuntimeBenchResult> {
+  const policy = invoicePolicy();
+  const enforcer = await Enforcer.create({ policy, store: new MemoryStore(), clock: tickingClock() });
+  const mix = actionMix();
+  for (let i = 0; i < 20_000; i++) await enforcer.decide(mix[i % mix.length], who); // warm-up
+  const t = performance.now();
+  for (let i = 0; i < ops; i++) await enforcer.decide(mix[i % mix.length], who);
+  const ms = performance.now() - t;
+  return result("runtime.memory.decide", ops, ms, "decisions/s", { notes: `${((ms * 1000) / ops).toFixed(2)} µs/decision incl. normalization and digests` });
+}
+
+/** The policy with normalization memoized per proposal object: what remains is evaluation + runtime bookkeeping. */
+function preNormalized(policy: CompiledPolicy): EnforceablePolicy {
+  const inner = enforceableFrom(policy);
+  const cache = new Map<unknown, IrBuild>();
+  return {
+    ...inner,
+    toIR(proposal, options) {
+      let b = cache.get(proposal);
+      if (b === undefined) {
+        b = inner.toIR(proposal, options);
+        cache.set(proposal, b);
+      }
+      return b;
+    },
+  };
+}
+
+export async function benchMemoryBookkeeping(ops = 500_000): Promise<RuntimeBenchResult> {
+  const policy = invoicePolicy();
+  const enforcer = await Enforcer.create({ policy: preNormalized(policy), store: new MemoryStore(), clock: tickingClock() });
+  const mix = actionMix();
+  for (let i = 0; i < 50_000; i++) await enforcer.decide(mix[i % mix.length], who);
+  const t = performance.now();
+  for (let i = 0; i < ops; i++) await enforcer.decide(mix[i % mix.length], who);
+  const ms = performance.now() - t;
+  return result("runtime.memory.bookkeeping", ops, ms, "decisions/s", { notes: `${((ms * 1000) / ops).toFixed(2)} µs/decision, IR prebuilt` });
+}
+
+export async function benchEvaluateOnly(ops = 1_000_000): Promise<RuntimeBenchResult> {
+  const policy = invoicePolicy();
+  const e = enforceableFrom(policy);
+  const irs = actionMix().map((p) => {
+    const b = e.toIR(p, { ...who, requestedAt: new Date(T).toISOString() });
+    if (!b.ok) throw new Error(b.error.message);
+    return b.ir;
+  });
+  const counters = new Map([["status_updates", 10]]);
+  for (let i = 0; i < 100_000; i++) policy.evaluate(irs[i % irs.length]!, counters);
+  const t = performance.now();
+  for (let i = 0; i < ops; i++) policy.evaluate(irs[i % irs.length]!, counters);
+  const ms = performance.now() - t;
+  return result("runtime.evaluate.only", ops, ms, "decisions/s", { notes: "stateless evaluate, same IRs" });
+}
+
+export async function benchDurable(kind: "native" | "noble", options: { ops?: number; concurrency?: number } = {}): Promise<RuntimeBenchResult> {
+  const ops = options.ops ?? (kind === "native" ? 20_000 : 4_000);
+  const concurrency = options.concurrency ?? 64;
+  const dir = mkdtempSync(path.join(tmpdir(), "xp-bench-runtime-"));
+  try {
+    const pair = keyPairFromSeed(new Uint8Array(32).fill(3));
+    const signer = kind === "native" ? new NativeSigner(pair) : new NobleSigner(pair);
+    const store = await DurableStore.open(dir, { signer });
+    const enforcer = await Enforcer.create({ policy: invoicePolicy(), store, clock: tickingClock() });
+    const mix = actionMix();
+    const latencies = new Float64Array(ops);
+    let next = 0;
+    const t = performance.now();
+    const worker = async (): Promise<void> => {
+      while (next < ops) {
+        const i = next++;
+        const start = performance.now();
+        const d = await enforcer.decide(mix[i % mix.length], who);
+        latencies[i] = performance.now() - start;
+        if (d.receipt === undefined) throw new Error(`no receipt: ${d.reasons[0]}`);
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, worker));
+    const ms = performance.now() - t;
+    await store.close();
+    latencies.sort();
+    return result(`runtime.durable.${kind}`, ops, ms, "decisions/s", {
+      p50Us: Math.round(percentile(latencies, 0.5) * 1000),
+      p99Us: Math.round(percentile(latencies, 0.99) * 1000),
+      notes: `${concurrency} concurrent callers, fsync group commit, one receipt per decision`,
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function gc(): void {
+  const g = (globalThis as { gc?: () => void }).gc;
+  if (g !== undefined) return g();
+  v8.setFlagsFromString("--expose-gc");
+  (vm.runInNewContext("gc") as () => void)();
+}
+
+function heapUsed(): number {
+  gc();
+  gc();
+  return process.memoryUsage().heapUsed;
+}
+
+export async function benchHeapCounters(keys = 1_000_000): Promise<RuntimeBenchResult> {
+  const state = new RuntimeState();
+  const window = { kind: "calendar", unit: "month" } as const;
+  const before = heapUsed();
+  const t = performance.now();
+  for (let i = 0; i < keys; i++) state.apply({ op: "count", counter: "status_updates", window, key: `["agent-${i}"]`, at: T + i, amount: 1 });
+  const ms = performance.now() - t;
+  const bytes = heapUsed() - before;
+  if (state.counterCells !== keys) throw new Error("lost counter keys");
+  return {
+    name: "runtime.heap.counters",
+    ops: keys,
+    ms: Math.round(ms),
+    rate: Math.round(bytes / 1024 / 1024),
+    unit: "MiB heap",
+    notes: `${Math.round(bytes / keys)} bytes per counter key (calendar month)`,
+  };
+}
+
+export async function benchBytesPerPending(requests = 100_000): Promise<RuntimeBenchResult> {
+  const state = new RuntimeState();
+  const approvers = ["alice", "bob", "carol"].map((name, i) => ({ group: "finance", name, key: "ed25519:" + String(i).repeat(64) }));
+  const requirements = [{ group: "finance", quorum: 2, withinMs: 86_400_000 }];
+  const policyDigest = "sha256:" + "9".repeat(64);
+  const before = heapUsed();
+  let journalBytes = 0;
+  for (let i = 0; i < requests; i++) {
+    const actionDigest = "sha256:" + i.toString(16).padStart(64, "0");
+    const request = {
+      id: requestIdFor(policyDigest, actionDigest, T + i),
+      actionDigest,
+      irDigest: "sha256:" + (i + 1).toString(16).padStart(64, "0"),
+      policyDigest,
+      tier: "T3" as const,
+      actionType: "invoice.delete_all",
+      target: `customer/c-${i}`,
+      requirements,
+      createdAt: T + i,
+      expiresAt: T + i + 86_400_000,
+      approvers,
+    };
+    state.apply({ op: "request", request });
+    if (i < 100) journalBytes += JSON.stringify(requestToJson(request)).length;
+  }
+  const bytes = heapUsed() - before;
+  if (state.requests.size !== requests) throw new Error("lost requests");
+  return {
+    name: "runtime.bytes.pending",
+    ops: requests,
+    ms: 0,
+    rate: Math.round(bytes / requests),
+    unit: "bytes/request",
+    notes: `heap per pending request (3 approvers recorded); ~${Math.round(journalBytes / 100)} bytes of JSON in its journal entry`,
+  };
+}
+
+export const runtimeBenchCases: ReadonlyArray<{ readonly name: string; readonly run: () => Promise<RuntimeBenchResult> }> = [
+  { name: "runtime.memory.decide", run: () => benchMemoryDecide() },
+  { name: "runtime.memory.bookkeeping", run: () => benchMemoryBookkeeping() },
+  { name: "runtime.evaluate.only", run: () => benchEvaluateOnly() },
+  { name: "runtime.durable.native", run: () => benchDurable("native") },
+  { name: "runtime.durable.noble", run: () => benchDurable("noble") },
+  { name: "runtime.heap.counters", run: () => benchHeapCounters() },
+  { name: "runtime.bytes.pending", run: () => benchBytesPerPending() },
+];
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const only = process.argv.slice(2);
+  for (const c of runtimeBenchCases) {
+    if (only.length > 0 && !only.some((o) => c.name.includes(o))) continue;
+    const r = await c.run();
+    const lat = r.p50Us !== undefined ? `  p50 ${r.p50Us} µs, p99 ${r.p99Us} µs` : "";
+    console.log(`${r.name.padEnd(28)} ${String(r.rate).padStart(9)} ${r.unit}${lat}  (${r.ops} in ${r.ms} ms${r.notes ? "; " + r.notes : ""})`);
+  }
+}
