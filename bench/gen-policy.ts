@@ -1,6 +1,8 @@
 // Generates a synthetic policy with `rules` rules over rules/10 action types (at least 4), used by the
 // compile-speed benchmark and by tests that check the checker and compiler scale linearly.
-// Deterministic: the same size always gives the same text.
+// Deterministic: the same size always gives the same text. Shaped like a large real policy: action types come in
+// families of ten (`fam3.op31`), glob rules target one family, and only a fixed handful of rules target a tier,
+// so each rule applies to a bounded number of types and the work grows linearly with the size.
 
 export interface GeneratedPolicy {
   readonly path: string;
@@ -17,7 +19,7 @@ export function generatePolicy(rules: number): GeneratedPolicy {
   out.push("context {\n  region: string\n}\n");
   const actionTypes: string[] = [];
   for (let a = 0; a < actionCount; a++) {
-    const type = `svc${a % 7}.op${a}`;
+    const type = `fam${Math.floor(a / 10)}.op${a}`;
     actionTypes.push(type);
     out.push(`action ${type} {\n  id: string\n  amount: int\n  status: "open" | "closed" | "held"\n  note?: string\n}`);
     const tier = TIERS[a % 4]!;
@@ -34,8 +36,9 @@ export function generatePolicy(rules: number): GeneratedPolicy {
     const type = actionTypes[r % actionCount]!;
     const kind = r % 10;
     if (kind === 0) {
-      out.push(`rule r${r} on svc${r % 7}.* {\n  when counter.per_agent > ${500 + r}\n  deny "too many"\n}`);
-    } else if (kind === 1) {
+      const family = Math.floor((r % actionCount) / 10);
+      out.push(`rule r${r} on fam${family}.* {\n  when counter.per_agent > ${500 + r}\n  deny "too many"\n}`);
+    } else if (kind === 1 && r < 40) {
       out.push(`rule r${r} on tier >= T2 {\n  when action.amount > ${r}\n  require approval 1 of approvers within 1h\n}`);
     } else if (kind % 3 === 0) {
       out.push(`rule r${r} on ${type} {\n  when action.status == "open" && action.amount < ${r * 3}\n  allow\n  else require approval 2 of approvers within 24h\n}`);

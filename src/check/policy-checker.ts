@@ -129,6 +129,7 @@ class PolicyChecker {
   private readonly actionTypeCache = new Map<string, CelType>();
   private readonly envCache = new Map<string, TypeEnv>();
   private readonly tierReported = new Set<string>();
+  private readonly globCache = new Map<string, readonly string[]>();
 
   constructor(private readonly options: CheckOptions) {}
 
@@ -454,7 +455,7 @@ class PolicyChecker {
       }
       case "glob": {
         const regex = globToRegExp(target.pattern);
-        if (![...this.actions.keys()].some((n) => regex.test(n))) {
+        if (this.globMatches(target.pattern, regex).length === 0) {
           this.report(D.targetMatchesNothing, file, target.span, [target.pattern], {
             help: "a glob's `*` stands for any characters, e.g. `invoice.*`; check the action type names",
           });
@@ -486,7 +487,12 @@ class PolicyChecker {
     if (target === null || tier === null) return;
     // An exact name beats any glob; a longer glob (more literal characters) beats a shorter one.
     const specificity = target.kind === "glob" ? target.pattern.replace(/\*/g, "").length : Number.MAX_SAFE_INTEGER;
-    const matched = [...this.actions.values()].filter((a) => targetCanMatch(target, a.decl.name.text, [tier]));
+    const matched =
+      target.kind === "action"
+        ? [this.actions.get(target.name)!]
+        : target.kind === "glob"
+          ? this.globMatches(target.pattern, target.regex).map((n) => this.actions.get(n)!)
+          : [];
     for (const a of matched) {
       const prev = a.tier;
       if (prev === null || specificity > prev.specificity) {
@@ -796,12 +802,29 @@ class PolicyChecker {
     return out;
   }
 
+  /** The declared action types a glob matches (memoized: large policies repeat their globs). */
+  private globMatches(pattern: string, regex: RegExp): readonly string[] {
+    let m = this.globCache.get(pattern);
+    if (m === undefined) {
+      m = [...this.actions.keys()].filter((n) => regex.test(n));
+      this.globCache.set(pattern, m);
+    }
+    return m;
+  }
+
   /** The action types some target can match (for some tier the type can have), sorted. */
   private typesMatched(targets: readonly ResolvedTarget[], actions: ReadonlyMap<string, CheckedAction>): string[] {
-    return [...actions.values()]
-      .filter((a) => targets.some((t) => targetCanMatch(t, a.name, a.possibleTiers)))
-      .map((a) => a.name)
-      .sort();
+    const out = new Set<string>();
+    for (const t of targets) {
+      if (t.kind === "action") {
+        if (actions.has(t.name)) out.add(t.name);
+      } else if (t.kind === "glob") {
+        for (const n of this.globMatches(t.pattern, t.regex)) if (actions.has(n)) out.add(n);
+      } else {
+        for (const a of actions.values()) if (targetCanMatch(t, a.name, a.possibleTiers)) out.add(a.name);
+      }
+    }
+    return [...out].sort();
   }
 
   private checkRule(r: Located<RuleDecl>, index: number, actions: ReadonlyMap<string, CheckedAction>): CheckedRule | null {

@@ -8,7 +8,15 @@ import { isLiteralFalse } from "./policy-exprs.ts";
 
 export function ruleWarnings(rules: readonly CheckedRule[], actions: ReadonlyMap<string, CheckedAction>): Diagnostic[] {
   const out: Diagnostic[] = [];
-  const unconditionalDenies = rules.filter((r) => r.condition === null && r.effect.kind === "deny");
+  // type -> the unconditional denies that can apply to it
+  const deniesByType = new Map<string, CheckedRule[]>();
+  for (const d of rules)
+    if (d.condition === null && d.effect.kind === "deny")
+      for (const t of d.actionTypes) {
+        const list = deniesByType.get(t);
+        if (list === undefined) deniesByType.set(t, [d]);
+        else list.push(d);
+      }
   const applies = (r: CheckedRule, type: string, tier: CheckedAction["tier"]): boolean =>
     r.targets.some((t) => targetMatches(t, type, tier));
   for (const r of rules) {
@@ -30,7 +38,8 @@ export function ruleWarnings(rules: readonly CheckedRule[], actions: ReadonlyMap
       for (const tier of a.possibleTiers) if (applies(r, type, tier)) cases.push([type, tier]);
     }
     if (cases.length === 0) continue;
-    const shadow = unconditionalDenies.find((d) => d !== r && cases.every(([type, tier]) => applies(d, type, tier)));
+    const candidates = deniesByType.get(cases[0]![0]) ?? [];
+    const shadow = candidates.find((d) => d !== r && cases.every(([type, tier]) => applies(d, type, tier)));
     if (shadow !== undefined) {
       out.push(
         diagnostic(D.ruleNeverApplies, r.nameSpan, [r.name, `rule \`${shadow.name}\` denies every action it applies to`], {

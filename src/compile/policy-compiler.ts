@@ -89,8 +89,16 @@ class PolicyCompiler {
   compile(): CompiledPolicy {
     const p = this.policy;
     const rulePlans = new Map<CheckedRule, RulePlan>(p.rules.map((r) => [r, this.rulePlan(r)]));
+    // type -> the rules that can apply to it, in policy order (rules are visited in order)
+    const byType = new Map<string, CheckedRule[]>();
+    for (const r of p.rules)
+      for (const t of r.actionTypes) {
+        const list = byType.get(t);
+        if (list === undefined) byType.set(t, [r]);
+        else list.push(r);
+      }
     const plans = new Map<string, ActionPlan>();
-    for (const a of p.actions.values()) plans.set(a.name, this.actionPlan(a, rulePlans));
+    for (const a of p.actions.values()) plans.set(a.name, this.actionPlan(a, byType.get(a.name) ?? [], rulePlans));
     const counters = new Map<string, CounterSpec>(
       [...p.counters.values()].map((c) => [c.name, { name: c.name, window: c.window, actionTypes: c.actionTypes }]),
     );
@@ -135,9 +143,8 @@ class PolicyCompiler {
     };
   }
 
-  private actionPlan(a: CheckedAction, rulePlans: ReadonlyMap<CheckedRule, RulePlan>): ActionPlan {
+  private actionPlan(a: CheckedAction, applicable: readonly CheckedRule[], rulePlans: ReadonlyMap<CheckedRule, RulePlan>): ActionPlan {
     const p = this.policy;
-    const applicable = p.rules.filter((r) => r.actionTypes.includes(a.name));
     const rulesByTier = TIERS.map((tier) =>
       a.possibleTiers.includes(tier)
         ? applicable.filter((r) => r.targets.some((t) => targetMatches(t, a.name, tier))).map((r) => rulePlans.get(r)!)
