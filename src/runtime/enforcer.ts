@@ -26,6 +26,7 @@ import {
   requestIdFor,
   vetoOf,
   type ApprovalRequest,
+  type Approver,
   type RequestState,
 } from "./approvals.ts";
 import type { CounterUse } from "./counters.ts";
@@ -193,6 +194,17 @@ export class Enforcer {
     return out;
   }
 
+  // The engine hands out the same requirements array for the same outcome: share one approvers list among requests.
+  readonly #approversCache = new WeakMap<readonly ApprovalRequirement[], Approver[]>();
+  #approvers(requirements: readonly ApprovalRequirement[]): Approver[] {
+    let a = this.#approversCache.get(requirements);
+    if (a === undefined) {
+      a = approversFor(this.policy.groups, requirements);
+      this.#approversCache.set(requirements, a);
+    }
+    return a;
+  }
+
   /** Inside the transaction: read, evaluate, decide what changes. Synchronous. */
   #evaluate(view: StateView, ir: SovereignIR, actionDigest: string, irDigest: string, uses: readonly CounterUse[], now: number): Evaluated {
     const policy = this.policy;
@@ -283,7 +295,7 @@ export class Enforcer {
       requirements,
       createdAt: now,
       expiresAt: expiryOf(now, requirements),
-      approvers: approversFor(policy.groups, requirements),
+      approvers: this.#approvers(requirements),
     };
     return {
       decision: evaluated,

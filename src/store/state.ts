@@ -21,9 +21,6 @@ interface MutableRequestState {
   consumedAt: number | null;
 }
 
-function actionKey(policyDigest: string, actionDigest: string): string {
-  return policyDigest + "\n" + actionDigest;
-}
 
 export class RuntimeState implements StateView {
   /** counter name + window -> key text -> cell */
@@ -57,15 +54,15 @@ export class RuntimeState implements StateView {
     return n;
   }
   readonly requests = new Map<string, MutableRequestState>();
-  /** policy digest + action digest -> id of its request */
-  readonly byAction = new Map<string, string>();
+  /** policy digest -> action digest -> id of its request */
+  readonly byAction = new Map<string, Map<string, string>>();
 
   counter(counter: string, window: WindowSpec, key: string, at: number): number {
     return readCell(this.#group(counter, window, false)?.get(key), window, at);
   }
 
   requestForAction(policyDigest: string, actionDigest: string): RequestState | undefined {
-    const id = this.byAction.get(actionKey(policyDigest, actionDigest));
+    const id = this.byAction.get(policyDigest)?.get(actionDigest);
     return id === undefined ? undefined : this.requests.get(id);
   }
 
@@ -89,11 +86,15 @@ export class RuntimeState implements StateView {
       case "request": {
         const r = change.request;
         if (this.requests.has(r.id)) return `request \`${r.id}\` is created twice`;
-        const key = actionKey(r.policyDigest, r.actionDigest);
-        const previous = this.byAction.get(key);
+        let actions = this.byAction.get(r.policyDigest);
+        if (actions === undefined) {
+          actions = new Map();
+          this.byAction.set(r.policyDigest, actions);
+        }
+        const previous = actions.get(r.actionDigest);
         if (previous !== undefined) this.requests.delete(previous);
         this.requests.set(r.id, { request: r, approvals: [], consumedAt: null });
-        this.byAction.set(key, r.id);
+        actions.set(r.actionDigest, r.id);
         return null;
       }
       case "approval": {
@@ -119,8 +120,11 @@ export class RuntimeState implements StateView {
 
   private forget(s: MutableRequestState): void {
     this.requests.delete(s.request.id);
-    const key = actionKey(s.request.policyDigest, s.request.actionDigest);
-    if (this.byAction.get(key) === s.request.id) this.byAction.delete(key);
+    const actions = this.byAction.get(s.request.policyDigest);
+    if (actions?.get(s.request.actionDigest) === s.request.id) {
+      actions.delete(s.request.actionDigest);
+      if (actions.size === 0) this.byAction.delete(s.request.policyDigest);
+    }
   }
 
   /** Drops requests that can no longer matter at `now` (see the header). */

@@ -61,7 +61,7 @@ afterAll(() => {
 });
 
 function dump(state: RuntimeState): string {
-  return JSON.stringify({ counters: [...state.counters].map(([id, g]) => [id, [...g]]), requests: [...state.requests], byAction: [...state.byAction] });
+  return JSON.stringify({ counters: [...state.counters].map(([id, g]) => [id, [...g]]), requests: [...state.requests], byAction: [...state.byAction].map(([p, m]) => [p, [...m]]) });
 }
 
 type Kind = "memory" | "durable";

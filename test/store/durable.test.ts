@@ -41,7 +41,7 @@ function dump(state: RuntimeState): unknown {
   return {
     counters: [...state.counters.entries()].map(([id, g]) => [id, [...g.entries()].sort(([a], [b]) => (a < b ? -1 : 1))]).sort(([a], [b]) => (a! < b! ? -1 : 1)),
     requests: [...state.requests.entries()].sort(([a], [b]) => (a < b ? -1 : 1)),
-    byAction: [...state.byAction.entries()].sort(([a], [b]) => (a < b ? -1 : 1)),
+    byAction: [...state.byAction.entries()].map(([p, m]) => [p, [...m.entries()].sort(([a], [b]) => (a < b ? -1 : 1))]),
   };
 }
 
