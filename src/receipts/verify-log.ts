@@ -59,10 +59,13 @@ export async function verifyLog(dir: string, publicKey: Uint8Array, options: Ver
     const message = Diagnostics.receiptLogUnreadable.message(receiptsFile, e instanceof Error ? e.message : String(e));
     return failed(0, 0, { problem: "unreadable", code: Diagnostics.receiptLogUnreadable.code, message, file: RECEIPTS_FILE, line: 0, offset: 0, seq: 0 });
   }
-  // Checkpoint lines are parsed first (their roots are checked during the scan); their signatures are checked
-  // after the receipts, so a wrong key is reported at receipt 0 as "signed by another key".
+  // Checkpoint lines are parsed first; problems with their signatures are reported after the receipts' (so a wrong
+  // key shows at receipt 0 as "signed by another key"), and only properly signed ones are checked against the tree.
   const cps = await scanCheckpoints(dir);
   if (cps.bad !== undefined) return failed(0, cps.records.length, cps.bad);
+  // Only checkpoints signed by the key are held against the tree; a forged one is reported as such below.
+  const verdicts = cps.records.map((cp) => ({ cp, v: verifyCheckpoint(cp.note, publicKey) }));
+  const signedCheckpoints = verdicts.filter((x) => x.v.ok).map((x) => x.cp);
   // Large logs: signatures are checked in worker threads while the main thread reads and chains.
   const size = (await fs.stat(receiptsFile)).size;
   const threads = options.threads ?? ParallelVerifier.defaultThreads();
@@ -71,7 +74,7 @@ export async function verifyLog(dir: string, publicKey: Uint8Array, options: Ver
   let sigBad: SignatureFailure<{ line: number; offset: number }> | null = null;
   try {
     scan = await scanReceipts(dir, {
-      checkpoints: cps.records,
+      checkpoints: signedCheckpoints,
       publicKey,
       skim: true,
       ...(parallel !== null ? { deferSignature: (seq, message, sig, where) => parallel.submit(seq, message, sig, where) } : {}),
@@ -86,8 +89,7 @@ export async function verifyLog(dir: string, publicKey: Uint8Array, options: Ver
     return failed(seq, cps.records.length, signatureProblem(text, seq, { file: RECEIPTS_FILE, line: position.line, offset: position.offset, seq }));
   }
   if (scan.bad !== undefined) return failed(scan.count, cps.records.length, scan.bad);
-  for (const cp of cps.records) {
-    const v = verifyCheckpoint(cp.note, publicKey);
+  for (const { cp, v } of verdicts) {
     if (!v.ok) {
       return failed(scan.count, cps.records.length, {
         problem: "checkpoint",
