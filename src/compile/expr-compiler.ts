@@ -15,6 +15,7 @@ import type { ComprehensionExpr, Expr, Span } from "../syntax/ast.ts";
 import type { CheckedExpr, Macro2, Reference } from "../check/expr-checker.ts";
 import { runtimeTypeName, type CelType } from "../check/cel-types.ts";
 import { CelError, celErrors } from "../runtime/cel/errors.ts";
+import { addInt, divInt, modInt, mulInt, subInt } from "../runtime/cel/arith.ts";
 import { compileRegex, regexMatches, safeTest } from "../runtime/cel/regex.ts";
 import { indexValue, valueHasType, type Overload } from "../runtime/cel/stdlib.ts";
 import {
@@ -308,8 +309,61 @@ class Compiler {
       case "in":
         return this.membership(e);
       default:
-        return this.call(e, [e.left, e.right], `_${e.op}_`);
+        return this.arithmetic(e) ?? this.call(e, [e.left, e.right], `_${e.op}_`);
     }
+  }
+
+  /** int (+ - * / %) and string + on statically typed operands: no dispatch; other values take the general path. */
+  private arithmetic(e: Extract<Expr, { kind: "binary" }>): Node | undefined {
+    const lk = this.typeOf(e.left)?.kind;
+    const rk = this.typeOf(e.right)?.kind;
+    if (lk !== rk || (lk !== "int" && lk !== "string") || (lk === "string" && e.op !== "+")) return undefined;
+    const fnName = `_${e.op}_`;
+    const overloads = this.overloadsFor(e, fnName, 2);
+    if (overloads.length === 0) return undefined;
+    const dispatch = makeDispatcher(fnName, overloads, e.span);
+    const l = this.compile(e.left);
+    const r = this.compile(e.right);
+    const span = e.span;
+    const slow = (a: CelResult, b: CelResult): CelResult => (isErr(a) ? a : isErr(b) ? b : dispatch.d2(a, b));
+    if (lk === "string") {
+      return (f) => {
+        const a = l(f);
+        const b = r(f);
+        return typeof a === "string" && typeof b === "string" ? a + b : slow(a, b);
+      };
+    }
+    let op: (a: bigint, b: bigint) => bigint | CelError;
+    switch (e.op) {
+      case "+":
+        op = addInt;
+        break;
+      case "-":
+        op = subInt;
+        break;
+      case "*":
+        op = mulInt;
+        break;
+      case "/":
+        op = divInt;
+        break;
+      case "%":
+        op = modInt;
+        break;
+      default:
+        return undefined;
+    }
+    const fn = op;
+    return (f) => {
+      const a = l(f);
+      if (isErr(a)) return a;
+      const b = r(f);
+      if (typeof a === "bigint" && typeof b === "bigint") {
+        const v = fn(a, b);
+        return isErr(v) ? v.at(span) : v;
+      }
+      return slow(a, b);
+    };
   }
 
   private relational(e: Extract<Expr, { kind: "binary" }>, op: "<" | "<=" | ">" | ">="): Node {
@@ -567,16 +621,19 @@ class Compiler {
     }
   }
 
+  /** The overloads a call may use: the checker's candidates, or (unchecked code) every overload of its shape. */
+  private overloadsFor(node: Expr, fn: string, arity: number): readonly Overload[] {
+    const ref = this.ref(node);
+    const overloads: readonly Overload[] = ref?.kind === "call" ? ref.overloads : [];
+    if (overloads.length > 0) return overloads;
+    const receiver = ref?.kind === "call" ? ref.receiver : node.kind === "call" && node.target !== null;
+    const decl = this.checked.env.functions.get(fn);
+    return decl?.overloads.filter((o) => o.receiver === receiver && o.params.length === arity) ?? [];
+  }
+
   /** A strict call: evaluate the arguments left to right, propagate the first error, dispatch. */
   private call(node: Expr, argExprs: readonly Expr[], fn: string): Node {
-    const ref = this.ref(node);
-    let overloads: readonly Overload[] = ref?.kind === "call" ? ref.overloads : [];
-    const receiver = ref?.kind === "call" ? ref.receiver : node.kind === "call" && node.target !== null;
-    if (ref === undefined || (ref.kind === "call" && overloads.length === 0)) {
-      // Unchecked code: every overload of the right shape is a candidate.
-      const decl = this.checked.env.functions.get(fn);
-      overloads = decl?.overloads.filter((o) => o.receiver === receiver && o.params.length === argExprs.length) ?? [];
-    }
+    const overloads = this.overloadsFor(node, fn, argExprs.length);
     const args = argExprs.map((a) => this.compile(a));
     const span = node.span;
     if (overloads.length === 0) {
