@@ -11,6 +11,7 @@ import { compilePolicy, type CompiledPolicy } from "../../src/compile/policy-com
 import { toSovereignIR } from "../../src/ir/build.ts";
 import type { SovereignIR } from "../../src/ir/types.ts";
 import type { Decision } from "../../src/runtime/decision.ts";
+import { findPolicySets, testPolicySet } from "../../src/testing/index.ts";
 import { parsePolicySource } from "../../src/check/policy-parse.ts";
 import type { Diagnostic } from "../../src/diagnostics/diagnostic.ts";
 import { parsePolicy } from "../../src/syntax/parse.ts";
@@ -469,5 +470,23 @@ actor { agent: string }
 
   test("an unmapped tool is not turned into an action", () => {
     expect(toSovereignIR(mcpCall("delete_everything", {}), policy.irSchema, { mapper: policy.toolMapper, requestedAt: "2026-03-02T10:00:00Z", actor: { agent: "a" } }).ok).toBe(false);
+  });
+});
+
+describe.each(EXAMPLES)("examples/%s test and property blocks", (example) => {
+  test("all pass under xpol test, with every rule covered", async () => {
+    const { sets, diagnostics } = findPolicySets([`examples/${example}`], repoRoot);
+    expect(describeDiagnostics(diagnostics)).toEqual([]);
+    expect(sets).toHaveLength(1);
+    const report = await testPolicySet(sets[0]!, repoRoot, { runs: 50, seed: 20260302, coverage: true });
+    expect(describeDiagnostics(report.diagnostics)).toEqual([]);
+    const notPassed = report.results.filter((r) => r.status !== "passed").map((r) => `${r.kind} ${r.name}: ${r.status} ${r.details.join(" | ")}`);
+    expect(notPassed).toEqual([]);
+    expect(report.results.filter((r) => r.kind === "property").length).toBeGreaterThanOrEqual(1);
+    // every rule of the example's own file is applied by some test
+    const uncovered = (report.coverage?.items ?? [])
+      .filter((i) => i.kind === "rule" && i.branch === "applied" && !i.covered && i.file.endsWith(`${example}.xpol`))
+      .map((i) => i.owner);
+    expect(uncovered).toEqual([]);
   });
 });
