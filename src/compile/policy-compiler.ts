@@ -155,6 +155,7 @@ class PolicyCompiler {
       ...applicable.flatMap((r) => (r.condition === null ? [] : [r.condition])),
     ];
     const countersRead = [...new Set(exprs.flatMap((e) => countersIn(e)))];
+    const uses = variablesUsed(exprs);
     const counterPlans: CounterPlan[] = [];
     for (const c of p.counters.values()) {
       const counts = c.actionTypes.includes(a.name);
@@ -169,7 +170,7 @@ class PolicyCompiler {
       });
       exprs.push(...c.keys, ...(counts && c.amount !== null ? [c.amount] : []), ...(counts && c.filter !== null ? [c.filter] : []));
     }
-    const uses = variablesUsed(exprs);
+    const counterUses = variablesUsed(exprs);
     const maxRules = Math.max(...rulesByTier.map((l) => l.filter((r) => r.condition !== null).length));
     const params: ParamPlan[] = [...a.fields.values()].map((f) => ({ name: f.name, optional: f.optional, convert: converterFor(f) }));
     return {
@@ -184,10 +185,12 @@ class PolicyCompiler {
       })),
       rulesByTier,
       params,
+      requiredCount: params.filter((x) => !x.optional).length,
       paramNames: new Set(a.fields.keys()),
       allowExtra: p.options.extraParams === "allow",
       recordName: `action.${a.name}`,
       uses,
+      counterUses,
       countersRead,
       counters: counterPlans,
       cache: maxRules <= MAX_CACHED_RULES ? new BoundedMap(CACHE_LIMIT) : null,

@@ -65,12 +65,17 @@ export interface ActionPlan {
   /** applicable rules per effective tier (index 0..3); tiers the type cannot reach hold an empty list */
   readonly rulesByTier: readonly (readonly RulePlan[])[];
   readonly params: readonly ParamPlan[];
+  /** how many parameters are required: a quick count replaces the search for undeclared ones */
+  readonly requiredCount: number;
   readonly paramNames: ReadonlySet<string>;
   /** keep undeclared parameters (as dyn) instead of rejecting the action */
   readonly allowExtra: boolean;
   /** the CEL record type name of `action` for this type */
   readonly recordName: string;
+  /** what escalations and rule conditions read: built for every decision */
   readonly uses: VariableUse;
+  /** what those and the counters' keys, amounts and filters read: built by `countersFor` */
+  readonly counterUses: VariableUse;
   /** counters read by a rule or escalation of this type */
   readonly countersRead: readonly string[];
   /** counters this type reads or increments */

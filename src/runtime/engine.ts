@@ -7,7 +7,7 @@
 // a shared frozen object looked up by (tier, rule outcomes): no allocation beyond the activation.
 import { Diagnostics } from "../diagnostics/catalogue.ts";
 import { didYouMean } from "../diagnostics/suggest.ts";
-import type { ActionPlan, RecordTypes, RulePlan } from "../compile/policy-plan.ts";
+import type { ActionPlan, RecordTypes, RulePlan, VariableUse } from "../compile/policy-plan.ts";
 import type { Activation } from "../compile/expr-compiler.ts";
 import type { SovereignIR } from "../ir/types.ts";
 import type { DecideContext } from "./enforceable.ts";
@@ -84,7 +84,7 @@ function evaluate(
     const hint = didYouMean(type, plans.keys());
     return forcedDeny(null, Diagnostics.irUnknownActionType.code, Diagnostics.irUnknownActionType.message(type) + (hint === undefined ? "" : ` (${hint})`));
   }
-  const built = activation(plan, records, ir, counters, options, plan.tier);
+  const built = activation(plan, records, ir, counters, options, plan.tier, plan.uses);
   if (built instanceof InputProblem) return invalid(type, built);
   const act = built;
 
@@ -182,15 +182,16 @@ function deepFreeze(d: Decision): Decision {
 // -----------------------------------------------------------------------------------------------------------------
 // The activation: the variables the plan's expressions read, built from the IR.
 
-interface MutableActivation {
-  action?: CelRecord;
-  actor?: CelValue;
-  context?: CelValue;
-  counter?: CelRecord;
-  now?: CelValue;
+/** Always the same five keys, so every activation has one hidden class; unused variables stay undefined. */
+interface VariablesObject {
+  action: CelRecord | undefined;
+  actor: CelValue | undefined;
+  context: CelValue | undefined;
+  counter: CelRecord | undefined;
+  now: CelValue | undefined;
 }
 
-/** The variables, or a message naming what is invalid. */
+/** The variables the plan's expressions read (per `uses`), or the problem with the input. */
 function activation(
   plan: ActionPlan,
   records: RecordTypes,
@@ -198,40 +199,35 @@ function activation(
   counters: CounterValues,
   options: EvaluateOptions,
   tier: Tier,
+  uses: VariableUse,
 ): Activation | InputProblem {
-  const uses = plan.uses;
-  const act: MutableActivation = {};
-  const params = ir.action.params;
+  const params = ir.action.params as Record<string, unknown> | null;
   if (params === null || typeof params !== "object" || Array.isArray(params))
     return new InputProblem(Diagnostics.irWrongType.code, "`params` must be an object");
   // Parameters are validated even when no expression reads them: a malformed action is denied either way.
-  const fields: Record<string, CelValue> = uses.action ? Object.create(null) : (EMPTY as Record<string, CelValue>);
+  const fields: Record<string, CelValue> | null = uses.action ? {} : null;
   const ps = plan.params;
+  let declaredKeys = 0;
   for (let i = 0; i < ps.length; i++) {
     const p = ps[i]!;
-    const v = (params as Record<string, unknown>)[p.name];
+    const v = params[p.name];
+    if (v !== undefined) declaredKeys++;
     if (v === undefined || v === null) {
       if (!p.optional) return new InputProblem(Diagnostics.irMissingField.code, `missing required parameter \`${p.name}\``);
       continue;
     }
     const c = p.convert(v);
     if (c instanceof CelError) return new InputProblem(Diagnostics.irWrongType.code, c.message);
-    if (uses.action) fields[p.name] = c;
+    if (fields !== null) fields[p.name] = c;
   }
-  for (const k in params) {
-    if (!plan.paramNames.has(k)) {
-      if (!plan.allowExtra) {
-        const hint = didYouMean(k, plan.paramNames);
-        return new InputProblem(Diagnostics.irUndeclaredField.code, `\`${k}\` is not a declared parameter${hint === undefined ? "" : ` (${hint})`}`);
-      }
-      if (uses.action) {
-        const v = fromJson((params as Record<string, unknown>)[k], DYN);
-        if (v instanceof CelError) return new InputProblem(Diagnostics.irWrongType.code, `\`${k}\`: ${v.message}`);
-        fields[k] = v;
-      }
-    }
+  let keys = 0;
+  for (const _ in params) keys++;
+  if (keys !== declaredKeys) {
+    const extra = undeclaredParams(plan, params, fields);
+    if (extra !== null) return extra;
   }
-  if (uses.action) {
+  const act: VariablesObject = { action: undefined, actor: undefined, context: undefined, counter: undefined, now: undefined };
+  if (fields !== null) {
     fields.type = plan.type;
     fields.target = typeof ir.action.target === "string" ? ir.action.target : "";
     fields.tier = tier;
@@ -251,10 +247,26 @@ function activation(
     const now = options.now !== undefined ? CelTimestamp.fromMillis(options.now) : parseTimestamp(String(ir.requested_at));
     if (!(now instanceof CelError)) act.now = now;
   }
-  return act as Activation;
+  return act as unknown as Activation;
 }
 
-const EMPTY: Readonly<Record<string, CelValue>> = Object.freeze(Object.create(null) as Record<string, CelValue>);
+/** Keys the schema does not declare: rejected, or (extra_params = "allow") kept as dyn values. */
+function undeclaredParams(plan: ActionPlan, params: Record<string, unknown>, fields: Record<string, CelValue> | null): InputProblem | null {
+  for (const k in params) {
+    if (plan.paramNames.has(k)) continue;
+    if (!plan.allowExtra) {
+      const hint = didYouMean(k, plan.paramNames);
+      return new InputProblem(Diagnostics.irUndeclaredField.code, `\`${k}\` is not a declared parameter${hint === undefined ? "" : ` (${hint})`}`);
+    }
+    if (fields !== null) {
+      const v = fromJson(params[k], DYN);
+      if (v instanceof CelError) return new InputProblem(Diagnostics.irWrongType.code, `\`${k}\`: ${v.message}`);
+      fields[k] = v;
+    }
+  }
+  return null;
+}
+
 const DYN = { kind: "dyn" } as const;
 
 function withTier(act: Activation, tier: Tier): Activation {
@@ -262,12 +274,13 @@ function withTier(act: Activation, tier: Tier): Activation {
   return { ...act, action: new CelRecord(a.typeName, { ...a.fields, tier }) };
 }
 
-/** `counter.NAME` values; a value that is not a non-negative integer is left out, so reading it fails (deny). */
+/** `counter.NAME` values; a value that is not an integer is left out, so reading it fails (deny). */
 function counterRecord(names: readonly string[], counters: CounterValues): CelRecord {
-  const fields: Record<string, CelValue> = Object.create(null);
-  const get = counters instanceof Map ? (n: string) => counters.get(n) : (n: string) => (counters as Record<string, number | bigint>)[n];
-  for (const n of names) {
-    const v = get(n);
+  const fields: Record<string, CelValue> = {};
+  const isMap = counters instanceof Map;
+  for (let i = 0; i < names.length; i++) {
+    const n = names[i]!;
+    const v = isMap ? (counters as ReadonlyMap<string, number | bigint>).get(n) : (counters as Readonly<Record<string, number | bigint>>)[n];
     if (v === undefined) fields[n] = 0n;
     else if (typeof v === "bigint") fields[n] = v;
     else if (Number.isSafeInteger(v)) fields[n] = BigInt(v);
@@ -289,7 +302,7 @@ export function countersFor(
     const type = ir?.action?.type;
     const plan = typeof type === "string" ? plans.get(type) : undefined;
     if (plan === undefined || plan.counters.length === 0) return { ok: true, uses: [] };
-    const built = activation(plan, records, ir, NO_COUNTERS, {}, plan.tier);
+    const built = activation(plan, records, ir, NO_COUNTERS, {}, plan.tier, plan.counterUses);
     if (built instanceof InputProblem) return { ok: false, error: { code: built.code, message: `invalid action \`${type}\`: ${built.message}` } };
     const uses: CounterUse[] = [];
     for (const c of plan.counters) {
