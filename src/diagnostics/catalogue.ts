@@ -32,6 +32,7 @@ export const Diagnostics = {
   tooManyErrors: def("XP1019", "error", (shown: number) => `too many syntax errors, only the first ${shown} are shown`),
   internalParserError: def("XP1020", "error", (why: string) => `internal parser error: ${why}`),
   invalidTextEncoding: def("XP1021", "error", () => "file is not valid UTF-8"),
+  inputTooLarge: def("XP1022", "error", (limit: number) => `input is too large: more than ${limit} tokens`),
 
   // --- XP2xxx expression types ---------------------------------------------------------------------------------
   undeclaredReference: def("XP2001", "error", (name: string) => `undeclared reference to \`${name}\``),

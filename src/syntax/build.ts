@@ -51,6 +51,24 @@ export const CEL_RESERVED = new Set([
   "namespace", "return", "var", "void", "while",
 ]);
 
+/** CEL binary operator precedence, higher binds tighter. */
+const PRECEDENCE: Readonly<Record<string, number>> = {
+  "||": 1,
+  "&&": 2,
+  "==": 3,
+  "!=": 3,
+  "<": 3,
+  "<=": 3,
+  ">": 3,
+  ">=": 3,
+  in: 3,
+  "+": 4,
+  "-": 4,
+  "*": 5,
+  "/": 5,
+  "%": 5,
+};
+
 const COMPREHENSION_MACROS: ReadonlySet<string> = new Set(["all", "exists", "exists_one", "filter", "map"]);
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -67,24 +85,29 @@ function tokenSpan(t: IToken): Span {
   return { start: t.startOffset, end: t.startOffset + t.image.length };
 }
 
-function toks(n: CstNode, key: string): IToken[] {
-  const c = n.children[key];
+// CST accessors. A child key is either a token type (only tokens) or a rule name (only nodes), so no per-element
+// type test is needed. Tokens that error recovery inserted (no position) are skipped. No copying in the common case:
+// these run for every node and their garbage showed up in profiles.
+function toks(n: CstNode, key: string): readonly IToken[] {
+  const c = n.children[key] as IToken[] | undefined;
   if (c === undefined) return [];
-  return c.filter((x): x is IToken => isToken(x) && realToken(x));
+  for (const x of c) if (!realToken(x)) return c.filter(realToken);
+  return c;
 }
 
-function tok(n: CstNode, key: string, i = 0): IToken | undefined {
-  return toks(n, key)[i];
+function tok(n: CstNode, key: string): IToken | undefined {
+  const c = n.children[key] as IToken[] | undefined;
+  if (c === undefined) return undefined;
+  for (const x of c) if (realToken(x)) return x;
+  return undefined;
 }
 
-function nodes(n: CstNode, key: string): CstNode[] {
-  const c = n.children[key];
-  if (c === undefined) return [];
-  return c.filter((x): x is CstNode => !isToken(x));
+function nodes(n: CstNode, key: string): readonly CstNode[] {
+  return (n.children[key] as CstNode[] | undefined) ?? [];
 }
 
-function node(n: CstNode, key: string, i = 0): CstNode | undefined {
-  return nodes(n, key)[i];
+function node(n: CstNode, key: string): CstNode | undefined {
+  return (n.children[key] as CstNode[] | undefined)?.[0];
 }
 
 function nodeSpan(n: CstNode): Span | null {
@@ -99,24 +122,25 @@ function cover(a: Span, b: Span): Span {
   return { start: Math.min(a.start, b.start), end: Math.max(a.end, b.end) };
 }
 
-/** Every token of a CST node, in source order (for the text of a glob or of a message type name). */
-function allTokens(n: CstNode): IToken[] {
-  const out: IToken[] = [];
-  const walk = (m: CstNode): void => {
-    for (const list of Object.values(m.children)) {
-      for (const c of list) {
-        if (!isToken(c)) walk(c);
-        else if (realToken(c)) out.push(c);
-      }
-    }
-  };
-  walk(n);
+/** Every token of a CST node, in source order (for the text of a message type name). */
+function allTokens(n: CstNode, out: IToken[] = []): IToken[] {
+  collectTokens(n, out);
   return out.sort((a, b) => a.startOffset - b.startOffset);
+}
+
+function collectTokens(n: CstNode, out: IToken[]): void {
+  for (const list of Object.values(n.children)) {
+    for (const c of list) {
+      if (!isToken(c)) collectTokens(c, out);
+      else if (realToken(c)) out.push(c);
+    }
+  }
 }
 
 export class AstBuilder {
   readonly diagnostics: Diagnostic[] = [];
-  private readonly depth = new WeakMap<Expr, number>();
+  // A plain Map (dropped with the builder): a WeakMap's ephemeron bookkeeping makes GC much slower here.
+  private readonly depth = new Map<Expr, number>();
 
   constructor(
     private readonly file: string | undefined,
@@ -127,7 +151,7 @@ export class AstBuilder {
   }
 
   /** Records an expression's depth; null (reported) when it passes the limit, so later stages never see it. */
-  private made<E extends Expr>(e: E, ...children: (Expr | null)[]): E | null {
+  private made<E extends Expr>(e: E, children: readonly (Expr | null)[]): E | null {
     let d = 0;
     for (const c of children) if (c !== null) d = Math.max(d, this.depth.get(c) ?? 1);
     if (d + 1 > MAX_EXPR_DEPTH) {
@@ -136,7 +160,7 @@ export class AstBuilder {
       });
       return null;
     }
-    this.depth.set(e, d + 1);
+    if (d > 0) this.depth.set(e, d + 1); // leaves have depth 1, the default
     return e;
   }
 
@@ -145,96 +169,87 @@ export class AstBuilder {
 
   expr(n: CstNode | undefined): Expr | null {
     if (n === undefined || n.recoveredNode === true) return null;
-    const parts = nodes(n, "conditionalOr");
+    const parts = nodes(n, "binary");
     const questions = toks(n, "Question");
     if (parts.length === 0) return null;
-    if (parts.length === 1 && questions.length === 0) return this.conditionalOr(parts[0]!);
-    const items = parts.map((p) => this.conditionalOr(p));
+    if (parts.length === 1 && questions.length === 0) return this.binary(parts[0]!);
+    const items = parts.map((p) => this.binary(p));
     if (items.some((x) => x === null) || items.length % 2 !== 1) return null;
     // `a ? b : c ? d : e` arrives as [a, b, c, d, e]; CEL's `?:` is right-associative: a ? b : (c ? d : e).
     let acc = items[items.length - 1]!;
     for (let i = (items.length - 1) / 2; i >= 1; i--) {
       const test = items[2 * i - 2]!;
       const then = items[2 * i - 1]!;
-      const built = this.made({ kind: "conditional", test, then, otherwise: acc, span: cover(test.span, acc.span) }, test, then, acc);
+      const built = this.made({ kind: "conditional", test, then, otherwise: acc, span: cover(test.span, acc.span) }, [test, then, acc]);
       if (built === null) return null;
       acc = built;
     }
     return acc;
   }
 
-  private binaryChain(n: CstNode, operandKey: string, opKey: string, operand: (c: CstNode) => Expr | null): Expr | null {
+  /** Operator precedence over the flat `operand (op operand)*` list, with explicit stacks (no recursion). */
+  private binary(n: CstNode): Expr | null {
     if (n.recoveredNode === true) return null;
-    const operands = nodes(n, operandKey);
-    const ops = toks(n, opKey);
-    if (operands.length === 0 || operands.length !== ops.length + 1) return null;
-    let acc = operand(operands[0]!);
+    const operandNodes = nodes(n, "unary");
+    const ops = toks(n, "BinaryOp");
+    if (operandNodes.length === 0 || operandNodes.length !== ops.length + 1) return null;
+    const first = this.unary(operandNodes[0]!);
+    if (first === null || ops.length === 0) return first;
+    const operands: Expr[] = [first];
+    const pending: IToken[] = [];
     for (let i = 0; i < ops.length; i++) {
-      const right = operand(operands[i + 1]!);
-      if (acc === null || right === null) return null;
       const op = ops[i]!;
-      acc = this.made(
-        { kind: "binary", op: op.image as BinaryOp, left: acc, right, opSpan: tokenSpan(op), span: cover(acc.span, right.span) },
-        acc,
-        right,
-      );
+      const prec = PRECEDENCE[op.image] ?? 0;
+      // Left-associative: reduce while the operator on the stack binds at least as tightly.
+      while (pending.length > 0 && (PRECEDENCE[pending[pending.length - 1]!.image] ?? 0) >= prec) {
+        if (!this.reduce(operands, pending)) return null;
+      }
+      pending.push(op);
+      const right = this.unary(operandNodes[i + 1]!);
+      if (right === null) return null;
+      operands.push(right);
     }
-    return acc;
+    while (pending.length > 0) if (!this.reduce(operands, pending)) return null;
+    return operands[0] ?? null;
   }
 
-  private conditionalOr(n: CstNode): Expr | null {
-    return this.binaryChain(n, "conditionalAnd", "OrOr", (c) => this.conditionalAnd(c));
-  }
-
-  private conditionalAnd(n: CstNode): Expr | null {
-    return this.binaryChain(n, "relation", "AndAnd", (c) => this.relation(c));
-  }
-
-  private relation(n: CstNode): Expr | null {
-    return this.binaryChain(n, "addition", "RelOp", (c) => this.addition(c));
-  }
-
-  private addition(n: CstNode): Expr | null {
-    return this.binaryChain(n, "multiplication", "AddOp", (c) => this.multiplication(c));
-  }
-
-  private multiplication(n: CstNode): Expr | null {
-    return this.binaryChain(n, "unary", "MulOp", (c) => this.unary(c));
+  private reduce(operands: Expr[], pending: IToken[]): boolean {
+    const op = pending.pop()!;
+    const right = operands.pop()!;
+    const left = operands.pop()!;
+    const e = this.made(
+      { kind: "binary", op: op.image as BinaryOp, left, right, opSpan: tokenSpan(op), span: cover(left.span, right.span) },
+      [left, right],
+    );
+    if (e === null) return false;
+    operands.push(e);
+    return true;
   }
 
   private unary(n: CstNode): Expr | null {
     if (n.recoveredNode === true) return null;
-    const m = node(n, "member");
-    if (m === undefined) return null;
+    const p = node(n, "primary");
+    if (p === undefined) return null;
     const bangs = toks(n, "Bang");
     const minuses = toks(n, "Minus");
     const ops = bangs.length > 0 ? bangs : minuses;
-    // The minus right before a numeric literal is part of the literal, as in CEL: -9223372036854775808 is an int.
+    // The minus right before a numeric literal is part of the literal, as in CEL: -9223372036854775808 is an int
+    // (and `-1.abs()` is `(-1).abs()`).
     const innerMinus = minuses.length > 0 ? minuses[minuses.length - 1] : undefined;
-    const [inner, folded] = this.member(m, innerMinus);
-    let acc = inner;
+    const [primary, folded] = this.primary(p, innerMinus);
+    let acc = primary;
+    const start = nodeSpan(p)?.start ?? primary?.span.start ?? 0;
+    for (const post of nodes(n, "postfix")) {
+      if (acc === null) return null;
+      acc = this.postfix(post, acc, start, p);
+    }
     const remaining = folded ? ops.length - 1 : ops.length;
     for (let i = remaining - 1; i >= 0; i--) {
       if (acc === null) return null;
       const op = ops[i]!;
-      acc = this.made({ kind: "unary", op: op.image as "!" | "-", operand: acc, span: cover(tokenSpan(op), acc.span) }, acc);
+      acc = this.made({ kind: "unary", op: op.image as "!" | "-", operand: acc, span: cover(tokenSpan(op), acc.span) }, [acc]);
     }
     return acc;
-  }
-
-  /** Returns the member expression and whether `minus` was folded into its leading numeric literal. */
-  private member(n: CstNode, minus: IToken | undefined): [Expr | null, boolean] {
-    if (n.recoveredNode === true) return [null, false];
-    const p = node(n, "primary");
-    if (p === undefined) return [null, false];
-    const [primary, folded] = this.primary(p, minus);
-    let acc = primary;
-    const start = nodeSpan(p)?.start ?? primary?.span.start ?? 0;
-    for (const post of nodes(n, "postfix")) {
-      if (acc === null) return [null, folded];
-      acc = this.postfix(post, acc, start, p);
-    }
-    return [acc, folded];
   }
 
   private postfix(n: CstNode, operand: Expr, start: number, primaryNode: CstNode): Expr | null {
@@ -244,14 +259,14 @@ export class AstBuilder {
     const quoted = tok(n, "QuotedIdent");
     if (quoted !== undefined) {
       const field = quoted.image.slice(1, -1);
-      return this.made({ kind: "select", operand, field, fieldSpan: tokenSpan(quoted), span: whole }, operand);
+      return this.made({ kind: "select", operand, field, fieldSpan: tokenSpan(quoted), span: whole }, [operand]);
     }
     const dot = tok(n, "Dot");
     if (dot !== undefined) {
       const field = tok(n, "AnyIdent");
       if (field === undefined) return null;
       if (tok(n, "LParen") === undefined) {
-        return this.made({ kind: "select", operand, field: field.image, fieldSpan: tokenSpan(field), span: whole }, operand);
+        return this.made({ kind: "select", operand, field: field.image, fieldSpan: tokenSpan(field), span: whole }, [operand]);
       }
       const args = this.exprList(node(n, "exprList"));
       if (args === null) return null;
@@ -260,7 +275,7 @@ export class AstBuilder {
     if (tok(n, "LBracket") !== undefined) {
       const index = this.expr(node(n, "expr"));
       if (index === null) return null;
-      return this.made({ kind: "index", operand, index, span: whole }, operand, index);
+      return this.made({ kind: "index", operand, index, span: whole }, [operand, index]);
     }
     // `T{...}`: message construction.
     const typeText = allTokens(primaryNode)
@@ -282,7 +297,7 @@ export class AstBuilder {
         this.report(Diagnostics.hasArgument, arg.span, [], { help: "write `has(a.b)` to test whether `a` has the field `b`" });
         return null;
       }
-      return this.made({ kind: "has", operand: arg.operand, field: arg.field, span }, arg.operand);
+      return this.made({ kind: "has", operand: arg.operand, field: arg.field, span }, [arg.operand]);
     }
     if (target !== null && COMPREHENSION_MACROS.has(fn) && (args.length === 2 || (fn === "map" && args.length === 3))) {
       const v = args[0]!;
@@ -305,20 +320,18 @@ export class AstBuilder {
           transform,
           span,
         },
-        target,
-        predicate,
-        transform,
+        [target, predicate, transform],
       );
     }
-    return this.made({ kind: "call", fn, target, args, fnSpan, span }, target, ...args);
+    return this.made({ kind: "call", fn, target, args, fnSpan, span }, [target, ...args]);
   }
 
   private primary(n: CstNode, minus: IToken | undefined): [Expr | null, boolean] {
     if (n.recoveredNode === true) return [null, false];
-    const lit = node(n, "literal");
+    const lit = tok(n, "Literal");
     if (lit !== undefined) return this.literal(lit, minus);
-    const ident = node(n, "identOrCall");
-    if (ident !== undefined) return [this.identOrCall(ident), false];
+    const id = tok(n, "AnyIdent");
+    if (id !== undefined) return [this.identOrCall(n, id), false];
     const paren = node(n, "parenExpr");
     if (paren !== undefined) return [paren.recoveredNode === true ? null : this.expr(node(paren, "expr")), false];
     const list = node(n, "listLiteral");
@@ -328,10 +341,10 @@ export class AstBuilder {
     return [null, false];
   }
 
-  private identOrCall(n: CstNode): Expr | null {
-    const id = tok(n, "AnyIdent");
+  /** `name`, `.name`, `f(args)` inside a primary node. */
+  private identOrCall(n: CstNode, id: IToken): Expr | null {
     const span = nodeSpan(n);
-    if (n.recoveredNode === true || id === undefined || span === null) return null;
+    if (span === null) return null;
     const rootScoped = tok(n, "Dot") !== undefined;
     if (CEL_RESERVED.has(id.image)) {
       this.report(Diagnostics.reservedWord, tokenSpan(id), [id.image], {
@@ -340,7 +353,7 @@ export class AstBuilder {
       return null;
     }
     if (tok(n, "LParen") === undefined) {
-      return this.made({ kind: "ident", name: id.image, rootScoped, span });
+      return this.made({ kind: "ident", name: id.image, rootScoped, span }, []);
     }
     const args = this.exprList(node(n, "exprList"));
     if (args === null) return null;
@@ -368,7 +381,7 @@ export class AstBuilder {
       if (x === null) return null;
       elements.push(x);
     }
-    return this.made({ kind: "list", elements, span }, ...elements);
+    return this.made({ kind: "list", elements, span }, elements);
   }
 
   private mapLiteral(n: CstNode): Expr | null {
@@ -385,14 +398,12 @@ export class AstBuilder {
       entries.push({ key, value, span: es });
       children.push(key, value);
     }
-    return this.made({ kind: "map", entries, span }, ...children);
+    return this.made({ kind: "map", entries, span }, children);
   }
 
-  private literal(n: CstNode, minus: IToken | undefined): [Expr | null, boolean] {
-    const t = tok(n, "Literal");
-    if (t === undefined) return [null, false];
+  private literal(t: IToken, minus: IToken | undefined): [Expr | null, boolean] {
     const span = tokenSpan(t);
-    const mk = (literal: LiteralExpr["literal"], s: Span = span): Expr | null => this.made({ kind: "literal", literal, span: s });
+
     switch (t.tokenType.name) {
       case "Int": {
         const negated = minus !== undefined;
@@ -404,7 +415,7 @@ export class AstBuilder {
           });
           return [null, negated];
         }
-        return [mk({ type: "int", value: r.value }, s), negated];
+        return [this.lit({ type: "int", value: r.value }, s), negated];
       }
       case "UInt": {
         const r = decodeUint(t.image);
@@ -414,7 +425,7 @@ export class AstBuilder {
           });
           return [null, false];
         }
-        return [mk({ type: "uint", value: r.value }), false];
+        return [this.lit({ type: "uint", value: r.value }, span), false];
       }
       case "Float": {
         const negated = minus !== undefined;
@@ -424,20 +435,24 @@ export class AstBuilder {
           this.report(Diagnostics.invalidNumber, s, [t.image, r.why]);
           return [null, negated];
         }
-        return [mk({ type: "double", value: r.value }, s), negated];
+        return [this.lit({ type: "double", value: r.value }, s), negated];
       }
       case "True":
-        return [mk({ type: "bool", value: true }), false];
+        return [this.lit({ type: "bool", value: true }, span), false];
       case "False":
-        return [mk({ type: "bool", value: false }), false];
+        return [this.lit({ type: "bool", value: false }, span), false];
       case "Null":
-        return [mk({ type: "null" }), false];
+        return [this.lit({ type: "null" }, span), false];
       default: {
         const d = this.decodeString(t);
         if (d === null) return [null, false];
-        return [mk(d.type === "string" ? { type: "string", value: d.value } : { type: "bytes", value: d.value }), false];
+        return [this.lit(d.type === "string" ? { type: "string", value: d.value } : { type: "bytes", value: d.value }, span), false];
       }
     }
+  }
+
+  private lit(literal: LiteralExpr["literal"], span: Span): Expr | null {
+    return this.made({ kind: "literal", literal, span }, []);
   }
 
   /** Decodes a string token, reporting bad escapes (an unterminated string was reported by the lexer pass). */
@@ -867,7 +882,7 @@ export class AstBuilder {
           value: f.value,
           span: f.span,
         }));
-        const args = this.made({ kind: "map", entries, span: argsSpan }, ...fields.map((f) => f.value));
+        const args = this.made({ kind: "map", entries, span: argsSpan }, fields.map((f) => f.value));
         return args === null ? null : { kind: "tool", tool, args, span };
       }
       case "recordStep": {
@@ -968,12 +983,15 @@ export class AstBuilder {
     }
     const p = node(n, "pathPattern");
     if (p === undefined || p.recoveredNode === true) return null;
-    const parts = allTokens(p);
-    if (parts.length === 0) return null;
-    const text = parts.map((t) => t.image).join("");
-    if (parts.some((t) => t.image === "*")) return { kind: "glob", pattern: text, span };
-    const names = parts.filter((t) => t.image !== ".").map((t) => t.image);
-    return { kind: "action", name: { parts: names, text, span }, span };
+    const names = toks(p, "AnyIdent");
+    const stars = toks(p, "Star");
+    if (names.length + stars.length === 0) return null;
+    if (stars.length > 0) {
+      const parts = [...names, ...stars].sort((a, b) => a.startOffset - b.startOffset);
+      return { kind: "glob", pattern: parts.map((t) => t.image).join("."), span };
+    }
+    const texts = names.map((t) => t.image);
+    return { kind: "action", name: { parts: texts, text: texts.join("."), span }, span };
   }
 }
 

@@ -11,10 +11,12 @@ import { createToken, Lexer, type IToken, type TokenType } from "chevrotain";
 export const AnyIdent = createToken({ name: "AnyIdent", pattern: Lexer.NA, label: "a name" });
 /** Category: string literals, closed or unterminated (the latter is reported by the lexer pass). */
 export const StringLiteral = createToken({ name: "StringLiteral", pattern: Lexer.NA, label: "a string" });
+/** Category: every binary operator of CEL; the parser reads `a op b op c ...` flat and build.ts applies precedence. */
+export const BinaryOp = createToken({ name: "BinaryOp", pattern: Lexer.NA, label: "an operator" });
 /** Category: relational operators of CEL. */
-export const RelOp = createToken({ name: "RelOp", pattern: Lexer.NA, label: "a comparison operator" });
-export const AddOp = createToken({ name: "AddOp", pattern: Lexer.NA, label: "`+` or `-`" });
-export const MulOp = createToken({ name: "MulOp", pattern: Lexer.NA, label: "`*`, `/` or `%`" });
+export const RelOp = createToken({ name: "RelOp", pattern: Lexer.NA, categories: [BinaryOp], label: "a comparison operator" });
+export const AddOp = createToken({ name: "AddOp", pattern: Lexer.NA, categories: [BinaryOp], label: "`+` or `-`" });
+export const MulOp = createToken({ name: "MulOp", pattern: Lexer.NA, categories: [BinaryOp], label: "`*`, `/` or `%`" });
 /** Category: the comparisons allowed in a tier target (`tier >= T2`). */
 export const TierCmp = createToken({ name: "TierCmp", pattern: Lexer.NA, label: "a comparison" });
 export const Literal = createToken({ name: "Literal", pattern: Lexer.NA, label: "a literal" });
@@ -40,7 +42,13 @@ export const WhiteSpace = createToken({
   group: Lexer.SKIPPED,
 });
 export const LineComment = createToken({ name: "LineComment", pattern: /\/\/[^\n\r]*/, group: "comments" });
-export const BlockComment = createToken({ name: "BlockComment", pattern: /\/\*[\s\S]*?\*\//, group: "comments" });
+// Regexes here are written as unrolled loops (`[^*]*(?:...[^*]*)*`) rather than `(?:a|b)*` or lazy `*?`, so a
+// multi-megabyte comment or string does not exhaust the regex engine's backtracking stack.
+export const BlockComment = createToken({
+  name: "BlockComment",
+  pattern: /\/\*[^*]*\*+(?:[^/*][^*]*\*+)*\//,
+  group: "comments",
+});
 /** `/*` without its `*\/`: taken to the end of the file and reported. */
 export const UnterminatedComment = createToken({ name: "UnterminatedComment", pattern: /\/\*[\s\S]*/, group: "comments" });
 
@@ -49,7 +57,7 @@ export const UnterminatedComment = createToken({ name: "UnterminatedComment", pa
 export const ClosedString = createToken({
   name: "ClosedString",
   pattern:
-    /[bB]?(?:[rR](?:"""[\s\S]*?"""|'''[\s\S]*?'''|"(?!"")[^"\n\r]*"|'(?!'')[^'\n\r]*')|"""(?:\\[\s\S]|(?!""")[^\\])*"""|'''(?:\\[\s\S]|(?!''')[^\\])*'''|"(?!"")(?:\\[^\n\r]|[^"\\\n\r])*"|'(?!'')(?:\\[^\n\r]|[^'\\\n\r])*')/,
+    /[bB]?(?:[rR](?:"""[^"]*(?:"(?!"")[^"]*)*"""|'''[^']*(?:'(?!'')[^']*)*'''|"(?!"")[^"\n\r]*"|'(?!'')[^'\n\r]*')|"""[^"\\]*(?:(?:\\[\s\S]|"(?!""))[^"\\]*)*"""|'''[^'\\]*(?:(?:\\[\s\S]|'(?!''))[^'\\]*)*'''|"(?!"")[^"\\\n\r]*(?:\\[^\n\r][^"\\\n\r]*)*"|'(?!'')[^'\\\n\r]*(?:\\[^\n\r][^'\\\n\r]*)*')/,
   start_chars_hint: ["b", "B", "r", "R", '"', "'"],
   categories: [StringLiteral, Literal],
   label: "a string",
@@ -93,8 +101,8 @@ export const EqEq = punct("EqEq", /==/, "==", [RelOp, TierCmp]);
 export const NotEq = punct("NotEq", /!=/, "!=", [RelOp]);
 export const LtEq = punct("LtEq", /<=/, "<=", [RelOp, TierCmp]);
 export const GtEq = punct("GtEq", />=/, ">=", [RelOp, TierCmp]);
-export const AndAnd = punct("AndAnd", /&&/, "&&");
-export const OrOr = punct("OrOr", /\|\|/, "||");
+export const AndAnd = punct("AndAnd", /&&/, "&&", [BinaryOp]);
+export const OrOr = punct("OrOr", /\|\|/, "||", [BinaryOp]);
 export const Lt = punct("Lt", /</, "<", [RelOp, TierCmp]);
 export const Gt = punct("Gt", />/, ">", [RelOp, TierCmp]);
 export const Assign = punct("Assign", /=/, "=");
@@ -154,6 +162,19 @@ export const Kw = Object.fromEntries(
 // Longer keywords first, so `tool` is not lexed as `to` + longer_alt.
 const keywordTokens = [...POLICY_KEYWORDS].sort((a, b) => b.length - a.length).map((w) => Kw[w]);
 
+/**
+ * Anything no other token matches: a run of characters that cannot start a token, or else one character. Lexing
+ * it as a token (group "stray", reported by parse.ts) keeps garbage input linear; Chevrotain's own error path
+ * retries every pattern at every character.
+ */
+export const Stray = createToken({
+  name: "Stray",
+  pattern: /(?:[^a-zA-Z0-9_"'`\s(){}[\],:?.!=<>+\-*/%|@&]|&(?!&))+|[\s\S]/,
+  // It can start with any UTF-16 code unit; Chevrotain cannot derive that from a complement set.
+  start_chars_hint: Array.from({ length: 65536 }, (_, i) => i),
+  group: "stray",
+});
+
 /** Every token type, in lexing priority order (categories last; they match nothing themselves). */
 export const allTokens: TokenType[] = [
   WhiteSpace,
@@ -201,8 +222,10 @@ export const allTokens: TokenType[] = [
   In,
   ...keywordTokens,
   Identifier,
+  Stray,
   AnyIdent,
   StringLiteral,
+  BinaryOp,
   RelOp,
   AddOp,
   MulOp,

@@ -28,8 +28,13 @@ const SIMPLE_ESCAPES: Readonly<Record<string, number>> = {
   "`": 96,
 };
 
-const isHex = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
-const isOctal = (c: number): boolean => c >= 48 && c <= 55;
+function isHex(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
+}
+
+function isOctal(c: number): boolean {
+  return c >= 48 && c <= 55;
+}
 
 function utf8Push(out: number[], cp: number): void {
   if (cp < 0x80) out.push(cp);

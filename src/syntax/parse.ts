@@ -24,6 +24,11 @@ export { MAX_EXPR_DEPTH } from "./build.ts";
 
 /** Deepest bracket nesting accepted; the CEL spec asks for at least 32. */
 export const MAX_NESTING = 100;
+/**
+ * Most tokens parsed from one input (about 3.5 MB of typical policy text, some 12,000 rules). The parser's memory grows with the token
+ * count, so a larger input gets XP1022 instead of exhausting the heap.
+ */
+export const MAX_TOKENS = 500_000;
 /** Diagnostics reported per parse before giving up with "too many errors". */
 export const MAX_DIAGNOSTICS = 100;
 
@@ -75,6 +80,52 @@ function prescan(text: string, r: Reporter, rejectNul: boolean): { binary: boole
   return { binary: false, surrogates };
 }
 
+const enum Ch {
+  Tab = 9,
+  Space = 32,
+  Quote = 34,
+  Apostrophe = 39,
+  Slash = 47,
+  Backslash = 92,
+  Newline = 10,
+}
+
+function isWordChar(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+}
+
+/**
+ * Where the input passes MAX_TOKENS, estimated in one pass without allocating (words, punctuation characters, quoted
+ * strings and line comments count as one each); undefined when it stays below. Run before lexing, so a huge input
+ * is refused before it costs gigabytes of token objects.
+ */
+function tokenLimitOffset(text: string): number | undefined {
+  let count = 0;
+  let inWord = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (isWordChar(c)) {
+      if (!inWord) count++;
+      inWord = true;
+    } else {
+      inWord = false;
+      if (c === Ch.Quote || c === Ch.Apostrophe) {
+        count++;
+        let j = i + 1;
+        while (j < text.length && text.charCodeAt(j) !== c && text.charCodeAt(j) !== Ch.Newline) {
+          j += text.charCodeAt(j) === Ch.Backslash ? 2 : 1;
+        }
+        i = j;
+      } else if (c === Ch.Slash && text.charCodeAt(i + 1) === Ch.Slash) {
+        const nl = text.indexOf("\n", i);
+        i = nl < 0 ? text.length : nl;
+      } else if (c > Ch.Space) count++;
+    }
+    if (count > MAX_TOKENS) return i;
+  }
+  return undefined;
+}
+
 interface Lexed {
   readonly tokens: IToken[];
   readonly comments: Comment[];
@@ -84,7 +135,10 @@ function lex(text: string, r: Reporter, surrogates: ReadonlySet<number>): Lexed 
   const result = xpolLexer.tokenize(text);
   // The lexer tracks start offsets only (cheapest); CST node locations need the end too.
   for (const t of result.tokens) t.endOffset = t.startOffset + t.image.length - 1;
-  for (const e of result.errors) {
+  // Stray characters come as tokens of the "stray" group (see lexer.ts); lexer errors should not happen, but are
+  // reported the same way if they do.
+  const stray = ((result.groups["stray"] ?? []) as IToken[]).map((t) => ({ offset: t.startOffset, length: t.image.length }));
+  for (const e of [...stray, ...result.errors]) {
     if (surrogates.has(e.offset)) continue;
     const cp = text.codePointAt(e.offset) ?? 0;
     const ch = String.fromCodePoint(cp);
@@ -219,6 +273,15 @@ function parserDiagnostics(text: string, tokens: readonly IToken[], r: Reporter)
   }
 }
 
+function refuseLarge(text: string, r: Reporter): boolean {
+  const at = tokenLimitOffset(text);
+  if (at === undefined) return false;
+  r.add(Diagnostics.inputTooLarge, { start: at, end: at + 1 }, [MAX_TOKENS], {
+    help: "split the policy into several files",
+  });
+  return true;
+}
+
 /** Sorts by position and caps the count. */
 function finish(r: Reporter, extra: readonly Diagnostic[] = []): Diagnostic[] {
   const all = [...r.list, ...extra].sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end);
@@ -239,6 +302,7 @@ export function parseExpression(text: string, file?: string): ParsedExpression {
   try {
     const r = new Reporter(file);
     const { surrogates } = prescan(text, r, false);
+    if (refuseLarge(text, r)) return { expr: null, diagnostics: finish(r) };
     const { tokens } = lex(text, r, surrogates);
     const deep = tooDeep(tokens);
     if (deep !== undefined) {
@@ -271,7 +335,7 @@ export function parsePolicy(text: string, file?: string): ParsedPolicy {
   try {
     const r = new Reporter(file);
     const { binary, surrogates } = prescan(text, r, true);
-    if (binary) return empty(finish(r));
+    if (binary || refuseLarge(text, r)) return empty(finish(r));
     const { tokens, comments } = lex(text, r, surrogates);
     const deep = tooDeep(tokens);
     if (deep !== undefined) {

@@ -3,11 +3,10 @@
 //
 // Recursion: only bracket nesting (`(`, `[`, `{`) and runs of unary operators make the parser recurse; operator
 // chains, member chains and `?:` chains are loops (MANY), so their depth is bounded by the token scan in parse.ts.
-import { CstParser, EOF, type CstNode, type IParserErrorMessageProvider, type IToken, type TokenType } from "chevrotain";
+import { CstParser, EOF, type CstNode, type IOrAlt, type OrMethodOpts, type IParserErrorMessageProvider, type IToken, type TokenType } from "chevrotain";
 import {
   allTokens,
-  AddOp,
-  AndAnd,
+  BinaryOp,
   AnyIdent,
   Arrow,
   Assign,
@@ -26,38 +25,30 @@ import {
   LParen,
   Lt,
   Minus,
-  MulOp,
-  OrOr,
   Pipe,
   Question,
   QuotedIdent,
   RBracket,
   RCurly,
-  RelOp,
   RParen,
   Star,
   StringLiteral,
   TierCmp,
 } from "./lexer.ts";
 
+const EFFECT_KEYWORDS: ReadonlySet<TokenType> = new Set([Kw.allow, Kw.deny, Kw.require]);
+
 /** What a rule is, in words, for "expected ..." messages. */
 export const RULE_DESCRIPTIONS: Readonly<Record<string, string>> = {
   expr: "an expression",
-  conditionalOr: "an expression",
-  conditionalAnd: "an expression",
-  relation: "an expression",
-  addition: "an expression",
-  multiplication: "an expression",
+  binary: "an expression",
   unary: "an expression",
-  member: "an expression",
   postfix: "`.`, `[` or `(`",
   primary: "an expression",
-  identOrCall: "a name",
   parenExpr: "`(`",
   listLiteral: "`[`",
   mapLiteral: "`{`",
   mapEntry: "a map entry `key: value`",
-  literal: "a literal",
   exprList: "an expression",
   messageFields: "a field `name: value`",
   policyFile: "a declaration",
@@ -120,9 +111,8 @@ export function describeToken(t: IToken | undefined): string {
 function describeAlternatives(paths: TokenType[][], ruleName: string): string {
   const byRule = RULE_DESCRIPTIONS[ruleName];
   const firsts = [...new Set(paths.map((p) => p[0]).filter((t): t is TokenType => t !== undefined))];
-  if (byRule !== undefined && (firsts.length > 3 || byRule.startsWith("an expression") || byRule.startsWith("a "))) {
-    return byRule;
-  }
+  // A rule described in words ("an expression", "an effect (...)") reads better than a list of its first tokens.
+  if (byRule !== undefined && (firsts.length > 3 || !byRule.startsWith("`"))) return byRule;
   const words = firsts.map(describeTokenType);
   if (words.length === 0) return byRule ?? "something else";
   if (words.length === 1) return words[0]!;
@@ -147,6 +137,12 @@ export const errorMessages: IParserErrorMessageProvider = {
 };
 
 export class XpolParser extends CstParser {
+  /**
+   * OR alternatives, built once per call site: building closures on every invocation is a large share of parse
+   * time (the Chevrotain performance guide's "cache the alternatives" advice).
+   */
+  private readonly alts: (IOrAlt<unknown>[] | OrMethodOpts<unknown>)[] = [];
+
   constructor() {
     super(allTokens, { recoveryEnabled: true, maxLookahead: 3, errorMessageProvider: errorMessages, nodeLocationTracking: "onlyOffset" });
     this.performSelfAnalysis();
@@ -157,75 +153,39 @@ export class XpolParser extends CstParser {
 
   /** `a ? b : c ? d : e` is a loop here; build.ts makes it right-associative. */
   expr = this.RULE("expr", () => {
-    this.SUBRULE(this.conditionalOr);
+    this.SUBRULE(this.binary);
     this.MANY(() => {
       this.CONSUME(Question);
-      this.SUBRULE2(this.conditionalOr);
+      this.SUBRULE2(this.binary);
       this.CONSUME(Colon);
-      this.SUBRULE3(this.conditionalOr);
+      this.SUBRULE3(this.binary);
     });
   });
 
-  conditionalOr = this.RULE("conditionalOr", () => {
-    this.SUBRULE(this.conditionalAnd);
-    this.MANY(() => {
-      this.CONSUME(OrOr);
-      this.SUBRULE2(this.conditionalAnd);
-    });
-  });
-
-  conditionalAnd = this.RULE("conditionalAnd", () => {
-    this.SUBRULE(this.relation);
-    this.MANY(() => {
-      this.CONSUME(AndAnd);
-      this.SUBRULE2(this.relation);
-    });
-  });
-
-  relation = this.RULE("relation", () => {
-    this.SUBRULE(this.addition);
-    this.MANY(() => {
-      this.CONSUME(RelOp);
-      this.SUBRULE2(this.addition);
-    });
-  });
-
-  addition = this.RULE("addition", () => {
-    this.SUBRULE(this.multiplication);
-    this.MANY(() => {
-      this.CONSUME(AddOp);
-      this.SUBRULE2(this.multiplication);
-    });
-  });
-
-  multiplication = this.RULE("multiplication", () => {
+  /**
+   * `a || b && c < d + e * f`: operands and binary operators read flat; build.ts applies CEL's precedence
+   * (`||` < `&&` < relations < `+ -` < `* / %`, all left-associative). One rule instead of five levels keeps the
+   * CST small and the parser fast.
+   */
+  binary = this.RULE("binary", () => {
     this.SUBRULE(this.unary);
     this.MANY(() => {
-      this.CONSUME(MulOp);
+      this.CONSUME(BinaryOp);
       this.SUBRULE2(this.unary);
     });
   });
 
-  /** CEL: `!`s or `-`s, not mixed (`!-x` is an error, as in the spec). */
+  /**
+   * An operand: `[!...|-...] primary postfix*`. CEL allows a run of `!` or of `-`, not a mix (`!-x` is an error, as
+   * in the spec). Operand pieces are inlined into two rules to keep the CST small (it dominates parse memory).
+   */
   unary = this.RULE("unary", () => {
-    this.OR([
-      {
-        ALT: () => {
-          this.AT_LEAST_ONE(() => this.CONSUME(Bang));
-          this.SUBRULE(this.member);
-        },
-      },
-      {
-        ALT: () => {
-          this.AT_LEAST_ONE2(() => this.CONSUME(Minus));
-          this.SUBRULE2(this.member);
-        },
-      },
-      { ALT: () => this.SUBRULE3(this.member) },
-    ]);
-  });
-
-  member = this.RULE("member", () => {
+    this.OPTION(() =>
+      this.OR((this.alts[0] ??= [
+        { ALT: () => this.AT_LEAST_ONE(() => this.CONSUME(Bang)) },
+        { ALT: () => this.AT_LEAST_ONE2(() => this.CONSUME(Minus)) },
+      ])),
+    );
     this.SUBRULE(this.primary);
     this.MANY(() => this.SUBRULE(this.postfix));
   });
@@ -235,7 +195,7 @@ export class XpolParser extends CstParser {
    * report it clearly).
    */
   postfix = this.RULE("postfix", () => {
-    this.OR([
+    this.OR((this.alts[1] ??= [
       {
         ALT: () => {
           this.CONSUME(Dot);
@@ -267,28 +227,31 @@ export class XpolParser extends CstParser {
           this.CONSUME(RCurly);
         },
       },
-    ]);
+    ]));
   });
 
+  /** `name`, `.name`, `f(args)`, `.f(args)`, `(expr)`, a list, a map, or a literal. */
   primary = this.RULE("primary", () => {
-    this.OR([
-      { ALT: () => this.SUBRULE(this.identOrCall) },
+    this.OR((this.alts[2] ??= [
+      {
+        // `allow`, `deny` and `require` start effects; not taking them as variables lets `when x >` followed by
+        // `allow` report the missing operand (they remain valid as fields and methods: `a.allow`).
+        GATE: () => !EFFECT_KEYWORDS.has(this.LA(1).tokenType),
+        ALT: () => {
+          this.OPTION(() => this.CONSUME(Dot));
+          this.CONSUME(AnyIdent);
+          this.OPTION2(() => {
+            this.CONSUME(LParen);
+            this.OPTION3(() => this.SUBRULE(this.exprList));
+            this.CONSUME(RParen);
+          });
+        },
+      },
       { ALT: () => this.SUBRULE(this.parenExpr) },
       { ALT: () => this.SUBRULE(this.listLiteral) },
       { ALT: () => this.SUBRULE(this.mapLiteral) },
-      { ALT: () => this.SUBRULE(this.literal) },
-    ]);
-  });
-
-  /** `name`, `.name`, `f(args)`, `.f(args)` */
-  identOrCall = this.RULE("identOrCall", () => {
-    this.OPTION(() => this.CONSUME(Dot));
-    this.CONSUME(AnyIdent);
-    this.OPTION2(() => {
-      this.CONSUME(LParen);
-      this.OPTION3(() => this.SUBRULE(this.exprList));
-      this.CONSUME(RParen);
-    });
+      { ALT: () => this.CONSUME(Literal) },
+    ]));
   });
 
   parenExpr = this.RULE("parenExpr", () => {
@@ -329,10 +292,6 @@ export class XpolParser extends CstParser {
     this.SUBRULE(this.expr);
     this.CONSUME(Colon);
     this.SUBRULE2(this.expr);
-  });
-
-  literal = this.RULE("literal", () => {
-    this.CONSUME(Literal);
   });
 
   exprList = this.RULE("exprList", () => {
@@ -376,7 +335,7 @@ export class XpolParser extends CstParser {
   });
 
   declaration = this.RULE("declaration", () => {
-    this.OR([
+    this.OR((this.alts[3] ??= [
       { ALT: () => this.SUBRULE(this.importDecl) },
       { ALT: () => this.SUBRULE(this.optionDecl) },
       { ALT: () => this.SUBRULE(this.actionDecl) },
@@ -388,7 +347,7 @@ export class XpolParser extends CstParser {
       { ALT: () => this.SUBRULE(this.toolDecl) },
       { ALT: () => this.SUBRULE(this.testDecl) },
       { ALT: () => this.SUBRULE(this.propertyDecl) },
-    ]);
+    ]));
   });
 
   importDecl = this.RULE("importDecl", () => {
@@ -419,7 +378,7 @@ export class XpolParser extends CstParser {
   });
 
   recordDecl = this.RULE("recordDecl", () => {
-    this.OR([{ ALT: () => this.CONSUME(Kw.actor) }, { ALT: () => this.CONSUME(Kw.context) }]);
+    this.OR((this.alts[4] ??= [{ ALT: () => this.CONSUME(Kw.actor) }, { ALT: () => this.CONSUME(Kw.context) }]));
     this.SUBRULE(this.fieldDecls);
   });
 
@@ -442,7 +401,7 @@ export class XpolParser extends CstParser {
   });
 
   typeRef = this.RULE("typeRef", () => {
-    this.OR([{ ALT: () => this.SUBRULE(this.enumType) }, { ALT: () => this.SUBRULE(this.namedType) }]);
+    this.OR((this.alts[5] ??= [{ ALT: () => this.SUBRULE(this.enumType) }, { ALT: () => this.SUBRULE(this.namedType) }]));
   });
 
   /** `string`, `list<string>`, `map<string, int>` */
@@ -509,7 +468,7 @@ export class XpolParser extends CstParser {
   });
 
   counterClause = this.RULE("counterClause", () => {
-    this.OR([
+    this.OR((this.alts[6] ??= [
       {
         ALT: () => {
           this.CONSUME(Kw.on);
@@ -540,12 +499,12 @@ export class XpolParser extends CstParser {
           this.SUBRULE(this.windowSpec);
         },
       },
-    ]);
+    ]));
   });
 
   /** `calendar day|week|month`, `rolling 24h`, `24h` */
   windowSpec = this.RULE("windowSpec", () => {
-    this.OR([
+    this.OR((this.alts[7] ??= [
       {
         ALT: () => {
           this.CONSUME(Kw.calendar);
@@ -559,13 +518,13 @@ export class XpolParser extends CstParser {
         },
       },
       { ALT: () => this.CONSUME2(Duration) },
-    ]);
+    ]));
   });
 
   groupDecl = this.RULE("groupDecl", () => {
     this.CONSUME(Kw.group);
     this.SUBRULE(this.name);
-    this.OR([
+    this.OR((this.alts[8] ??= [
       {
         ALT: () => {
           this.CONSUME(LCurly);
@@ -582,7 +541,7 @@ export class XpolParser extends CstParser {
           this.CONSUME(StringLiteral);
         },
       },
-    ]);
+    ]));
   });
 
   groupMember = this.RULE("groupMember", () => {
@@ -611,7 +570,7 @@ export class XpolParser extends CstParser {
 
   /** `allow ["reason"]`, `deny ["reason"]`, `require approval N of GROUP [within DURATION] ["reason"]` */
   effect = this.RULE("effect", () => {
-    this.OR([
+    this.OR((this.alts[9] ??= [
       {
         ALT: () => {
           this.CONSUME(Kw.allow);
@@ -638,7 +597,7 @@ export class XpolParser extends CstParser {
           this.OPTION4(() => this.CONSUME3(StringLiteral));
         },
       },
-    ]);
+    ]));
   });
 
   /** `tool get_invoice -> invoice.read { target: ..., invoice_id: args.id }` */
@@ -651,7 +610,7 @@ export class XpolParser extends CstParser {
   });
 
   toolName = this.RULE("toolName", () => {
-    this.OR([{ ALT: () => this.CONSUME(AnyIdent) }, { ALT: () => this.CONSUME(StringLiteral) }]);
+    this.OR((this.alts[10] ??= [{ ALT: () => this.CONSUME(AnyIdent) }, { ALT: () => this.CONSUME(StringLiteral) }]));
   });
 
   /** `{ a: expr, b: expr }`, entries separated by commas or newlines. */
@@ -666,7 +625,7 @@ export class XpolParser extends CstParser {
 
   /** `name: expr`; a quoted name is allowed for keys that are not identifiers (tool arguments). */
   fieldInit = this.RULE("fieldInit", () => {
-    this.OR([{ ALT: () => this.CONSUME(AnyIdent) }, { ALT: () => this.CONSUME(StringLiteral) }]);
+    this.OR((this.alts[11] ??= [{ ALT: () => this.CONSUME(AnyIdent) }, { ALT: () => this.CONSUME(StringLiteral) }]));
     this.CONSUME(Colon);
     this.SUBRULE(this.expr);
   });
@@ -680,7 +639,7 @@ export class XpolParser extends CstParser {
   });
 
   testStep = this.RULE("testStep", () => {
-    this.OR([
+    this.OR((this.alts[12] ??= [
       { ALT: () => this.SUBRULE(this.actionStep) },
       { ALT: () => this.SUBRULE(this.toolStep) },
       { ALT: () => this.SUBRULE(this.recordStep) },
@@ -688,7 +647,7 @@ export class XpolParser extends CstParser {
       { ALT: () => this.SUBRULE(this.approvalsStep) },
       { ALT: () => this.SUBRULE(this.atStep) },
       { ALT: () => this.SUBRULE(this.expectStep) },
-    ]);
+    ]));
   });
 
   actionStep = this.RULE("actionStep", () => {
@@ -704,7 +663,7 @@ export class XpolParser extends CstParser {
   });
 
   recordStep = this.RULE("recordStep", () => {
-    this.OR([{ ALT: () => this.CONSUME(Kw.actor) }, { ALT: () => this.CONSUME(Kw.context) }]);
+    this.OR((this.alts[13] ??= [{ ALT: () => this.CONSUME(Kw.actor) }, { ALT: () => this.CONSUME(Kw.context) }]));
     this.SUBRULE(this.fieldInits);
   });
 
@@ -735,7 +694,7 @@ export class XpolParser extends CstParser {
   });
 
   outcome = this.RULE("outcome", () => {
-    this.OR([
+    this.OR((this.alts[14] ??= [
       { ALT: () => this.CONSUME(Kw.allow) },
       {
         ALT: () => {
@@ -768,7 +727,7 @@ export class XpolParser extends CstParser {
           this.SUBRULE(this.expr);
         },
       },
-    ]);
+    ]));
   });
 
   /** `property "..." { forall TARGETS  [where EXPR | setup step]...  expect OUTCOME }` */
@@ -784,7 +743,7 @@ export class XpolParser extends CstParser {
   });
 
   propertySetup = this.RULE("propertySetup", () => {
-    this.OR([
+    this.OR((this.alts[15] ??= [
       {
         ALT: () => {
           this.CONSUME(Kw.where);
@@ -795,7 +754,7 @@ export class XpolParser extends CstParser {
       { ALT: () => this.SUBRULE(this.counterStep) },
       { ALT: () => this.SUBRULE(this.approvalsStep) },
       { ALT: () => this.SUBRULE(this.atStep) },
-    ]);
+    ]));
   });
 
   targets = this.RULE("targets", () => {
@@ -808,7 +767,7 @@ export class XpolParser extends CstParser {
 
   /** `tier T3`, `tier >= T2`, or an action type / glob. `tier NAME` always means a tier target. */
   target = this.RULE("target", () => {
-    this.OR({
+    this.OR((this.alts[16] ??= {
       IGNORE_AMBIGUITIES: true,
       DEF: [
         {
@@ -824,12 +783,12 @@ export class XpolParser extends CstParser {
         },
         { ALT: () => this.SUBRULE(this.pathPattern) },
       ],
-    });
+    }));
   });
 
   /** `invoice.delete`, `invoice.*`, `*` */
   pathPattern = this.RULE("pathPattern", () => {
-    this.OR([{ ALT: () => this.CONSUME(Star) }, { ALT: () => this.CONSUME(AnyIdent) }]);
+    this.OR((this.alts[17] ??= [{ ALT: () => this.CONSUME(Star) }, { ALT: () => this.CONSUME(AnyIdent) }]));
     this.MANY(() => {
       this.CONSUME(Dot);
       this.OR2([{ ALT: () => this.CONSUME2(Star) }, { ALT: () => this.CONSUME2(AnyIdent) }]);
