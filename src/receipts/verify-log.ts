@@ -52,24 +52,30 @@ export interface VerifyLogOptions {
 
 export async function verifyLog(dir: string, publicKey: Uint8Array, options: VerifyLogOptions = {}): Promise<VerifyLogResult> {
   const receiptsFile = path.join(dir, RECEIPTS_FILE);
+  let size: number;
   try {
     const st = await fs.stat(receiptsFile);
     if (!st.isFile()) throw new Error("not a regular file");
+    size = st.size;
   } catch (e: unknown) {
     const message = Diagnostics.receiptLogUnreadable.message(receiptsFile, e instanceof Error ? e.message : String(e));
     return failed(0, 0, { problem: "unreadable", code: Diagnostics.receiptLogUnreadable.code, message, file: RECEIPTS_FILE, line: 0, offset: 0, seq: 0 });
   }
-  // Checkpoint lines are parsed first; problems with their signatures are reported after the receipts' (so a wrong
-  // key shows at receipt 0 as "signed by another key"), and only properly signed ones are checked against the tree.
   const cps = await scanCheckpoints(dir);
   if (cps.bad !== undefined) return failed(0, cps.records.length, cps.bad);
   // Only checkpoints signed by the key are held against the tree; a forged one is reported as such below.
   const verdicts = cps.records.map((cp) => ({ cp, v: verifyCheckpoint(cp.note, publicKey) }));
   const signedCheckpoints = verdicts.filter((x) => x.v.ok).map((x) => x.cp);
   // Large logs: signatures are checked in worker threads while the main thread reads and chains.
-  const size = (await fs.stat(receiptsFile)).size;
   const threads = options.threads ?? ParallelVerifier.defaultThreads();
-  const parallel = size >= (options.parallelMinBytes ?? PARALLEL_MIN_BYTES) && threads >= 2 ? ParallelVerifier.create<{ line: number; offset: number }>(publicKey, threads) : null;
+  let parallel: ParallelVerifier<{ line: number; offset: number }> | null = null;
+  if (size >= (options.parallelMinBytes ?? PARALLEL_MIN_BYTES) && threads >= 2) {
+    try {
+      parallel = ParallelVerifier.create(publicKey, threads);
+    } catch {
+      parallel = null; // no worker threads here: verify on the main thread
+    }
+  }
   let scan: Awaited<ReturnType<typeof scanReceipts>>;
   let sigBad: SignatureFailure<{ line: number; offset: number }> | null = null;
   try {
