@@ -16,6 +16,7 @@ const commands: Record<string, CommandEntry> = {
   compile: { summary: "check a policy and write it as a bundle", load: () => import("./commands/compile.ts") },
   approvals: { summary: "list the open approval requests of a state directory", load: () => import("./commands/approvals.ts") },
   approve: { summary: "sign and submit an approval (or a rejection) of a request", load: () => import("./commands/approve.ts") },
+  test: { summary: "run the test and property blocks of policies (--coverage, --format junit|github|json)", load: () => import("./commands/test.ts") },
 };
 
 function usage(): string {

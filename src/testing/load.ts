@@ -1,0 +1,116 @@
+// Which files form which policy, for `xpol test PATH...`:
+//   - a directory: each directory under it (itself included) that holds `.xpol` files is one policy made of all of
+//     them, the policy files and their `*.test.xpol` files together; a directory below the named one is taken only
+//     if it has tests (a `*.test.xpol` file, or a `test` / `property` block), so stdlib modules and fixtures beside
+//     real policies are not compiled as policies of their own; `node_modules` and hidden directories are skipped;
+//   - files: grouped by directory; `NAME.xpol` brings `NAME.test.xpol` beside it, and a test file brings the
+//     directory's policy files (every `.xpol` there that is not a test file).
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
+import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.ts";
+import { Diagnostics as D } from "../diagnostics/catalogue.ts";
+import { compilePolicy } from "../policy.ts";
+import type { PolicyTestReport } from "./results.ts";
+import { runPolicyTests, type RunOptions } from "./run.ts";
+
+export interface PolicySet {
+  /** the directory, as the user would write it */
+  readonly label: string;
+  /** the files, sorted, as paths relative to the working directory (or as given) */
+  readonly files: readonly string[];
+}
+
+const TEST_FILE = /\.test\.xpol$/;
+const HAS_TESTS = /(^|\n)\s*(test|property)\s+["']/;
+
+function errno(e: unknown): string {
+  const code = (e as { code?: unknown }).code;
+  return typeof code === "string" ? code : e instanceof Error ? e.message : String(e);
+}
+
+function xpolFiles(dir: string, abs: string): string[] {
+  return readdirSync(abs, { withFileTypes: true })
+    .filter((e) => e.isFile() && e.name.endsWith(".xpol"))
+    .map((e) => join(dir, e.name))
+    .sort();
+}
+
+function hasTests(files: readonly string[], cwd: string): boolean {
+  return files.some((f) => {
+    if (TEST_FILE.test(f)) return true;
+    try {
+      return HAS_TESTS.test(readFileSync(resolve(cwd, f), "utf8"));
+    } catch {
+      return true; // unreadable: include it, so the error is reported
+    }
+  });
+}
+
+/** The policy sets named by `paths`; a path that cannot be read is a diagnostic (XP8001). */
+export function findPolicySets(paths: readonly string[], cwd: string): { sets: PolicySet[]; diagnostics: Diagnostic[] } {
+  const sets = new Map<string, Set<string>>();
+  const diagnostics: Diagnostic[] = [];
+  const add = (dir: string, files: readonly string[]): void => {
+    let s = sets.get(dir);
+    if (s === undefined) sets.set(dir, (s = new Set()));
+    for (const f of files) s.add(f);
+  };
+  const walk = (dir: string, top: boolean): void => {
+    const abs = resolve(cwd, dir);
+    let files: string[];
+    try {
+      files = xpolFiles(dir, abs);
+    } catch (e: unknown) {
+      diagnostics.push(diagnostic(D.unreadableFile, { start: 0, end: 0 }, [dir, errno(e)], { file: dir }));
+      return;
+    }
+    if (files.length > 0 && (top || hasTests(files, cwd))) add(dir, files);
+    for (const e of readdirSync(abs, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      if (e.isDirectory() && !e.name.startsWith(".") && e.name !== "node_modules") walk(join(dir, e.name), false);
+    }
+  };
+  for (const p of paths) {
+    let isDir: boolean;
+    try {
+      isDir = statSync(resolve(cwd, p)).isDirectory();
+    } catch (e: unknown) {
+      diagnostics.push(diagnostic(D.unreadableFile, { start: 0, end: 0 }, [p, errno(e)], { file: p }));
+      continue;
+    }
+    if (isDir) {
+      const before = sets.size;
+      walk(p, true);
+      if (sets.size === before) diagnostics.push(diagnostic(D.noTestsFound, { start: 0, end: 0 }, [p], { file: p }));
+      continue;
+    }
+    const dir = dirname(p);
+    let siblings: string[] = [];
+    try {
+      siblings = xpolFiles(dir, resolve(cwd, dir));
+    } catch {
+      siblings = [];
+    }
+    if (TEST_FILE.test(p)) add(dir, [p, ...siblings.filter((f) => !TEST_FILE.test(f))]);
+    else {
+      const test = join(dir, basename(p).replace(/\.xpol$/, ".test.xpol"));
+      add(dir, [p, ...siblings.filter((f) => f === test)]);
+    }
+  }
+  return { sets: [...sets].map(([label, files]) => ({ label, files: [...files].sort() })), diagnostics };
+}
+
+/** Compiles one set and runs its blocks. */
+export async function testPolicySet(set: PolicySet, cwd: string, options: RunOptions = {}): Promise<PolicyTestReport> {
+  const compiled = compilePolicy({ files: set.files, cwd });
+  const base = { label: set.label, files: set.files, sources: compiled.sources };
+  if (compiled.policy === null) return { ...base, policy: null, results: [], diagnostics: compiled.diagnostics };
+  const run = await runPolicyTests(compiled.policy, options);
+  return {
+    ...base,
+    policy: compiled.policy.name,
+    results: run.results,
+    // warnings of the policy itself belong to `xpol check`; here only what stops or concerns the tests
+    diagnostics: run.diagnostics,
+    ...(run.coverage !== undefined ? { coverage: run.coverage } : {}),
+  };
+}
