@@ -16,6 +16,8 @@ import {
   type Overload,
 } from "../runtime/cel/stdlib.ts";
 import { regexError } from "../runtime/cel/regex.ts";
+import { CelError } from "../runtime/cel/errors.ts";
+import { parseDuration, parseTimestamp } from "../runtime/cel/time.ts";
 import {
   T,
   TYPE_IDENTIFIERS,
@@ -383,6 +385,14 @@ class Checker {
     }
     const args = e.target === null ? e.args : [e.target, ...e.args];
     const t = this.call(e.fn, e.target !== null, args, e, e.span, e.fnSpan);
+    // A literal that can never convert (`timestamp("2024-13-01")`) fails on every evaluation: say so now.
+    if ((e.fn === "timestamp" || e.fn === "duration") && e.target === null && args.length === 1) {
+      const a = args[0]!;
+      if (a.kind === "literal" && a.literal.type === "string") {
+        const r = e.fn === "timestamp" ? parseTimestamp(a.literal.value) : parseDuration(a.literal.value);
+        if (r instanceof CelError) this.report(Diagnostics.constantError, a.span, [r.message]);
+      }
+    }
     // A literal pattern RE2 rejects is an error now rather than at every evaluation.
     if (e.fn === "matches") {
       const pattern = args[1];

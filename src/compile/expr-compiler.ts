@@ -17,6 +17,7 @@ import { runtimeTypeName, type CelType } from "../check/cel-types.ts";
 import { CelError, celErrors } from "../runtime/cel/errors.ts";
 import { addInt, divInt, modInt, mulInt, subInt } from "../runtime/cel/arith.ts";
 import { compileRegex, regexMatches, safeTest } from "../runtime/cel/regex.ts";
+import { parseDuration, parseTimestamp } from "../runtime/cel/time.ts";
 import { indexValue, valueHasType, type Overload } from "../runtime/cel/stdlib.ts";
 import {
   CelMap,
@@ -554,6 +555,14 @@ class Compiler {
       return this.comprehension(ref.macro, e.target, ref.variable, pred, transform, e.span);
     }
     const args = e.target === null ? e.args : [e.target, ...e.args];
+    // timestamp("...") and duration("...") of a literal are constants: parse once, not per evaluation.
+    if ((e.fn === "timestamp" || e.fn === "duration") && e.target === null && args.length === 1) {
+      const a = args[0]!;
+      if (a.kind === "literal" && a.literal.type === "string") {
+        const v = e.fn === "timestamp" ? parseTimestamp(a.literal.value) : parseDuration(a.literal.value);
+        return constant(isErr(v) ? v.at(e.span) : v);
+      }
+    }
     // Specializations for string methods on known strings.
     if (e.target !== null && args.length === 2 && this.is(args[0]!, "string") && this.is(args[1]!, "string")) {
       const special = this.stringMethod(e.fn, args[0]!, args[1]!, e.span);
@@ -928,7 +937,7 @@ class Compiler {
 
 // ---------------------------------------------------------------------------------------------------------------
 
-function constant(v: CelValue): Node {
+function constant(v: CelResult): Node {
   return () => v;
 }
 

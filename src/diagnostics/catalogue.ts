@@ -61,7 +61,7 @@ export const Diagnostics = {
     (macro: string, type: string) => `\`${macro}\` needs a list or a map, found \`${type}\``,
   ),
   invalidMacro: def("XP2010", "error", (macro: string, why: string) => `invalid use of \`${macro}\`: ${why}`),
-  constantError: def("XP2011", "error", (why: string) => `this expression always fails: ${why}`),
+  constantError: def("XP2011", "warning", (why: string) => `this expression always fails: ${why}`),
 
   // --- XP3xxx policy checks ------------------------------------------------------------------------------------
   unknownActionType: def("XP3001", "error", (name: string) => `unknown action type \`${name}\``),

@@ -56,6 +56,7 @@ const GOLDEN_CASES = [
   "context.assigned_customers.exists(c, c == action.custmer)",
   "action.customer.size(1)",
   "startsWith(action.customer, 'a')",
+  'now > timestamp("2024-13-01T00:00:00Z") && now - duration("1y") < now',
 ];
 
 describe("checker diagnostics (golden)", () => {
@@ -104,6 +105,12 @@ describe("checker diagnostics (golden)", () => {
       "XP2001",
     ]);
     expect(check("(action.amont + 1) * 2 > 3").diagnostics.map((d) => d.code)).toEqual(["XP2004"]);
+  });
+
+  it("warns about literal conversions that always fail, without making the expression invalid", () => {
+    const r = check('now < timestamp("2024-02-30T00:00:00Z")');
+    expect(r.diagnostics.map((d) => [d.code, d.severity])).toEqual([["XP2011", "warning"]]);
+    expect(r.checked.ok).toBe(true);
   });
 
   it("checks the expected type of a condition", () => {

@@ -79,6 +79,17 @@ describe("error values", () => {
   });
 });
 
+describe("literal conversions", () => {
+  it("folds timestamp and duration literals, keeping their errors as values", () => {
+    const e = new TypeEnv().withVariable("now", T.timestamp);
+    const f = compile('now - duration("24h") < timestamp("2026-01-01T00:00:00Z")', {}, e);
+    const now = fromJson("2026-01-01T12:00:00Z", T.timestamp) as CelValue;
+    expect(f({ now })).toBe(true);
+    const g = compile('now < timestamp("2026-13-01T00:00:00Z")', {}, e);
+    expect(errorKind(g({ now }))).toBe("conversion");
+  });
+});
+
 describe("records and maps", () => {
   it("reads fields and tests presence of optional ones", () => {
     expect(evaluate("action.amount > 1000 && action.customer in ['c-1', 'c-7']")).toBe(true);
