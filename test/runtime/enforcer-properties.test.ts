@@ -62,7 +62,7 @@ function dump(state: RuntimeState): string {
   });
 }
 
-test.prop([fc.array(op, { minLength: 1, maxLength: 60 }), fc.integer({ min: 0, max: 40 * 24 })], { numRuns: 60 })(
+test.prop([fc.array(op, { minLength: 20, maxLength: 60, size: "max" }), fc.integer({ min: 0, max: 40 * 24 })], { numRuns: 40 })(
   "approvals gate every approval-requiring action, each request runs once, counters respect the limit, replay is exact",
   async (ops, startHour) => {
     const clock = manualClock(Date.parse("2026-01-01T00:00:00Z") + startHour * H);
