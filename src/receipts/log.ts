@@ -61,7 +61,7 @@ export interface ReceiptLogOptions {
   readonly checkpointEvery?: number;
   /** "fsync" (default): flush() waits for fdatasync. "none": no syncs (tests, benchmarks, throwaway logs). */
   readonly durability?: "fsync" | "none";
-  /** called for each existing receipt while opening, in order: how the store rebuilds its state */
+  /** called for each existing receipt while opening, in order: how the store rebuilds its state (if it throws, open rejects with that error) */
   readonly replay?: (receipt: Receipt, where: { readonly line: number; readonly offset: number }) => void;
 }
 

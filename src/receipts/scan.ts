@@ -187,6 +187,7 @@ export async function scanReceipts(dir: string, options: ReceiptScanOptions): Pr
   let headHash = GENESIS_PREV;
   let validBytes = 0;
   let torn: TornTail | undefined;
+  let callbackError: { error: unknown } | undefined;
   const state = () => ({
     count,
     headHash,
@@ -259,11 +260,20 @@ export async function scanReceipts(dir: string, options: ReceiptScanOptions): Pr
       headHash = "sha256:" + hash("sha256", item.bytes, "hex");
       count++;
       validBytes = item.offset + item.bytes.length + 1;
-      if (options.onReceipt !== undefined && receipt !== undefined) options.onReceipt(receipt, { line: item.line, offset: item.offset });
+      if (options.onReceipt !== undefined && receipt !== undefined) {
+        try {
+          options.onReceipt(receipt, { line: item.line, offset: item.offset });
+        } catch (e: unknown) {
+          callbackError = { error: e };
+          throw e;
+        }
+      }
       bad = checkCheckpoints();
       if (bad !== undefined) return { ...state(), bad };
     }
   } catch (e: unknown) {
+    // The caller's own callback failed: that is theirs to handle, not a problem of the file.
+    if (callbackError !== undefined) throw callbackError.error;
     if (errnoCode(e) === "ENOENT") {
       // No receipts file: fine unless a checkpoint claims receipts exist.
       const missing = { ...state(), missing: true };

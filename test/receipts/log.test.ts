@@ -202,6 +202,23 @@ describe("ReceiptLog", () => {
     expect(await openOrError(otherKey, new NativeSigner(seedKey(9)))).toMatchObject({ problem: "signer" });
   });
 
+  test("replay sees every receipt; an exception in replay rejects open with it; an empty log verifies", async () => {
+    const dir = await buildLog(3);
+    const boom = new Error("store says no");
+    await expect(
+      ReceiptLog.open(dir, {
+        signer,
+        origin: ORIGIN,
+        replay: (r) => {
+          if (r.seq === 1) throw boom;
+        },
+      }),
+    ).rejects.toBe(boom);
+    const empty = tempDir();
+    await (await ReceiptLog.open(empty, { signer, origin: ORIGIN })).close();
+    expect(await verifyLog(empty, key.publicKey)).toMatchObject({ ok: true, count: 0, checkpoints: 0 });
+  });
+
   test("readReceipts streams receipts and positioned errors", async () => {
     const dir = await buildLog(4);
     const ls = lines(dir);
