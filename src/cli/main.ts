@@ -8,6 +8,7 @@ interface CommandEntry {
 
 // Each command module exports `run(args, io)`; add one line here per command.
 const commands: Record<string, CommandEntry> = {
+  check: { summary: "parse and type-check policies, print every diagnostic (--format json)", load: () => import("./commands/check.ts") },
   keygen: { summary: "generate an Ed25519 key pair (NAME.key, NAME.pub)", load: () => import("./commands/keygen.ts") },
   verify: { summary: "verify a receipt log offline with the signer's public key", load: () => import("./commands/verify.ts") },
   prove: { summary: "print an inclusion proof for one receipt (JSON)", load: () => import("./commands/prove.ts") },

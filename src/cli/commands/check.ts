@@ -1,0 +1,194 @@
+// xpol check FILE|DIR... [--format text|json]: parses and type-checks policies, prints every diagnostic.
+// Files in the same directory form one policy (`invoices.xpol` with its `invoices.test.xpol`); a directory argument
+// brings in every `*.xpol` under it. Exit 0 when there is no error, 1 with errors, 2 on bad usage, 3 when a file
+// cannot be read.
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { ExitCode, type CliIO } from "../io.ts";
+import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.ts";
+import { Diagnostics } from "../../diagnostics/catalogue.ts";
+import { diagnosticToJson, renderDiagnostic } from "../../diagnostics/render.ts";
+import { SourceFile } from "../../diagnostics/source.ts";
+import { parsePolicy } from "../../syntax/parse.ts";
+import type { PolicyFile } from "../../syntax/ast.ts";
+import { checkPolicy } from "../../check/policy-checker.ts";
+
+const USAGE = `usage: xpol check FILE|DIR... [--format text|json]
+
+  FILE, DIR      .xpol files, or directories searched for *.xpol; files in one directory form one policy
+  --format FMT   text (default): rendered diagnostics and a summary; json: an array of diagnostics`;
+
+export interface SourceText {
+  readonly path: string;
+  readonly text: string;
+}
+
+export interface ParsedSource extends SourceText {
+  readonly ast: PolicyFile;
+}
+
+export interface CheckSourcesResult {
+  readonly diagnostics: Diagnostic[];
+  /** every text a diagnostic may point into: the files, and stdlib modules or keyrings the checker read */
+  readonly sources: ReadonlyMap<string, SourceFile>;
+}
+
+export interface CheckSourcesOptions {
+  /** reads a keyring file named by a group (`group ops from "keys/ops.keyring"`); default: relative to the cwd */
+  readonly readFile?: (path: string) => string | Error;
+}
+
+/** Parses each file, then type-checks them together as one policy. */
+export function checkSources(files: readonly SourceText[], options: CheckSourcesOptions = {}): CheckSourcesResult {
+  const sources = new Map(files.map((f) => [f.path, new SourceFile(f.path, f.text)]));
+  const diagnostics: Diagnostic[] = [];
+  const parsed: ParsedSource[] = [];
+  for (const f of files) {
+    const r = parsePolicy(f.text, f.path);
+    diagnostics.push(...r.diagnostics);
+    parsed.push({ path: f.path, text: f.text, ast: r.ast });
+  }
+  // Syntax errors leave declarations out of the AST; checking what remains would report consequences (unknown
+  // actions, missing rules) of the syntax errors rather than new problems, so the checker runs on clean parses.
+  if (diagnostics.some((d) => d.severity === "error")) return { diagnostics, sources };
+  const checked = checkPolicy(parsed, options.readFile === undefined ? {} : { readFile: options.readFile });
+  diagnostics.push(...checked.diagnostics);
+  for (const s of checked.sources) if (!sources.has(s.path)) sources.set(s.path, new SourceFile(s.path, s.text));
+  return { diagnostics, sources };
+}
+
+/** The file's text, or a diagnostic when it cannot be read or is not UTF-8. */
+function readSource(
+  path: string,
+  cwd: string,
+): { text: string } | { error: Diagnostic; unreadable: boolean; lossy?: string } {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(resolve(cwd, path));
+  } catch (e: unknown) {
+    const code = (e as { code?: unknown }).code;
+    const why = typeof code === "string" ? code : e instanceof Error ? e.message : String(e);
+    return { error: diagnostic(Diagnostics.unreadableFile, { start: 0, end: 0 }, [path, why], { file: path }), unreadable: true };
+  }
+  try {
+    return { text: new TextDecoder("utf-8", { fatal: true }).decode(bytes) };
+  } catch {
+    // Point at the first undecodable sequence (the lossy decoding shows it as U+FFFD).
+    const lossy = new TextDecoder("utf-8").decode(bytes);
+    const at = Math.max(0, lossy.indexOf("\ufffd"));
+    return {
+      error: diagnostic(Diagnostics.invalidTextEncoding, { start: at, end: at + 1 }, [], {
+        file: path,
+        help: "policy files are UTF-8 text",
+      }),
+      unreadable: false,
+      lossy,
+    };
+  }
+}
+
+/** `*.xpol` under a directory, sorted, skipping `node_modules` and hidden directories. */
+function xpolFilesUnder(dir: string, cwd: string): string[] {
+  const out: string[] = [];
+  const entries = readdirSync(resolve(cwd, dir), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1));
+  for (const e of entries) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) {
+      if (!e.name.startsWith(".") && e.name !== "node_modules") out.push(...xpolFilesUnder(p, cwd));
+    } else if (e.isFile() && e.name.endsWith(".xpol")) {
+      out.push(p);
+    }
+  }
+  return out;
+}
+
+export async function run(argv: readonly string[], io: CliIO): Promise<number> {
+  const args: string[] = [];
+  let format: "text" | "json" = "text";
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === "-h" || a === "--help") {
+      io.stdout(USAGE);
+      return ExitCode.ok;
+    }
+    if (a === "--format" || a.startsWith("--format=")) {
+      const v = a.includes("=") ? a.slice(a.indexOf("=") + 1) : argv[++i];
+      if (v !== "text" && v !== "json") {
+        io.stderr(`xpol check: --format takes \`text\` or \`json\`\n\n${USAGE}`);
+        return ExitCode.usage;
+      }
+      format = v;
+    } else if (a.startsWith("-")) {
+      io.stderr(`xpol check: unknown option \`${a}\`\n\n${USAGE}`);
+      return ExitCode.usage;
+    } else {
+      args.push(a);
+    }
+  }
+  if (args.length === 0) {
+    io.stderr(`xpol check: give at least one file or directory\n\n${USAGE}`);
+    return ExitCode.usage;
+  }
+
+  const diagnostics: Diagnostic[] = [];
+  const sources = new Map<string, SourceFile>();
+  let unreadable = false;
+  // Expand directories; files keep the order given, each at most once.
+  const paths: string[] = [];
+  for (const a of args) {
+    let isDir = false;
+    try {
+      isDir = statSync(resolve(io.cwd, a)).isDirectory();
+    } catch {
+      // reported as unreadable below
+    }
+    for (const p of isDir ? xpolFilesUnder(a, io.cwd) : [a]) if (!paths.includes(p)) paths.push(p);
+  }
+  // One policy per directory.
+  const groups = new Map<string, SourceText[]>();
+  for (const p of paths) {
+    const r = readSource(p, io.cwd);
+    if ("error" in r) {
+      diagnostics.push(r.error);
+      if (r.lossy !== undefined) sources.set(p, new SourceFile(p, r.lossy));
+      unreadable ||= r.unreadable;
+      continue;
+    }
+    sources.set(p, new SourceFile(p, r.text));
+    const dir = dirname(resolve(io.cwd, p));
+    groups.set(dir, [...(groups.get(dir) ?? []), { path: p, text: r.text }]);
+  }
+  const readFile = (p: string): string | Error => {
+    try {
+      return readFileSync(resolve(io.cwd, p), "utf8");
+    } catch (e: unknown) {
+      const code = (e as { code?: unknown }).code;
+      return new Error(typeof code === "string" ? code : e instanceof Error ? e.message : String(e));
+    }
+  };
+  for (const files of groups.values()) {
+    const r = checkSources(files, { readFile });
+    diagnostics.push(...r.diagnostics);
+    for (const [p, s] of r.sources) if (!sources.has(p)) sources.set(p, s);
+  }
+
+  const errors = diagnostics.filter((d) => d.severity === "error").length;
+  const warnings = diagnostics.filter((d) => d.severity === "warning").length;
+  if (format === "json") {
+    io.stdout(JSON.stringify(diagnostics.map((d) => diagnosticToJson(d, d.file === undefined ? undefined : sources.get(d.file))), null, 2));
+  } else {
+    const rendered = diagnostics.map((d) => renderDiagnostic(d, d.file === undefined ? undefined : sources.get(d.file)));
+    const n = paths.length;
+    const summary =
+      errors === 0 && warnings === 0
+        ? `checked ${n} ${n === 1 ? "file" : "files"}: no problems`
+        : `checked ${n} ${n === 1 ? "file" : "files"}: ${plural(errors, "error")}, ${plural(warnings, "warning")}`;
+    io.stdout([...rendered, summary].join("\n\n"));
+  }
+  if (unreadable) return ExitCode.unreadable;
+  return errors > 0 ? ExitCode.findings : ExitCode.ok;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
