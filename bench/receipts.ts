@@ -126,9 +126,14 @@ export const receiptBenchCases: ReadonlyArray<{ readonly name: string; readonly 
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const only = process.argv.slice(2);
+  const rates: Record<string, number> = {};
   for (const c of receiptBenchCases) {
     if (only.length > 0 && !only.some((o) => c.name.includes(o))) continue;
     const r = await c.run();
+    rates[r.name] = r.rate;
     console.log(`${r.name.padEnd(22)} ${String(r.rate).padStart(8)} ${r.unit}  (${r.ops} in ${r.ms} ms${r.notes ? "; " + r.notes : ""})`);
   }
+  const ratio = (a: string, b: string): string => (rates[a] && rates[b] ? `${Math.round((rates[a] / rates[b]) * 100)}%` : "n/a");
+  console.log(`durable noble appends / raw noble signatures: ${ratio("append.fsync.noble", "sign.raw.noble")} (target >= 90%)`);
+  console.log(`durable native appends / raw native signatures: ${ratio("append.fsync.native", "sign.raw.native")} (target: >= 20000 receipts/s)`);
 }
