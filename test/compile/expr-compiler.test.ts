@@ -3,7 +3,8 @@ import { fc, test } from "@fast-check/vitest";
 import { run as bufRun } from "@bufbuild/cel";
 import { parseExpression } from "../../src/syntax/parse.ts";
 import { checkExpression, TypeEnv } from "../../src/check/expr-checker.ts";
-import { T, listType, mapType, recordType } from "../../src/check/cel-types.ts";
+import { T, formatType, isAssignable, listType, mapType, recordType, type CelType } from "../../src/check/cel-types.ts";
+import { valueHasType } from "../../src/runtime/cel/stdlib.ts";
 import { compileExpression, type Activation, type CompileOptions } from "../../src/compile/expr-compiler.ts";
 import { CelError } from "../../src/runtime/cel/errors.ts";
 import { fromJson } from "../../src/runtime/cel/json.ts";
@@ -204,4 +205,122 @@ describe("agreement with @bufbuild/cel", () => {
       expect(sameResult(ours, theirs), `${text} with x=${x}, y=${y}: ours=${String(ours)} theirs=${String(theirs)}`).toBe(true);
     },
   );
+});
+
+// --- property: well-typed expressions fail only with CEL's defined errors, and values have their static type ---
+
+type Typed = { int: string; double: string; string: string; bool: string; listInt: string; mapStrInt: string };
+
+const typedExpr = fc.letrec<Typed>((tie) => {
+  const bin = (a: fc.Arbitrary<string>, ops: string[], b: fc.Arbitrary<string>) =>
+    fc.tuple(a, fc.constantFrom(...ops), b).map(([l, op, r]) => `(${l} ${op} ${r})`);
+  const opts = { depthSize: "small", withCrossShrink: true } as const;
+  return {
+    int: fc.oneof(
+      opts,
+      fc.integer({ min: -9, max: 9 }).map((n) => `(${n})`),
+      fc.constantFrom("x", "y", "9223372036854775807"),
+      bin(tie("int"), ["+", "-", "*", "/", "%"], tie("int")),
+      tie("string").map((a) => `size(${a})`),
+      tie("listInt").map((a) => `size(${a})`),
+      fc.tuple(tie("listInt"), tie("int")).map(([l, i]) => `${l}[${i}]`),
+      fc.tuple(tie("mapStrInt"), tie("string")).map(([m, k]) => `${m}[${k}]`),
+      tie("double").map((d) => `int(${d})`),
+      tie("string").map((d) => `int(${d})`),
+      fc.tuple(tie("bool"), tie("int"), tie("int")).map(([c, a, b]) => `(${c} ? ${a} : ${b})`),
+    ),
+    double: fc.oneof(
+      opts,
+      fc.constantFrom("0.5", "(-2.25)", "1e300", "0.0"),
+      tie("int").map((a) => `double(${a})`),
+      bin(tie("double"), ["+", "-", "*", "/"], tie("double")),
+    ),
+    string: fc.oneof(
+      opts,
+      fc.constantFrom("''", "'a'", "'bc'", "'\u00e9'", "'12'", "s"),
+      bin(tie("string"), ["+"], tie("string")),
+      tie("int").map((a) => `string(${a})`),
+      tie("double").map((a) => `string(${a})`),
+    ),
+    bool: fc.oneof(
+      opts,
+      fc.constantFrom("true", "false"),
+      bin(tie("int"), ["<", "<=", ">", ">=", "==", "!="], tie("int")),
+      bin(tie("string"), ["<", "==", "!="], tie("string")),
+      bin(tie("double"), ["<", ">="], tie("double")),
+      bin(tie("bool"), ["&&", "||", "=="], tie("bool")),
+      tie("bool").map((a) => `!${a}`),
+      fc.tuple(tie("string"), fc.constantFrom("startsWith", "endsWith", "contains", "matches"), tie("string")).map(
+        ([a, m, b]) => `${a}.${m}(${b})`,
+      ),
+      bin(tie("int"), ["in"], tie("listInt")),
+      bin(tie("string"), ["in"], tie("mapStrInt")),
+      fc.tuple(tie("listInt"), fc.constantFrom("all", "exists", "exists_one"), tie("int")).map(
+        ([l, m, i]) => `${l}.${m}(v, v > ${i})`,
+      ),
+      tie("mapStrInt").map((m) => `${m}.exists(k, k.startsWith('a'))`),
+    ),
+    listInt: fc.oneof(
+      opts,
+      fc.constantFrom("[]", "[1, 2, 3]", "l"),
+      fc.tuple(tie("int"), tie("int")).map(([a, b]) => `[${a}, ${b}]`),
+      bin(tie("listInt"), ["+"], tie("listInt")),
+      fc.tuple(tie("listInt"), tie("int")).map(([l, i]) => `${l}.map(v, v * ${i})`),
+      fc.tuple(tie("listInt"), tie("int")).map(([l, i]) => `${l}.filter(v, v % 2 == ${i})`),
+      tie("mapStrInt").map((m) => `${m}.map(k, size(k))`),
+    ),
+    mapStrInt: fc.oneof(
+      opts,
+      fc.constantFrom("{}", "{'a': 1}", "m"),
+      fc.tuple(tie("string"), tie("int"), tie("string"), tie("int")).map(([k1, v1, k2, v2]) => `{${k1}: ${v1}, ${k2}: ${v2}}`),
+    ),
+  };
+});
+
+const soundEnv = new TypeEnv()
+  .withVariable("x", T.int)
+  .withVariable("y", T.int)
+  .withVariable("s", T.string)
+  .withVariable("l", listType(T.int))
+  .withVariable("m", mapType(T.string, T.int));
+const soundActivation: Activation = {
+  x: 3n,
+  y: 0n,
+  s: "ab",
+  l: [1n, 5n],
+  m: CelMap.fromObject({ a: 1n, b: 2n }),
+};
+
+/** valueHasType, also checking list elements and map entries. */
+function deepHasType(v: CelValue, t: CelType): boolean {
+  if (!valueHasType(v, t)) return false;
+  if (t.kind === "list") return (v as readonly CelValue[]).every((x) => deepHasType(x, t.elem));
+  if (t.kind === "map") return [...(v as CelMap).entries()].every(([k, x]) => deepHasType(k, t.key) && deepHasType(x, t.value));
+  return true;
+}
+
+describe("soundness", () => {
+  test.prop(
+    [
+      fc.oneof(
+        typedExpr.int.map((t) => [t, T.int] as const),
+        typedExpr.double.map((t) => [t, T.double] as const),
+        typedExpr.string.map((t) => [t, T.string] as const),
+        typedExpr.bool.map((t) => [t, T.bool] as const),
+        typedExpr.listInt.map((t) => [t, listType(T.int)] as const),
+        typedExpr.mapStrInt.map((t) => [t, mapType(T.string, T.int)] as const),
+      ),
+    ],
+    { numRuns: 200 },
+  )("a well-typed expression yields a value of its type or a defined error", ([text, type]) => {
+    const p = parseExpression(text);
+    expect(p.expr, text).not.toBeNull();
+    const c = checkExpression(p.expr!, soundEnv);
+    expect(c.diagnostics.filter((d) => d.severity === "error"), text).toEqual([]);
+    // The checker may be less precise (`[][0]` is dyn) but never disagree.
+    expect(isAssignable(type, c.type, new Map()), `${text}: ${formatType(c.type)}`).toBe(true);
+    const r = compileExpression(c.checked)(soundActivation);
+    if (r instanceof CelError) expect(r.kind, `${text}: ${r.message}`).not.toBe("internal");
+    else expect(deepHasType(r, type) && valueHasType(r, c.type), `${text} gave ${String(r)}`).toBe(true);
+  });
 });
