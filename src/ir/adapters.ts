@@ -2,10 +2,10 @@
 // `{ tool, args, callId?, format }`. Arguments that arrive as a JSON string go through the strict parser (duplicate
 // keys, size and depth limits), so `{"id":"a","id":"b"}` cannot mean one thing to the policy and another to the tool.
 import { Diagnostics } from "../diagnostics/catalogue.ts";
-import { describeValue, fail, irError, listNames, pathIndex, pathJoin, pathKey, show, type IrError, type IrResult } from "./errors.ts";
+import { describeValue, fail, irError, listNames, pathJoin, show, type IrError, type IrResult } from "./errors.ts";
 import { DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, parseJsonText } from "./json.ts";
 import { NameIndex, resolveToolName } from "./names.ts";
-import { Cleaner, isObject, type CleanValue } from "./normalize.ts";
+import { Cleaner, at, isObject, render, type CleanValue, type Path } from "./normalize.ts";
 import type { JsonObject } from "./types.ts";
 
 export type ToolCallFormat =
@@ -83,12 +83,12 @@ export function extractToolCalls(payload: unknown, limits: AdapterLimits = {}): 
 }
 
 /** `extractToolCalls` over an already cleaned value (see normalize.ts); used by `toSovereignIR`. */
-export function toolCallsOf(v: CleanValue, path: string, limits: Required<AdapterLimits>): IrResult<readonly ToolCall[]> {
+export function toolCallsOf(v: CleanValue, path: Path, limits: Required<AdapterLimits>): IrResult<readonly ToolCall[]> {
   const out: ToolCall[] = [];
   const r = collect(v, path, out, limits, true);
-  if (r === "unrecognized") return fail(Diagnostics.irUnrecognizedProposal, path, [describeShape(v)], { help: SHAPES_HELP });
+  if (r === "unrecognized") return fail(Diagnostics.irUnrecognizedProposal, render(path), [describeShape(v)], { help: SHAPES_HELP });
   if (r !== undefined) return { ok: false, error: r };
-  if (out.length === 0) return fail(Diagnostics.irNoToolCall, path, [describeShape(v)]);
+  if (out.length === 0) return fail(Diagnostics.irNoToolCall, render(path), [describeShape(v)]);
   return { ok: true, value: out };
 }
 
@@ -105,11 +105,11 @@ function describeShape(v: CleanValue): string {
 }
 
 // Returns undefined when the value was a recognized shape (its calls appended to `out`), "unrecognized", or an error.
-function collect(v: CleanValue, path: string, out: ToolCall[], limits: Required<AdapterLimits>, top: boolean): IrError | "unrecognized" | undefined {
+function collect(v: CleanValue, path: Path, out: ToolCall[], limits: Required<AdapterLimits>, top: boolean): IrError | "unrecognized" | undefined {
   if (Array.isArray(v)) {
     const items = v as readonly CleanValue[];
     for (let i = 0; i < items.length; i++) {
-      const r = collect(items[i]!, pathIndex(path, i), out, limits, false);
+      const r = collect(items[i]!, at(path, i), out, limits, false);
       if (r !== undefined && r !== "unrecognized") return r;
       // Inside a list, items that are not tool calls (text blocks, messages, reasoning items) are skipped.
     }
@@ -120,81 +120,81 @@ function collect(v: CleanValue, path: string, out: ToolCall[], limits: Required<
 
   if ("jsonrpc" in v) return mcp(v, path, out, limits);
   if (type === "function" && isObject(v["function"])) {
-    return push(out, limits, "openai-chat", path, v["function"]["name"], pathKey(pathKey(path, "function"), "name"), v["function"]["arguments"], pathKey(pathKey(path, "function"), "arguments"), v["id"]);
+    return push(out, limits, "openai-chat", path, v["function"]["name"], at(at(path, "function"), "name"), v["function"]["arguments"], at(at(path, "function"), "arguments"), v["id"]);
   }
   if (type === "function_call") {
     const agents = v["callId"] !== undefined && v["call_id"] === undefined;
-    return push(out, limits, agents ? "openai-agents" : "openai-responses", path, v["name"], pathKey(path, "name"), v["arguments"], pathKey(path, "arguments"), agents ? v["callId"] : v["call_id"]);
+    return push(out, limits, agents ? "openai-agents" : "openai-responses", path, v["name"], at(path, "name"), v["arguments"], at(path, "arguments"), agents ? v["callId"] : v["call_id"]);
   }
   if (type === "tool_call_item" || type === "tool_approval_item") {
     const key = "rawItem" in v ? "rawItem" : "raw_item";
     const item = v[key];
-    const itemPath = pathKey(path, key);
+    const itemPath = at(path, key);
     if (!isObject(item) || item["type"] !== "function_call") {
       const found = isObject(item) && typeof item["type"] === "string" ? `a \`${show(item["type"])}\` item` : describeValue(item ?? null);
-      return irError(Diagnostics.irMalformedToolCall, itemPath, ["OpenAI Agents SDK", `expected a \`function_call\` raw item, found ${found}`]);
+      return irError(Diagnostics.irMalformedToolCall, render(itemPath), ["OpenAI Agents SDK", `expected a \`function_call\` raw item, found ${found}`]);
     }
     const callId = item["callId"] ?? item["call_id"];
-    return push(out, limits, "openai-agents", itemPath, item["name"], pathKey(itemPath, "name"), item["arguments"], pathKey(itemPath, "arguments"), callId);
+    return push(out, limits, "openai-agents", itemPath, item["name"], at(itemPath, "name"), item["arguments"], at(itemPath, "arguments"), callId);
   }
   if (type === "tool_use") {
-    return push(out, limits, "anthropic", path, v["name"], pathKey(path, "name"), v["input"], pathKey(path, "input"), v["id"]);
+    return push(out, limits, "anthropic", path, v["name"], at(path, "name"), v["input"], at(path, "input"), v["id"]);
   }
   if (type === "tool-call") {
     const key = "input" in v ? "input" : "args";
-    return push(out, limits, "ai-sdk", path, v["toolName"], pathKey(path, "toolName"), v[key], pathKey(path, key), v["toolCallId"]);
+    return push(out, limits, "ai-sdk", path, v["toolName"], at(path, "toolName"), v[key], at(path, key), v["toolCallId"]);
   }
   if (v["role"] === "assistant" || (type === "message" && Array.isArray(v["content"]))) {
     const before = out.length;
     if (Array.isArray(v["tool_calls"])) {
       const calls = v["tool_calls"] as readonly CleanValue[];
       for (let i = 0; i < calls.length; i++) {
-        const p = pathIndex(pathKey(path, "tool_calls"), i);
+        const p = at(at(path, "tool_calls"), i);
         const r = collect(calls[i]!, p, out, limits, false);
-        if (r === "unrecognized") return irError(Diagnostics.irMalformedToolCall, p, ["OpenAI chat", "expected `{ id, type: \"function\", function: { name, arguments } }`"]);
+        if (r === "unrecognized") return irError(Diagnostics.irMalformedToolCall, render(p), ["OpenAI chat", "expected `{ id, type: \"function\", function: { name, arguments } }`"]);
         if (r !== undefined) return r;
       }
     }
     if (isObject(v["function_call"])) {
       // The deprecated single `function_call` of older chat completions.
-      const p = pathKey(path, "function_call");
-      const r = push(out, limits, "openai-chat", p, v["function_call"]["name"], pathKey(p, "name"), v["function_call"]["arguments"], pathKey(p, "arguments"), undefined);
+      const p = at(path, "function_call");
+      const r = push(out, limits, "openai-chat", p, v["function_call"]["name"], at(p, "name"), v["function_call"]["arguments"], at(p, "arguments"), undefined);
       if (r !== undefined) return r;
     }
     if (Array.isArray(v["content"])) {
-      const r = collect(v["content"], pathKey(path, "content"), out, limits, false);
+      const r = collect(v["content"], at(path, "content"), out, limits, false);
       if (r !== undefined && r !== "unrecognized") return r;
     }
-    if (out.length === before && top) return irError(Diagnostics.irNoToolCall, path, ["the assistant message"]);
+    if (out.length === before && top) return irError(Diagnostics.irNoToolCall, render(path), ["the assistant message"]);
     return undefined;
   }
   if (v["object"] === "response" && Array.isArray(v["output"])) {
-    return collect(v["output"], pathKey(path, "output"), out, limits, false);
+    return collect(v["output"], at(path, "output"), out, limits, false);
   }
   if (v["object"] === "chat.completion" && Array.isArray(v["choices"])) {
     const choices = v["choices"] as readonly CleanValue[];
     // Several choices are alternatives, not a sequence: none of them is "the" proposal.
-    if (choices.length !== 1) return irError(Diagnostics.irMalformedToolCall, pathKey(path, "choices"), ["OpenAI chat", `a completion with ${choices.length} choices is not one proposal`]);
+    if (choices.length !== 1) return irError(Diagnostics.irMalformedToolCall, render(at(path, "choices")), ["OpenAI chat", `a completion with ${choices.length} choices is not one proposal`]);
     const choice = choices[0]!;
-    const p = pathIndex(pathKey(path, "choices"), 0);
-    if (!isObject(choice) || !isObject(choice["message"])) return irError(Diagnostics.irMalformedToolCall, p, ["OpenAI chat", "choice without a message"]);
-    return collect(choice["message"], pathKey(p, "message"), out, limits, true);
+    const p = at(at(path, "choices"), 0);
+    if (!isObject(choice) || !isObject(choice["message"])) return irError(Diagnostics.irMalformedToolCall, render(p), ["OpenAI chat", "choice without a message"]);
+    return collect(choice["message"], at(p, "message"), out, limits, true);
   }
   return "unrecognized";
 }
 
-function mcp(v: { readonly [key: string]: CleanValue }, path: string, out: ToolCall[], limits: Required<AdapterLimits>): IrError | undefined {
-  if (v["jsonrpc"] !== "2.0") return irError(Diagnostics.irMalformedToolCall, pathKey(path, "jsonrpc"), ["MCP", "expected `\"jsonrpc\": \"2.0\"`"]);
+function mcp(v: { readonly [key: string]: CleanValue }, path: Path, out: ToolCall[], limits: Required<AdapterLimits>): IrError | undefined {
+  if (v["jsonrpc"] !== "2.0") return irError(Diagnostics.irMalformedToolCall, render(at(path, "jsonrpc")), ["MCP", "expected `\"jsonrpc\": \"2.0\"`"]);
   if (v["method"] !== "tools/call") {
     const m = typeof v["method"] === "string" ? `\`${show(v["method"])}\`` : describeValue(v["method"] ?? null);
-    return irError(Diagnostics.irMalformedToolCall, pathKey(path, "method"), ["MCP", `method ${m} is not \`tools/call\``]);
+    return irError(Diagnostics.irMalformedToolCall, render(at(path, "method")), ["MCP", `method ${m} is not \`tools/call\``]);
   }
   const params = v["params"];
-  const pp = pathKey(path, "params");
-  if (!isObject(params)) return irError(Diagnostics.irMalformedToolCall, pp, ["MCP", "`params` must be an object"]);
+  const pp = at(path, "params");
+  if (!isObject(params)) return irError(Diagnostics.irMalformedToolCall, render(pp), ["MCP", "`params` must be an object"]);
   const id = v["id"];
-  if (typeof id !== "string" && typeof id !== "number") return irError(Diagnostics.irMalformedToolCall, pathKey(path, "id"), ["MCP", "a request needs a string or number `id`"]);
-  return push(out, limits, "mcp", path, params["name"], pathKey(pp, "name"), params["arguments"] ?? {}, pathKey(pp, "arguments"), String(id));
+  if (typeof id !== "string" && typeof id !== "number") return irError(Diagnostics.irMalformedToolCall, render(at(path, "id")), ["MCP", "a request needs a string or number `id`"]);
+  return push(out, limits, "mcp", path, params["name"], at(pp, "name"), params["arguments"] ?? {}, at(pp, "arguments"), String(id));
 }
 
 const FORMAT_NAMES: Readonly<Record<ToolCallFormat, string>> = {
@@ -210,29 +210,29 @@ function push(
   out: ToolCall[],
   limits: Required<AdapterLimits>,
   format: ToolCallFormat,
-  path: string,
+  path: Path,
   name: CleanValue | undefined,
-  namePath: string,
+  namePath: Path,
   args: CleanValue | undefined,
-  argsPath: string,
+  argsPath: Path,
   callId: CleanValue | undefined,
 ): IrError | undefined {
   const fmt = FORMAT_NAMES[format];
-  if (typeof name !== "string" || name === "") return irError(Diagnostics.irMalformedToolCall, namePath, [fmt, `expected a tool name, found ${describeValue(name ?? null)}`]);
+  if (typeof name !== "string" || name === "") return irError(Diagnostics.irMalformedToolCall, render(namePath), [fmt, `expected a tool name, found ${describeValue(name ?? null)}`]);
   let parsedArgs: CleanValue | undefined = args;
   if (typeof args === "string") {
     // Some providers send "" for a call without arguments.
     if (args.trim() === "") parsedArgs = {};
     else {
       const r = parseJsonText(args, limits, true);
-      if (!r.ok) return { ...r.error, path: pathJoin(argsPath, r.error.path) };
+      if (!r.ok) return { ...r.error, path: pathJoin(render(argsPath), r.error.path) };
       const cleaner = new Cleaner({ maxDepth: limits.maxDepth, maxBytes: Infinity });
       parsedArgs = cleaner.value(r.value, argsPath, 0);
       if (parsedArgs === undefined) return cleaner.error!;
     }
   }
-  if (!isObject(parsedArgs)) return irError(Diagnostics.irMalformedToolCall, argsPath, [fmt, `arguments must be a JSON object, found ${describeValue(parsedArgs ?? null)}`]);
-  const call: { -readonly [K in keyof ToolCall]: ToolCall[K] } = { tool: name, args: parsedArgs as JsonObject, format, path };
+  if (!isObject(parsedArgs)) return irError(Diagnostics.irMalformedToolCall, render(argsPath), [fmt, `arguments must be a JSON object, found ${describeValue(parsedArgs ?? null)}`]);
+  const call: { -readonly [K in keyof ToolCall]: ToolCall[K] } = { tool: name, args: parsedArgs as JsonObject, format, path: render(path) };
   if (typeof callId === "string") call.callId = callId;
   else if (typeof callId === "number") call.callId = String(callId);
   out.push(call);

@@ -3,7 +3,7 @@
 // numbers that overflow to Infinity; it reports the JSON path and offset of every error, bounds size and depth,
 // never throws and never recurses (an explicit stack), in time linear in the input.
 import { Diagnostics } from "../diagnostics/catalogue.ts";
-import { fail, pathIndex, pathKey, show, type IrResult } from "./errors.ts";
+import { fail, pathIndex, pathKey, show, type IrError, type IrResult } from "./errors.ts";
 import type { JsonValue } from "./types.ts";
 
 export const DEFAULT_MAX_BYTES = 1024 * 1024;
@@ -41,6 +41,9 @@ interface Frame {
 }
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+const HEX4 = /^[0-9A-Fa-f]{4}$/;
+
+type Failure = { readonly ok: false; readonly error: IrError };
 
 /**
  * The parser behind `parseJson`. With `bigIntegers` true, integer literals beyond ±(2^53-1) become `bigint`s
@@ -49,241 +52,285 @@ const MAX_SAFE = Number.MAX_SAFE_INTEGER;
  */
 export function parseJsonText(input: unknown, options: ParseJsonOptions, bigIntegers: boolean): IrResult<unknown> {
   if (typeof input !== "string") return fail(Diagnostics.irNotJson, "$", ["a non-string payload"]);
-  const text: string = input;
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
-  const maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
-  const size = overByteLimit(text, maxBytes);
+  const size = overByteLimit(input, maxBytes);
   if (size !== undefined) return fail(Diagnostics.irPayloadTooLarge, "$", [`${size.exact ? "" : "at least "}${size.bytes}`, maxBytes]);
+  return new Parser(input, options.maxDepth ?? DEFAULT_MAX_DEPTH, bigIntegers).parse();
+}
 
-  const n = text.length;
-  const stack: Frame[] = [];
-  let pos = 0;
+// State lives in fields, not in variables captured by closures: V8 keeps monomorphic field access fast.
+class Parser {
+  private pos = 0;
+  private readonly n: number;
+  private readonly stack: Frame[] = [];
+  private stringError: { what: string; at: number } | undefined;
 
-  const pathHere = (): string => {
-    let p = "$";
-    for (const f of stack) p = f.array !== undefined ? pathIndex(p, f.array.length) : pathKey(p, f.key);
-    return p;
-  };
-  const malformed = (what: string, at: number): { ok: false; error: ReturnType<typeof fail>["error"] } =>
-    fail(Diagnostics.irMalformedJson, pathHere(), [`${what} at offset ${at}`], { offset: at });
-  const found = (at: number): string => (at >= n ? "end of input" : `\`${show(text.slice(at, at + 1))}\``);
+  constructor(
+    private readonly text: string,
+    private readonly maxDepth: number,
+    private readonly bigIntegers: boolean,
+  ) {
+    this.n = text.length;
+  }
 
-  const skipWs = (): void => {
-    while (pos < n) {
+  parse(): IrResult<unknown> {
+    const text = this.text;
+    const stack = this.stack;
+    for (;;) {
+      // --- read one value (or open a container) ---
+      this.skipWs();
+      if (this.pos >= this.n) return this.malformed("expected a value, found end of input", this.pos);
+      let value: unknown;
+      const c = text.charCodeAt(this.pos);
+      if (c === 0x22 /* " */) {
+        const s = this.readString();
+        if (s === undefined) return this.malformed(this.stringError!.what, this.stringError!.at);
+        value = s;
+      } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
+        if (stack.length >= this.maxDepth) return fail(Diagnostics.irNestingTooDeep, this.pathHere(), [this.maxDepth], { offset: this.pos });
+        this.pos++;
+        this.skipWs();
+        if (c === 0x5b) {
+          if (text.charCodeAt(this.pos) === 0x5d) {
+            this.pos++;
+            value = [];
+          } else {
+            stack.push({ array: [], object: undefined, key: "" });
+            continue;
+          }
+        } else if (text.charCodeAt(this.pos) === 0x7d) {
+          this.pos++;
+          value = {};
+        } else {
+          const frame: Frame = { array: undefined, object: {}, key: "" };
+          stack.push(frame);
+          const r = this.readKey(frame);
+          if (r !== undefined) return r;
+          continue;
+        }
+      } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
+        const r = this.readNumber();
+        if (r !== undefined && typeof r === "object") return r;
+        value = r;
+      } else if (c === 0x74 && text.startsWith("true", this.pos)) {
+        this.pos += 4;
+        value = true;
+      } else if (c === 0x66 && text.startsWith("false", this.pos)) {
+        this.pos += 5;
+        value = false;
+      } else if (c === 0x6e && text.startsWith("null", this.pos)) {
+        this.pos += 4;
+        value = null;
+      } else {
+        return this.malformed(`expected a value, found ${this.found(this.pos)}`, this.pos);
+      }
+
+      // --- a value is complete: store it into its container, closing containers as they end ---
+      for (;;) {
+        const top = stack[stack.length - 1];
+        this.skipWs();
+        if (top === undefined) {
+          if (this.pos < this.n) return this.malformed(`unexpected ${this.found(this.pos)} after the JSON value`, this.pos);
+          return { ok: true, value };
+        }
+        const d = text.charCodeAt(this.pos);
+        if (top.array !== undefined) {
+          top.array.push(value as JsonValue);
+          if (d === 0x2c) {
+            this.pos++;
+            break;
+          }
+          if (d === 0x5d) {
+            this.pos++;
+            stack.pop();
+            value = top.array;
+            continue;
+          }
+          return this.malformedAfter(`expected \`,\` or \`]\`, found ${this.found(this.pos)}`);
+        }
+        setKey(top.object!, top.key, value);
+        if (d === 0x2c) {
+          this.pos++;
+          this.skipWs();
+          const r = this.readKey(top);
+          if (r !== undefined) return r;
+          break;
+        }
+        if (d === 0x7d) {
+          this.pos++;
+          stack.pop();
+          value = top.object;
+          continue;
+        }
+        return this.malformedAfter(`expected \`,\` or \`}\`, found ${this.found(this.pos)}`);
+      }
+    }
+  }
+
+  private skipWs(): void {
+    const text = this.text;
+    let pos = this.pos;
+    while (pos < this.n) {
       const c = text.charCodeAt(pos);
       if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) pos++;
       else break;
     }
-  };
+    this.pos = pos;
+  }
 
-  // Reads the string starting at `pos` (a quote); leaves `pos` after the closing quote. Errors are returned as the
-  // offset of the problem and a description.
-  let stringError: { what: string; at: number } | undefined;
-  const readString = (): string | undefined => {
-    const start = ++pos;
+  // Reads the string starting at `pos` (a quote); leaves `pos` after the closing quote, or sets `stringError`.
+  private readString(): string | undefined {
+    const text = this.text;
+    const n = this.n;
+    const start = this.pos + 1;
+    let pos = start;
     // Fast path: no escapes.
     while (pos < n) {
       const c = text.charCodeAt(pos);
-      if (c === 0x22) return text.slice(start, pos++);
+      if (c === 0x22) {
+        this.pos = pos + 1;
+        return text.slice(start, pos);
+      }
       if (c === 0x5c || c < 0x20) break;
       pos++;
     }
-    const parts: string[] = [text.slice(start, pos)];
+    let out = text.slice(start, pos);
     let chunk = pos;
     while (pos < n) {
       const c = text.charCodeAt(pos);
       if (c === 0x22) {
-        parts.push(text.slice(chunk, pos++));
-        return parts.join("");
+        this.pos = pos + 1;
+        return out + text.slice(chunk, pos);
       }
       if (c < 0x20) {
-        stringError = { what: `unescaped control character U+${c.toString(16).padStart(4, "0")} in a string`, at: pos };
+        this.stringError = { what: `unescaped control character U+${c.toString(16).padStart(4, "0")} in a string`, at: pos };
         return undefined;
       }
       if (c !== 0x5c) {
         pos++;
         continue;
       }
-      parts.push(text.slice(chunk, pos));
-      const e = text.charCodeAt(pos + 1);
-      switch (e) {
-        case 0x22: parts.push('"'); break;
-        case 0x5c: parts.push("\\"); break;
-        case 0x2f: parts.push("/"); break;
-        case 0x62: parts.push("\b"); break;
-        case 0x66: parts.push("\f"); break;
-        case 0x6e: parts.push("\n"); break;
-        case 0x72: parts.push("\r"); break;
-        case 0x74: parts.push("\t"); break;
+      out += text.slice(chunk, pos);
+      switch (text.charCodeAt(pos + 1)) {
+        case 0x22: out += '"'; break;
+        case 0x5c: out += "\\"; break;
+        case 0x2f: out += "/"; break;
+        case 0x62: out += "\b"; break;
+        case 0x66: out += "\f"; break;
+        case 0x6e: out += "\n"; break;
+        case 0x72: out += "\r"; break;
+        case 0x74: out += "\t"; break;
         case 0x75: {
           const hex = text.slice(pos + 2, pos + 6);
-          if (!/^[0-9A-Fa-f]{4}$/.test(hex)) {
-            stringError = { what: "invalid \\u escape", at: pos };
+          if (!HEX4.test(hex)) {
+            this.stringError = { what: "invalid \\u escape", at: pos };
             return undefined;
           }
-          parts.push(String.fromCharCode(parseInt(hex, 16)));
+          out += String.fromCharCode(parseInt(hex, 16));
           pos += 4;
           break;
         }
         default:
-          stringError = { what: pos + 1 >= n ? "unterminated string" : `invalid escape \`\\${show(text.slice(pos + 1, pos + 2))}\``, at: pos };
+          this.stringError = { what: pos + 1 >= n ? "unterminated string" : `invalid escape \`\\${show(text.slice(pos + 1, pos + 2))}\``, at: pos };
           return undefined;
       }
       pos += 2;
       chunk = pos;
     }
-    stringError = { what: "unterminated string", at: start - 1 };
+    this.stringError = { what: "unterminated string", at: start - 1 };
     return undefined;
-  };
-
-  const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
-
-  for (;;) {
-    // --- read one value (or open a container) ---
-    skipWs();
-    if (pos >= n) return malformed("expected a value, found end of input", pos);
-    let value: unknown;
-    const c = text.charCodeAt(pos);
-    if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
-      if (stack.length >= maxDepth) return fail(Diagnostics.irNestingTooDeep, pathHere(), [maxDepth], { offset: pos });
-      pos++;
-      skipWs();
-      if (c === 0x5b) {
-        if (text.charCodeAt(pos) === 0x5d) {
-          pos++;
-          value = [];
-        } else {
-          stack.push({ array: [], object: undefined, key: "" });
-          continue;
-        }
-      } else if (text.charCodeAt(pos) === 0x7d) {
-        pos++;
-        value = {};
-      } else {
-        const frame: Frame = { array: undefined, object: {}, key: "" };
-        stack.push(frame);
-        const r = readKey(frame);
-        if (r !== undefined) return r;
-        continue;
-      }
-    } else if (c === 0x22) {
-      const s = readString();
-      if (s === undefined) return malformed(stringError!.what, stringError!.at);
-      value = s;
-    } else if (c === 0x74 && text.startsWith("true", pos)) {
-      pos += 4;
-      value = true;
-    } else if (c === 0x66 && text.startsWith("false", pos)) {
-      pos += 5;
-      value = false;
-    } else if (c === 0x6e && text.startsWith("null", pos)) {
-      pos += 4;
-      value = null;
-    } else if (c === 0x2d || isDigit(c)) {
-      const start = pos;
-      let integral = true;
-      if (c === 0x2d) pos++;
-      if (text.charCodeAt(pos) === 0x30) pos++;
-      else if (isDigit(text.charCodeAt(pos))) while (isDigit(text.charCodeAt(pos))) pos++;
-      else return malformed(`invalid number: expected a digit, found ${found(pos)}`, pos);
-      if (text.charCodeAt(pos) === 0x2e) {
-        integral = false;
-        pos++;
-        if (!isDigit(text.charCodeAt(pos))) return malformed(`invalid number: expected a digit after \`.\`, found ${found(pos)}`, pos);
-        while (isDigit(text.charCodeAt(pos))) pos++;
-      }
-      const e = text.charCodeAt(pos);
-      if (e === 0x65 || e === 0x45) {
-        integral = false;
-        pos++;
-        const s = text.charCodeAt(pos);
-        if (s === 0x2b || s === 0x2d) pos++;
-        if (!isDigit(text.charCodeAt(pos))) return malformed(`invalid number: expected an exponent digit, found ${found(pos)}`, pos);
-        while (isDigit(text.charCodeAt(pos))) pos++;
-      }
-      const literal = text.slice(start, pos);
-      const num = Number(literal);
-      if (!Number.isFinite(num)) {
-        return fail(Diagnostics.irNotJson, pathHere(), [`number \`${show(literal)}\` (it overflows to infinity)`], { offset: start });
-      }
-      if (integral && (num > MAX_SAFE || num < -MAX_SAFE)) {
-        if (!bigIntegers) return fail(Diagnostics.irUnsafeInteger, pathHere(), [show(literal)], { offset: start, help: "send it as a decimal string" });
-        value = BigInt(literal);
-      } else {
-        value = num;
-      }
-    } else {
-      return malformed(`expected a value, found ${found(pos)}`, pos);
-    }
-
-    // --- a value is complete: store it into its container, closing containers as they end ---
-    for (;;) {
-      const top = stack[stack.length - 1];
-      if (top === undefined) {
-        skipWs();
-        if (pos < n) return malformed(`unexpected ${found(pos)} after the JSON value`, pos);
-        return { ok: true, value };
-      }
-      skipWs();
-      const d = text.charCodeAt(pos);
-      if (top.array !== undefined) {
-        top.array.push(value as JsonValue);
-        if (d === 0x2c) {
-          pos++;
-          break;
-        }
-        if (d === 0x5d) {
-          pos++;
-          stack.pop();
-          value = top.array;
-          continue;
-        }
-        return malformedAfter(`expected \`,\` or \`]\`, found ${found(pos)}`);
-      }
-      setKey(top.object!, top.key, value as JsonValue);
-      if (d === 0x2c) {
-        pos++;
-        skipWs();
-        const r = readKey(top);
-        if (r !== undefined) return r;
-        break;
-      }
-      if (d === 0x7d) {
-        pos++;
-        stack.pop();
-        value = top.object;
-        continue;
-      }
-      return malformedAfter(`expected \`,\` or \`}\`, found ${found(pos)}`);
-    }
   }
 
-  // The error belongs to the container, not to the element just stored.
-  function malformedAfter(what: string): { ok: false; error: ReturnType<typeof fail>["error"] } {
-    stack.pop();
-    return malformed(what, pos);
+  // A number, a bigint (big integer literal, when allowed) or the error.
+  private readNumber(): number | bigint | Failure {
+    const text = this.text;
+    const start = this.pos;
+    let pos = start;
+    let integral = true;
+    if (text.charCodeAt(pos) === 0x2d) pos++;
+    let c = text.charCodeAt(pos);
+    if (c === 0x30) pos++;
+    else if (c >= 0x31 && c <= 0x39) pos = this.digits(pos);
+    else return this.malformedAt(`invalid number: expected a digit, found ${this.found(pos)}`, pos);
+    if (text.charCodeAt(pos) === 0x2e) {
+      integral = false;
+      c = text.charCodeAt(++pos);
+      if (!(c >= 0x30 && c <= 0x39)) return this.malformedAt(`invalid number: expected a digit after \`.\`, found ${this.found(pos)}`, pos);
+      pos = this.digits(pos);
+    }
+    c = text.charCodeAt(pos);
+    if (c === 0x65 || c === 0x45) {
+      integral = false;
+      c = text.charCodeAt(++pos);
+      if (c === 0x2b || c === 0x2d) c = text.charCodeAt(++pos);
+      if (!(c >= 0x30 && c <= 0x39)) return this.malformedAt(`invalid number: expected an exponent digit, found ${this.found(pos)}`, pos);
+      pos = this.digits(pos);
+    }
+    this.pos = pos;
+    const literal = text.slice(start, pos);
+    const num = Number(literal);
+    if (!Number.isFinite(num)) {
+      return fail(Diagnostics.irNotJson, this.pathHere(), [`number \`${show(literal)}\` (it overflows to infinity)`], { offset: start });
+    }
+    if (integral && (num > MAX_SAFE || num < -MAX_SAFE)) {
+      if (!this.bigIntegers) return fail(Diagnostics.irUnsafeInteger, this.pathHere(), [show(literal)], { offset: start, help: "send it as a decimal string" });
+      return BigInt(literal);
+    }
+    return num;
+  }
+
+  private digits(pos: number): number {
+    const text = this.text;
+    for (;;) {
+      const c = text.charCodeAt(pos);
+      if (c >= 0x30 && c <= 0x39) pos++;
+      else return pos;
+    }
   }
 
   // Reads `"key" :` into the frame; the caller has skipped whitespace.
-  function readKey(frame: Frame): { ok: false; error: ReturnType<typeof fail>["error"] } | undefined {
-    if (text.charCodeAt(pos) !== 0x22) {
-      stack.pop();
-      return malformed(`expected a key string, found ${found(pos)}`, pos);
+  private readKey(frame: Frame): Failure | undefined {
+    if (this.text.charCodeAt(this.pos) !== 0x22) {
+      this.stack.pop();
+      return this.malformed(`expected a key string, found ${this.found(this.pos)}`, this.pos);
     }
-    const keyAt = pos;
-    const key = readString();
+    const keyAt = this.pos;
+    const key = this.readString();
     if (key === undefined) {
-      stack.pop();
-      return malformed(stringError!.what, stringError!.at);
+      this.stack.pop();
+      return this.malformed(this.stringError!.what, this.stringError!.at);
     }
     frame.key = key;
-    if (Object.hasOwn(frame.object!, key)) {
-      return fail(Diagnostics.irDuplicateKey, pathHere(), [show(key)], { offset: keyAt });
-    }
-    skipWs();
-    if (text.charCodeAt(pos) !== 0x3a) return malformed(`expected \`:\`, found ${found(pos)}`, pos);
-    pos++;
+    if (Object.hasOwn(frame.object!, key)) return fail(Diagnostics.irDuplicateKey, this.pathHere(), [show(key)], { offset: keyAt });
+    this.skipWs();
+    if (this.text.charCodeAt(this.pos) !== 0x3a) return this.malformed(`expected \`:\`, found ${this.found(this.pos)}`, this.pos);
+    this.pos++;
     return undefined;
+  }
+
+  private pathHere(): string {
+    let p = "$";
+    for (const f of this.stack) p = f.array !== undefined ? pathIndex(p, f.array.length) : pathKey(p, f.key);
+    return p;
+  }
+
+  private found(at: number): string {
+    return at >= this.n ? "end of input" : `\`${show(this.text.slice(at, at + 1))}\``;
+  }
+
+  private malformed(what: string, at: number): Failure {
+    return fail(Diagnostics.irMalformedJson, this.pathHere(), [`${what} at offset ${at}`], { offset: at });
+  }
+
+  private malformedAt(what: string, at: number): Failure {
+    this.pos = at;
+    return this.malformed(what, at);
+  }
+
+  // The error belongs to the container, not to the element just stored.
+  private malformedAfter(what: string): Failure {
+    this.stack.pop();
+    return this.malformed(what, this.pos);
   }
 }
 

@@ -7,6 +7,19 @@ import { Diagnostics } from "../diagnostics/catalogue.ts";
 import { closest, didYouMean } from "../diagnostics/suggest.ts";
 import { describeNonJson } from "./canonicalize.ts";
 import { describeValue, irError, listNames, pathIndex, pathKey, show, type IrError } from "./errors.ts";
+
+/**
+ * A JSON path built lazily: one small object per step, rendered to `$.a.b[0]` only when an error needs it.
+ */
+export type Path = string | { readonly parent: Path; readonly key: string | number };
+
+export const at = (parent: Path, key: string | number): Path => ({ parent, key });
+
+export function render(path: Path): string {
+  if (typeof path === "string") return path;
+  const base = render(path.parent);
+  return typeof path.key === "number" ? pathIndex(base, path.key) : pathKey(base, path.key);
+}
 import { setKey } from "./json.ts";
 import { NameIndex } from "./names.ts";
 import {
@@ -54,18 +67,18 @@ export class Cleaner {
   }
 
   /** Clean copy of `v` (see the file comment), or undefined with `this.error` set. */
-  value(v: unknown, path: string, depth: number): CleanValue | undefined {
+  value(v: unknown, path: Path, depth: number): CleanValue | undefined {
     switch (typeof v) {
       case "string":
         this.budget -= v.length + 2;
         if (this.budget < 0) return this.tooLarge();
         // Surrogates are above U+02FF too: ASCII and Latin text skips both checks.
         if (!MAY_NEED_NFC.test(v)) return v;
-        if (!wellFormed(v)) return this.fail(irError(Diagnostics.irLoneSurrogate, path, []));
+        if (!wellFormed(v)) return this.fail(irError(Diagnostics.irLoneSurrogate, render(path), []));
         return v.normalize("NFC");
       case "number":
         this.budget -= 8;
-        if (!Number.isFinite(v)) return this.fail(irError(Diagnostics.irNotJson, path, [`number ${String(v)}`]));
+        if (!Number.isFinite(v)) return this.fail(irError(Diagnostics.irNotJson, render(path), [`number ${String(v)}`]));
         return v === 0 ? 0 : v;
       case "boolean":
         this.budget -= 5;
@@ -78,13 +91,13 @@ export class Cleaner {
           this.budget -= 4;
           return null;
         }
-        if (depth >= this.limits.maxDepth) return this.fail(irError(Diagnostics.irNestingTooDeep, path, [this.limits.maxDepth]));
+        if (depth >= this.limits.maxDepth) return this.fail(irError(Diagnostics.irNestingTooDeep, render(path), [this.limits.maxDepth]));
         if (this.budget < 0) return this.tooLarge();
         if (Array.isArray(v)) {
           const out: CleanValue[] = new Array<CleanValue>(v.length);
           this.budget -= 2 + v.length;
           for (let i = 0; i < v.length; i++) {
-            const e = this.value(v[i], pathIndex(path, i), depth + 1);
+            const e = this.value(v[i], at(path, i), depth + 1);
             if (e === undefined) return undefined;
             out[i] = e;
           }
@@ -92,11 +105,11 @@ export class Cleaner {
         }
         if (v instanceof Date) {
           // As JSON.stringify would: its ISO string; a timestamp field then canonicalizes it.
-          if (Number.isNaN(v.getTime())) return this.fail(irError(Diagnostics.irNotJson, path, ["an invalid Date"]));
+          if (Number.isNaN(v.getTime())) return this.fail(irError(Diagnostics.irNotJson, render(path), ["an invalid Date"]));
           return v.toISOString();
         }
         const proto = Object.getPrototypeOf(v) as unknown;
-        if (proto !== Object.prototype && proto !== null) return this.fail(irError(Diagnostics.irNotJson, path, [describeNonJson(v)]));
+        if (proto !== Object.prototype && proto !== null) return this.fail(irError(Diagnostics.irNotJson, render(path), [describeNonJson(v)]));
         const out: Record<string, CleanValue> = {};
         const keys = Object.keys(v);
         this.budget -= 2 + keys.length;
@@ -106,12 +119,12 @@ export class Cleaner {
           this.budget -= rawKey.length + 3;
           let key = rawKey;
           if (MAY_NEED_NFC.test(rawKey)) {
-            if (!wellFormed(rawKey)) return this.fail(irError(Diagnostics.irLoneSurrogate, pathKey(path, rawKey), []));
+            if (!wellFormed(rawKey)) return this.fail(irError(Diagnostics.irLoneSurrogate, render(at(path, rawKey)), []));
             key = rawKey.normalize("NFC");
           }
-          const kp = pathKey(path, key);
+          const kp = at(path, key);
           if (Object.hasOwn(out, key)) {
-            return this.fail(irError(Diagnostics.irDuplicateKey, kp, [show(key)], { help: "two keys are the same text after Unicode NFC normalization" }));
+            return this.fail(irError(Diagnostics.irDuplicateKey, render(kp), [show(key)], { help: "two keys are the same text after Unicode NFC normalization" }));
           }
           const e = this.value(raw, kp, depth + 1);
           if (e === undefined) return undefined;
@@ -120,12 +133,12 @@ export class Cleaner {
         return out;
       }
       default:
-        return this.fail(irError(Diagnostics.irNotJson, path, [describeNonJson(v)]));
+        return this.fail(irError(Diagnostics.irNotJson, render(path), [describeNonJson(v)]));
     }
   }
 
   private tooLarge(): undefined {
-    return this.fail(irError(Diagnostics.irPayloadTooLarge, "$", [`about ${this.limits.maxBytes - this.budget}`, this.limits.maxBytes]));
+    return this.fail(irError(Diagnostics.irPayloadTooLarge, render("$"), [`about ${this.limits.maxBytes - this.budget}`, this.limits.maxBytes]));
   }
 
   private fail(e: IrError): undefined {
@@ -193,40 +206,40 @@ export class Normalizer {
 
   constructor(private readonly schema: IrSchema) {}
 
-  action(raw: RawAction, path: string): IrAction | undefined {
-    const typePath = pathKey(path, "type");
-    if (typeof raw.type !== "string") return this.fail(irError(Diagnostics.irWrongType, typePath, ["an action type name (string)", describeValue(raw.type)]));
+  action(raw: RawAction, path: Path): IrAction | undefined {
+    const typePath = at(path, "type");
+    if (typeof raw.type !== "string") return this.fail(irError(Diagnostics.irWrongType, render(typePath), ["an action type name (string)", describeValue(raw.type)]));
     const resolved = resolveTypeName(this.schema, raw.type);
     if (resolved.kind === "ambiguous") {
-      return this.fail(irError(Diagnostics.irAmbiguousActionType, typePath, [show(raw.type), listNames(resolved.candidates)], { help: "write the declared name exactly" }));
+      return this.fail(irError(Diagnostics.irAmbiguousActionType, render(typePath), [show(raw.type), listNames(resolved.candidates)], { help: "write the declared name exactly" }));
     }
     const declared = resolved.kind === "found" ? this.schema.actionTypes.get(resolved.name) : undefined;
     if (declared === undefined) {
       const help = resolved.kind === "unknown" && resolved.suggestion !== undefined ? `did you mean \`${resolved.suggestion}\`?` : `declared action types: ${listNames([...this.schema.actionTypes.keys()])}`;
-      return this.fail(irError(Diagnostics.irUnknownActionType, typePath, [show(raw.type)], { help }));
+      return this.fail(irError(Diagnostics.irUnknownActionType, render(typePath), [show(raw.type)], { help }));
     }
     let target: string | null = null;
     if (raw.target !== undefined && raw.target !== null) {
-      if (typeof raw.target !== "string") return this.fail(irError(Diagnostics.irWrongType, pathKey(path, "target"), ["a target (string or null)", describeValue(raw.target)]));
+      if (typeof raw.target !== "string") return this.fail(irError(Diagnostics.irWrongType, render(at(path, "target")), ["a target (string or null)", describeValue(raw.target)]));
       target = raw.target;
     }
-    const params = this.record(raw.params ?? {}, declared.fields, `action \`${declared.name}\``, pathKey(path, "params"));
+    const params = this.record(raw.params ?? {}, declared.fields, `action \`${declared.name}\``, at(path, "params"));
     if (params === undefined) return undefined;
     return { type: declared.name, target, params };
   }
 
-  actor(raw: CleanValue, path: string): IrActor | undefined {
+  actor(raw: CleanValue, path: Path): IrActor | undefined {
     const out = this.record(raw, indexOf(this.schema).actorFields, "the actor", path);
     return out as IrActor | undefined;
   }
 
-  context(raw: CleanValue, path: string): JsonObject | undefined {
+  context(raw: CleanValue, path: Path): JsonObject | undefined {
     return this.record(raw, this.schema.context?.fields ?? NO_FIELDS, "the context", path);
   }
 
   /** An object checked field by field: undeclared keys first (with a suggestion), then each declared field. */
-  record(raw: CleanValue, fields: ReadonlyMap<string, FieldSchema>, where: string, path: string): JsonObject | undefined {
-    if (!isObject(raw)) return this.fail(irError(Diagnostics.irWrongType, path, [`an object (${where})`, describeValue(raw)]));
+  record(raw: CleanValue, fields: ReadonlyMap<string, FieldSchema>, where: string, path: Path): JsonObject | undefined {
+    if (!isObject(raw)) return this.fail(irError(Diagnostics.irWrongType, render(path), [`an object (${where})`, describeValue(raw)]));
     const out: Record<string, JsonValue> = {};
     const allowExtra = this.schema.options.extraParams === "allow";
     const undeclared: string[] = [];
@@ -235,10 +248,10 @@ export class Normalizer {
       if (!allowExtra) {
         const k = undeclared.sort()[0]!;
         const help = didYouMean(k, fields.keys()) ?? `declared fields: ${listNames([...fields.keys()])}`;
-        return this.fail(irError(Diagnostics.irUndeclaredField, pathKey(path, k), [show(k), where], { help }));
+        return this.fail(irError(Diagnostics.irUndeclaredField, render(at(path, k)), [show(k), where], { help }));
       }
       for (const k of undeclared) {
-        const v = this.dyn(raw[k]!, pathKey(path, k));
+        const v = this.dyn(raw[k]!, at(path, k));
         if (v === undefined) return undefined;
         if (v !== null) setKey(out, k, v);
       }
@@ -248,9 +261,9 @@ export class Normalizer {
       if (v === undefined || v === null) {
         if (f.optional) continue;
         const help = closest(name, undeclared) !== undefined ? `\`${closest(name, undeclared)!}\` was given; is it a misspelling?` : undefined;
-        return this.fail(irError(Diagnostics.irMissingField, pathKey(path, name), [name, where], { help }));
+        return this.fail(irError(Diagnostics.irMissingField, render(at(path, name)), [name, where], { help }));
       }
-      const n = this.value(v, f.type, f.decimal, pathKey(path, name));
+      const n = this.value(v, f.type, f.decimal, at(path, name));
       if (n === undefined) return undefined;
       setKey(out, name, n);
     }
@@ -258,7 +271,7 @@ export class Normalizer {
   }
 
   /** One value against its declared type. */
-  value(v: CleanValue, t: FieldType, decimal: boolean, path: string): JsonValue | undefined {
+  value(v: CleanValue, t: FieldType, decimal: boolean, path: Path): JsonValue | undefined {
     switch (t.kind) {
       case "string":
         return typeof v === "string" ? v : this.wrongType(t, v, path);
@@ -281,23 +294,23 @@ export class Normalizer {
       case "timestamp": {
         if (typeof v !== "string") return this.wrongType(t, v, path);
         const r = canonicalTimestamp(v);
-        return r.ok ? r.value : this.fail(irError(Diagnostics.irInvalidTimestamp, path, [show(v), r.why]));
+        return r.ok ? r.value : this.fail(irError(Diagnostics.irInvalidTimestamp, render(path), [show(v), r.why]));
       }
       case "duration": {
         if (typeof v !== "string") return this.wrongType(t, v, path);
         const r = canonicalDuration(v);
-        return r.ok ? r.value : this.fail(irError(Diagnostics.irInvalidDuration, path, [show(v), r.why]));
+        return r.ok ? r.value : this.fail(irError(Diagnostics.irInvalidDuration, render(path), [show(v), r.why]));
       }
       case "bytes": {
         if (typeof v !== "string") return this.wrongType(t, v, path);
         const r = canonicalBase64(v);
-        return r.ok ? r.value : this.fail(irError(Diagnostics.irInvalidBytes, path, [r.why]));
+        return r.ok ? r.value : this.fail(irError(Diagnostics.irInvalidBytes, render(path), [r.why]));
       }
       case "enum": {
         if (typeof v !== "string") return this.wrongType(t, v, path);
         if (enumSet(t).has(v)) return v;
         const help = didYouMean(v, t.values);
-        return this.fail(irError(Diagnostics.irNotEnumValue, path, [show(v), t.values.map((x) => JSON.stringify(x)).join(" | ")], { help }));
+        return this.fail(irError(Diagnostics.irNotEnumValue, render(path), [show(v), t.values.map((x) => JSON.stringify(x)).join(" | ")], { help }));
       }
       case "dyn":
         return this.dyn(v, path);
@@ -306,7 +319,7 @@ export class Normalizer {
         const items = v as readonly CleanValue[];
         const out = new Array<JsonValue>(items.length);
         for (let i = 0; i < items.length; i++) {
-          const e = this.value(items[i]!, t.element, decimal, pathIndex(path, i));
+          const e = this.value(items[i]!, t.element, decimal, at(path, i));
           if (e === undefined) return undefined;
           out[i] = e;
         }
@@ -316,10 +329,10 @@ export class Normalizer {
         if (!isObject(v)) return this.wrongType(t, v, path);
         const out: Record<string, JsonValue> = {};
         for (const k of Object.keys(v)) {
-          const kp = pathKey(path, k);
+          const kp = at(path, k);
           const key = this.mapKey(k, t.key, kp);
           if (key === undefined) return undefined;
-          if (Object.hasOwn(out, key)) return this.fail(irError(Diagnostics.irDuplicateKey, kp, [show(key)], { help: `two keys denote the same ${formatFieldType(t.key)} \`${show(key)}\`` }));
+          if (Object.hasOwn(out, key)) return this.fail(irError(Diagnostics.irDuplicateKey, render(kp), [show(key)], { help: `two keys denote the same ${formatFieldType(t.key)} \`${show(key)}\`` }));
           const e = this.value(v[k]!, t.value, decimal, kp);
           if (e === undefined) return undefined;
           setKey(out, key, e);
@@ -330,63 +343,63 @@ export class Normalizer {
   }
 
   /** JSON object keys are strings; a map key of another scalar type is that value's canonical spelling. */
-  private mapKey(k: string, t: FieldType, path: string): string | undefined {
+  private mapKey(k: string, t: FieldType, path: Path): string | undefined {
     if (t.kind === "string" || t.kind === "dyn") return k;
     const v = this.value(k, t, false, path);
     if (v === undefined) return undefined;
     return typeof v === "string" ? v : String(v);
   }
 
-  private integer(v: CleanValue, kind: "int" | "uint", decimal: boolean, path: string): JsonValue | undefined {
+  private integer(v: CleanValue, kind: "int" | "uint", decimal: boolean, path: Path): JsonValue | undefined {
     let exact: bigint;
     const shown = typeof v === "string" ? v : typeof v === "bigint" ? v.toString() : String(v);
     if (typeof v === "number") {
-      if (!Number.isInteger(v)) return this.fail(irError(Diagnostics.irInexactNumber, path, [show(shown), kind]));
+      if (!Number.isInteger(v)) return this.fail(irError(Diagnostics.irInexactNumber, render(path), [show(shown), kind]));
       // Beyond 2^53 a double no longer says which integer was meant: only exact inputs (strings, big literals) count.
-      if (!Number.isSafeInteger(v)) return this.fail(irError(Diagnostics.irUnsafeInteger, path, [show(shown)], { help: decimal ? "send it as a decimal string" : "mark the field `@decimal` to carry it as a decimal string" }));
+      if (!Number.isSafeInteger(v)) return this.fail(irError(Diagnostics.irUnsafeInteger, render(path), [show(shown)], { help: decimal ? "send it as a decimal string" : "mark the field `@decimal` to carry it as a decimal string" }));
       exact = BigInt(v);
     } else if (typeof v === "bigint") {
       exact = v;
     } else if (typeof v === "string") {
       const r = exactInteger(v);
       if (r === undefined) return this.wrongType({ kind }, v, path);
-      if (r.kind === "fraction") return this.fail(irError(Diagnostics.irInexactNumber, path, [show(shown), kind]));
-      if (r.kind === "huge") return this.fail(irError(Diagnostics.irOutOfRange, path, [show(shown), kind]));
+      if (r.kind === "fraction") return this.fail(irError(Diagnostics.irInexactNumber, render(path), [show(shown), kind]));
+      if (r.kind === "huge") return this.fail(irError(Diagnostics.irOutOfRange, render(path), [show(shown), kind]));
       exact = r.value;
     } else {
       return this.wrongType({ kind }, v, path);
     }
-    if (kind === "uint" && exact < 0n) return this.fail(irError(Diagnostics.irOutOfRange, path, [show(shown), "uint"]));
+    if (kind === "uint" && exact < 0n) return this.fail(irError(Diagnostics.irOutOfRange, render(path), [show(shown), "uint"]));
     if (decimal) {
       if (exact < (kind === "int" ? INT64_MIN : 0n) || exact > (kind === "int" ? INT64_MAX : UINT64_MAX)) {
-        return this.fail(irError(Diagnostics.irOutOfRange, path, [show(shown), `${kind} (64-bit)`]));
+        return this.fail(irError(Diagnostics.irOutOfRange, render(path), [show(shown), `${kind} (64-bit)`]));
       }
       return exact.toString();
     }
     if (exact > BigInt(Number.MAX_SAFE_INTEGER) || exact < -BigInt(Number.MAX_SAFE_INTEGER)) {
-      return this.fail(irError(Diagnostics.irUnsafeInteger, path, [show(shown)], { help: "mark the field `@decimal` to carry it as a decimal string" }));
+      return this.fail(irError(Diagnostics.irUnsafeInteger, render(path), [show(shown)], { help: "mark the field `@decimal` to carry it as a decimal string" }));
     }
     return Number(exact);
   }
 
   /** `dyn`: any JSON; the cleaning pass did the work, except that integers beyond 2^53 have no exact form here. */
-  private dyn(v: CleanValue, path: string): JsonValue | undefined {
+  private dyn(v: CleanValue, path: Path): JsonValue | undefined {
     if (typeof v === "bigint") {
-      return this.fail(irError(Diagnostics.irUnsafeInteger, path, [show(v.toString())], { help: "declare the field `int @decimal` or send a string" }));
+      return this.fail(irError(Diagnostics.irUnsafeInteger, render(path), [show(v.toString())], { help: "declare the field `int @decimal` or send a string" }));
     }
     if (v === null || typeof v !== "object") return v;
     if (Array.isArray(v)) {
       const items = v as readonly CleanValue[];
-      for (let i = 0; i < items.length; i++) if (this.dyn(items[i]!, pathIndex(path, i)) === undefined) return undefined;
+      for (let i = 0; i < items.length; i++) if (this.dyn(items[i]!, at(path, i)) === undefined) return undefined;
       return v as JsonValue;
     }
     const o = v as { readonly [key: string]: CleanValue };
-    for (const k of Object.keys(o)) if (this.dyn(o[k]!, pathKey(path, k)) === undefined) return undefined;
+    for (const k of Object.keys(o)) if (this.dyn(o[k]!, at(path, k)) === undefined) return undefined;
     return v as JsonValue;
   }
 
-  private wrongType(t: FieldType, v: CleanValue, path: string): undefined {
-    return this.fail(irError(Diagnostics.irWrongType, path, [formatFieldType(t), describeValue(v)]));
+  private wrongType(t: FieldType, v: CleanValue, path: Path): undefined {
+    return this.fail(irError(Diagnostics.irWrongType, render(path), [formatFieldType(t), describeValue(v)]));
   }
 
   private fail(e: IrError): undefined {
