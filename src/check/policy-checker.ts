@@ -89,7 +89,18 @@ export interface CheckResult {
 
 /** Type-checks a policy made of one or more parsed files. */
 export function checkPolicy(files: readonly ParsedFile[], options: CheckOptions = {}): CheckResult {
-  return new PolicyChecker(options).check(files);
+  try {
+    return new PolicyChecker(options).check(files);
+  } catch (e: unknown) {
+    // A bug, not bad input; still a diagnostic (and no policy), never an exception out of the checker.
+    const why = e instanceof Error ? e.message : String(e);
+    const file = files[0]?.path;
+    return {
+      checked: null,
+      diagnostics: [diagnostic(D.internalCheckerError, { start: 0, end: 0 }, [why], file === undefined ? {} : { file })],
+      sources: files.map((f) => ({ path: f.path, text: f.text, kind: "policy" as const })),
+    };
+  }
 }
 
 const DEFAULT_APPROVAL_WINDOW_MS = 24 * 3_600_000;

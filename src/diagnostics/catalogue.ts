@@ -109,6 +109,7 @@ export const Diagnostics = {
   counterTierTarget: def("XP3045", "error", () => `a counter cannot target a tier`),
   counterKeyUnavailable: def("XP3046", "error", (counter: string, types: string) => `the key of counter \`${counter}\` cannot be computed for \`${types}\``),
   misplacedAnnotation: def("XP3043", "error", (name: string, where: string) => `\`@${name}\` applies only to ${where}`),
+  internalCheckerError: def("XP3049", "error", (why: string) => `internal error in the policy checker: ${why}`),
   ruleNeverApplies: def("XP3050", "warning", (rule: string, why: string) => `rule \`${rule}\` never takes effect: ${why}`),
   conditionAlwaysFalse: def("XP3051", "warning", (rule: string) => `the condition of rule \`${rule}\` is always false`),
   unusedCounter: def("XP3052", "warning", (name: string) => `counter \`${name}\` is never read`),
