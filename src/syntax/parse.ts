@@ -18,7 +18,7 @@ import { diagnostic, type Diagnostic, type DiagnosticDef, type DiagnosticExtras,
 import { Diagnostics } from "../diagnostics/catalogue.ts";
 import { AstBuilder } from "./build.ts";
 import { AnyIdent, Colon, Comma, Gt, Kw, LBracket, LCurly, LParen, Lt, Pipe, RBracket, RCurly, RParen, StringLiteral, xpolLexer } from "./lexer.ts";
-import { xpolParser } from "./parser.ts";
+import { OFFENDING, xpolParser } from "./parser.ts";
 
 export { MAX_EXPR_DEPTH } from "./build.ts";
 
@@ -242,11 +242,11 @@ function blockKeyword(tokens: readonly IToken[], index: number): string | undefi
   return found;
 }
 
-function parserDiagnostics(text: string, tokens: readonly IToken[], r: Reporter): void {
+function parserDiagnostics(text: string, tokens: readonly IToken[], r: Reporter, expression: boolean): void {
   const seen = new Set<number>();
   const lastEnd = tokens.length > 0 ? tokens[tokens.length - 1]!.startOffset + tokens[tokens.length - 1]!.image.length : text.length;
   for (const e of xpolParser.errors) {
-    const t = e.token;
+    const t = OFFENDING.get(e.token) ?? e.token;
     const atEof = t.tokenType === EOF || !Number.isFinite(t.startOffset);
     const start = atEof ? lastEnd : t.startOffset;
     if (seen.has(start)) continue; // one report per position: recovery can fail several times at one token
@@ -269,6 +269,7 @@ function parserDiagnostics(text: string, tokens: readonly IToken[], r: Reporter)
       }
     }
     if (atEof) found = "end of file";
+    if (expression && expected === "end of file") expected = "the end of the expression";
     r.add(Diagnostics.unexpectedToken, span, [found, expected], related.length > 0 ? { related } : {});
   }
 }
@@ -311,7 +312,7 @@ export function parseExpression(text: string, file?: string): ParsedExpression {
     }
     xpolParser.input = tokens;
     const cst = xpolParser.expr();
-    parserDiagnostics(text, tokens, r);
+    parserDiagnostics(text, tokens, r, true);
     const builder = new AstBuilder(file);
     const expr = builder.expr(cst);
     const diagnostics = finish(r, builder.diagnostics);
@@ -344,7 +345,7 @@ export function parsePolicy(text: string, file?: string): ParsedPolicy {
     }
     xpolParser.input = tokens;
     const cst = xpolParser.policyFile();
-    parserDiagnostics(text, tokens, r);
+    parserDiagnostics(text, tokens, r, false);
     const builder = new AstBuilder(file);
     const { header, declarations } = builder.policyFile(cst);
     return {

@@ -3,7 +3,7 @@
 //
 // Recursion: only bracket nesting (`(`, `[`, `{`) and runs of unary operators make the parser recurse; operator
 // chains, member chains and `?:` chains are loops (MANY), so their depth is bounded by the token scan in parse.ts.
-import { CstParser, EOF, type CstNode, type IOrAlt, type OrMethodOpts, type IParserErrorMessageProvider, type IToken, type TokenType } from "chevrotain";
+import { CstParser, EOF, tokenMatcher, type CstNode, type IOrAlt, type OrMethodOpts, type IParserErrorMessageProvider, type IToken, type TokenType } from "chevrotain";
 import {
   allTokens,
   BinaryOp,
@@ -119,6 +119,19 @@ function describeAlternatives(paths: TokenType[][], ruleName: string): string {
   return words.slice(0, -1).join(", ") + " or " + words[words.length - 1];
 }
 
+/**
+ * When a message names a later token than the one Chevrotain reports the error at, the real one, by the reported
+ * token (read by parse.ts for the diagnostic's position).
+ */
+export const OFFENDING = new WeakMap<IToken, IToken>();
+
+function describeNext(paths: TokenType[][], i: number): string {
+  const words = [...new Set(paths.map((p) => p[i]).filter((t): t is TokenType => t !== undefined).map(describeTokenType))];
+  if (words.length === 0) return "something else";
+  if (words.length === 1) return words[0]!;
+  return words.slice(0, -1).join(", ") + " or " + words[words.length - 1];
+}
+
 /** Readable parser messages: "unexpected `}`, expected an expression". */
 export const errorMessages: IParserErrorMessageProvider = {
   buildMismatchTokenMessage({ expected, actual }) {
@@ -129,7 +142,20 @@ export const errorMessages: IParserErrorMessageProvider = {
     return `unexpected ${describeToken(firstRedundant)}, expected ${what}`;
   },
   buildNoViableAltMessage({ expectedPathsPerAlt, actual, ruleName }) {
-    return `unexpected ${describeToken(actual[0])}, expected ${describeAlternatives(expectedPathsPerAlt.flat(), ruleName)}`;
+    // With lookahead > 1 the first token may fit (`1.` then end of file): report the first token that fits no path.
+    let paths = expectedPathsPerAlt.flat();
+    let i = 0;
+    while (i < actual.length - 1) {
+      const t = actual[i]!;
+      const next = paths.filter((p) => p[i] !== undefined && tokenMatcher(t, p[i]!));
+      if (next.length === 0) break;
+      paths = next;
+      i++;
+    }
+    const offending = actual[i];
+    if (i > 0 && offending !== undefined && actual[0] !== undefined) OFFENDING.set(actual[0], offending);
+    const expected = i === 0 ? describeAlternatives(paths, ruleName) : describeNext(paths, i);
+    return `unexpected ${describeToken(offending)}, expected ${expected}`;
   },
   buildEarlyExitMessage({ expectedIterationPaths, actual, ruleName }) {
     return `unexpected ${describeToken(actual[0])}, expected ${describeAlternatives(expectedIterationPaths, ruleName)}`;
