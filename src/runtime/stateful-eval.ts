@@ -9,7 +9,7 @@ import { Enforcer, type EnforcerDecision } from "./enforcer.ts";
 export interface StatefulEvalOptions {
   /** the state directory (created if missing) */
   readonly dir: string;
-  /** a fixed decision time (RFC 3339); default: the clock */
+  /** a fixed decision time (RFC 3339); default: each proposal's `requested_at`, else the clock */
   readonly now?: string;
 }
 
@@ -29,13 +29,34 @@ export async function decideWithState(
     if (e instanceof StoreError) return { ok: false, error: e };
     return { ok: false, error: new StoreError("XP5022", e instanceof Error ? e.message : String(e), "io") };
   }
+  // As in the stateless `eval`: the decision time is `now` if given, else the proposal's own `requested_at` (the
+  // files come from the operator, not from a model), else the clock.
   const fixed = options.now === undefined ? undefined : Date.parse(options.now);
-  const enforcer = await Enforcer.create({ policy, store, ...(fixed !== undefined ? { clock: () => fixed } : {}) });
+  let current = Date.now();
+  const enforcer = await Enforcer.create({ policy, store, clock: () => current });
   const decisions: EnforcerDecision[] = [];
   try {
-    for (const p of proposals) decisions.push(await enforcer.decide(p, context));
+    for (const p of proposals) {
+      const proposed = requestedAt(p);
+      current = fixed ?? (proposed !== undefined && !Number.isNaN(Date.parse(proposed)) ? Date.parse(proposed) : Date.now());
+      decisions.push(await enforcer.decide(p, context));
+    }
   } finally {
     await store.close().catch(() => undefined);
   }
   return { ok: true, decisions };
+}
+
+function requestedAt(proposal: unknown): string | undefined {
+  let v = proposal;
+  if (typeof proposal === "string") {
+    try {
+      v = JSON.parse(proposal);
+    } catch {
+      return undefined;
+    }
+  }
+  if (v === null || typeof v !== "object") return undefined;
+  const t = (v as Record<string, unknown>)["requested_at"];
+  return typeof t === "string" ? t : undefined;
 }
