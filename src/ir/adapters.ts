@@ -2,10 +2,10 @@
 // `{ tool, args, callId?, format }`. Arguments that arrive as a JSON string go through the strict parser (duplicate
 // keys, size and depth limits), so `{"id":"a","id":"b"}` cannot mean one thing to the policy and another to the tool.
 import { Diagnostics } from "../diagnostics/catalogue.ts";
-import { describeValue, fail, irError, listNames, pathJoin, show, type IrError, type IrResult } from "./errors.ts";
+import { at, describeValue, fail, irError, listNames, pathJoin, render, show, type IrError, type IrResult, type Path } from "./errors.ts";
 import { DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, parseJsonText } from "./json.ts";
 import { NameIndex, resolveToolName } from "./names.ts";
-import { Cleaner, at, isObject, render, type CleanValue, type Path } from "./normalize.ts";
+import { Cleaner, isObject, type CleanValue } from "./normalize.ts";
 import type { JsonObject } from "./types.ts";
 
 export type ToolCallFormat =

@@ -52,6 +52,19 @@ export function pathIndex(path: string, index: number): string {
   return `${path}[${index}]`;
 }
 
+/**
+ * A JSON path built lazily: one small object per step, rendered to `$.a.b[0]` only when an error needs it.
+ */
+export type Path = string | { readonly parent: Path; readonly key: string | number };
+
+export const at = (parent: Path, key: string | number): Path => ({ parent, key });
+
+export function render(path: Path): string {
+  if (typeof path === "string") return path;
+  const base = render(path.parent);
+  return typeof path.key === "number" ? pathIndex(base, path.key) : pathKey(base, path.key);
+}
+
 /** `inner` is a path inside a value found at `outer` (e.g. a JSON string that was parsed): one path from the root. */
 export function pathJoin(outer: string, inner: string): string {
   return outer + inner.slice(1);

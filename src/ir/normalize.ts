@@ -1,25 +1,12 @@
 // Normalization: every way of writing the same action becomes the same JSON before canonicalization. Two passes:
-//  1. `cleanValue` (schema-free, over the whole proposal): plain JSON data only, strings and keys in Unicode NFC
+//  1. `Cleaner` (schema-free, over the whole proposal): plain JSON data only, strings and keys in Unicode NFC
 //     and well-formed, keys unique after NFC, -0 as 0, numbers finite, depth and size bounded.
 //  2. `Normalizer` (schema-driven, over action, actor and context): type names resolved, fields checked against
 //     their declared types and converted to their one canonical spelling (see README "Normalization rules").
 import { Diagnostics } from "../diagnostics/catalogue.ts";
 import { closest, didYouMean } from "../diagnostics/suggest.ts";
 import { describeNonJson } from "./canonicalize.ts";
-import { describeValue, irError, listNames, pathIndex, pathKey, show, type IrError } from "./errors.ts";
-
-/**
- * A JSON path built lazily: one small object per step, rendered to `$.a.b[0]` only when an error needs it.
- */
-export type Path = string | { readonly parent: Path; readonly key: string | number };
-
-export const at = (parent: Path, key: string | number): Path => ({ parent, key });
-
-export function render(path: Path): string {
-  if (typeof path === "string") return path;
-  const base = render(path.parent);
-  return typeof path.key === "number" ? pathIndex(base, path.key) : pathKey(base, path.key);
-}
+import { at, describeValue, irError, listNames, render, show, type IrError, type Path } from "./errors.ts";
 import { setKey } from "./json.ts";
 import { NameIndex } from "./names.ts";
 import {
@@ -42,7 +29,7 @@ import {
   exactInteger,
 } from "./values.ts";
 
-/** JSON plus the bigints the parser makes of integer literals beyond ±(2^53-1): the output of `cleanValue`. */
+/** JSON plus the bigints the parser makes of integer literals beyond ±(2^53-1): the output of `Cleaner`. */
 export type CleanValue = JsonValue | bigint | readonly CleanValue[] | { readonly [key: string]: CleanValue };
 
 // ---------------------------------------------------------------------------------------------------------------
