@@ -148,7 +148,8 @@ export const errorMessages: IParserErrorMessageProvider = {
     while (i < actual.length - 1) {
       const t = actual[i]!;
       const next = paths.filter((p) => p[i] !== undefined && tokenMatcher(t, p[i]!));
-      if (next.length === 0) break;
+      // Stop where no path fits, or where one ends (then a gate, not the lookahead, rejected the token).
+      if (next.length === 0 || next.some((p) => p.length <= i + 1)) break;
       paths = next;
       i++;
     }
