@@ -19,7 +19,7 @@ import type { JsonValue } from "../ir/types.ts";
 import { generateKeyPair, readPrivateKeyFile, writeKeyFiles } from "../receipts/keys.ts";
 import { ReceiptLog, ReceiptLogError } from "../receipts/log.ts";
 import type { Receipt } from "../receipts/receipt.ts";
-import { NobleSigner, type Signer } from "../receipts/signer.ts";
+import { createSigner, type Signer, type SignerKind } from "../receipts/signer.ts";
 import { acquireDirectoryLock, type DirectoryLock } from "./lock.ts";
 import { changeFromJson, changeToJson, RuntimeState } from "./state.ts";
 import { StoreError, type RequestSnapshot, type StateStore, type StateView, type TxOutcome, type TxScope, type TxStep } from "./types.ts";
@@ -27,6 +27,9 @@ import { StoreError, type RequestSnapshot, type StateStore, type StateView, type
 export interface DurableStoreOptions {
   /** signs the receipts; default: the directory's own key `DIR/runtime.key`, created on first open */
   readonly signer?: Signer;
+  /** how the directory's own key signs: "noble" (default, pure JS) or "native" (node:crypto, several times faster;
+   * Ed25519 is deterministic, so the signatures are the same bytes) */
+  readonly signerKind?: SignerKind;
   /** the log's checkpoint origin; default `execlayer/<directory name>` */
   readonly origin?: string;
   /** checkpoint every N receipts (default 1000) */
@@ -42,7 +45,7 @@ function failure(code: string, message: string): { ok: false; error: { code: str
   return { ok: false, error: { code, message } };
 }
 
-async function loadOrCreateSigner(dir: string): Promise<Signer> {
+async function loadOrCreateSigner(dir: string, kind: SignerKind): Promise<Signer> {
   const base = path.join(dir, RUNTIME_KEY_BASE);
   if (!fs.existsSync(`${base}.key`)) {
     try {
@@ -54,7 +57,7 @@ async function loadOrCreateSigner(dir: string): Promise<Signer> {
   }
   const pair = await readPrivateKeyFile(`${base}.key`);
   if (!pair.ok) throw new StoreError(Diagnostics.storeOpenFailed.code, Diagnostics.storeOpenFailed.message(dir, pair.error), "io");
-  return new NobleSigner(pair.value);
+  return createSigner(pair.value, kind);
 }
 
 function defaultOrigin(dir: string): string {
@@ -95,7 +98,7 @@ export class DurableStore implements StateStore<Receipt> {
     }
     const lock = acquireDirectoryLock(abs);
     try {
-      const signer = options.signer ?? (await loadOrCreateSigner(abs));
+      const signer = options.signer ?? (await loadOrCreateSigner(abs, options.signerKind ?? "noble"));
       const state = new RuntimeState();
       let bad: string | null = null;
       const replay = (receipt: Receipt, where: { line: number }): void => {
