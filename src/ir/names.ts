@@ -5,6 +5,17 @@ import { closest } from "../diagnostics/suggest.ts";
 import type { NameResolution } from "./schema.ts";
 
 const SEPARATORS = /[\s._\-/:]+/u;
+
+// Edit distance is quadratic: a 1 MiB "type name" must not buy seconds of CPU for a hint.
+const MAX_SUGGEST_LENGTH = 128;
+
+/** The closest candidate to `name` (see diagnostics/suggest.ts), skipped for names too long to be typos. */
+export function suggest(name: string, candidates: Iterable<string>): string | undefined {
+  if (name.length > MAX_SUGGEST_LENGTH) return undefined;
+  const short: string[] = [];
+  for (const c of candidates) if (c.length <= MAX_SUGGEST_LENGTH) short.push(c);
+  return closest(name, short);
+}
 const LOWER_OR_DIGIT_THEN_UPPER = /(\p{Ll}|\p{N})(\p{Lu})/gu;
 const ACRONYM_END = /(\p{Lu})(\p{Lu}\p{Ll})/gu;
 
@@ -63,12 +74,12 @@ export class NameIndex {
       if (matches.size === 1) return { kind: "found", name: matches.values().next().value! };
       return { kind: "ambiguous", candidates: [...matches].sort() };
     }
-    const suggestion = closest(name, this.names) ?? this.closestFolded(key);
+    const suggestion = suggest(name, this.names) ?? this.closestFolded(key);
     return suggestion === undefined ? { kind: "unknown" } : { kind: "unknown", suggestion };
   }
 
   private closestFolded(key: string): string | undefined {
-    const hit = closest(key, this.folded.keys());
+    const hit = suggest(key, this.folded.keys());
     if (hit === undefined) return undefined;
     const set = this.folded.get(hit)!;
     return set.size === 1 ? set.values().next().value : undefined;

@@ -4,11 +4,10 @@
 //  2. `Normalizer` (schema-driven, over action, actor and context): type names resolved, fields checked against
 //     their declared types and converted to their one canonical spelling (see README "Normalization rules").
 import { Diagnostics } from "../diagnostics/catalogue.ts";
-import { closest, didYouMean } from "../diagnostics/suggest.ts";
 import { describeNonJson } from "./canonicalize.ts";
 import { at, describeValue, irError, listNames, render, show, type IrError, type Path } from "./errors.ts";
 import { setKey } from "./json.ts";
-import { NameIndex } from "./names.ts";
+import { NameIndex, suggest } from "./names.ts";
 import {
   formatFieldType,
   type FieldSchema,
@@ -177,7 +176,7 @@ function enumSet(t: Extract<FieldType, { kind: "enum" }>): ReadonlySet<string> {
   return s;
 }
 
-/** The raw action as a proposal or a tool mapping gives it, after `cleanValue`. */
+/** The raw action as a proposal or a tool mapping gives it, after the `Cleaner`. */
 export interface RawAction {
   readonly type: CleanValue;
   readonly target?: CleanValue;
@@ -234,7 +233,8 @@ export class Normalizer {
     if (undeclared.length > 0) {
       if (!allowExtra) {
         const k = undeclared.sort()[0]!;
-        const help = didYouMean(k, fields.keys()) ?? `declared fields: ${listNames([...fields.keys()])}`;
+        const hint = suggest(k, fields.keys());
+        const help = hint !== undefined ? `did you mean \`${hint}\`?` : `declared fields: ${listNames([...fields.keys()])}`;
         return this.fail(irError(Diagnostics.irUndeclaredField, render(at(path, k)), [show(k), where], { help }));
       }
       for (const k of undeclared) {
@@ -247,7 +247,8 @@ export class Normalizer {
       const v = Object.hasOwn(raw, name) ? raw[name] : undefined;
       if (v === undefined || v === null) {
         if (f.optional) continue;
-        const help = closest(name, undeclared) !== undefined ? `\`${closest(name, undeclared)!}\` was given; is it a misspelling?` : undefined;
+        const given = suggest(name, undeclared);
+        const help = given !== undefined ? `\`${show(given)}\` was given; is it a misspelling?` : undefined;
         return this.fail(irError(Diagnostics.irMissingField, render(at(path, name)), [name, where], { help }));
       }
       const n = this.value(v, f.type, f.decimal, at(path, name));
@@ -296,7 +297,8 @@ export class Normalizer {
       case "enum": {
         if (typeof v !== "string") return this.wrongType(t, v, path);
         if (enumSet(t).has(v)) return v;
-        const help = didYouMean(v, t.values);
+        const hint = suggest(v, t.values);
+        const help = hint === undefined ? undefined : `did you mean \`${hint}\`?`;
         return this.fail(irError(Diagnostics.irNotEnumValue, render(path), [show(v), t.values.map((x) => JSON.stringify(x)).join(" | ")], { help }));
       }
       case "dyn":

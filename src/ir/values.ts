@@ -136,18 +136,21 @@ const GO_DURATION = /^([-+]?)((?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:ns|us|µs|μ
 const GO_PART = /([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h|d)/g;
 const ISO_DURATION = /^([-+]?)P(?:([0-9]+(?:\.[0-9]+)?)D)?(?:T(?:([0-9]+(?:\.[0-9]+)?)H)?(?:([0-9]+(?:\.[0-9]+)?)M)?(?:([0-9]+(?:\.[0-9]+)?)S)?)?$/;
 
+const TOO_LONG = "beyond ±315576000000s (10,000 years)";
+
 /** protobuf Duration's range: ±10,000 years of seconds, plus the nanoseconds of the last second */
 export const MAX_DURATION_NANOS = 315_576_000_000n * 1_000_000_000n + 999_999_999n;
 
-/** `amount` (decimal text) times `unit` nanoseconds, or undefined when that is finer than a nanosecond. */
-function scaled(amount: string, unit: bigint): bigint | undefined {
+/** `amount` (decimal text) times `unit` nanoseconds; "fine" when that is finer than a nanosecond. */
+function scaled(amount: string, unit: bigint): bigint | "fine" | "huge" {
   const [whole = "", frac = ""] = amount.split(".");
-  if (whole.length + frac.length > 40) return undefined;
+  const w = whole.replace(/^0+/, "");
+  if (w.length > 24) return "huge"; // beyond any accepted duration in any unit
   const f = frac.replace(/0+$/, "");
+  if (f.length > 24) return "fine"; // no unit makes more than 14 decimals whole nanoseconds
   const scale = 10n ** BigInt(f.length);
-  const n = BigInt(whole === "" ? "0" : whole) * scale + BigInt(f === "" ? "0" : f);
-  const total = n * unit;
-  return total % scale === 0n ? total / scale : undefined;
+  const total = (BigInt(w === "" ? "0" : w) * scale + BigInt(f === "" ? "0" : f)) * unit;
+  return total % scale === 0n ? total / scale : "fine";
 }
 
 /**
@@ -166,7 +169,7 @@ export function canonicalDuration(text: string): Converted<string> {
     negative = go[1] === "-";
     for (const p of go[2]!.matchAll(GO_PART)) {
       const v = scaled(p[1]!, NANOS[p[2]!]!);
-      if (v === undefined) return no("finer than a nanosecond");
+      if (typeof v === "string") return no(v === "fine" ? "finer than a nanosecond" : TOO_LONG);
       nanos += v;
     }
   } else {
@@ -180,11 +183,11 @@ export function canonicalDuration(text: string): Converted<string> {
       const amount = iso[i + 2];
       if (amount === undefined) continue;
       const v = scaled(amount, units[i]!);
-      if (v === undefined) return no("finer than a nanosecond");
+      if (typeof v === "string") return no(v === "fine" ? "finer than a nanosecond" : TOO_LONG);
       nanos += v;
     }
   }
-  if (nanos > MAX_DURATION_NANOS) return no("beyond ±315576000000s (10,000 years)");
+  if (nanos > MAX_DURATION_NANOS) return no(TOO_LONG);
   if (nanos === 0n) return ok("0s");
   const seconds = nanos / 1_000_000_000n;
   const frac = (nanos % 1_000_000_000n).toString().padStart(9, "0").replace(/0+$/, "");

@@ -43,6 +43,10 @@ describe("action type names", () => {
     const notString = toSovereignIR({ action: { type: 7, params: {} } }, schema, options);
     expect(notString.ok ? null : notString.error.code).toBe("XP4024");
   });
+  test("a huge name is an error without a (quadratic) suggestion", () => {
+    const r = toSovereignIR({ action: { type: "x".repeat(500_000), params: {} } }, schema, options);
+    expect(r.ok ? null : [r.error.code, r.error.help?.startsWith("declared action types:"), r.error.message.length < 200]).toEqual(["XP4020", true, true]);
+  });
   test("ambiguous names are errors", () => {
     const s = { ...schema, actionTypes: new Map([...schema.actionTypes, ["invoice_delete", { name: "invoice_delete", aliases: [], fields: new Map() }]]) };
     const r = toSovereignIR({ action: { type: "InvoiceDelete", params: {} } }, s, options);
