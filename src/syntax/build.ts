@@ -69,6 +69,8 @@ const PRECEDENCE: Readonly<Record<string, number>> = {
   "%": 5,
 };
 
+const COUNTER_CLAUSES = ["KwOn", "KwPer", "KwSum", "KwWhere", "KwWindow"];
+
 const COMPREHENSION_MACROS: ReadonlySet<string> = new Set(["all", "exists", "exists_one", "filter", "map"]);
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -193,9 +195,10 @@ export class AstBuilder {
     const operandNodes = nodes(n, "unary");
     const ops = toks(n, "BinaryOp");
     if (operandNodes.length === 0 || operandNodes.length !== ops.length + 1) return null;
-    const first = this.unary(operandNodes[0]!);
-    if (first === null || ops.length === 0) return first;
-    const operands: Expr[] = [first];
+    const built = all(operandNodes, (u) => this.unary(u));
+    if (built === null) return null;
+    if (ops.length === 0) return built[0]!;
+    const operands: Expr[] = [built[0]!];
     const pending: IToken[] = [];
     for (let i = 0; i < ops.length; i++) {
       const op = ops[i]!;
@@ -205,9 +208,7 @@ export class AstBuilder {
         if (!this.reduce(operands, pending)) return null;
       }
       pending.push(op);
-      const right = this.unary(operandNodes[i + 1]!);
-      if (right === null) return null;
-      operands.push(right);
+      operands.push(built[i + 1]!);
     }
     while (pending.length > 0) if (!this.reduce(operands, pending)) return null;
     return operands[0] ?? null;
@@ -363,42 +364,27 @@ export class AstBuilder {
   exprList(n: CstNode | undefined): Expr[] | null {
     if (n === undefined) return [];
     if (n.recoveredNode === true) return null;
-    const out: Expr[] = [];
-    for (const e of nodes(n, "expr")) {
-      const x = this.expr(e);
-      if (x === null) return null;
-      out.push(x);
-    }
-    return out;
+    return all(nodes(n, "expr"), (e) => this.expr(e));
   }
 
   private listLiteral(n: CstNode): Expr | null {
     const span = nodeSpan(n);
-    if (n.recoveredNode === true || span === null) return null;
-    const elements: Expr[] = [];
-    for (const e of nodes(n, "expr")) {
-      const x = this.expr(e);
-      if (x === null) return null;
-      elements.push(x);
-    }
+    const elements = all(nodes(n, "expr"), (e) => this.expr(e));
+    if (n.recoveredNode === true || span === null || elements === null) return null;
     return this.made({ kind: "list", elements, span }, elements);
   }
 
   private mapLiteral(n: CstNode): Expr | null {
     const span = nodeSpan(n);
-    if (n.recoveredNode === true || span === null) return null;
-    const entries: MapEntry[] = [];
-    const children: Expr[] = [];
-    for (const e of nodes(n, "mapEntry")) {
+    const entries = all(nodes(n, "mapEntry"), (e): MapEntry | null => {
       const [k, v] = nodes(e, "expr");
       const es = nodeSpan(e);
       const key = this.expr(k);
       const value = this.expr(v);
-      if (key === null || value === null || es === null) return null;
-      entries.push({ key, value, span: es });
-      children.push(key, value);
-    }
-    return this.made({ kind: "map", entries, span }, children);
+      return key === null || value === null || es === null ? null : { key, value, span: es };
+    });
+    if (n.recoveredNode === true || span === null || entries === null) return null;
+    return this.made({ kind: "map", entries, span }, entries.flatMap((e) => [e.key, e.value]));
   }
 
   private literal(t: IToken, minus: IToken | undefined): [Expr | null, boolean] {
@@ -587,14 +573,9 @@ export class AstBuilder {
 
   private actionDecl(n: CstNode, span: Span): ActionDecl | null {
     const name = this.dottedName(node(n, "dottedName"));
-    const aliases: StringLit[] = [];
-    for (const t of toks(n, "StringLiteral")) {
-      const s = this.stringLit(t);
-      if (s === null) return null;
-      aliases.push(s);
-    }
+    const aliases = all(toks(n, "StringLiteral"), (t) => this.stringLit(t));
     const fields = this.fieldDecls(node(n, "fieldDecls"));
-    if (name === null || fields === null) return null;
+    if (name === null || aliases === null || fields === null) return null;
     return { kind: "action", name, aliases, fields, span };
   }
 
@@ -605,27 +586,17 @@ export class AstBuilder {
   }
 
   private fieldDecls(n: CstNode | undefined): FieldDecl[] | null {
-    if (n === undefined || n.recoveredNode === true) return null;
-    const out: FieldDecl[] = [];
-    for (const f of nodes(n, "fieldDecl")) {
-      const d = this.fieldDecl(f);
-      if (d === null) return null;
-      out.push(d);
-    }
-    return out;
+    if (n === undefined) return null;
+    const out = all(nodes(n, "fieldDecl"), (f) => this.fieldDecl(f));
+    return n.recoveredNode === true ? null : out;
   }
 
   private fieldDecl(n: CstNode): FieldDecl | null {
     const span = nodeSpan(n);
     const name = this.name(node(n, "name"));
     const type = this.typeRef(node(n, "typeRef"));
-    if (n.recoveredNode === true || span === null || name === null || type === null) return null;
-    const annotations: Annotation[] = [];
-    for (const a of nodes(n, "annotation")) {
-      const an = this.annotation(a);
-      if (an === null) return null;
-      annotations.push(an);
-    }
+    const annotations = all(nodes(n, "annotation"), (a) => this.annotation(a));
+    if (n.recoveredNode === true || span === null || name === null || type === null || annotations === null) return null;
     return { name, optional: tok(n, "Question") !== undefined, type, annotations, span };
   }
 
@@ -642,26 +613,16 @@ export class AstBuilder {
     const e = node(n, "enumType");
     if (e !== undefined) {
       const span = nodeSpan(e);
-      if (e.recoveredNode === true || span === null) return null;
-      const values: StringLit[] = [];
-      for (const t of toks(e, "StringLiteral")) {
-        const s = this.stringLit(t);
-        if (s === null) return null;
-        values.push(s);
-      }
+      const values = all(toks(e, "StringLiteral"), (t) => this.stringLit(t));
+      if (e.recoveredNode === true || span === null || values === null) return null;
       return { kind: "enum", values, span };
     }
     const nt = node(n, "namedType");
     if (nt === undefined || nt.recoveredNode === true) return null;
     const span = nodeSpan(nt);
     const id = tok(nt, "AnyIdent");
-    if (span === null || id === undefined) return null;
-    const args: TypeRef[] = [];
-    for (const a of nodes(nt, "typeRef")) {
-      const t = this.typeRef(a);
-      if (t === null) return null;
-      args.push(t);
-    }
+    const args = all(nodes(nt, "typeRef"), (a) => this.typeRef(a));
+    if (span === null || id === undefined || args === null) return null;
     const name = { text: id.image, span: tokenSpan(id) };
     const hasArgs = tok(nt, "Lt") !== undefined;
     if (!hasArgs) return { kind: "named", name, span };
@@ -684,15 +645,13 @@ export class AstBuilder {
   private tierDecl(n: CstNode, span: Span): TierDecl | null {
     const target = this.target(node(n, "target"));
     const tier = this.tierName(tok(n, "AnyIdent"));
-    if (target === null || tier === null) return null;
-    const escalations: Escalation[] = [];
-    for (const e of nodes(n, "escalation")) {
+    const escalations = all(nodes(n, "escalation"), (e): Escalation | null => {
       const es = nodeSpan(e);
       const to = this.tierName(tok(e, "AnyIdent"));
       const condition = this.expr(node(e, "expr"));
-      if (e.recoveredNode === true || es === null || to === null || condition === null) return null;
-      escalations.push({ tier: to, condition, span: es });
-    }
+      return e.recoveredNode === true || es === null || to === null || condition === null ? null : { tier: to, condition, span: es };
+    });
+    if (target === null || tier === null || escalations === null) return null;
     return { kind: "tier", target, tier, escalations, span };
   }
 
@@ -703,43 +662,47 @@ export class AstBuilder {
     const targets: Target[] = [];
     const keys: Expr[] = [];
     const seen = new Set<string>();
+    let failed = false;
     for (const c of nodes(n, "counterClause")) {
-      if (c.recoveredNode === true) return null;
-      const kw = ["KwOn", "KwPer", "KwSum", "KwWhere", "KwWindow"].map((k) => tok(c, k)).find((t) => t !== undefined);
-      if (kw === undefined) return null;
+      const kw = c.recoveredNode === true ? undefined : COUNTER_CLAUSES.map((k) => tok(c, k)).find((t) => t !== undefined);
+      if (kw === undefined) {
+        failed = true;
+        continue;
+      }
       if (kw.image !== "on" && kw.image !== "per" && seen.has(kw.image)) {
         this.report(Diagnostics.duplicateClause, nodeSpan(c) ?? tokenSpan(kw), [kw.image, `counter \`${name.text}\``]);
-        return null;
+        failed = true;
       }
       seen.add(kw.image);
       switch (kw.image) {
         case "on": {
           const t = this.targets(node(c, "targets"));
-          if (t === null) return null;
-          targets.push(...t);
+          if (t === null) failed = true;
+          else targets.push(...t);
           break;
         }
         case "per": {
           const k = this.exprList(node(c, "exprList"));
-          if (k === null) return null;
-          keys.push(...k);
+          if (k === null) failed = true;
+          else keys.push(...k);
           break;
         }
         case "sum":
         case "where": {
           const e = this.expr(node(c, "expr"));
-          if (e === null) return null;
-          if (kw.image === "sum") d.amount = e;
+          if (e === null) failed = true;
+          else if (kw.image === "sum") d.amount = e;
           else d.filter = e;
           break;
         }
         default: {
           const w = this.windowSpec(node(c, "windowSpec"));
-          if (w === null) return null;
-          d.window = w;
+          if (w === null) failed = true;
+          else d.window = w;
         }
       }
     }
+    if (failed) return null;
     d.targets = targets;
     d.keys = keys;
     return d;
@@ -764,14 +727,13 @@ export class AstBuilder {
       const keyring = this.stringLit(tok(n, "StringLiteral"));
       return keyring === null ? null : { kind: "group", name, members: [], keyring, span };
     }
-    const members: GroupMember[] = [];
-    for (const m of nodes(n, "groupMember")) {
+    const members = all(nodes(n, "groupMember"), (m): GroupMember | null => {
       const ms = nodeSpan(m);
       const mname = this.name(node(m, "name"));
       const key = this.stringLit(tok(m, "StringLiteral"));
-      if (m.recoveredNode === true || ms === null || mname === null || key === null) return null;
-      members.push({ name: mname, key, span: ms });
-    }
+      return m.recoveredNode === true || ms === null || mname === null || key === null ? null : { name: mname, key, span: ms };
+    });
+    if (members === null) return null;
     return { kind: "group", name, members, keyring: null, span };
   }
 
@@ -823,17 +785,15 @@ export class AstBuilder {
   }
 
   private fieldInits(n: CstNode | undefined): FieldInit[] | null {
-    if (n === undefined || n.recoveredNode === true) return null;
-    const out: FieldInit[] = [];
-    for (const f of nodes(n, "fieldInit")) {
+    if (n === undefined) return null;
+    const out = all(nodes(n, "fieldInit"), (f): FieldInit | null => {
       const span = nodeSpan(f);
       const id = tok(f, "AnyIdent");
       const name = id !== undefined ? this.identName(id) : this.stringLitAsName(tok(f, "StringLiteral"));
       const value = this.expr(node(f, "expr"));
-      if (f.recoveredNode === true || span === null || name === null || value === null) return null;
-      out.push({ name, value, span });
-    }
-    return out;
+      return f.recoveredNode === true || span === null || name === null || value === null ? null : { name, value, span };
+    });
+    return n.recoveredNode === true ? null : out;
   }
 
   private stringLitAsName(t: IToken | undefined): Name | null {
@@ -843,13 +803,8 @@ export class AstBuilder {
 
   private testDecl(n: CstNode, span: Span): TestDecl | null {
     const name = this.stringLit(tok(n, "StringLiteral"));
-    if (name === null) return null;
-    const steps: TestStep[] = [];
-    for (const s of nodes(n, "testStep")) {
-      const step = this.testStep(s);
-      if (step === null) return null;
-      steps.push(step);
-    }
+    const steps = all(nodes(n, "testStep"), (s) => this.testStep(s));
+    if (name === null || steps === null) return null;
     return { kind: "test", name, steps, span };
   }
 
@@ -942,33 +897,30 @@ export class AstBuilder {
     const targets = this.targets(node(n, "targets"));
     const ex = node(n, "expectStep");
     const expect = ex === undefined || ex.recoveredNode === true ? null : this.outcome(node(ex, "outcome"));
-    if (name === null || targets === null || expect === null) return null;
     const assumptions: Expr[] = [];
     const setup: TestStep[] = [];
+    let failed = name === null || targets === null || expect === null;
     for (const s of nodes(n, "propertySetup")) {
-      if (s.recoveredNode === true) return null;
-      if (tok(s, "KwWhere") !== undefined) {
+      if (s.recoveredNode === true) {
+        failed = true;
+      } else if (tok(s, "KwWhere") !== undefined) {
         const e = this.expr(node(s, "expr"));
-        if (e === null) return null;
-        assumptions.push(e);
-        continue;
+        if (e === null) failed = true;
+        else assumptions.push(e);
+      } else {
+        const step = this.testStep(s);
+        if (step === null) failed = true;
+        else setup.push(step);
       }
-      const step = this.testStep(s);
-      if (step === null) return null;
-      setup.push(step);
     }
+    if (failed || name === null || targets === null || expect === null) return null;
     return { kind: "property", name, targets, assumptions, setup, expect, span };
   }
 
   private targets(n: CstNode | undefined): Target[] | null {
     if (n === undefined || n.recoveredNode === true) return null;
-    const out: Target[] = [];
-    for (const t of nodes(n, "target")) {
-      const x = this.target(t);
-      if (x === null) return null;
-      out.push(x);
-    }
-    return out.length === 0 ? null : out;
+    const out = all(nodes(n, "target"), (t) => this.target(t));
+    return out === null || out.length === 0 ? null : out;
   }
 
   private target(n: CstNode | undefined): Target | null {
@@ -993,6 +945,18 @@ export class AstBuilder {
     const texts = names.map((t) => t.image);
     return { kind: "action", name: { parts: texts, text: texts.join("."), span }, span };
   }
+}
+
+/** Maps every item (so every item's problems are reported), then null if any result is null. */
+function all<T, R>(items: readonly T[], f: (item: T) => R | null): R[] | null {
+  const out: R[] = [];
+  let failed = false;
+  for (const item of items) {
+    const r = f(item);
+    if (r === null) failed = true;
+    else out.push(r);
+  }
+  return failed ? null : out;
 }
 
 function short(s: string): string {

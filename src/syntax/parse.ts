@@ -269,7 +269,7 @@ function parserDiagnostics(text: string, tokens: readonly IToken[], r: Reporter,
       }
     }
     if (atEof) found = "end of file";
-    if (expression && expected === "end of file") expected = "the end of the expression";
+    if (expected === "end of file") expected = expression ? "the end of the expression" : "a declaration";
     r.add(Diagnostics.unexpectedToken, span, [found, expected], related.length > 0 ? { related } : {});
   }
 }
