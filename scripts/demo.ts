@@ -61,7 +61,8 @@ const mcp = (name: string, args: object) => ({
 
 async function main(): Promise<number> {
   const started = Date.now();
-  const stateDir = path.join(root, "demo-state");
+  // DEMO_STATE_DIR lets the test suite run the demo without touching the working tree.
+  const stateDir = process.env["DEMO_STATE_DIR"] ?? path.join(root, "demo-state");
   fs.rmSync(stateDir, { recursive: true, force: true });
   fs.mkdirSync(stateDir, { recursive: true });
 
