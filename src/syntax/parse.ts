@@ -86,6 +86,7 @@ const enum Ch {
   Quote = 34,
   Apostrophe = 39,
   Slash = 47,
+  Star = 42,
   Backslash = 92,
   Newline = 10,
 }
@@ -119,6 +120,9 @@ function tokenLimitOffset(text: string): number | undefined {
       } else if (c === Ch.Slash && text.charCodeAt(i + 1) === Ch.Slash) {
         const nl = text.indexOf("\n", i);
         i = nl < 0 ? text.length : nl;
+      } else if (c === Ch.Slash && text.charCodeAt(i + 1) === Ch.Star) {
+        const end = text.indexOf("*/", i + 2);
+        i = end < 0 ? text.length : end + 1;
       } else if (c > Ch.Space) count++;
     }
     if (count > MAX_TOKENS) return i;
@@ -171,11 +175,13 @@ const TYPE_TOKENS = new Set([AnyIdent, Lt, Gt, Comma, StringLiteral, Pipe]);
 
 /**
  * Finds nesting deeper than MAX_NESTING before the recursive parser sees it: brackets, and `<` that opens type
- * arguments (after `name` that follows `:`, `<` or `,`). Returns the offending token, or undefined.
+ * arguments (`name <` after `:`, after a type-argument `<`, or after `,` inside type arguments). Returns the
+ * offending token, or undefined.
  */
 function tooDeep(tokens: readonly IToken[]): IToken | undefined {
   let depth = 0;
   let angles = 0;
+  let lastTypeLt = -1;
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!;
     const type = t.tokenType;
@@ -183,13 +189,15 @@ function tooDeep(tokens: readonly IToken[]): IToken | undefined {
     else if (type === RParen || type === RBracket || type === RCurly) depth = Math.max(0, depth - 1);
     if (type === Lt) {
       const prev = tokens[i - 1];
-      const before = tokens[i - 2];
+      const before = tokens[i - 2]?.tokenType;
       const isTypeArg =
         prev !== undefined &&
         prev.tokenType.CATEGORIES?.includes(AnyIdent) === true &&
-        before !== undefined &&
-        (before.tokenType === Colon || before.tokenType === Lt || before.tokenType === Comma);
-      if (isTypeArg) angles++;
+        (before === Colon || (before === Lt && lastTypeLt === i - 2) || (before === Comma && angles > 0));
+      if (isTypeArg) {
+        angles++;
+        lastTypeLt = i;
+      }
     } else if (type === Gt) angles = Math.max(0, angles - 1);
     else if (!TYPE_TOKENS.has(type) && !(type.CATEGORIES?.includes(AnyIdent) ?? false) && !(type.CATEGORIES?.includes(StringLiteral) ?? false)) {
       angles = 0;
