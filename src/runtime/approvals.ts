@@ -245,9 +245,13 @@ export function approversFor(groups: ApproverGroups, requirements: readonly Appr
   return out;
 }
 
-/** A request's id: a hash of what makes it unique (one open request per policy and action at a time). */
-export function requestIdFor(policyDigest: string, actionDigest: string, createdAt: number): string {
-  return "apr_" + toHex(sha256Text(`execlayer/approval-request/v1\n${policyDigest}\n${actionDigest}\n${iso(createdAt)}`)).slice(0, 24);
+/**
+ * A request's id: a hash of what makes it unique (one open request per policy and action at a time; a request that
+ * replaces another at the same instant differs in its requirements).
+ */
+export function requestIdFor(policyDigest: string, actionDigest: string, createdAt: number, requirements: readonly ApprovalRequirement[] = []): string {
+  const reqs = requirements.map((q) => `${q.quorum}/${q.group}/${q.withinMs}`).join(",");
+  return "apr_" + toHex(sha256Text(`execlayer/approval-request/v1\n${policyDigest}\n${actionDigest}\n${iso(createdAt)}\n${reqs}`)).slice(0, 24);
 }
 
 /** The request's expiry: the shortest window among its requirements. */

@@ -105,6 +105,15 @@ export function decisionToJson(d: Decision): JsonObject {
   return o;
 }
 
+/** Every current requirement is asked at least as strictly by the request's: same group, quorum >=, window <=. */
+function covers(requested: readonly ApprovalRequirement[], current: readonly ApprovalRequirement[]): boolean {
+  return current.every((q) => requested.some((r) => r.group === q.group && r.quorum >= q.quorum && r.withinMs <= q.withinMs));
+}
+
+function describeRequirements(rs: readonly ApprovalRequirement[]): string {
+  return rs.map((q) => `${q.quorum} of ${q.group}`).join(" and ");
+}
+
 interface Evaluated {
   readonly decision: Decision;
   readonly changes: StateChange[];
@@ -267,7 +276,17 @@ export class Enforcer {
           const decision = forcedDeny(evaluated, Diagnostics.approvalVetoed.code, Diagnostics.approvalVetoed.message(r.id, `\`${veto.member}\` (${veto.approver})`));
           return { decision, changes: [], request: existing, consumed: false, reads };
         }
-        if (isSatisfied(existing) && isSatisfied(existing, requirements)) {
+        if (!covers(r.requirements, requirements)) {
+          // The policy now asks for something this request cannot give (another group, a larger quorum, a shorter
+          // window: conditions may read context, time or counters). A new request with the current requirements
+          // replaces it; approvals given to the old one do not carry over.
+          return this.#newRequest(evaluated, ir, actionDigest, irDigest, requirements, now, reads, [
+            `approval request ${r.id} was replaced: the policy now requires ${describeRequirements(requirements)}`,
+            ...evaluated.reasons,
+          ]);
+        }
+        // covered: the request asks at least as much as the policy does now, so its own quorum is the bar
+        if (isSatisfied(existing)) {
           const inc = increments();
           if (!inc.ok) return { decision: inc.decision, changes: [], request: existing, consumed: false, reads };
           const names = existing.approvals.filter((a) => a.verdict === "approve").map((a) => a.member);
@@ -276,16 +295,26 @@ export class Enforcer {
           const used: RequestState = { ...existing, consumedAt: now };
           return { decision, changes, request: used, consumed: true, reads };
         }
-        const reasons = isSatisfied(existing)
-          ? [`approvals collected for request ${r.id} do not meet the current requirements`, ...evaluated.reasons]
-          : evaluated.reasons;
-        return { decision: { ...evaluated, reasons }, changes: [], request: existing, consumed: false, reads };
+        return { decision: evaluated, changes: [], request: existing, consumed: false, reads };
       }
       // expired and settled (used or vetoed): forgotten; a new request starts below
     }
+    return this.#newRequest(evaluated, ir, actionDigest, irDigest, requirements, now, reads, evaluated.reasons);
+  }
 
+  #newRequest(
+    evaluated: Decision,
+    ir: SovereignIR,
+    actionDigest: string,
+    irDigest: string,
+    requirements: readonly ApprovalRequirement[],
+    now: number,
+    reads: Evaluated["reads"],
+    reasons: readonly string[],
+  ): Evaluated {
+    const policy = this.policy;
     const request: ApprovalRequest = {
-      id: requestIdFor(policy.digest, actionDigest, now),
+      id: requestIdFor(policy.digest, actionDigest, now, requirements),
       actionDigest,
       irDigest,
       policyDigest: policy.digest,
@@ -298,7 +327,7 @@ export class Enforcer {
       approvers: this.#approvers(requirements),
     };
     return {
-      decision: evaluated,
+      decision: reasons === evaluated.reasons ? evaluated : { ...evaluated, reasons },
       changes: [{ op: "request", request }],
       request: { request, approvals: [], consumedAt: null },
       consumed: false,

@@ -162,6 +162,9 @@ export class DurableStore implements StateStore<Receipt> {
     } catch (e: unknown) {
       return failure(Diagnostics.runtimeInternalError.code, Diagnostics.runtimeInternalError.message(e instanceof Error ? e.message : String(e)));
     }
+    // A change that does not fit the state is a runtime bug: refuse it before it reaches the journal.
+    const unfit = this.state.check(step.changes);
+    if (unfit !== null) return failure(Diagnostics.runtimeInternalError.code, Diagnostics.runtimeInternalError.message(unfit));
     // Every change is journaled: a step without an event still gets a plain "state" receipt.
     const event = step.event ?? { kind: "state", body: {}, time: scope.now };
     const appended = this.log.append(event.kind, { ...event.body, state: step.changes.map(changeToJson) }, new Date(event.time));

@@ -39,6 +39,10 @@ export class MemoryStore<Receipt = never> implements StateStore<Receipt> {
     } catch (e: unknown) {
       return { ok: false, error: { code: Diagnostics.runtimeInternalError.code, message: Diagnostics.runtimeInternalError.message(e instanceof Error ? e.message : String(e)) } };
     }
+    const unfit = this.state.check(step.changes);
+    if (unfit !== null) {
+      return { ok: false, error: { code: Diagnostics.runtimeInternalError.code, message: Diagnostics.runtimeInternalError.message(unfit) } };
+    }
     const journal = this.#journal;
     if (journal === undefined || step.event === undefined) {
       for (const c of step.changes) this.state.apply(c);

@@ -118,6 +118,22 @@ export class RuntimeState implements StateView {
     }
   }
 
+  /** Why `changes` would not apply to the current state (checked before they are journaled), or null. */
+  check(changes: readonly StateChange[]): string | null {
+    for (const c of changes) {
+      switch (c.op) {
+        case "count":
+          break;
+        case "request":
+          if (this.requests.has(c.request.id)) return `request \`${c.request.id}\` is created twice`;
+          break;
+        default:
+          if (!this.requests.has(c.request)) return `${c.op} of unknown request \`${c.request}\``;
+      }
+    }
+    return null;
+  }
+
   private forget(s: MutableRequestState): void {
     this.requests.delete(s.request.id);
     const actions = this.byAction.get(s.request.policyDigest);

@@ -180,6 +180,27 @@ describe("Enforcer: approvals", () => {
     expect(next.request?.request.id).not.toBe(req.id);
   });
 
+  it("when the policy asks for more than the open request, a new request replaces it", async () => {
+    const { enforcer, clock } = await setup();
+    const a = (await enforcer.decide(del)).request!.request;
+    const risky = { context: { risk: "high" } };
+    const d = await enforcer.decide(del, risky);
+    expect(d.effect).toBe("require_approval");
+    const b = d.request!.request;
+    expect(b.id).not.toBe(a.id);
+    expect(b.requirements[0]!.quorum).toBe(2);
+    expect(d.reasons[0]).toBe(`approval request ${a.id} was replaced: the policy now requires 2 of finance`);
+    expect((await enforcer.submitApproval(signApproval(alice, a, "approve", clock.now()))).accepted).toBe(false);
+    expect((await enforcer.submitApproval(signApproval(alice, b, "approve", clock.now()))).accepted).toBe(true);
+    expect((await enforcer.decide(del, risky)).effect).toBe("require_approval");
+    // the calmer policy answer (1 of finance) is covered by the open request, whose own quorum still applies
+    const calm = await enforcer.decide(del);
+    expect(calm.effect).toBe("require_approval");
+    expect(calm.request?.request.id).toBe(b.id);
+    await enforcer.submitApproval(signApproval(bob, b, "approve", clock.now()));
+    expect((await enforcer.decide(del)).effect).toBe("allow");
+  });
+
   it("an approved but expired request does not run", async () => {
     const { enforcer, clock } = await setup();
     const req = (await enforcer.decide(del)).request!.request;

@@ -87,7 +87,8 @@ export function fakePolicy(o: FakePolicyOptions): EnforceablePolicy {
             effect: "require_approval",
             rules: [{ rule: "delete", effect: "require_approval" }],
             reasons: ["deleting needs one approver"],
-            approval: { requirements: [{ group: "finance", quorum: 1, withinMs: H24 }] },
+            // a risky context asks for two (a requirement that depends on more than the action)
+            approval: { requirements: [{ group: "finance", quorum: ir.context["risk"] === "high" ? 2 : 1, withinMs: H24 }] },
           };
         case "invoice.delete_all":
           return {
