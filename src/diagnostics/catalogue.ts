@@ -148,7 +148,6 @@ export const Diagnostics = {
   irInvalidBytes: def("XP4029", "error", (why: string) => `invalid base64 bytes: ${why}`),
   irNotEnumValue: def("XP4030", "error", (value: string, allowed: string) => `\`${value}\` is not one of ${allowed}`),
   irInvalidRequestTime: def("XP4031", "error", (why: string) => `invalid request time: ${why}`),
-  irInvalidSchema: def("XP4032", "error", (what: string) => `invalid IR schema: ${what}`),
   irInternalError: def("XP4099", "error", (why: string) => `internal error while building the IR, denied: ${why}`),
 
   // --- XP5xxx runtime ------------------------------------------------------------------------------------------
