@@ -1011,7 +1011,7 @@ class PolicyChecker {
             this.report(D.unknownActionType, file, s.action.span, [name], { help: didYouMean(name, this.actions.keys()) });
           return;
         }
-        this.checkInits(file, s.fields, action.fields, `\`${name}\``, (field) => D.unknownParam.message(name, field), (n, span) =>
+        this.checkInits(file, s.fields, action.fields, `\`${name}\``, (n, span) =>
           this.report(D.unknownParam, file, span, [name, n], { help: didYouMean(n, action.fields.keys()) }),
         );
         const given = new Set(s.fields.map((f) => f.name.text));
@@ -1030,7 +1030,7 @@ class PolicyChecker {
       }
       case "record": {
         const schema = s.record === "actor" ? this.actor : this.context;
-        this.checkInits(file, s.fields, schema, `\`${s.record}\``, () => "", (n, span) =>
+        this.checkInits(file, s.fields, schema, `\`${s.record}\``, (n, span) =>
           this.report(D.unknownRecordField, file, span, [s.record, n], { help: didYouMean(n, schema.keys()) }),
         );
         return;
@@ -1078,7 +1078,6 @@ class PolicyChecker {
     inits: readonly FieldInit[],
     schema: ReadonlyMap<string, FieldSchema>,
     what: string,
-    _message: (field: string) => string,
     unknown: (name: string, span: Span) => void,
   ): void {
     const seen = new Map<string, Span>();

@@ -111,7 +111,6 @@ class PolicyCompiler {
     const sources = canonicalSources(p.sources);
     let digest: string | undefined;
     const records = this.records;
-    const allowExtra = p.options.extraParams === "allow";
     return {
       name: p.name,
       version: p.version,
@@ -126,7 +125,7 @@ class PolicyCompiler {
       counters,
       groups,
       plans,
-      countersFor: (ir) => countersFor(plans, records, allowExtra, ir),
+      countersFor: (ir) => countersFor(plans, records, ir),
       evaluate: (ir, counterValues, options) => evaluatePlan(plans, records, ir, counterValues, options),
     };
   }

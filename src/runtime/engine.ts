@@ -295,7 +295,6 @@ function counterRecord(names: readonly string[], counters: CounterValues): CelRe
 export function countersFor(
   plans: ReadonlyMap<string, ActionPlan>,
   records: RecordTypes,
-  _allowExtra: boolean,
   ir: SovereignIR,
 ): CountersResult {
   try {
