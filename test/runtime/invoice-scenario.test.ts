@@ -219,6 +219,17 @@ for (const kind of ["memory", "durable"] as const) {
   });
 }
 
+describe("exactness with the compiled invoice policy", () => {
+  // (the durable store runs the same 5,000 against a hand-written policy in test/store/durable.test.ts)
+  it("5,000 concurrent status updates against the limit of 1,000 allow exactly 1,000", async () => {
+    const { decide, store, clock } = await setup("memory");
+    const all = await Promise.all(Array.from({ length: 5000 }, (_, i) => decide(setStatus(`inv-${i}`))));
+    expect(all.filter((d) => d.effect === "allow")).toHaveLength(1000);
+    expect(all.filter((d) => d.effect === "require_approval")).toHaveLength(4000);
+    expect(store.state.counter("status_updates", { kind: "calendar", unit: "month" }, '["invoice-bot"]', clock.now())).toBe(1000);
+  });
+});
+
 describe("approval requests bind to the policy", () => {
   it("an approval collected under one policy does not authorize the action under another", async () => {
     const clock = manualClock(JAN);
