@@ -275,6 +275,18 @@ rule r on invoice.update { allow }
     const d = p.evaluate(junk as SovereignIR);
     expect(d.effect).toBe("deny");
   });
+  const counted = compile(`policy q version "1"
+action a.x { n: int }
+tier a.x = T0
+counter c { on a.x  per actor.agent  sum action.n  where action.n > 0 }
+rule r on a.x { when counter.c < 5  allow }
+`);
+  fcTest.prop([fc.anything(), fc.dictionary(fc.string(), fc.jsonValue())], { numRuns: 200 })("countersFor never throws", (junk, params) => {
+    for (const input of [junk as SovereignIR, ir("a.x", params as never)]) {
+      const r = counted.countersFor(input);
+      if (!r.ok) expect(r.error.code).toMatch(/^XP[45]\d{3}$/);
+    }
+  });
   fcTest.prop([fc.dictionary(fc.constantFrom("id", "status", "amount", "note", "x"), fc.jsonValue())], { numRuns: 300 })(
     "random params: allowed only when they are exactly valid",
     (params) => {
