@@ -17,7 +17,7 @@ import type { DiagnosticDef } from "../diagnostics/diagnostic.ts";
 import type { JsonObject } from "../ir/types.ts";
 import { isValidKeyName, signCheckpoint, type Checkpoint } from "./checkpoint.ts";
 import { CompactTree } from "./merkle.ts";
-import { receiptTime, signReceipt, type Receipt, type ReceiptKind } from "./receipt.ts";
+import { encodeReceipt, isValidKeyId, receiptTime, type Receipt, type ReceiptKind } from "./receipt.ts";
 import { CHECKPOINTS_FILE, RECEIPTS_FILE, scanCheckpoints, scanReceipts, type ReceiptProblem, type ScanProblem, type TornTail } from "./scan.ts";
 import type { Signer } from "./signer.ts";
 
@@ -166,6 +166,9 @@ export class ReceiptLog {
     if (!isValidKeyName(options.origin)) {
       throw new ReceiptLogError("options", Diagnostics.receiptInvalid.code, `origin \`${options.origin}\` must be non-empty, without spaces or \`+\``);
     }
+    if (!isValidKeyId(options.signer.keyId)) {
+      throw new ReceiptLogError("options", Diagnostics.receiptInvalid.code, `signer key id \`${options.signer.keyId}\` must be ed25519:<16 hex>`);
+    }
     const every = options.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY;
     if (!Number.isSafeInteger(every) || every < 0) {
       throw new ReceiptLogError("options", Diagnostics.receiptInvalid.code, "checkpointEvery must be a non-negative integer");
@@ -260,22 +263,16 @@ export class ReceiptLog {
   append<B extends JsonObject>(kind: ReceiptKind, body: B, time: Date | string): AppendResult<B> {
     if (this.#broken !== null) return { ok: false, error: logError("broken", Diagnostics.receiptLogBroken, this.#broken.message) };
     if (this.#closed) return { ok: false, error: logError("closed", Diagnostics.receiptLogClosed) };
-    const t = receiptTime(time);
+    const t = typeof time === "string" ? receiptTime(time) : Number.isNaN(time.getTime()) ? receiptTime(time) : { ok: true as const, value: time.toISOString() };
     if (!t.ok) return { ok: false, error: logError("invalid", Diagnostics.receiptInvalid, t.error) };
-    const seq = this.#tree.size;
-    const signed = signReceipt({ seq, prev: this.#headHash, time: t.value, kind, body }, this.signer);
+    const signed = encodeReceipt({ seq: this.#tree.size, prev: this.#headHash, time: t.value, kind, body }, this.signer);
     if (!signed.ok) return { ok: false, error: logError("invalid", Diagnostics.receiptInvalid, signed.error) };
-    // One buffer [0x00 | line | "\n"]: the RFC 9162 leaf input, the chain-hash input and the bytes to write are
-    // all views of it, so the line is encoded once.
-    const line = signed.value.line;
-    const n = Buffer.byteLength(line, "utf8");
-    const buf = Buffer.allocUnsafe(n + 2);
-    buf[0] = 0x00;
-    buf.write(line, 1, "utf8");
-    buf[n + 1] = 0x0a;
-    this.#tree.appendLeafHash(new Uint8Array(hashBuffer("sha256", buf.subarray(0, n + 1), "buffer")));
-    this.#headHash = "sha256:" + hashBuffer("sha256", buf.subarray(1, n + 1), "hex");
-    this.#pending.push(buf.subarray(1));
+    // [0x00 | line | "\n"]: the RFC 9162 leaf input, the chain-hash input and the bytes to write are views of it.
+    const framed = signed.value.framed;
+    const n = framed.length - 2;
+    this.#tree.appendLeafHash(new Uint8Array(hashBuffer("sha256", framed.subarray(0, n + 1), "buffer")));
+    this.#headHash = "sha256:" + hashBuffer("sha256", framed.subarray(1, n + 1), "hex");
+    this.#pending.push(framed.subarray(1));
     return { ok: true, receipt: signed.value.receipt, line: signed.value.line };
   }
 

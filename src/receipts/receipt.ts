@@ -96,33 +96,68 @@ export function receiptLine(r: Receipt): ReceiptResult<string> {
   return { ok: true, value: signedCanonical(body.value, r.kind, r.prev, r.seq, r.sig, r.signer, r.time) };
 }
 
+/** A signed receipt with its line, and the line framed for the log: 0x00 || line || "\n" (leaf input, chain input, bytes to write). */
+export interface EncodedReceipt<B extends JsonObject> {
+  readonly receipt: Receipt<B>;
+  readonly line: string;
+  readonly framed: Buffer;
+}
+
 /** Builds and signs a receipt (used by the log; exported for tools and tests). */
 export function signReceipt<B extends JsonObject>(
   fields: { seq: number; prev: string; time: string; kind: ReceiptKind; body: B },
   signer: Signer,
-): ReceiptResult<{ receipt: Receipt<B>; line: string }> {
+): ReceiptResult<EncodedReceipt<B>> {
   if (!isReceiptKind(fields.kind)) return { ok: false, error: `receipt kind \`${fields.kind}\` must match [a-z][a-z0-9_.-]*` };
   if (!isRfc3339(fields.time)) return { ok: false, error: `time \`${fields.time}\` is not RFC 3339` };
   if (!Number.isSafeInteger(fields.seq) || fields.seq < 0) return { ok: false, error: "seq must be a non-negative integer" };
   if (!HASH.test(fields.prev)) return { ok: false, error: "prev must be sha256:<64 hex>" };
-  if (typeof fields.body !== "object" || fields.body === null || Array.isArray(fields.body)) {
-    return { ok: false, error: "receipt body must be a JSON object" };
-  }
-  if (!KEY_ID.test(signer.keyId)) return { ok: false, error: `signer key id \`${signer.keyId}\` must be ed25519:<16 hex>` };
-  const body = tryCanonicalize(fields.body);
-  if (!body.ok) return { ok: false, error: `receipt body is not JSON: ${body.error.message} at ${body.error.path}` };
-  const { seq, prev, time, kind } = fields;
-  const unsigned = unsignedCanonical(body.value, kind, prev, seq, signer.keyId, time);
+  if (!isValidKeyId(signer.keyId)) return { ok: false, error: `signer key id \`${signer.keyId}\` must be ed25519:<16 hex>` };
+  return encodeReceipt(fields, signer);
+}
+
+export function isValidKeyId(keyId: string): boolean {
+  return KEY_ID.test(keyId);
+}
+
+/**
+ * signReceipt without re-checking what the log guarantees itself (seq, prev, the signer's key id, a checked time);
+ * checks the kind and the body. The payload is encoded to UTF-8 once: the signed PAE message holds it, and the
+ * framed line is copied from it around the `sig` field.
+ */
+export function encodeReceipt<B extends JsonObject>(
+  fields: { seq: number; prev: string; time: string; kind: ReceiptKind; body: B },
+  signer: Signer,
+): ReceiptResult<EncodedReceipt<B>> {
+  const { seq, prev, time, kind, body } = fields;
+  if (!isReceiptKind(kind)) return { ok: false, error: `receipt kind \`${kind}\` must match [a-z][a-z0-9_.-]*` };
+  if (typeof body !== "object" || body === null || Array.isArray(body)) return { ok: false, error: "receipt body must be a JSON object" };
+  const bodyCanonical = tryCanonicalize(body);
+  if (!bodyCanonical.ok) return { ok: false, error: `receipt body is not JSON: ${bodyCanonical.error.message} at ${bodyCanonical.error.path}` };
+  const h = head(bodyCanonical.value, kind, prev, seq);
+  const t = tail(signer.keyId, time); // ASCII: key id and time are checked
+  const hLen = Buffer.byteLength(h, "utf8");
+  const prefix = `${PAE_PREFIX}${hLen + t.length} `;
+  const msg = Buffer.allocUnsafe(prefix.length + hLen + t.length);
+  msg.write(prefix, 0, "latin1");
+  msg.write(h, prefix.length, "utf8");
+  msg.write(t, prefix.length + hLen, "latin1");
   let sigBytes: Uint8Array;
   try {
-    sigBytes = signer.sign(signingMessage(unsigned));
+    sigBytes = signer.sign(msg);
   } catch (e: unknown) {
     return { ok: false, error: `signing failed: ${e instanceof Error ? e.message : String(e)}` };
   }
   const sig = Buffer.from(sigBytes.buffer, sigBytes.byteOffset, sigBytes.byteLength).toString("base64");
-  const line = signedCanonical(body.value, kind, prev, seq, sig, signer.keyId, time);
-  const receipt: Receipt<B> = { v: RECEIPT_VERSION, seq, prev, time, kind, body: fields.body, signer: signer.keyId, sig };
-  return { ok: true, value: { receipt, line } };
+  const sigField = `"sig":"${sig}",`;
+  const framed = Buffer.allocUnsafe(1 + hLen + sigField.length + t.length + 1);
+  framed[0] = 0x00;
+  msg.copy(framed, 1, prefix.length, prefix.length + hLen);
+  framed.write(sigField, 1 + hLen, "latin1");
+  msg.copy(framed, 1 + hLen + sigField.length, prefix.length + hLen);
+  framed[framed.length - 1] = 0x0a;
+  const receipt: Receipt<B> = { v: RECEIPT_VERSION, seq, prev, time, kind, body, signer: signer.keyId, sig };
+  return { ok: true, value: { receipt, line: h + sigField + t, framed } };
 }
 
 const FIELDS = ["body", "kind", "prev", "seq", "sig", "signer", "time", "v"];

@@ -3,14 +3,15 @@ import { promises as fsp, readFileSync, writeFileSync, appendFileSync, existsSyn
 import type { FileHandle } from "node:fs/promises";
 import path from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
-import { canonicalize } from "../../src/ir/canonicalize.ts";
+import { test as fcTest, fc } from "@fast-check/vitest";
+import { canonicalize, tryCanonicalize } from "../../src/ir/canonicalize.ts";
 import type { JsonObject } from "../../src/ir/types.ts";
 import { verifyCheckpoint } from "../../src/receipts/checkpoint.ts";
 import { ReceiptLog, ReceiptLogError } from "../../src/receipts/log.ts";
 import { consistencyProof, rootOf, leafHash, verifyConsistency } from "../../src/receipts/merkle.ts";
 import { proveReceipt, verifyReceiptProof } from "../../src/receipts/proof.ts";
 import { readReceipts } from "../../src/receipts/read.ts";
-import { GENESIS_PREV, parseReceiptLine, type Receipt } from "../../src/receipts/receipt.ts";
+import { GENESIS_PREV, parseReceiptLine, signReceipt, verifyReceiptSignature, type Receipt } from "../../src/receipts/receipt.ts";
 import { NativeSigner, NobleSigner } from "../../src/receipts/signer.ts";
 import { verifySignature } from "../../src/receipts/verify-signature.ts";
 import { verifyLog } from "../../src/receipts/verify-log.ts";
@@ -49,6 +50,20 @@ describe("receipt format", () => {
       expect(verifySignature(key.publicKey, Buffer.from(message), Buffer.from(sig, "base64"))).toBe(true);
       prev = "sha256:" + createHash("sha256").update(line).digest("hex");
     }
+  });
+
+  fcTest.prop([fc.dictionary(fc.string({ unit: "binary" }), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 6 }), fc.nat(), fc.constantFrom("decision", "approval", "consumption")], {
+    numRuns: 120,
+  })("encoding: the line is the JCS of the receipt, framed as 0x00 | line | newline, and parses back", (body, seq, kind) => {
+    const r = signReceipt({ seq, prev: GENESIS_PREV, time: "2026-01-31T12:00:00.5Z", kind, body: body as JsonObject }, signer);
+    const canonical = tryCanonicalize(body);
+    expect(r.ok).toBe(canonical.ok);
+    if (!r.ok) return;
+    expect(r.value.line).toBe(canonicalize(r.value.receipt as unknown as JsonObject));
+    expect(r.value.framed.equals(Buffer.concat([Buffer.from([0]), Buffer.from(r.value.line, "utf8"), Buffer.from("\n")]))).toBe(true);
+    const back = parseReceiptLine(r.value.line);
+    expect(back.ok && back.value.body).toEqual(JSON.parse(canonical.ok ? canonical.value : "null"));
+    expect(verifyReceiptSignature(r.value.receipt, key.publicKey)).toBe(true);
   });
 
   test("non-canonical lines are rejected", () => {
