@@ -942,7 +942,7 @@ class PolicyChecker {
         const name = f.name.text;
         const typed = this.typed(f.value, t.file, argsScope);
         if (seen.has(name)) {
-          this.duplicate(t.file, "mapping of", f.name, t.file, seen.get(name)!);
+          this.duplicate(t.file, "mapped parameter", f.name, t.file, seen.get(name)!, "each parameter is mapped once; remove one of the two");
           ok = false;
           continue;
         }
@@ -1084,7 +1084,7 @@ class PolicyChecker {
     for (const f of inits) {
       const name = f.name.text;
       if (seen.has(name)) {
-        this.duplicate(file, `field of ${what}`, f.name, file, seen.get(name)!);
+        this.duplicate(file, "field", f.name, file, seen.get(name)!, `each field of ${what} is given once; remove one of the two`);
         continue;
       }
       seen.set(name, f.name.span);
