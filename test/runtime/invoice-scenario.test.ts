@@ -219,6 +219,25 @@ for (const kind of ["memory", "durable"] as const) {
   });
 }
 
+describe("IR-shaped proposals", () => {
+  it("are decided at the Enforcer's clock: a proposal's own requested_at cannot move it to another window", async () => {
+    const { enforcer, clock } = await setup("memory");
+    const ir = {
+      version: "1",
+      action: { type: "invoice.read", target: "invoice/inv-1", params: { invoice_id: "inv-1", customer_id: "c-1" } },
+      ...who,
+      requested_at: "2020-01-01T00:00:00Z",
+    };
+    const d = await enforcer.decide(ir);
+    expect(d.effect).toBe("allow");
+    const again = await enforcer.decide(ir, who);
+    expect(again.effect).toBe("allow");
+    expect(again.irDigest).toBe(d.irDigest); // same IR: built with the clock's time, not the proposal's
+    clock.advance(1);
+    expect((await enforcer.decide(ir)).irDigest).not.toBe(d.irDigest);
+  });
+});
+
 describe("exactness with the compiled invoice policy", () => {
   // (the durable store runs the same 5,000 against a hand-written policy in test/store/durable.test.ts)
   it("5,000 concurrent status updates against the limit of 1,000 allow exactly 1,000", async () => {
