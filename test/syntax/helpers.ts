@@ -13,16 +13,17 @@ export function noSpans<T>(value: T): T {
   return out as T;
 }
 
-/** Fully parenthesized text of an expression, to check precedence and macro expansion at a glance. */
+/** Fully parenthesized CEL text of an expression, to check precedence and macro expansion at a glance (and to
+ * parse again: it is valid CEL). */
 export function show(e: Expr): string {
   switch (e.kind) {
     case "literal": {
       const l = e.literal;
       if (l.type === "null") return "null";
       if (l.type === "string") return JSON.stringify(l.value);
-      if (l.type === "bytes") return `b[${[...l.value].join(",")}]`;
+      if (l.type === "bytes") return `b"${[...l.value].map((b) => "\\x" + b.toString(16).padStart(2, "0")).join("")}"`;
       if (l.type === "uint") return `${l.value}u`;
-      if (l.type === "double") return `${l.value}d`;
+      if (l.type === "double") return Number.isInteger(l.value) && Math.abs(l.value) < 1e21 ? `${l.value}.0` : String(l.value);
       return String(l.value);
     }
     case "ident":
@@ -35,8 +36,14 @@ export function show(e: Expr): string {
       return `${show(e.operand)}[${show(e.index)}]`;
     case "call":
       return `${e.target === null ? "" : show(e.target) + "."}${e.fn}(${e.args.map(show).join(", ")})`;
-    case "unary":
-      return `(${e.op}${show(e.operand)})`;
+    case "unary": {
+      // CEL does not mix `!` and `-` in one run: `!-x` must be written `!(-x)`.
+      const inner = show(e.operand);
+      const other = e.op === "!" ? "-" : "!";
+      // and `-1` would read back as the literal -1, not as minus applied to 1.
+      const wrap = inner.startsWith(other) || (e.op === "-" && /^[\d.]/.test(inner));
+      return `(${e.op}${wrap ? `(${inner})` : inner})`;
+    }
     case "binary":
       return `(${show(e.left)} ${e.op} ${show(e.right)})`;
     case "conditional":
@@ -45,8 +52,10 @@ export function show(e: Expr): string {
       return `[${e.elements.map(show).join(", ")}]`;
     case "map":
       return `{${e.entries.map((x) => `${show(x.key)}: ${show(x.value)}`).join(", ")}}`;
-    case "comprehension":
-      return `${e.macro}(${show(e.range)}, ${e.variable}, ${e.predicate === null ? "-" : show(e.predicate)}, ${e.transform === null ? "-" : show(e.transform)})`;
+    case "comprehension": {
+      const args = [e.variable, ...(e.predicate === null ? [] : [show(e.predicate)]), ...(e.transform === null ? [] : [show(e.transform)])];
+      return `${show(e.range)}.${e.macro}(${args.join(", ")})`;
+    }
   }
 }
 
