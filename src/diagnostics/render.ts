@@ -5,6 +5,8 @@ import { SourceFile, type Position } from "./source.ts";
 export interface RenderOptions {
   /** how many characters of a long source line to show around the caret */
   readonly maxLineWidth?: number;
+  /** other files by path, so a related note that points into another file shows its line and column */
+  readonly sources?: ReadonlyMap<string, SourceFile>;
 }
 
 /**
@@ -30,7 +32,13 @@ export function renderDiagnostic(d: Diagnostic, source: SourceFile | undefined, 
       const p = source.position(r.span.start);
       out.push(`   = note: ${r.message} (${source.path}:${p.line}:${p.column})`);
     } else {
-      out.push(`   = note: ${r.message} (${r.file ?? "<input>"}:@${r.span.start})`);
+      const other = r.file === undefined ? undefined : options.sources?.get(r.file);
+      if (other !== undefined) {
+        const p = other.position(r.span.start);
+        out.push(`   = note: ${r.message} (${other.path}:${p.line}:${p.column})`);
+      } else {
+        out.push(`   = note: ${r.message} (${r.file ?? "<input>"}:@${r.span.start})`);
+      }
     }
   }
   if (d.help !== undefined) out.push(`   = help: ${d.help}`);
@@ -62,7 +70,7 @@ function snippet(source: SourceFile, start: Position, end: Position, maxWidth: n
 }
 
 export function renderDiagnostics(diagnostics: readonly Diagnostic[], sources: ReadonlyMap<string, SourceFile>): string {
-  return diagnostics.map((d) => renderDiagnostic(d, d.file === undefined ? undefined : sources.get(d.file))).join("\n\n");
+  return diagnostics.map((d) => renderDiagnostic(d, d.file === undefined ? undefined : sources.get(d.file), { sources })).join("\n\n");
 }
 
 export interface DiagnosticJson {
