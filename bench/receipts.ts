@@ -15,6 +15,7 @@ export interface BenchResult {
   readonly name: string;
   /** operations done */
   readonly ops: number;
+  /** wall-clock milliseconds */
   readonly ms: number;
   /** ops per second */
   readonly rate: number;
@@ -43,7 +44,7 @@ export function sampleDecisionBody(i: number): JsonObject {
 }
 
 function result(name: string, ops: number, ms: number, unit: string, notes?: string): BenchResult {
-  return { name, ops, ms: Math.round(ms), rate: Math.round((ops / ms) * 1000), unit, ...(notes !== undefined ? { notes } : {}) };
+  return { name, ops, ms, rate: (ops / ms) * 1000, unit, ...(notes !== undefined ? { notes } : {}) };
 }
 
 function typicalMessage(): Uint8Array {
@@ -95,22 +96,33 @@ export async function benchAppend(
   }
 }
 
+/** Writes a log of `receipts` decision receipts into a new temporary directory (native signer, no fsync). */
+export async function writeBenchLog(receipts: number): Promise<string> {
+  const dir = mkdtempSync(path.join(tmpdir(), "xp-bench-verify-"));
+  const log = await ReceiptLog.open(dir, { signer: new NativeSigner(pair), origin: "bench.example/log", durability: "none" });
+  for (let i = 0; i < receipts; i++) {
+    const r = log.append("decision", sampleDecisionBody(i), "2026-01-31T12:00:00.5Z");
+    if (!r.ok) throw r.error;
+    if (i % 1000 === 999) await log.flush();
+  }
+  await log.close();
+  return dir;
+}
+
+/** Times verifyLog over a log written by writeBenchLog; throws when it does not verify completely. */
+export async function timeVerifyLog(dir: string, receipts: number): Promise<BenchResult> {
+  const t = performance.now();
+  const v = await verifyLog(dir, pair.publicKey);
+  const ms = performance.now() - t;
+  if (!v.ok || v.count !== receipts) throw new Error(`verification failed: ${JSON.stringify(v.firstBad)}`);
+  return result("verify.log", receipts, ms, "receipts/s", `${v.checkpoints} checkpoints`);
+}
+
 /** Writes a log of `receipts` receipts (native signer, no fsync) and times verifyLog over it. */
 export async function benchVerifyLog(receipts = 100_000): Promise<BenchResult> {
-  const dir = mkdtempSync(path.join(tmpdir(), "xp-bench-verify-"));
+  const dir = await writeBenchLog(receipts);
   try {
-    const log = await ReceiptLog.open(dir, { signer: new NativeSigner(pair), origin: "bench.example/log", durability: "none" });
-    for (let i = 0; i < receipts; i++) {
-      const r = log.append("decision", sampleDecisionBody(i), "2026-01-31T12:00:00.5Z");
-      if (!r.ok) throw r.error;
-      if (i % 1000 === 999) await log.flush();
-    }
-    await log.close();
-    const t = performance.now();
-    const v = await verifyLog(dir, pair.publicKey);
-    const ms = performance.now() - t;
-    if (!v.ok || v.count !== receipts) throw new Error(`verification failed: ${JSON.stringify(v.firstBad)}`);
-    return result("verify.log", receipts, ms, "receipts/s", `${v.checkpoints} checkpoints`);
+    return await timeVerifyLog(dir, receipts);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -122,6 +134,8 @@ export const receiptBenchCases: ReadonlyArray<{ readonly name: string; readonly 
   { name: "append.fsync.noble", run: () => benchAppend("noble") },
   { name: "append.fsync.native", run: () => benchAppend("native") },
   { name: "verify.log", run: () => benchVerifyLog() },
+  { name: "append.vs.sign.noble", run: () => benchAppendVsSign("noble") },
+  { name: "append.vs.sign.native", run: () => benchAppendVsSign("native") },
 ];
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
@@ -131,7 +145,7 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
     if (only.length > 0 && !only.some((o) => c.name.includes(o))) continue;
     const r = await c.run();
     rates[r.name] = r.rate;
-    console.log(`${r.name.padEnd(22)} ${String(r.rate).padStart(8)} ${r.unit}  (${r.ops} in ${r.ms} ms${r.notes ? "; " + r.notes : ""})`);
+    console.log(`${r.name.padEnd(22)} ${String(Math.round(r.rate)).padStart(8)} ${r.unit}  (${r.ops} in ${Math.round(r.ms)} ms${r.notes ? "; " + r.notes : ""})`);
   }
   const ratio = (a: string, b: string): string => (rates[a] && rates[b] ? `${Math.round((rates[a] / rates[b]) * 100)}%` : "n/a");
   console.log(`durable noble appends / raw noble signatures: ${ratio("append.fsync.noble", "sign.raw.noble")} (target >= 90%)`);
