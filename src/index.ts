@@ -1,5 +1,10 @@
 // The public embedding API. Each stage adds its own export lines.
 
+// Syntax (src/syntax): the .xpol and CEL parsers, the AST
+export { parsePolicy, parseExpression, MAX_NESTING, MAX_EXPR_DEPTH, MAX_TOKENS } from "./syntax/parse.ts";
+export type { ParsedPolicy, ParsedExpression, Comment } from "./syntax/parse.ts";
+export type { PolicyFile, Declaration, Expr, Span } from "./syntax/ast.ts";
+
 // SovereignIR (src/ir): canonical actions, digests, strict JSON, tool-call adapters
 export { toSovereignIR, canonicalize, tryCanonicalize, digest, actionDigest, irDigest, parseJson, extractToolCalls, CanonicalizationError } from "./ir/index.ts";
 export type { SovereignIR, IrAction, IrActor, JsonValue, JsonObject, IrError, IrSchema, ActionTypeSchema, RecordSchema, FieldSchema, FieldType, ToolMapper, ToolCall, BuildOptions, BuildResult } from "./ir/index.ts";
