@@ -171,13 +171,28 @@ export function signApproval(
 
 let lastIsoMs = Number.NaN;
 let lastIso = "";
+let minuteStart = Number.NaN;
+let minutePrefix = "";
 
-/** RFC 3339 UTC with milliseconds (the last result is cached: decisions come in bursts of the same ms). */
+/**
+ * RFC 3339 UTC with milliseconds, as `Date.prototype.toISOString` (years 0..9999). Decisions come in bursts: the
+ * last result is cached, and the text up to the minute is reused while the minute lasts.
+ */
 export function iso(ms: number): string {
-  if (ms !== lastIsoMs) {
-    lastIso = new Date(ms).toISOString();
-    lastIsoMs = ms;
+  if (ms === lastIsoMs) return lastIso;
+  const rest = ms - minuteStart;
+  if (rest >= 0 && rest < 60_000) {
+    const sec = Math.floor(rest / 1000);
+    const milli = rest - sec * 1000;
+    lastIso = minutePrefix + (sec < 10 ? "0" : "") + sec + "." + (milli < 10 ? "00" : milli < 100 ? "0" : "") + milli + "Z";
+  } else {
+    lastIso = new Date(ms).toISOString(); // throws RangeError on an invalid time, as before
+    if (ms >= 0 && ms < 253402300800000) {
+      minuteStart = ms - (ms % 60_000);
+      minutePrefix = lastIso.slice(0, 17);
+    }
   }
+  lastIsoMs = ms;
   return lastIso;
 }
 

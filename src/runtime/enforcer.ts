@@ -116,6 +116,27 @@ function withoutRequestTime(proposal: unknown): unknown {
   return rest;
 }
 
+/** The counter increments of an action that runs, or the deny when an amount is unusable. */
+function countChanges(
+  reads: Evaluated["reads"],
+  evaluated: Decision,
+  now: number,
+): { ok: true; changes: StateChange[] } | { ok: false; decision: Decision } {
+  const changes: StateChange[] = [];
+  for (const { use, value } of reads) {
+    if (!use.increments) continue;
+    if (!Number.isSafeInteger(use.amount)) {
+      const why = Diagnostics.counterAmountInvalid.message(use.counter, `amount ${use.amount} is not an integer`);
+      return { ok: false, decision: forcedDeny(evaluated, Diagnostics.counterAmountInvalid.code, why) };
+    }
+    if (!Number.isSafeInteger(value + use.amount)) {
+      return { ok: false, decision: forcedDeny(evaluated, Diagnostics.counterOverflow.code, Diagnostics.counterOverflow.message(use.counter)) };
+    }
+    changes.push({ op: "count", counter: use.counter, window: use.window, key: use.key, at: now, amount: use.amount });
+  }
+  return { ok: true, changes };
+}
+
 /** Every current requirement is asked at least as strictly by the request's: same group, quorum >=, window <=. */
 function covers(requested: readonly ApprovalRequirement[], current: readonly ApprovalRequirement[]): boolean {
   return current.every((q) => requested.some((r) => r.group === q.group && r.quorum >= q.quorum && r.withinMs <= q.withinMs));
@@ -138,6 +159,7 @@ export class Enforcer {
   readonly store: StateStore<Receipt>;
   readonly #clock: () => number;
   readonly #skewMs: number;
+  readonly #values = new Map<string, number>();
 
   private constructor(policy: EnforceablePolicy, store: StateStore<Receipt>, clock: () => number, skewMs: number) {
     this.policy = policy;
@@ -228,7 +250,9 @@ export class Enforcer {
   /** Inside the transaction: read, evaluate, decide what changes. Synchronous. */
   #evaluate(view: StateView, ir: SovereignIR, actionDigest: string, irDigest: string, uses: readonly CounterUse[], now: number): Evaluated {
     const policy = this.policy;
-    const values = new Map<string, number>();
+    // reused: the policy reads it only during this synchronous call
+    const values = this.#values;
+    values.clear();
     const reads: { use: CounterUse; value: number }[] = [];
     for (const use of uses) {
       const value = view.counter(use.counter, use.window, use.key, now);
@@ -237,26 +261,11 @@ export class Enforcer {
     }
     const evaluated = policy.evaluate(ir, values);
 
-    const increments = (): { ok: true; changes: StateChange[] } | { ok: false; decision: Decision } => {
-      const changes: StateChange[] = [];
-      for (const { use, value } of reads) {
-        if (!use.increments) continue;
-        if (!Number.isSafeInteger(use.amount)) {
-          return { ok: false, decision: forcedDeny(evaluated, Diagnostics.counterAmountInvalid.code, Diagnostics.counterAmountInvalid.message(use.counter, `amount ${use.amount} is not an integer`)) };
-        }
-        if (!Number.isSafeInteger(value + use.amount)) {
-          return { ok: false, decision: forcedDeny(evaluated, Diagnostics.counterOverflow.code, Diagnostics.counterOverflow.message(use.counter)) };
-        }
-        changes.push({ op: "count", counter: use.counter, window: use.window, key: use.key, at: now, amount: use.amount });
-      }
-      return { ok: true, changes };
-    };
-
     switch (evaluated.effect) {
       case "deny":
         return { decision: evaluated, changes: [], consumed: false, reads };
       case "allow": {
-        const inc = increments();
+        const inc = countChanges(reads, evaluated, now);
         return inc.ok ? { decision: evaluated, changes: inc.changes, consumed: false, reads } : { decision: inc.decision, changes: [], consumed: false, reads };
       }
       case "require_approval":
@@ -298,7 +307,7 @@ export class Enforcer {
         }
         // covered: the request asks at least as much as the policy does now, so its own quorum is the bar
         if (isSatisfied(existing)) {
-          const inc = increments();
+          const inc = countChanges(reads, evaluated, now);
           if (!inc.ok) return { decision: inc.decision, changes: [], request: existing, consumed: false, reads };
           const names = existing.approvals.filter((a) => a.verdict === "approve").map((a) => a.member);
           const decision = withoutApproval(evaluated, "allow", [`approved by ${names.join(", ")} (request ${r.id})`, ...evaluated.reasons]);

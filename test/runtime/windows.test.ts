@@ -10,6 +10,7 @@ import {
   type CalendarUnit,
   type WindowSpec,
 } from "../../src/runtime/windows.ts";
+import { iso as isoTime } from "../../src/runtime/approvals.ts";
 
 const t = (iso: string): number => Date.parse(iso);
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -76,4 +77,20 @@ describe("window labels", () => {
     expect(formatDuration(3_723_004)).toBe("1h2m3s4ms");
     expect(formatDuration(-90_000)).toBe("-1m30s");
   });
+});
+
+describe("iso (RFC 3339 of a time, cached)", () => {
+  test.prop([fc.array(fc.integer({ min: 0, max: 253402300799999 }), { minLength: 1, maxLength: 20 }), fc.array(fc.integer({ min: 0, max: 120_000 }), { maxLength: 20 })])(
+    "equals Date.prototype.toISOString, in any order of calls",
+    (starts, steps) => {
+      for (const s of starts) {
+        let t = s;
+        expect(isoTime(t)).toBe(new Date(t).toISOString());
+        for (const d of steps) {
+          t = Math.min(t + d, 253402300799999);
+          expect(isoTime(t)).toBe(new Date(t).toISOString());
+        }
+      }
+    },
+  );
 });
