@@ -128,6 +128,52 @@ export async function benchVerifyLog(receipts = 100_000): Promise<BenchResult> {
   }
 }
 
+/**
+ * Noise-resistant ratio on a shared machine: alternates blocks of raw signatures and blocks of durable appends
+ * (`concurrency` appenders, each awaiting its flush) in one process and compares the summed times.
+ */
+export async function benchAppendVsSign(
+  kind: "noble" | "native",
+  options: { rounds?: number; block?: number; concurrency?: number; durability?: "fsync" | "none" } = {},
+): Promise<BenchResult> {
+  const rounds = options.rounds ?? (kind === "noble" ? 10 : 20);
+  const block = options.block ?? (kind === "noble" ? 200 : 1000);
+  const concurrency = options.concurrency ?? 64;
+  const signer: Signer = kind === "noble" ? new NobleSigner(pair) : new NativeSigner(pair);
+  const dir = mkdtempSync(path.join(tmpdir(), "xp-bench-ratio-"));
+  try {
+    const log = await ReceiptLog.open(dir, { signer, origin: "bench.example/log", durability: options.durability ?? "fsync" });
+    const msg = signingMessage(JSON.stringify(sampleDecisionBody(1)) + "x".repeat(200));
+    const bodies = Array.from({ length: block }, (_, i) => sampleDecisionBody(i));
+    let signMs = 0;
+    let appendMs = 0;
+    for (let round = 0; round < rounds; round++) {
+      let t = performance.now();
+      for (let i = 0; i < block; i++) signer.sign(msg);
+      signMs += performance.now() - t;
+      t = performance.now();
+      let next = 0;
+      const worker = async (): Promise<void> => {
+        while (next < block) {
+          const r = log.append("decision", bodies[next++] as JsonObject, "2026-01-31T12:00:00.5Z");
+          if (!r.ok) throw r.error;
+          await log.flush();
+        }
+      };
+      await Promise.all(Array.from({ length: concurrency }, worker));
+      appendMs += performance.now() - t;
+    }
+    await log.close();
+    const ops = rounds * block;
+    return {
+      ...result(`append.vs.sign.${kind}`, ops, appendMs, "receipts/s"),
+      notes: `raw signing ${Math.round((ops / signMs) * 1000)}/s in the same rounds: durable appends reach ${Math.round((signMs / appendMs) * 100)}% of it`,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export const receiptBenchCases: ReadonlyArray<{ readonly name: string; readonly run: () => Promise<BenchResult> }> = [
   { name: "sign.raw.noble", run: () => benchRawSign("noble") },
   { name: "sign.raw.native", run: () => benchRawSign("native") },
