@@ -121,7 +121,7 @@ function stringArb(edges: Edges): fc.Arbitrary<string> {
       ),
     });
   }
-  return fc.oneof(...arbs);
+  return fc.oneof({ withCrossShrink: true }, ...arbs);
 }
 
 function boundaryInts(edges: Edges, min: bigint, max: bigint): bigint[] {
@@ -134,27 +134,28 @@ function integerArb(kind: "int" | "uint", decimal: boolean, edges: Edges): fc.Ar
   const special = [0n, 1n, -1n, 2n, 100n, min, max, min + 1n, max - 1n].filter((v) => v >= min && v <= max);
   const boundaries = boundaryInts(edges, min, max);
   const arbs: fc.WeightedArbitrary<bigint>[] = [
-    { weight: 3, arbitrary: fc.bigInt({ min: min > -1000n ? min : -1000n, max: 1000n < max ? 1000n : max }) },
+    // first: the whole range, so any value can shrink through it (withCrossShrink)
     { weight: 2, arbitrary: fc.bigInt({ min, max }) },
+    { weight: 3, arbitrary: fc.bigInt({ min: min > -1000n ? min : -1000n, max: 1000n < max ? 1000n : max }) },
     { weight: 1, arbitrary: fc.constantFrom(...special) },
   ];
   if (boundaries.length > 0) arbs.push({ weight: 3, arbitrary: fc.constantFrom(...boundaries) });
   // In the IR a plain int is a JSON number; an @decimal one is a decimal string.
-  return fc.oneof(...arbs).map((v): JsonValue => (decimal ? v.toString() : Number(v)));
+  return fc.oneof({ withCrossShrink: true }, ...arbs).map((v): JsonValue => (decimal ? v.toString() : Number(v)));
 }
 
 function doubleArb(edges: Edges): fc.Arbitrary<number> {
   const special = [0, 0.5, -0.5, 1, -1, 1e-300, 1e300, -1e300, Number.MIN_VALUE, Number.MAX_VALUE, -Number.MAX_VALUE];
   const arbs: fc.Arbitrary<number>[] = [
-    fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e6, max: 1e6 }),
     fc.double({ noNaN: true, noDefaultInfinity: true }),
+    fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e6, max: 1e6 }),
     fc.constantFrom(...special),
   ];
   const fromInts = [...(edges.literals.integers.get(edges.path) ?? [])].map(Number);
   const pool = [...edges.literals.doubles, ...fromInts];
   if (pool.length > 0) arbs.push(fc.constantFrom(...pool));
   // -0 is not JSON: the IR cleans it to 0.
-  return fc.oneof(...arbs).map((d) => (Object.is(d, -0) ? 0 : d));
+  return fc.oneof({ withCrossShrink: true }, ...arbs).map((d) => (Object.is(d, -0) ? 0 : d));
 }
 
 const MAX_DATE = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
@@ -322,12 +323,12 @@ export function counterValuesArb(policy: CompiledPolicy, fixed: ReadonlyMap<stri
     if (fixed.has(name)) continue;
     const boundaries = (literals.integers.get(`counter.${name}`) ?? []).filter((v) => v >= 0n && v <= BigInt(MAX_SAFE)).map(Number);
     const arbs: fc.WeightedArbitrary<number>[] = [
-      { weight: 3, arbitrary: fc.nat(20) },
       { weight: 1, arbitrary: fc.nat(MAX_SAFE) },
+      { weight: 3, arbitrary: fc.nat(20) },
       { weight: 1, arbitrary: fc.constantFrom(0, 1, MAX_SAFE - 1, MAX_SAFE) },
     ];
     if (boundaries.length > 0) arbs.push({ weight: 4, arbitrary: fc.constantFrom(...boundaries) });
-    shape[name] = fc.oneof(...arbs);
+    shape[name] = fc.oneof({ withCrossShrink: true }, ...arbs);
   }
   return fc.record(shape).map((r) => {
     const m = new Map<string, number>(Object.entries(r));

@@ -1,0 +1,170 @@
+// CEL expressions as documents, with the fewest parentheses CEL's precedence allows: the result parses back to the
+// same tree. Literals are printed from their source text, so escapes, raw strings, triple quotes, hex and
+// exponents stay as written. Line breaks go at `&&` / `||` (operator first on the continuation line), inside
+// argument lists, list and map literals, and around `? :`.
+import type { Expr, Span } from "../syntax/ast.ts";
+import { concat, group, indent, join, line, softline, type Doc } from "./doc.ts";
+
+/** Binding strength, lowest first (CEL): ?: < || < && < relations < + - < * / % < unary < member. */
+const PREC_CONDITIONAL = 0;
+const PREC_UNARY = 6;
+const PREC_MEMBER = 7;
+const BINARY_PREC: Readonly<Record<string, number>> = {
+  "||": 1,
+  "&&": 2,
+  "==": 3,
+  "!=": 3,
+  "<": 3,
+  "<=": 3,
+  ">": 3,
+  ">=": 3,
+  in: 3,
+  "+": 4,
+  "-": 4,
+  "*": 5,
+  "/": 5,
+  "%": 5,
+};
+
+const CEL_WORDS = new Set(["true", "false", "null", "in"]);
+
+/** A field name after `.`: bare when the lexer reads it as a name, else in backticks. */
+export function fieldText(field: string): string {
+  return /^[_a-zA-Z][_a-zA-Z0-9]*$/.test(field) && !CEL_WORDS.has(field) ? field : `\`${field}\``;
+}
+
+export class ExprPrinter {
+  constructor(private readonly source: string) {}
+
+  private text(span: Span): string {
+    return this.source.slice(span.start, span.end);
+  }
+
+  /** A numeric literal written with a leading minus (folded into the literal by the parser). */
+  private isNegativeNumber(e: Expr): boolean {
+    return e.kind === "literal" && (e.literal.type === "int" || e.literal.type === "double") && this.text(e.span).startsWith("-");
+  }
+
+  private prec(e: Expr): number {
+    switch (e.kind) {
+      case "conditional":
+        return PREC_CONDITIONAL;
+      case "binary":
+        return BINARY_PREC[e.op]!;
+      case "unary":
+        return PREC_UNARY;
+      default:
+        return PREC_MEMBER;
+    }
+  }
+
+  private paren(e: Expr, needed: boolean): Doc {
+    const d = this.doc(e);
+    return needed ? concat("(", d, ")") : d;
+  }
+
+  /** Operand of `.field`, `[i]` or `.method()`. A negative literal binds as tightly as a member (`-1.abs()`). */
+  private member(e: Expr): Doc {
+    return this.paren(e, this.prec(e) < PREC_MEMBER);
+  }
+
+  doc(e: Expr): Doc {
+    switch (e.kind) {
+      case "literal": {
+        const t = this.text(e.span);
+        // `- 5` is the literal -5: drop the space (the parser folds the minus into the literal either way)
+        return t.startsWith("-") ? "-" + t.slice(1).trimStart() : t;
+      }
+      case "ident":
+        return (e.rootScoped ? "." : "") + e.name;
+      case "select":
+        return concat(this.member(e.operand), ".", fieldText(e.field));
+      case "has":
+        return concat("has(", this.member(e.operand), ".", fieldText(e.field), ")");
+      case "index":
+        return concat(this.member(e.operand), "[", this.doc(e.index), "]");
+      case "call": {
+        const head = e.target === null ? e.fn : concat(this.member(e.target), ".", e.fn);
+        return this.callDoc(head, e.args);
+      }
+      case "comprehension": {
+        const args: Expr[] = [];
+        if (e.predicate !== null) args.push(e.predicate);
+        if (e.transform !== null) args.push(e.transform);
+        return this.callDoc(concat(this.member(e.range), ".", e.macro), args, e.variable);
+      }
+      case "unary": {
+        const o = e.operand;
+        // `-5` would be read as the literal -5, `-!x` / `!-x` do not parse: parenthesize those operands
+        const clash =
+          (e.op === "-" && o.kind === "literal" && (o.literal.type === "int" || o.literal.type === "double") && !this.isNegativeNumber(o)) ||
+          (o.kind === "unary" && o.op !== e.op) ||
+          (e.op === "!" && this.isNegativeNumber(o));
+        return concat(e.op, this.paren(o, clash || this.prec(o) < PREC_UNARY));
+      }
+      case "binary":
+        return e.op === "&&" || e.op === "||" ? this.chain(e) : this.binary(e);
+      case "conditional":
+        return group(
+          this.paren(e.test, this.prec(e.test) <= PREC_CONDITIONAL),
+          indent(line, "? ", this.paren(e.then, this.prec(e.then) <= PREC_CONDITIONAL), line, ": ", this.doc(e.otherwise)),
+        );
+      case "list":
+        return e.elements.length === 0 ? "[]" : group("[", indent(softline, join(concat(",", line), e.elements.map((x) => this.doc(x)))), softline, "]");
+      case "map":
+        return e.entries.length === 0
+          ? "{}"
+          : group(
+              "{",
+              indent(line, join(concat(",", line), e.entries.map((m) => concat(this.doc(m.key), ": ", this.doc(m.value))))),
+              line,
+              "}",
+            );
+    }
+  }
+
+  private callDoc(head: Doc, args: readonly Expr[], variable?: string): Doc {
+    const docs: Doc[] = [];
+    for (const a of args) {
+      // a comprehension body that is a `&&`/`||` chain: its continuation lines align with its first operand
+      const body = variable !== undefined && a === args[args.length - 1] && a.kind === "binary" && (a.op === "&&" || a.op === "||");
+      docs.push(body ? this.chain(a as Extract<Expr, { kind: "binary" }>, false) : this.doc(a));
+    }
+    // `list.all(x, p)`: the variable stays with the call, the body goes to the next line when too long
+    if (variable !== undefined) return group(head, "(", variable, ",", indent(line, join(concat(",", line), docs)), ")");
+    if (docs.length === 0) return concat(head, "()");
+    // `f("a long literal")`: breaking would only move the literal to its own line
+    if (args.every(isAtom)) return concat(head, "(", join(", ", docs), ")");
+    return group(head, "(", indent(softline, join(concat(",", line), docs)), softline, ")");
+  }
+
+  private binary(e: Extract<Expr, { kind: "binary" }>): Doc {
+    const p = BINARY_PREC[e.op]!;
+    // left-associative: an equal-precedence right operand needs parentheses, a left one does not
+    return concat(this.paren(e.left, this.prec(e.left) < p), ` ${e.op} `, this.paren(e.right, this.prec(e.right) <= p));
+  }
+
+  /** `a && b && c` as one group: all on one line, or one operand per line with the operator first. */
+  private chain(e: Extract<Expr, { kind: "binary" }>, indented = true): Doc {
+    const op = e.op;
+    const p = BINARY_PREC[op]!;
+    const operands: Doc[] = [];
+    const flatten = (x: Expr, right: boolean): void => {
+      // only the left spine is the same chain: `a && (b && c)` keeps its parentheses
+      if (x.kind === "binary" && x.op === op && !right) {
+        flatten(x.left, false);
+        flatten(x.right, true);
+      } else if (operands.length === 0) operands.push(this.paren(x, this.prec(x) < p));
+      else operands.push(this.paren(x, this.prec(x) <= p));
+    };
+    flatten(e, false);
+    const [first, ...rest] = operands;
+    const continuation = rest.flatMap((d) => [line, `${op} `, d]);
+    return group(first!, indented ? indent(...continuation) : concat(...continuation));
+  }
+}
+
+/** A literal, a name or a field path: nothing a line break could shorten. */
+function isAtom(e: Expr): boolean {
+  return e.kind === "literal" || e.kind === "ident" || (e.kind === "select" && isAtom(e.operand));
+}
