@@ -2,8 +2,9 @@
 // expressions with the same inputs, in the same process. The benchmark harness imports `celBenchCases` and
 // `runCelBench`; `npx tsx bench/cel.ts` runs it standalone and prints a table.
 //
-// Method: every case is checked once for equal results in both engines; then, per engine, a warm-up, and the
-// median over `runs` (>= 5) timed runs of `iterations` evaluations each.
+// Method: every case is checked once for equal results in both engines; then, per engine, a warm-up that also
+// calibrates the iteration count to a run length, and `runs` (>= 5) timed runs, interleaving the engines; each
+// figure is the median (with min and max) of the runs, the speedup the median of the paired run ratios.
 import { fileURLToPath } from "node:url";
 import path from "node:path";
 import {
@@ -21,6 +22,7 @@ import { compileExpression, type Activation, type CompiledExpression } from "../
 import { fromJson } from "../src/runtime/cel/json.ts";
 import { CelError } from "../src/runtime/cel/errors.ts";
 import { celEquals, type CelValue } from "../src/runtime/cel/values.ts";
+import { pairedRatios, summarize, type Summary } from "./stats.ts";
 
 export interface CelBenchCase {
   readonly name: string;
@@ -170,19 +172,25 @@ export function prepareCase(c: CelBenchCase): PreparedCase {
 
 export interface BenchRow {
   readonly name: string;
-  /** median nanoseconds per evaluation */
+  /** nanoseconds per evaluation over the timed runs (median, min, max) */
+  readonly ours: Summary;
+  readonly bufbuild: Summary;
+  /** median nanoseconds per evaluation (= ours.median, bufbuild.median) */
   readonly oursNs: number;
   readonly bufbuildNs: number;
-  /** bufbuildNs / oursNs: how many times faster we are */
+  /** per run pair, bufbuild ns / ours ns: how many times faster we are (median, min, max) */
+  readonly speedups: Summary;
+  /** the median of the paired speedups */
   readonly speedup: number;
 }
 
 export interface BenchOptions {
   /** timed runs per engine and case (median taken); at least 5 */
   readonly runs?: number;
-  /** evaluations per run */
-  readonly iterations?: number;
-  readonly warmup?: number;
+  /** target duration of one timed run, per engine, in milliseconds: the iteration count is calibrated to it */
+  readonly runMs?: number;
+  /** duration of the warm-up, per engine, in milliseconds */
+  readonly warmupMs?: number;
 }
 
 let sink: unknown;
@@ -193,31 +201,41 @@ function timeRun(fn: () => unknown, iterations: number): number {
   return Number(process.hrtime.bigint() - start) / iterations;
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+/** Runs `fn` for about `ms` milliseconds (warming it up); returns how many calls take about `ms`. */
+function calibrate(fn: () => unknown, ms: number): number {
+  let n = 64;
+  let spent = 0;
+  let calls = 0;
+  const deadline = performance.now() + ms;
+  while (performance.now() < deadline) {
+    spent += (timeRun(fn, n) * n) / 1e6;
+    calls += n;
+    n = Math.min(n * 2, 1 << 20);
+  }
+  return Math.max(1000, Math.round((calls / Math.max(spent, 1e-3)) * ms));
 }
 
 export function runCelBench(options: BenchOptions = {}): BenchRow[] {
   const runs = Math.max(5, options.runs ?? 7);
-  const iterations = options.iterations ?? 100_000;
-  const warmup = options.warmup ?? 50_000;
+  const runMs = options.runMs ?? 150;
+  const warmupMs = options.warmupMs ?? 200;
   const rows: BenchRow[] = [];
   for (const c of celBenchCases) {
     const p = prepareCase(c);
-    timeRun(p.ours, warmup);
-    timeRun(p.bufbuild, warmup);
+    // The warm-up doubles as calibration: each engine gets iterations worth about runMs per run.
+    const oursIterations = calibrate(p.ours, warmupMs) * (runMs / warmupMs);
+    const bufIterations = calibrate(p.bufbuild, warmupMs) * (runMs / warmupMs);
     const ours: number[] = [];
     const theirs: number[] = [];
     // Interleave the engines so drift (GC, other processes) affects both alike.
     for (let r = 0; r < runs; r++) {
-      ours.push(timeRun(p.ours, iterations));
-      theirs.push(timeRun(p.bufbuild, iterations));
+      ours.push(timeRun(p.ours, Math.ceil(oursIterations)));
+      theirs.push(timeRun(p.bufbuild, Math.ceil(bufIterations)));
     }
-    const o = median(ours);
-    const b = median(theirs);
-    rows.push({ name: c.name, oursNs: o, bufbuildNs: b, speedup: b / o });
+    const o = summarize(ours);
+    const b = summarize(theirs);
+    const speedups = summarize(pairedRatios(theirs, ours));
+    rows.push({ name: c.name, ours: o, bufbuild: b, oursNs: o.median, bufbuildNs: b.median, speedups, speedup: speedups.median });
   }
   void sink;
   return rows;

@@ -4,7 +4,9 @@
 // - runtime.memory.decide        end-to-end Enforcer.decide with the in-memory store, no receipts, invoice policy,
 //                                a mix of reads / counted status updates / deletes waiting for approval
 // - runtime.memory.bookkeeping   the same with normalization done once up front: evaluation + counters + approvals
-// - runtime.evaluate.only        the compiled policy's stateless evaluate on the same IRs (the floor for the above)
+//                                (the stateless evaluate alone, the floor for both, is bench/decide.ts)
+// - runtime.journal.native/noble in-memory store with a journal: every decision returns a signed, hash-chained
+//                                receipt (native / noble signer), nothing written: decisions/s and p50/p99 latency
 // - runtime.durable.native/noble durable store, receipts signed by the native / noble signer, group commit (fsync),
 //                                64 concurrent callers: decisions/s and p50/p99 latency
 // - runtime.heap.counters        heap after 1,000,000 distinct counter keys
@@ -25,10 +27,12 @@ import { DurableStore } from "../src/store/durable.ts";
 import { MemoryStore } from "../src/store/memory.ts";
 import { requestToJson, RuntimeState } from "../src/store/state.ts";
 import { requestIdFor } from "../src/runtime/approvals.ts";
+import { percentileSorted } from "./stats.ts";
 
 export interface RuntimeBenchResult {
   readonly name: string;
   readonly ops: number;
+  /** wall-clock milliseconds */
   readonly ms: number;
   /** ops per second (or the measured quantity for heap cases) */
   readonly rate: number;
@@ -61,11 +65,7 @@ export function actionMix(): unknown[] {
 }
 
 function result(name: string, ops: number, ms: number, unit: string, extra: Partial<RuntimeBenchResult> = {}): RuntimeBenchResult {
-  return { name, ops, ms: Math.round(ms), rate: Math.round((ops / ms) * 1000), unit, ...extra };
-}
-
-function percentile(sorted: Float64Array, p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
+  return { name, ops, ms, rate: (ops / ms) * 1000, unit, ...extra };
 }
 
 /** A clock that advances 1 ms per call, from mid-January: the monthly budget is never the limit here. */
@@ -74,11 +74,11 @@ function tickingClock(): () => number {
   return () => t++;
 }
 
-export async function benchMemoryDecide(ops = 200_000): Promise<RuntimeBenchResult> {
+export async function benchMemoryDecide(ops = 200_000, warmup = 20_000): Promise<RuntimeBenchResult> {
   const policy = invoicePolicy();
   const enforcer = await Enforcer.create({ policy, store: new MemoryStore(), clock: tickingClock() });
   const mix = actionMix();
-  for (let i = 0; i < 20_000; i++) await enforcer.decide(mix[i % mix.length], who); // warm-up
+  for (let i = 0; i < warmup; i++) await enforcer.decide(mix[i % mix.length], who);
   const t = performance.now();
   for (let i = 0; i < ops; i++) await enforcer.decide(mix[i % mix.length], who);
   const ms = performance.now() - t;
@@ -102,31 +102,60 @@ function preNormalized(policy: CompiledPolicy): EnforceablePolicy {
   };
 }
 
-export async function benchMemoryBookkeeping(ops = 500_000): Promise<RuntimeBenchResult> {
+export async function benchMemoryBookkeeping(ops = 500_000, warmup = 50_000): Promise<RuntimeBenchResult> {
   const policy = invoicePolicy();
   const enforcer = await Enforcer.create({ policy: preNormalized(policy), store: new MemoryStore(), clock: tickingClock() });
   const mix = actionMix();
-  for (let i = 0; i < 50_000; i++) await enforcer.decide(mix[i % mix.length], who);
+  for (let i = 0; i < warmup; i++) await enforcer.decide(mix[i % mix.length], who);
   const t = performance.now();
   for (let i = 0; i < ops; i++) await enforcer.decide(mix[i % mix.length], who);
   const ms = performance.now() - t;
   return result("runtime.memory.bookkeeping", ops, ms, "decisions/s", { notes: `${((ms * 1000) / ops).toFixed(2)} µs/decision, IR prebuilt` });
 }
 
-export async function benchEvaluateOnly(ops = 1_000_000): Promise<RuntimeBenchResult> {
-  const policy = invoicePolicy();
-  const e = enforceableFrom(policy);
-  const irs = actionMix().map((p) => {
-    const b = e.toIR(p, { ...who, requestedAt: new Date(T).toISOString() });
-    if (!b.ok) throw new Error(b.error.message);
-    return b.ir;
-  });
-  const counters = new Map([["status_updates", 10]]);
-  for (let i = 0; i < 100_000; i++) policy.evaluate(irs[i % irs.length]!, counters);
+/**
+ * `concurrency` callers loop { await decide } over the invoice mix until `ops` decisions are made; every decision
+ * must return a receipt. Returns the wall time and each decision's latency.
+ */
+async function driveWithReceipts(enforcer: Enforcer, ops: number, concurrency: number): Promise<{ ms: number; latencies: Float64Array }> {
+  const mix = actionMix();
+  const latencies = new Float64Array(ops);
+  let next = 0;
   const t = performance.now();
-  for (let i = 0; i < ops; i++) policy.evaluate(irs[i % irs.length]!, counters);
+  const worker = async (): Promise<void> => {
+    while (next < ops) {
+      const i = next++;
+      const start = performance.now();
+      const d = await enforcer.decide(mix[i % mix.length], who);
+      latencies[i] = performance.now() - start;
+      if (d.receipt === undefined) throw new Error(`no receipt: ${d.reasons[0]}`);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
   const ms = performance.now() - t;
-  return result("runtime.evaluate.only", ops, ms, "decisions/s", { notes: "stateless evaluate, same IRs" });
+  latencies.sort();
+  return { ms, latencies };
+}
+
+function latencyFields(latencies: Float64Array): { p50Us: number; p99Us: number } {
+  return { p50Us: percentileSorted(latencies, 0.5) * 1000, p99Us: percentileSorted(latencies, 0.99) * 1000 };
+}
+
+/**
+ * Decisions with signed receipts and nothing written: the Enforcer's default in-memory store with a journal
+ * (src/store/memory-journal.ts). One caller at a time, so each latency is the service time of one decision.
+ */
+export async function benchJournaled(kind: "native" | "noble", options: { ops?: number; warmup?: number } = {}): Promise<RuntimeBenchResult> {
+  const ops = options.ops ?? (kind === "native" ? 20_000 : 4_000);
+  const pair = keyPairFromSeed(new Uint8Array(32).fill(3));
+  const signer = kind === "native" ? new NativeSigner(pair) : new NobleSigner(pair);
+  const enforcer = await Enforcer.create({ policy: invoicePolicy(), signer, clock: tickingClock() });
+  await driveWithReceipts(enforcer, options.warmup ?? Math.ceil(ops / 10), 1);
+  const { ms, latencies } = await driveWithReceipts(enforcer, ops, 1);
+  return result(`runtime.journal.${kind}`, ops, ms, "decisions/s", {
+    ...latencyFields(latencies),
+    notes: "in-memory store with a receipt journal, one caller, one signed receipt per decision",
+  });
 }
 
 export async function benchDurable(kind: "native" | "noble", options: { ops?: number; concurrency?: number } = {}): Promise<RuntimeBenchResult> {
@@ -138,26 +167,10 @@ export async function benchDurable(kind: "native" | "noble", options: { ops?: nu
     const signer = kind === "native" ? new NativeSigner(pair) : new NobleSigner(pair);
     const store = await DurableStore.open(dir, { signer });
     const enforcer = await Enforcer.create({ policy: invoicePolicy(), store, clock: tickingClock() });
-    const mix = actionMix();
-    const latencies = new Float64Array(ops);
-    let next = 0;
-    const t = performance.now();
-    const worker = async (): Promise<void> => {
-      while (next < ops) {
-        const i = next++;
-        const start = performance.now();
-        const d = await enforcer.decide(mix[i % mix.length], who);
-        latencies[i] = performance.now() - start;
-        if (d.receipt === undefined) throw new Error(`no receipt: ${d.reasons[0]}`);
-      }
-    };
-    await Promise.all(Array.from({ length: concurrency }, worker));
-    const ms = performance.now() - t;
+    const { ms, latencies } = await driveWithReceipts(enforcer, ops, concurrency);
     await store.close();
-    latencies.sort();
     return result(`runtime.durable.${kind}`, ops, ms, "decisions/s", {
-      p50Us: Math.round(percentile(latencies, 0.5) * 1000),
-      p99Us: Math.round(percentile(latencies, 0.99) * 1000),
+      ...latencyFields(latencies),
       notes: `${concurrency} concurrent callers, fsync group commit, one receipt per decision`,
     });
   } finally {
@@ -178,6 +191,7 @@ function heapUsed(): number {
   return process.memoryUsage().heapUsed;
 }
 
+/** Heap after `keys` distinct counter keys (run with --expose-gc, or gc is enabled through v8 flags). */
 export async function benchHeapCounters(keys = 1_000_000): Promise<RuntimeBenchResult> {
   const state = new RuntimeState();
   const window = { kind: "calendar", unit: "month" } as const;
@@ -191,7 +205,7 @@ export async function benchHeapCounters(keys = 1_000_000): Promise<RuntimeBenchR
     name: "runtime.heap.counters",
     ops: keys,
     ms: Math.round(ms),
-    rate: Math.round(bytes / 1024 / 1024),
+    rate: bytes / 1024 / 1024,
     unit: "MiB heap",
     notes: `${Math.round(bytes / keys)} bytes per counter key (calendar month)`,
   };
@@ -228,7 +242,7 @@ export async function benchBytesPerPending(requests = 100_000): Promise<RuntimeB
     name: "runtime.bytes.pending",
     ops: requests,
     ms: 0,
-    rate: Math.round(bytes / requests),
+    rate: bytes / requests,
     unit: "bytes/request",
     notes: `heap per pending request (3 approvers recorded); ~${Math.round(journalBytes / 100)} bytes of JSON in its journal entry`,
   };
@@ -237,7 +251,8 @@ export async function benchBytesPerPending(requests = 100_000): Promise<RuntimeB
 export const runtimeBenchCases: ReadonlyArray<{ readonly name: string; readonly run: () => Promise<RuntimeBenchResult> }> = [
   { name: "runtime.memory.decide", run: () => benchMemoryDecide() },
   { name: "runtime.memory.bookkeeping", run: () => benchMemoryBookkeeping() },
-  { name: "runtime.evaluate.only", run: () => benchEvaluateOnly() },
+  { name: "runtime.journal.native", run: () => benchJournaled("native") },
+  { name: "runtime.journal.noble", run: () => benchJournaled("noble") },
   { name: "runtime.durable.native", run: () => benchDurable("native") },
   { name: "runtime.durable.noble", run: () => benchDurable("noble") },
   { name: "runtime.heap.counters", run: () => benchHeapCounters() },
@@ -249,7 +264,7 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
   for (const c of runtimeBenchCases) {
     if (only.length > 0 && !only.some((o) => c.name.includes(o))) continue;
     const r = await c.run();
-    const lat = r.p50Us !== undefined ? `  p50 ${r.p50Us} µs, p99 ${r.p99Us} µs` : "";
-    console.log(`${r.name.padEnd(28)} ${String(r.rate).padStart(9)} ${r.unit}${lat}  (${r.ops} in ${r.ms} ms${r.notes ? "; " + r.notes : ""})`);
+    const lat = r.p50Us !== undefined ? `  p50 ${Math.round(r.p50Us)} µs, p99 ${Math.round(r.p99Us ?? 0)} µs` : "";
+    console.log(`${r.name.padEnd(28)} ${String(Math.round(r.rate)).padStart(9)} ${r.unit}${lat}  (${r.ops} in ${Math.round(r.ms)} ms${r.notes ? "; " + r.notes : ""})`);
   }
 }
