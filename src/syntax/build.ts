@@ -143,6 +143,12 @@ export class AstBuilder {
   readonly diagnostics: Diagnostic[] = [];
   // A plain Map (dropped with the builder): a WeakMap's ephemeron bookkeeping makes GC much slower here.
   private readonly depth = new Map<Expr, number>();
+  /**
+   * Every AST node takes at least one character, so an expression shorter than MAX_EXPR_DEPTH characters cannot be
+   * too deep: depth bookkeeping is skipped for those (nearly all of them).
+   */
+  private tracking = true;
+  private exprNesting = 0;
 
   constructor(
     private readonly file: string | undefined,
@@ -154,6 +160,7 @@ export class AstBuilder {
 
   /** Records an expression's depth; null (reported) when it passes the limit, so later stages never see it. */
   private made<E extends Expr>(e: E, children: readonly (Expr | null)[]): E | null {
+    if (!this.tracking) return e;
     let d = 0;
     for (const c of children) if (c !== null) d = Math.max(d, this.depth.get(c) ?? 1);
     if (d + 1 > MAX_EXPR_DEPTH) {
@@ -171,6 +178,19 @@ export class AstBuilder {
 
   expr(n: CstNode | undefined): Expr | null {
     if (n === undefined || n.recoveredNode === true) return null;
+    if (this.exprNesting > 0) return this.conditional(n);
+    const span = nodeSpan(n);
+    this.tracking = span === null || span.end - span.start >= MAX_EXPR_DEPTH;
+    this.exprNesting++;
+    try {
+      return this.conditional(n);
+    } finally {
+      this.exprNesting--;
+      this.tracking = true;
+    }
+  }
+
+  private conditional(n: CstNode): Expr | null {
     const parts = nodes(n, "binary");
     const questions = toks(n, "Question");
     if (parts.length === 0) return null;

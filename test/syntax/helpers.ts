@@ -1,5 +1,6 @@
 // Test helpers: ASTs without spans (for shape comparisons) and a compact printer for expressions.
-import type { Expr } from "../../src/syntax/ast.ts";
+import { expect } from "vitest";
+import type { Expr, PolicyFile, Span } from "../../src/syntax/ast.ts";
 import { parseExpression } from "../../src/syntax/parse.ts";
 
 const SPAN_KEYS = new Set(["span", "opSpan", "fnSpan", "fieldSpan", "variableSpan"]);
@@ -126,4 +127,26 @@ export function children(e: Expr): Expr[] {
   const all = [...it];
   // walk yields descendants depth-first; keep those not inside another yielded node
   return all.filter((x) => !all.some((y) => y !== x && [...walk(y)].includes(x)));
+}
+
+/** Every span-carrying object lies within the span of the object that holds it (parents cover children). */
+export function checkCover(ast: PolicyFile): void {
+  const visit = (v: unknown, outer: Span): void => {
+    if (Array.isArray(v)) {
+      for (const x of v) visit(x, outer);
+      return;
+    }
+    if (v === null || typeof v !== "object" || v instanceof Uint8Array) return;
+    const o = v as Record<string, unknown>;
+    let here = outer;
+    const s = o["span"] as Span | undefined;
+    if (s !== undefined) {
+      expect(s.start).toBeGreaterThanOrEqual(outer.start);
+      expect(s.end).toBeLessThanOrEqual(outer.end);
+      expect(s.start).toBeLessThanOrEqual(s.end);
+      here = s;
+    }
+    for (const [k, x] of Object.entries(o)) if (k !== "span") visit(x, here);
+  };
+  visit(ast, ast.span);
 }

@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
 import { parsePolicy } from "../../src/syntax/parse.ts";
-import type { Declaration, PolicyFile, Span } from "../../src/syntax/ast.ts";
-import { noSpans, show } from "./helpers.ts";
+import type { Declaration, Span } from "../../src/syntax/ast.ts";
+import { checkCover, noSpans, show } from "./helpers.ts";
 
 function one(text: string): Declaration {
   const r = parsePolicy(text);
@@ -331,28 +331,6 @@ describe("the examples", () => {
     checkCover(r.ast);
   });
 });
-
-/** Every span-carrying object lies within the span of the object that holds it. */
-function checkCover(ast: PolicyFile): void {
-  const visit = (v: unknown, outer: Span): void => {
-    if (Array.isArray(v)) {
-      for (const x of v) visit(x, outer);
-      return;
-    }
-    if (v === null || typeof v !== "object" || v instanceof Uint8Array) return;
-    const o = v as Record<string, unknown>;
-    let here = outer;
-    const s = o["span"] as Span | undefined;
-    if (s !== undefined) {
-      expect(s.start).toBeGreaterThanOrEqual(outer.start);
-      expect(s.end).toBeLessThanOrEqual(outer.end);
-      expect(s.start).toBeLessThanOrEqual(s.end);
-      here = s;
-    }
-    for (const [k, x] of Object.entries(o)) if (k !== "span") visit(x, here);
-  };
-  visit(ast, ast.span);
-}
 
 describe("syntax errors", () => {
   test("three errors on three lines are all reported, and the rest of the file still parses", () => {

@@ -6,7 +6,7 @@ import { fc, test } from "@fast-check/vitest";
 import { parseExpression, parsePolicy } from "../../src/syntax/parse.ts";
 import type { Diagnostic } from "../../src/diagnostics/diagnostic.ts";
 import type { Expr } from "../../src/syntax/ast.ts";
-import { show, walk } from "./helpers.ts";
+import { checkCover, show, walk } from "./helpers.ts";
 
 const examples = ["invoices.xpol", "invoices.test.xpol"].map((f) =>
   readFileSync(new URL(`../../examples/invoices/${f}`, import.meta.url), "utf8"),
@@ -21,6 +21,7 @@ function spansWithin(ds: readonly Diagnostic[], text: string): boolean {
 function policyHolds(text: string): boolean {
   const r = parsePolicy(text);
   expect(r.ast.kind).toBe("policy");
+  checkCover(r.ast);
   expect(spansWithin(r.diagnostics, text)).toBe(true);
   for (const d of r.diagnostics) {
     expect(d.code).toMatch(/^XP1\d{3}$/);
