@@ -96,10 +96,13 @@ export class ExprPrinter {
       case "unary": {
         const o = e.operand;
         // `-5` would be read as the literal -5, `-!x` / `!-x` do not parse: parenthesize those operands
+        // (also when the number starts a member chain: `-(5).size()` is not `-5.size()`)
+        const first = leftmost(o);
+        const number = first.kind === "literal" && (first.literal.type === "int" || first.literal.type === "double");
         const clash =
-          (e.op === "-" && o.kind === "literal" && (o.literal.type === "int" || o.literal.type === "double") && !this.isNegativeNumber(o)) ||
+          (e.op === "-" && number && !this.isNegativeNumber(first)) ||
           (o.kind === "unary" && o.op !== e.op) ||
-          (e.op === "!" && this.isNegativeNumber(o));
+          (e.op === "!" && number && this.isNegativeNumber(first));
         return concat(e.op, this.paren(o, clash || this.prec(o) < PREC_UNARY));
       }
       case "binary":
@@ -167,4 +170,19 @@ export class ExprPrinter {
 /** A literal, a name or a field path: nothing a line break could shorten. */
 function isAtom(e: Expr): boolean {
   return e.kind === "literal" || e.kind === "ident" || (e.kind === "select" && isAtom(e.operand));
+}
+
+/** The expression a member chain starts with (`a` in `a.b[0].c()`). */
+function leftmost(e: Expr): Expr {
+  switch (e.kind) {
+    case "select":
+    case "index":
+      return leftmost(e.operand);
+    case "call":
+      return e.target === null ? e : leftmost(e.target);
+    case "comprehension":
+      return leftmost(e.range);
+    default:
+      return e;
+  }
 }

@@ -54,8 +54,10 @@ export function formatPolicy(text: string, file = "<input>"): FormatResult {
     const unsafe = (why: string): FormatResult => ({ ok: false, diagnostics: [diagnostic(D.formatUnsafe, { start: 0, end: 0 }, [file, why], { file })] });
     if (again.diagnostics.some((d) => d.severity === "error")) return unsafe("not parse");
     if (!astEqual(parsed.ast, again.ast)) return unsafe("change the meaning");
-    const before = parsed.comments.map((c) => c.text).sort();
-    const after = again.comments.map((c) => c.text).sort();
+    // trailing blanks of a line comment are not kept
+    const commentText = (c: Comment): string => c.text.replace(/[ \t]+$/, "");
+    const before = parsed.comments.map(commentText).sort();
+    const after = again.comments.map(commentText).sort();
     if (before.length !== after.length || before.some((c, i) => c !== after[i])) return unsafe("lose a comment");
     return { ok: true, text: out, changed: out !== text };
   } catch (e: unknown) {
@@ -185,19 +187,19 @@ class Formatter {
       this.emitted.add(c);
       return pad(ind) + c.text.replace(/[ \t]+$/, "");
     };
-    const trailing = (gap: Comment[], from: number): Comment[] => {
+    /** Moves the comments on the line where the previous item ends to the end of its last line. */
+    const trailing = (gap: Comment[]): Comment[] => {
       const rest = [...gap];
-      let at = from;
-      while (rest.length > 0 && lines.length > 0 && !this.hasNewline(at, rest[0]!.span.start)) {
+      while (rest.length > 0 && lines.length > 0 && !this.hasNewline(prevEnd, rest[0]!.span.start)) {
         const c = rest.shift()!;
         this.emitted.add(c);
-        lines[lines.length - 1] += " " + c.text;
-        at = c.span.end;
+        lines[lines.length - 1] += " " + c.text.replace(/[ \t]+$/, "");
+        prevEnd = c.span.end;
       }
       return rest;
     };
     for (const item of items) {
-      const leading = trailing(this.commentsIn(prevEnd, item.start), prevEnd);
+      const leading = trailing(this.commentsIn(prevEnd, item.start));
       const firstStart = leading[0]?.span.start ?? item.start;
       if (prev !== null) {
         const together = prev.compact !== undefined && prev.compact === item.compact;
@@ -215,7 +217,7 @@ class Formatter {
       prevEnd = item.end;
       prev = item;
     }
-    const tail = trailing(this.commentsIn(prevEnd, close), prevEnd);
+    const tail = trailing(this.commentsIn(prevEnd, close));
     let at = prevEnd;
     tail.forEach((c, k) => {
       if ((k > 0 || prev !== null) && this.blankBetween(at, c.span.start)) lines.push("");
@@ -237,33 +239,41 @@ class Formatter {
     return this.multiline.some((s) => s.start < offset && offset < s.end);
   }
 
-  /** The source of an item as written, its first line at `ind` columns and the others shifted alike. */
+  /**
+   * The source of an item as written: its first line at `ind` columns, its other lines shifted together so the
+   * least indented one is at `ind` (when the item ends with a closing bracket, as a block does) or `ind + 2` (a
+   * continued clause). Lines inside a multi-line string or comment are left alone.
+   */
   private verbatim(start: number, end: number, ind: number): string {
-    const lineStart = Math.max(this.text.lastIndexOf("\n", start - 1), this.text.lastIndexOf("\r", start - 1)) + 1;
-    const delta = ind - (start - lineStart);
-    let out = pad(ind);
+    type Piece = { text: string; ws: number; shift: boolean };
+    const pieces: Piece[] = [{ text: "", ws: 0, shift: false }];
     let i = start;
     while (i < end) {
       const ch = this.text[i]!;
       if ((ch === "\n" || ch === "\r") && !this.insideMultiline(i)) {
-        if (ch === "\r" && this.text[i + 1] === "\n") {
-          i++;
-          continue;
-        }
-        out = out.replace(/[ \t]+$/, "") + "\n";
-        i++;
+        i += ch === "\r" && this.text[i + 1] === "\n" ? 2 : 1;
         let ws = 0;
         while (i < end && (this.text[i] === " " || this.text[i] === "\t")) {
           ws++;
           i++;
         }
-        if (i < end && this.text[i] !== "\n" && this.text[i] !== "\r") out += pad(Math.max(0, ws + delta));
+        pieces.push({ text: "", ws, shift: true });
         continue;
       }
-      out += ch;
+      pieces[pieces.length - 1]!.text += ch;
       i++;
     }
-    return out;
+    const shifted = pieces.filter((p) => p.shift && p.text.trim() !== "");
+    const min = shifted.length === 0 ? 0 : Math.min(...shifted.map((p) => p.ws));
+    const last = shifted[shifted.length - 1]?.text.trim() ?? "";
+    const base = /^[}\])]+$/.test(last) ? ind : ind + 2;
+    return pieces
+      .map((p, k) => {
+        const text = p.text.replace(/[ \t]+$/, "");
+        if (k === 0) return pad(ind) + text;
+        return text === "" ? "" : pad(base + p.ws - min) + text;
+      })
+      .join("\n");
   }
 
   /** A one-unit item printed from a document. */
