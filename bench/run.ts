@@ -1,0 +1,619 @@
+// The benchmark harness: `npm run bench [-- --quick] [-- --only NAME]`. Runs every case, prints a table and the
+// targets, and writes bench/results.json. Each figure is the median of at least 5 timed runs after a warm-up,
+// with min and max; peers (Cedar, @bufbuild/cel, raw signing) are measured in the same process on the same inputs,
+// interleaved run by run, so their ratios hold on any machine. BENCHMARKS.md describes every case.
+//
+// Cases: decide (stateless decisions vs Cedar), cel (expressions vs @bufbuild/cel), receipts (decisions with
+// receipts vs raw signing), compile (100 / 1,000 / 10,000 rules), verify (a whole log), memory (a child process
+// with --expose-gc). The stateless case first checks that both engines reach the same decision on the whole
+// workload and exits 1 with the first disagreement otherwise.
+import { spawnSync } from "node:child_process";
+import { writeFileSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { CedarPeer, checkAgreement, timeCedar, toCedarRequest, type Agreement } from "./cedar.ts";
+import { runCelBench } from "./cel.ts";
+import { decideBenchCase, runCompileBench, timeDecisions, type DecideBenchCase } from "./decide.ts";
+import { benchAppend, benchRawSign, timeVerifyLog, writeBenchLog, type BenchResult } from "./receipts.ts";
+import {
+  benchBytesPerPending,
+  benchDurable,
+  benchHeapCounters,
+  benchJournaled,
+  benchMemoryBookkeeping,
+  benchMemoryDecide,
+  type RuntimeBenchResult,
+} from "./runtime.ts";
+import { pairedRatios, summarize, type Summary } from "./stats.ts";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.resolve(here, "..");
+
+// ------------------------------------------------------------------------------------------------------------------
+// Results
+
+export interface Figure {
+  /** stable id, e.g. `decide.xpol` */
+  readonly id: string;
+  readonly label: string;
+  readonly unit: string;
+  /** over the timed runs */
+  readonly value: Summary;
+  readonly samples: readonly number[];
+  /** the same figure from the process's CPU time instead of wall time (single-threaded cases) */
+  readonly cpu?: Summary;
+  /** latency percentiles, microseconds: the median (min, max) over the runs of each run's percentile */
+  readonly p50Us?: Summary;
+  readonly p99Us?: Summary;
+  readonly notes?: string;
+}
+
+export interface TargetCheck {
+  readonly case: string;
+  readonly target: string;
+  /** the measured value, as text */
+  readonly measured: string;
+  /** null: not evaluated (e.g. a quick run measures a smaller size) */
+  readonly met: boolean | null;
+  readonly note?: string;
+}
+
+export interface CaseResult {
+  readonly name: string;
+  readonly title: string;
+  readonly figures: Figure[];
+  readonly targets: TargetCheck[];
+  readonly seconds: number;
+  readonly loadavg: { readonly start: number; readonly end: number };
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+interface Options {
+  readonly quick: boolean;
+  /** timed runs per figure (>= 5) */
+  readonly runs: number;
+}
+
+class HarnessError extends Error {}
+
+function figure(id: string, label: string, unit: string, samples: readonly number[], extra: Partial<Figure> = {}): Figure {
+  return { id, label, unit, value: summarize(samples), samples, ...extra };
+}
+
+function cpuMs(start: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(start);
+  return (d.user + d.system) / 1000;
+}
+
+/** Rounds up to a multiple of `m` (so every timed run cycles through whole workloads). */
+function multipleOf(n: number, m: number): number {
+  return Math.max(m, Math.ceil(n / m) * m);
+}
+
+// ------------------------------------------------------------------------------------------------------------------
+// Case 1: stateless decisions against Cedar
+
+/** Checks agreement on the whole workload; throws a HarnessError describing the first disagreement. */
+export function requireAgreement(c: DecideBenchCase, peer: CedarPeer): Agreement {
+  const a = checkAgreement(c.policy, c.items, peer);
+  if (!a.ok && a.first !== undefined) {
+    const f = a.first;
+    throw new HarnessError(
+      `the engines disagree on workload item ${f.index} (${f.label}): ${f.why}\n` +
+        `  ours:  ${JSON.stringify(f.ours)}\n  cedar: ${JSON.stringify(f.cedar)}\n` +
+        "refusing to report decision rates for policies that do not decide alike",
+    );
+  }
+  return a;
+}
+
+async function caseDecide(o: Options): Promise<Omit<CaseResult, "seconds" | "loadavg">> {
+  const c = decideBenchCase();
+  const peer = CedarPeer.prepare();
+  const agreement = requireAgreement(c, peer);
+  const requests = c.items.map(toCedarRequest);
+  const n = c.items.length;
+  const runMs = o.quick ? 100 : 300;
+
+  // Warm-up, which also calibrates each engine's iterations to about runMs per run.
+  timeDecisions(c, 100_000);
+  const oursPerMs = 200_000 / timeDecisions(c, 200_000);
+  timeCedar(peer, requests, 300);
+  const cedarPerMs = 1_000 / timeCedar(peer, requests, 1_000);
+  const oursIterations = multipleOf(oursPerMs * runMs, n);
+  const cedarIterations = multipleOf(cedarPerMs * runMs, n);
+
+  const ours: number[] = [];
+  const oursCpu: number[] = [];
+  const cedar: number[] = [];
+  const cedarCpu: number[] = [];
+  for (let r = 0; r < o.runs; r++) {
+    let c0 = process.cpuUsage();
+    const ms = timeDecisions(c, oursIterations);
+    oursCpu.push((oursIterations / cpuMs(c0)) * 1000);
+    ours.push((oursIterations / ms) * 1000);
+    c0 = process.cpuUsage();
+    const cms = timeCedar(peer, requests, cedarIterations);
+    cedarCpu.push((cedarIterations / cpuMs(c0)) * 1000);
+    cedar.push((cedarIterations / cms) * 1000);
+  }
+  const ratio = pairedRatios(ours, cedar);
+  const ratioCpu = pairedRatios(oursCpu, cedarCpu);
+
+  // The Enforcer end to end (in-memory store, no receipts): what an embedding pays per decision.
+  const enforcerOps = o.quick ? 5_000 : 30_000;
+  const decideRates: number[] = [];
+  const bookkeepingRates: number[] = [];
+  await benchMemoryDecide(enforcerOps, enforcerOps);
+  await benchMemoryBookkeeping(enforcerOps, enforcerOps);
+  for (let r = 0; r < o.runs; r++) {
+    decideRates.push((await benchMemoryDecide(enforcerOps, 1_000)).rate);
+    bookkeepingRates.push((await benchMemoryBookkeeping(enforcerOps, 1_000)).rate);
+  }
+
+  const figures = [
+    figure("decide.xpol", "xpol stateless decisions (invoice workload)", "decisions/s", ours, {
+      cpu: summarize(oursCpu),
+      notes: `${oursIterations} decisions per run over ${n} workload items`,
+    }),
+    figure("decide.cedar", "Cedar statefulIsAuthorized, same workload", "decisions/s", cedar, {
+      cpu: summarize(cedarCpu),
+      notes: `${cedarIterations} decisions per run; request validation on; answer mapped to allow / deny / require_approval`,
+    }),
+    figure("decide.ratio", "xpol / Cedar (paired runs)", "x", ratio, { cpu: summarize(ratioCpu) }),
+    figure("decide.enforcer.memory", "Enforcer.decide end to end, in-memory store", "decisions/s", decideRates, {
+      notes: "tool-call normalization, digests, counters, approvals; no receipts",
+    }),
+    figure("decide.enforcer.bookkeeping", "Enforcer.decide with the IR prebuilt", "decisions/s", bookkeepingRates, {
+      notes: "evaluation + counters + approval requests; normalization cached",
+    }),
+  ];
+  const perItem = perItemCosts(c, peer, o.quick);
+  const xpol = summarize(ours);
+  const rs = summarize(ratio);
+  const targets: TargetCheck[] = [
+    {
+      case: "decide",
+      target: "stateless decisions >= 1,000,000/s on one core",
+      measured: `${fmt(xpol.median)}/s (CPU time: ${fmt(summarize(oursCpu).median)}/s)`,
+      met: xpol.median >= 1_000_000,
+    },
+    { case: "decide", target: ">= 30x Cedar", measured: `${rs.median.toFixed(0)}x`, met: rs.median >= 30 },
+  ];
+  return {
+    name: "decide",
+    title: "1. Stateless decisions vs Cedar",
+    figures,
+    targets,
+    details: { agreement: { compared: agreement.compared, effects: agreement.effects }, perItem },
+  };
+}
+
+interface ItemCost {
+  readonly label: string;
+  readonly effect: string;
+  /** best of 3 short runs of this item alone: a diagnostic, not a headline figure */
+  readonly xpolNs: number;
+  readonly cedarNs: number;
+}
+
+/** Per workload item: what one decision costs in each engine (shows which outcomes dominate the mix). */
+function perItemCosts(c: DecideBenchCase, peer: CedarPeer, quick: boolean): ItemCost[] {
+  const ourIterations = quick ? 5_000 : 20_000;
+  const cedarIterations = quick ? 100 : 300;
+  return c.items.map((x) => {
+    const one: DecideBenchCase = { policy: c.policy, items: [x] };
+    const req = [toCedarRequest(x)];
+    let xpolNs = Infinity;
+    let cedarNs = Infinity;
+    for (let r = 0; r < 3; r++) {
+      xpolNs = Math.min(xpolNs, (timeDecisions(one, ourIterations) * 1e6) / ourIterations);
+      cedarNs = Math.min(cedarNs, (timeCedar(peer, req, cedarIterations) * 1e6) / cedarIterations);
+    }
+    return { label: x.label, effect: c.policy.evaluate(x.ir, x.counters).effect, xpolNs, cedarNs };
+  });
+}
+
+// ------------------------------------------------------------------------------------------------------------------
+// Case 2: expressions against @bufbuild/cel
+
+async function caseCel(o: Options): Promise<Omit<CaseResult, "seconds" | "loadavg">> {
+  const rows = runCelBench({ runs: o.runs, runMs: o.quick ? 40 : 150, warmupMs: o.quick ? 60 : 200 });
+  const figures: Figure[] = [];
+  for (const [i, r] of rows.entries()) {
+    const id = `cel.${i}`;
+    figures.push({ id: `${id}.xpol`, label: `${r.name}: xpol`, unit: "ns/eval", value: r.ours, samples: [] });
+    figures.push({ id: `${id}.bufbuild`, label: `${r.name}: @bufbuild/cel`, unit: "ns/eval", value: r.bufbuild, samples: [] });
+    figures.push({ id: `${id}.ratio`, label: `${r.name}: speedup`, unit: "x", value: r.speedups, samples: [] });
+  }
+  const brief = rows.find((r) => r.name === "refund condition (brief)");
+  const targets: TargetCheck[] = [
+    {
+      case: "cel",
+      target: "refund condition at least as fast as @bufbuild/cel",
+      measured: brief === undefined ? "missing" : `${brief.speedup.toFixed(1)}x (${brief.oursNs.toFixed(0)} ns vs ${brief.bufbuildNs.toFixed(0)} ns)`,
+      met: brief === undefined ? false : brief.speedup >= 1,
+    },
+  ];
+  return { name: "cel", title: "2. Expression evaluation vs @bufbuild/cel", figures, targets };
+}
+
+// ------------------------------------------------------------------------------------------------------------------
+// Case 3: decisions with receipts against the raw signing rates
+
+async function caseReceipts(o: Options): Promise<Omit<CaseResult, "seconds" | "loadavg">> {
+  const scale = o.quick ? 0.2 : 1;
+  const nNoble = Math.round(1_000 * scale);
+  const nNative = Math.round(5_000 * scale);
+  type Run = () => Promise<BenchResult | RuntimeBenchResult>;
+  // One round measures every configuration once; rounds interleave them so drift hits all alike.
+  const configs: ReadonlyArray<{ readonly id: string; readonly label: string; readonly unit: string; readonly run: Run }> = [
+    { id: "sign.raw.noble", label: "raw noble signing (ceiling)", unit: "signatures/s", run: () => benchRawSign("noble", nNoble) },
+    { id: "sign.raw.native", label: "raw native signing (ceiling)", unit: "signatures/s", run: () => benchRawSign("native", nNative) },
+    {
+      id: "runtime.journal.noble",
+      label: "decisions + noble receipts, in-memory journal",
+      unit: "decisions/s",
+      run: () => benchJournaled("noble", { ops: nNoble, warmup: 50 }),
+    },
+    {
+      id: "runtime.journal.native",
+      label: "decisions + native receipts, in-memory journal",
+      unit: "decisions/s",
+      run: () => benchJournaled("native", { ops: nNative, warmup: 200 }),
+    },
+    {
+      id: "runtime.durable.noble",
+      label: "decisions + noble receipts, durable store, group commit",
+      unit: "decisions/s",
+      run: () => benchDurable("noble", { ops: nNoble }),
+    },
+    {
+      id: "runtime.durable.native",
+      label: "decisions + native receipts, durable store, group commit",
+      unit: "decisions/s",
+      run: () => benchDurable("native", { ops: nNative }),
+    },
+    { id: "append.fsync.noble", label: "receipt log appends (noble), group commit", unit: "receipts/s", run: () => benchAppend("noble", { receipts: nNoble }) },
+    { id: "append.fsync.native", label: "receipt log appends (native), group commit", unit: "receipts/s", run: () => benchAppend("native", { receipts: nNative }) },
+  ];
+  const samples = new Map<string, (BenchResult | RuntimeBenchResult)[]>(configs.map((c) => [c.id, []]));
+  for (let round = -1; round < o.runs; round++) {
+    for (const c of configs) {
+      const r = await c.run();
+      if (round >= 0) samples.get(c.id)!.push(r); // round -1 is the warm-up
+    }
+  }
+  const rates = (id: string): number[] => samples.get(id)!.map((r) => r.rate);
+  const figures: Figure[] = configs.map((c) => {
+    const rs = samples.get(c.id)!;
+    const lat = rs.every((r) => "p50Us" in r && r.p50Us !== undefined)
+      ? {
+          p50Us: summarize(rs.map((r) => (r as RuntimeBenchResult).p50Us!)),
+          p99Us: summarize(rs.map((r) => (r as RuntimeBenchResult).p99Us!)),
+        }
+      : {};
+    return figure(c.id, c.label, c.unit, rates(c.id), { ...lat, ...(rs[0]?.notes !== undefined ? { notes: rs[0].notes } : {}) });
+  });
+  const ratio = (a: string, b: string, label: string): Figure =>
+    figure(`${a}/${b}`, label, "%", pairedRatios(rates(a), rates(b)).map((x) => x * 100));
+  const ratios = [
+    ratio("runtime.journal.noble", "sign.raw.noble", "noble receipts (in-memory journal) / raw noble signing"),
+    ratio("runtime.durable.noble", "sign.raw.noble", "noble receipts (durable) / raw noble signing"),
+    ratio("runtime.journal.native", "sign.raw.native", "native receipts (in-memory journal) / raw native signing"),
+    ratio("runtime.durable.native", "sign.raw.native", "native receipts (durable) / raw native signing"),
+    ratio("append.fsync.noble", "sign.raw.noble", "noble log appends / raw noble signing"),
+    ratio("append.fsync.native", "sign.raw.native", "native log appends / raw native signing"),
+  ];
+  figures.push(...ratios);
+  const journalNoble = ratios[0]!.value.median;
+  const durableNoble = ratios[1]!.value.median;
+  const durableNative = summarize(rates("runtime.durable.native")).median;
+  const targets: TargetCheck[] = [
+    {
+      case: "receipts",
+      target: "noble-signed receipts >= 90% of the raw noble signing rate",
+      measured: `${journalNoble.toFixed(0)}% (in-memory journal); ${durableNoble.toFixed(0)}% (durable store)`,
+      met: journalNoble >= 90,
+      note: "judged on the in-memory journal; the durable figure adds the store's transaction and fsync",
+    },
+    {
+      case: "receipts",
+      target: "native signer >= 20,000 durable receipts/s",
+      measured: `${fmt(durableNative)}/s (raw native signing ${fmt(summarize(rates("sign.raw.native")).median)}/s)`,
+      met: durableNative >= 20_000,
+    },
+  ];
+  return { name: "receipts", title: "3. Decisions with receipts", figures, targets };
+}
+
+// ------------------------------------------------------------------------------------------------------------------
+// Case 4: compile time
+
+async function caseCompile(o: Options): Promise<Omit<CaseResult, "seconds" | "loadavg">> {
+  const sizes = o.quick ? [100, 1000, 3000] : [100, 1000, 10000];
+  const rows = runCompileBench(sizes, o.runs);
+  const figures = rows.map((r) =>
+    figure(`compile.${r.rules}`, `parse + check + compile, ${r.rules.toLocaleString("en-US")} rules`, "ms", [], {
+      value: r.ms,
+      cpu: r.cpuMs,
+      notes: `${(r.msPerRule * 1000).toFixed(0)} µs per rule`,
+    }),
+  );
+  const k = rows.find((r) => r.rules === 1000)!;
+  const largest = rows[rows.length - 1]!;
+  const growth = largest.msPerRule / k.msPerRule;
+  const targets: TargetCheck[] = [
+    {
+      case: "compile",
+      target: "1,000 rules < 250 ms",
+      measured: `${k.ms.median.toFixed(0)} ms (CPU time ${k.cpuMs.median.toFixed(0)} ms)`,
+      met: k.ms.median < 250,
+    },
+    {
+      case: "compile",
+      target: "growth linear (per-rule time at the largest size within 1.5x of that at 1,000)",
+      measured: `${(largest.msPerRule * 1000).toFixed(0)} µs/rule at ${largest.rules.toLocaleString("en-US")} vs ${(k.msPerRule * 1000).toFixed(0)} µs/rule at 1,000 (${growth.toFixed(2)}x)`,
+      met: growth <= 1.5,
+    },
+  ];
+  return { name: "compile", title: "4. Compile time", figures, targets };
+}
+
+// ------------------------------------------------------------------------------------------------------------------
+// Case 5: log verification
+
+async function caseVerify(o: Options): Promise<Omit<CaseResult, "seconds" | "loadavg">> {
+  const receipts = o.quick ? 10_000 : 100_000;
+  // Warm-up on a small log (large enough for the parallel path); the big log is in the page cache once written.
+  const warm = await writeBenchLog(5_000);
+  try {
+    await timeVerifyLog(warm, 5_000);
+  } finally {
+    rmSync(warm, { recursive: true, force: true });
+  }
+  const dir = await writeBenchLog(receipts);
+  try {
+    const ms: number[] = [];
+    let notes = "";
+    for (let r = 0; r < o.runs; r++) {
+      const v = await timeVerifyLog(dir, receipts);
+      ms.push(v.ms);
+      notes = v.notes ?? "";
+    }
+    const seconds = ms.map((x) => x / 1000);
+    const per100k = summarize(seconds).median * (100_000 / receipts);
+    const figures = [
+      figure("verify.rate", `verifyLog, ${receipts.toLocaleString("en-US")}-receipt log`, "receipts/s", ms.map((x) => (receipts / x) * 1000), { notes }),
+      figure("verify.seconds", `verifyLog, ${receipts.toLocaleString("en-US")}-receipt log`, "s", seconds),
+    ];
+    const targets: TargetCheck[] = [
+      {
+        case: "verify",
+        target: "a 100,000-receipt log verifies in < 20 s",
+        measured: receipts === 100_000 ? `${per100k.toFixed(1)} s` : `${per100k.toFixed(1)} s (extrapolated from ${receipts.toLocaleString("en-US")})`,
+        met: receipts === 100_000 ? per100k < 20 : null,
+      },
+    ];
+    return { name: "verify", title: "5. Log verification", figures, targets };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ------------------------------------------------------------------------------------------------------------------
+// Case 6: memory, in a child process with --expose-gc
+
+const CHILD_MARKER = "BENCH-MEMORY-RESULT ";
+
+interface MemorySamples {
+  readonly keys: number;
+  readonly heapMiB: number[];
+  readonly bytesPerKey: number[];
+  readonly requests: number;
+  readonly bytesPerRequest: number[];
+  readonly notes: string;
+}
+
+/** Runs in the child: a warm-up of each, then `runs` measurements; prints one JSON line. */
+async function memoryChild(quick: boolean, runs: number): Promise<void> {
+  const keys = quick ? 200_000 : 1_000_000;
+  const requests = quick ? 20_000 : 100_000;
+  await benchHeapCounters(Math.min(keys, 100_000));
+  await benchBytesPerPending(Math.min(requests, 10_000));
+  const heapMiB: number[] = [];
+  const bytesPerKey: number[] = [];
+  const bytesPerRequest: number[] = [];
+  let notes = "";
+  for (let r = 0; r < runs; r++) {
+    const h = await benchHeapCounters(keys);
+    heapMiB.push(h.rate);
+    bytesPerKey.push((h.rate * 1024 * 1024) / keys);
+    const p = await benchBytesPerPending(requests);
+    bytesPerRequest.push(p.rate);
+    notes = p.notes ?? "";
+  }
+  const out: MemorySamples = { keys, heapMiB, bytesPerKey, requests, bytesPerRequest, notes };
+  process.stdout.write(CHILD_MARKER + JSON.stringify(out) + "\n");
+}
+
+async function caseMemory(o: Options): Promise<Omit<CaseResult, "seconds" | "loadavg">> {
+  const args = ["--expose-gc", "--import", "tsx", fileURLToPath(import.meta.url), "--memory-child", "--runs", String(o.runs)];
+  if (o.quick) args.push("--quick");
+  const child = spawnSync(process.execPath, args, { cwd: repo, encoding: "utf8", maxBuffer: 16 << 20 });
+  const line = (child.stdout ?? "").split("\n").find((l) => l.startsWith(CHILD_MARKER));
+  if (child.status !== 0 || line === undefined) {
+    throw new HarnessError(`the memory child process failed (exit ${String(child.status)}): ${(child.stderr ?? "").trim().slice(-2000)}`);
+  }
+  const m = JSON.parse(line.slice(CHILD_MARKER.length)) as MemorySamples;
+  const figures = [
+    figure("memory.counters.heap", `heap after ${m.keys.toLocaleString("en-US")} distinct counter keys`, "MiB", m.heapMiB),
+    figure("memory.counters.perKey", "heap per counter key (calendar month window)", "bytes", m.bytesPerKey),
+    figure("memory.pending.perRequest", "heap per pending approval request", "bytes", m.bytesPerRequest, { notes: m.notes }),
+  ];
+  return { name: "memory", title: "6. Memory", figures, targets: [] };
+}
+
+// ------------------------------------------------------------------------------------------------------------------
+// Formatting
+
+/** A number with 3-4 significant digits and thousands separators (1,234,567 / 12.3 / 0.456). */
+export function fmt(x: number): string {
+  if (!Number.isFinite(x)) return String(x);
+  const a = Math.abs(x);
+  if (a >= 1000) return Math.round(x).toLocaleString("en-US");
+  if (a >= 100) return x.toFixed(0);
+  if (a >= 10) return x.toFixed(1);
+  return x.toFixed(2);
+}
+
+function printCase(r: CaseResult): void {
+  console.log(`\n${r.title}  (${r.seconds.toFixed(0)} s, load average ${r.loadavg.start.toFixed(1)} -> ${r.loadavg.end.toFixed(1)})`);
+  const head = `  ${"figure".padEnd(62)} ${"median".padStart(12)} ${"min".padStart(12)} ${"max".padStart(12)}  unit`;
+  console.log(head);
+  for (const f of r.figures) {
+    const v = f.value;
+    let line = `  ${f.label.padEnd(62)} ${fmt(v.median).padStart(12)} ${fmt(v.min).padStart(12)} ${fmt(v.max).padStart(12)}  ${f.unit}`;
+    if (f.p50Us !== undefined && f.p99Us !== undefined) line += `  p50 ${fmt(f.p50Us.median)} µs, p99 ${fmt(f.p99Us.median)} µs`;
+    if (f.cpu !== undefined) line += `  (CPU time: ${fmt(f.cpu.median)})`;
+    console.log(line);
+  }
+  const perItem = r.details?.perItem as readonly ItemCost[] | undefined;
+  if (perItem !== undefined) {
+    console.log(`  per workload item (best of 3 short runs): ${"xpol ns".padStart(9)} ${"Cedar ns".padStart(10)}`);
+    for (const x of perItem) console.log(`    ${`${x.label} (${x.effect})`.padEnd(64)} ${fmt(x.xpolNs).padStart(9)} ${fmt(x.cedarNs).padStart(10)}`);
+  }
+}
+
+function printTargets(targets: readonly TargetCheck[]): void {
+  if (targets.length === 0) return;
+  console.log("\nTargets");
+  for (const t of targets) {
+    const verdict = t.met === null ? "n/a " : t.met ? "met " : "MISSED";
+    console.log(`  [${verdict.padEnd(6)}] ${t.case.padEnd(9)} ${t.target}: ${t.measured}`);
+  }
+}
+
+// ------------------------------------------------------------------------------------------------------------------
+// Main
+
+const CASES: ReadonlyArray<{ readonly name: string; readonly run: (o: Options) => Promise<Omit<CaseResult, "seconds" | "loadavg">> }> = [
+  { name: "decide", run: caseDecide },
+  { name: "cel", run: caseCel },
+  { name: "receipts", run: caseReceipts },
+  { name: "compile", run: caseCompile },
+  { name: "verify", run: caseVerify },
+  { name: "memory", run: caseMemory },
+];
+
+export interface CliOptions {
+  readonly quick: boolean;
+  readonly only: string | null;
+  readonly runs: number;
+  readonly memoryChild: boolean;
+  readonly out: string;
+}
+
+/** Parses the command line; returns an error message for bad usage. */
+export function parseArgs(argv: readonly string[]): CliOptions | string {
+  let quick = false;
+  let only: string | null = null;
+  let runs = 5;
+  let memoryChild = false;
+  let out = path.join(here, "results.json");
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const [flag, inline] = a.startsWith("--") && a.includes("=") ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] : [a, undefined];
+    const value = (): string | undefined => inline ?? argv[++i];
+    switch (flag) {
+      case "--quick":
+        quick = true;
+        break;
+      case "--only": {
+        const v = value();
+        if (v === undefined) return "--only needs a case name";
+        if (!CASES.some((c) => c.name === v)) return `unknown case \`${v}\` (cases: ${CASES.map((c) => c.name).join(", ")})`;
+        only = v;
+        break;
+      }
+      case "--runs": {
+        const v = Number(value());
+        if (!Number.isInteger(v) || v < 5) return "--runs needs an integer >= 5";
+        runs = v;
+        break;
+      }
+      case "--out": {
+        const v = value();
+        if (v === undefined) return "--out needs a path";
+        out = path.resolve(v);
+        break;
+      }
+      case "--memory-child":
+        memoryChild = true;
+        break;
+      default:
+        return `unknown option \`${a}\` (usage: npm run bench -- [--quick] [--only ${CASES.map((c) => c.name).join("|")}] [--runs N])`;
+    }
+  }
+  return { quick, only, runs, memoryChild, out };
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const cli = parseArgs(argv);
+  if (typeof cli === "string") {
+    console.error(cli);
+    return 2;
+  }
+  if (cli.memoryChild) {
+    await memoryChild(cli.quick, cli.runs);
+    return 0;
+  }
+  const options: Options = { quick: cli.quick, runs: cli.runs };
+  const started = Date.now();
+  const meta = {
+    date: new Date(started).toISOString(),
+    node: process.version,
+    platform: `${os.platform()} ${os.arch()}`,
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? "unknown",
+    loadavgAtStart: os.loadavg(),
+    quick: cli.quick,
+    only: cli.only,
+    runs: cli.runs,
+  };
+  console.log(
+    `ExecLayer benchmarks: node ${meta.node}, ${meta.cpus} × ${meta.cpuModel}, load average ${meta.loadavgAtStart.map((x) => x.toFixed(1)).join(" ")}` +
+      `${cli.quick ? ", quick" : ""}; median of ${cli.runs} runs after a warm-up, [min, max]`,
+  );
+  const results: CaseResult[] = [];
+  const failures: { case: string; error: string }[] = [];
+  for (const c of CASES) {
+    if (cli.only !== null && c.name !== cli.only) continue;
+    const load0 = os.loadavg()[0]!;
+    const t0 = performance.now();
+    try {
+      const r = await c.run(options);
+      const result: CaseResult = { ...r, seconds: (performance.now() - t0) / 1000, loadavg: { start: load0, end: os.loadavg()[0]! } };
+      results.push(result);
+      printCase(result);
+    } catch (e: unknown) {
+      const message = e instanceof Error ? (e instanceof HarnessError ? e.message : (e.stack ?? e.message)) : String(e);
+      console.error(`\n${c.name}: FAILED: ${message}`);
+      failures.push({ case: c.name, error: message });
+      // Decisions that differ between the engines make every rate meaningless: stop here.
+      if (c.name === "decide") break;
+    }
+  }
+  const targets = results.flatMap((r) => r.targets);
+  printTargets(targets);
+  const seconds = (Date.now() - started) / 1000;
+  const report = { ...meta, seconds, loadavgAtEnd: os.loadavg(), cases: results, targets, failures };
+  writeFileSync(cli.out, JSON.stringify(report, null, 2) + "\n");
+  console.log(`\n${results.length} case(s) in ${seconds.toFixed(0)} s; results written to ${path.relative(process.cwd(), cli.out) || cli.out}`);
+  return failures.length > 0 ? 1 : 0;
+}
+
+if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  process.exitCode = await main(process.argv.slice(2));
+}
