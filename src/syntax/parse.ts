@@ -11,22 +11,24 @@
 //     is left out of the AST;
 //   - at most MAX_DIAGNOSTICS (100) diagnostics per file, then XP1019;
 //   - any internal failure becomes XP1020 instead of an exception.
-// Lexing and parsing are linear in the input size: a 10 MB file takes seconds, not minutes.
+//   - more than MAX_TOKENS (500,000) tokens: XP1022, estimated in one pass before lexing (a 10 MB file is refused
+//     in milliseconds; its tokens and syntax tree would take gigabytes).
+// Lexing, parsing and error reporting are linear in the input size.
 import { EOF, type IToken } from "chevrotain";
 import type { Expr, PolicyFile, Span } from "./ast.ts";
 import { diagnostic, type Diagnostic, type DiagnosticDef, type DiagnosticExtras, type RelatedInformation } from "../diagnostics/diagnostic.ts";
 import { Diagnostics } from "../diagnostics/catalogue.ts";
 import { AstBuilder } from "./build.ts";
 import { AnyIdent, Colon, Comma, Gt, Kw, LBracket, LCurly, LParen, Lt, Pipe, RBracket, RCurly, RParen, StringLiteral, xpolLexer } from "./lexer.ts";
-import { OFFENDING, xpolParser } from "./parser.ts";
+import { OFFENDING, TooManySyntaxErrors, xpolParser } from "./parser.ts";
 
 export { MAX_EXPR_DEPTH } from "./build.ts";
 
 /** Deepest bracket nesting accepted; the CEL spec asks for at least 32. */
 export const MAX_NESTING = 100;
 /**
- * Most tokens parsed from one input (about 3.5 MB of typical policy text, some 12,000 rules). The parser's memory grows with the token
- * count, so a larger input gets XP1022 instead of exhausting the heap.
+ * Most tokens parsed from one input (about 3.5 MB of typical policy text, some 12,000 rules). The parser's memory
+ * grows with the token count, so a larger input gets XP1022 instead of exhausting the heap.
  */
 export const MAX_TOKENS = 500_000;
 /** Diagnostics reported per parse before giving up with "too many errors". */
@@ -142,7 +144,7 @@ function lex(text: string, r: Reporter, surrogates: ReadonlySet<number>): Lexed 
   // Stray characters come as tokens of the "stray" group (see lexer.ts); lexer errors should not happen, but are
   // reported the same way if they do.
   const stray = ((result.groups["stray"] ?? []) as IToken[]).map((t) => ({ offset: t.startOffset, length: t.image.length }));
-  for (const e of [...stray, ...result.errors]) {
+  for (const e of [...stray.slice(0, MAX_DIAGNOSTICS + 1), ...result.errors.slice(0, MAX_DIAGNOSTICS + 1)]) {
     if (surrogates.has(e.offset)) continue;
     const cp = text.codePointAt(e.offset) ?? 0;
     const ch = String.fromCodePoint(cp);
@@ -254,6 +256,8 @@ function parserDiagnostics(text: string, tokens: readonly IToken[], r: Reporter,
   const seen = new Set<number>();
   const lastEnd = tokens.length > 0 ? tokens[tokens.length - 1]!.startOffset + tokens[tokens.length - 1]!.image.length : text.length;
   for (const e of xpolParser.errors) {
+    // Only the first ones are shown; stopping here also bounds the bracket matching below to a few passes.
+    if (seen.size > MAX_DIAGNOSTICS) break;
     const t = OFFENDING.get(e.token) ?? e.token;
     const atEof = t.tokenType === EOF || !Number.isFinite(t.startOffset);
     const start = atEof ? lastEnd : t.startOffset;
@@ -291,6 +295,24 @@ function refuseLarge(text: string, r: Reporter): boolean {
   return true;
 }
 
+/**
+ * Chevrotain signals each syntax error with an exception, and capturing a stack trace for each was most of the
+ * time spent on inputs with thousands of errors; nothing reads those traces.
+ */
+function withoutStackTraces<T>(f: () => T): T | undefined {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return f();
+  } catch (e: unknown) {
+    // Too many errors: they are in xpolParser.errors; there is no syntax tree.
+    if (e instanceof TooManySyntaxErrors) return undefined;
+    throw e;
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
 /** Sorts by position and caps the count. */
 function finish(r: Reporter, extra: readonly Diagnostic[] = []): Diagnostic[] {
   const all = [...r.list, ...extra].sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end);
@@ -319,7 +341,7 @@ export function parseExpression(text: string, file?: string): ParsedExpression {
       return { expr: null, diagnostics: finish(r) };
     }
     xpolParser.input = tokens;
-    const cst = xpolParser.expr();
+    const cst = withoutStackTraces(() => xpolParser.expr());
     parserDiagnostics(text, tokens, r, true);
     const builder = new AstBuilder(file);
     const expr = builder.expr(cst);
@@ -352,10 +374,10 @@ export function parsePolicy(text: string, file?: string): ParsedPolicy {
       return empty(finish(r), comments);
     }
     xpolParser.input = tokens;
-    const cst = xpolParser.policyFile();
+    const cst = withoutStackTraces(() => xpolParser.policyFile());
     parserDiagnostics(text, tokens, r, false);
     const builder = new AstBuilder(file);
-    const { header, declarations } = builder.policyFile(cst);
+    const { header, declarations } = cst === undefined ? { header: null, declarations: [] } : builder.policyFile(cst);
     return {
       ast: { kind: "policy", header, declarations, span: { start: 0, end: text.length } },
       diagnostics: finish(r, builder.diagnostics),

@@ -3,7 +3,7 @@
 //
 // Recursion: only bracket nesting (`(`, `[`, `{`) and runs of unary operators make the parser recurse; operator
 // chains, member chains and `?:` chains are loops (MANY), so their depth is bounded by the token scan in parse.ts.
-import { CstParser, EOF, tokenMatcher, type CstNode, type IOrAlt, type OrMethodOpts, type IParserErrorMessageProvider, type IToken, type TokenType } from "chevrotain";
+import { CstParser, EOF, tokenMatcher, type CstNode, type IRecognitionException, type IOrAlt, type OrMethodOpts, type IParserErrorMessageProvider, type IToken, type TokenType } from "chevrotain";
 import {
   allTokens,
   BinaryOp,
@@ -163,12 +163,32 @@ export const errorMessages: IParserErrorMessageProvider = {
   },
 };
 
+/** Thrown out of a parse when it has met so many errors that going on would only cost time (see SAVE_ERROR). */
+export class TooManySyntaxErrors extends Error {}
+
+/** Raw Chevrotain errors (several can share a position) after which a parse stops. */
+export const MAX_PARSE_ERRORS = 1000;
+
+interface ErrorSaver {
+  SAVE_ERROR(error: IRecognitionException): IRecognitionException;
+}
+
 export class XpolParser extends CstParser {
   /**
    * OR alternatives, built once per call site: building closures on every invocation is a large share of parse
    * time (the Chevrotain performance guide's "cache the alternatives" advice).
    */
   private readonly alts: (IOrAlt<unknown>[] | OrMethodOpts<unknown>)[] = [];
+
+  /**
+   * Chevrotain's (untyped) hook that records each syntax error. Error recovery costs grow with the number of errors,
+   * and only the first hundred are shown, so a parse stops at MAX_PARSE_ERRORS instead of grinding through garbage.
+   */
+  SAVE_ERROR(error: IRecognitionException): IRecognitionException {
+    const saved = (CstParser.prototype as unknown as ErrorSaver).SAVE_ERROR.call(this, error);
+    if (this.errors.length >= MAX_PARSE_ERRORS) throw new TooManySyntaxErrors();
+    return saved;
+  }
 
   constructor() {
     super(allTokens, { recoveryEnabled: true, maxLookahead: 3, errorMessageProvider: errorMessages, nodeLocationTracking: "onlyOffset" });

@@ -137,6 +137,17 @@ describe("garbage", () => {
     inText(r.diagnostics, text);
   });
 
+  test("thousands of syntax errors: the first 100 and a final note", () => {
+    for (const [line, first] of [["rule r on a { x }\n", "x }"], ["option x = (1 ]\n", "]"], ["rule r on a { allow ) \n", ")"]] as const) {
+      const text = line.repeat(30_000);
+      const r = parsePolicy(text);
+      expect(r.diagnostics, line).toHaveLength(101);
+      expect(r.diagnostics[0]!.span.start).toBe(line.indexOf(first));
+      expect(r.diagnostics[100]!.code).toBe("XP1019");
+      inText(r.diagnostics, text);
+    }
+  });
+
   test("unpaired surrogates are reported where they are", () => {
     const text = `rule a on b { deny "\ud800" } \udc00`;
     const r = parsePolicy(text);
