@@ -9,7 +9,8 @@
 //   - expression trees deeper than MAX_EXPR_DEPTH (250), e.g. 10,000 `!` in a row or a 10,000-long `a.b.c...` or
 //     `x || x || ...` chain (loops in the parser, but recursion in every later stage): XP1011, and the expression
 //     is left out of the AST;
-//   - at most MAX_DIAGNOSTICS (100) diagnostics per file, then XP1019;
+//   - at most MAX_DIAGNOSTICS (100) diagnostics per file, then XP1019; the parser stops after MAX_PARSE_ERRORS
+//     (1,000) raw errors, since recovering from each costs time and only the first are shown;
 //   - any internal failure becomes XP1020 instead of an exception.
 //   - more than MAX_TOKENS (500,000) tokens: XP1022, estimated in one pass before lexing (a 10 MB file is refused
 //     in milliseconds; its tokens and syntax tree would take gigabytes).
