@@ -70,3 +70,9 @@ export type { VerifyLogResult, VerifyLogOptions } from "./receipts/verify-log.ts
 export type { ReceiptProofBundle } from "./receipts/proof.ts";
 export type { Checkpoint } from "./receipts/checkpoint.ts";
 export type { ReceiptProblem } from "./receipts/scan.ts";
+
+// Policy tests (src/testing): test and property blocks, schema-derived fast-check arbitraries, coverage; the formatter (src/format)
+export { runPolicyTests, findPolicySets, testPolicySet, arbitraryAction, arbitraryActor, arbitraryContext, arbitraryProposal, DEFAULT_TEST_TIME, DEFAULT_AGENT } from "./testing/index.ts";
+export { formatPolicy } from "./format/index.ts";
+export type { RunOptions, PolicyTestRun, PolicySet, GeneratedAction, CaseResult, CaseStatus, PolicyTestReport, CoverageReport, CoverageItem, FileCoverage } from "./testing/index.ts";
+export type { FormatResult } from "./format/index.ts";

@@ -19,6 +19,7 @@ import { walkExpr } from "../check/policy-exprs.ts";
 import type { JsonObject, JsonValue } from "../ir/types.ts";
 import { calendarWindowStart, calendarWindowEnd, type CalendarUnit } from "../runtime/windows.ts";
 import { INT64_MAX, INT64_MIN, UINT64_MAX } from "../runtime/cel/values.ts";
+import { put } from "./values.ts";
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 const HUGE_STRING_LENGTH = 10_000;
@@ -225,11 +226,12 @@ export function valueArb(t: FieldType, decimal: boolean, edges: Edges): fc.Arbit
         .array(fc.tuple(mapKeyArb(t.key, edges), valueArb(t.value, decimal, edges)), { maxLength: 4 })
         .map((entries) => {
           const o: Record<string, JsonValue> = {};
-          for (const [k, v] of entries) if (!Object.hasOwn(o, k)) o[k] = v;
+          for (const [k, v] of entries) if (!Object.hasOwn(o, k)) put(o, k, v);
           return o;
         });
     case "dyn":
-      return fc.jsonValue({ maxDepth: 2 }) as fc.Arbitrary<JsonValue>;
+      // null reads as absent, which a required field may not be
+      return (fc.jsonValue({ maxDepth: 2 }) as fc.Arbitrary<JsonValue>).filter((v) => v !== null);
   }
 }
 
@@ -243,8 +245,8 @@ export function recordArb(fields: ReadonlyMap<string, FieldSchema>, prefix: stri
   }
   return fc.record(shape).map((r) => {
     const out: Record<string, JsonValue> = {};
-    for (const [k, v] of Object.entries(r)) if (v !== undefined) out[k] = v;
-    for (const [k, v] of Object.entries(fixed)) out[k] = v;
+    for (const [k, v] of Object.entries(r)) if (v !== undefined) put(out, k, v);
+    for (const [k, v] of Object.entries(fixed)) put(out, k, v);
     return out;
   });
 }

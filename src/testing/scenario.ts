@@ -22,6 +22,7 @@ import { MemoryStore } from "../store/memory.ts";
 import type { StateChange } from "../store/types.ts";
 import type { FieldSchema, FieldType, RecordSchema } from "../check/policy-schema.ts";
 import type { JsonValue } from "../ir/types.ts";
+import { put } from "./values.ts";
 
 /** The time of a test without `at`: mid-month, mid-week, midday UTC, far from every calendar window's edge. */
 export const DEFAULT_TEST_TIME = "2026-01-15T12:00:00Z";
@@ -179,9 +180,9 @@ export function withDefaults(record: RecordSchema, given: JsonObject, which: "ac
   const out: Record<string, JsonValue> = {};
   for (const f of record.fields.values()) {
     if (f.optional || Object.hasOwn(given, f.name)) continue;
-    out[f.name] = which === "actor" && f.name === "agent" ? DEFAULT_AGENT : zeroValue(f.type);
+    put(out, f.name, which === "actor" && f.name === "agent" ? DEFAULT_AGENT : zeroValue(f.type));
   }
-  for (const [k, v] of Object.entries(given)) out[k] = v;
+  for (const [k, v] of Object.entries(given)) put(out, k, v);
   return out;
 }
 

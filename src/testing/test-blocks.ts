@@ -9,7 +9,7 @@ import type { Decision } from "../runtime/decision.ts";
 import { parseTimestamp } from "../runtime/cel/time.ts";
 import { CelError } from "../runtime/cel/errors.ts";
 import { iso } from "../runtime/approvals.ts";
-import { constantJson } from "./values.ts";
+import { constantJson, put } from "./values.ts";
 import { DEFAULT_TEST_TIME, ScenarioRunner, withDefaults, type ApprovalsGiven, type Scenario, type ScenarioCall, type ScenarioOutcome } from "./scenario.ts";
 import { TestExpressions, decisionValue, evalBool } from "./expressions.ts";
 import { variablesFor } from "./activation.ts";
@@ -62,7 +62,7 @@ export function applySetupStep(setup: Setup, s: TestStep, file: string, owner: s
       for (const f of s.fields) {
         const v = constantJson(f.value);
         if (!v.ok) bad(f.value.span, `\`${s.record}.${f.name.text}\` cannot be computed: ${v.why}`);
-        else into[f.name.text] = v.value;
+        else put(into, f.name.text, v.value);
       }
       return;
     }
@@ -133,7 +133,7 @@ function prepareTest(
           for (const f of s.fields) {
             const v = constantJson(f.value);
             if (!v.ok) sink.push(diagnostic(D.invalidTestStep, f.value.span, [`\`${f.name.text}\` cannot be computed: ${v.why}`], { file }));
-            else params[f.name.text] = v.value;
+            else put(params, f.name.text, v.value);
           }
           call = { kind: "action", type: s.action.text, params };
         } else {

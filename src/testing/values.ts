@@ -119,3 +119,8 @@ export function dynLiteral(v: JsonValue): string {
 export function fieldName(name: string): string {
   return /^[_a-zA-Z][_a-zA-Z0-9]*$/.test(name) && !["true", "false", "null", "in"].includes(name) ? name : celString(name);
 }
+
+/** Sets an own property, even one named `__proto__` (plain assignment would change the object's prototype). */
+export function put<V>(o: Record<string, V>, key: string, value: V): void {
+  Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
+}
