@@ -1,0 +1,87 @@
+import { describe, expect, it } from "vitest";
+import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { scratch, xpol } from "./helpers.ts";
+
+const FORMATTED = 'policy p\n\naction a.b {\n  x: string\n}\n';
+const UNFORMATTED = "policy p\naction a.b { x : string }\n";
+
+describe("xpol fmt", () => {
+  it("rewrites unformatted files in place and exits 0", async () => {
+    const dir = scratch();
+    writeFileSync(join(dir, "p.xpol"), UNFORMATTED);
+    const r = await xpol(["fmt", "p.xpol"], dir);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("1 file reformatted, 0 unchanged");
+    expect(readFileSync(join(dir, "p.xpol"), "utf8")).toBe(FORMATTED);
+  });
+
+  it("--check exits 1 listing unformatted files, and changes nothing", async () => {
+    const dir = scratch();
+    mkdirSync(join(dir, "sub"));
+    writeFileSync(join(dir, "ok.xpol"), FORMATTED);
+    writeFileSync(join(dir, "sub", "bad.xpol"), UNFORMATTED);
+    const r = await xpol(["fmt", "--check", "."], dir);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("error[XP7020]: `sub/bad.xpol` is not formatted");
+    expect(r.stdout).not.toContain("ok.xpol");
+    expect(r.stdout).toContain("1 of 2 files are not formatted");
+    expect(readFileSync(join(dir, "sub", "bad.xpol"), "utf8")).toBe(UNFORMATTED);
+  });
+
+  it("--check exits 0 when everything is formatted", async () => {
+    const dir = scratch();
+    writeFileSync(join(dir, "ok.xpol"), FORMATTED);
+    const r = await xpol(["fmt", "--check", "."], dir);
+    expect([r.code, r.stdout.trim()]).toEqual([0, "1 file formatted"]);
+  });
+
+  it("a file with syntax errors is not rewritten: diagnostics and exit 1", async () => {
+    const dir = scratch();
+    const broken = "policy p\nrule r on * { when allow }\n";
+    writeFileSync(join(dir, "bad.xpol"), broken);
+    const r = await xpol(["fmt", "bad.xpol"], dir);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("error[XP7021]: `bad.xpol` has syntax errors and was not formatted");
+    expect(r.stdout).toContain("error[XP1001]");
+    expect(readFileSync(join(dir, "bad.xpol"), "utf8")).toBe(broken);
+  });
+
+  it(".xpolfmtignore excludes paths from directory searches", async () => {
+    const dir = scratch();
+    mkdirSync(join(dir, "golden"));
+    writeFileSync(join(dir, "golden", "g.xpol"), UNFORMATTED);
+    writeFileSync(join(dir, ".xpolfmtignore"), "# inputs whose positions matter\ngolden/\n");
+    const r = await xpol(["fmt", "--check", "."], dir);
+    expect([r.code, r.stdout.trim()]).toEqual([0, "0 files formatted"]);
+  });
+
+  it("exit 2 on usage errors, 3 on unreadable paths", async () => {
+    expect((await xpol(["fmt"])).code).toBe(2);
+    expect((await xpol(["fmt", "--frobnicate", "x"])).code).toBe(2);
+    expect((await xpol(["fmt", "--format", "yaml", "x"])).code).toBe(2);
+    const r = await xpol(["fmt", "--check", "does/not/exist.xpol"]);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toContain("XP8001");
+  });
+
+  it("--format github annotates unformatted files", async () => {
+    const dir = scratch();
+    writeFileSync(join(dir, "p.xpol"), UNFORMATTED);
+    const r = await xpol(["fmt", "--check", "--format", "github", "."], dir);
+    expect(r.code).toBe(1);
+    expect(r.stdout.trim()).toBe("::error file=p.xpol,line=1,col=1,endLine=1,endColumn=1,title=XP7020::`p.xpol` is not formatted%0Ahelp: run `xpol fmt` on it");
+  });
+});
+
+describe("xpol --help", () => {
+  it("lists test and fmt and the exit codes shared by every command", async () => {
+    const r = await xpol(["--help"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^\s+test\s+run the test and property blocks/m);
+    expect(r.stdout).toMatch(/^\s+fmt\s+format \.xpol files/m);
+    expect(r.stdout).toContain("exit codes: 0 ok, 1 findings, 2 usage error, 3 unreadable input");
+    expect((await xpol([])).code).toBe(2);
+    expect((await xpol(["no-such-command"])).code).toBe(2);
+  });
+});
