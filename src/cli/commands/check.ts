@@ -1,4 +1,4 @@
-// xpol check FILE|DIR... [--format text|json]: parses and type-checks policies, prints every diagnostic.
+// xpol check FILE|DIR... [--format text|json|junit|github]: parses and type-checks policies, prints every diagnostic.
 // Files in the same directory form one policy (`invoices.xpol` with its `invoices.test.xpol`); a directory argument
 // brings in every `*.xpol` under it. Exit 0 when there is no error, 1 with errors, 2 on bad usage, 3 when a file
 // cannot be read.
@@ -12,11 +12,13 @@ import { SourceFile } from "../../diagnostics/source.ts";
 import { parsePolicy } from "../../syntax/parse.ts";
 import type { PolicyFile } from "../../syntax/ast.ts";
 import { checkPolicy } from "../../check/policy-checker.ts";
+import { renderDiagnosticsReport } from "../report-formats.ts";
 
-const USAGE = `usage: xpol check FILE|DIR... [--format text|json]
+const USAGE = `usage: xpol check FILE|DIR... [--format text|json|junit|github]
 
   FILE, DIR      .xpol files, or directories searched for *.xpol; files in one directory form one policy
-  --format FMT   text (default): rendered diagnostics and a summary; json: an array of diagnostics`;
+  --format FMT   text (default): rendered diagnostics and a summary; json: an array of diagnostics;
+                 junit: JUnit XML, a test case per file; github: GitHub Actions ::error annotations`;
 
 export interface SourceText {
   readonly path: string;
@@ -104,7 +106,7 @@ function xpolFilesUnder(dir: string, cwd: string): string[] {
 
 export async function run(argv: readonly string[], io: CliIO): Promise<number> {
   const args: string[] = [];
-  let format: "text" | "json" = "text";
+  let format: "text" | "json" | "junit" | "github" = "text";
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === "-h" || a === "--help") {
@@ -113,8 +115,8 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
     }
     if (a === "--format" || a.startsWith("--format=")) {
       const v = a.includes("=") ? a.slice(a.indexOf("=") + 1) : argv[++i];
-      if (v !== "text" && v !== "json") {
-        io.stderr(`xpol check: --format takes \`text\` or \`json\`\n\n${USAGE}`);
+      if (v !== "text" && v !== "json" && v !== "junit" && v !== "github") {
+        io.stderr(`xpol check: --format takes \`text\`, \`json\`, \`junit\` or \`github\`\n\n${USAGE}`);
         return ExitCode.usage;
       }
       format = v;
@@ -174,7 +176,9 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
 
   const errors = diagnostics.filter((d) => d.severity === "error").length;
   const warnings = diagnostics.filter((d) => d.severity === "warning").length;
-  if (format === "json") {
+  if (format === "junit" || format === "github") {
+    io.stdout(renderDiagnosticsReport(format, { files: paths, diagnostics, sources, tool: "xpol check" }));
+  } else if (format === "json") {
     io.stdout(JSON.stringify(diagnostics.map((d) => diagnosticToJson(d, d.file === undefined ? undefined : sources.get(d.file))), null, 2));
   } else {
     const rendered = diagnostics.map((d) => renderDiagnostic(d, d.file === undefined ? undefined : sources.get(d.file)));

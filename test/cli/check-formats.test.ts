@@ -1,0 +1,31 @@
+import { describe, expect, it } from "vitest";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { scratch, wellFormedXml, xpol } from "./helpers.ts";
+
+describe("xpol check --format junit|github, and its exit codes", () => {
+  const broken = (): string => {
+    const dir = scratch();
+    writeFileSync(join(dir, "p.xpol"), 'policy p\naction a.b { x: strin }\ntier a.b = T0\n');
+    return dir;
+  };
+
+  it("github: an ::error per error diagnostic with its position; exit 1", async () => {
+    const r = await xpol(["check", "p.xpol", "--format", "github"], broken());
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^::error file=p\.xpol,line=2,col=17,endLine=2,endColumn=22,title=XP3004::unknown type `strin`/m);
+  });
+
+  it("junit: well-formed, the failing file as a failed test case; exit 1", async () => {
+    const r = await xpol(["check", "p.xpol", "--format", "junit"], broken());
+    expect(r.code).toBe(1);
+    expect(wellFormedXml(r.stdout)).toBeNull();
+    expect(r.stdout).toContain('<testsuites name="xpol check" tests="1" failures="1" errors="0" skipped="0">');
+  });
+
+  it("0 on a clean policy, 2 on a bad format, 3 on a missing file", async () => {
+    expect((await xpol(["check", "examples/invoices", "--format", "junit"])).code).toBe(0);
+    expect((await xpol(["check", "examples/invoices", "--format", "xml"])).code).toBe(2);
+    expect((await xpol(["check", "nope.xpol", "--format", "github"])).code).toBe(3);
+  });
+});
