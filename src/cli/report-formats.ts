@@ -15,6 +15,7 @@ export const REPORT_FORMATS = ["human", "json", "junit", "github"] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
 export function parseReportFormat(text: string): ReportFormat | undefined {
+  if (text === "text") return "human"; // `xpol check`'s name for it
   return (REPORT_FORMATS as readonly string[]).includes(text) ? (text as ReportFormat) : undefined;
 }
 
