@@ -51,10 +51,10 @@ function typicalMessage(): Uint8Array {
   return signingMessage(JSON.stringify(sampleDecisionBody(1)) + "x".repeat(200));
 }
 
-export async function benchRawSign(kind: "noble" | "native", ops = kind === "noble" ? 3000 : 30000): Promise<BenchResult> {
+export async function benchRawSign(kind: "noble" | "native", ops = kind === "noble" ? 3000 : 30000, warmup = 50): Promise<BenchResult> {
   const signer: Signer = kind === "noble" ? new NobleSigner(pair) : new NativeSigner(pair);
   const msg = typicalMessage();
-  for (let i = 0; i < 50; i++) signer.sign(msg); // warm-up
+  for (let i = 0; i < warmup; i++) signer.sign(msg);
   const t = performance.now();
   for (let i = 0; i < ops; i++) signer.sign(msg);
   return result(`sign.raw.${kind}`, ops, performance.now() - t, "signatures/s");

@@ -117,7 +117,7 @@ export async function benchMemoryBookkeeping(ops = 500_000, warmup = 50_000): Pr
  * `concurrency` callers loop { await decide } over the invoice mix until `ops` decisions are made; every decision
  * must return a receipt. Returns the wall time and each decision's latency.
  */
-async function driveWithReceipts(enforcer: Enforcer, ops: number, concurrency: number): Promise<{ ms: number; latencies: Float64Array }> {
+export async function driveWithReceipts(enforcer: Enforcer, ops: number, concurrency: number): Promise<{ ms: number; latencies: Float64Array }> {
   const mix = actionMix();
   const latencies = new Float64Array(ops);
   let next = 0;
@@ -141,15 +141,20 @@ function latencyFields(latencies: Float64Array): { p50Us: number; p99Us: number 
   return { p50Us: percentileSorted(latencies, 0.5) * 1000, p99Us: percentileSorted(latencies, 0.99) * 1000 };
 }
 
+/** An Enforcer on the invoice policy whose in-memory store journals a signed receipt for every decision. */
+export async function journaledEnforcer(kind: "native" | "noble"): Promise<Enforcer> {
+  const pair = keyPairFromSeed(new Uint8Array(32).fill(3));
+  const signer = kind === "native" ? new NativeSigner(pair) : new NobleSigner(pair);
+  return Enforcer.create({ policy: invoicePolicy(), signer, clock: tickingClock() });
+}
+
 /**
  * Decisions with signed receipts and nothing written: the Enforcer's default in-memory store with a journal
  * (src/store/memory-journal.ts). One caller at a time, so each latency is the service time of one decision.
  */
 export async function benchJournaled(kind: "native" | "noble", options: { ops?: number; warmup?: number } = {}): Promise<RuntimeBenchResult> {
   const ops = options.ops ?? (kind === "native" ? 20_000 : 4_000);
-  const pair = keyPairFromSeed(new Uint8Array(32).fill(3));
-  const signer = kind === "native" ? new NativeSigner(pair) : new NobleSigner(pair);
-  const enforcer = await Enforcer.create({ policy: invoicePolicy(), signer, clock: tickingClock() });
+  const enforcer = await journaledEnforcer(kind);
   await driveWithReceipts(enforcer, options.warmup ?? Math.ceil(ops / 10), 1);
   const { ms, latencies } = await driveWithReceipts(enforcer, ops, 1);
   return result(`runtime.journal.${kind}`, ops, ms, "decisions/s", {
