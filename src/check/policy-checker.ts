@@ -997,8 +997,24 @@ class PolicyChecker {
         this.duplicate(t.file, "test", { text: t.decl.name.value, span: t.decl.name.span }, first.file, first.decl.name.span);
       else names.set(t.decl.name.value, t);
       for (const s of t.decl.steps) this.checkStep(t.file, s, actions, tools);
+      this.checkTestExpectThat(t, actions, tools);
     }
     return tests.map((t) => ({ file: t.file, decl: t.decl }));
+  }
+
+  // (testing stage) `expect that EXPR` in a test is typed like a condition on the test's action type, with
+  // `decision` as in properties, so a mistake in it is a compile error rather than a failure at run time.
+  private checkTestExpectThat(t: Located<TestDecl>, actions: ReadonlyMap<string, CheckedAction>, tools: ReadonlyMap<string, CheckedTool>): void {
+    let type: string | undefined;
+    for (const s of t.decl.steps) {
+      if (s.kind === "action") type ??= s.action.text;
+      else if (s.kind === "tool")
+        type ??= tools.get(s.tool.value)?.action ?? [...actions.values()].find((a) => a.aliases.includes(s.tool.value) || a.name === s.tool.value)?.name;
+    }
+    if (type === undefined || !actions.has(type)) return;
+    const scope = this.scope([type]).withVariable("decision", DECISION_TYPE);
+    for (const s of t.decl.steps)
+      if (s.kind === "expect" && s.outcome.kind === "that") this.condition(s.outcome.condition, t.file, scope, "an `expect that` condition", [type]);
   }
 
   private checkStep(file: string, s: TestStep, actions: ReadonlyMap<string, CheckedAction>, tools: ReadonlyMap<string, CheckedTool>): void {

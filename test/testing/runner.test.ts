@@ -120,11 +120,11 @@ describe("problems found before running", () => {
     expect(await codes(block("c", `  action payment.refund { amount: 1 / 0 }\n  expect allow`))).toEqual(["XP7009"]);
   });
 
-  it("`expect that` is type-checked against the action's type", async () => {
-    const run = await runWith(block("a", `  action payment.refund { amount: 1 }\n  expect that action.currency == "EUR"`));
-    expect(run.diagnostics.map((d) => d.code)).toEqual(["XP2004"]);
-    expect(run.diagnostics[0]!.file).toBe("p.test.xpol");
-    expect(run.results).toEqual([]);
+  it("`expect that` is type-checked against the action's type, as a compile error", () => {
+    const errors = compileWith(block("a", `  action payment.refund { amount: 1 }\n  expect that action.currency == "EUR"`)).diagnostics.filter((d) => d.severity === "error");
+    expect(errors.map((d) => [d.code, d.file])).toEqual([["XP2004", "p.test.xpol"]]);
+    const viaTool = compileWith(block("b", `  tool pay { amount: 1, currency: "EUR" }\n  expect that decision.effect == 1`)).diagnostics.filter((d) => d.severity === "error");
+    expect(viaTool.map((d) => d.code)).toEqual(["XP2003"]);
   });
 
   it("unknown action types, fields, counters and groups in tests are compile errors (the checker)", () => {
