@@ -65,9 +65,11 @@ export interface AdapterLimits {
  * such as text blocks, are skipped). A JSON string is parsed strictly first. A shape that is none of the known
  * ones is an error (XP4010); so is a known container that holds no tool call (XP4017).
  */
-export function extractToolCalls(payload: unknown, limits: AdapterLimits = {}): IrResult<readonly ToolCall[]> {
-  const maxBytes = limits.maxBytes ?? DEFAULT_MAX_BYTES;
-  const maxDepth = limits.maxDepth ?? DEFAULT_MAX_DEPTH;
+/**
+ * A proposal as given (JSON text or values) -> clean values: JSON text is parsed strictly, then one schema-free
+ * cleaning pass checks size, depth and value kinds over everything. Text is measured by the parser, values here.
+ */
+export function parseAndClean(payload: unknown, maxBytes: number, maxDepth: number): IrResult<CleanValue> {
   let raw: unknown = payload;
   let measured = false;
   if (typeof payload === "string") {
@@ -79,7 +81,15 @@ export function extractToolCalls(payload: unknown, limits: AdapterLimits = {}): 
   const cleaner = new Cleaner({ maxDepth, maxBytes: measured ? Infinity : maxBytes });
   const clean = cleaner.value(raw, "$", 0);
   if (clean === undefined) return { ok: false, error: cleaner.error! };
-  return toolCallsOf(clean, "$", { maxBytes, maxDepth });
+  return { ok: true, value: clean };
+}
+
+export function extractToolCalls(payload: unknown, limits: AdapterLimits = {}): IrResult<readonly ToolCall[]> {
+  const maxBytes = limits.maxBytes ?? DEFAULT_MAX_BYTES;
+  const maxDepth = limits.maxDepth ?? DEFAULT_MAX_DEPTH;
+  const clean = parseAndClean(payload, maxBytes, maxDepth);
+  if (!clean.ok) return clean;
+  return toolCallsOf(clean.value, "$", { maxBytes, maxDepth });
 }
 
 /** `extractToolCalls` over an already cleaned value (see normalize.ts); used by `toSovereignIR`. */

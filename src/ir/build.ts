@@ -2,10 +2,10 @@
 // Nothing is returned half-built: the IR object is assembled only after every part passed.
 import { Diagnostics } from "../diagnostics/catalogue.ts";
 import { canonicalize } from "./canonicalize.ts";
-import { mapToolCall, toolCallsOf, type ToolCall, type ToolMapper } from "./adapters.ts";
+import { mapToolCall, parseAndClean, toolCallsOf, type ToolCall, type ToolMapper } from "./adapters.ts";
 import { digestsOf } from "./digest.ts";
 import { describeValue, fail, irError, pathKey, show, type IrError } from "./errors.ts";
-import { DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, parseJsonText } from "./json.ts";
+import { DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH } from "./json.ts";
 import { Cleaner, Normalizer, isObject, type CleanValue, type RawAction } from "./normalize.ts";
 import type { IrSchema } from "./schema.ts";
 import { IR_VERSION, type IrActor, type JsonObject, type SovereignIR } from "./types.ts";
@@ -66,17 +66,9 @@ function build(proposal: unknown, schema: IrSchema, options: BuildOptions): Buil
   const maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
 
   // 1. JSON text -> values (strict), then one schema-free cleaning pass over everything.
-  let raw = proposal;
-  let measured = false;
-  if (typeof proposal === "string") {
-    const parsed = parseJsonText(proposal, { maxBytes, maxDepth }, true);
-    if (!parsed.ok) return parsed;
-    raw = parsed.value;
-    measured = true;
-  }
-  const cleaner = new Cleaner({ maxDepth, maxBytes: measured ? Infinity : maxBytes });
-  const clean = cleaner.value(raw, "$", 0);
-  if (clean === undefined) return { ok: false, error: cleaner.error! };
+  const cleaned = parseAndClean(proposal, maxBytes, maxDepth);
+  if (!cleaned.ok) return cleaned;
+  const clean = cleaned.value;
 
   // 2. The raw action: from an IR-shaped proposal, or from a tool call through the policy's mappings.
   let rawAction: RawAction;
