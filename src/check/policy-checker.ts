@@ -32,6 +32,7 @@ import { didYouMean } from "../diagnostics/suggest.ts";
 import type { Tier } from "../runtime/decision.ts";
 import type { CalendarUnit, WindowSpec } from "../runtime/windows.ts";
 import { T, formatType, recordType, type CelType } from "./cel-types.ts";
+import { NameIndex, resolveToolName } from "../ir/names.ts";
 import { TypeEnv } from "./expr-checker.ts";
 import {
   actionRecordType,
@@ -1009,7 +1010,7 @@ class PolicyChecker {
     for (const s of t.decl.steps) {
       if (s.kind === "action") type ??= s.action.text;
       else if (s.kind === "tool")
-        type ??= tools.get(s.tool.value)?.action ?? [...actions.values()].find((a) => a.aliases.includes(s.tool.value) || a.name === s.tool.value)?.name;
+        type ??= tools.get(mappedToolName(s.tool.value, tools) ?? "")?.action;
     }
     if (type === undefined || !actions.has(type)) return;
     const scope = this.scope([type]).withVariable("decision", DECISION_TYPE);
@@ -1036,10 +1037,12 @@ class PolicyChecker {
         return;
       }
       case "tool": {
+        // Resolved exactly as the runtime resolves a tool call (src/ir: case, separator and MCP-prefix variants of a
+        // mapped tool name); an action alias alone is not a tool mapping.
         const name = s.tool.value;
-        if (!tools.has(name) && !this.aliases.has(name) && ![...this.actions.keys()].includes(name))
+        if (mappedToolName(name, tools) === undefined)
           this.report(D.unknownTool, file, s.tool.span, [name], {
-            help: didYouMean(name, [...tools.keys(), ...this.aliases.keys()]) ?? "map it with `tool NAME -> ACTION { ... }` or an action `alias`",
+            help: didYouMean(name, tools.keys()) ?? "map it with `tool NAME -> ACTION { ... }`",
           });
         this.typed(s.args, file, EMPTY_ENV);
         return;
@@ -1144,6 +1147,12 @@ class PolicyChecker {
 const EMPTY_ENV = new TypeEnv();
 
 /** What `expect that` sees as `decision` (src/testing supplies the value). */
+/** The tool mapping a test's `tool NAME` reaches, resolved as the runtime resolves a tool call. */
+function mappedToolName(name: string, tools: ReadonlyMap<string, unknown>): string | undefined {
+  const r = resolveToolName(name, new NameIndex([...tools.keys()].map((t) => ({ name: t }))));
+  return r.kind === "found" ? r.name : undefined;
+}
+
 const DECISION_TYPE: CelType = recordType("decision", [
   { name: "effect", type: T.string },
   { name: "tier", type: T.string },
