@@ -18,13 +18,21 @@ export function editDistance(a: string, b: string): number {
   return prev[n]!;
 }
 
+const MAX_SUGGESTABLE_LENGTH = 128;
+
 /** The candidate closest to `name`, or undefined when none is within a third of its length (at least 1, case-insensitive match always counts). */
 export function closest(name: string, candidates: Iterable<string>): string | undefined {
+  // Suggestions are for typos in names people write: a name past this length is no typo, and skipping it keeps a
+  // hostile 500 KB name from costing an O(n*m) distance against every candidate.
+  if (name.length > MAX_SUGGESTABLE_LENGTH) return undefined;
   let best: string | undefined;
   let bestDistance = Infinity;
   const limit = Math.max(1, Math.floor(name.length / 3));
+  const lower = name.toLowerCase();
   for (const c of candidates) {
-    if (c.toLowerCase() === name.toLowerCase() && c !== name) return c;
+    if (c !== name && c.toLowerCase() === lower) return c;
+    // the distance is at least the difference in length: skip candidates that cannot be close enough
+    if (Math.abs(c.length - name.length) > limit) continue;
     const d = editDistance(name, c);
     if (d <= limit && d < bestDistance) {
       best = c;

@@ -69,6 +69,21 @@ export function evaluatePlan(
   }
 }
 
+// An agent that sends an undeclared type tends to send it again: remember the hint per name (bounded, so a stream
+// of random names cannot grow it without limit).
+const hintCaches = new WeakMap<ReadonlyMap<string, ActionPlan>, Map<string, string | undefined>>();
+const HINT_CACHE_SIZE = 1024;
+
+function unknownTypeHint(plans: ReadonlyMap<string, ActionPlan>, type: string): string | undefined {
+  let cache = hintCaches.get(plans);
+  if (cache === undefined) hintCaches.set(plans, (cache = new Map()));
+  if (cache.has(type)) return cache.get(type);
+  const hint = didYouMean(type, plans.keys());
+  if (cache.size >= HINT_CACHE_SIZE) cache.clear();
+  cache.set(type, hint);
+  return hint;
+}
+
 function evaluate(
   plans: ReadonlyMap<string, ActionPlan>,
   records: RecordTypes,
@@ -81,7 +96,7 @@ function evaluate(
   if (typeof type !== "string") return forcedDeny(null, Diagnostics.irWrongType.code, "invalid action: `action.type` must be a string");
   const plan = plans.get(type);
   if (plan === undefined) {
-    const hint = didYouMean(type, plans.keys());
+    const hint = unknownTypeHint(plans, type);
     return forcedDeny(null, Diagnostics.irUnknownActionType.code, Diagnostics.irUnknownActionType.message(type) + (hint === undefined ? "" : ` (${hint})`));
   }
   const built = activation(plan, records, ir, counters, options, plan.tier, plan.uses);

@@ -70,3 +70,13 @@ describe("suggestions", () => {
     expect(closest("zzzzzz", ["amount"])).toBeUndefined();
   });
 });
+
+describe("suggestions stay cheap", () => {
+  test("a huge name gets no suggestion instead of an O(n*m) distance", () => {
+    const huge = "a".repeat(500_000);
+    expect(closest(huge, ["amount", "a".repeat(500_001)])).toBeUndefined();
+  });
+  test("candidates too different in length are skipped without changing the answer", () => {
+    expect(closest("invoice.delet", ["invoice.delete", "invoice.delete_all", "x"])).toBe("invoice.delete");
+  });
+});
