@@ -60,6 +60,17 @@ describe("signers", () => {
     },
   );
 
+  fcTest.prop([fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ maxLength: 2000 })], { numRuns: 40 })(
+    "NobleSigner (expanded key derived once) gives the bytes of noble's own ed.sign",
+    (seed, msg) => {
+      const signer = new NobleSigner(keyPairFromSeed(seed));
+      expect(toHex(signer.publicKey)).toBe(toHex(ed.getPublicKey(seed)));
+      expect(toHex(signer.sign(msg))).toBe(toHex(ed.sign(msg, seed)));
+      // a second signature with the same signer: no state leaks between calls
+      expect(toHex(signer.sign(msg))).toBe(toHex(ed.sign(msg, seed)));
+    },
+  );
+
   test("key id is ed25519: + 16 hex of sha256(public key)", () => {
     const pair = keyPairFromSeed(hex(rfc8032[0]!.priv));
     expect(keyIdOf(pair.publicKey)).toMatch(/^ed25519:[0-9a-f]{16}$/);
