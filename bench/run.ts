@@ -244,12 +244,15 @@ async function caseCel(o: Options): Promise<Omit<CaseResult, "seconds" | "loadav
 // Case 3: decisions with receipts against the raw signing rates
 
 interface PairedRun {
-  /** raw signatures per second and journaled decisions per second, over the same interleaved blocks */
+  /** raw signatures per second (the run's signer) and journaled decisions per second, over the same interleaved blocks */
   readonly raw: number;
   readonly journal: number;
   /** the same from the process's CPU time: less sensitive to other processes on a shared machine */
   readonly rawCpu: number;
   readonly journalCpu: number;
+  /** noble only: the library's own `ed.sign(msg, seed)` in the same blocks (NaN for native) */
+  readonly lib: number;
+  readonly libCpu: number;
   readonly p50Us: number;
   readonly p99Us: number;
 }
@@ -263,13 +266,21 @@ async function pairedJournalRun(kind: "noble" | "native", ops: number, blocks: n
   await driveWithReceipts(enforcer, Math.max(20, Math.ceil(ops / 10)), 1);
   await benchRawSign(kind, Math.max(20, Math.ceil(ops / 10)), 0);
   const per = Math.max(1, Math.round(ops / blocks));
+  if (kind === "noble") await benchRawSign("noble.lib", Math.max(20, Math.ceil(ops / 10)), 0);
   let rawMs = 0;
   let journalMs = 0;
   let rawCpuMs = 0;
   let journalCpuMs = 0;
+  let libMs = 0;
+  let libCpuMs = 0;
   const lat: Float64Array[] = [];
   for (let b = 0; b < blocks; b++) {
     let c0 = process.cpuUsage();
+    if (kind === "noble") {
+      libMs += (await benchRawSign("noble.lib", per, 0)).ms;
+      libCpuMs += cpuMs(c0);
+      c0 = process.cpuUsage();
+    }
     rawMs += (await benchRawSign(kind, per, 0)).ms;
     rawCpuMs += cpuMs(c0);
     c0 = process.cpuUsage();
@@ -286,6 +297,8 @@ async function pairedJournalRun(kind: "noble" | "native", ops: number, blocks: n
     journal: ((per * blocks) / journalMs) * 1000,
     rawCpu: ((per * blocks) / rawCpuMs) * 1000,
     journalCpu: ((per * blocks) / journalCpuMs) * 1000,
+    lib: kind === "noble" ? ((per * blocks) / libMs) * 1000 : NaN,
+    libCpu: kind === "noble" ? ((per * blocks) / libCpuMs) * 1000 : NaN,
     p50Us: percentileSorted(all, 0.5) * 1000,
     p99Us: percentileSorted(all, 0.99) * 1000,
   };
@@ -317,6 +330,16 @@ async function caseReceipts(o: Options): Promise<Omit<CaseResult, "seconds" | "l
   }
   const figures: Figure[] = [];
   const ratios: Figure[] = [];
+  // noble has two ceilings: the library's `ed.sign(msg, seed)` (what "the raw noble signing rate" is to a user of
+  // @noble/ed25519) and our NobleSigner.sign (the same signature with the expanded key derived once: faster).
+  const nobleLib = paired.noble.map((r) => r.lib);
+  const nobleLibCpu = paired.noble.map((r) => r.libCpu);
+  figures.push(
+    figure("sign.raw.noble.lib", "raw noble signing, library ed.sign(msg, seed)", "signatures/s", nobleLib, {
+      cpu: summarize(nobleLibCpu),
+      notes: "@noble/ed25519's one-call API: re-derives the expanded key every call; interleaved block by block",
+    }),
+  );
   for (const kind of ["noble", "native"] as const) {
     const raw = paired[kind].map((r) => r.raw);
     const journal = paired[kind].map((r) => r.journal);
@@ -325,9 +348,9 @@ async function caseReceipts(o: Options): Promise<Omit<CaseResult, "seconds" | "l
     const dur = durable[kind].map((r) => r.rate);
     const app = append[kind].map((r) => r.rate);
     figures.push(
-      figure(`sign.raw.${kind}`, `raw ${kind} signing (the ceiling)`, "signatures/s", raw, {
+      figure(`sign.raw.${kind}`, kind === "noble" ? "raw noble signing, our NobleSigner.sign" : "raw native signing (the ceiling)", "signatures/s", raw, {
         cpu: summarize(rawCpu),
-        notes: "interleaved with the journaled decisions, block by block",
+        notes: kind === "noble" ? "expanded key derived once; interleaved with the journaled decisions" : "interleaved with the journaled decisions, block by block",
       }),
       figure(`runtime.journal.${kind}`, `decisions + ${kind} receipts, in-memory journal`, "decisions/s", journal, {
         cpu: summarize(journalCpu),
@@ -342,27 +365,54 @@ async function caseReceipts(o: Options): Promise<Omit<CaseResult, "seconds" | "l
       }),
       figure(`append.fsync.${kind}`, `receipt log appends (${kind}), group commit`, "receipts/s", app, { notes: "ReceiptLog.append + flush, 64 appenders" }),
     );
-    const pct = (xs: readonly number[]): number[] => pairedRatios(xs, raw).map((x) => x * 100);
+    const pct = (xs: readonly number[], base: readonly number[]): number[] => pairedRatios(xs, base).map((x) => x * 100);
+    if (kind === "noble") {
+      ratios.push(
+        figure("runtime.journal.noble/sign.raw.noble.lib", "noble: journaled decisions / library ed.sign", "%", pct(journal, nobleLib), {
+          cpu: summarize(pairedRatios(journalCpu, nobleLibCpu).map((x) => x * 100)),
+        }),
+        figure("runtime.durable.noble/sign.raw.noble.lib", "noble: durable decisions / library ed.sign", "%", pct(dur, nobleLib)),
+        figure("append.fsync.noble/sign.raw.noble.lib", "noble: log appends / library ed.sign", "%", pct(app, nobleLib)),
+        figure("sign.raw.noble/sign.raw.noble.lib", "noble: NobleSigner.sign / library ed.sign", "%", pct(raw, nobleLib), {
+          cpu: summarize(pairedRatios(rawCpu, nobleLibCpu).map((x) => x * 100)),
+        }),
+      );
+    }
+    const who = kind === "noble" ? "NobleSigner.sign" : "raw signing";
     ratios.push(
-      figure(`runtime.journal.${kind}/sign.raw.${kind}`, `${kind}: journaled decisions / raw signing`, "%", pct(journal), {
+      figure(`runtime.journal.${kind}/sign.raw.${kind}`, `${kind}: journaled decisions / ${who}`, "%", pct(journal, raw), {
         cpu: summarize(pairedRatios(journalCpu, rawCpu).map((x) => x * 100)),
       }),
-      figure(`runtime.durable.${kind}/sign.raw.${kind}`, `${kind}: durable decisions / raw signing`, "%", pct(dur)),
-      figure(`append.fsync.${kind}/sign.raw.${kind}`, `${kind}: log appends / raw signing`, "%", pct(app)),
+      figure(`runtime.durable.${kind}/sign.raw.${kind}`, `${kind}: durable decisions / ${who}`, "%", pct(dur, raw)),
+      figure(`append.fsync.${kind}/sign.raw.${kind}`, `${kind}: log appends / ${who}`, "%", pct(app, raw)),
     );
   }
   figures.push(...ratios);
-  const journalNoble = ratios[0]!.value.median;
-  const durableNoble = ratios[1]!.value.median;
+  const byName = (name: string): Figure => ratios.find((f) => f.id === name) as Figure;
+  const libJ = byName("runtime.journal.noble/sign.raw.noble.lib");
+  const libD = byName("runtime.durable.noble/sign.raw.noble.lib");
+  const libA = byName("append.fsync.noble/sign.raw.noble.lib");
+  const ownJ = byName("runtime.journal.noble/sign.raw.noble");
+  const ownD = byName("runtime.durable.noble/sign.raw.noble");
+  const ownA = byName("append.fsync.noble/sign.raw.noble");
   const durableNative = summarize(durable.native.map((r) => r.rate)).median;
   const rawNative = summarize(paired.native.map((r) => r.raw)).median;
+  const pctText = (j: Figure, d: Figure, a: Figure): string =>
+    `${j.value.median.toFixed(0)}% (decisions, in-memory journal; CPU time: ${j.cpu!.median.toFixed(0)}%); ${d.value.median.toFixed(0)}% (decisions, durable store); ${a.value.median.toFixed(0)}% (log appends)`;
   const targets: TargetCheck[] = [
     {
       case: "receipts",
-      target: "noble-signed receipts >= 90% of the raw noble signing rate",
-      measured: `${journalNoble.toFixed(0)}% (decisions, in-memory journal; CPU time: ${ratios[0]!.cpu!.median.toFixed(0)}%); ${durableNoble.toFixed(0)}% (decisions, durable store); ${ratios[2]!.value.median.toFixed(0)}% (log appends)`,
-      met: journalNoble >= 90,
-      note: "judged on decisions with the in-memory journal; the durable figure adds the store's transaction and fsync",
+      target: "noble-signed receipts >= 90% of the raw noble signing rate (the library's ed.sign)",
+      measured: pctText(libJ, libD, libA),
+      met: libJ.value.median >= 90,
+      note: "judged on decisions with the in-memory journal against @noble/ed25519's ed.sign(msg, seed); the durable figure adds the store's transaction and fsync",
+    },
+    {
+      case: "receipts",
+      target: "the same against our NobleSigner.sign (expanded key cached: the overhead alone)",
+      measured: pctText(ownJ, ownD, ownA),
+      met: ownJ.value.median >= 90,
+      note: "stricter reading: the receipt path's overhead over the signer it actually uses",
     },
     {
       case: "receipts",
