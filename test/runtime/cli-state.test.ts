@@ -120,6 +120,11 @@ describe("approvals from the command line", () => {
     expect(missing.err).toContain("no approval request `apr_nope`");
     expect((await xpol("approve", "--state", "locked")).code).toBe(2);
     expect((await xpol("approvals")).code).toBe(2);
+    // a directory where nothing was ever decided is not turned into a new, empty store
+    const empty = await xpol("approvals", "list", "--state", "never-used");
+    expect(empty.code).toBe(3);
+    expect(empty.err).toContain("holds no state");
+    expect(fs.existsSync(path.join(work, "never-used"))).toBe(false);
     expect((await xpol("approve", "--state", "locked", "--request", "x", "--key", "nope.key")).code).toBe(3);
     const withCounters = path.join(work, "counters.json");
     fs.writeFileSync(withCounters, JSON.stringify({ counters: { status_updates: 3 } }));

@@ -2,7 +2,9 @@
 //
 // The open approval requests in a state directory (written by `xpol eval --state DIR` or an embedded Enforcer):
 // id, action, tier, what is required, who approved so far, expiry.
-import { resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { RECEIPTS_FILE } from "../../receipts/scan.ts";
 import { ExitCode, type CliIO } from "../io.ts";
 import { formatDuration } from "../../runtime/windows.ts";
 import { requestInfo, type ApprovalRequestInfo } from "../../runtime/submit-approval.ts";
@@ -15,10 +17,19 @@ const USAGE = `usage: xpol approvals list --state DIR [--json]
   --state DIR   the state directory of \`xpol eval --state\` or an embedded Enforcer
   --json        one JSON array of the open requests`;
 
-/** Opens the state directory for a command, or prints why not and returns the exit code. */
+/**
+ * Opens an existing state directory for a command, or prints why not and returns the exit code. Approving and
+ * listing only make sense where decisions were made: a directory without a receipt log is not silently turned into
+ * a new, empty store.
+ */
 export async function openState(dir: string, command: string, io: CliIO): Promise<DurableStore | number> {
+  const full = resolve(io.cwd, dir);
+  if (!existsSync(join(full, RECEIPTS_FILE))) {
+    io.stderr(`xpol ${command}: \`${dir}\` holds no state (no ${RECEIPTS_FILE}); decisions made with \`xpol eval --state ${dir}\` or an embedded Enforcer create it`);
+    return ExitCode.unreadable;
+  }
   try {
-    return await DurableStore.open(resolve(io.cwd, dir));
+    return await DurableStore.open(full);
   } catch (e: unknown) {
     const err = e instanceof StoreError ? e : null;
     io.stderr(`xpol ${command}: ${err !== null ? `${err.code}: ` : ""}${e instanceof Error ? e.message : String(e)}`);
