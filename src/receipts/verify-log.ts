@@ -48,7 +48,16 @@ export interface VerifyLogOptions {
   readonly threads?: number;
   /** use worker threads only for receipts files at least this large (default 2 MiB) */
   readonly parallelMinBytes?: number;
+  /**
+   * Checkpoints the auditor kept from an earlier look (signed notes, as in checkpoints.jsonl). Each must verify with
+   * the key and the log must still agree with it at its size: the log only grew. This catches an insider who holds
+   * the key and rewrote receipts and checkpoints alike, which the log's own checkpoints cannot.
+   */
+  readonly kept?: readonly string[];
 }
+
+/** Where a kept checkpoint is named in a problem report: not a line of checkpoints.jsonl. */
+export const KEPT_CHECKPOINT_FILE = "(kept checkpoint)";
 
 export async function verifyLog(dir: string, publicKey: Uint8Array, options: VerifyLogOptions = {}): Promise<VerifyLogResult> {
   const receiptsFile = path.join(dir, RECEIPTS_FILE);
@@ -66,6 +75,23 @@ export async function verifyLog(dir: string, publicKey: Uint8Array, options: Ver
   // Only checkpoints signed by the key are held against the tree; a forged one is reported as such below.
   const verdicts = cps.records.map((cp) => ({ cp, v: verifyCheckpoint(cp.note, publicKey) }));
   const signedCheckpoints = verdicts.filter((x) => x.v.ok).map((x) => x.cp);
+  const kept = options.kept ?? [];
+  for (let i = 0; i < kept.length; i++) {
+    const v = verifyCheckpoint(kept[i]!, publicKey);
+    if (!v.ok) {
+      return failed(0, cps.records.length, {
+        problem: "checkpoint",
+        code: Diagnostics.receiptCheckpointInvalid.code,
+        message: Diagnostics.receiptCheckpointInvalid.message(`kept checkpoint ${i + 1}: ${v.error}`),
+        file: KEPT_CHECKPOINT_FILE,
+        line: i + 1,
+        offset: 0,
+        seq: 0,
+      });
+    }
+    // line -(i + 1) marks it as the auditor's, so a mismatch is reported against it rather than checkpoints.jsonl
+    signedCheckpoints.push({ origin: v.value.origin, size: v.value.size, root: v.value.root, note: kept[i]!, line: -(i + 1), offset: 0 });
+  }
   // Large logs: signatures are checked in worker threads while the main thread reads and chains.
   const threads = options.threads ?? ParallelVerifier.defaultThreads();
   let parallel: ParallelVerifier<{ line: number; offset: number }> | null = null;
@@ -94,7 +120,11 @@ export async function verifyLog(dir: string, publicKey: Uint8Array, options: Ver
     const text = await readLineAt(receiptsFile, position.offset);
     return failed(seq, cps.records.length, signatureProblem(text, seq, { file: RECEIPTS_FILE, line: position.line, offset: position.offset, seq }));
   }
-  if (scan.bad !== undefined) return failed(scan.count, cps.records.length, scan.bad);
+  if (scan.bad !== undefined) {
+    const b = scan.bad;
+    if (b.file === CHECKPOINTS_FILE && b.line < 0) return failed(scan.count, cps.records.length, { ...b, file: KEPT_CHECKPOINT_FILE, line: -b.line });
+    return failed(scan.count, cps.records.length, b);
+  }
   for (const { cp, v } of verdicts) {
     if (!v.ok) {
       return failed(scan.count, cps.records.length, {

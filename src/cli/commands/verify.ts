@@ -5,19 +5,37 @@
 // Exit 0 intact, 1 tampered or damaged (names the first bad seq), 2 usage, 3 the log cannot be read.
 import path from "node:path";
 import { resolvePublicKey } from "../../receipts/keys.ts";
-import { verifyLog } from "../../receipts/verify-log.ts";
+import { KEPT_CHECKPOINT_FILE, verifyLog } from "../../receipts/verify-log.ts";
+import { readFile } from "node:fs/promises";
 import { ExitCode, type CliIO } from "../io.ts";
 
-const USAGE = `usage: xpol verify DIR --key PUB [--json]
+const USAGE = `usage: xpol verify DIR --key PUB [--checkpoint FILE]... [--json]
 
-  DIR         a receipt log directory (receipts.jsonl, checkpoints.jsonl), e.g. a state directory
-  --key PUB   the signer's public key: a .pub file or \`ed25519:<64 hex>\`
-  --json      print the result as JSON`;
+  DIR                a receipt log directory (receipts.jsonl, checkpoints.jsonl), e.g. a state directory
+  --key PUB          the signer's public key: a .pub file or \`ed25519:<64 hex>\`
+  --checkpoint FILE  a checkpoint you kept from an earlier look (its signed note, or a line of checkpoints.jsonl):
+                     the log must still agree with it, i.e. it only grew since (repeatable)
+  --json             print the result as JSON`;
+
+/** A kept checkpoint file holds the signed note itself, or a `{"note": ...}` line copied from checkpoints.jsonl. */
+function keptNote(text: string): string {
+  const t = text.trim();
+  if (t.startsWith("{")) {
+    try {
+      const v: unknown = JSON.parse(t);
+      if (typeof v === "object" && v !== null && typeof (v as { note?: unknown }).note === "string") return (v as { note: string }).note;
+    } catch {
+      // not JSON: taken as the note text, whose verification then says what is wrong
+    }
+  }
+  return text.endsWith("\n") ? text : text + "\n";
+}
 
 export async function run(argv: readonly string[], io: CliIO): Promise<number> {
   let dir: string | undefined;
   let key: string | undefined;
   let json = false;
+  const keptFiles: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
     if (a === "-h" || a === "--help") {
@@ -27,6 +45,7 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
     if (a === "--key" && argv[i + 1] !== undefined) key = argv[++i];
     else if (a.startsWith("--key=")) key = a.slice("--key=".length);
     else if (a === "--json") json = true;
+    else if (a === "--checkpoint" && argv[i + 1] !== undefined) keptFiles.push(argv[++i]!);
     else if (!a.startsWith("-") && dir === undefined) dir = a;
     else {
       io.stderr(`xpol verify: unexpected argument \`${a}\`\n\n${USAGE}`);
@@ -42,11 +61,22 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
     io.stderr(`xpol verify: ${pub.error}`);
     return pub.error.startsWith("cannot read") ? ExitCode.unreadable : ExitCode.usage;
   }
-  const result = await verifyLog(path.resolve(io.cwd, dir), pub.value);
+  const kept: string[] = [];
+  for (const f of keptFiles) {
+    let text: string;
+    try {
+      text = await readFile(path.resolve(io.cwd, f), "utf8");
+    } catch (e: unknown) {
+      io.stderr(`xpol verify: cannot read \`${f}\`: ${e instanceof Error ? e.message : String(e)}`);
+      return ExitCode.unreadable;
+    }
+    kept.push(keptNote(text));
+  }
+  const result = await verifyLog(path.resolve(io.cwd, dir), pub.value, { kept });
   if (json) io.stdout(JSON.stringify(result, null, 2));
   if (result.ok) {
     if (!json) {
-      io.stdout(`ok: ${result.count} receipts verified, ${result.checkpoints} checkpoints`);
+      io.stdout(`ok: ${result.count} receipts verified, ${result.checkpoints} checkpoints${kept.length > 0 ? `, consistent with ${kept.length} kept checkpoint(s)` : ""}`);
       io.stdout(`head ${result.head}`);
       io.stdout(`root ${result.root}`);
     }
@@ -60,7 +90,9 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
       io.stderr(`xpol verify: ${bad.code}: ${bad.message}`);
     } else {
       const what =
-        bad.file === "receipts.jsonl" || bad.problem === "truncated"
+        bad.file === KEPT_CHECKPOINT_FILE
+          ? `the log no longer agrees with kept checkpoint ${bad.line} (\`${keptFiles[bad.line - 1] ?? "?"}\`): it was rewritten, not only appended to`
+          : bad.file === "receipts.jsonl" || bad.problem === "truncated"
           ? `first bad receipt: seq ${bad.seq} (${where})`
           : `bad checkpoint (${where}), covering receipts up to seq ${bad.seq}`;
       io.stderr(`xpol verify: log is NOT intact: ${result.count} receipts verified before the problem`);
