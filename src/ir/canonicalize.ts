@@ -167,3 +167,71 @@ function locate(v: unknown, path: string, depth: number): IrError | undefined {
       return faultError("type", path, v);
   }
 }
+
+// ---- Reusing canonical text (the receipt hot path) --------------------------------------------------------------
+// A value written into many receipts (the policy's identity, an engine decision) is canonicalized once: it is
+// frozen deeply and its text remembered, and `tryCanonicalizeReusing` splices that text instead of walking the value
+// again. Freezing is what keeps the remembered text equal to the JCS of the value.
+
+// text, and the relative depth of the value's deepest object (so the depth limit applies as if written in place)
+const rememberedText = new WeakMap<object, { readonly text: string; readonly height: number }>();
+
+/** Freezes deeply; returns the relative depth of the deepest object (0: `v` itself), -1 for a primitive. */
+function deepFreeze(v: unknown): number {
+  if (typeof v !== "object" || v === null) return -1;
+  Object.freeze(v);
+  let h = 0;
+  for (const k of Object.keys(v)) h = Math.max(h, deepFreeze((v as Record<string, unknown>)[k]) + 1);
+  return h;
+}
+
+/**
+ * Freezes `value` (deeply) and remembers its canonical text for `tryCanonicalizeReusing`; returns the text, or the
+ * error when `value` is not JSON (then nothing is frozen or remembered).
+ */
+export function rememberCanonical(value: JsonValue & object): IrResult<string> {
+  const known = rememberedText.get(value);
+  if (known !== undefined) return { ok: true, value: known.text };
+  const r = tryCanonicalize(value);
+  if (!r.ok) return r;
+  rememberedText.set(value, { text: r.value, height: deepFreeze(value) });
+  return r;
+}
+
+function writeReusing(v: unknown, depth: number): string {
+  if (typeof v !== "object" || v === null) return write(v, depth);
+  const known = rememberedText.get(v);
+  if (known !== undefined) return depth + known.height < MAX_CANONICAL_DEPTH ? known.text : write(v, depth);
+  if (depth >= MAX_CANONICAL_DEPTH) throw new Fault("depth");
+  if (Array.isArray(v)) {
+    const n = v.length;
+    if (n === 0) return "[]";
+    let out = "[" + writeReusing(v[0], depth + 1);
+    for (let i = 1; i < n; i++) out += "," + writeReusing(v[i], depth + 1);
+    return out + "]";
+  }
+  if (!isPlainObject(v)) throw new Fault("type");
+  const keys = Object.keys(v);
+  const n = keys.length;
+  if (n === 0) return "{}";
+  if (n > 1) keys.sort();
+  const o = v as Record<string, unknown>;
+  let out = "{";
+  for (let i = 0; i < n; i++) {
+    const k = keys[i]!;
+    if (i > 0) out += ",";
+    out += quote(k) + ":" + writeReusing(o[k], depth + 1);
+  }
+  return out + "}";
+}
+
+/** `tryCanonicalize`, splicing the remembered text of values passed to `rememberCanonical`: the same output. */
+export function tryCanonicalizeReusing(value: unknown): IrResult<string> {
+  try {
+    return { ok: true, value: writeReusing(value, 0) };
+  } catch (e: unknown) {
+    if (e instanceof Fault) return { ok: false, error: locate(value, "$", 0) ?? faultError(e.kind, "$", value) };
+    /* c8 ignore next */
+    return { ok: false, error: irError(Diagnostics.irNotJson, "$", [String(e)]) };
+  }
+}

@@ -1,5 +1,5 @@
 // Small byte helpers shared by the receipts stage (hex, base64, SHA-256, constant-free comparisons).
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 
 const HEX = /^[0-9a-f]*$/;
 
@@ -27,14 +27,14 @@ export function fromBase64(text: string): Uint8Array | null {
   return toBase64(bytes) === text ? bytes : null;
 }
 
+// node:crypto's one-shot hash: about half the cost of createHash for the short inputs hashed here.
 export function sha256(...parts: readonly Uint8Array[]): Uint8Array {
-  const h = createHash("sha256");
-  for (const p of parts) h.update(p);
-  return new Uint8Array(h.digest());
+  const input = parts.length === 1 ? (parts[0] as Uint8Array) : concatBytes(...parts);
+  return new Uint8Array(hash("sha256", input, "buffer"));
 }
 
 export function sha256Text(text: string): Uint8Array {
-  return new Uint8Array(createHash("sha256").update(text, "utf8").digest());
+  return new Uint8Array(hash("sha256", text, "buffer"));
 }
 
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {

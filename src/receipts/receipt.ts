@@ -9,9 +9,10 @@
 //   PAE(type, payload) = "DSSEv1" SP len(type) SP type SP len(payload) SP payload (DSSE v1; len = decimal byte count).
 // Because the top-level keys are fixed, both canonical forms are written here directly; only the body goes through
 // the project's one JCS implementation (src/ir/canonicalize.ts).
-import { tryCanonicalize } from "../ir/canonicalize.ts";
+import { tryCanonicalize, tryCanonicalizeReusing } from "../ir/canonicalize.ts";
 import type { JsonObject } from "../ir/types.ts";
-import { fromBase64, sha256, toHex } from "./bytes.ts";
+import { hash } from "node:crypto";
+import { fromBase64 } from "./bytes.ts";
 import type { Signer } from "./signer.ts";
 import { verifySignature } from "./verify-signature.ts";
 
@@ -86,7 +87,7 @@ export function signedCanonical(bodyCanonical: string, kind: string, prev: strin
 }
 
 export function receiptHash(lineBytes: Uint8Array): string {
-  return "sha256:" + toHex(sha256(lineBytes));
+  return "sha256:" + hash("sha256", lineBytes, "hex");
 }
 
 /** Canonical line of a receipt object (body re-canonicalized); error when the body is not JSON. */
@@ -132,7 +133,8 @@ export function encodeReceipt<B extends JsonObject>(
   const { seq, prev, time, kind, body } = fields;
   if (!isReceiptKind(kind)) return { ok: false, error: `receipt kind \`${kind}\` must match [a-z][a-z0-9_.-]*` };
   if (typeof body !== "object" || body === null || Array.isArray(body)) return { ok: false, error: "receipt body must be a JSON object" };
-  const bodyCanonical = tryCanonicalize(body);
+  // Parts of the body remembered by rememberCanonical (the policy, engine decisions) are spliced, not re-walked.
+  const bodyCanonical = tryCanonicalizeReusing(body);
   if (!bodyCanonical.ok) return { ok: false, error: `receipt body is not JSON: ${bodyCanonical.error.message} at ${bodyCanonical.error.path}` };
   const h = head(bodyCanonical.value, kind, prev, seq);
   const t = tail(signer.keyId, time); // ASCII: key id and time are checked

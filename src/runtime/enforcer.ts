@@ -11,6 +11,7 @@
 // only after its receipt is durable. Nothing throws out of `decide` or `submitApproval`: any failure is a deny.
 import { Diagnostics } from "../diagnostics/catalogue.ts";
 import type { JsonObject, JsonValue, SovereignIR } from "../ir/types.ts";
+import { rememberCanonical } from "../ir/canonicalize.ts";
 import type { Receipt } from "../receipts/receipt.ts";
 import type { Signer } from "../receipts/signer.ts";
 import { MemoryJournal } from "../store/memory-journal.ts";
@@ -103,6 +104,20 @@ export function decisionToJson(d: Decision): JsonObject {
   }
   if (d.code !== undefined) o["code"] = d.code;
   return o;
+}
+
+// The engine hands out the same frozen Decision for the same outcome: its receipt JSON is built, frozen and
+// canonicalized once per Decision (rememberCanonical), and the receipt encoder splices that text.
+const decisionJsonCache = new WeakMap<Decision, JsonObject>();
+function decisionJsonShared(d: Decision): JsonObject {
+  if (!Object.isFrozen(d)) return decisionToJson(d);
+  let j = decisionJsonCache.get(d);
+  if (j === undefined) {
+    j = decisionToJson(d);
+    rememberCanonical(j);
+    decisionJsonCache.set(d, j);
+  }
+  return j;
 }
 
 /**
@@ -363,15 +378,23 @@ export class Enforcer {
     };
   }
 
+  // The policy's identity goes into every receipt: built, frozen and canonicalized once (rememberCanonical), so the
+  // receipt encoder splices its text.
+  #policyJsonCache: JsonObject | null = null;
   #policyJson(): JsonObject {
-    return { name: this.policy.name, version: this.policy.version, digest: this.policy.digest };
+    if (this.#policyJsonCache === null) {
+      const p: JsonObject = { name: this.policy.name, version: this.policy.version, digest: this.policy.digest };
+      rememberCanonical(p);
+      this.#policyJsonCache = p;
+    }
+    return this.#policyJsonCache;
   }
 
   #decisionEvent(ev: Evaluated, ir: SovereignIR, actionDigest: string, irDigest: string, now: number): JournalEvent {
     const body: Record<string, JsonValue> = {
       policy: this.#policyJson(),
       ...this.#irFields(ir, actionDigest, irDigest),
-      decision: decisionToJson(ev.decision),
+      decision: decisionJsonShared(ev.decision),
       counters: ev.reads.map(({ use, value }) => ({
         counter: use.counter,
         key: use.key,

@@ -4,7 +4,7 @@ import type { FileHandle } from "node:fs/promises";
 import path from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import { test as fcTest, fc } from "@fast-check/vitest";
-import { canonicalize, tryCanonicalize } from "../../src/ir/canonicalize.ts";
+import { canonicalize, rememberCanonical, tryCanonicalize, tryCanonicalizeReusing } from "../../src/ir/canonicalize.ts";
 import type { JsonObject } from "../../src/ir/types.ts";
 import { verifyCheckpoint } from "../../src/receipts/checkpoint.ts";
 import { ReceiptLog, ReceiptLogError } from "../../src/receipts/log.ts";
@@ -64,6 +64,39 @@ describe("receipt format", () => {
     const back = parseReceiptLine(r.value.line);
     expect(back.ok && back.value.body).toEqual(JSON.parse(canonical.ok ? canonical.value : "null"));
     expect(verifyReceiptSignature(r.value.receipt, key.publicKey)).toBe(true);
+  });
+
+  fcTest.prop(
+    [
+      fc.dictionary(fc.string({ unit: "binary" }), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 5 }),
+      fc.array(fc.tuple(fc.string({ unit: "binary" }), fc.oneof(fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 4 }), fc.array(fc.jsonValue({ maxDepth: 2 }), { maxLength: 4 }))), { maxLength: 3 }),
+    ],
+    { numRuns: 120 },
+  )("encoding with remembered fragments (rememberCanonical, spliced at any depth) is still the JCS of the receipt", (base, fragments) => {
+    const body: Record<string, unknown> = { ...base };
+    for (const [k, v] of fragments) {
+      if (rememberCanonical(v as JsonObject).ok) body[k] = { nested: v, again: v, list: [v] };
+    }
+    expect(tryCanonicalizeReusing(body)).toEqual(tryCanonicalize(body));
+    const r = signReceipt({ seq: 3, prev: GENESIS_PREV, time: "2026-01-31T12:00:00.5Z", kind: "decision", body: body as JsonObject }, signer);
+    expect(r.ok).toBe(tryCanonicalize(body).ok);
+    if (!r.ok) return;
+    expect(r.value.line).toBe(canonicalize(r.value.receipt as unknown as JsonObject));
+    expect(verifyReceiptSignature(r.value.receipt, key.publicKey)).toBe(true);
+  });
+
+  test("a remembered fragment is frozen, so its remembered text cannot go stale", () => {
+    const fragment = { b: [1, { c: "x" }], a: null };
+    expect(rememberCanonical(fragment)).toEqual({ ok: true, value: '{"a":null,"b":[1,{"c":"x"}]}' });
+    expect(Object.isFrozen(fragment) && Object.isFrozen(fragment.b) && Object.isFrozen(fragment.b[1])).toBe(true);
+    expect(() => {
+      (fragment.b[1] as { c: string }).c = "y";
+    }).toThrow(TypeError);
+    expect(tryCanonicalizeReusing({ z: fragment })).toEqual({ ok: true, value: '{"z":{"a":null,"b":[1,{"c":"x"}]}}' });
+    // not JSON: an error, and nothing frozen
+    const bad = { n: Number.NaN };
+    expect(rememberCanonical(bad).ok).toBe(false);
+    expect(Object.isFrozen(bad)).toBe(false);
   });
 
   test("non-canonical lines are rejected", () => {
