@@ -78,6 +78,12 @@ export interface CheckOptions {
   readonly readFile?: (path: string) => string | Error;
   /** Resolves `import std.NAME`; default: the `stdlib/` folder of this package. */
   readonly modules?: ModuleResolver;
+  /**
+   * Check header-less files as a module on its own (what `xpol check` does for a set of files without a `policy`
+   * header): no header is required, and a group the module declares without members (`group approvers {}`) stands
+   * for the one the importing policy must provide.
+   */
+  readonly module?: boolean;
 }
 
 export interface CheckResult {
@@ -130,6 +136,10 @@ class PolicyChecker {
   private readonly context = new Map<string, FieldSchema>();
   private readonly groups = new Map<string, CheckedGroup>();
   private readonly groupDecls = new Map<string, Located<GroupDecl>>();
+  /** groups declared only as `group NAME {}` (see requireGroup) */
+  private readonly requiredGroups = new Set<string>();
+  /** paths of the stdlib modules the policy imports */
+  private readonly moduleFiles = new Set<string>();
   private readonly counterDecls = new Map<string, Located<CounterDecl>>();
   private readonly sources: PolicySource[] = [];
   private readonly usedGroups = new Set<string>();
@@ -149,7 +159,9 @@ class PolicyChecker {
     const files = [...input].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     for (const f of files) this.sources.push({ path: f.path, text: f.text, kind: "policy" });
     const header = this.checkHeaders(files);
-    const all = [...this.resolveImports(files), ...files];
+    const imported = this.resolveImports(files);
+    for (const m of imported) this.moduleFiles.add(m.path);
+    const all = [...imported, ...files];
     const decls = <K extends Declaration["kind"]>(kind: K): Located<Extract<Declaration, { kind: K }>>[] =>
       all.flatMap((f) =>
         f.ast.declarations
@@ -165,7 +177,9 @@ class PolicyChecker {
     for (const a of decls("action")) this.declareAction(a);
     for (const c of decls("counter")) this.declareCounter(c);
     this.counterType = counterRecordType(this.counterDecls.keys());
-    for (const g of decls("group")) this.declareGroup(g);
+    const groups = decls("group");
+    for (const g of groups) if (!isRequiredGroup(g.decl)) this.declareGroup(g);
+    for (const g of groups) if (isRequiredGroup(g.decl)) this.requireGroup(g);
     for (const t of decls("tier")) this.declareTier(t);
     const actions = this.finishActions();
 
@@ -184,7 +198,7 @@ class PolicyChecker {
     const properties = this.checkProperties(decls("property"), actions);
 
     for (const [name, g] of this.groupDecls)
-      if (!this.usedGroups.has(name)) this.report(D.unusedGroup, g.file, g.decl.name.span, [name]);
+      if (!this.usedGroups.has(name) && !this.requiredGroups.has(name)) this.report(D.unusedGroup, g.file, g.decl.name.span, [name]);
     for (const [name, c] of this.counterDecls)
       if (!this.usedCounters.has(name)) this.report(D.unusedCounter, c.file, c.decl.name.span, [name], {
         help: "read it in a condition as `counter." + name + "`, or remove it",
@@ -266,14 +280,14 @@ class PolicyChecker {
           help: "a policy made of several files has one `policy NAME` header, in one of them",
         });
     }
-    if (header === null) {
+    if (header === null && this.options.module !== true) {
       const first = files[0];
       this.report(D.missingHeader, first?.path ?? "<input>", { start: 0, end: 0 }, [], {
         help: 'start the policy with `policy NAME version "1.0.0"`',
       });
       return null;
     }
-    return header.decl;
+    return header?.decl ?? null;
   }
 
   private checkOption(o: Located<OptionDecl>): void {
@@ -338,7 +352,15 @@ class PolicyChecker {
   // -------------------------------------------------------------------------------------------------------------
   // Schema: records and actions
 
-  private resolveFields(file: string, fields: readonly FieldDecl[], kind: string, into: Map<string, FieldSchema>, firstSpans: Map<string, Span>): void {
+  private resolveFields(
+    file: string,
+    fields: readonly FieldDecl[],
+    kind: string,
+    into: Map<string, FieldSchema>,
+    firstSpans: Map<string, Span>,
+    mergeable = false,
+    firstFiles: Map<string, string> = new Map(),
+  ): void {
     for (const f of fields) {
       const problems: TypeRefProblem[] = [];
       const type = resolveTypeRef(f.type, problems);
@@ -358,9 +380,16 @@ class PolicyChecker {
       const name = f.name.text;
       const firstSpan = firstSpans.get(name);
       if (firstSpan !== undefined) {
-        this.duplicate(file, kind, f.name, file, firstSpan);
+        // Records are shared: a module and the policy importing it may both declare the context field the module
+        // reads. The same declaration twice is one field; a different one is a conflict.
+        const prior = into.get(name);
+        const same = prior !== undefined && mergeable && firstFiles.get(name) !== file && sameField(prior, { name, type, optional: f.optional, sensitive, decimal });
+        const firstFile = firstFiles.get(name) ?? file;
+        const help = mergeable && firstFile !== file ? `declare \`${name}\` with the same type and optionality in both files, or in one only` : undefined;
+        if (!same) this.duplicate(file, kind, f.name, firstFile, firstSpan, help);
         continue;
       }
+      firstFiles.set(name, file);
       firstSpans.set(name, f.name.span);
       into.set(name, { name, type, optional: f.optional, sensitive, decimal });
     }
@@ -391,9 +420,11 @@ class PolicyChecker {
 
   private readonly recordFieldFiles = new Map<string, string>();
 
+  private readonly recordFieldFirstFiles = { actor: new Map<string, string>(), context: new Map<string, string>() };
+
   private declareRecord(r: Located<RecordDecl>): void {
     const into = r.decl.record === "actor" ? this.actor : this.context;
-    this.resolveFields(r.file, r.decl.fields, `${r.decl.record} field`, into, this.recordFieldSpans[r.decl.record]);
+    this.resolveFields(r.file, r.decl.fields, `${r.decl.record} field`, into, this.recordFieldSpans[r.decl.record], true, this.recordFieldFirstFiles[r.decl.record]);
     if (r.decl.record === "actor") for (const f of r.decl.fields) if (!this.recordFieldFiles.has(f.name.text)) this.recordFieldFiles.set(f.name.text, r.file);
   }
 
@@ -704,6 +735,33 @@ class PolicyChecker {
     this.groups.set(name, { name, members, origin: { file: g.file, span: g.decl.span } });
   }
 
+  /**
+   * `group NAME {}` in a module: the group the importing policy must declare with members. Met by a declaration
+   * with members anywhere in the policy; checked on its own (module mode) it stands for that group; otherwise it is
+   * an empty group, an error.
+   */
+  private requireGroup(g: Located<GroupDecl>): void {
+    const name = g.decl.name.text;
+    if (this.groupDecls.has(name)) return;
+    if (this.options.module === true) {
+      if (this.requiredGroups.has(name)) return;
+      this.requiredGroups.add(name);
+      this.groupDecls.set(name, g);
+      this.groups.set(name, { name, members: [], origin: { file: g.file, span: g.decl.span } });
+      return;
+    }
+    if (this.requiredGroups.has(name)) return;
+    this.requiredGroups.add(name);
+    this.groupDecls.set(name, g);
+    const fromModule = this.moduleFiles.has(g.file);
+    this.report(D.emptyGroup, g.file, g.decl.name.span, [name], {
+      help: fromModule
+        ? `the module \`${g.file}\` needs the policy to declare \`group ${name} { name: "ed25519:..." }\` with its members`
+        : 'add members as `name: "ed25519:..."`',
+    });
+    this.groups.set(name, { name, members: [], origin: { file: g.file, span: g.decl.span } });
+  }
+
   private declareCounter(c: Located<CounterDecl>): void {
     const first = this.counterDecls.get(c.decl.name.text);
     if (first !== undefined) this.duplicate(c.file, "counter", c.decl.name, first.file, first.decl.name.span);
@@ -842,10 +900,11 @@ class PolicyChecker {
   private checkRule(r: Located<RuleDecl>, index: number, actions: ReadonlyMap<string, CheckedAction>): CheckedRule | null {
     const targets = this.targets(r.file, r.decl.targets);
     const types = this.typesMatched(targets, actions);
-    // A tier target that no action type can reach matches nothing, like a glob that matches no name.
+    // A tier target that no action type can reach matches nothing, like a glob that matches no name; a module
+    // checked on its own may target tiers that only the importing policy's action types reach.
     for (let i = 0; i < targets.length; i++) {
       const t = targets[i]!;
-      if (t.kind === "tier" && ![...actions.values()].some((a) => targetCanMatch(t, a.name, a.possibleTiers)))
+      if (t.kind === "tier" && this.options.module !== true && ![...actions.values()].some((a) => targetCanMatch(t, a.name, a.possibleTiers)))
         this.report(D.targetMatchesNothing, r.file, r.decl.targets[i]!.span, [targetText(t)], {
           help: "no action type has (or escalates to) that tier",
         });
@@ -900,7 +959,7 @@ class PolicyChecker {
       return false;
     }
     const decl = this.groupDecls.get(groupName);
-    if (group !== undefined && decl !== undefined && q.value > group.members.length) {
+    if (group !== undefined && decl !== undefined && q.value > group.members.length && !this.requiredGroups.has(groupName)) {
       this.report(D.quorumTooLarge, file, q.span, [q.value, groupName, group.members.length], {
         related: [{ message: `\`${groupName}\` is declared here`, span: decl.decl.name.span, file: decl.file }],
         help: `the approval could never be given: lower the quorum to at most ${group.members.length} or add members to \`${groupName}\``,
@@ -1147,6 +1206,14 @@ class PolicyChecker {
 const EMPTY_ENV = new TypeEnv();
 
 /** What `expect that` sees as `decision` (src/testing supplies the value). */
+function sameField(a: FieldSchema, b: FieldSchema): boolean {
+  return a.optional === b.optional && a.sensitive === b.sensitive && a.decimal === b.decimal && JSON.stringify(a.type) === JSON.stringify(b.type);
+}
+
+function isRequiredGroup(g: GroupDecl): boolean {
+  return g.members.length === 0 && g.keyring === null;
+}
+
 /** The tool mapping a test's `tool NAME` reaches, resolved as the runtime resolves a tool call. */
 function mappedToolName(name: string, tools: ReadonlyMap<string, unknown>): string | undefined {
   const r = resolveToolName(name, new NameIndex([...tools.keys()].map((t) => ({ name: t }))));

@@ -86,11 +86,11 @@ describe("stdlib modules", () => {
     expect(describeDiagnostics(check([{ path: "probe.xpol", text }]))).toEqual([]);
   });
 
-  test("a rule set imported without its parameters is an error that names them", () => {
+  test("a rule set imported without its group is an error that names it; its context parameter comes with it", () => {
     const text = `policy probe version "0.0.0"\nimport std.rules.bulk_reads\nactor { agent: string }\n`;
-    const messages = check([{ path: "probe.xpol", text }]).map((d) => d.message);
-    expect(messages.some((m) => m.includes("max_rows"))).toBe(true);
-    expect(messages.some((m) => m.includes("approvers"))).toBe(true);
+    const diagnostics = check([{ path: "probe.xpol", text }]);
+    expect(diagnostics.map((d) => d.message)).toEqual(["approver group `approvers` has no members"]);
+    expect(diagnostics[0]!.help).toContain("bulk_reads");
   });
 
   test("modules imported along several paths load once (diamond imports)", () => {

@@ -53,7 +53,9 @@ export function checkSources(files: readonly SourceText[], options: CheckSources
   // Syntax errors leave declarations out of the AST; checking what remains would report consequences (unknown
   // actions, missing rules) of the syntax errors rather than new problems, so the checker runs on clean parses.
   if (diagnostics.some((d) => d.severity === "error")) return { diagnostics, sources };
-  const checked = checkPolicy(parsed, options.readFile === undefined ? {} : { readFile: options.readFile });
+  // Files without any `policy` header are a stdlib-style module, checked on its own terms.
+  const module = parsed.every((p) => p.ast.header === null);
+  const checked = checkPolicy(parsed, { ...(options.readFile === undefined ? {} : { readFile: options.readFile }), module });
   diagnostics.push(...checked.diagnostics);
   for (const s of checked.sources) if (!sources.has(s.path)) sources.set(s.path, new SourceFile(s.path, s.text));
   return { diagnostics, sources };
