@@ -31,7 +31,8 @@ function numberTo32BytesLE(n: bigint, out: Uint8Array, at: number): void {
 const HEX_BYTE = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
 
 /**
- * Pure-JS signing with @noble/ed25519 (the default: no native dependency, audited). The expanded key (RFC 8032
+ * Signing with @noble/ed25519 (the default: no native dependency, audited curve code; SHA-512 from node:crypto, see
+ * noble.ts). The expanded key (RFC 8032
  * §5.1.5: clamped scalar, nonce prefix, public point) is derived once here; `ed.sign(msg, seed)` re-derives it,
  * a second base-point multiplication, on every call. The signing steps below are noble's own `_sign` (RFC 8032
  * §5.1.6) on noble's exported primitives; a property test holds the result byte-identical to `ed.sign`.

@@ -71,6 +71,12 @@ describe("signers", () => {
     },
   );
 
+  fcTest.prop([fc.uint8Array({ maxLength: 3000 })], { numRuns: 60 })("noble's configured SHA-512 (node:crypto) is @noble/hashes' sha512", (msg) => {
+    const configured = ed.hashes.sha512;
+    expect(configured).toBeDefined();
+    expect(toHex(configured!(msg))).toBe(toHex(sha512(msg)));
+  });
+
   test("key id is ed25519: + 16 hex of sha256(public key)", () => {
     const pair = keyPairFromSeed(hex(rfc8032[0]!.priv));
     expect(keyIdOf(pair.publicKey)).toMatch(/^ed25519:[0-9a-f]{16}$/);
