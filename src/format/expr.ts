@@ -4,27 +4,13 @@
 // argument lists, list and map literals, and around `? :`.
 import type { Expr, Span } from "../syntax/ast.ts";
 import { concat, group, indent, join, line, softline, type Doc } from "./doc.ts";
+import { BINARY_PRECEDENCE } from "../syntax/build.ts";
 
 /** Binding strength, lowest first (CEL): ?: < || < && < relations < + - < * / % < unary < member. */
 const PREC_CONDITIONAL = 0;
 const PREC_UNARY = 6;
 const PREC_MEMBER = 7;
-const BINARY_PREC: Readonly<Record<string, number>> = {
-  "||": 1,
-  "&&": 2,
-  "==": 3,
-  "!=": 3,
-  "<": 3,
-  "<=": 3,
-  ">": 3,
-  ">=": 3,
-  in: 3,
-  "+": 4,
-  "-": 4,
-  "*": 5,
-  "/": 5,
-  "%": 5,
-};
+const BINARY_PREC = BINARY_PRECEDENCE;
 
 const CEL_WORDS = new Set(["true", "false", "null", "in"]);
 

@@ -41,7 +41,9 @@ function isPlainObject(v: object): boolean {
   return proto === Object.prototype || proto === null;
 }
 
-function write(v: unknown, depth: number): string {
+// One writer for both entry points: with `reuse`, objects passed to rememberCanonical are spliced as their remembered
+// text (when that stays within the depth limit), so the output is the same bytes either way.
+function write(v: unknown, depth: number, reuse = false): string {
   switch (typeof v) {
     case "string":
       return quote(v);
@@ -52,12 +54,16 @@ function write(v: unknown, depth: number): string {
       return v ? "true" : "false";
     case "object": {
       if (v === null) return "null";
+      if (reuse) {
+        const known = rememberedText.get(v);
+        if (known !== undefined && depth + known.height < MAX_CANONICAL_DEPTH) return known.text;
+      }
       if (depth >= MAX_CANONICAL_DEPTH) throw new Fault("depth");
       if (Array.isArray(v)) {
         const n = v.length;
         if (n === 0) return "[]";
-        let out = "[" + write(v[0], depth + 1);
-        for (let i = 1; i < n; i++) out += "," + write(v[i], depth + 1);
+        let out = "[" + write(v[0], depth + 1, reuse);
+        for (let i = 1; i < n; i++) out += "," + write(v[i], depth + 1, reuse);
         return out + "]";
       }
       if (!isPlainObject(v)) throw new Fault("type");
@@ -70,7 +76,7 @@ function write(v: unknown, depth: number): string {
       for (let i = 0; i < n; i++) {
         const k = keys[i]!;
         if (i > 0) out += ",";
-        out += quote(k) + ":" + write(o[k], depth + 1);
+        out += quote(k) + ":" + write(o[k], depth + 1, reuse);
       }
       return out + "}";
     }
@@ -198,37 +204,10 @@ export function rememberCanonical(value: JsonValue & object): IrResult<string> {
   return r;
 }
 
-function writeReusing(v: unknown, depth: number): string {
-  if (typeof v !== "object" || v === null) return write(v, depth);
-  const known = rememberedText.get(v);
-  if (known !== undefined) return depth + known.height < MAX_CANONICAL_DEPTH ? known.text : write(v, depth);
-  if (depth >= MAX_CANONICAL_DEPTH) throw new Fault("depth");
-  if (Array.isArray(v)) {
-    const n = v.length;
-    if (n === 0) return "[]";
-    let out = "[" + writeReusing(v[0], depth + 1);
-    for (let i = 1; i < n; i++) out += "," + writeReusing(v[i], depth + 1);
-    return out + "]";
-  }
-  if (!isPlainObject(v)) throw new Fault("type");
-  const keys = Object.keys(v);
-  const n = keys.length;
-  if (n === 0) return "{}";
-  if (n > 1) keys.sort();
-  const o = v as Record<string, unknown>;
-  let out = "{";
-  for (let i = 0; i < n; i++) {
-    const k = keys[i]!;
-    if (i > 0) out += ",";
-    out += quote(k) + ":" + writeReusing(o[k], depth + 1);
-  }
-  return out + "}";
-}
-
 /** `tryCanonicalize`, splicing the remembered text of values passed to `rememberCanonical`: the same output. */
 export function tryCanonicalizeReusing(value: unknown): IrResult<string> {
   try {
-    return { ok: true, value: writeReusing(value, 0) };
+    return { ok: true, value: write(value, 0, true) };
   } catch (e: unknown) {
     if (e instanceof Fault) return { ok: false, error: locate(value, "$", 0) ?? faultError(e.kind, "$", value) };
     /* c8 ignore next */

@@ -51,8 +51,8 @@ export const CEL_RESERVED = new Set([
   "namespace", "return", "var", "void", "while",
 ]);
 
-/** CEL binary operator precedence, higher binds tighter. */
-const PRECEDENCE: Readonly<Record<string, number>> = {
+/** CEL binary operator precedence, higher binds tighter (the formatter parenthesizes by the same table). */
+export const BINARY_PRECEDENCE: Readonly<Record<string, number>> = {
   "||": 1,
   "&&": 2,
   "==": 3,
@@ -222,9 +222,9 @@ export class AstBuilder {
     const pending: IToken[] = [];
     for (let i = 0; i < ops.length; i++) {
       const op = ops[i]!;
-      const prec = PRECEDENCE[op.image] ?? 0;
+      const prec = BINARY_PRECEDENCE[op.image] ?? 0;
       // Left-associative: reduce while the operator on the stack binds at least as tightly.
-      while (pending.length > 0 && (PRECEDENCE[pending[pending.length - 1]!.image] ?? 0) >= prec) {
+      while (pending.length > 0 && (BINARY_PRECEDENCE[pending[pending.length - 1]!.image] ?? 0) >= prec) {
         if (!this.reduce(operands, pending)) return null;
       }
       pending.push(op);
