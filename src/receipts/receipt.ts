@@ -12,7 +12,7 @@
 import { tryCanonicalize, tryCanonicalizeReusing } from "../ir/canonicalize.ts";
 import type { JsonObject } from "../ir/types.ts";
 import { hash } from "node:crypto";
-import { fromBase64 } from "./bytes.ts";
+import { fromBase64, toBase64 } from "./bytes.ts";
 import type { Signer } from "./signer.ts";
 import { verifySignature } from "./verify-signature.ts";
 
@@ -90,13 +90,6 @@ export function receiptHash(lineBytes: Uint8Array): string {
   return "sha256:" + hash("sha256", lineBytes, "hex");
 }
 
-/** Canonical line of a receipt object (body re-canonicalized); error when the body is not JSON. */
-export function receiptLine(r: Receipt): ReceiptResult<string> {
-  const body = tryCanonicalize(r.body);
-  if (!body.ok) return { ok: false, error: `body is not JSON: ${body.error.message}` };
-  return { ok: true, value: signedCanonical(body.value, r.kind, r.prev, r.seq, r.sig, r.signer, r.time) };
-}
-
 /** A signed receipt with its line, and the line framed for the log: 0x00 || line || "\n" (leaf input, chain input, bytes to write). */
 export interface EncodedReceipt<B extends JsonObject> {
   readonly receipt: Receipt<B>;
@@ -150,7 +143,7 @@ export function encodeReceipt<B extends JsonObject>(
   } catch (e: unknown) {
     return { ok: false, error: `signing failed: ${e instanceof Error ? e.message : String(e)}` };
   }
-  const sig = Buffer.from(sigBytes.buffer, sigBytes.byteOffset, sigBytes.byteLength).toString("base64");
+  const sig = toBase64(sigBytes);
   const sigField = `"sig":"${sig}",`;
   const framed = Buffer.allocUnsafe(1 + hLen + sigField.length + t.length + 1);
   framed[0] = 0x00;
