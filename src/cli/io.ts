@@ -24,3 +24,16 @@ export const ExitCode = {
 } as const;
 
 export type CommandRunner = (args: readonly string[], io: CliIO) => Promise<number>;
+
+/**
+ * How a command ends on its own arguments: `problem` empty means `--help` was asked for (usage on stdout, exit 0);
+ * otherwise the problem and the usage go to stderr (exit 2).
+ */
+export function usageExit(io: CliIO, command: string, problem: string, usage: string): number {
+  if (problem === "") {
+    io.stdout(usage);
+    return ExitCode.ok;
+  }
+  io.stderr(`xpol ${command}: ${problem}\n\n${usage}`);
+  return ExitCode.usage;
+}

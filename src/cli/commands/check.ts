@@ -4,7 +4,7 @@
 // cannot be read.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { ExitCode, type CliIO } from "../io.ts";
+import { ExitCode, usageExit, type CliIO } from "../io.ts";
 import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.ts";
 import { Diagnostics } from "../../diagnostics/catalogue.ts";
 import { diagnosticToJson, renderDiagnostic } from "../../diagnostics/render.ts";
@@ -111,28 +111,20 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
   let format: "text" | "json" | "junit" | "github" = "text";
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    if (a === "-h" || a === "--help") {
-      io.stdout(USAGE);
-      return ExitCode.ok;
-    }
+    if (a === "-h" || a === "--help") return usageExit(io, "check", "", USAGE);
     if (a === "--format" || a.startsWith("--format=")) {
       const v = a.includes("=") ? a.slice(a.indexOf("=") + 1) : argv[++i];
       if (v !== "text" && v !== "json" && v !== "junit" && v !== "github") {
-        io.stderr(`xpol check: --format takes \`text\`, \`json\`, \`junit\` or \`github\`\n\n${USAGE}`);
-        return ExitCode.usage;
+        return usageExit(io, "check", "--format takes `text`, `json`, `junit` or `github`", USAGE);
       }
       format = v;
     } else if (a.startsWith("-")) {
-      io.stderr(`xpol check: unknown option \`${a}\`\n\n${USAGE}`);
-      return ExitCode.usage;
+      return usageExit(io, "check", `unknown option \`${a}\``, USAGE);
     } else {
       args.push(a);
     }
   }
-  if (args.length === 0) {
-    io.stderr(`xpol check: give at least one file or directory\n\n${USAGE}`);
-    return ExitCode.usage;
-  }
+  if (args.length === 0) return usageExit(io, "check", "give at least one file or directory", USAGE);
 
   const diagnostics: Diagnostic[] = [];
   const sources = new Map<string, SourceFile>();

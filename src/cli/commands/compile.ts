@@ -2,7 +2,7 @@
 // Warnings go to stderr and do not fail the build; any error does (exit 1) and writes nothing.
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { ExitCode, type CliIO } from "../io.ts";
+import { ExitCode, usageExit, type CliIO } from "../io.ts";
 import { compilePolicy, formatDiagnostics } from "../../policy.ts";
 import { toBundle } from "../../compile/bundle.ts";
 import { Diagnostics } from "../../diagnostics/catalogue.ts";
@@ -19,24 +19,16 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
     const a = argv[i]!;
     if (a === "-o" || a === "--output") {
       out = argv[++i];
-      if (out === undefined) {
-        io.stderr(`xpol compile: ${a} needs a file\n\n${USAGE}`);
-        return ExitCode.usage;
-      }
+      if (out === undefined) return usageExit(io, "compile", `${a} needs a file`, USAGE);
     } else if (a === "-h" || a === "--help") {
-      io.stdout(USAGE);
-      return ExitCode.ok;
+      return usageExit(io, "compile", "", USAGE);
     } else if (a.startsWith("-")) {
-      io.stderr(`xpol compile: unknown option \`${a}\`\n\n${USAGE}`);
-      return ExitCode.usage;
+      return usageExit(io, "compile", `unknown option \`${a}\``, USAGE);
     } else {
       files.push(a);
     }
   }
-  if (files.length === 0) {
-    io.stderr(`xpol compile: give at least one policy file\n\n${USAGE}`);
-    return ExitCode.usage;
-  }
+  if (files.length === 0) return usageExit(io, "compile", "give at least one policy file", USAGE);
   const r = compilePolicy({ files, cwd: io.cwd });
   if (r.diagnostics.length > 0) io.stderr(formatDiagnostics(r.diagnostics, r.sources));
   if (r.diagnostics.some((d) => d.code === Diagnostics.unreadableFile.code)) return ExitCode.unreadable;

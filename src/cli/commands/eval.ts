@@ -8,7 +8,7 @@
 // With --actions, each line is one action; each output line is one decision as JSON (a bad line gets a deny).
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { ExitCode, type CliIO } from "../io.ts";
+import { ExitCode, usageExit, type CliIO } from "../io.ts";
 import { compilePolicy, formatDiagnostics } from "../../policy.ts";
 import { loadBundle } from "../../compile/bundle.ts";
 import type { CompiledPolicy } from "../../compile/policy-compiler.ts";
@@ -77,14 +77,7 @@ function parseArgs(args: readonly string[]): Args | string {
 
 export async function run(argv: readonly string[], io: CliIO): Promise<number> {
   const args = parseArgs(argv);
-  if (typeof args === "string") {
-    if (args === "") {
-      io.stdout(USAGE);
-      return ExitCode.ok;
-    }
-    io.stderr(`xpol eval: ${args}\n\n${USAGE}`);
-    return ExitCode.usage;
-  }
+  if (typeof args === "string") return usageExit(io, "eval", args, USAGE);
   const loaded = loadPolicy(args.policies, io);
   if (typeof loaded === "number") return loaded;
   const policy = loaded;

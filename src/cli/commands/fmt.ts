@@ -6,7 +6,7 @@
 // 1 unformatted files (--check) or files that could not be formatted, 2 usage, 3 an unreadable path.
 import { readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { ExitCode, type CliIO } from "../io.ts";
+import { ExitCode, usageExit, type CliIO } from "../io.ts";
 import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.ts";
 import { Diagnostics } from "../../diagnostics/catalogue.ts";
 import { SourceFile } from "../../diagnostics/source.ts";
@@ -32,23 +32,15 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
     else if (a === "--format") {
       const v = argv[++i];
       const f = v === undefined ? undefined : parseReportFormat(v);
-      if (f === undefined) {
-        io.stderr(`xpol fmt: --format needs one of human, json, junit, github\n\n${USAGE}`);
-        return ExitCode.usage;
-      }
+      if (f === undefined) return usageExit(io, "fmt", "--format needs one of human, json, junit, github", USAGE);
       format = f;
     } else if (a === "-h" || a === "--help") {
-      io.stdout(USAGE);
-      return ExitCode.ok;
+      return usageExit(io, "fmt", "", USAGE);
     } else if (a.startsWith("-")) {
-      io.stderr(`xpol fmt: unknown option \`${a}\`\n\n${USAGE}`);
-      return ExitCode.usage;
+      return usageExit(io, "fmt", `unknown option \`${a}\``, USAGE);
     } else paths.push(a);
   }
-  if (paths.length === 0) {
-    io.stderr(`xpol fmt: give at least one file or directory\n\n${USAGE}`);
-    return ExitCode.usage;
-  }
+  if (paths.length === 0) return usageExit(io, "fmt", "give at least one file or directory", USAGE);
 
   const found = findXpolFiles(paths, io.cwd, readIgnoreList(io.cwd));
   const diagnostics: Diagnostic[] = found.unreadable.map((u) =>

@@ -5,7 +5,7 @@
 // src/testing/load.ts), compiles each, runs its test blocks through the runtime and checks its property blocks
 // with generated inputs. Exit: 0 all passed, 1 a failure (or a compile error, or coverage below --min-coverage),
 // 2 usage, 3 a path that cannot be read.
-import { ExitCode, type CliIO } from "../io.ts";
+import { ExitCode, usageExit, type CliIO } from "../io.ts";
 import { diagnostic } from "../../diagnostics/diagnostic.ts";
 import { Diagnostics } from "../../diagnostics/catalogue.ts";
 import { findPolicySets, testPolicySet } from "../../testing/load.ts";
@@ -104,14 +104,7 @@ function parseArgs(argv: readonly string[]): Args | string {
 
 export async function run(argv: readonly string[], io: CliIO): Promise<number> {
   const args = parseArgs(argv);
-  if (typeof args === "string") {
-    if (args === "") {
-      io.stdout(USAGE);
-      return ExitCode.ok;
-    }
-    io.stderr(`xpol test: ${args}\n\n${USAGE}`);
-    return ExitCode.usage;
-  }
+  if (typeof args === "string") return usageExit(io, "test", args, USAGE);
   const seed = args.seed ?? (Math.floor(Math.random() * 2 ** 31) | 0);
   const found = findPolicySets(args.paths, io.cwd);
   const reports: PolicyTestReport[] = [];
