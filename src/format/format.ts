@@ -27,7 +27,7 @@ import type {
   TypeRef,
 } from "../syntax/ast.ts";
 import { parsePolicy, type Comment } from "../syntax/parse.ts";
-import { xpolLexer } from "../syntax/lexer.ts";
+import { tokenIndexAt, xpolLexer } from "../syntax/lexer.ts";
 import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.ts";
 import { Diagnostics as D } from "../diagnostics/catalogue.ts";
 import { concat, group, indent, join, lineOr, render, type Doc } from "./doc.ts";
@@ -115,14 +115,7 @@ class Formatter {
   }
 
   private tokIndex(offset: number): number {
-    let lo = 0;
-    let hi = this.tokens.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.tokens[mid]!.startOffset < offset) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return tokenIndexAt(this.tokens, offset);
   }
 
   /** The token that ends right before `offset` (skipping comments). */

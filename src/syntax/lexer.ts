@@ -240,4 +240,16 @@ export const xpolLexer = new Lexer(allTokens, {
   skipValidations: false,
 });
 
+/** Index of the first token starting at or after `offset` (tokens in source order); `tokens.length` when none. */
+export function tokenIndexAt(tokens: readonly IToken[], offset: number): number {
+  let lo = 0;
+  let hi = tokens.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (tokens[mid]!.startOffset < offset) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 export type { IToken };

@@ -20,7 +20,7 @@ import type { Expr, PolicyFile, Span } from "./ast.ts";
 import { diagnostic, type Diagnostic, type DiagnosticDef, type DiagnosticExtras, type RelatedInformation } from "../diagnostics/diagnostic.ts";
 import { Diagnostics } from "../diagnostics/catalogue.ts";
 import { AstBuilder } from "./build.ts";
-import { AnyIdent, Colon, Comma, Gt, Kw, LBracket, LCurly, LParen, Lt, Pipe, RBracket, RCurly, RParen, StringLiteral, xpolLexer } from "./lexer.ts";
+import { AnyIdent, Colon, Comma, Gt, Kw, LBracket, LCurly, LParen, Lt, Pipe, RBracket, RCurly, RParen, StringLiteral, tokenIndexAt, xpolLexer } from "./lexer.ts";
 import { OFFENDING, TooManySyntaxErrors, xpolParser } from "./parser.ts";
 
 export { MAX_EXPR_DEPTH } from "./build.ts";
@@ -219,17 +219,6 @@ const CLOSERS: ReadonlyMap<string, [open: string, close: string]> = new Map([
 const BLOCK_KEYWORDS = new Set([
   Kw.rule, Kw.action, Kw.actor, Kw.context, Kw.tier, Kw.counter, Kw.group, Kw.tool, Kw.test, Kw.property,
 ]);
-
-function tokenIndexAt(tokens: readonly IToken[], offset: number): number {
-  let lo = 0;
-  let hi = tokens.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (tokens[mid]!.startOffset < offset) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
 
 /** The innermost bracket `open` still unclosed before token index `upto`. */
 function unclosedOpener(tokens: readonly IToken[], upto: number, open: string, close: string): number | undefined {
