@@ -29,6 +29,15 @@ export function fromJson(json: unknown, type: CelType, options: FromJsonOptions 
   return convert(json, type, "$", options);
 }
 
+/**
+ * `o[k] = v` that also works for the key `__proto__` (a JSON object may have it as an ordinary key; plain
+ * assignment would set the prototype instead and the key would silently vanish).
+ */
+function setOwn<V>(o: Record<string, V>, k: string, v: V): void {
+  if (k === "__proto__") Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+  else o[k] = v;
+}
+
 function mismatch(path: string, type: CelType, json: unknown): CelError {
   const got = json === null ? "null" : Array.isArray(json) ? "array" : typeof json;
   return celErrors.invalidArgument(`${path}: expected ${formatType(type)}, got ${got}`);
@@ -144,8 +153,7 @@ function convertRecord(json: unknown, type: RecordType, path: string, options: F
     }
     const v = convert(x, f.type, `${path}.${name}`, options);
     if (v instanceof CelError) return v;
-    if (name === "__proto__") Object.defineProperty(fields, name, { value: v, enumerable: true, writable: true });
-    else fields[name] = v;
+    setOwn(fields, name, v);
   }
   if (options.extraFields !== "ignore") {
     for (const k of Object.keys(obj)) {
@@ -179,7 +187,7 @@ function dynFromJson(json: unknown, path: string): CelValue | CelError {
       for (const [k, x] of Object.entries(json as Record<string, unknown>)) {
         const v = dynFromJson(x, `${path}.${k}`);
         if (v instanceof CelError) return v;
-        obj[k] = v;
+        setOwn(obj, k, v);
       }
       return CelMap.fromObject(obj);
     }
@@ -214,12 +222,12 @@ export function toJson(v: CelValue): JsonValue {
   if (v instanceof CelTypeValue) return v.name;
   if (v instanceof CelMap) {
     const out: Record<string, JsonValue> = {};
-    for (const [k, x] of v.entries()) out[k instanceof CelUint ? k.value.toString() : String(k)] = toJson(x);
+    for (const [k, x] of v.entries()) setOwn(out, k instanceof CelUint ? k.value.toString() : String(k), toJson(x));
     return out;
   }
   if (v instanceof CelRecord) {
     const out: Record<string, JsonValue> = {};
-    for (const [k, x] of Object.entries(v.fields)) if (x !== undefined) out[k] = toJson(x);
+    for (const [k, x] of Object.entries(v.fields)) if (x !== undefined) setOwn(out, k, toJson(x));
     return out;
   }
   return null;
