@@ -39,7 +39,6 @@ export interface DurableStoreOptions {
 }
 
 export const RUNTIME_KEY_BASE = "runtime";
-const SWEEP_EVERY = 4096;
 
 function failure(code: string, message: string): { ok: false; error: { code: string; message: string } } {
   return { ok: false, error: { code, message } };
@@ -74,7 +73,6 @@ export class DurableStore implements StateStore<Receipt> {
   readonly signer: Signer;
   readonly #lock: DirectoryLock;
   #closed = false;
-  #sinceSweep = 0;
 
   private constructor(dir: string, state: RuntimeState, log: ReceiptLog, signer: Signer, lock: DirectoryLock) {
     this.dir = dir;
@@ -152,19 +150,9 @@ export class DurableStore implements StateStore<Receipt> {
     if (this.#closed) return failure(Diagnostics.storeClosed.code, Diagnostics.storeClosed.message());
     const broken = this.log.broken;
     if (broken !== null) return failure(Diagnostics.storeUnavailable.code, Diagnostics.storeUnavailable.message(broken.message));
-    if (++this.#sinceSweep >= SWEEP_EVERY) {
-      this.#sinceSweep = 0;
-      this.state.sweep(scope.now);
-    }
-    let step: TxStep<R>;
-    try {
-      step = body(this.state);
-    } catch (e: unknown) {
-      return failure(Diagnostics.runtimeInternalError.code, Diagnostics.runtimeInternalError.message(e instanceof Error ? e.message : String(e)));
-    }
-    // A change that does not fit the state is a runtime bug: refuse it before it reaches the journal.
-    const unfit = this.state.check(step.changes);
-    if (unfit !== null) return failure(Diagnostics.runtimeInternalError.code, Diagnostics.runtimeInternalError.message(unfit));
+    const prepared = this.state.step(scope.now, body);
+    if (!prepared.ok) return prepared;
+    const step = prepared.step;
     // Every change is journaled: a step without an event still gets a plain "state" receipt.
     const event = step.event ?? { kind: "state", body: {}, time: scope.now };
     const appended = this.log.append(event.kind, { ...event.body, state: step.changes.map(changeToJson) }, new Date(event.time));

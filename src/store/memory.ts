@@ -10,14 +10,11 @@ export interface MemoryStoreOptions<Receipt> {
   readonly journal?: Journal<Receipt>;
 }
 
-const SWEEP_EVERY = 4096;
-
 export class MemoryStore<Receipt = never> implements StateStore<Receipt> {
   readonly kind = "memory";
   readonly state = new RuntimeState();
   readonly #journal: Journal<Receipt> | undefined;
   #closed = false;
-  #sinceSweep = 0;
 
   constructor(options: MemoryStoreOptions<Receipt> = {}) {
     this.#journal = options.journal;
@@ -29,20 +26,9 @@ export class MemoryStore<Receipt = never> implements StateStore<Receipt> {
 
   async transact<R>(scope: TxScope, body: (view: StateView) => TxStep<R>): Promise<TxOutcome<R, Receipt>> {
     if (this.#closed) return { ok: false, error: { code: Diagnostics.storeClosed.code, message: Diagnostics.storeClosed.message() } };
-    if (++this.#sinceSweep >= SWEEP_EVERY) {
-      this.#sinceSweep = 0;
-      this.state.sweep(scope.now);
-    }
-    let step: TxStep<R>;
-    try {
-      step = body(this.state);
-    } catch (e: unknown) {
-      return { ok: false, error: { code: Diagnostics.runtimeInternalError.code, message: Diagnostics.runtimeInternalError.message(e instanceof Error ? e.message : String(e)) } };
-    }
-    const unfit = this.state.check(step.changes);
-    if (unfit !== null) {
-      return { ok: false, error: { code: Diagnostics.runtimeInternalError.code, message: Diagnostics.runtimeInternalError.message(unfit) } };
-    }
+    const prepared = this.state.step(scope.now, body);
+    if (!prepared.ok) return prepared;
+    const step = prepared.step;
     const journal = this.#journal;
     if (journal === undefined || step.event === undefined) {
       for (const c of step.changes) this.state.apply(c);

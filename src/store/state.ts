@@ -11,9 +11,12 @@ import { iso, requestStatus, vetoOf, type ApprovalRecord, type ApprovalRequest, 
 import { addToCell, counterGroupId, readCell, type CounterCell } from "../runtime/counters.ts";
 import type { ApprovalRequirement, Tier } from "../runtime/decision.ts";
 import { parseWindowLabel, windowLabel, type WindowSpec } from "../runtime/windows.ts";
-import type { RequestSnapshot, StateChange, StateView } from "./types.ts";
+import { Diagnostics } from "../diagnostics/catalogue.ts";
+import type { RequestSnapshot, StateChange, StateView, StoreFailure, TxStep } from "./types.ts";
 
 export const RETAIN_EXPIRED_MS = 7 * 86_400_000;
+// transactions between two sweeps
+const SWEEP_EVERY = 4096;
 
 interface MutableRequestState {
   readonly request: ApprovalRequest;
@@ -143,6 +146,27 @@ export class RuntimeState implements StateView {
     }
   }
 
+  #sinceSweep = 0;
+
+  /**
+   * The start of a transaction, the same in every store: an occasional sweep, then the body run against this state,
+   * then the check that its changes fit (a change that does not is a runtime bug, refused before it is journaled).
+   */
+  step<R>(now: number, body: (view: StateView) => TxStep<R>): { ok: true; step: TxStep<R> } | { ok: false; error: StoreFailure } {
+    if (++this.#sinceSweep >= SWEEP_EVERY) {
+      this.#sinceSweep = 0;
+      this.sweep(now);
+    }
+    let step: TxStep<R>;
+    try {
+      step = body(this);
+    } catch (e: unknown) {
+      return internalError(e instanceof Error ? e.message : String(e));
+    }
+    const unfit = this.check(step.changes);
+    return unfit === null ? { ok: true, step } : internalError(unfit);
+  }
+
   /** Drops requests that can no longer matter at `now` (see the header). */
   sweep(now: number): void {
     for (const s of this.requests.values()) {
@@ -162,6 +186,10 @@ export class RuntimeState implements StateView {
     }
     return out.sort((a, b) => a.request.createdAt - b.request.createdAt || (a.request.id < b.request.id ? -1 : 1));
   }
+}
+
+function internalError(why: string): { ok: false; error: StoreFailure } {
+  return { ok: false, error: { code: Diagnostics.runtimeInternalError.code, message: Diagnostics.runtimeInternalError.message(why) } };
 }
 
 // --- JSON form of changes (the journal) ----------------------------------------------------------------------
