@@ -4,7 +4,7 @@
 // Tier targets with escalation: a type's plan holds, for each tier the type can reach (declared tier and escalation
 // tiers), the list of rules that apply at that tier, in policy order. A decision computes the effective tier, then
 // runs exactly that list; names and globs were resolved here, once.
-import type { CheckedAction, CheckedPolicy, CheckedRule } from "../check/policy-symbols.ts";
+import type { CheckedAction, CheckedEffect, CheckedPolicy, CheckedRule } from "../check/policy-symbols.ts";
 import type { CelType } from "../check/cel-types.ts";
 import { celTypeOf, schemaRecordType } from "../check/policy-env.ts";
 import type { FieldSchema as PolicyFieldSchema } from "../check/policy-schema.ts";
@@ -135,8 +135,6 @@ class PolicyCompiler {
       name: r.name,
       index: r.index,
       condition: r.condition === null ? null : this.expr(r.condition),
-      effect: r.effect,
-      otherwise: r.otherwise,
       onEffect: contribution(r.name, r.effect, false),
       onOtherwise: r.otherwise === null ? null : contribution(r.name, r.otherwise, true),
     };
@@ -177,14 +175,11 @@ class PolicyCompiler {
       tier: a.tier,
       tierIndex: tierIndex(a.tier),
       escalations: a.escalations.map((e) => ({
-        tier: e.tier,
         tierIndex: tierIndex(e.tier),
         condition: this.expr(e.condition),
-        where: `${e.origin.file}@${e.origin.span.start}`,
       })),
       rulesByTier,
       params,
-      requiredCount: params.filter((x) => !x.optional).length,
       paramNames: new Set(a.fields.keys()),
       allowExtra: p.options.extraParams === "allow",
       recordName: `action.${a.name}`,
@@ -208,7 +203,7 @@ class BoundedMap<K, V> extends Map<K, V> {
   }
 }
 
-function contribution(rule: string, effect: RulePlan["effect"], otherwise: boolean): Contribution {
+function contribution(rule: string, effect: CheckedEffect, otherwise: boolean): Contribution {
   return Object.freeze({
     rule: Object.freeze(contributingRule(rule, effect, otherwise)),
     effect,

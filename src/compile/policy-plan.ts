@@ -1,6 +1,5 @@
 // The compiled form of a policy, per action type: everything a decision for that type needs, resolved ahead of
 // time, so a decision never looks at another type's rules. Built by policy-compiler.ts, run by runtime/engine.ts.
-import type { CheckedEffect } from "../check/policy-symbols.ts";
 import type { CompiledExpression } from "./expr-compiler.ts";
 import type { Contribution } from "../runtime/policy-combine.ts";
 import type { Decision, Tier } from "../runtime/decision.ts";
@@ -14,19 +13,14 @@ export interface RulePlan {
   /** position in the policy; plans list rules in this order */
   readonly index: number;
   readonly condition: CompiledExpression | null;
-  readonly effect: CheckedEffect;
-  readonly otherwise: CheckedEffect | null;
   /** precomputed contributions, shared by every decision */
   readonly onEffect: Contribution;
   readonly onOtherwise: Contribution | null;
 }
 
 export interface EscalationPlan {
-  readonly tier: Tier;
   readonly tierIndex: number;
   readonly condition: CompiledExpression;
-  /** `file:line` of the escalation, for reasons */
-  readonly where: string;
 }
 
 /** Converts one parameter's IR JSON value to its CEL value (validating it); errors name the field. */
@@ -65,8 +59,6 @@ export interface ActionPlan {
   /** applicable rules per effective tier (index 0..3); tiers the type cannot reach hold an empty list */
   readonly rulesByTier: readonly (readonly RulePlan[])[];
   readonly params: readonly ParamPlan[];
-  /** how many parameters are required: a quick count replaces the search for undeclared ones */
-  readonly requiredCount: number;
   readonly paramNames: ReadonlySet<string>;
   /** keep undeclared parameters (as dyn) instead of rejecting the action */
   readonly allowExtra: boolean;
