@@ -8,7 +8,6 @@
 // the log is "broken" until reopened (the store turns that into deny).
 // A checkpoint is written after the receipts it covers are durable, whenever `checkpointEvery` receipts have
 // accumulated since the last one, and on close().
-import { hash as hashBuffer } from "node:crypto";
 import { promises as fs } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
 import path from "node:path";
@@ -17,7 +16,8 @@ import type { DiagnosticDef } from "../diagnostics/diagnostic.ts";
 import type { JsonObject } from "../ir/types.ts";
 import { isValidKeyName, signCheckpoint, type Checkpoint } from "./checkpoint.ts";
 import { CompactTree } from "./merkle.ts";
-import { encodeReceipt, isValidKeyId, receiptTime, type Receipt, type ReceiptKind } from "./receipt.ts";
+import { sha256 } from "./bytes.ts";
+import { encodeReceipt, isValidKeyId, receiptHash, receiptTime, type Receipt, type ReceiptKind } from "./receipt.ts";
 import { CHECKPOINTS_FILE, RECEIPTS_FILE, scanCheckpoints, scanReceipts, type ReceiptProblem, type ScanProblem, type TornTail } from "./scan.ts";
 import type { Signer } from "./signer.ts";
 
@@ -263,15 +263,15 @@ export class ReceiptLog {
   append<B extends JsonObject>(kind: ReceiptKind, body: B, time: Date | string): AppendResult<B> {
     if (this.#broken !== null) return { ok: false, error: logError("broken", Diagnostics.receiptLogBroken, this.#broken.message) };
     if (this.#closed) return { ok: false, error: logError("closed", Diagnostics.receiptLogClosed) };
-    const t = typeof time === "string" ? receiptTime(time) : Number.isNaN(time.getTime()) ? receiptTime(time) : { ok: true as const, value: time.toISOString() };
+    const t = receiptTime(time);
     if (!t.ok) return { ok: false, error: logError("invalid", Diagnostics.receiptInvalid, t.error) };
     const signed = encodeReceipt({ seq: this.#tree.size, prev: this.#headHash, time: t.value, kind, body }, this.signer);
     if (!signed.ok) return { ok: false, error: logError("invalid", Diagnostics.receiptInvalid, signed.error) };
     // [0x00 | line | "\n"]: the RFC 9162 leaf input, the chain-hash input and the bytes to write are views of it.
     const framed = signed.value.framed;
     const n = framed.length - 2;
-    this.#tree.appendLeafHash(new Uint8Array(hashBuffer("sha256", framed.subarray(0, n + 1), "buffer")));
-    this.#headHash = "sha256:" + hashBuffer("sha256", framed.subarray(1, n + 1), "hex");
+    this.#tree.appendLeafHash(sha256(framed.subarray(0, n + 1)));
+    this.#headHash = receiptHash(framed.subarray(1, n + 1));
     this.#pending.push(framed.subarray(1));
     return { ok: true, receipt: signed.value.receipt, line: signed.value.line };
   }

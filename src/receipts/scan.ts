@@ -3,13 +3,12 @@
 import path from "node:path";
 import { Diagnostics } from "../diagnostics/catalogue.ts";
 import type { DiagnosticDef } from "../diagnostics/diagnostic.ts";
-import { hash } from "node:crypto";
 import { bytesEqual } from "./bytes.ts";
 import { parseCheckpointText, parseSignedNote, verifyCheckpoint } from "./checkpoint.ts";
 import { keyIdOf } from "./keys.ts";
 import { decodeUtf8, LineTooLong, readLines } from "./lines.ts";
-import { CompactTree, EMPTY_ROOT, leafHash } from "./merkle.ts";
-import { GENESIS_PREV, parseReceiptLineDetailed, signingMessage, skimReceiptLine, type Receipt } from "./receipt.ts";
+import { CompactTree, leafHash } from "./merkle.ts";
+import { GENESIS_PREV, parseReceiptLineDetailed, receiptHash, signingMessage, skimReceiptLine, type Receipt } from "./receipt.ts";
 import { verifySignature } from "./verify-signature.ts";
 
 export const RECEIPTS_FILE = "receipts.jsonl";
@@ -200,8 +199,7 @@ export async function scanReceipts(dir: string, options: ReceiptScanOptions): Pr
   const checkCheckpoints = (): ScanProblem | undefined => {
     while (cpIndex < cps.length && (cps[cpIndex] as CheckpointRecord).size === tree.size) {
       const cp = cps[cpIndex] as CheckpointRecord;
-      const root = tree.size === 0 ? EMPTY_ROOT : tree.root();
-      if (!bytesEqual(root, cp.root)) {
+      if (!bytesEqual(tree.root(), cp.root)) {
         return problem("checkpoint-root", Diagnostics.receiptCheckpointRoot, [cp.size], { file: CHECKPOINTS_FILE, line: cp.line, offset: cp.offset, seq: Math.max(cp.size - 1, 0) });
       }
       cpIndex++;
@@ -257,7 +255,7 @@ export async function scanReceipts(dir: string, options: ReceiptScanOptions): Pr
       const leaf = leafHash(item.bytes);
       tree.appendLeafHash(leaf);
       leaves?.push(leaf);
-      headHash = "sha256:" + hash("sha256", item.bytes, "hex");
+      headHash = receiptHash(item.bytes);
       count++;
       validBytes = item.offset + item.bytes.length + 1;
       if (options.onReceipt !== undefined && receipt !== undefined) {
