@@ -4,7 +4,7 @@
 // cannot be read.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { ExitCode, usageExit, type CliIO } from "../io.ts";
+import { errorReason, ExitCode, usageExit, type CliIO } from "../io.ts";
 import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.ts";
 import { Diagnostics } from "../../diagnostics/catalogue.ts";
 import { diagnosticToJson, renderDiagnostic } from "../../diagnostics/render.ts";
@@ -70,9 +70,7 @@ function readSource(
   try {
     bytes = readFileSync(resolve(cwd, path));
   } catch (e: unknown) {
-    const code = (e as { code?: unknown }).code;
-    const why = typeof code === "string" ? code : e instanceof Error ? e.message : String(e);
-    return { error: diagnostic(Diagnostics.unreadableFile, { start: 0, end: 0 }, [path, why], { file: path }), unreadable: true };
+    return { error: diagnostic(Diagnostics.unreadableFile, { start: 0, end: 0 }, [path, errorReason(e)], { file: path }), unreadable: true };
   }
   try {
     return { text: new TextDecoder("utf-8", { fatal: true }).decode(bytes) };
@@ -158,8 +156,7 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
     try {
       return readFileSync(resolve(io.cwd, p), "utf8");
     } catch (e: unknown) {
-      const code = (e as { code?: unknown }).code;
-      return new Error(typeof code === "string" ? code : e instanceof Error ? e.message : String(e));
+      return new Error(errorReason(e));
     }
   };
   for (const files of groups.values()) {

@@ -8,7 +8,7 @@
 // With --actions, each line is one action; each output line is one decision as JSON (a bad line gets a deny).
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { ExitCode, usageExit, type CliIO } from "../io.ts";
+import { errorReason, ExitCode, usageExit, type CliIO } from "../io.ts";
 import { compilePolicy, formatDiagnostics } from "../../policy.ts";
 import { loadBundle } from "../../compile/bundle.ts";
 import type { CompiledPolicy } from "../../compile/policy-compiler.ts";
@@ -18,6 +18,7 @@ import type { Decision } from "../../runtime/decision.ts";
 import { formatMillis } from "../../runtime/policy-combine.ts";
 import { decideWithState } from "../../runtime/stateful-eval.ts";
 import { Diagnostics } from "../../diagnostics/catalogue.ts";
+import { diagnostic } from "../../diagnostics/diagnostic.ts";
 import { SourceFile } from "../../diagnostics/source.ts";
 import type { JsonObject } from "../../ir/types.ts";
 
@@ -170,9 +171,7 @@ function readText(path: string, io: CliIO): string | undefined {
   try {
     return readFileSync(resolve(io.cwd, path), "utf8");
   } catch (e: unknown) {
-    const code = (e as { code?: unknown }).code;
-    const why = typeof code === "string" ? code : e instanceof Error ? e.message : String(e);
-    io.stderr(formatDiagnostics([{ code: Diagnostics.unreadableFile.code, severity: "error", message: Diagnostics.unreadableFile.message(path, why), span: { start: 0, end: 0 }, file: path }], new Map<string, SourceFile>()));
+    io.stderr(formatDiagnostics([diagnostic(Diagnostics.unreadableFile, { start: 0, end: 0 }, [path, errorReason(e)], { file: path })], new Map<string, SourceFile>()));
     return undefined;
   }
 }

@@ -6,7 +6,7 @@
 // 1 unformatted files (--check) or files that could not be formatted, 2 usage, 3 an unreadable path.
 import { readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { ExitCode, usageExit, type CliIO } from "../io.ts";
+import { errorReason, ExitCode, usageExit, type CliIO } from "../io.ts";
 import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.ts";
 import { Diagnostics } from "../../diagnostics/catalogue.ts";
 import { SourceFile } from "../../diagnostics/source.ts";
@@ -55,8 +55,7 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
     try {
       text = readFileSync(resolve(io.cwd, file), "utf8");
     } catch (e: unknown) {
-      const code = (e as { code?: unknown }).code;
-      diagnostics.push(diagnostic(Diagnostics.unreadableFile, { start: 0, end: 0 }, [file, typeof code === "string" ? code : String(e)], { file }));
+      diagnostics.push(diagnostic(Diagnostics.unreadableFile, { start: 0, end: 0 }, [file, errorReason(e)], { file }));
       unreadable = true;
       continue;
     }
