@@ -151,14 +151,3 @@ function insertRollingOutOfOrder(c: RollingCell, at: number, amount: number): vo
   c.amounts.splice(i, 0, amount);
 }
 
-/** Counter amounts are integers (CEL int); anything else fails closed. */
-export function checkAmount(amount: unknown): { ok: true; value: number } | { ok: false; why: string } {
-  if (typeof amount === "bigint") {
-    if (amount > BigInt(Number.MAX_SAFE_INTEGER) || amount < BigInt(Number.MIN_SAFE_INTEGER)) {
-      return { ok: false, why: `amount ${amount} is outside the safe integer range` };
-    }
-    return { ok: true, value: Number(amount) };
-  }
-  if (typeof amount === "number" && Number.isSafeInteger(amount)) return { ok: true, value: amount };
-  return { ok: false, why: `amount ${String(amount)} is not an integer` };
-}
