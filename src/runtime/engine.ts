@@ -99,7 +99,7 @@ function evaluate(
     const hint = unknownTypeHint(plans, type);
     return forcedDeny(null, Diagnostics.irUnknownActionType.code, Diagnostics.irUnknownActionType.message(type) + (hint === undefined ? "" : ` (${hint})`));
   }
-  const built = activation(plan, records, ir, counters, options, plan.tier, plan.uses);
+  const built = activation(plan, records, ir, counters, options, plan.uses);
   if (built instanceof InputProblem) return invalid(type, built);
   const act = built;
 
@@ -135,9 +135,8 @@ function evaluate(
     let outcome = 1;
     if (rule.condition !== null) {
       const r = rule.condition(ruleAct);
-      if (r === true) outcome = 1;
-      else if (r === false) outcome = rule.onOtherwise === null ? 0 : 2;
-      else {
+      if (r === false) outcome = rule.onOtherwise === null ? 0 : 2;
+      else if (r !== true) {
         outcome = 3;
         (errors ??= new Map()).set(rule, failure(r));
       }
@@ -206,14 +205,13 @@ interface VariablesObject {
   now: CelValue | undefined;
 }
 
-/** The variables the plan's expressions read (per `uses`), or the problem with the input. */
+/** The variables the plan's expressions read (per `uses`), or the problem with the input; `action.tier` is the declared tier. */
 function activation(
   plan: ActionPlan,
   records: RecordTypes,
   ir: SovereignIR,
   counters: CounterValues,
   options: EvaluateOptions,
-  tier: Tier,
   uses: VariableUse,
 ): Activation | InputProblem {
   const params = ir.action.params as Record<string, unknown> | null;
@@ -245,7 +243,7 @@ function activation(
   if (fields !== null) {
     fields.type = plan.type;
     fields.target = typeof ir.action.target === "string" ? ir.action.target : "";
-    fields.tier = tier;
+    fields.tier = plan.tier;
     act.action = new CelRecord(plan.recordName, fields);
   }
   // Actor and context are converted only when read; a malformed one makes the reading condition fail (deny).
@@ -316,7 +314,7 @@ export function countersFor(
     const type = ir?.action?.type;
     const plan = typeof type === "string" ? plans.get(type) : undefined;
     if (plan === undefined || plan.counters.length === 0) return { ok: true, uses: [] };
-    const built = activation(plan, records, ir, NO_COUNTERS, {}, plan.tier, plan.counterUses);
+    const built = activation(plan, records, ir, NO_COUNTERS, {}, plan.counterUses);
     if (built instanceof InputProblem) return { ok: false, error: { code: built.code, message: `invalid action \`${type}\`: ${built.message}` } };
     const uses: CounterUse[] = [];
     for (const c of plan.counters) {
