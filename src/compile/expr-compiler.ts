@@ -18,7 +18,7 @@ import { CelError, celErrors } from "../runtime/cel/errors.ts";
 import { addInt, divInt, modInt, mulInt, subInt } from "../runtime/cel/arith.ts";
 import { compileRegex, regexMatches, safeTest } from "../runtime/cel/regex.ts";
 import { parseDuration, parseTimestamp } from "../runtime/cel/time.ts";
-import { indexValue, valueHasType, type Overload } from "../runtime/cel/stdlib.ts";
+import { inList, indexValue, valueHasType, type Overload } from "../runtime/cel/stdlib.ts";
 import {
   CelMap,
   CelRecord,
@@ -381,7 +381,6 @@ class Compiler {
     };
     const bothInt = this.is(e.left, "int") && this.is(e.right, "int");
     const bothDouble = this.is(e.left, "double") && this.is(e.right, "double");
-    const bothString = this.is(e.left, "string") && this.is(e.right, "string");
     // int against an int literal: one closure, one bigint comparison.
     if (bothInt && e.right.kind === "literal" && e.right.literal.type === "int") {
       const k = e.right.literal.value;
@@ -464,11 +463,8 @@ class Compiler {
           };
       }
     }
-    if (bothString) {
-      // JS string order is UTF-16 order; it differs from code point order only with surrogates, which
-      // compareValues handles.
-      return (f) => slow(l(f), r(f));
-    }
+    // Strings take the general path too: JS string order is UTF-16 order, which differs from CEL's code point
+    // order with surrogates; compareValues handles that.
     return (f) => slow(l(f), r(f));
   }
 
@@ -526,10 +522,7 @@ class Compiler {
     const slow = (x: CelResult, c: CelResult): CelResult => {
       if (isErr(x)) return x;
       if (isErr(c)) return c;
-      if (Array.isArray(c)) {
-        for (let k = 0; k < c.length; k++) if (celEquals(x, c[k] as CelValue)) return true;
-        return false;
-      }
+      if (Array.isArray(c)) return inList(x, c);
       if (c instanceof CelMap) return c.has(x);
       return noOverload("@in", [x, c], span);
     };
@@ -763,13 +756,7 @@ class Compiler {
         if (r instanceof CelMap) return [...r.keys()];
         return isErr(r) ? r : noOverload(macro, [r], span);
       };
-      const step = (f: Frame): CelError | undefined => {
-        if (++f.steps > limit) {
-          f.abort ??= celErrors.costLimit(limit).at(span);
-          return f.abort;
-        }
-        return undefined;
-      };
+      const step = costStep(limit, span);
       switch (macro) {
         case "all":
         case "exists": {
@@ -852,13 +839,7 @@ class Compiler {
         if (r instanceof CelMap) return [...r.entries()];
         return isErr(r) ? r : noOverload(macro, [r], span);
       };
-      const step = (f: Frame): CelError | undefined => {
-        if (++f.steps > limit) {
-          f.abort ??= celErrors.costLimit(limit).at(span);
-          return f.abort;
-        }
-        return undefined;
-      };
+      const step = costStep(limit, span);
       switch (macro) {
         case "all":
         case "exists": {
@@ -936,6 +917,17 @@ class Compiler {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+
+/** One comprehension iteration: counts it, and past the limit records the abort (and returns it) for the frame. */
+function costStep(limit: number, span: Span): (f: Frame) => CelError | undefined {
+  return (f) => {
+    if (++f.steps > limit) {
+      f.abort ??= celErrors.costLimit(limit).at(span);
+      return f.abort;
+    }
+    return undefined;
+  };
+}
 
 function constant(v: CelResult): Node {
   return () => v;

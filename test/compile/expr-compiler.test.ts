@@ -152,6 +152,15 @@ describe("cost limit", () => {
     const text2 = "[0,1,2,3,4,5,6,7,8,9].map(a, [0,1,2,3,4,5,6,7,8,9].map(b, b)).size() > 0 || true";
     expect(errorKind(evaluate(text2, act(), { costLimit: 50 }))).toBe("cost_limit");
   });
+  it("stops two-variable comprehensions too, and counts their steps with the one-variable ones", () => {
+    const ten = "[0,1,2,3,4,5,6,7,8,9]";
+    const text = `${ten}.all(i, v, ${ten}.exists(j, w, false) || ${ten}.all(x, true))`;
+    expect(evaluate(text, act(), { costLimit: 210 })).toBe(true); // 10 + 10 * (10 + 10) steps
+    const r = evaluate(text, act(), { costLimit: 209 });
+    expect(errorKind(r)).toBe("cost_limit");
+    expect((r as CelError).message).toBe("evaluation cost limit of 209 comprehension steps exceeded");
+    expect(errorKind(evaluate(`${ten}.transformList(i, v, ${ten}.transformList(j, w, w))`, act(), { costLimit: 50 }))).toBe("cost_limit");
+  });
   it("counts per evaluation, not per compiled expression", () => {
     const f = compile("[1, 2, 3].all(i, i > 0)", { costLimit: 3 });
     for (let k = 0; k < 5; k++) expect(f(act())).toBe(true);
