@@ -28,7 +28,7 @@ import type {
 } from "../syntax/ast.ts";
 import { parsePolicy, type Comment } from "../syntax/parse.ts";
 import { tokenIndexAt, xpolLexer } from "../syntax/lexer.ts";
-import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.ts";
+import { diagnostic, hasErrors, type Diagnostic } from "../diagnostics/diagnostic.ts";
 import { Diagnostics as D } from "../diagnostics/catalogue.ts";
 import { concat, group, indent, join, lineOr, render, type Doc } from "./doc.ts";
 import { ExprPrinter } from "./expr.ts";
@@ -52,7 +52,7 @@ export function formatPolicy(text: string, file = "<input>"): FormatResult {
     const out = new Formatter(text, parsed.ast, parsed.comments).format();
     const again = parsePolicy(out, file);
     const unsafe = (why: string): FormatResult => ({ ok: false, diagnostics: [diagnostic(D.formatUnsafe, { start: 0, end: 0 }, [file, why], { file })] });
-    if (again.diagnostics.some((d) => d.severity === "error")) return unsafe("not parse");
+    if (hasErrors(again.diagnostics)) return unsafe("not parse");
     if (!astEqual(parsed.ast, again.ast)) return unsafe("change the meaning");
     // trailing blanks of a line comment are not kept
     const commentText = (c: Comment): string => c.text.replace(/[ \t]+$/, "");

@@ -17,7 +17,7 @@
 // Lexing, parsing and error reporting are linear in the input size.
 import { EOF, type IToken } from "chevrotain";
 import type { Expr, PolicyFile, Span } from "./ast.ts";
-import { diagnostic, type Diagnostic, type DiagnosticDef, type DiagnosticExtras, type RelatedInformation } from "../diagnostics/diagnostic.ts";
+import { diagnostic, hasErrors, type Diagnostic, type DiagnosticDef, type DiagnosticExtras, type RelatedInformation } from "../diagnostics/diagnostic.ts";
 import { Diagnostics } from "../diagnostics/catalogue.ts";
 import { AstBuilder } from "./build.ts";
 import { AnyIdent, Colon, Comma, Gt, Kw, LBracket, LCurly, LParen, Lt, Pipe, RBracket, RCurly, RParen, StringLiteral, tokenIndexAt, xpolLexer } from "./lexer.ts";
@@ -336,8 +336,7 @@ export function parseExpression(text: string, file?: string): ParsedExpression {
     const builder = new AstBuilder(file);
     const expr = builder.expr(cst);
     const diagnostics = finish(r, builder.diagnostics);
-    const failed = diagnostics.some((d) => d.severity === "error");
-    return { expr: failed ? null : expr, diagnostics };
+    return { expr: hasErrors(diagnostics) ? null : expr, diagnostics };
   } catch (e: unknown) {
     return { expr: null, diagnostics: [internalError(e, file, text)] };
   } finally {
