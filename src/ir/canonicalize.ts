@@ -98,8 +98,12 @@ export function canonicalize(value: JsonValue): string {
 
 /** `canonicalize` with errors as values. */
 export function tryCanonicalize(value: unknown): IrResult<string> {
+  return writeTop(value, false);
+}
+
+function writeTop(value: unknown, reuse: boolean): IrResult<string> {
   try {
-    return { ok: true, value: write(value, 0) };
+    return { ok: true, value: write(value, 0, reuse) };
   } catch (e: unknown) {
     if (e instanceof Fault) return { ok: false, error: locate(value, "$", 0) ?? faultError(e.kind, "$", value) };
     /* c8 ignore next */
@@ -206,11 +210,5 @@ export function rememberCanonical(value: JsonValue & object): IrResult<string> {
 
 /** `tryCanonicalize`, splicing the remembered text of values passed to `rememberCanonical`: the same output. */
 export function tryCanonicalizeReusing(value: unknown): IrResult<string> {
-  try {
-    return { ok: true, value: write(value, 0, true) };
-  } catch (e: unknown) {
-    if (e instanceof Fault) return { ok: false, error: locate(value, "$", 0) ?? faultError(e.kind, "$", value) };
-    /* c8 ignore next */
-    return { ok: false, error: irError(Diagnostics.irNotJson, "$", [String(e)]) };
-  }
+  return writeTop(value, true);
 }
