@@ -47,15 +47,8 @@ export interface CoverageReport {
   readonly percent: number;
 }
 
-interface MutableItem {
-  readonly file: string;
-  readonly span: Span;
-  readonly kind: CoverageKind;
-  readonly owner: string;
-  readonly branch: string;
-  readonly text: string;
-  covered: boolean;
-}
+/** A CoverageItem while the tests run: only `covered` changes. */
+type MutableItem = Omit<CoverageItem, "covered"> & { covered: boolean };
 
 /** A boolean node and its two items. */
 interface BranchPoint {
