@@ -210,8 +210,7 @@ function coverageHuman(reports: readonly PolicyTestReport[], combined: CoverageR
     if (cov === undefined) continue;
     for (const f of cov.files) {
       if (f.total === 0) continue;
-      const pct = f.total === 0 ? 100 : (100 * f.covered) / f.total;
-      out.push(`  ${f.file}  ${formatPercent(pct)}% (${f.covered}/${f.total})`);
+      out.push(`  ${f.file}  ${formatPercent((100 * f.covered) / f.total)}% (${f.covered}/${f.total})`);
       for (const i of cov.items) {
         if (i.file !== f.file || i.covered) continue;
         const p = position(r.sources, i.file, i.span.start);
