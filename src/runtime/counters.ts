@@ -150,4 +150,3 @@ function insertRollingOutOfOrder(c: RollingCell, at: number, amount: number): vo
   c.times.splice(i, 0, at);
   c.amounts.splice(i, 0, amount);
 }
-

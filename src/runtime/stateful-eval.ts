@@ -1,5 +1,6 @@
 // Stateful decisions for `xpol eval --state DIR`: the same proposals as the stateless `eval`, decided by an Enforcer
 // over the durable store in DIR, so counters and approval requests carry over between invocations.
+import { Diagnostics } from "../diagnostics/catalogue.ts";
 import type { CompiledPolicy } from "../compile/policy-compiler.ts";
 import { DurableStore } from "../store/durable.ts";
 import { StoreError } from "../store/types.ts";
@@ -27,7 +28,7 @@ export async function decideWithState(
     store = await DurableStore.open(options.dir);
   } catch (e: unknown) {
     if (e instanceof StoreError) return { ok: false, error: e };
-    return { ok: false, error: new StoreError("XP5022", e instanceof Error ? e.message : String(e), "io") };
+    return { ok: false, error: new StoreError(Diagnostics.storeOpenFailed.code, e instanceof Error ? e.message : String(e), "io") };
   }
   // As in the stateless `eval`: the decision time is `now` if given, else the proposal's own `requested_at` (the
   // files come from the operator, not from a model), else the clock.

@@ -117,7 +117,7 @@ describe("approvals from the command line", () => {
     await store.close();
     const missing = await xpol("approve", "--state", "locked", "--request", "apr_nope", "--key", "alice.key");
     expect(missing.code).toBe(1);
-    expect(missing.err).toContain("no approval request `apr_nope`");
+    expect(missing.err).toContain("XP5011: no approval request `apr_nope` in `locked`");
     expect((await xpol("approve", "--state", "locked")).code).toBe(2);
     expect((await xpol("approvals")).code).toBe(2);
     // a directory where nothing was ever decided is not turned into a new, empty store

@@ -5,6 +5,7 @@
 // approval counted, 1 when it was refused (the message says exactly why), 2 on bad usage, 3 when a file cannot be
 // read.
 import { resolve } from "node:path";
+import { Diagnostics } from "../../diagnostics/catalogue.ts";
 import { ExitCode, type CliIO } from "../io.ts";
 import { readPrivateKeyFile } from "../../receipts/keys.ts";
 import { NobleSigner } from "../../receipts/signer.ts";
@@ -68,7 +69,7 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
     const now = Date.now();
     const state = store.state.requestById(opts.request);
     if (state === undefined) {
-      io.stderr(`xpol approve: XP5011: no approval request \`${opts.request}\` in \`${opts.state}\` (see \`xpol approvals list --state ${opts.state}\`)`);
+      io.stderr(`xpol approve: ${Diagnostics.approvalUnknownRequest.code}: ${Diagnostics.approvalUnknownRequest.message(opts.request)} in \`${opts.state}\` (see \`xpol approvals list --state ${opts.state}\`)`);
       return ExitCode.findings;
     }
     const signed = signApproval(signer, state.request, opts.reject ? "reject" : "approve", now);
