@@ -21,16 +21,11 @@ export function parseJson(text: string, options: ParseJsonOptions = {}): IrResul
   return parseJsonText(text, options, false) as IrResult<JsonValue>;
 }
 
-/** UTF-8 length of `text`, without encoding it when its UTF-16 length already decides against `limit`. */
-export function utf8Length(text: string): number {
-  return Buffer.byteLength(text, "utf8");
-}
-
 /** The UTF-8 size of `text` when it is over `limit` (a lower bound when that is already decisive), else undefined. */
-export function overByteLimit(text: string, limit: number): { readonly bytes: number; readonly exact: boolean } | undefined {
+function overByteLimit(text: string, limit: number): { readonly bytes: number; readonly exact: boolean } | undefined {
   if (text.length * 3 <= limit) return undefined; // each UTF-16 unit is at most 3 UTF-8 bytes
   if (text.length > limit) return { bytes: text.length, exact: false }; // and at least 1
-  const bytes = utf8Length(text);
+  const bytes = Buffer.byteLength(text, "utf8"); // only now: encoding is the costly step
   return bytes > limit ? { bytes, exact: true } : undefined;
 }
 
