@@ -23,7 +23,12 @@ describe("xpol keygen / verify / prove / verify-proof", () => {
     const pub = readFileSync(path.join(cwd, "ops.pub"), "utf8");
     expect(pub).toMatch(/^ed25519:[0-9a-f]{64}\n$/);
     expect(r.out).toContain(pub.trim());
-    expect((await xpol(["keygen", "--out", "ops"], cwd)).code).toBe(1);
+    const secret = readFileSync(path.join(cwd, "ops.key"), "utf8");
+    const again = await xpol(["keygen", "--out", "ops"], cwd);
+    expect(again.code).toBe(1);
+    expect(again.err).toContain("keys are never overwritten");
+    expect(readFileSync(path.join(cwd, "ops.key"), "utf8")).toBe(secret);
+    expect(readFileSync(path.join(cwd, "ops.pub"), "utf8")).toBe(pub);
     expect((await xpol(["keygen"], cwd)).code).toBe(2);
   });
 
