@@ -41,13 +41,9 @@ export function compilePolicy(input: PolicyInput, options: CheckOptions = {}): C
       checkOptions = { ...options, readFile: (p) => readText(resolve(p)) };
     }
     for (const path of input.files) {
-      try {
-        texts.push({ path, text: readFileSync(resolve(path), "utf8") });
-      } catch (e: unknown) {
-        const code = (e as { code?: unknown }).code;
-        const why = typeof code === "string" ? code : e instanceof Error ? e.message : String(e);
-        unreadable.push(diagnostic(Diagnostics.unreadableFile, { start: 0, end: 0 }, [path, why], { file: path }));
-      }
+      const text = readText(resolve(path));
+      if (text instanceof Error) unreadable.push(diagnostic(Diagnostics.unreadableFile, { start: 0, end: 0 }, [path, text.message], { file: path }));
+      else texts.push({ path, text });
     }
   } else {
     texts.push(...input.sources);
@@ -64,6 +60,7 @@ export function formatDiagnostics(diagnostics: readonly Diagnostic[], sources: R
   return renderDiagnostics(diagnostics, sources);
 }
 
+/** The file's text, or an Error whose message is the errno code (`ENOENT`) when there is one. */
 function readText(path: string): string | Error {
   try {
     return readFileSync(path, "utf8");

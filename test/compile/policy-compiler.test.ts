@@ -22,6 +22,20 @@ function tempDir(): string {
   return mkdtempSync(path.join(tmpdir(), "xpol-compile-"));
 }
 
+describe("compilePolicy from files", () => {
+  test("each unreadable file is an XP8001 diagnostic naming it and the errno code, with no policy", () => {
+    const dir = tempDir();
+    writeFileSync(path.join(dir, "p.xpol"), `policy p version "1"\naction a.x { n: int }\ntier a.x = T0\nrule r on a.x { allow }\n`);
+    const r = compilePolicy({ files: ["p.xpol", "missing.xpol", "gone/q.xpol"], cwd: dir });
+    expect(r.policy).toBeNull();
+    expect(r.diagnostics.map((d) => [d.code, d.file, d.message])).toEqual([
+      ["XP8001", "missing.xpol", "cannot read `missing.xpol`: ENOENT"],
+      ["XP8001", "gone/q.xpol", "cannot read `gone/q.xpol`: ENOENT"],
+    ]);
+    expect(compilePolicy({ files: ["p.xpol"], cwd: dir }).policy).not.toBeNull();
+  });
+});
+
 describe("the policy digest", () => {
   test("is sha256 over JCS of the sorted sources", () => {
     const p = compile(`policy p version "1"\naction a.x { n: int }\ntier a.x = T0\nrule r on a.x { allow }\n`);
