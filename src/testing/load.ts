@@ -5,7 +5,7 @@
 //     real policies are not compiled as policies of their own; `node_modules` and hidden directories are skipped;
 //   - files: grouped by directory; `NAME.xpol` brings `NAME.test.xpol` beside it, and a test file brings the
 //     directory's policy files (every `.xpol` there that is not a test file).
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, statSync, type Dirent } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.ts";
 import { Diagnostics as D } from "../diagnostics/catalogue.ts";
@@ -28,8 +28,9 @@ function errno(e: unknown): string {
   return typeof code === "string" ? code : e instanceof Error ? e.message : String(e);
 }
 
-function xpolFiles(dir: string, abs: string): string[] {
-  return readdirSync(abs, { withFileTypes: true })
+/** The `.xpol` files among a directory's entries, as paths under `dir`, sorted. */
+function xpolFiles(dir: string, entries: readonly Dirent[]): string[] {
+  return entries
     .filter((e) => e.isFile() && e.name.endsWith(".xpol"))
     .map((e) => join(dir, e.name))
     .sort();
@@ -56,16 +57,17 @@ export function findPolicySets(paths: readonly string[], cwd: string): { sets: P
     for (const f of files) s.add(f);
   };
   const walk = (dir: string, top: boolean): void => {
-    const abs = resolve(cwd, dir);
-    let files: string[];
+    // one read of the directory gives both its policy files and the directories to walk
+    let entries: Dirent[];
     try {
-      files = xpolFiles(dir, abs);
+      entries = readdirSync(resolve(cwd, dir), { withFileTypes: true });
     } catch (e: unknown) {
       diagnostics.push(diagnostic(D.unreadableFile, { start: 0, end: 0 }, [dir, errno(e)], { file: dir }));
       return;
     }
+    const files = xpolFiles(dir, entries);
     if (files.length > 0 && (top || hasTests(files, cwd))) add(dir, files);
-    for (const e of readdirSync(abs, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
       if (e.isDirectory() && !e.name.startsWith(".") && e.name !== "node_modules") walk(join(dir, e.name), false);
     }
   };
@@ -86,7 +88,7 @@ export function findPolicySets(paths: readonly string[], cwd: string): { sets: P
     const dir = dirname(p);
     let siblings: string[] = [];
     try {
-      siblings = xpolFiles(dir, resolve(cwd, dir));
+      siblings = xpolFiles(dir, readdirSync(resolve(cwd, dir), { withFileTypes: true }));
     } catch {
       siblings = [];
     }
