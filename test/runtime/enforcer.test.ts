@@ -237,7 +237,10 @@ describe("Enforcer: receipts and failing closed", () => {
     expect(d.effect).toBe("deny");
     expect(d.code).toBe("XP4020");
     expect(d.reasons[0]).toMatch(/invalid action: unknown action type/);
-    expect(d.receipt).toBeDefined();
+    expect(d.receipt?.kind).toBe("decision");
+    expect(d.receipt?.body["decision"]).toMatchObject({ effect: "deny", code: "XP4020" });
+    expect(d.receipt?.body["input_error"]).toMatchObject({ code: "XP4020" });
+    expect(d.receipt?.body["state"]).toEqual([]);
     expect((await enforcer.decide(42)).effect).toBe("deny");
   });
 
@@ -247,7 +250,9 @@ describe("Enforcer: receipts and failing closed", () => {
     const d = await enforcer.decide(read);
     expect(d.effect).toBe("deny");
     expect(d.code).toBe("XP5001");
-    expect(d.receipt).toBeDefined();
+    expect(d.receipt?.kind).toBe("decision");
+    expect(d.receipt?.body["decision"]).toMatchObject({ effect: "deny", code: "XP5001" });
+    expect(d.receipt?.body["state"]).toEqual([]);
   });
 
   it("a store that cannot record denies with a reason and code", async () => {
