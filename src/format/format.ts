@@ -54,8 +54,6 @@ export function formatPolicy(text: string, file = "<input>"): FormatResult {
     const unsafe = (why: string): FormatResult => ({ ok: false, diagnostics: [diagnostic(D.formatUnsafe, { start: 0, end: 0 }, [file, why], { file })] });
     if (hasErrors(again.diagnostics)) return unsafe("not parse");
     if (!astEqual(parsed.ast, again.ast)) return unsafe("change the meaning");
-    // trailing blanks of a line comment are not kept
-    const commentText = (c: Comment): string => c.text.replace(/[ \t]+$/, "");
     const before = parsed.comments.map(commentText).sort();
     const after = again.comments.map(commentText).sort();
     if (before.length !== after.length || before.some((c, i) => c !== after[i])) return unsafe("lose a comment");
@@ -76,6 +74,11 @@ interface Item {
 }
 
 const pad = (n: number): string => " ".repeat(n);
+
+/** A comment as printed: trailing blanks of a line comment are not kept. */
+function commentText(c: Comment): string {
+  return c.text.replace(/[ \t]+$/, "");
+}
 
 class Formatter {
   private readonly tokens: IToken[];
@@ -178,7 +181,7 @@ class Formatter {
     let prev: Item | null = null;
     const commentLines = (c: Comment): string => {
       this.emitted.add(c);
-      return pad(ind) + c.text.replace(/[ \t]+$/, "");
+      return pad(ind) + commentText(c);
     };
     /** Moves the comments on the line where the previous item ends to the end of its last line. */
     const trailing = (gap: Comment[]): Comment[] => {
@@ -186,7 +189,7 @@ class Formatter {
       while (rest.length > 0 && lines.length > 0 && !this.hasNewline(prevEnd, rest[0]!.span.start)) {
         const c = rest.shift()!;
         this.emitted.add(c);
-        lines[lines.length - 1] += " " + c.text.replace(/[ \t]+$/, "");
+        lines[lines.length - 1] += " " + commentText(c);
         prevEnd = c.span.end;
       }
       return rest;
