@@ -10,7 +10,6 @@ import { BINARY_PRECEDENCE } from "../syntax/build.ts";
 const PREC_CONDITIONAL = 0;
 const PREC_UNARY = 6;
 const PREC_MEMBER = 7;
-const BINARY_PREC = BINARY_PRECEDENCE;
 
 const CEL_WORDS = new Set(["true", "false", "null", "in"]);
 
@@ -36,7 +35,7 @@ export class ExprPrinter {
       case "conditional":
         return PREC_CONDITIONAL;
       case "binary":
-        return BINARY_PREC[e.op]!;
+        return BINARY_PRECEDENCE[e.op]!;
       case "unary":
         return PREC_UNARY;
       default:
@@ -128,7 +127,7 @@ export class ExprPrinter {
   }
 
   private binary(e: Extract<Expr, { kind: "binary" }>): Doc {
-    const p = BINARY_PREC[e.op]!;
+    const p = BINARY_PRECEDENCE[e.op]!;
     // left-associative: an equal-precedence right operand needs parentheses, a left one does not
     return concat(this.paren(e.left, this.prec(e.left) < p), ` ${e.op} `, this.paren(e.right, this.prec(e.right) <= p));
   }
@@ -136,7 +135,7 @@ export class ExprPrinter {
   /** `a && b && c` as one group: all on one line, or one operand per line with the operator first. */
   private chain(e: Extract<Expr, { kind: "binary" }>, indented = true): Doc {
     const op = e.op;
-    const p = BINARY_PREC[op]!;
+    const p = BINARY_PRECEDENCE[op]!;
     const operands: Doc[] = [];
     const flatten = (x: Expr, right: boolean): void => {
       // only the left spine is the same chain: `a && (b && c)` keeps its parentheses
