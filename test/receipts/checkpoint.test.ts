@@ -1,6 +1,6 @@
 import { test as fcTest, fc } from "@fast-check/vitest";
 import { describe, expect, test } from "vitest";
-import { fromBase64, toHex } from "../../src/receipts/bytes.ts";
+import { fromBase64, toBase64, toHex } from "../../src/receipts/bytes.ts";
 import {
   checkpointText,
   noteKeyId,
@@ -59,6 +59,9 @@ describe("checkpoints", () => {
   test("a forged checkpoint (changed size or root, or re-signed by another key) does not verify", () => {
     const note = signCheckpoint({ origin: "example.com/log", size: 5, root }, signer);
     expect(verifyCheckpoint(note.replace("\n5\n", "\n6\n"), pair.publicKey).ok).toBe(false);
+    const rootLine = `\n${toBase64(root)}\n`;
+    expect(note).toContain(rootLine);
+    expect(verifyCheckpoint(note.replace(rootLine, `\n${toBase64(EMPTY_ROOT)}\n`), pair.publicKey).ok).toBe(false);
     const other = signCheckpoint({ origin: "example.com/log", size: 5, root: EMPTY_ROOT }, new NativeSigner(seedKey(3)));
     expect(verifyCheckpoint(other, pair.publicKey).ok).toBe(false);
     // Another key's signature line is ignored, ours must still be present and valid.
