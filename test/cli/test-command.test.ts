@@ -41,12 +41,22 @@ describe("xpol test: exit codes", () => {
     expect(ok.stdout).toContain("coverage: 100.0% (6 of 6 rules and branches)");
   });
 
-  it("2 on usage errors", async () => {
-    expect((await xpol(["test"])).code).toBe(2);
-    expect((await xpol(["test", "examples", "--format", "xml"])).code).toBe(2);
-    expect((await xpol(["test", "examples", "--seed", "x"])).code).toBe(2);
-    expect((await xpol(["test", "examples", "--runs", "0"])).code).toBe(2);
-    expect((await xpol(["test", "examples", "--bogus"])).code).toBe(2);
+  it("2 on usage errors, naming the problem above the usage on stderr", async () => {
+    const cases: [string[], string][] = [
+      [["test"], "give at least one directory or file"],
+      [["test", "examples", "--format", "xml"], "--format needs one of human, json, junit, github, found `xml`"],
+      [["test", "examples", "--seed", "x"], "--seed needs an integer, found `x`"],
+      [["test", "examples", "--runs", "0"], "--runs must be between 1 and 1000000"],
+      [["test", "examples", "--bogus"], "unknown option `--bogus`"],
+    ];
+    for (const [args, problem] of cases) {
+      const r = await xpol(args);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe("");
+      const [first, usage] = r.stderr.split("\n\n");
+      expect(first).toBe(`xpol test: ${problem}`);
+      expect(usage).toMatch(/^usage: xpol test PATH/);
+    }
   });
 
   it("3 when a path cannot be read", async () => {
@@ -107,7 +117,8 @@ describe("xpol test: formats", () => {
     const errors = r.stdout.split("\n").filter((l) => l.startsWith("::error "));
     expect(errors).toHaveLength(3);
     expect(errors[0]).toMatch(/^::error file=test\/testing\/fixtures\/failing\/policy\.test\.xpol,line=10,col=3,endLine=10,endColumn=15,title=XP7001 test "wrong%3A a large payment is expected to be allowed"::test `wrong: a large payment/);
-    expect(errors.every((l) => !l.slice(2).includes("\n"))).toBe(true);
+    // multi-line failure texts stay inside their annotation: nothing but the summary is outside a `::` command
+    expect(r.stdout.trimEnd().split("\n").filter((l) => !l.startsWith("::"))).toEqual(["2 passed, 3 failed"]);
     expect(errors[0]).toContain("%0Aexpected: allow%0A");
     expect(lastLine(r.stdout)).toBe("2 passed, 3 failed");
   });
