@@ -83,9 +83,7 @@ export type Reference =
   /** a function call or operator: the overloads that may apply, most specific first */
   | { readonly kind: "call"; readonly fn: string; readonly receiver: boolean; readonly overloads: readonly Overload[] }
   /** a two-variable comprehension written as a call (`list.all(i, v, p)`, `m.transformMap(k, v, t)`) */
-  | { readonly kind: "comprehension2"; readonly macro: Macro2; readonly vars: readonly [string, string] }
-  /** a one-variable macro the parser left as a call */
-  | { readonly kind: "comprehension1"; readonly macro: ComprehensionExpr["macro"]; readonly variable: string };
+  | { readonly kind: "comprehension2"; readonly macro: Macro2; readonly vars: readonly [string, string] };
 
 export type Macro2 = "all" | "exists" | "existsOne" | "transformList" | "transformMap" | "transformMapEntry";
 
@@ -158,7 +156,6 @@ const MACRO2_NAMES: ReadonlySet<string> = new Set([
   "transformMap",
   "transformMapEntry",
 ]);
-const MACRO1_NAMES: ReadonlySet<string> = new Set(["all", "exists", "exists_one", "map", "filter"]);
 
 export function checkExpression(expr: Expr, env: TypeEnv, options: CheckOptions = {}): CheckResult {
   const c = new Checker(env, options.file);
@@ -365,22 +362,13 @@ class Checker {
   }
 
   private callExpr(e: CallExpr): CelType {
-    // Macros the parser left as calls: two-variable comprehensions, and one-variable ones as a fallback.
+    // Two-variable comprehensions reach the checker as calls (the parser expands only the one-variable macros).
     if (e.target !== null && MACRO2_NAMES.has(e.fn) && (e.args.length === 3 || e.args.length === 4)) {
       const [a, b] = e.args;
       if (a!.kind === "ident" && b!.kind === "ident" && !a!.rootScoped && !b!.rootScoped) {
         const macro = (e.fn === "exists_one" ? "existsOne" : e.fn) as Macro2;
         if (e.args.length === 3 || macro === "transformList" || macro === "transformMap" || macro === "transformMapEntry")
           return this.comprehension2(e, macro, a!.name, b!.name);
-      }
-    }
-    if (e.target !== null && MACRO1_NAMES.has(e.fn) && (e.args.length === 2 || (e.fn === "map" && e.args.length === 3))) {
-      const v = e.args[0]!;
-      if (v.kind === "ident" && !v.rootScoped) {
-        this.refs.set(e, { kind: "comprehension1", macro: e.fn as ComprehensionExpr["macro"], variable: v.name });
-        const pred = e.args.length === 3 || e.fn !== "map" ? e.args[1]! : null;
-        const transform = e.fn === "map" ? e.args[e.args.length - 1]! : null;
-        return this.comprehensionTyped(e.fn as ComprehensionExpr["macro"], e.target, v.name, pred, transform, e.span);
       }
     }
     const args = e.target === null ? e.args : [e.target, ...e.args];
@@ -456,18 +444,7 @@ class Checker {
     }
   }
 
-  private comprehension(e: ComprehensionExpr): CelType {
-    return this.comprehensionTyped(e.macro, e.range, e.variable, e.predicate, e.transform, e.span);
-  }
-
-  private comprehensionTyped(
-    macro: ComprehensionExpr["macro"],
-    rangeExpr: Expr,
-    variable: string,
-    predicate: Expr | null,
-    transform: Expr | null,
-    span: Span,
-  ): CelType {
+  private comprehension({ macro, range: rangeExpr, variable, predicate, transform }: ComprehensionExpr): CelType {
     const range = this.check(rangeExpr);
     const vars = this.rangeVarTypes(range);
     if (vars === null) this.report(Diagnostics.notIterable, rangeExpr.span, [macro, formatType(range)]);
@@ -489,8 +466,6 @@ class Checker {
     } finally {
       this.locals.pop();
     }
-    void span;
-    return T.error;
   }
 
   private comprehension2(e: CallExpr, macro: Macro2, v1: string, v2: string): CelType {

@@ -151,7 +151,7 @@ class Compiler {
       case "map":
         return this.map(e);
       case "comprehension":
-        return this.comprehension(e.macro, e.range, e.variable, e.predicate, e.transform, e.span);
+        return this.comprehension(e);
     }
   }
 
@@ -542,11 +542,6 @@ class Compiler {
   private callExpr(e: Extract<Expr, { kind: "call" }>): Node {
     const ref = this.ref(e);
     if (ref?.kind === "comprehension2") return this.comprehension2(e, ref.macro, ref.vars);
-    if (ref?.kind === "comprehension1" && e.target !== null) {
-      const pred = e.fn === "map" ? (e.args.length === 3 ? e.args[1]! : null) : e.args[1]!;
-      const transform = e.fn === "map" ? e.args[e.args.length - 1]! : null;
-      return this.comprehension(ref.macro, e.target, ref.variable, pred, transform, e.span);
-    }
     const args = e.target === null ? e.args : [e.target, ...e.args];
     // timestamp("...") and duration("...") of a literal are constants: parse once, not per evaluation.
     if ((e.fn === "timestamp" || e.fn === "duration") && e.target === null && args.length === 1) {
@@ -736,14 +731,7 @@ class Compiler {
     }
   }
 
-  private comprehension(
-    macro: ComprehensionExpr["macro"],
-    rangeExpr: Expr,
-    variable: string,
-    predicate: Expr | null,
-    transform: Expr | null,
-    span: Span,
-  ): Node {
+  private comprehension({ macro, range: rangeExpr, variable, predicate, transform, span }: ComprehensionExpr): Node {
     const range = this.compile(rangeExpr);
     const limit = this.costLimit;
     return this.withLocals([variable], ([slot]) => {
