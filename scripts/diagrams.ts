@@ -1,15 +1,23 @@
 // Writes grammar/diagrams.html: railroad diagrams of every parser rule (`npm run grammar:diagrams`).
 // The page loads Chevrotain's diagram renderer from a CDN when opened; the grammar itself is embedded.
+// test/syntax/grammar.test.ts compares the file with `diagramsHtml()`.
 import { writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createSyntaxDiagramsCode } from "chevrotain";
 import { xpolParser } from "../src/syntax/parser.ts";
 
-const out = join(dirname(fileURLToPath(import.meta.url)), "..", "grammar", "diagrams.html");
-const html = createSyntaxDiagramsCode(xpolParser.getSerializedGastProductions(), {
-  resourceBase: "https://unpkg.com/chevrotain@11.2.0/diagrams/",
-  css: "https://unpkg.com/chevrotain@11.2.0/diagrams/diagrams.css",
-});
-writeFileSync(out, html);
-console.log(`wrote ${out}`);
+/** The diagrams page of the current grammar. */
+export function diagramsHtml(): string {
+  return createSyntaxDiagramsCode(xpolParser.getSerializedGastProductions(), {
+    resourceBase: "https://unpkg.com/chevrotain@11.2.0/diagrams/",
+    css: "https://unpkg.com/chevrotain@11.2.0/diagrams/diagrams.css",
+  });
+}
+
+// Write only when run as a script, not when imported by the test.
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const out = join(dirname(fileURLToPath(import.meta.url)), "..", "grammar", "diagrams.html");
+  writeFileSync(out, diagramsHtml());
+  console.log(`wrote ${out}`);
+}
