@@ -47,8 +47,21 @@ describe("toSovereignIR", () => {
     expect(b.actionDigest).toBe(a.actionDigest);
     expect(b.irDigest).not.toBe(a.irDigest);
     expect(b.ir.requested_at).toBe("2026-02-01T00:00:00.123Z");
+    // Each of the three alone: same action digest, another IR digest.
+    for (const change of [
+      { requestedAt: new Date("2026-02-01T00:00:00.123Z") },
+      { actor: { ...options.actor, session: "other" } },
+      { context: { region: "us" } },
+    ]) {
+      const d = toSovereignIR(read, schema, { ...options, ...change });
+      expect(d.ok).toBe(true);
+      if (!d.ok) return;
+      expect(d.actionDigest).toBe(a.actionDigest);
+      expect(d.irDigest).not.toBe(a.irDigest);
+    }
     // ...but not who asks, nor on whose behalf.
     const c = toSovereignIR(read, schema, { ...options, actor: { agent: "billing-bot", on_behalf_of: "bob" } });
+    expect(c.ok).toBe(true);
     expect(c.ok && c.actionDigest).not.toBe(a.actionDigest);
   });
 
@@ -65,6 +78,10 @@ describe("toSovereignIR", () => {
   });
 
   test("request time: Date or RFC 3339, to canonical UTC", () => {
+    const fromOffset = toSovereignIR(read, schema, { ...options, requestedAt: "2026-01-31T13:00:00+01:00" });
+    expect(fromOffset.ok && fromOffset.ir.requested_at).toBe("2026-01-31T12:00:00Z");
+    const fromDate = toSovereignIR(read, schema, { ...options, requestedAt: new Date("2026-01-31T12:00:00.250Z") });
+    expect(fromDate.ok && fromDate.ir.requested_at).toBe("2026-01-31T12:00:00.25Z"); // fraction trimmed
     expect(errorOf(read, { requestedAt: "2026-01-31" })).toBe("XP4031 $.requested_at");
     expect(errorOf(read, { requestedAt: new Date(NaN) })).toBe("XP4031 $.requested_at");
     expect(errorOf(read, { requestedAt: 1738324800 as never })).toBe("XP4031 $.requested_at");
