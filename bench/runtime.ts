@@ -11,14 +11,13 @@
 //                                64 concurrent callers: decisions/s and p50/p99 latency
 // - runtime.heap.counters        heap after 1,000,000 distinct counter keys
 // - runtime.bytes.pending        heap bytes per pending approval request (and journal bytes per request receipt)
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { pathToFileURL } from "node:url";
 import * as v8 from "node:v8";
 import * as vm from "node:vm";
 import type { CompiledPolicy } from "../src/compile/policy-compiler.ts";
-import { compilePolicy } from "../src/policy.ts";
 import { keyPairFromSeed } from "../src/receipts/keys.ts";
 import { NativeSigner, NobleSigner } from "../src/receipts/signer.ts";
 import { Enforcer } from "../src/runtime/enforcer.ts";
@@ -27,6 +26,7 @@ import { DurableStore } from "../src/store/durable.ts";
 import { MemoryStore } from "../src/store/memory.ts";
 import { requestToJson, RuntimeState } from "../src/store/state.ts";
 import { requestIdFor } from "../src/runtime/approvals.ts";
+import { invoicePolicyCompiled } from "./decide.ts";
 import { percentileSorted } from "./stats.ts";
 
 export interface RuntimeBenchResult {
@@ -42,16 +42,8 @@ export interface RuntimeBenchResult {
   readonly notes?: string;
 }
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const who = { actor: { agent: "invoice-bot", on_behalf_of: "acme" }, context: { assigned_customers: ["c-1"] } };
 const T = Date.parse("2026-01-15T09:00:00Z");
-
-export function invoicePolicy(): CompiledPolicy {
-  const text = readFileSync(path.join(repo, "examples/invoices/invoices.xpol"), "utf8");
-  const { policy } = compilePolicy({ sources: [{ path: "invoices.xpol", text }] });
-  if (policy === null) throw new Error("examples/invoices/invoices.xpol does not compile");
-  return policy;
-}
 
 /** 16 proposals: 8 reads, 6 counted status updates, 2 deletes (require approval; the request then exists). */
 export function actionMix(): unknown[] {
@@ -75,7 +67,7 @@ function tickingClock(): () => number {
 }
 
 export async function benchMemoryDecide(ops = 200_000, warmup = 20_000): Promise<RuntimeBenchResult> {
-  const policy = invoicePolicy();
+  const policy = invoicePolicyCompiled();
   const enforcer = await Enforcer.create({ policy, store: new MemoryStore(), clock: tickingClock() });
   const mix = actionMix();
   for (let i = 0; i < warmup; i++) await enforcer.decide(mix[i % mix.length], who);
@@ -103,7 +95,7 @@ function preNormalized(policy: CompiledPolicy): EnforceablePolicy {
 }
 
 export async function benchMemoryBookkeeping(ops = 500_000, warmup = 50_000): Promise<RuntimeBenchResult> {
-  const policy = invoicePolicy();
+  const policy = invoicePolicyCompiled();
   const enforcer = await Enforcer.create({ policy: preNormalized(policy), store: new MemoryStore(), clock: tickingClock() });
   const mix = actionMix();
   for (let i = 0; i < warmup; i++) await enforcer.decide(mix[i % mix.length], who);
@@ -145,7 +137,7 @@ function latencyFields(latencies: Float64Array): { p50Us: number; p99Us: number 
 export async function journaledEnforcer(kind: "native" | "noble"): Promise<Enforcer> {
   const pair = keyPairFromSeed(new Uint8Array(32).fill(3));
   const signer = kind === "native" ? new NativeSigner(pair) : new NobleSigner(pair);
-  return Enforcer.create({ policy: invoicePolicy(), signer, clock: tickingClock() });
+  return Enforcer.create({ policy: invoicePolicyCompiled(), signer, clock: tickingClock() });
 }
 
 /**
@@ -171,7 +163,7 @@ export async function benchDurable(kind: "native" | "noble", options: { ops?: nu
     const pair = keyPairFromSeed(new Uint8Array(32).fill(3));
     const signer = kind === "native" ? new NativeSigner(pair) : new NobleSigner(pair);
     const store = await DurableStore.open(dir, { signer });
-    const enforcer = await Enforcer.create({ policy: invoicePolicy(), store, clock: tickingClock() });
+    const enforcer = await Enforcer.create({ policy: invoicePolicyCompiled(), store, clock: tickingClock() });
     const { ms, latencies } = await driveWithReceipts(enforcer, ops, concurrency);
     await store.close();
     return result(`runtime.durable.${kind}`, ops, ms, "decisions/s", {
