@@ -16,7 +16,7 @@ import type { CompiledPolicy } from "../compile/policy-compiler.ts";
 import type { JsonObject, SovereignIR } from "../ir/types.ts";
 import { Enforcer, type EnforcerDecision } from "../runtime/enforcer.ts";
 import { enforceableFrom, type EnforceablePolicy } from "../runtime/enforceable.ts";
-import { iso, type ApprovalRecord } from "../runtime/approvals.ts";
+import { approverKey, iso, type ApprovalRecord, type Approver } from "../runtime/approvals.ts";
 import type { CounterUse } from "../runtime/counters.ts";
 import { MemoryStore } from "../store/memory.ts";
 import type { StateChange } from "../store/types.ts";
@@ -120,11 +120,7 @@ export class ScenarioRunner {
     return { decision, ir: built.ir, uses, unusedCounters, approvals };
   }
 
-  private approvalRecords(
-    approvers: readonly { readonly group: string; readonly name: string; readonly key: string }[],
-    required: readonly string[],
-    s: Scenario,
-  ): ApprovalRecord[] {
+  private approvalRecords(approvers: readonly Approver[], required: readonly string[], s: Scenario): ApprovalRecord[] {
     const chosen = new Map<string, string>(); // key id -> member name
     for (const given of s.approvals) {
       const groups = given.group === null ? required : [given.group];
@@ -135,9 +131,8 @@ export class ScenarioRunner {
     }
     const out: ApprovalRecord[] = [];
     for (const [keyId, member] of chosen) {
-      const key = [...this.policy.groups.values()].flat().find((k) => k.keyId === keyId);
-      const hex = key === undefined ? "" : Buffer.from(key.publicKey).toString("hex");
-      const groups = approvers.filter((a) => a.key === `ed25519:${hex}`).map((a) => a.group);
+      // the request's approvers whose key this is, read as the runtime reads them
+      const groups = approvers.filter((a) => approverKey(a)?.keyId === keyId).map((a) => a.group);
       if (groups.length === 0) continue; // not a member of any required group: the runtime would not count it
       out.push({ approver: keyId, member, groups: [...new Set(groups)].sort(), verdict: "approve", signedAt: iso(s.now), receivedAt: s.now, signature: "" });
     }
