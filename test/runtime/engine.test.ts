@@ -122,7 +122,10 @@ rule sees_effective_tier on db.query { when action.tier == "T2"  deny "saw T2" }
     expect(d.reasons).toContain("tier raised from T1 to T2 by an escalation");
   });
   test("the highest escalation that holds wins, whatever the order", () => {
+    // T2 listed before T3, T3 before T2, and the last escalation alone
     expect(p.evaluate(ir("db.query", { sql: "DROP TABLE x", rows: 500, note: "ok" })).tier).toBe("T3");
+    expect(p.evaluate(ir("db.query", { sql: "DROP TABLE x", rows: 1, note: "risky" })).tier).toBe("T3");
+    expect(p.evaluate(ir("db.query", { sql: "SELECT", rows: 1, note: "risky" })).tier).toBe("T2");
   });
   test("an escalation that fails to evaluate raises to T3 (fail closed)", () => {
     const d = p.evaluate(ir("db.query", { sql: "SELECT", rows: 1 }));
@@ -370,5 +373,22 @@ rule r on a.x { when action.n > 1  allow }
     expect(b).toEqual(a);
     expect(Object.isFrozen(b)).toBe(true);
     expect(Object.isFrozen(b.rules)).toBe(true);
+  });
+
+  // the same rules apply at T0 and T2: only the tier tells their decisions apart
+  const escalating = `policy p version "1"
+action a.x { n: int  s: string }
+tier a.x = T0 { escalate to T2 when action.n > 100 }
+${GROUPS}
+rule small on a.x { when action.n < 10  allow  else require approval 1 of finance within 1h }
+rule word on a.x { when action.s.startsWith("ok")  allow }
+rule any_tier on tier >= T0 { when action.tier == "T2" && action.s == "no"  deny "no"  else require approval 2 of legal }
+rule fails on a.x { when action.n / (action.n - 50) > 0  allow }
+`;
+  const warm = compile(escalating);
+  fcTest.prop([fc.array(fc.record({ n: fc.integer({ min: -5, max: 200 }), s: fc.constantFrom("ok", "okay", "no", "x") }), { minLength: 1, maxLength: 8 })], {
+    numRuns: 40,
+  })("a decision served from the cache is the one a cold policy computes, reasons and all", (actions) => {
+    for (const params of actions) expect(warm.evaluate(ir("a.x", params))).toEqual(compile(escalating).evaluate(ir("a.x", params)));
   });
 });
