@@ -4,7 +4,7 @@
 // then noble). So the verdicts are exactly verifySignature's; workers only move the work off the main thread.
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import { fastPathEligible, verifySignature } from "./verify-signature.ts";
+import { ed25519Spki, fastPathEligible, verifySignature } from "./verify-signature.ts";
 
 // Plain CommonJS, run with `eval`: no loader or TypeScript needed inside the worker.
 const WORKER_SOURCE = `
@@ -25,7 +25,6 @@ parentPort.on("message", (m) => {
 });
 `;
 
-const SPKI_ED25519_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
 const BATCH_ITEMS = 256;
 
 interface Batch {
@@ -79,7 +78,7 @@ export class ParallelVerifier<P = unknown> {
   /** null when the key cannot take the fast path (then OpenSSL's answers could not be trusted) or threads < 1. */
   static create<P>(publicKey: Uint8Array, threads: number = ParallelVerifier.defaultThreads()): ParallelVerifier<P> | null {
     if (threads < 1 || !fastPathEligible(publicKey)) return null;
-    const spki = Buffer.concat([SPKI_ED25519_PREFIX, publicKey]);
+    const spki = ed25519Spki(publicKey);
     const workers: Worker[] = [];
     for (let i = 0; i < threads; i++) {
       const w = new Worker(WORKER_SOURCE, { eval: true, execArgv: [] });

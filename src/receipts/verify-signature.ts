@@ -21,6 +21,11 @@ import { ed } from "./noble.ts";
 // SubjectPublicKeyInfo DER for Ed25519 is this fixed 12-byte header followed by the 32-byte key (RFC 8410).
 const SPKI_ED25519_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
 
+/** The SubjectPublicKeyInfo DER of an Ed25519 public key, as node:crypto's createPublicKey takes it. */
+export function ed25519Spki(publicKey: Uint8Array): Buffer {
+  return Buffer.concat([SPKI_ED25519_PREFIX, publicKey]);
+}
+
 const MAX_CACHED_KEYS = 4096;
 /** public key (hex) -> OpenSSL key object, or null when the key must not take the fast path */
 const fastKeys = new Map<string, KeyObject | null>();
@@ -33,7 +38,7 @@ function fastPathKey(publicKey: Uint8Array): KeyObject | null {
   try {
     const point = ed.Point.fromBytes(publicKey, false); // strict: throws on non-canonical or off-curve A
     if (!point.isSmallOrder()) {
-      key = createPublicKey({ key: Buffer.concat([SPKI_ED25519_PREFIX, publicKey]), format: "der", type: "spki" });
+      key = createPublicKey({ key: ed25519Spki(publicKey), format: "der", type: "spki" });
     }
   } catch {
     key = null;
