@@ -1,7 +1,7 @@
 // int64 / uint64 / double arithmetic and conversions with CEL's error semantics: overflow, division and modulus by
 // zero, and out-of-range conversions are error values.
 import { CelError, celErrors } from "./errors.ts";
-import { CelUint, INT64_MAX, INT64_MIN, UINT64_MAX } from "./values.ts";
+import { CelUint, INT64_MAX, INT64_MIN, TWO_63, TWO_64, UINT64_MAX } from "./values.ts";
 
 export function checkInt(r: bigint, op: string): bigint | CelError {
   return r > INT64_MAX || r < INT64_MIN ? celErrors.overflow(op) : r;
@@ -51,9 +51,6 @@ export function modUint(a: CelUint, b: CelUint): CelUint | CelError {
   if (b.value === 0n) return celErrors.modulusByZero();
   return new CelUint(a.value % b.value);
 }
-
-const TWO_63 = 9223372036854775808; // 2^63 as a double
-const TWO_64 = 18446744073709551616; // 2^64 as a double
 
 export function doubleToInt(d: number): bigint | CelError {
   if (!Number.isFinite(d) || d <= -TWO_63 || d >= TWO_63) return celErrors.range("int conversion of a double");

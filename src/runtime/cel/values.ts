@@ -197,10 +197,6 @@ export type CelValue =
 
 export type CelResult = CelValue | CelError;
 
-export function isList(v: CelValue): v is readonly CelValue[] {
-  return Array.isArray(v);
-}
-
 /** The runtime type of a value, as `type(v)` reports it. */
 export function typeOf(v: CelValue): CelTypeValue {
   switch (typeof v) {
@@ -234,8 +230,10 @@ export function typeNameOf(v: CelValue | CelError): string {
 // ---------------------------------------------------------------------------------------------------------------
 // Equality and ordering.
 
-const TWO_63 = 9223372036854775808; // 2^63, also what INT64_MAX becomes as a double
-const TWO_64 = 18446744073709551616;
+/** 2^63 as a double, also what INT64_MAX becomes as a double */
+export const TWO_63 = 9223372036854775808;
+/** 2^64 as a double */
+export const TWO_64 = 18446744073709551616;
 
 /**
  * int vs double, as cel-go and the conformance suite define it: out-of-range doubles order outside, otherwise the
@@ -404,14 +402,15 @@ export function displayValue(v: CelValue): string {
   }
 }
 
-/** CEL's string(double): shortest round-trip representation, exponent form for large/small magnitudes. */
-export function formatDouble(d: number): string {
+/**
+ * A double in messages: JS's shortest round-trip text, with Go's names for the non-finite values. (CEL's own
+ * string(double) is `doubleToString` in arith.ts.)
+ */
+function formatDouble(d: number): string {
   if (Number.isNaN(d)) return "NaN";
   if (d === Infinity) return "+Inf";
   if (d === -Infinity) return "-Inf";
-  const s = String(d);
-  // JS uses "1e+21" forms; Go's strconv 'g'-like output (used by cel-go) writes "1e+21" too.
-  return s;
+  return String(d);
 }
 
 export function formatDurationBasic(nanos: bigint): string {
