@@ -113,8 +113,13 @@ function describeAlternatives(paths: TokenType[][], ruleName: string): string {
   const firsts = [...new Set(paths.map((p) => p[0]).filter((t): t is TokenType => t !== undefined))];
   // A rule described in words ("an expression", "an effect (...)") reads better than a list of its first tokens.
   if (byRule !== undefined && (firsts.length > 3 || !byRule.startsWith("`"))) return byRule;
-  const words = firsts.map(describeTokenType);
-  if (words.length === 0) return byRule ?? "something else";
+  if (firsts.length === 0) return byRule ?? "something else";
+  return orList(firsts.map(describeTokenType));
+}
+
+/** `a`, `a or b`, `a, b or c`; "something else" for none. */
+function orList(words: readonly string[]): string {
+  if (words.length === 0) return "something else";
   if (words.length === 1) return words[0]!;
   return words.slice(0, -1).join(", ") + " or " + words[words.length - 1];
 }
@@ -126,10 +131,7 @@ function describeAlternatives(paths: TokenType[][], ruleName: string): string {
 export const OFFENDING = new WeakMap<IToken, IToken>();
 
 function describeNext(paths: TokenType[][], i: number): string {
-  const words = [...new Set(paths.map((p) => p[i]).filter((t): t is TokenType => t !== undefined).map(describeTokenType))];
-  if (words.length === 0) return "something else";
-  if (words.length === 1) return words[0]!;
-  return words.slice(0, -1).join(", ") + " or " + words[words.length - 1];
+  return orList([...new Set(paths.map((p) => p[i]).filter((t): t is TokenType => t !== undefined).map(describeTokenType))]);
 }
 
 /** Readable parser messages: "unexpected `}`, expected an expression". */
