@@ -10,7 +10,7 @@ import { celTypeOf, schemaRecordType } from "../check/policy-env.ts";
 import type { FieldSchema as PolicyFieldSchema } from "../check/policy-schema.ts";
 import { targetMatches } from "../check/policy-targets.ts";
 import { tierIndex } from "../check/policy-tiers.ts";
-import { walkExpr, type TypedExpr } from "../check/policy-exprs.ts";
+import { countersReadBy, walkExpr, type TypedExpr } from "../check/policy-exprs.ts";
 import type { IrSchema, ActionTypeSchema, FieldSchema as IrFieldSchema } from "../ir/schema.ts";
 import type { ToolMapper } from "../ir/adapters.ts";
 import type { SovereignIR } from "../ir/types.ts";
@@ -151,7 +151,7 @@ class PolicyCompiler {
       ...a.escalations.map((e) => e.condition),
       ...applicable.flatMap((r) => (r.condition === null ? [] : [r.condition])),
     ];
-    const countersRead = [...new Set(exprs.flatMap((e) => countersIn(e)))];
+    const countersRead = [...new Set(exprs.flatMap((e) => countersReadBy(e.expr)))];
     const uses = variablesUsed(exprs);
     const counterPlans: CounterPlan[] = [];
     for (const c of p.counters.values()) {
@@ -209,15 +209,6 @@ function contribution(rule: string, effect: CheckedEffect, otherwise: boolean): 
     effect,
     reason: contributionReason(rule, effect, otherwise),
   });
-}
-
-function countersIn(t: TypedExpr): string[] {
-  const out: string[] = [];
-  walkExpr(t.expr, (e) => {
-    if (e.kind === "select" && e.operand.kind === "ident" && e.operand.name === "counter") out.push(e.field);
-    if (e.kind === "has" && e.operand.kind === "ident" && e.operand.name === "counter") out.push(e.field);
-  });
-  return out;
 }
 
 function variablesUsed(exprs: readonly TypedExpr[]): VariableUse {
