@@ -36,7 +36,3 @@ export function tierSatisfies(tier: Tier, comparison: TierComparison, bound: Tie
       return a < b;
   }
 }
-
-export function maxTier(a: Tier, b: Tier): Tier {
-  return tierIndex(a) >= tierIndex(b) ? a : b;
-}
