@@ -2,7 +2,6 @@
 // receipts stage's `signReceipt`), but nothing is written. For an in-memory Enforcer that still returns receipts.
 import { GENESIS_PREV, receiptHash, signReceipt, type Receipt } from "../receipts/receipt.ts";
 import type { Signer } from "../receipts/signer.ts";
-import { utf8 } from "../receipts/bytes.ts";
 import type { JsonObject } from "../ir/types.ts";
 import type { Journal } from "./types.ts";
 
@@ -31,7 +30,9 @@ export class MemoryJournal implements Journal<Receipt> {
     const signed = signReceipt({ seq: this.#seq, prev: this.#prev, time: new Date(time).toISOString(), kind, body }, this.#signer);
     if (!signed.ok) throw new Error(signed.error);
     this.#seq++;
-    this.#prev = receiptHash(utf8.encode(signed.value.line));
+    // framed = 0x00 || line || "\n": hash the line's UTF-8 bytes already there instead of encoding it again
+    const framed = signed.value.framed;
+    this.#prev = receiptHash(framed.subarray(1, framed.length - 1));
     if (this.#retain) this.lines.push(signed.value.line);
     return signed.value.receipt;
   }
