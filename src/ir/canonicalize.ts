@@ -25,7 +25,8 @@ class Fault {
   constructor(readonly kind: "number" | "surrogate" | "type" | "depth") {}
 }
 
-const wellFormed = (s: string): boolean => (s as unknown as { isWellFormed(): boolean }).isWellFormed();
+/** No lone surrogates (I-JSON); String.prototype.isWellFormed, which the TS lib in use does not declare. */
+export const wellFormed = (s: string): boolean => (s as unknown as { isWellFormed(): boolean }).isWellFormed();
 
 // Printable ASCII other than `"` and `\\` is written as is: skip the general path for the common case.
 const VERBATIM = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
@@ -36,7 +37,8 @@ function quote(s: string): string {
   return JSON.stringify(s);
 }
 
-function isPlainObject(v: object): boolean {
+/** A plain object (`{}` or `Object.create(null)`), not an instance of some class. */
+export function isPlainObject(v: object): boolean {
   const proto = Object.getPrototypeOf(v) as unknown;
   return proto === Object.prototype || proto === null;
 }

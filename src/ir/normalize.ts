@@ -4,7 +4,7 @@
 //  2. `Normalizer` (schema-driven, over action, actor and context): type names resolved, fields checked against
 //     their declared types and converted to their one canonical spelling (see README "Normalization rules").
 import { Diagnostics } from "../diagnostics/catalogue.ts";
-import { describeNonJson } from "./canonicalize.ts";
+import { describeNonJson, isPlainObject, wellFormed } from "./canonicalize.ts";
 import { at, describeValue, irError, listNames, render, show, type IrError, type Path } from "./errors.ts";
 import { setKey } from "./json.ts";
 import { NameIndex, suggest } from "./names.ts";
@@ -36,7 +36,6 @@ export type CleanValue = JsonValue | bigint | readonly CleanValue[] | { readonly
 
 // Code points below U+0300 are all NFC-stable starters: strings made only of them skip the ICU call.
 const MAY_NEED_NFC = /[^\u0000-\u02ff]/;
-const wellFormed = (s: string): boolean => (s as unknown as { isWellFormed(): boolean }).isWellFormed();
 
 export interface CleanLimits {
   readonly maxDepth: number;
@@ -94,8 +93,7 @@ export class Cleaner {
           if (Number.isNaN(v.getTime())) return this.fail(irError(Diagnostics.irNotJson, render(path), ["an invalid Date"]));
           return v.toISOString();
         }
-        const proto = Object.getPrototypeOf(v) as unknown;
-        if (proto !== Object.prototype && proto !== null) return this.fail(irError(Diagnostics.irNotJson, render(path), [describeNonJson(v)]));
+        if (!isPlainObject(v)) return this.fail(irError(Diagnostics.irNotJson, render(path), [describeNonJson(v)]));
         const out: Record<string, CleanValue> = {};
         const keys = Object.keys(v);
         this.budget -= 2 + keys.length;
