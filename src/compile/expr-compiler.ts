@@ -16,7 +16,7 @@ import type { CheckedExpr, Macro2, Reference } from "../check/expr-checker.ts";
 import { runtimeTypeName, type CelType } from "../check/cel-types.ts";
 import { CelError, celErrors } from "../runtime/cel/errors.ts";
 import { addInt, divInt, modInt, mulInt, subInt } from "../runtime/cel/arith.ts";
-import { compileRegex, regexMatches, safeTest } from "../runtime/cel/regex.ts";
+import { compileRegex, invalidRegex, regexMatches, safeTest } from "../runtime/cel/regex.ts";
 import { parseDuration, parseTimestamp } from "../runtime/cel/time.ts";
 import { inList, indexValue, valueHasType, type Overload } from "../runtime/cel/stdlib.ts";
 import {
@@ -592,7 +592,7 @@ class Compiler {
         if (lit !== undefined) {
           const re = compileRegex(lit);
           if (typeof re === "string") {
-            const err = celErrors.invalidArgument(`invalid regular expression \`${lit}\`: ${re}`).at(argExpr.span);
+            const err = invalidRegex(lit, re).at(argExpr.span);
             return (f) => {
               const s = t(f);
               return isErr(s) ? s : err;

@@ -174,6 +174,15 @@ describe("regex safety", () => {
     expect(f({ s: "a".repeat(50_000) + "!", p: "(a+)+$" })).toBe(false);
     expect(errorKind(f({ s: "a", p: "(" }))).toBe("invalid_argument");
   });
+  it("gives a literal pattern RE2 rejects the same error as a dynamic one, at the pattern", () => {
+    const e = new TypeEnv().withVariable("s", T.string).withVariable("p", T.string);
+    const dynamic = compile("s.matches(p)", {}, e)({ s: "a", p: "(" }) as CelError;
+    const literal = compile("s.matches('(')", {}, e)({ s: "a" }) as CelError;
+    expect(literal).toBeInstanceOf(CelError);
+    expect(literal.message).toBe(dynamic.message);
+    expect(literal.message).toMatch(/^invalid regular expression `\(`: /);
+    expect([literal.kind, literal.span]).toEqual(["invalid_argument", { start: 10, end: 13 }]);
+  });
 });
 
 // --- property: agreement with @bufbuild/cel on random well-typed int/bool expressions -------------------------

@@ -27,10 +27,15 @@ export function regexError(pattern: string): string | undefined {
   return typeof r === "string" ? r : undefined;
 }
 
+/** The error value of a pattern RE2 rejects (`why` from compileRegex). */
+export function invalidRegex(pattern: string, why: string): CelError {
+  return celErrors.invalidArgument(`invalid regular expression \`${pattern}\`: ${why}`);
+}
+
 /** CEL `s.matches(re)`: true when the pattern matches any part of s. */
 export function regexMatches(s: string, pattern: string): boolean | CelError {
   const r = compileRegex(pattern);
-  if (typeof r === "string") return celErrors.invalidArgument(`invalid regular expression \`${pattern}\`: ${r}`);
+  if (typeof r === "string") return invalidRegex(pattern, r);
   return safeTest(r, s);
 }
 
