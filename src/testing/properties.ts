@@ -5,7 +5,7 @@
 // T3) and every `where` holds (fc.pre); a property whose assumptions reject too many inputs is reported as
 // unsatisfiable instead of being retried forever. A failure is shrunk and printed as a test block.
 import fc from "fast-check";
-import type { ExpectedOutcome, PropertyDecl, Target } from "../syntax/ast.ts";
+import type { PropertyDecl, Target } from "../syntax/ast.ts";
 import type { Diagnostic } from "../diagnostics/diagnostic.ts";
 import { Diagnostics as D } from "../diagnostics/catalogue.ts";
 import type { CompiledPolicy } from "../compile/policy-compiler.ts";
@@ -17,10 +17,10 @@ import { iso } from "../runtime/approvals.ts";
 import type { Tier } from "../runtime/decision.ts";
 import { arbitraryActor, arbitraryContext, counterValuesArb, generatedActionArb, timeArb, type GeneratedAction } from "./arbitraries.ts";
 import { ScenarioRunner, type Scenario, type ScenarioOutcome } from "./scenario.ts";
-import { TestExpressions, decisionValue, evalBool } from "./expressions.ts";
+import { TestExpressions, evalBool } from "./expressions.ts";
 import { variablesFor } from "./activation.ts";
-import { describeDecision, describeExpected, outcomeHolds } from "./outcomes.ts";
-import { applySetupStep, DEFAULT_TEST_MILLIS, emptySetup, failureDetails, type Setup } from "./test-blocks.ts";
+import { describeExpected } from "./outcomes.ts";
+import { applySetupStep, DEFAULT_TEST_MILLIS, emptySetup, failureDetails, judgeOutcome, type Setup } from "./test-blocks.ts";
 import type { CaseResult } from "./results.ts";
 import { celLiteral, celString, fieldName } from "./values.ts";
 import type { FieldSchema } from "../check/policy-schema.ts";
@@ -100,19 +100,9 @@ export class PropertyChecker {
       const c = this.exprs.compile(a, p.file, outcome.ir.action.type, false, "a property's `where`");
       if (!c.ok || evalBool(c.fn, vars) !== true) return { status: "discard" };
     }
-    let holds: boolean;
-    let actual = describeDecision(d);
-    if (decl.expect.kind === "that") {
-      const c = this.exprs.compile(decl.expect.condition, p.file, outcome.ir?.action.type ?? "", true, "an `expect that` condition");
-      if (!c.ok) return { status: "fail", outcome, actual: `a condition that does not type-check: ${c.diagnostics[0]?.message ?? ""}` };
-      vars["decision"] = decisionValue(d, outcome.approvals);
-      const r = evalBool(c.fn, vars);
-      holds = r === true;
-      if (typeof r === "string") actual += `, and the condition failed to evaluate: ${r}`;
-    } else {
-      holds = outcomeHolds(decl.expect as Exclude<ExpectedOutcome, { kind: "that" }>, d);
-    }
-    return holds ? { status: "pass" } : { status: "fail", outcome, actual };
+    const verdict = judgeOutcome(this.policy, this.exprs, p.file, decl.expect, scenario, outcome, vars);
+    if (verdict.kind === "untyped") return { status: "fail", outcome, actual: `a condition that does not type-check: ${verdict.diagnostics[0]?.message ?? ""}` };
+    return verdict.kind === "holds" ? { status: "pass" } : { status: "fail", outcome, actual: verdict.actual };
   }
 
   async check(p: CheckedPropertyBlock, options: PropertyOptions = {}): Promise<CaseResult> {

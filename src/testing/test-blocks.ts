@@ -12,7 +12,7 @@ import { iso } from "../runtime/approvals.ts";
 import { constantJson, put } from "./values.ts";
 import { DEFAULT_TEST_TIME, ScenarioRunner, withDefaults, type ApprovalsGiven, type Scenario, type ScenarioCall, type ScenarioOutcome } from "./scenario.ts";
 import { TestExpressions, decisionValue, evalBool } from "./expressions.ts";
-import { variablesFor } from "./activation.ts";
+import { variablesFor, type Variables } from "./activation.ts";
 import { describeDecision, describeExpected, describeRules, outcomeHolds } from "./outcomes.ts";
 import type { CaseResult } from "./results.ts";
 
@@ -182,23 +182,13 @@ export async function runTest(policy: CompiledPolicy, runner: ScenarioRunner, ex
     return { result: { ...base, status: "failed", message: D.testError.message(c.name, why), code: D.testError.code, decision: d, details: [] }, outcome };
   }
   for (const e of c.expects) {
-    let holds: boolean;
-    let actual = describeDecision(d);
-    if (e.outcome.kind === "that") {
-      const compiled = exprs.compile(e.outcome.condition, c.file, outcome.ir?.action.type ?? "", true, "an `expect that` condition");
-      if (!compiled.ok) {
-        const why = compiled.diagnostics[0]?.message ?? "the condition does not type-check";
-        return { result: { ...base, status: "failed", message: D.testError.message(c.name, why), code: D.testError.code, decision: d, details: [] }, outcome };
-      }
-      const vars = outcome.ir === null ? {} : variablesFor(policy, outcome.ir, d.tier, c.scenario.counters, c.scenario.now);
-      vars["decision"] = decisionValue(d, outcome.approvals);
-      const r = evalBool(compiled.fn, vars);
-      holds = r === true;
-      if (typeof r === "string") actual = `${actual}, and the condition failed to evaluate: ${r}`;
-    } else {
-      holds = outcomeHolds(e.outcome, d);
+    const verdict = judgeOutcome(policy, exprs, c.file, e.outcome, c.scenario, outcome);
+    if (verdict.kind === "untyped") {
+      const why = verdict.diagnostics[0]?.message ?? "the condition does not type-check";
+      return { result: { ...base, status: "failed", message: D.testError.message(c.name, why), code: D.testError.code, decision: d, details: [] }, outcome };
     }
-    if (!holds) {
+    if (verdict.kind === "fails") {
+      const { actual } = verdict;
       const expected = describeExpected(e.outcome, source);
       return {
         result: {
@@ -217,6 +207,36 @@ export async function runTest(policy: CompiledPolicy, runner: ScenarioRunner, ex
     }
   }
   return { result: { ...base, status: "passed", decision: d, details: [] }, outcome };
+}
+
+export type OutcomeVerdict =
+  | { readonly kind: "holds" }
+  | { readonly kind: "fails"; /** the decision as a failure shows it */ readonly actual: string }
+  | { readonly kind: "untyped"; /** an `expect that` condition that does not type-check */ readonly diagnostics: readonly Diagnostic[] };
+
+/**
+ * One expected outcome against a scenario's decision, for test and property blocks alike. `vars`: the scenario's
+ * variables when the caller built them already (`decision` is added to them).
+ */
+export function judgeOutcome(
+  policy: CompiledPolicy,
+  exprs: TestExpressions,
+  file: string,
+  expected: ExpectedOutcome,
+  scenario: Scenario,
+  outcome: ScenarioOutcome,
+  vars?: Variables,
+): OutcomeVerdict {
+  const d = outcome.decision;
+  const actual = describeDecision(d);
+  if (expected.kind !== "that") return outcomeHolds(expected, d) ? { kind: "holds" } : { kind: "fails", actual };
+  const c = exprs.compile(expected.condition, file, outcome.ir?.action.type ?? "", true, "an `expect that` condition");
+  if (!c.ok) return { kind: "untyped", diagnostics: c.diagnostics };
+  const v = vars ?? (outcome.ir === null ? {} : variablesFor(policy, outcome.ir, d.tier, scenario.counters, scenario.now));
+  v["decision"] = decisionValue(d, outcome.approvals);
+  const r = evalBool(c.fn, v);
+  if (r === true) return { kind: "holds" };
+  return { kind: "fails", actual: typeof r === "string" ? `${actual}, and the condition failed to evaluate: ${r}` : actual };
 }
 
 export function failureDetails(d: Decision): string[] {
