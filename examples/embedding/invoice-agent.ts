@@ -9,9 +9,17 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import { ApprovalRequired, compilePolicy, DurableStore, Enforcer, formatDiagnostics, PolicyDenied, signApproval } from "../../src/index.ts";
-import { NobleSigner } from "../../src/receipts/signer.ts";
-import { verifyLog } from "../../src/receipts/verify-log.ts";
+import {
+  ApprovalRequired,
+  compilePolicy,
+  DurableStore,
+  Enforcer,
+  formatDiagnostics,
+  NobleSigner,
+  PolicyDenied,
+  signApproval,
+  verifyLog,
+} from "../../src/index.ts";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
