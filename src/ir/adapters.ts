@@ -61,11 +61,6 @@ export interface AdapterLimits {
 }
 
 /**
- * Every tool call in `payload`: one call, a message, a response or a list of them (items that are not tool calls,
- * such as text blocks, are skipped). A JSON string is parsed strictly first. A shape that is none of the known
- * ones is an error (XP4010); so is a known container that holds no tool call (XP4017).
- */
-/**
  * A proposal as given (JSON text or values) -> clean values: JSON text is parsed strictly, then one schema-free
  * cleaning pass checks size, depth and value kinds over everything. Text is measured by the parser, values here.
  */
@@ -84,6 +79,11 @@ export function parseAndClean(payload: unknown, maxBytes: number, maxDepth: numb
   return { ok: true, value: clean };
 }
 
+/**
+ * Every tool call in `payload`: one call, a message, a response or a list of them (items that are not tool calls,
+ * such as text blocks, are skipped). A JSON string is parsed strictly first. A shape that is none of the known
+ * ones is an error (XP4010); so is a known container that holds no tool call (XP4017).
+ */
 export function extractToolCalls(payload: unknown, limits: AdapterLimits = {}): IrResult<readonly ToolCall[]> {
   const maxBytes = limits.maxBytes ?? DEFAULT_MAX_BYTES;
   const maxDepth = limits.maxDepth ?? DEFAULT_MAX_DEPTH;
@@ -102,7 +102,7 @@ export function toolCallsOf(v: CleanValue, path: Path, limits: Required<AdapterL
   return { ok: true, value: out };
 }
 
-export const SHAPES_HELP =
+const SHAPES_HELP =
   "expected an IR-shaped object `{ action: { type, target?, params } }` or a tool call: OpenAI chat `tool_calls[i]` or assistant message, " +
   "OpenAI Responses `function_call`, Anthropic `tool_use`, MCP `tools/call` request, AI SDK `tool-call`, OpenAI Agents SDK tool call item";
 
