@@ -7,7 +7,7 @@ import { dirname, join, resolve } from "node:path";
 import { errorReason, ExitCode, usageExit, type CliIO } from "../io.ts";
 import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.ts";
 import { Diagnostics } from "../../diagnostics/catalogue.ts";
-import { diagnosticToJson, renderDiagnostic } from "../../diagnostics/render.ts";
+import { diagnosticToJson } from "../../diagnostics/render.ts";
 import { SourceFile } from "../../diagnostics/source.ts";
 import { parsePolicy } from "../../syntax/parse.ts";
 import type { PolicyFile } from "../../syntax/ast.ts";
@@ -167,18 +167,20 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
 
   const errors = diagnostics.filter((d) => d.severity === "error").length;
   const warnings = diagnostics.filter((d) => d.severity === "warning").length;
+  const report = { files: paths, diagnostics, sources, tool: "xpol check" };
   if (format === "junit" || format === "github") {
-    io.stdout(renderDiagnosticsReport(format, { files: paths, diagnostics, sources, tool: "xpol check" }));
+    io.stdout(renderDiagnosticsReport(format, report));
   } else if (format === "json") {
+    // `xpol check`'s JSON is the bare array (the shared report's JSON object wraps it with counts)
     io.stdout(JSON.stringify(diagnostics.map((d) => diagnosticToJson(d, d.file === undefined ? undefined : sources.get(d.file))), null, 2));
   } else {
-    const rendered = diagnostics.map((d) => renderDiagnostic(d, d.file === undefined ? undefined : sources.get(d.file)));
+    const rendered = renderDiagnosticsReport("human", report);
     const n = paths.length;
     const summary =
       errors === 0 && warnings === 0
         ? `checked ${n} ${n === 1 ? "file" : "files"}: no problems`
         : `checked ${n} ${n === 1 ? "file" : "files"}: ${plural(errors, "error")}, ${plural(warnings, "warning")}`;
-    io.stdout([...rendered, summary].join("\n\n"));
+    io.stdout(rendered === "" ? summary : `${rendered}\n\n${summary}`);
   }
   if (unreadable) return ExitCode.unreadable;
   return errors > 0 ? ExitCode.findings : ExitCode.ok;
