@@ -13,7 +13,7 @@ export const ACTION_DIGEST_KIND = "execlayer/action/v1";
 export const IR_DIGEST_KIND = "execlayer/ir/v1";
 
 /** The actor as the action digest sees it: without `session`. */
-export function actorForActionDigest(actor: IrActor): JsonObject {
+function actorForActionDigest(actor: IrActor): JsonObject {
   if (!Object.hasOwn(actor, ACTOR_SESSION)) return actor;
   const { [ACTOR_SESSION]: _session, ...rest } = actor;
   return rest;
