@@ -288,6 +288,7 @@ export interface VerifyContext {
 
 export type VerifyResult = { readonly ok: true; readonly record: ApprovalRecord } | { readonly ok: false; readonly error: ApprovalError };
 
+const STATEMENT_FIELDS = ["request", "action_digest", "policy_digest", "verdict", "approver", "signed_at"] as const satisfies readonly (keyof ApprovalStatement)[];
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
 
@@ -304,10 +305,10 @@ export function parseSignedApproval(input: unknown): { ok: true; value: SignedAp
   const st = o["statement"];
   if (typeof st !== "object" || st === null || Array.isArray(st)) return malformed("`statement` must be an object");
   const s = st as Record<string, unknown>;
-  for (const field of ["request", "action_digest", "policy_digest", "verdict", "approver", "signed_at"] as const) {
+  for (const field of STATEMENT_FIELDS) {
     if (typeof s[field] !== "string") return malformed(`\`statement.${field}\` must be a string`);
   }
-  const extra = Object.keys(s).filter((k) => !["request", "action_digest", "policy_digest", "verdict", "approver", "signed_at"].includes(k));
+  const extra = Object.keys(s).filter((k) => !(STATEMENT_FIELDS as readonly string[]).includes(k));
   if (extra.length > 0) return malformed(`unexpected field \`statement.${extra[0]}\``);
   if (s["verdict"] !== "approve" && s["verdict"] !== "reject") {
     return malformed(`\`statement.verdict\` must be "approve" or "reject", got ${JSON.stringify(s["verdict"])}`);

@@ -75,7 +75,8 @@ export class RuntimeState implements StateView {
 
   /**
    * Applies one change. Changes come from the runtime (live) or the journal (replay); a change that does not fit
-   * the state (unknown request, a second request for an open action) is a corrupt journal: reported, not applied.
+   * the state (a request id created twice, a change to an unknown request) is a corrupt journal: reported, not
+   * applied. A new request for an action that has one replaces it (the runtime does this when requirements change).
    */
   apply(change: StateChange): string | null {
     switch (change.op) {
