@@ -66,22 +66,6 @@ export function fieldTypesEqual(a: FieldType, b: FieldType): boolean {
   }
 }
 
-/**
- * Whether a value of type `from` may be stored where `to` is declared (tool mappings, test values).
- * `dyn` goes anywhere and accepts anything (checked at run time); an enum is a string; a string goes into an enum
- * only at run time (checked then), so it is accepted here.
- */
-export function fieldTypeAssignable(from: FieldType, to: FieldType): boolean {
-  if (from.kind === "dyn" || to.kind === "dyn") return true;
-  if (to.kind === "enum") return from.kind === "string" || (from.kind === "enum" && from.values.every((v) => to.values.includes(v)));
-  if (to.kind === "string") return from.kind === "string" || from.kind === "enum";
-  if (from.kind !== to.kind) return false;
-  if (to.kind === "list") return fieldTypeAssignable((from as typeof to).element, to.element);
-  if (to.kind === "map")
-    return fieldTypeAssignable((from as typeof to).key, to.key) && fieldTypeAssignable((from as typeof to).value, to.value);
-  return true;
-}
-
 export type TypeRefProblem =
   | { readonly kind: "unknown-type"; readonly name: string; readonly span: TypeRef["span"] }
   | { readonly kind: "bad-map-key"; readonly type: string; readonly span: TypeRef["span"] }

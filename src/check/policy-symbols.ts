@@ -1,6 +1,6 @@
 // The checked policy: every name resolved, every expression typed, every target expanded to the action types it
 // can match. The compiler (src/compile/policy-compiler.ts) and src/testing read it; nothing here is re-checked.
-import type { Span, PolicyFile, TestDecl, PropertyDecl, Expr } from "../syntax/ast.ts";
+import type { Span, PolicyFile, TestDecl, PropertyDecl } from "../syntax/ast.ts";
 import type { Tier } from "../runtime/decision.ts";
 import type { WindowSpec } from "../runtime/windows.ts";
 import type { CelType } from "./cel-types.ts";
@@ -153,10 +153,4 @@ export interface PolicyTypes {
   readonly actor: CelType;
   readonly context: CelType;
   readonly counter: CelType;
-}
-
-/** An expression with the file it came from, for diagnostics. */
-export interface LocatedExpr {
-  readonly file: string;
-  readonly expr: Expr;
 }
