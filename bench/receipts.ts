@@ -94,13 +94,11 @@ export async function benchAppend(
     const log = await ReceiptLog.open(dir, { signer, origin: "bench.example/log", durability });
     const time = "2026-01-31T12:00:00.5Z";
     let next = 0;
-    let flushes = 0;
     const t = performance.now();
     const worker = async (): Promise<void> => {
       while (next < receipts) {
         const r = log.append("decision", sampleDecisionBody(next++), time);
         if (!r.ok) throw r.error;
-        flushes++;
         await log.flush();
       }
     };
@@ -160,7 +158,7 @@ export async function benchAppendVsSign(
   const dir = mkdtempSync(path.join(tmpdir(), "xp-bench-ratio-"));
   try {
     const log = await ReceiptLog.open(dir, { signer, origin: "bench.example/log", durability: options.durability ?? "fsync" });
-    const msg = signingMessage(JSON.stringify(sampleDecisionBody(1)) + "x".repeat(200));
+    const msg = typicalMessage();
     const bodies = Array.from({ length: block }, (_, i) => sampleDecisionBody(i));
     let signMs = 0;
     let appendMs = 0;
