@@ -18,14 +18,13 @@ import { CelError, celErrors } from "../runtime/cel/errors.ts";
 import { addInt, divInt, modInt, mulInt, subInt } from "../runtime/cel/arith.ts";
 import { compileRegex, invalidRegex, regexMatches, safeTest } from "../runtime/cel/regex.ts";
 import { parseDuration, parseTimestamp } from "../runtime/cel/time.ts";
-import { inList, indexValue, valueHasType, type Overload } from "../runtime/cel/stdlib.ts";
+import { inList, indexValue, relation, valueHasType, type Overload } from "../runtime/cel/stdlib.ts";
 import {
   CelMap,
   CelRecord,
   CelTypeValue,
   CelUint,
   celEquals,
-  compareValues,
   typeNameOf,
   type CelResult,
   type CelValue,
@@ -371,13 +370,12 @@ class Compiler {
     const l = this.compile(e.left);
     const r = this.compile(e.right);
     const span = e.span;
-    const fn = `_${op}_`;
+    const compare = relation(op, `_${op}_`);
     const slow = (a: CelResult, b: CelResult): CelResult => {
       if (isErr(a)) return a;
       if (isErr(b)) return b;
-      const c = compareValues(a, b);
-      if (c === undefined) return noOverload(fn, [a, b], span);
-      return op === "<" ? c < 0 : op === "<=" ? c <= 0 : op === ">" ? c > 0 : c >= 0;
+      const v = compare(a, b);
+      return isErr(v) ? v.at(span) : v;
     };
     const bothInt = this.is(e.left, "int") && this.is(e.right, "int");
     const bothDouble = this.is(e.left, "double") && this.is(e.right, "double");

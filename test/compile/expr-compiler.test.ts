@@ -55,6 +55,12 @@ describe("error values", () => {
     expect(errorKind(evaluate("true && x / y > 0"))).toBe("division_by_zero");
     expect(errorKind(evaluate("x / y > 0 || false"))).toBe("division_by_zero");
   });
+  it("reports operands that cannot be ordered as no_such_overload at the comparison", () => {
+    const r = evaluate("args.s < 1") as CelError;
+    expect([r.kind, r.message, r.span]).toEqual(["no_such_overload", "no such overload: _<_(string, int)", { start: 0, end: 10 }]);
+    expect((evaluate("x >= args.s") as CelError).message).toBe("no such overload: _>=_(int, string)");
+    expect(evaluate("args.n > 2.5")).toBe(true);
+  });
   it("propagates errors through strict functions, the condition of ? : and !", () => {
     expect(errorKind(evaluate("x / y > 0 ? 1 : 2"))).toBe("division_by_zero");
     expect(evaluate("x > 0 ? 1 : x / y")).toBe(1n);

@@ -135,7 +135,8 @@ export function inList(x: CelValue, list: readonly CelValue[]): boolean {
   return false;
 }
 
-function rel(op: "<" | "<=" | ">" | ">=", name: string): OverloadImpl {
+/** `<`, `<=`, `>`, `>=` over compareValues; operands it cannot order are a no_such_overload error for `name`. */
+export function relation(op: "<" | "<=" | ">" | ">=", name: string): OverloadImpl {
   return (a, b) => {
     const c = compareValues(a, b);
     if (c === undefined) return celErrors.noSuchOverload(name, [typeNameOf(a), typeNameOf(b)]);
@@ -173,7 +174,7 @@ const NUMERIC: readonly [string, CelType][] = [
 ];
 
 function relationalDecl(fn: string, idPrefix: string, op: "<" | "<=" | ">" | ">="): FunctionDecl {
-  const impl = rel(op, fn);
+  const impl = relation(op, fn);
   const overloads: Omit<Overload, "receiver">[] = ORDERED.map(([n, t]) => ({
     id: `${idPrefix}_${n}`,
     params: [t, t],
