@@ -218,9 +218,9 @@ export function vetoOf(state: RequestState): ApprovalRecord | undefined {
 }
 
 /** Every requirement has its quorum (and nobody vetoed). */
-export function isSatisfied(state: RequestState, requirements: readonly ApprovalRequirement[] = state.request.requirements): boolean {
+export function isSatisfied(state: RequestState): boolean {
   if (vetoOf(state) !== undefined) return false;
-  for (const r of requirements) {
+  for (const r of state.request.requirements) {
     let n = 0;
     for (const a of state.approvals) if (a.verdict === "approve" && a.groups.includes(r.group)) n++;
     if (n < r.quorum) return false;
