@@ -19,6 +19,7 @@ import { walkExpr } from "../check/policy-exprs.ts";
 import type { JsonObject, JsonValue } from "../ir/types.ts";
 import { calendarWindowStart, calendarWindowEnd, type CalendarUnit } from "../runtime/windows.ts";
 import { INT64_MAX, INT64_MIN, UINT64_MAX } from "../runtime/cel/values.ts";
+import { iso } from "../runtime/approvals.ts";
 import { put } from "./values.ts";
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
@@ -159,20 +160,17 @@ function doubleArb(edges: Edges): fc.Arbitrary<number> {
   return fc.oneof({ withCrossShrink: true }, ...arbs).map((d) => (Object.is(d, -0) ? 0 : d));
 }
 
+const MIN_DATE = Date.parse("0001-01-01T00:00:00Z");
 const MAX_DATE = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
-
-function isoOf(ms: number): string {
-  return new Date(ms).toISOString();
-}
 
 function timestampArb(): fc.Arbitrary<string> {
   return fc
     .oneof(
       { weight: 3, arbitrary: fc.integer({ min: Date.UTC(2000, 0, 1), max: Date.UTC(2100, 0, 1) }) },
-      { weight: 1, arbitrary: fc.integer({ min: new Date("0001-01-01T00:00:00Z").getTime(), max: MAX_DATE }) },
-      { weight: 1, arbitrary: fc.constantFrom(new Date("0001-01-01T00:00:00Z").getTime(), 0, MAX_DATE) },
+      { weight: 1, arbitrary: fc.integer({ min: MIN_DATE, max: MAX_DATE }) },
+      { weight: 1, arbitrary: fc.constantFrom(MIN_DATE, 0, MAX_DATE) },
     )
-    .map(isoOf);
+    .map(iso);
 }
 
 function durationArb(): fc.Arbitrary<string> {
@@ -314,7 +312,7 @@ export function arbitraryProposal(
 ): fc.Arbitrary<{ action: GeneratedAction; actor: JsonObject; context: JsonObject; requested_at: string }> {
   return fc
     .record({ action: generatedActionArb(policy, declaredTypes(policy, actionType)), actor: arbitraryActor(policy), context: arbitraryContext(policy), now: timeArb() })
-    .map(({ action, actor, context, now }) => ({ action, actor, context, requested_at: isoOf(now) }));
+    .map(({ action, actor, context, now }) => ({ action, actor, context, requested_at: iso(now) }));
 }
 
 /** Counter values: small counts, N-1 / N / N+1 around the literals each is compared with, and the safe maximum. */
