@@ -1,5 +1,5 @@
 // Generates a synthetic policy with `rules` rules over rules/10 action types (at least 4), used by the
-// compile-speed benchmark and by tests that check the checker and compiler scale linearly.
+// compile-speed benchmark and by tests that check every rule lands in a plan and the planned work stays linear.
 // Deterministic: the same size always gives the same text. Shaped like a large real policy: action types come in
 // families of ten (`fam3.op31`), glob rules target one family, and only a fixed handful of rules target a tier,
 // so each rule applies to a bounded number of types and the work grows linearly with the size.

@@ -171,6 +171,10 @@ describe("generated policies (the compile benchmark's input)", () => {
       expect(r.policy!.checked.rules.length).toBe(size);
       const planned = new Set([...r.policy!.plans.values()].flatMap((p) => p.rulesByTier.flat().map((x) => x.name)));
       expect(planned.size).toBe(size);
+      // the benchmark's premise: each rule applies to a bounded number of types, so the planned work is linear
+      const pairs = [...r.policy!.plans.values()].reduce((n, p) => n + new Set(p.rulesByTier.flat()).size, 0);
+      expect(pairs).toBeGreaterThanOrEqual(size);
+      expect(pairs).toBeLessThanOrEqual(3 * size);
     });
   }
   test("the generator is deterministic", () => expect(generatePolicy(50).text).toBe(generatePolicy(50).text));
