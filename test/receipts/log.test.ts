@@ -100,8 +100,6 @@ describe("receipt format", () => {
   });
 
   test("non-canonical lines are rejected", () => {
-    const dir = tempDir();
-    void dir;
     const good = '{"body":{},"kind":"decision","prev":"' + GENESIS_PREV + '","seq":0,"sig":"' + "A".repeat(86) + '==","signer":"ed25519:0011223344556677","time":"2026-01-01T00:00:00Z","v":1}';
     expect(parseReceiptLine(good).ok).toBe(true);
     expect(parseReceiptLine(good.replace('{"body":{}', '{"body":{ }')).ok).toBe(false);
