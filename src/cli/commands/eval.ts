@@ -17,6 +17,7 @@ import type { DecideContext } from "../../runtime/enforceable.ts";
 import type { Decision } from "../../runtime/decision.ts";
 import { formatMillis } from "../../runtime/policy-combine.ts";
 import { decideWithState } from "../../runtime/stateful-eval.ts";
+import { iso } from "../../runtime/approvals.ts";
 import { Diagnostics } from "../../diagnostics/catalogue.ts";
 import { diagnostic } from "../../diagnostics/diagnostic.ts";
 import { SourceFile } from "../../diagnostics/source.ts";
@@ -135,11 +136,11 @@ async function evalWithState(policy: CompiledPolicy, args: Args, ctx: { context:
     const { receipt, request, ...decision } = d;
     if (single) {
       const extra = [formatDecision(decision)];
-      if (request !== undefined) extra.push(`request: ${request.request.id} (${request.status}; expires ${new Date(request.request.expiresAt).toISOString()})`);
+      if (request !== undefined) extra.push(`request: ${request.request.id} (${request.status}; expires ${iso(request.request.expiresAt)})`);
       if (receipt !== undefined) extra.push(`receipt: seq ${receipt.seq}`);
       return extra.join("\n");
     }
-    return JSON.stringify({ ...decision, ...(request !== undefined ? { request: { id: request.request.id, status: request.status, expires_at: new Date(request.request.expiresAt).toISOString() } } : {}), ...(receipt !== undefined ? { receipt: { seq: receipt.seq } } : {}) });
+    return JSON.stringify({ ...decision, ...(request !== undefined ? { request: { id: request.request.id, status: request.status, expires_at: iso(request.request.expiresAt) } } : {}), ...(receipt !== undefined ? { receipt: { seq: receipt.seq } } : {}) });
   });
   if (out.length > 0) io.stdout(out.join("\n"));
   return ExitCode.ok;
