@@ -3,13 +3,12 @@
 //   const { policy, diagnostics } = compilePolicy({ files: ["policies/invoices.xpol"] });
 //   if (policy === null) throw new Error(formatDiagnostics(diagnostics, sources));
 //   const decision = decide(policy, proposal, { actor: { agent: "invoice-bot" } });
-import { readFileSync } from "node:fs";
 import { resolve as pathResolve } from "node:path";
 import { diagnostic, type Diagnostic } from "./diagnostics/diagnostic.ts";
 import { Diagnostics } from "./diagnostics/catalogue.ts";
 import { renderDiagnostics } from "./diagnostics/render.ts";
 import { SourceFile } from "./diagnostics/source.ts";
-import type { CheckOptions } from "./check/policy-checker.ts";
+import { defaultReadFile, type CheckOptions } from "./check/policy-checker.ts";
 import { buildPolicy, type SourceInput } from "./compile/policy-build.ts";
 import type { CompiledPolicy } from "./compile/policy-compiler.ts";
 
@@ -38,10 +37,10 @@ export function compilePolicy(input: PolicyInput, options: CheckOptions = {}): C
     const cwd = input.cwd;
     const resolve = (p: string): string => (cwd === undefined ? p : pathResolve(cwd, p));
     if (cwd !== undefined && options.readFile === undefined) {
-      checkOptions = { ...options, readFile: (p) => readText(resolve(p)) };
+      checkOptions = { ...options, readFile: (p) => defaultReadFile(resolve(p)) };
     }
     for (const path of input.files) {
-      const text = readText(resolve(path));
+      const text = defaultReadFile(resolve(path));
       if (text instanceof Error) unreadable.push(diagnostic(Diagnostics.unreadableFile, { start: 0, end: 0 }, [path, text.message], { file: path }));
       else texts.push({ path, text });
     }
@@ -58,14 +57,4 @@ export function compilePolicy(input: PolicyInput, options: CheckOptions = {}): C
 /** Diagnostics as text, with the underlined source lines. */
 export function formatDiagnostics(diagnostics: readonly Diagnostic[], sources: ReadonlyMap<string, SourceFile>): string {
   return renderDiagnostics(diagnostics, sources);
-}
-
-/** The file's text, or an Error whose message is the errno code (`ENOENT`) when there is one. */
-function readText(path: string): string | Error {
-  try {
-    return readFileSync(path, "utf8");
-  } catch (e: unknown) {
-    const code = (e as { code?: unknown }).code;
-    return new Error(typeof code === "string" ? code : e instanceof Error ? e.message : String(e));
-  }
 }

@@ -1205,7 +1205,6 @@ class PolicyChecker {
 
 const EMPTY_ENV = new TypeEnv();
 
-/** What `expect that` sees as `decision` (src/testing supplies the value). */
 function sameField(a: FieldSchema, b: FieldSchema): boolean {
   return a.optional === b.optional && a.sensitive === b.sensitive && a.decimal === b.decimal && JSON.stringify(a.type) === JSON.stringify(b.type);
 }
@@ -1220,6 +1219,7 @@ function mappedToolName(name: string, tools: ReadonlyMap<string, unknown>): stri
   return r.kind === "found" ? r.name : undefined;
 }
 
+/** What `expect that` sees as `decision` (src/testing supplies the value). */
 const DECISION_TYPE: CelType = recordType("decision", [
   { name: "effect", type: T.string },
   { name: "tier", type: T.string },
@@ -1266,7 +1266,8 @@ function literalText(e: Expr): string {
   return "(an expression)";
 }
 
-function defaultReadFile(path: string): string | Error {
+/** The file's text, or an Error whose message is the errno code (`ENOENT`) when there is one. */
+export function defaultReadFile(path: string): string | Error {
   try {
     return readFileSync(path, "utf8");
   } catch (e: unknown) {
