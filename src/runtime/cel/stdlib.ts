@@ -59,6 +59,7 @@ import {
   NANOS_PER_SECOND,
   celEquals,
   compareValues,
+  floorDiv,
   typeNameOf,
   typeOf,
   type CelResult,
@@ -254,11 +255,6 @@ function stringToBool(x: string): boolean | CelError {
   }
 }
 
-function timestampToInt(t: CelTimestamp): bigint {
-  // Seconds since the epoch, rounded toward negative infinity like Go's Unix().
-  const q = t.nanos / NANOS_PER_SECOND;
-  return t.nanos < 0n && q * NANOS_PER_SECOND !== t.nanos ? q - 1n : q;
-}
 
 const FUNCTIONS: readonly FunctionDecl[] = [
   // Arithmetic.
@@ -387,7 +383,7 @@ const FUNCTIONS: readonly FunctionDecl[] = [
     { id: "uint64_to_int64", params: [T.uint], result: T.int, impl: (a) => uintToInt(u(a)) },
     { id: "double_to_int64", params: [T.double], result: T.int, impl: (a) => doubleToInt(d(a)) },
     { id: "string_to_int64", params: [T.string], result: T.int, impl: (a) => stringToInt(s(a)) },
-    { id: "timestamp_to_int64", params: [T.timestamp], result: T.int, impl: (a) => timestampToInt(ts(a)) },
+    { id: "timestamp_to_int64", params: [T.timestamp], result: T.int, impl: (a) => floorDiv(ts(a).nanos, NANOS_PER_SECOND) },
   ]),
   decl("uint", [
     { id: "uint64_to_uint64", params: [T.uint], result: T.uint, impl: (a) => a },

@@ -11,6 +11,7 @@ import {
   NANOS_PER_SECOND,
   civilFromDays,
   daysFromCivil,
+  floorDiv,
   formatDurationBasic,
   formatTimestampBasic,
 } from "./values.ts";
@@ -204,18 +205,14 @@ export function zoneOffsetSeconds(tz: string, epochSeconds: number): number | un
 }
 
 export function timestampField(t: CelTimestamp, field: TimestampField, tz?: string): bigint | CelError {
-  let secs = t.nanos / NANOS_PER_SECOND;
-  let frac = t.nanos % NANOS_PER_SECOND;
-  if (frac < 0n) {
-    frac += NANOS_PER_SECOND;
-    secs -= 1n;
-  }
+  let secs = floorDiv(t.nanos, NANOS_PER_SECOND);
+  const frac = t.nanos - secs * NANOS_PER_SECOND;
   if (tz !== undefined) {
     const off = zoneOffsetSeconds(tz, Number(secs));
     if (off === undefined) return celErrors.invalidArgument(`unknown time zone \`${tz}\``);
     secs += BigInt(off);
   }
-  const days = Number(secs >= 0n ? secs / 86400n : -((-secs + 86399n) / 86400n));
+  const days = Number(floorDiv(secs, 86400n));
   const rem = Number(secs - BigInt(days) * 86400n);
   switch (field) {
     case "getHours":

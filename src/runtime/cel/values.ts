@@ -423,15 +423,17 @@ export function formatDurationBasic(nanos: bigint): string {
   return (neg ? "-" : "") + out + "s";
 }
 
-/** RFC 3339 in UTC with the shortest fractional seconds (0, 3, 6 or 9 digits as needed). */
+/** Division rounding toward negative infinity (bigint `/` truncates toward zero); `b` must be positive. */
+export function floorDiv(a: bigint, b: bigint): bigint {
+  const q = a / b;
+  return a < 0n && q * b !== a ? q - 1n : q;
+}
+
+/** RFC 3339 in UTC with the shortest fractional seconds (trailing zeros dropped, as Go's RFC3339Nano does). */
 export function formatTimestampBasic(nanos: bigint): string {
-  let secs = nanos / NANOS_PER_SECOND;
-  let frac = nanos % NANOS_PER_SECOND;
-  if (frac < 0n) {
-    frac += NANOS_PER_SECOND;
-    secs -= 1n;
-  }
-  const days = secs >= 0n ? secs / 86400n : -((-secs + 86399n) / 86400n);
+  const secs = floorDiv(nanos, NANOS_PER_SECOND);
+  const frac = nanos - secs * NANOS_PER_SECOND;
+  const days = floorDiv(secs, 86400n);
   const rem = Number(secs - days * 86400n);
   const { year, month, day } = civilFromDays(Number(days));
   const hh = Math.floor(rem / 3600);

@@ -57,7 +57,13 @@ describe("timestamps", () => {
     expect(timestampField(t, "getDate")).toBe(BigInt(d.getUTCDate()));
     expect(timestampField(t, "getDayOfWeek")).toBe(BigInt(d.getUTCDay()));
     expect(timestampField(t, "getHours")).toBe(BigInt(d.getUTCHours()));
+    expect(timestampField(t, "getMinutes")).toBe(BigInt(d.getUTCMinutes()));
+    expect(timestampField(t, "getSeconds")).toBe(BigInt(d.getUTCSeconds()));
     expect(timestampField(t, "getMilliseconds")).toBe(BigInt(d.getUTCMilliseconds()));
+    // Date writes years 0001..9999 with four digits, as RFC 3339 does, and always three fraction digits; ours
+    // drops trailing zeros (and an empty fraction).
+    const iso = d.toISOString().replace(/\.(\d*?)0*Z$/, (_, f: string) => (f === "" ? "Z" : `.${f}Z`));
+    expect(formatTimestamp(t)).toBe(iso);
   });
 });
 
