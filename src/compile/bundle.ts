@@ -2,10 +2,9 @@
 //   { "format": "execlayer-bundle/v1", "digest": "sha256:...", "name": ..., "version": ..., "sources": [{path, text}] }
 // Loading recomputes the digest over the sources and refuses a mismatch, then compiles from the sources (keyrings
 // and stdlib modules come from the bundle itself, never from the disk).
-import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.ts";
+import { diagnostic } from "../diagnostics/diagnostic.ts";
 import { Diagnostics } from "../diagnostics/catalogue.ts";
-import { sourcesModuleResolver } from "../check/policy-modules.ts";
-import { STDLIB_PREFIX } from "../check/policy-modules.ts";
+import { sourcesModuleResolver, STDLIB_PREFIX } from "../check/policy-modules.ts";
 import type { CompiledPolicy } from "./policy-compiler.ts";
 import { policyDigest, type SourceText } from "./policy-digest.ts";
 import { buildPolicy, type BuildResult } from "./policy-build.ts";
@@ -90,5 +89,3 @@ export function loadBundle(input: string | unknown, file = "<bundle>"): BuildRes
   }
   return built;
 }
-
-export type { Diagnostic };
