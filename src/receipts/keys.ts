@@ -19,7 +19,8 @@ export interface KeyPair {
   readonly publicKey: Uint8Array;
 }
 
-export type KeyResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string };
+/** `unreadable`: the key file could not be read (as opposed to read and found malformed). */
+export type KeyResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string; readonly unreadable?: true };
 
 export function generateKeyPair(): KeyPair {
   const seed = new Uint8Array(randomBytes(32));
@@ -103,7 +104,7 @@ export async function readPrivateKeyFile(file: string): Promise<KeyResult<KeyPai
   try {
     text = await fs.readFile(file, "utf8");
   } catch (e: unknown) {
-    return { ok: false, error: `cannot read \`${file}\`: ${e instanceof Error ? e.message : String(e)}` };
+    return { ok: false, error: `cannot read \`${file}\`: ${e instanceof Error ? e.message : String(e)}`, unreadable: true };
   }
   return parsePrivateKeyFile(text);
 }
@@ -115,7 +116,7 @@ export async function resolvePublicKey(spec: string, cwd: string): Promise<KeyRe
   try {
     text = await fs.readFile(path.resolve(cwd, spec), "utf8");
   } catch (e: unknown) {
-    return { ok: false, error: `cannot read \`${spec}\`: ${e instanceof Error ? e.message : String(e)}` };
+    return { ok: false, error: `cannot read \`${spec}\`: ${e instanceof Error ? e.message : String(e)}`, unreadable: true };
   }
   const parsed = parsePublicKey(text);
   return parsed.ok ? parsed : { ok: false, error: `\`${spec}\`: ${parsed.error}` };

@@ -75,6 +75,8 @@ describe("xpol keygen / verify / prove / verify-proof", () => {
     writeFileSync(path.join(dir, "p2.json"), proof.out.replace('"seq": 6', '"seq": 5'));
     expect((await xpol(["verify-proof", "p2.json", "--key", pub], dir)).code).toBe(1);
     expect((await xpol(["verify-proof", "nope.json", "--key", pub], dir)).code).toBe(3);
+    expect((await xpol(["verify-proof", "p.json", "--key", "missing.pub"], dir)).code).toBe(3);
+    expect((await xpol(["verify-proof", "p.json", "--key", "ed25519:zz"], dir)).code).toBe(2);
     expect((await xpol(["prove", dir, "--seq", "9"], dir)).code).toBe(1);
     expect((await xpol(["prove", dir, "--seq", "x"], dir)).code).toBe(2);
     expect((await xpol(["prove", path.join(dir, "nope"), "--seq", "1"], dir)).code).toBe(3);

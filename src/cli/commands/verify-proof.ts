@@ -44,7 +44,7 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
   const pub = await resolvePublicKey(key, io.cwd);
   if (!pub.ok) {
     io.stderr(`xpol verify-proof: ${pub.error}`);
-    return pub.error.startsWith("cannot read") ? ExitCode.unreadable : ExitCode.usage;
+    return pub.unreadable === true ? ExitCode.unreadable : ExitCode.usage;
   }
   let data: unknown;
   try {
