@@ -4,7 +4,8 @@
 //   junit   JUnit XML (one <testsuite> per policy or file), for CI test reporters
 //   github  GitHub Actions workflow commands (`::error file=...,line=...,col=...::message`), which annotate the diff
 import type { Diagnostic } from "../diagnostics/diagnostic.ts";
-import { diagnosticToJson, renderDiagnostic } from "../diagnostics/render.ts";
+// renderDiagnostics (not renderDiagnostic one by one): it also locates related notes that point into other files
+import { diagnosticToJson, renderDiagnostic, renderDiagnostics } from "../diagnostics/render.ts";
 import { SourceFile } from "../diagnostics/source.ts";
 import type { CaseResult, PolicyTestReport, TestTotals } from "../testing/results.ts";
 import { summaryLine } from "../testing/results.ts";
@@ -108,7 +109,7 @@ export interface DiagnosticsReport {
 export function renderDiagnosticsReport(format: ReportFormat, r: DiagnosticsReport): string {
   switch (format) {
     case "human":
-      return r.diagnostics.map((d) => renderDiagnostic(d, d.file === undefined ? undefined : r.sources.get(d.file))).join("\n\n");
+      return renderDiagnostics(r.diagnostics, r.sources);
     case "json":
       return JSON.stringify(
         {
@@ -126,7 +127,7 @@ export function renderDiagnosticsReport(format: ReportFormat, r: DiagnosticsRepo
       const cases = files.map((f) => {
         const mine = r.diagnostics.filter((d) => (d.file ?? "<input>") === f && d.severity === "error");
         if (mine.length === 0) return `    <testcase name="${xmlEscape(f)}" classname="${xmlEscape(r.tool)}"/>`;
-        const text = mine.map((d) => renderDiagnostic(d, r.sources.get(f))).join("\n\n");
+        const text = renderDiagnostics(mine, r.sources);
         return [
           `    <testcase name="${xmlEscape(f)}" classname="${xmlEscape(r.tool)}" file="${xmlEscape(f)}">`,
           `      <failure message="${xmlEscape(mine.map((d) => `${d.code}: ${d.message}`).join("; "))}" type="${xmlEscape(mine[0]!.code)}">${xmlText(text)}</failure>`,
@@ -259,7 +260,7 @@ function humanTests(reports: readonly PolicyTestReport[], o: TestReportOptions, 
   for (const r of reports) {
     if (r.diagnostics.length > 0) {
       out.push("");
-      out.push(r.diagnostics.map((d) => renderDiagnostic(d, d.file === undefined ? undefined : r.sources.get(d.file))).join("\n\n"));
+      out.push(renderDiagnostics(r.diagnostics, r.sources));
     }
     for (const c of r.results) {
       if (c.status !== "failed") continue;
@@ -342,7 +343,7 @@ function junitTests(reports: readonly PolicyTestReport[], o: TestReportOptions):
     const errors = r.diagnostics.filter((d) => d.severity === "error");
     if (errors.length > 0) {
       f++;
-      const text = errors.map((d) => renderDiagnostic(d, d.file === undefined ? undefined : r.sources.get(d.file))).join("\n\n");
+      const text = renderDiagnostics(errors, r.sources);
       cases.push(
         `    <testcase name="compile" classname="${xmlEscape(r.label)}">`,
         `      <failure message="${xmlEscape(errors.map((d) => `${d.code}: ${d.message}`).join("; "))}" type="${xmlEscape(errors[0]!.code)}">${xmlText(text)}</failure>`,

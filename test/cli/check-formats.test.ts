@@ -23,6 +23,18 @@ describe("xpol check --format junit|github, and its exit codes", () => {
     expect(r.stdout).toContain('<testsuites name="xpol check" tests="1" failures="1" errors="0" skipped="0">');
   });
 
+  it("text and junit: a related note in another file of the policy shows its line and column", async () => {
+    const dir = scratch();
+    writeFileSync(join(dir, "a.xpol"), "policy p\naction a.b { }\ntier a.b = T0\nrule r on a.b { allow }\n");
+    writeFileSync(join(dir, "b.xpol"), "\n\nrule r on a.b { allow }\n");
+    const text = await xpol(["check", "a.xpol", "b.xpol"], dir);
+    expect(text.code).toBe(1);
+    expect(text.stdout).toContain("  --> b.xpol:3:6");
+    expect(text.stdout).toContain("   = note: first declared here (a.xpol:4:6)");
+    const junit = await xpol(["check", "a.xpol", "b.xpol", "--format", "junit"], dir);
+    expect(junit.stdout).toContain("   = note: first declared here (a.xpol:4:6)");
+  });
+
   it("0 on a clean policy, 2 on a bad format, 3 on a missing file", async () => {
     expect((await xpol(["check", "examples/invoices", "--format", "junit"])).code).toBe(0);
     expect((await xpol(["check", "examples/invoices", "--format", "xml"])).code).toBe(2);

@@ -10,7 +10,7 @@ import { errorReason, ExitCode, usageExit, type CliIO } from "../io.ts";
 import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.ts";
 import { Diagnostics } from "../../diagnostics/catalogue.ts";
 import { SourceFile } from "../../diagnostics/source.ts";
-import { renderDiagnostic } from "../../diagnostics/render.ts";
+import { renderDiagnostics } from "../../diagnostics/render.ts";
 import { formatPolicy } from "../../format/format.ts";
 import { findXpolFiles, readIgnoreList } from "../../format/files.ts";
 import { parseReportFormat, renderDiagnosticsReport, type ReportFormat } from "../report-formats.ts";
@@ -83,7 +83,7 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
   if (format === "human") {
     // an unformatted file is one line; syntax errors get their source snippets
     const report = diagnostics
-      .map((d) => (d.code === Diagnostics.notFormatted.code ? `${d.severity}[${d.code}]: ${d.message}` : renderDiagnostic(d, d.file === undefined ? undefined : sources.get(d.file))))
+      .map((d) => (d.code === Diagnostics.notFormatted.code ? `${d.severity}[${d.code}]: ${d.message}` : renderDiagnostics([d], sources)))
       .join("\n");
     const summary = check
       ? unformatted === 0
