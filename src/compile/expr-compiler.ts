@@ -163,10 +163,9 @@ class Compiler {
 
   private ident(e: Extract<Expr, { kind: "ident" }>): Node {
     const ref = this.ref(e);
-    if (ref?.kind === "local" || (ref === undefined && !e.rootScoped && this.lookupSlot(e.name) !== undefined)) {
-      const slot = this.lookupSlot(e.name);
-      if (slot !== undefined) return (f) => f.locals[slot]!;
-    }
+    // A comprehension variable: as the checker resolved it, or (node the checker did not see) by scope.
+    const slot = ref?.kind === "local" || (ref === undefined && !e.rootScoped) ? this.lookupSlot(e.name) : undefined;
+    if (slot !== undefined) return (f) => f.locals[slot]!;
     if (ref?.kind === "type") return constant(new CelTypeValue(runtimeTypeName(ref.type)));
     return variable(ref?.kind === "variable" ? ref.name : e.name, e.span);
   }
