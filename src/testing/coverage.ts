@@ -157,7 +157,8 @@ export class CoverageCollector {
       const p = this.escalations.get(`${e.origin.file}@${e.origin.span.start}`);
       if (p !== undefined) evalPoint(p, declaredVars);
     }
-    const ruleVars = variablesFor(this.policy, ir, decision.tier, counters, now);
+    // the variables differ only in `action.tier`: built again only when the action was escalated
+    const ruleVars = decision.tier === action.tier ? declaredVars : variablesFor(this.policy, ir, decision.tier, counters, now);
     for (const rp of plan.rulesByTier[TIERS.indexOf(decision.tier)] ?? []) {
       const rc = this.rules.get(rp.index);
       if (rc === undefined) continue;
