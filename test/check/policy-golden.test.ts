@@ -1,6 +1,6 @@
 // Golden diagnostics for the policy checker: every case under policy-golden/ (a `.xpol` file, or a folder of them
 // forming one policy) is parsed and checked; the rendered diagnostics (message, help, underlined snippet) must
-// equal the `.expected` file beside it. Regenerate with UPDATE_GOLDEN=1.
+// equal the `.expected` file beside it, which must exist. Regenerate with UPDATE_GOLDEN=1.
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -50,7 +50,9 @@ describe("policy checker golden diagnostics", () => {
     test(name, () => {
       const expectedPath = path.join(dir, name.replace(/\.xpol$/, "") + ".expected");
       const actual = render(name);
-      if (update || !existsSync(expectedPath)) writeFileSync(expectedPath, actual);
+      if (update) writeFileSync(expectedPath, actual);
+      // a missing golden fails (write it with UPDATE_GOLDEN=1 and review it) instead of being created as it is
+      expect(existsSync(expectedPath), `${expectedPath} is missing`).toBe(true);
       expect(actual).toBe(readFileSync(expectedPath, "utf8"));
     });
   }
