@@ -57,9 +57,17 @@ describe("xpol fmt", () => {
   });
 
   it("exit 2 on usage errors, 3 on unreadable paths", async () => {
-    expect((await xpol(["fmt"])).code).toBe(2);
-    expect((await xpol(["fmt", "--frobnicate", "x"])).code).toBe(2);
-    expect((await xpol(["fmt", "--format", "yaml", "x"])).code).toBe(2);
+    const usage: [string[], string][] = [
+      [["fmt"], "xpol fmt: give at least one file or directory"],
+      [["fmt", "--frobnicate", "x"], "xpol fmt: unknown option `--frobnicate`"],
+      [["fmt", "--format", "yaml", "x"], "xpol fmt: --format needs one of human, json, junit, github"],
+    ];
+    for (const [args, problem] of usage) {
+      const u = await xpol(args);
+      expect(u.code).toBe(2);
+      expect(u.stderr.split("\n\n")[0]).toBe(problem);
+      expect(u.stderr).toContain("\n\nusage: xpol fmt ");
+    }
     const r = await xpol(["fmt", "--check", "does/not/exist.xpol"]);
     expect(r.code).toBe(3);
     expect(r.stdout).toContain("XP8001");
