@@ -11,7 +11,7 @@ import { diagnosticToJson } from "../../diagnostics/render.ts";
 import { SourceFile } from "../../diagnostics/source.ts";
 import { parsePolicy } from "../../syntax/parse.ts";
 import type { PolicyFile } from "../../syntax/ast.ts";
-import { checkPolicy } from "../../check/policy-checker.ts";
+import { checkPolicy, defaultReadFile } from "../../check/policy-checker.ts";
 import { renderDiagnosticsReport } from "../report-formats.ts";
 
 const USAGE = `usage: xpol check FILE|DIR... [--format text|json|junit|github]
@@ -152,13 +152,7 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
     const dir = dirname(resolve(io.cwd, p));
     groups.set(dir, [...(groups.get(dir) ?? []), { path: p, text: r.text }]);
   }
-  const readFile = (p: string): string | Error => {
-    try {
-      return readFileSync(resolve(io.cwd, p), "utf8");
-    } catch (e: unknown) {
-      return new Error(errorReason(e));
-    }
-  };
+  const readFile = (p: string): string | Error => defaultReadFile(resolve(io.cwd, p));
   for (const files of groups.values()) {
     const r = checkSources(files, { readFile });
     diagnostics.push(...r.diagnostics);
