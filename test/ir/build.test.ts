@@ -1,5 +1,6 @@
 import { fc, test as prop } from "@fast-check/vitest";
 import { describe, expect, test } from "vitest";
+import { tryCanonicalizeReusing } from "../../src/ir/canonicalize.ts";
 import { ACTION_DIGEST_KIND, IR_DIGEST_KIND, actionDigest, canonicalize, digest, irDigest, toSovereignIR, type BuildOptions, type SovereignIR } from "../../src/ir/index.ts";
 import { allowExtra, options, schema } from "./fixtures.ts";
 
@@ -24,6 +25,11 @@ describe("toSovereignIR", () => {
     };
     expect(r.ir).toEqual(ir);
     expect(r.canonical).toBe(canonicalize(ir as never));
+    // The IR is frozen with its text remembered, so receipts splice it: the spliced text must be the canonical one.
+    expect(Object.isFrozen(r.ir) && Object.isFrozen(r.ir.action.params)).toBe(true);
+    expect(tryCanonicalizeReusing({ wrapped: r.ir })).toEqual({ ok: true, value: `{"wrapped":${canonicalize(ir as never)}}` });
+    // the caller's records are copied, not frozen in place
+    expect(Object.isFrozen(options.actor)).toBe(false);
     // Golden: pins the canonical bytes and the digest construction.
     expect(r.canonical).toBe(
       '{"action":{"params":{"customer_id":"c-1","invoice_id":"inv-1"},"target":"invoice/inv-1","type":"invoice.read"},' +
