@@ -19,8 +19,13 @@ export interface BuildOptions {
   readonly actor?: unknown;
   /** the context record, as the service knows it; authoritative like `actor`; `{}` when neither gives one */
   readonly context?: unknown;
-  /** when the action was requested, by the service's clock (any RFC 3339 offset; stored as UTC) */
-  readonly requestedAt: Date | string;
+  /**
+   * when the action was requested, by the service's clock (any RFC 3339 offset; stored as UTC); authoritative: a
+   * proposal's own `requested_at` must then say the same. Omitted: the proposal's own time, else `defaultRequestedAt`.
+   */
+  readonly requestedAt?: Date | string;
+  /** the request time when neither the caller nor the proposal states one (the stateless `decide` passes "now") */
+  readonly defaultRequestedAt?: Date | string;
   /** the policy's tool mappings; required for tool-call proposals */
   readonly mapper?: ToolMapper;
   /** size limit for the proposal, UTF-8 bytes of the text (or an estimate for objects); default 1 MiB */
@@ -108,13 +113,17 @@ function build(proposal: unknown, schema: IrSchema, options: BuildOptions): Buil
   const context = authoritative("context", options.context, proposed.context, maxDepth, (v) => normalizer.context(v, "$.context"));
   if (!context.ok) return context.error === undefined ? { ok: false, error: normalizer.error! } : { ok: false, error: context.error };
 
-  const time = requestTime(options.requestedAt);
-  if (!time.ok) return time;
+  let own: string | undefined;
   if (proposed.requested_at !== undefined) {
     const p = typeof proposed.requested_at === "string" ? canonicalTimestamp(proposed.requested_at) : undefined;
     if (p === undefined || !p.ok) return fail(Diagnostics.irInvalidTimestamp, "$.requested_at", [show(String(proposed.requested_at)), p?.ok === false ? p.why : "expected a string"]);
-    if (p.value !== time.value) return fail(Diagnostics.irConflictingProposal, "$.requested_at", ["requested_at"], { help: `the caller's request time is ${time.value}` });
+    own = p.value;
   }
+  const given = options.requestedAt ?? (own === undefined ? options.defaultRequestedAt : undefined);
+  if (given === undefined && own === undefined) return fail(Diagnostics.irInvalidRequestTime, "$.requested_at", ["neither the caller nor the proposal gives one"]);
+  const time = given === undefined ? { ok: true as const, value: own! } : requestTime(given);
+  if (!time.ok) return time;
+  if (own !== undefined && own !== time.value) return fail(Diagnostics.irConflictingProposal, "$.requested_at", ["requested_at"], { help: `the caller's request time is ${time.value}` });
 
   // 4. Everything passed: assemble.
   const ir: SovereignIR = { version: IR_VERSION, action, actor: actor.value as IrActor, context: context.value, requested_at: time.value };

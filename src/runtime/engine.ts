@@ -383,10 +383,10 @@ export function decide(
   options: DecideOptions = {},
 ): Decision {
   try {
-    const requestedAt = options.now ?? proposedTime(action) ?? new Date();
+    // The caller's `now` is authoritative; otherwise the proposal's own time (object or JSON text), else the clock.
     const built = toSovereignIR(action, policy.irSchema, {
       mapper: policy.toolMapper,
-      requestedAt,
+      ...(options.now !== undefined ? { requestedAt: options.now } : { defaultRequestedAt: new Date() }),
       ...(context.actor !== undefined ? { actor: context.actor } : {}),
       ...(context.context !== undefined ? { context: context.context } : {}),
     });
@@ -400,12 +400,6 @@ export function decide(
     const why = e instanceof Error ? e.message : String(e);
     return forcedDeny(null, Diagnostics.runtimeInternalError.code, Diagnostics.runtimeInternalError.message(why));
   }
-}
-
-function proposedTime(action: unknown): string | undefined {
-  if (action === null || typeof action !== "object") return undefined;
-  const t = (action as Record<string, unknown>).requested_at;
-  return typeof t === "string" ? t : undefined;
 }
 
 function actionTypeOf(action: unknown): string | null {

@@ -83,6 +83,16 @@ describe("toSovereignIR", () => {
     expect(own.ok && own.ir.actor).toEqual({ agent: "x" });
   });
 
+  test("request time omitted: the proposal's own, else the default, else an error", () => {
+    const { requestedAt: _omit, ...rest } = options;
+    const own = toSovereignIR({ ...read, requested_at: "2026-02-01T01:00:00+01:00" }, schema, { ...rest, defaultRequestedAt: "2030-01-01T00:00:00Z" });
+    expect(own.ok && own.ir.requested_at).toBe("2026-02-01T00:00:00Z");
+    const fallback = toSovereignIR(read, schema, { ...rest, defaultRequestedAt: "2030-01-01T00:00:00Z" });
+    expect(fallback.ok && fallback.ir.requested_at).toBe("2030-01-01T00:00:00Z");
+    const none = toSovereignIR(read, schema, rest);
+    expect(none.ok ? null : none.error).toMatchObject({ code: "XP4031", path: "$.requested_at" });
+  });
+
   test("request time: Date or RFC 3339, to canonical UTC", () => {
     const fromOffset = toSovereignIR(read, schema, { ...options, requestedAt: "2026-01-31T13:00:00+01:00" });
     expect(fromOffset.ok && fromOffset.ir.requested_at).toBe("2026-01-31T12:00:00Z");
