@@ -26,6 +26,11 @@ export interface BuildOptions {
   readonly requestedAt?: Date | string;
   /** the request time when neither the caller nor the proposal states one (the stateless `decide` passes "now") */
   readonly defaultRequestedAt?: Date | string;
+  /**
+   * "must-agree" (default): a proposal's own `requested_at` must equal `requestedAt` (XP4019). "ignore": it is
+   * dropped, in object and JSON-text proposals alike (the Enforcer, whose clock alone is the request time).
+   */
+  readonly proposedTime?: "must-agree" | "ignore";
   /** the policy's tool mappings; required for tool-call proposals */
   readonly mapper?: ToolMapper;
   /** size limit for the proposal, UTF-8 bytes of the text (or an estimate for objects); default 1 MiB */
@@ -114,7 +119,7 @@ function build(proposal: unknown, schema: IrSchema, options: BuildOptions): Buil
   if (!context.ok) return context.error === undefined ? { ok: false, error: normalizer.error! } : { ok: false, error: context.error };
 
   let own: string | undefined;
-  if (proposed.requested_at !== undefined) {
+  if (proposed.requested_at !== undefined && options.proposedTime !== "ignore") {
     const p = typeof proposed.requested_at === "string" ? canonicalTimestamp(proposed.requested_at) : undefined;
     if (p === undefined || !p.ok) return fail(Diagnostics.irInvalidTimestamp, "$.requested_at", [show(String(proposed.requested_at)), p?.ok === false ? p.why : "expected a string"]);
     own = p.value;

@@ -86,6 +86,8 @@ export function enforceableFrom(policy: CompiledPolicy): EnforceablePolicy {
       const built = toSovereignIR(proposal, policy.irSchema, {
         mapper: policy.toolMapper,
         requestedAt: options.requestedAt,
+        // the Enforcer's clock is the request time: a proposal's own time is neither trusted nor compared
+        proposedTime: "ignore",
         ...(options.actor !== undefined ? { actor: options.actor } : {}),
         ...(options.context !== undefined ? { context: options.context } : {}),
       });

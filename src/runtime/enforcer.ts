@@ -120,17 +120,6 @@ function decisionJsonShared(d: Decision): JsonObject {
   return j;
 }
 
-/**
- * The Enforcer's clock is the request time (windows, counters and approvals depend on it), so an IR-shaped proposal's
- * own `requested_at` is dropped rather than trusted or compared. (A proposal given as JSON text keeps it and is
- * denied if it differs from the clock: XP4019.)
- */
-function withoutRequestTime(proposal: unknown): unknown {
-  if (proposal === null || typeof proposal !== "object" || Array.isArray(proposal) || !("requested_at" in proposal)) return proposal;
-  const { requested_at: _ignored, ...rest } = proposal as Record<string, unknown>;
-  return rest;
-}
-
 /** The counter increments of an action that runs, or the deny when an amount is unusable. */
 function countChanges(
   reads: Evaluated["reads"],
@@ -211,7 +200,7 @@ export class Enforcer {
 
   async #decide(proposal: unknown, context: DecideContext, now: number): Promise<EnforcerDecision> {
     const policy = this.policy;
-    const built: IrBuild = policy.toIR(withoutRequestTime(proposal), { actor: context.actor, context: context.context, requestedAt: iso(now) });
+    const built: IrBuild = policy.toIR(proposal, { actor: context.actor, context: context.context, requestedAt: iso(now) });
     if (!built.ok) {
       const where = built.error.path !== undefined && built.error.path !== "$" ? ` at ${built.error.path}` : "";
       const decision = forcedDeny(null, built.error.code, `invalid action: ${built.error.message}${where}`);

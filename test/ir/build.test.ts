@@ -89,6 +89,9 @@ describe("toSovereignIR", () => {
     expect(own.ok && own.ir.requested_at).toBe("2026-02-01T00:00:00Z");
     const fallback = toSovereignIR(read, schema, { ...rest, defaultRequestedAt: "2030-01-01T00:00:00Z" });
     expect(fallback.ok && fallback.ir.requested_at).toBe("2030-01-01T00:00:00Z");
+    // "ignore": the proposal's time is dropped, not compared, whatever its form
+    const ignored = toSovereignIR(JSON.stringify({ ...read, requested_at: "1999-01-01T00:00:00Z" }), schema, { ...options, proposedTime: "ignore" });
+    expect(ignored.ok && ignored.ir.requested_at).toBe("2026-01-31T12:00:00Z");
     const none = toSovereignIR(read, schema, rest);
     expect(none.ok ? null : none.error).toMatchObject({ code: "XP4031", path: "$.requested_at" });
   });

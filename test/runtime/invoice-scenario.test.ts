@@ -236,6 +236,20 @@ describe("IR-shaped proposals", () => {
     clock.advance(1);
     expect((await enforcer.decide(ir)).irDigest).not.toBe(d.irDigest);
   });
+
+  it("the same holds for a proposal given as JSON text", async () => {
+    const { enforcer } = await setup("memory");
+    const ir = {
+      version: "1",
+      action: { type: "invoice.read", target: "invoice/inv-1", params: { invoice_id: "inv-1", customer_id: "c-1" } },
+      ...who,
+      requested_at: "2020-01-01T00:00:00Z",
+    };
+    const fromObject = await enforcer.decide(ir);
+    const fromText = await enforcer.decide(JSON.stringify(ir));
+    expect(fromText.effect).toBe("allow");
+    expect(fromText.irDigest).toBe(fromObject.irDigest);
+  });
 });
 
 describe("exactness with the compiled invoice policy", () => {
