@@ -1220,7 +1220,8 @@ function mappedToolName(name: string, tools: ReadonlyMap<string, unknown>): stri
 }
 
 /** What `expect that` sees as `decision` (src/testing supplies the value). */
-const DECISION_TYPE: CelType = recordType("decision", [
+/** What `decision` is in `expect that` conditions of tests and properties (src/testing builds its values). */
+export const DECISION_TYPE: CelType = recordType("decision", [
   { name: "effect", type: T.string },
   { name: "tier", type: T.string },
   { name: "rules", type: T.dyn },

@@ -5,26 +5,19 @@ import type { Expr } from "../syntax/ast.ts";
 import type { Diagnostic } from "../diagnostics/diagnostic.ts";
 import type { CompiledPolicy } from "../compile/policy-compiler.ts";
 import { checkExpression, TypeEnv } from "../check/expr-checker.ts";
-import { T, recordType, type CelType } from "../check/cel-types.ts";
+import { T, type CelType } from "../check/cel-types.ts";
 import { compileExpression, type CompiledExpression } from "../compile/expr-compiler.ts";
 import { CelRecord, type CelValue } from "../runtime/cel/values.ts";
 import { CelError } from "../runtime/cel/errors.ts";
 import type { Decision } from "../runtime/decision.ts";
 import type { Variables } from "./activation.ts";
+import { DECISION_TYPE } from "../check/policy-checker.ts";
 
 /**
- * What `expect that` sees as `decision`: effect ("allow" | "deny" | "require_approval"), tier ("T0".."T3", "" for
- * invalid input), rules (names of the contributing rules, policy order), reasons (texts), approvals (how many
- * approvals were recorded for this action: see scenario.ts). The same shape the checker declares for properties.
+ * What `expect that` sees as `decision`, a value of the checker's DECISION_TYPE: effect ("allow" | "deny" |
+ * "require_approval"), tier ("T0".."T3", "" for invalid input), rules (names of the contributing rules, policy
+ * order), reasons (texts), approvals (how many approvals were recorded for this action: see scenario.ts).
  */
-export const DECISION_TYPE: CelType = recordType("decision", [
-  { name: "effect", type: T.string },
-  { name: "tier", type: T.string },
-  { name: "rules", type: T.dyn },
-  { name: "reasons", type: T.dyn },
-  { name: "approvals", type: T.int },
-]);
-
 export function decisionValue(d: Decision, approvals: number): CelRecord {
   return new CelRecord("decision", {
     effect: d.effect,
