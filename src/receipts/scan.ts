@@ -51,6 +51,8 @@ export interface CheckpointRecord {
   readonly note: string;
   readonly line: number;
   readonly offset: number;
+  /** where the checkpoint came from, for problem reports; default checkpoints.jsonl */
+  readonly file?: string;
 }
 
 export interface TornTail {
@@ -200,7 +202,7 @@ export async function scanReceipts(dir: string, options: ReceiptScanOptions): Pr
     while (cpIndex < cps.length && (cps[cpIndex] as CheckpointRecord).size === tree.size) {
       const cp = cps[cpIndex] as CheckpointRecord;
       if (!bytesEqual(tree.root(), cp.root)) {
-        return problem("checkpoint-root", Diagnostics.receiptCheckpointRoot, [cp.size], { file: CHECKPOINTS_FILE, line: cp.line, offset: cp.offset, seq: Math.max(cp.size - 1, 0) });
+        return problem("checkpoint-root", Diagnostics.receiptCheckpointRoot, [cp.size], { file: cp.file ?? CHECKPOINTS_FILE, line: cp.line, offset: cp.offset, seq: Math.max(cp.size - 1, 0) });
       }
       cpIndex++;
     }

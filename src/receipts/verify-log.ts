@@ -89,8 +89,7 @@ export async function verifyLog(dir: string, publicKey: Uint8Array, options: Ver
         seq: 0,
       });
     }
-    // line -(i + 1) marks it as the auditor's, so a mismatch is reported against it rather than checkpoints.jsonl
-    signedCheckpoints.push({ origin: v.value.origin, size: v.value.size, root: v.value.root, note: kept[i]!, line: -(i + 1), offset: 0 });
+    signedCheckpoints.push({ origin: v.value.origin, size: v.value.size, root: v.value.root, note: kept[i]!, line: i + 1, offset: 0, file: KEPT_CHECKPOINT_FILE });
   }
   // Large logs: signatures are checked in worker threads while the main thread reads and chains.
   const threads = options.threads ?? ParallelVerifier.defaultThreads();
@@ -120,11 +119,7 @@ export async function verifyLog(dir: string, publicKey: Uint8Array, options: Ver
     const text = await readLineAt(receiptsFile, position.offset);
     return failed(seq, cps.records.length, signatureProblem(text, seq, { file: RECEIPTS_FILE, line: position.line, offset: position.offset, seq }));
   }
-  if (scan.bad !== undefined) {
-    const b = scan.bad;
-    if (b.file === CHECKPOINTS_FILE && b.line < 0) return failed(scan.count, cps.records.length, { ...b, file: KEPT_CHECKPOINT_FILE, line: -b.line });
-    return failed(scan.count, cps.records.length, b);
-  }
+  if (scan.bad !== undefined) return failed(scan.count, cps.records.length, scan.bad);
   for (const { cp, v } of verdicts) {
     if (!v.ok) {
       return failed(scan.count, cps.records.length, {
