@@ -60,7 +60,7 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
   const pair = await readPrivateKeyFile(resolve(io.cwd, opts.key));
   if (!pair.ok) {
     io.stderr(`xpol approve: ${pair.error}`);
-    return pair.error.startsWith("cannot read") ? ExitCode.unreadable : ExitCode.findings;
+    return pair.unreadable === true ? ExitCode.unreadable : ExitCode.findings;
   }
   const signer = new NobleSigner(pair.value);
   const store = await openState(opts.state, "approve", io);
