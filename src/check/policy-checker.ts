@@ -743,23 +743,16 @@ class PolicyChecker {
   private requireGroup(g: Located<GroupDecl>): void {
     const name = g.decl.name.text;
     if (this.groupDecls.has(name)) return;
-    if (this.options.module === true) {
-      if (this.requiredGroups.has(name)) return;
-      this.requiredGroups.add(name);
-      this.groupDecls.set(name, g);
-      this.groups.set(name, { name, members: [], origin: { file: g.file, span: g.decl.span } });
-      return;
-    }
-    if (this.requiredGroups.has(name)) return;
     this.requiredGroups.add(name);
     this.groupDecls.set(name, g);
+    this.groups.set(name, { name, members: [], origin: { file: g.file, span: g.decl.span } });
+    if (this.options.module === true) return;
     const fromModule = this.moduleFiles.has(g.file);
     this.report(D.emptyGroup, g.file, g.decl.name.span, [name], {
       help: fromModule
         ? `the module \`${g.file}\` needs the policy to declare \`group ${name} { name: "ed25519:..." }\` with its members`
         : 'add members as `name: "ed25519:..."`',
     });
-    this.groups.set(name, { name, members: [], origin: { file: g.file, span: g.decl.span } });
   }
 
   private declareCounter(c: Located<CounterDecl>): void {
