@@ -43,10 +43,11 @@ export function folderModuleResolver(dir: string = STDLIB_DIR): ModuleResolver {
       return loadModuleText(name, readFileSync(file, "utf8"));
     },
     available() {
+      // every module, nested ones included (`mcp.filesystem`, `rules.bulk_reads`), so "did you mean" can offer them
       if (!existsSync(dir)) return [];
-      return readdirSync(dir)
+      return readdirSync(dir, { recursive: true, encoding: "utf8" })
         .filter((f) => f.endsWith(".xpol") && !f.endsWith(".test.xpol"))
-        .map((f) => f.slice(0, -".xpol".length))
+        .map((f) => f.slice(0, -".xpol".length).split(/[\\/]/).join("."))
         .sort();
     },
   };

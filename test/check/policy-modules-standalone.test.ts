@@ -60,3 +60,11 @@ group approvers { alice: "ed25519:d75a980182b10ab7d54bfed3c964073a0ee172f3daa623
     expect(check({ "a.xpol": policy("context { n: int }\ncontext { n: int }") })).toContain("XP3002 duplicate context field `n`");
   });
 });
+
+describe("unknown modules", () => {
+  test("a typo in a nested module name is offered the nested module", () => {
+    const parsed = [{ path: "p.xpol", text: 'policy p version "1"\nimport std.rules.bulk_read\n' }].map((f) => ({ ...f, ast: parsePolicy(f.text, f.path).ast }));
+    const d = checkPolicy(parsed).diagnostics.find((x) => x.code === "XP3020");
+    expect(d?.help).toBe("did you mean `std.rules.bulk_reads`?");
+  });
+});
