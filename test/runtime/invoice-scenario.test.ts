@@ -220,14 +220,17 @@ for (const kind of ["memory", "durable"] as const) {
 }
 
 describe("IR-shaped proposals", () => {
+  // a proposal that claims a request time long past
+  const staleRead = {
+    version: "1",
+    action: { type: "invoice.read", target: "invoice/inv-1", params: { invoice_id: "inv-1", customer_id: "c-1" } },
+    ...who,
+    requested_at: "2020-01-01T00:00:00Z",
+  };
+
   it("are decided at the Enforcer's clock: a proposal's own requested_at cannot move it to another window", async () => {
     const { enforcer, clock } = await setup("memory");
-    const ir = {
-      version: "1",
-      action: { type: "invoice.read", target: "invoice/inv-1", params: { invoice_id: "inv-1", customer_id: "c-1" } },
-      ...who,
-      requested_at: "2020-01-01T00:00:00Z",
-    };
+    const ir = staleRead;
     const d = await enforcer.decide(ir);
     expect(d.effect).toBe("allow");
     const again = await enforcer.decide(ir, who);
@@ -239,12 +242,7 @@ describe("IR-shaped proposals", () => {
 
   it("the same holds for a proposal given as JSON text", async () => {
     const { enforcer } = await setup("memory");
-    const ir = {
-      version: "1",
-      action: { type: "invoice.read", target: "invoice/inv-1", params: { invoice_id: "inv-1", customer_id: "c-1" } },
-      ...who,
-      requested_at: "2020-01-01T00:00:00Z",
-    };
+    const ir = staleRead;
     const fromObject = await enforcer.decide(ir);
     const fromText = await enforcer.decide(JSON.stringify(ir));
     expect(fromText.effect).toBe("allow");
