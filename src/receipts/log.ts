@@ -1,9 +1,12 @@
 // The receipt log: one append-only file of canonical receipts (DIR/receipts.jsonl, one per line) and a file of
 // signed checkpoints (DIR/checkpoints.jsonl, one {"note": "<C2SP signed note>"} per line).
 //
-// append() is synchronous: it assigns seq and prev, signs, extends the Merkle tree and buffers the line.
+// append() is synchronous: it assigns seq and prev (the chain hashes unsigned payloads, so it never waits for a
+// signature) and buffers the receipt. With a plain Signer it also signs, extends the Merkle tree and frames the line
+// right there; with a signer that has `signMany` (signing-pool.ts) that happens in the group commit, the whole batch
+// signed in parallel off the main thread.
 // flush() is the group commit: everything buffered goes out in one write and one fdatasync; flushes that arrive
-// while a write is in flight share the next one. When flush() resolves, every receipt appended before the call is
+// while a write is in flight share the next one. Batches are signed, added to the tree and written in seq order. When flush() resolves, every receipt appended before the call is
 // on disk. A failed write or sync rejects that flush and every later one, and append() then returns an error:
 // the log is "broken" until reopened (the store turns that into deny).
 // A checkpoint is written after the receipts it covers are durable, whenever `checkpointEvery` receipts have
@@ -17,7 +20,7 @@ import type { JsonObject } from "../ir/types.ts";
 import { isValidKeyName, signCheckpoint, type Checkpoint } from "./checkpoint.ts";
 import { CompactTree } from "./merkle.ts";
 import { sha256 } from "./bytes.ts";
-import { encodeReceipt, isValidKeyId, receiptHash, receiptTime, type Receipt, type ReceiptKind } from "./receipt.ts";
+import { finishReceipt, isValidKeyId, prepareReceipt, receiptTime, type PreparedReceipt, type Receipt, type ReceiptKind } from "./receipt.ts";
 import { CHECKPOINTS_FILE, RECEIPTS_FILE, scanCheckpoints, scanReceipts, type ReceiptProblem, type ScanProblem, type TornTail } from "./scan.ts";
 import type { Signer } from "./signer.ts";
 
@@ -70,7 +73,7 @@ export interface LogHead {
   readonly size: number;
   /** seq of the last receipt; -1 when empty */
   readonly seq: number;
-  /** `sha256:<hex>` of the last receipt's line: the next receipt's `prev` */
+  /** chain hash of the last receipt (its unsigned payload): the next receipt's `prev` */
   readonly hash: string;
 }
 
@@ -83,9 +86,23 @@ export interface OpenReport {
   readonly truncated: readonly TornTail[];
 }
 
-export type AppendResult<B extends JsonObject> =
-  | { readonly ok: true; readonly receipt: Receipt<B>; readonly line: string }
-  | { readonly ok: false; readonly error: ReceiptLogError };
+/** An appended receipt. `receipt` and `line` are set once it is signed: by `append` itself with a plain Signer, by the
+ * flush that writes it when the signer signs off-thread (`signMany`); always by the time that flush resolves. */
+export interface AppendedReceipt<B extends JsonObject> {
+  readonly ok: true;
+  readonly seq: number;
+  receipt: Receipt<B> | undefined;
+  line: string | undefined;
+}
+
+export type AppendResult<B extends JsonObject> = AppendedReceipt<B> | { readonly ok: false; readonly error: ReceiptLogError };
+
+/** A buffered receipt: signed and framed (0x00 | line | "\n"), or waiting for the batch signature. */
+interface Buffered {
+  readonly prepared: PreparedReceipt<JsonObject>;
+  readonly entry: AppendedReceipt<JsonObject>;
+  framed: Buffer | null;
+}
 
 const DEFAULT_CHECKPOINT_EVERY = 1000;
 
@@ -126,10 +143,13 @@ export class ReceiptLog {
   readonly #fsync: boolean;
   readonly #checkpointEvery: number;
   readonly #tree: CompactTree;
+  /** sign in the group commit (the signer has signMany) rather than in append */
+  readonly #batchSigning: boolean;
   #headHash: string;
+  #size: number;
   #durableSize: number;
   #checkpointedSize: number;
-  #pending: Buffer[] = [];
+  #pending: Buffered[] = [];
   #inflight: Promise<void> | null = null;
   #queued: Promise<void> | null = null;
   #broken: ReceiptLogError | null = null;
@@ -150,6 +170,8 @@ export class ReceiptLog {
     this.#receipts = handles.receipts;
     this.#checkpoints = handles.checkpoints;
     this.#tree = state.tree;
+    this.#batchSigning = options.signer.signMany !== undefined;
+    this.#size = state.tree.size;
     this.#headHash = state.headHash;
     this.#durableSize = state.tree.size;
     this.#checkpointedSize = state.checkpointedSize;
@@ -229,11 +251,12 @@ export class ReceiptLog {
   }
 
   get head(): LogHead {
-    return { size: this.#tree.size, seq: this.#tree.size - 1, hash: this.#headHash };
+    return { size: this.#size, seq: this.#size - 1, hash: this.#headHash };
   }
 
+  /** receipts appended (signed or not yet, durable or not yet) */
   get size(): number {
-    return this.#tree.size;
+    return this.#size;
   }
 
   /** receipts known to be on disk (all of them when durability is "none" and a flush has completed) */
@@ -251,29 +274,47 @@ export class ReceiptLog {
     return this.#lastCheckpoint;
   }
 
-  /** Merkle root over every receipt appended so far (durable or not). */
+  /** Merkle root over every receipt signed so far (durable or not): all appended ones once a flush has resolved. */
   root(): Uint8Array {
     return this.#tree.root();
   }
 
   /**
-   * Signs and buffers one receipt; synchronous. It is durable once a later flush() resolves. `body` is kept by
-   * reference in the returned receipt: do not mutate it afterwards.
+   * Buffers one receipt (signed here with a plain Signer, in the group commit with `signMany`); synchronous. It is
+   * durable once a later flush() resolves. `body` is kept by reference in the receipt: do not mutate it afterwards.
    */
   append<B extends JsonObject>(kind: ReceiptKind, body: B, time: Date | string): AppendResult<B> {
     if (this.#broken !== null) return { ok: false, error: logError("broken", Diagnostics.receiptLogBroken, this.#broken.message) };
     if (this.#closed) return { ok: false, error: logError("closed", Diagnostics.receiptLogClosed) };
     const t = receiptTime(time);
     if (!t.ok) return { ok: false, error: logError("invalid", Diagnostics.receiptInvalid, t.error) };
-    const signed = encodeReceipt({ seq: this.#tree.size, prev: this.#headHash, time: t.value, kind, body }, this.signer);
-    if (!signed.ok) return { ok: false, error: logError("invalid", Diagnostics.receiptInvalid, signed.error) };
-    // [0x00 | line | "\n"]: the RFC 9162 leaf input, the chain-hash input and the bytes to write are views of it.
-    const framed = signed.value.framed;
-    const n = framed.length - 2;
-    this.#tree.appendLeafHash(sha256(framed.subarray(0, n + 1)));
-    this.#headHash = receiptHash(framed.subarray(1, n + 1));
-    this.#pending.push(framed.subarray(1));
-    return { ok: true, receipt: signed.value.receipt, line: signed.value.line };
+    const prepared = prepareReceipt({ seq: this.#size, prev: this.#headHash, time: t.value, kind, body }, this.signer.keyId);
+    if (!prepared.ok) return { ok: false, error: logError("invalid", Diagnostics.receiptInvalid, prepared.error) };
+    const entry: AppendedReceipt<B> = { ok: true, seq: this.#size, receipt: undefined, line: undefined };
+    const buffered: Buffered = { prepared: prepared.value, entry, framed: null };
+    if (!this.#batchSigning) {
+      let signature: Uint8Array;
+      try {
+        signature = this.signer.sign(prepared.value.message);
+      } catch (e: unknown) {
+        return { ok: false, error: logError("invalid", Diagnostics.receiptInvalid, `signing failed: ${e instanceof Error ? e.message : String(e)}`) };
+      }
+      this.#finish(buffered, signature);
+    }
+    this.#size++;
+    this.#headHash = prepared.value.hash;
+    this.#pending.push(buffered);
+    return entry;
+  }
+
+  /** Adds the signature: the receipt is complete, its leaf joins the tree (in seq order: callers keep that order). */
+  #finish(b: Buffered, signature: Uint8Array): void {
+    const encoded = finishReceipt(b.prepared, signature);
+    // framed = [0x00 | line | "\n"]: the RFC 9162 leaf input and the bytes to write are views of it.
+    this.#tree.appendLeafHash(sha256(encoded.framed.subarray(0, encoded.framed.length - 1)));
+    b.framed = encoded.framed;
+    b.entry.receipt = encoded.receipt;
+    b.entry.line = encoded.line;
   }
 
   /** Group commit: resolves when every receipt appended before this call is durable; rejects if the log broke. */
@@ -299,22 +340,29 @@ export class ReceiptLog {
   #startWrite(): Promise<void> {
     const batch = this.#pending;
     this.#pending = [];
-    const size = this.#tree.size;
-    // Decide and compute the checkpoint now: the tree may grow while the write is in flight.
-    const checkpoint: Checkpoint | null =
-      this.#checkpointEvery > 0 && size - this.#checkpointedSize >= this.#checkpointEvery ? { origin: this.origin, size, root: this.#tree.root() } : null;
-    if (checkpoint !== null) this.#checkpointedSize = size;
-    const p = this.#write(batch, size, checkpoint).finally(() => {
+    const p = this.#write(batch).finally(() => {
       if (this.#inflight === p) this.#inflight = null;
     });
     this.#inflight = p;
     return p;
   }
 
-  async #write(batch: Buffer[], size: number, checkpoint: Checkpoint | null): Promise<void> {
+  // Writes run one at a time, in order (flush chains them), so batches join the tree in seq order.
+  async #write(batch: Buffered[]): Promise<void> {
     try {
+      const unsigned = batch.filter((b) => b.framed === null);
+      if (unsigned.length > 0) await this.#signBatch(unsigned);
+      // Everything up to the batch's end is signed and in the tree now (later appends are not, yet, with batch
+      // signing; with a plain Signer they are, so the size comes from the batch, and the root is taken before any await).
+      const size = batch.length > 0 ? (batch[batch.length - 1] as Buffered).entry.seq + 1 : this.#tree.size;
+      const checkpoint: Checkpoint | null =
+        this.#checkpointEvery > 0 && size - this.#checkpointedSize >= this.#checkpointEvery && size === this.#tree.size
+          ? { origin: this.origin, size, root: this.#tree.root() }
+          : null;
+      if (checkpoint !== null) this.#checkpointedSize = size;
       if (batch.length > 0) {
-        await writeAll(this.#receipts, batch.length === 1 ? (batch[0] as Buffer) : Buffer.concat(batch));
+        const lines = batch.map((b) => (b.framed as Buffer).subarray(1));
+        await writeAll(this.#receipts, lines.length === 1 ? (lines[0] as Buffer) : Buffer.concat(lines));
         if (this.#fsync) await this.#receipts.datasync();
       }
       this.#durableSize = size;
@@ -324,6 +372,17 @@ export class ReceiptLog {
       this.#broken ??= err;
       throw this.#broken;
     }
+  }
+
+  async #signBatch(unsigned: Buffered[]): Promise<void> {
+    let signatures: Uint8Array[];
+    try {
+      signatures = await (this.signer.signMany as NonNullable<Signer["signMany"]>)(unsigned.map((b) => b.prepared.message));
+    } catch (e: unknown) {
+      throw logError("io", Diagnostics.receiptLogIo, "signing", e instanceof Error ? e.message : String(e));
+    }
+    if (signatures.length !== unsigned.length) throw logError("io", Diagnostics.receiptLogIo, "signing", "the signer returned the wrong number of signatures");
+    for (let i = 0; i < unsigned.length; i++) this.#finish(unsigned[i] as Buffered, signatures[i] as Uint8Array);
   }
 
   async #writeCheckpoint(cp: Checkpoint): Promise<void> {

@@ -2,10 +2,12 @@
 //
 // A receipt is one JSON object; its canonical form (RFC 8785 JCS) is one line of the log:
 //   {"body":{...},"kind":"decision","prev":"sha256:<hex>","seq":0,"sig":"<base64>","signer":"ed25519:<16 hex>",
-//    "time":"2026-01-31T12:00:00Z","v":1}
-// - prev: "sha256:" + hex SHA-256 of the previous receipt's line (its canonical bytes with `sig`, without the
-//   newline); GENESIS_PREV (64 zeros) for seq 0.
-// - sig: base64 Ed25519 signature over PAE("execlayer/receipt/v1", JCS(receipt without `sig`)), where
+//    "time":"2026-01-31T12:00:00Z","v":2}
+// - prev: "sha256:" + hex SHA-256 of the previous receipt's signed payload (its canonical bytes *without* `sig`);
+//   GENESIS_PREV (64 zeros) for seq 0. The chain covers what each signature covers, so receipt n+1 can be built
+//   before receipt n is signed, and signatures can be made in parallel (signing-pool.ts). A changed `sig` still
+//   breaks that receipt's own signature; a changed body breaks both its signature and the next `prev`.
+// - sig: base64 Ed25519 signature over PAE("execlayer/receipt/v2", JCS(receipt without `sig`)), where
 //   PAE(type, payload) = "DSSEv1" SP len(type) SP type SP len(payload) SP payload (DSSE v1; len = decimal byte count).
 // Because the top-level keys are fixed, both canonical forms are written here directly; only the body goes through
 // the project's one JCS implementation (src/ir/canonicalize.ts).
@@ -16,8 +18,9 @@ import { fromBase64, toBase64 } from "./bytes.ts";
 import type { Signer } from "./signer.ts";
 import { verifySignature } from "./verify-signature.ts";
 
-export const RECEIPT_VERSION = 1;
-export const RECEIPT_PAYLOAD_TYPE = "execlayer/receipt/v1";
+// v2: `prev` hashes the previous unsigned payload (v1 hashed the previous signed line; v1 logs are not read).
+export const RECEIPT_VERSION = 2;
+export const RECEIPT_PAYLOAD_TYPE = "execlayer/receipt/v2";
 export const GENESIS_PREV = "sha256:" + "0".repeat(64);
 
 /** The kinds the runtime writes; other stages may add their own (lowercase, `[a-z][a-z0-9_.-]*`). */
@@ -73,7 +76,7 @@ function head(bodyCanonical: string, kind: string, prev: string, seq: number): s
   return `{"body":${bodyCanonical},"kind":${JSON.stringify(kind)},"prev":"${prev}","seq":${seq},`;
 }
 function tail(signer: string, time: string): string {
-  return `"signer":"${signer}","time":"${time}","v":1}`;
+  return `"signer":"${signer}","time":"${time}","v":${RECEIPT_VERSION}}`;
 }
 
 /** JCS of the receipt without `sig` (what the signature covers, inside PAE). */
@@ -86,15 +89,18 @@ export function signedCanonical(bodyCanonical: string, kind: string, prev: strin
   return head(bodyCanonical, kind, prev, seq) + `"sig":"${sig}",` + tail(signer, time);
 }
 
-export function receiptHash(lineBytes: Uint8Array): string {
-  return "sha256:" + hash("sha256", lineBytes, "hex");
+/** The chain hash of a receipt (the next receipt's `prev`): over its unsigned canonical payload (text or UTF-8 bytes). */
+export function chainHash(unsigned: Uint8Array | string): string {
+  return "sha256:" + hash("sha256", unsigned, "hex");
 }
 
-/** A signed receipt with its line, and the line framed for the log: 0x00 || line || "\n" (leaf input, chain input, bytes to write). */
+/** A signed receipt with its line, and the line framed for the log: 0x00 || line || "\n" (leaf input, bytes to write). */
 export interface EncodedReceipt<B extends JsonObject> {
   readonly receipt: Receipt<B>;
   readonly line: string;
   readonly framed: Buffer;
+  /** chainHash of this receipt: the next receipt's `prev` */
+  readonly hash: string;
 }
 
 /** Builds and signs a receipt (used by the log; exported for tools and tests). */
@@ -115,44 +121,84 @@ export function isValidKeyId(keyId: string): boolean {
 }
 
 /**
- * signReceipt without re-checking what the log guarantees itself (seq, prev, the signer's key id, a checked time);
- * checks the kind and the body. The payload is encoded to UTF-8 once: the signed PAE message holds it, and the
- * framed line is copied from it around the `sig` field.
+ * A receipt encoded up to its signature: the exact message to sign (PAE of the unsigned payload, UTF-8 encoded once)
+ * and its chain hash. `finishReceipt` adds the signature; the framed line is copied from `message` around `sig`.
  */
+export interface PreparedReceipt<B extends JsonObject> {
+  readonly seq: number;
+  readonly prev: string;
+  readonly time: string;
+  readonly kind: ReceiptKind;
+  readonly body: B;
+  readonly signer: string;
+  /** PAE(RECEIPT_PAYLOAD_TYPE, JCS(receipt without sig)): what is signed */
+  readonly message: Buffer;
+  /** chainHash of the unsigned payload: the next receipt's `prev` */
+  readonly hash: string;
+  readonly payloadAt: number;
+  readonly headBytes: number;
+  /** the payload's text before and after where `"sig":...,` goes */
+  readonly headText: string;
+  readonly tailText: string;
+}
+
+/**
+ * Encodes a receipt without signing it, without re-checking what the log guarantees itself (seq, prev, the signer's
+ * key id, a checked time); checks the kind and the body.
+ */
+export function prepareReceipt<B extends JsonObject>(
+  fields: { seq: number; prev: string; time: string; kind: ReceiptKind; body: B },
+  keyId: string,
+): ReceiptResult<PreparedReceipt<B>> {
+  const { seq, prev, time, kind, body } = fields;
+  if (!isReceiptKind(kind)) return { ok: false, error: `receipt kind \`${kind}\` must match [a-z][a-z0-9_.-]*` };
+  if (typeof body !== "object" || body === null || Array.isArray(body)) return { ok: false, error: "receipt body must be a JSON object" };
+  // Parts of the body remembered by rememberCanonical (the policy, engine decisions, the IR) are spliced, not re-walked.
+  const bodyCanonical = tryCanonicalizeReusing(body);
+  if (!bodyCanonical.ok) return { ok: false, error: `receipt body is not JSON: ${bodyCanonical.error.message} at ${bodyCanonical.error.path}` };
+  const h = head(bodyCanonical.value, kind, prev, seq);
+  const t = tail(keyId, time); // ASCII: key id and time are checked
+  const hLen = Buffer.byteLength(h, "utf8");
+  const prefix = `${PAE_PREFIX}${hLen + t.length} `;
+  const message = Buffer.allocUnsafe(prefix.length + hLen + t.length);
+  message.write(prefix, 0, "latin1");
+  message.write(h, prefix.length, "utf8");
+  message.write(t, prefix.length + hLen, "latin1");
+  const hash = chainHash(message.subarray(prefix.length));
+  return { ok: true, value: { seq, prev, time, kind, body, signer: keyId, message, hash, payloadAt: prefix.length, headBytes: hLen, headText: h, tailText: t } };
+}
+
+/** Adds the signature (64 bytes over `prepared.message`) to a prepared receipt. */
+export function finishReceipt<B extends JsonObject>(prepared: PreparedReceipt<B>, signature: Uint8Array): EncodedReceipt<B> {
+  const { message: msg, payloadAt, headBytes: hLen } = prepared;
+  const sig = toBase64(signature);
+  const sigField = `"sig":"${sig}",`;
+  const tLen = msg.length - payloadAt - hLen;
+  const framed = Buffer.allocUnsafe(1 + hLen + sigField.length + tLen + 1);
+  framed[0] = 0x00;
+  msg.copy(framed, 1, payloadAt, payloadAt + hLen);
+  framed.write(sigField, 1 + hLen, "latin1");
+  msg.copy(framed, 1 + hLen + sigField.length, payloadAt + hLen);
+  framed[framed.length - 1] = 0x0a;
+  const { seq, prev, time, kind, body, signer } = prepared;
+  const receipt: Receipt<B> = { v: RECEIPT_VERSION, seq, prev, time, kind, body, signer, sig };
+  return { receipt, line: prepared.headText + sigField + prepared.tailText, framed, hash: prepared.hash };
+}
+
+/** prepareReceipt + sign + finishReceipt, on this thread. */
 export function encodeReceipt<B extends JsonObject>(
   fields: { seq: number; prev: string; time: string; kind: ReceiptKind; body: B },
   signer: Signer,
 ): ReceiptResult<EncodedReceipt<B>> {
-  const { seq, prev, time, kind, body } = fields;
-  if (!isReceiptKind(kind)) return { ok: false, error: `receipt kind \`${kind}\` must match [a-z][a-z0-9_.-]*` };
-  if (typeof body !== "object" || body === null || Array.isArray(body)) return { ok: false, error: "receipt body must be a JSON object" };
-  // Parts of the body remembered by rememberCanonical (the policy, engine decisions) are spliced, not re-walked.
-  const bodyCanonical = tryCanonicalizeReusing(body);
-  if (!bodyCanonical.ok) return { ok: false, error: `receipt body is not JSON: ${bodyCanonical.error.message} at ${bodyCanonical.error.path}` };
-  const h = head(bodyCanonical.value, kind, prev, seq);
-  const t = tail(signer.keyId, time); // ASCII: key id and time are checked
-  const hLen = Buffer.byteLength(h, "utf8");
-  const prefix = `${PAE_PREFIX}${hLen + t.length} `;
-  const msg = Buffer.allocUnsafe(prefix.length + hLen + t.length);
-  msg.write(prefix, 0, "latin1");
-  msg.write(h, prefix.length, "utf8");
-  msg.write(t, prefix.length + hLen, "latin1");
-  let sigBytes: Uint8Array;
+  const prepared = prepareReceipt(fields, signer.keyId);
+  if (!prepared.ok) return prepared;
+  let signature: Uint8Array;
   try {
-    sigBytes = signer.sign(msg);
+    signature = signer.sign(prepared.value.message);
   } catch (e: unknown) {
     return { ok: false, error: `signing failed: ${e instanceof Error ? e.message : String(e)}` };
   }
-  const sig = toBase64(sigBytes);
-  const sigField = `"sig":"${sig}",`;
-  const framed = Buffer.allocUnsafe(1 + hLen + sigField.length + t.length + 1);
-  framed[0] = 0x00;
-  msg.copy(framed, 1, prefix.length, prefix.length + hLen);
-  framed.write(sigField, 1 + hLen, "latin1");
-  msg.copy(framed, 1 + hLen + sigField.length, prefix.length + hLen);
-  framed[framed.length - 1] = 0x0a;
-  const receipt: Receipt<B> = { v: RECEIPT_VERSION, seq, prev, time, kind, body, signer: signer.keyId, sig };
-  return { ok: true, value: { receipt, line: h + sigField + t, framed } };
+  return { ok: true, value: finishReceipt(prepared.value, signature) };
 }
 
 const FIELDS = ["body", "kind", "prev", "seq", "sig", "signer", "time", "v"];
@@ -222,7 +268,7 @@ export interface SkimmedReceiptLine {
   readonly sig: Uint8Array;
 }
 
-const TOP_FIELDS = /,"kind":"[a-z][a-z0-9_.-]{0,63}","prev":"(sha256:[0-9a-f]{64})","seq":(0|[1-9][0-9]{0,15}),"sig":"([A-Za-z0-9+/]{86}==)","signer":"(ed25519:[0-9a-f]{16})","time":"([0-9T:.Z+-]{20,40})","v":1\}$/y;
+const TOP_FIELDS = /,"kind":"[a-z][a-z0-9_.-]{0,63}","prev":"(sha256:[0-9a-f]{64})","seq":(0|[1-9][0-9]{0,15}),"sig":"([A-Za-z0-9+/]{86}==)","signer":"(ed25519:[0-9a-f]{16})","time":"([0-9T:.Z+-]{20,40})","v":2\}$/y;
 
 /**
  * The verifier's fast reading of a line: the fields after `body` are matched exactly as the canonical form writes

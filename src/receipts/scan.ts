@@ -8,7 +8,7 @@ import { parseCheckpointText, parseSignedNote, verifyCheckpoint } from "./checkp
 import { keyIdOf } from "./keys.ts";
 import { decodeUtf8, LineTooLong, readLines } from "./lines.ts";
 import { CompactTree, leafHash } from "./merkle.ts";
-import { GENESIS_PREV, parseReceiptLineDetailed, receiptHash, signingMessage, skimReceiptLine, type Receipt } from "./receipt.ts";
+import { chainHash, GENESIS_PREV, parseReceiptLineDetailed, signingMessage, skimReceiptLine, type Receipt } from "./receipt.ts";
 import { verifySignature } from "./verify-signature.ts";
 
 export const RECEIPTS_FILE = "receipts.jsonl";
@@ -157,7 +157,7 @@ export interface ReceiptScanOptions {
 export interface ReceiptScan {
   /** receipts that passed every check, in order */
   readonly count: number;
-  /** hash of the last good receipt's line (GENESIS_PREV when none) */
+  /** chain hash of the last good receipt (its unsigned payload; GENESIS_PREV when none) */
   readonly headHash: string;
   readonly tree: CompactTree;
   readonly leaves?: Uint8Array[];
@@ -257,7 +257,7 @@ export async function scanReceipts(dir: string, options: ReceiptScanOptions): Pr
       const leaf = leafHash(item.bytes);
       tree.appendLeafHash(leaf);
       leaves?.push(leaf);
-      headHash = receiptHash(item.bytes);
+      headHash = chainHash(unsigned);
       count++;
       validBytes = item.offset + item.bytes.length + 1;
       if (options.onReceipt !== undefined && receipt !== undefined) {

@@ -10,6 +10,13 @@ export interface Signer {
   readonly keyId: string;
   readonly publicKey: Uint8Array;
   sign(message: Uint8Array): Uint8Array;
+  /**
+   * Optional: signs many messages off this thread (signing-pool.ts), the same bytes `sign` gives, in order. A receipt
+   * log whose signer has it signs each group commit's batch with one call instead of inside `append`.
+   */
+  signMany?(messages: readonly Uint8Array[]): Promise<Uint8Array[]>;
+  /** Optional: releases what the signer holds (threads). */
+  close?(): Promise<void>;
 }
 
 // The group order L of RFC 8032 (noble's `N`).
@@ -99,6 +106,11 @@ export class NativeSigner implements Signer {
 
   static fromSeed(seed: Uint8Array): NativeSigner {
     return new NativeSigner(keyPairFromSeed(seed));
+  }
+
+  /** The private key as PKCS#8 DER (RFC 8410), for handing to signing threads. */
+  pkcs8(): Uint8Array {
+    return new Uint8Array(this.#key.export({ format: "der", type: "pkcs8" }));
   }
 
   sign(message: Uint8Array): Uint8Array {

@@ -1,6 +1,6 @@
 // A receipt journal kept in memory: receipts are signed and hash-chained exactly as in the receipt log (it uses the
 // receipts stage's `signReceipt`), but nothing is written. For an in-memory Enforcer that still returns receipts.
-import { GENESIS_PREV, receiptHash, signReceipt, type Receipt } from "../receipts/receipt.ts";
+import { GENESIS_PREV, signReceipt, type Receipt } from "../receipts/receipt.ts";
 import type { Signer } from "../receipts/signer.ts";
 import type { JsonObject } from "../ir/types.ts";
 import type { Journal } from "./types.ts";
@@ -30,9 +30,7 @@ export class MemoryJournal implements Journal<Receipt> {
     const signed = signReceipt({ seq: this.#seq, prev: this.#prev, time: new Date(time).toISOString(), kind, body }, this.#signer);
     if (!signed.ok) throw new Error(signed.error);
     this.#seq++;
-    // framed = 0x00 || line || "\n": hash the line's UTF-8 bytes already there instead of encoding it again
-    const framed = signed.value.framed;
-    this.#prev = receiptHash(framed.subarray(1, framed.length - 1));
+    this.#prev = signed.value.hash;
     if (this.#retain) this.lines.push(signed.value.line);
     return signed.value.receipt;
   }

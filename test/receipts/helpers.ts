@@ -1,4 +1,5 @@
 // Shared by the receipts tests: where the official vectors live, temp dirs, deterministic keys.
+import { createHash } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -35,7 +36,7 @@ export function seedKey(n: number): KeyPair {
 }
 
 import { ReceiptLog } from "../../src/receipts/log.ts";
-import { NativeSigner } from "../../src/receipts/signer.ts";
+import { NativeSigner, type Signer } from "../../src/receipts/signer.ts";
 import type { JsonObject } from "../../src/ir/types.ts";
 
 export const ORIGIN = "test.example/receipts";
@@ -45,10 +46,13 @@ export function decisionBody(i: number, tag = "a"): JsonObject {
 }
 
 /** Writes a closed log of `count` receipts (native signer, no fsync) and returns its directory. */
-export async function buildLog(count: number, options: { seedNo?: number; checkpointEvery?: number; tag?: string; flushEvery?: number } = {}): Promise<string> {
+export async function buildLog(
+  count: number,
+  options: { seedNo?: number; checkpointEvery?: number; tag?: string; flushEvery?: number; signer?: Signer } = {},
+): Promise<string> {
   const dir = tempDir();
   const log = await ReceiptLog.open(dir, {
-    signer: new NativeSigner(seedKey(options.seedNo ?? 1)),
+    signer: options.signer ?? new NativeSigner(seedKey(options.seedNo ?? 1)),
     origin: ORIGIN,
     checkpointEvery: options.checkpointEvery ?? 10,
     durability: "none",
@@ -60,4 +64,16 @@ export async function buildLog(count: number, options: { seedNo?: number; checkp
   }
   await log.close();
   return dir;
+}
+
+/**
+ * The chain hash as the format defines it, computed independently of src/: sha256 of the line with its top-level
+ * `"sig":"...",` field cut out (the unsigned payload). The top-level sig is the last `,"sig":"` before `"signer"`.
+ */
+export function chainHashOfLine(line: string): string {
+  const at = line.lastIndexOf(',"sig":"');
+  const end = line.indexOf('",', at + 8);
+  if (at < 0 || end < 0) throw new Error("not a receipt line");
+  const unsigned = line.slice(0, at + 1) + line.slice(end + 2);
+  return "sha256:" + createHash("sha256").update(unsigned, "utf8").digest("hex");
 }

@@ -15,7 +15,7 @@ import { GENESIS_PREV, parseReceiptLine, signReceipt, verifyReceiptSignature, ty
 import { NativeSigner, NobleSigner } from "../../src/receipts/signer.ts";
 import { verifySignature } from "../../src/receipts/verify-signature.ts";
 import { verifyLog } from "../../src/receipts/verify-log.ts";
-import { buildLog, decisionBody, ORIGIN, seedKey, tempDir } from "./helpers.ts";
+import { buildLog, chainHashOfLine, decisionBody, ORIGIN, seedKey, tempDir } from "./helpers.ts";
 
 const key = seedKey(1);
 const signer = new NativeSigner(key);
@@ -33,7 +33,7 @@ async function openOrError(dir: string, s = signer): Promise<ReceiptLog | Receip
 }
 
 describe("receipt format", () => {
-  test("each line is the receipt's RFC 8785 form; prev chains sha256 of the previous line; sig covers the DSSE PAE", async () => {
+  test("each line is the receipt's RFC 8785 form; prev chains sha256 of the previous unsigned payload; sig covers the DSSE PAE", async () => {
     const dir = await buildLog(3);
     const ls = lines(dir);
     let prev = GENESIS_PREV;
@@ -43,12 +43,14 @@ describe("receipt format", () => {
       if (!r.ok) return;
       const receipt = r.value;
       expect(canonicalize(receipt as unknown as JsonObject)).toBe(line);
-      expect(receipt).toMatchObject({ v: 1, seq: i, prev, kind: "decision", signer: signer.keyId });
+      expect(receipt).toMatchObject({ v: 2, seq: i, prev, kind: "decision", signer: signer.keyId });
       const { sig, ...unsigned } = receipt;
       const payload = canonicalize(unsigned as unknown as JsonObject);
-      const message = `DSSEv1 20 execlayer/receipt/v1 ${Buffer.byteLength(payload)} ${payload}`;
+      const message = `DSSEv1 20 execlayer/receipt/v2 ${Buffer.byteLength(payload)} ${payload}`;
       expect(verifySignature(key.publicKey, Buffer.from(message), Buffer.from(sig, "base64"))).toBe(true);
-      prev = "sha256:" + createHash("sha256").update(line).digest("hex");
+      // the chain covers exactly what the signature covers: the receipt without `sig`
+      prev = "sha256:" + createHash("sha256").update(payload).digest("hex");
+      expect(chainHashOfLine(line)).toBe(prev);
     }
   });
 
@@ -100,10 +102,10 @@ describe("receipt format", () => {
   });
 
   test("non-canonical lines are rejected", () => {
-    const good = '{"body":{},"kind":"decision","prev":"' + GENESIS_PREV + '","seq":0,"sig":"' + "A".repeat(86) + '==","signer":"ed25519:0011223344556677","time":"2026-01-01T00:00:00Z","v":1}';
+    const good = '{"body":{},"kind":"decision","prev":"' + GENESIS_PREV + '","seq":0,"sig":"' + "A".repeat(86) + '==","signer":"ed25519:0011223344556677","time":"2026-01-01T00:00:00Z","v":2}';
     expect(parseReceiptLine(good).ok).toBe(true);
     expect(parseReceiptLine(good.replace('{"body":{}', '{"body":{ }')).ok).toBe(false);
-    expect(parseReceiptLine(good.replace('"v":1}', '"v":1,"x":1}')).ok).toBe(false);
+    expect(parseReceiptLine(good.replace('"v":2}', '"v":2,"x":1}')).ok).toBe(false);
     expect(parseReceiptLine(good.replace('"seq":0', '"seq":0.5')).ok).toBe(false);
     expect(parseReceiptLine(good.replace('"kind":"decision"', '"kind":"Decision"')).ok).toBe(false);
     expect(parseReceiptLine(good.replace("2026-01-01T00:00:00Z", "2026-01-01 00:00:00Z")).ok).toBe(false);
@@ -121,9 +123,9 @@ describe("ReceiptLog", () => {
     const b = log.append("approval", { n: 2 }, new Date(Date.UTC(2026, 0, 31)));
     expect(a.ok && b.ok).toBe(true);
     if (!a.ok || !b.ok) return;
-    expect([a.receipt.seq, b.receipt.seq]).toEqual([0, 1]);
-    expect(b.receipt.prev).toBe("sha256:" + createHash("sha256").update(a.line).digest("hex"));
-    expect(b.receipt.time).toBe("2026-01-31T00:00:00.000Z");
+    expect([a.receipt?.seq, b.receipt?.seq]).toEqual([0, 1]);
+    expect(b.receipt?.prev).toBe(chainHashOfLine(a.line ?? ""));
+    expect(b.receipt?.time).toBe("2026-01-31T00:00:00.000Z");
     expect(log.durableSize).toBe(0);
     await log.flush();
     expect(log.durableSize).toBe(2);
@@ -135,7 +137,7 @@ describe("ReceiptLog", () => {
     expect(replayed.map((r) => r.body)).toEqual([{ n: 1 }, { n: 2 }]);
     expect(again.head.size).toBe(2);
     const c = again.append("consumption", { n: 3 }, "2026-01-31T12:00:01Z");
-    expect(c.ok && c.receipt.seq).toBe(2);
+    expect(c.ok && c.receipt?.seq).toBe(2);
     await again.close();
     const v = await verifyLog(dir, key.publicKey);
     expect(v).toMatchObject({ ok: true, count: 3, checkpoints: 2 });
@@ -149,7 +151,7 @@ describe("ReceiptLog", () => {
     expect(log.append("decision", [] as unknown as JsonObject, new Date()).ok).toBe(false);
     expect(log.append("decision", {}, new Date(Number.NaN)).ok).toBe(false);
     const ok = log.append("decision", {}, new Date());
-    expect(ok.ok && ok.receipt.seq).toBe(0);
+    expect(ok.ok && ok.receipt?.seq).toBe(0);
     await log.close();
   });
 

@@ -9,7 +9,7 @@ import { leafHash, rootOf } from "../../src/receipts/merkle.ts";
 import { parseReceiptLine, signReceipt } from "../../src/receipts/receipt.ts";
 import { NativeSigner } from "../../src/receipts/signer.ts";
 import { verifyLog, type VerifyLogResult } from "../../src/receipts/verify-log.ts";
-import { buildLog, ORIGIN, seedKey, tempDir } from "./helpers.ts";
+import { buildLog, chainHashOfLine, ORIGIN, seedKey, tempDir } from "./helpers.ts";
 
 const COUNT = 24;
 const key = seedKey(1);
@@ -58,7 +58,7 @@ function resign(ls: string[], from: number, s = signer): string[] {
   for (let i = from; i < ls.length; i++) {
     const r = parseReceiptLine(ls[i] as string);
     if (!r.ok) throw new Error(r.error);
-    const prev = i === 0 ? r.value.prev : "sha256:" + createHash("sha256").update(out[i - 1] as string).digest("hex");
+    const prev = i === 0 ? r.value.prev : chainHashOfLine(out[i - 1] as string);
     const signed = signReceipt({ seq: i, prev, time: r.value.time, kind: r.value.kind, body: r.value.body }, s);
     if (!signed.ok) throw new Error(signed.error);
     out.push(signed.value.line);

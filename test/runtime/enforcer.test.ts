@@ -1,6 +1,7 @@
+import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { NobleSigner } from "../../src/receipts/signer.ts";
-import { GENESIS_PREV, parseReceiptLine, receiptHash, verifyReceiptSignature } from "../../src/receipts/receipt.ts";
+import { GENESIS_PREV, parseReceiptLine, verifyReceiptSignature } from "../../src/receipts/receipt.ts";
 import { signApproval } from "../../src/runtime/approvals.ts";
 import { Enforcer } from "../../src/runtime/enforcer.ts";
 import { ApprovalRequired, PolicyDenied } from "../../src/runtime/guard.ts";
@@ -229,12 +230,14 @@ describe("Enforcer: receipts and failing closed", () => {
     expect(bad.accepted).toBe(false);
     expect(bad.receipt?.body["state"]).toEqual([]);
     expect(journal!.lines).toHaveLength(6);
-    // hash-chained: each receipt's prev is the SHA-256 of the previous line's UTF-8 bytes
+    // hash-chained: each receipt's prev is the SHA-256 of the previous line without its `sig` field
     let prev = GENESIS_PREV;
     journal!.lines.forEach((line, seq) => {
       const parsed = parseReceiptLine(line);
       expect(parsed.ok && parsed.value).toMatchObject({ seq, prev });
-      prev = receiptHash(new TextEncoder().encode(line));
+      const unsigned = line.replace(`"sig":"${parsed.ok ? parsed.value.sig : ""}",`, "");
+      expect(unsigned).not.toBe(line);
+      prev = "sha256:" + createHash("sha256").update(unsigned, "utf8").digest("hex");
     });
     expect(journal!.head).toEqual({ seq: 5, hash: prev });
   });

@@ -94,6 +94,22 @@ describe("DurableStore", () => {
     await reopened.close();
   });
 
+  it("with its own key signing on worker threads: the same limits hold, every receipt is signed, the log verifies and replays", async () => {
+    const dir = tempDir();
+    const store = await DurableStore.open(dir, { signerKind: "native", signingThreads: 2, checkpointEvery: 100 });
+    const enforcer = await Enforcer.create({ policy: fakePolicy({ groups, limit: 300 }), store });
+    const all = await Promise.all(Array.from({ length: 1000 }, () => enforcer.decide(...update())));
+    expect(all.filter((d) => d.effect === "allow")).toHaveLength(300);
+    expect(new Set(all.map((d) => d.receipt?.seq)).size).toBe(1000);
+    await store.close();
+    const pub = fs.readFileSync(path.join(dir, "runtime.pub"), "utf8").trim();
+    expect(await verifyLog(dir, Buffer.from(pub.slice("ed25519:".length), "hex"))).toMatchObject({ ok: true, count: 1000 });
+    const reopened = await DurableStore.open(dir, { signerKind: "native", signingThreads: 1 });
+    expect(reopened.state.counter("status_updates", { kind: "calendar", unit: "month" }, '["bot"]', Date.now())).toBe(300);
+    await reopened.close();
+    await expect(DurableStore.open(dir, { signingThreads: -1 })).rejects.toBeInstanceOf(StoreError);
+  });
+
   it("a second opener of the same directory gets a typed error naming the holder", async () => {
     const dir = tempDir();
     const store = await DurableStore.open(dir);

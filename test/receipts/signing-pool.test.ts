@@ -1,0 +1,110 @@
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, test } from "vitest";
+import { test as fcTest, fc } from "@fast-check/vitest";
+import { ReceiptLog } from "../../src/receipts/log.ts";
+import { NativeSigner, NobleSigner } from "../../src/receipts/signer.ts";
+import { SigningPool } from "../../src/receipts/signing-pool.ts";
+import { verifyLog } from "../../src/receipts/verify-log.ts";
+import { buildLog, chainHashOfLine, decisionBody, ORIGIN, repoRoot, seedKey, tempDir } from "./helpers.ts";
+
+const key = seedKey(11);
+const native = new NativeSigner(key);
+
+describe("SigningPool", () => {
+  fcTest.prop([fc.array(fc.uint8Array({ maxLength: 2000 }), { maxLength: 40 }), fc.integer({ min: 1, max: 3 })], { numRuns: 15 })(
+    "signMany gives NativeSigner's (and noble's) bytes, in order, for any batch and thread count",
+    async (messages, threads) => {
+      const pool = new SigningPool(key, { threads });
+      try {
+        const sigs = await pool.signMany(messages);
+        expect(sigs).toHaveLength(messages.length);
+        sigs.forEach((sig, i) => expect(Buffer.from(sig).equals(Buffer.from(native.sign(messages[i] as Uint8Array)))).toBe(true));
+        if (messages.length > 0) expect(Buffer.from(pool.sign(messages[0] as Uint8Array)).equals(Buffer.from(new NobleSigner(key).sign(messages[0] as Uint8Array)))).toBe(true);
+      } finally {
+        await pool.close();
+      }
+    },
+  );
+
+  test("same key id and public key as the native signer; threads must be positive", () => {
+    const pool = new SigningPool(key, { threads: 1 });
+    expect(pool.keyId).toBe(native.keyId);
+    expect(Buffer.from(pool.publicKey).equals(Buffer.from(native.publicKey))).toBe(true);
+    expect(() => new SigningPool(key, { threads: 0 })).toThrow(RangeError);
+  });
+
+  test("a batch still out when the pool closes is signed on this thread; after close, signMany still signs", async () => {
+    const pool = new SigningPool(key, { threads: 2 });
+    const messages = Array.from({ length: 200 }, (_, i) => Buffer.from(`message ${i}`));
+    const pending = pool.signMany(messages);
+    await pool.close();
+    const sigs = await pending;
+    sigs.forEach((sig, i) => expect(Buffer.from(sig).equals(Buffer.from(native.sign(messages[i] as Uint8Array)))).toBe(true));
+    const after = await pool.signMany([Buffer.from("late")]);
+    expect(Buffer.from(after[0] as Uint8Array).equals(Buffer.from(native.sign(Buffer.from("late"))))).toBe(true);
+  });
+
+  test("an idle pool that was never closed does not keep the process alive", () => {
+    const script = `
+      import { SigningPool } from ${JSON.stringify(path.join(repoRoot, "src/receipts/signing-pool.ts"))};
+      import { keyPairFromSeed } from ${JSON.stringify(path.join(repoRoot, "src/receipts/keys.ts"))};
+      const pool = new SigningPool(keyPairFromSeed(new Uint8Array(32).fill(1)), { threads: 2 });
+      const sigs = await pool.signMany([new Uint8Array(10), new Uint8Array(20), new Uint8Array(30)]);
+      console.log(sigs.length);
+    `;
+    // exits by itself (a ref'd idle worker would hang it until the timeout kills it, failing the call)
+    const out = execFileSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { cwd: repoRoot, timeout: 30_000, encoding: "utf8" });
+    expect(out.trim()).toBe("3");
+  });
+});
+
+describe("a receipt log signing in the group commit", () => {
+  test("receipts are signed by the flush; the file is byte-identical to one signed in append", async () => {
+    const pool = new SigningPool(key, { threads: 2 });
+    try {
+      const batched = await buildLog(25, { signer: pool, flushEvery: 4, checkpointEvery: 10 });
+      const inline = await buildLog(25, { signer: native, flushEvery: 4, checkpointEvery: 10 });
+      const read = (d: string, f: string): string => readFileSync(path.join(d, f), "utf8");
+      expect(read(batched, "receipts.jsonl")).toBe(read(inline, "receipts.jsonl"));
+      expect(read(batched, "checkpoints.jsonl")).toBe(read(inline, "checkpoints.jsonl"));
+      expect(await verifyLog(batched, key.publicKey)).toMatchObject({ ok: true, count: 25 });
+    } finally {
+      await pool.close();
+    }
+  });
+
+  test("append assigns seq and prev at once; receipt and line arrive with the flush; concurrent flushes keep seq order", async () => {
+    const pool = new SigningPool(key, { threads: 2 });
+    const dir = tempDir();
+    const log = await ReceiptLog.open(dir, { signer: pool, origin: ORIGIN, durability: "fsync", checkpointEvery: 7 });
+    try {
+      const a = log.append("decision", decisionBody(0), "2026-01-31T12:00:00Z");
+      const b = log.append("decision", decisionBody(1), "2026-01-31T12:00:01Z");
+      if (!a.ok || !b.ok) throw new Error("append failed");
+      expect([a.seq, b.seq, log.head.size]).toEqual([0, 1, 2]);
+      expect(a.receipt).toBeUndefined();
+      await log.flush();
+      expect(a.receipt?.seq).toBe(0);
+      expect(b.receipt?.prev).toBe(chainHashOfLine(a.line ?? ""));
+      // 64 callers, each appending then awaiting its flush: every receipt signed, durable, in order
+      let next = 2;
+      await Promise.all(
+        Array.from({ length: 64 }, async () => {
+          while (next < 300) {
+            const r = log.append("decision", decisionBody(next++), "2026-01-31T12:00:02Z");
+            if (!r.ok) throw r.error;
+            await log.flush();
+            expect(r.receipt?.seq).toBe(r.seq);
+            expect(log.durableSize).toBeGreaterThan(r.seq);
+          }
+        }),
+      );
+      await log.close();
+      expect(await verifyLog(dir, key.publicKey)).toMatchObject({ ok: true, count: 300 });
+    } finally {
+      await pool.close();
+    }
+  });
+});
