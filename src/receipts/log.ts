@@ -97,12 +97,20 @@ export interface AppendedReceipt<B extends JsonObject> {
 
 export type AppendResult<B extends JsonObject> = AppendedReceipt<B> | { readonly ok: false; readonly error: ReceiptLogError };
 
-/** A buffered receipt: signed and framed (0x00 | line | "\n"), or waiting for the batch signature. */
+/**
+ * A buffered receipt: signed and framed (0x00 | line | "\n"), or with its signature requested (`signing`, a batch's
+ * signatures, this one at `index`), or not yet requested.
+ */
 interface Buffered {
   readonly prepared: PreparedReceipt<JsonObject>;
   readonly entry: AppendedReceipt<JsonObject>;
   framed: Buffer | null;
+  signing: Promise<Uint8Array[]> | null;
+  index: number;
 }
+
+/** With batch signing, signatures are requested once this many receipts wait, so signing overlaps deciding. */
+const SIGN_EVERY = 32;
 
 const DEFAULT_CHECKPOINT_EVERY = 1000;
 
@@ -150,6 +158,9 @@ export class ReceiptLog {
   #durableSize: number;
   #checkpointedSize: number;
   #pending: Buffered[] = [];
+  /** appended, signature not requested yet (batch signing) */
+  #unsent: Buffered[] = [];
+  #signSoon = false;
   #inflight: Promise<void> | null = null;
   #queued: Promise<void> | null = null;
   #broken: ReceiptLogError | null = null;
@@ -291,7 +302,7 @@ export class ReceiptLog {
     const prepared = prepareReceipt({ seq: this.#size, prev: this.#headHash, time: t.value, kind, body }, this.signer.keyId);
     if (!prepared.ok) return { ok: false, error: logError("invalid", Diagnostics.receiptInvalid, prepared.error) };
     const entry: AppendedReceipt<B> = { ok: true, seq: this.#size, receipt: undefined, line: undefined };
-    const buffered: Buffered = { prepared: prepared.value, entry, framed: null };
+    const buffered: Buffered = { prepared: prepared.value, entry, framed: null, signing: null, index: 0 };
     if (!this.#batchSigning) {
       let signature: Uint8Array;
       try {
@@ -304,7 +315,28 @@ export class ReceiptLog {
     this.#size++;
     this.#headHash = prepared.value.hash;
     this.#pending.push(buffered);
+    if (this.#batchSigning && this.#unsent.push(buffered) >= SIGN_EVERY) this.#requestSignatures();
     return entry;
+  }
+
+  /** Batch signing: asks the signer for the signatures of every receipt not yet sent; they are awaited in #write. */
+  #requestSignatures(): void {
+    const group = this.#unsent;
+    if (group.length === 0) return;
+    this.#unsent = [];
+    let signing: Promise<Uint8Array[]>;
+    try {
+      signing = (this.signer.signMany as NonNullable<Signer["signMany"]>)(group.map((b) => b.prepared.message));
+    } catch (e: unknown) {
+      signing = Promise.reject(e);
+    }
+    // awaited by #write; a rejection here must not also surface as unhandled
+    signing.catch(() => undefined);
+    for (let i = 0; i < group.length; i++) {
+      const b = group[i] as Buffered;
+      b.signing = signing;
+      b.index = i;
+    }
   }
 
   /** Adds the signature: the receipt is complete, its leaf joins the tree (in seq order: callers keep that order). */
@@ -320,6 +352,15 @@ export class ReceiptLog {
   /** Group commit: resolves when every receipt appended before this call is durable; rejects if the log broke. */
   flush(): Promise<void> {
     if (this.#broken !== null) return Promise.reject(this.#broken);
+    // Someone waits for these: have them signed soon, even if the write that carries them is queued; after the
+    // callers already running have appended too (setImmediate), so they share one request.
+    if (this.#unsent.length > 0 && !this.#signSoon) {
+      this.#signSoon = true;
+      setImmediate(() => {
+        this.#signSoon = false;
+        this.#requestSignatures();
+      });
+    }
     // A write is already queued behind the in-flight one: it will carry our receipts too.
     if (this.#queued !== null) return this.#queued;
     if (this.#inflight === null) return this.#pending.length === 0 ? Promise.resolve() : this.#startWrite();
@@ -350,8 +391,7 @@ export class ReceiptLog {
   // Writes run one at a time, in order (flush chains them), so batches join the tree in seq order.
   async #write(batch: Buffered[]): Promise<void> {
     try {
-      const unsigned = batch.filter((b) => b.framed === null);
-      if (unsigned.length > 0) await this.#signBatch(unsigned);
+      if (this.#batchSigning) await this.#signBatch(batch);
       // Everything up to the batch's end is signed and in the tree now (later appends are not, yet, with batch
       // signing; with a plain Signer they are, so the size comes from the batch, and the root is taken before any await).
       const size = batch.length > 0 ? (batch[batch.length - 1] as Buffered).entry.seq + 1 : this.#tree.size;
@@ -374,15 +414,25 @@ export class ReceiptLog {
     }
   }
 
-  async #signBatch(unsigned: Buffered[]): Promise<void> {
-    let signatures: Uint8Array[];
-    try {
-      signatures = await (this.signer.signMany as NonNullable<Signer["signMany"]>)(unsigned.map((b) => b.prepared.message));
-    } catch (e: unknown) {
-      throw logError("io", Diagnostics.receiptLogIo, "signing", e instanceof Error ? e.message : String(e));
+  /** Waits for the batch's signatures (requested as receipts were appended) and finishes its receipts in seq order. */
+  async #signBatch(batch: Buffered[]): Promise<void> {
+    this.#requestSignatures();
+    let current: Promise<Uint8Array[]> | null = null;
+    let signatures: Uint8Array[] = [];
+    for (const b of batch) {
+      if (b.framed !== null) continue;
+      if (b.signing !== current) {
+        current = b.signing;
+        try {
+          signatures = await (current as Promise<Uint8Array[]>);
+        } catch (e: unknown) {
+          throw logError("io", Diagnostics.receiptLogIo, "signing", e instanceof Error ? e.message : String(e));
+        }
+      }
+      const signature = signatures[b.index];
+      if (signature === undefined || signature.length !== 64) throw logError("io", Diagnostics.receiptLogIo, "signing", "the signer returned too few signatures");
+      this.#finish(b, signature);
     }
-    if (signatures.length !== unsigned.length) throw logError("io", Diagnostics.receiptLogIo, "signing", "the signer returned the wrong number of signatures");
-    for (let i = 0; i < unsigned.length; i++) this.#finish(unsigned[i] as Buffered, signatures[i] as Uint8Array);
   }
 
   async #writeCheckpoint(cp: Checkpoint): Promise<void> {

@@ -48,6 +48,7 @@ export class SigningPool implements Signer {
   #workers: Worker[] | null = null;
   readonly #out = new Map<number, Slice>();
   #nextId = 0;
+  #turn = 0;
   #dead = false;
   #closed = false;
 
@@ -73,8 +74,9 @@ export class SigningPool implements Signer {
     if (workers === null) return messages.map((m) => this.#local.sign(m));
     const per = Math.ceil(messages.length / workers.length);
     const parts: Promise<Uint8Array[]>[] = [];
-    for (let w = 0; w * per < messages.length; w++) {
-      parts.push(this.#send(workers[w] as Worker, messages.slice(w * per, (w + 1) * per)));
+    // small batches take turns, so one worker does not get them all
+    for (let i = 0; i * per < messages.length; i++) {
+      parts.push(this.#send(workers[this.#turn++ % workers.length] as Worker, messages.slice(i * per, (i + 1) * per)));
     }
     return (await Promise.all(parts)).flat();
   }
