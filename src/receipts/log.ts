@@ -361,11 +361,13 @@ export class ReceiptLog {
         this.#requestSignatures();
       });
     }
-    // A write is already queued behind the in-flight one: it will carry our receipts too.
+    // A write is already queued (behind the in-flight one, or for the next turn): it will carry our receipts too.
     if (this.#queued !== null) return this.#queued;
-    if (this.#inflight === null) return this.#pending.length === 0 ? Promise.resolve() : this.#startWrite();
-    if (this.#pending.length === 0) return this.#inflight;
-    this.#queued = this.#inflight.then(
+    if (this.#pending.length === 0) return this.#inflight ?? Promise.resolve();
+    // Nothing in flight: start on the next turn, not now, so the callers already running join this write (else
+    // the first caller of a burst would get a write of its own, and the rest would wait behind it).
+    const before = this.#inflight ?? new Promise<void>((resolve) => setImmediate(resolve));
+    this.#queued = before.then(
       () => {
         this.#queued = null;
         return this.#startWrite();
