@@ -111,6 +111,14 @@ interface Buffered {
 
 /** With batch signing, signatures are requested once this many receipts wait, so signing overlaps deciding. */
 const SIGN_EVERY = 32;
+/** With batch signing, the most receipts one write carries (see #startWrite). */
+const MAX_BATCH = 64;
+
+interface Waiter {
+  readonly target: number;
+  readonly resolve: () => void;
+  readonly reject: (e: unknown) => void;
+}
 
 const DEFAULT_CHECKPOINT_EVERY = 1000;
 
@@ -161,8 +169,17 @@ export class ReceiptLog {
   /** appended, signature not requested yet (batch signing) */
   #unsent: Buffered[] = [];
   #signSoon = false;
+  /** the write under way (one at a time, in seq order) */
   #inflight: Promise<void> | null = null;
-  #queued: Promise<void> | null = null;
+  #startSoon = false;
+  /** flush() calls waiting for durableSize to reach their target, in call order (targets never decrease) */
+  readonly #waiters: Waiter[] = [];
+  /** fdatasyncs under way (each started after its batch was written) */
+  readonly #syncs = new Set<Promise<void>>();
+  /** checkpoints computed, waiting for their receipts to be durable */
+  readonly #dueCheckpoints: Checkpoint[] = [];
+  /** the chain of checkpoint writes (one at a time, in size order); a failure breaks the log, and later links see it */
+  #checkpointing: Promise<void> = Promise.resolve();
   #broken: ReceiptLogError | null = null;
   #closed = false;
   #lastCheckpoint: string | null;
@@ -352,7 +369,9 @@ export class ReceiptLog {
   /** Group commit: resolves when every receipt appended before this call is durable; rejects if the log broke. */
   flush(): Promise<void> {
     if (this.#broken !== null) return Promise.reject(this.#broken);
-    // Someone waits for these: have them signed soon, even if the write that carries them is queued; after the
+    const target = this.#size;
+    if (this.#durableSize >= target) return Promise.resolve();
+    // Someone waits for these: have them signed soon, even if the write that carries them has to wait; after the
     // callers already running have appended too (setImmediate), so they share one request.
     if (this.#unsent.length > 0 && !this.#signSoon) {
       this.#signSoon = true;
@@ -361,59 +380,101 @@ export class ReceiptLog {
         this.#requestSignatures();
       });
     }
-    // A write is already queued (behind the in-flight one, or for the next turn): it will carry our receipts too.
-    if (this.#queued !== null) return this.#queued;
-    if (this.#pending.length === 0) return this.#inflight ?? Promise.resolve();
-    // Nothing in flight: start on the next turn, not now, so the callers already running join this write (else
-    // the first caller of a burst would get a write of its own, and the rest would wait behind it).
-    const before = this.#inflight ?? new Promise<void>((resolve) => setImmediate(resolve));
-    this.#queued = before.then(
+    const done = new Promise<void>((resolve, reject) => this.#waiters.push({ target, resolve, reject }));
+    this.#kick();
+    return done;
+  }
+
+  /** Starts the next write on the next turn (so the callers already running join it), unless one is under way. */
+  #kick(): void {
+    if (this.#inflight !== null || this.#startSoon || this.#pending.length === 0 || this.#broken !== null) return;
+    this.#startSoon = true;
+    setImmediate(() => {
+      this.#startSoon = false;
+      if (this.#inflight === null && this.#pending.length > 0 && this.#broken === null) this.#startWrite();
+    });
+  }
+
+  #startWrite(): void {
+    // With batch signing a write carries at most MAX_BATCH receipts: its callers are answered (and come back with
+    // more work) while the next batch is still being signed, instead of everyone waiting for one big batch.
+    // Signing inside append never waits, and its checkpoints need the tree to end where the batch ends: all of it.
+    const batch = this.#batchSigning && this.#pending.length > MAX_BATCH ? this.#pending.splice(0, MAX_BATCH) : this.#pending.splice(0);
+    const p = this.#write(batch).then(
       () => {
-        this.#queued = null;
-        return this.#startWrite();
+        this.#inflight = null;
+        this.#kick();
       },
       (e: unknown) => {
-        this.#queued = null;
-        throw e;
+        this.#inflight = null;
+        this.#fail(e);
       },
     );
-    return this.#queued;
-  }
-
-  #startWrite(): Promise<void> {
-    const batch = this.#pending;
-    this.#pending = [];
-    const p = this.#write(batch).finally(() => {
-      if (this.#inflight === p) this.#inflight = null;
-    });
     this.#inflight = p;
-    return p;
   }
 
-  // Writes run one at a time, in order (flush chains them), so batches join the tree in seq order.
+  /** The log is broken: every waiting flush rejects, and so does everything after. */
+  #fail(e: unknown): void {
+    this.#broken ??= e instanceof ReceiptLogError ? e : logError("io", Diagnostics.receiptLogIo, "write", e instanceof Error ? e.message : String(e));
+    for (const w of this.#waiters.splice(0)) w.reject(this.#broken);
+  }
+
+  /** Resolves the flushes whose receipts are all durable now. */
+  #settleWaiters(): void {
+    let n = 0;
+    while (n < this.#waiters.length && (this.#waiters[n] as Waiter).target <= this.#durableSize) n++;
+    for (const w of this.#waiters.splice(0, n)) w.resolve();
+  }
+
+  // Writes run one at a time, in seq order (#startWrite starts one only when none is under way), so batches join
+  // the tree, and the file, in seq order. The fdatasync that makes a batch durable is not waited for here: the next
+  // batch can be written while it runs (a sync covers everything written before it started).
   async #write(batch: Buffered[]): Promise<void> {
+    if (this.#broken !== null) throw this.#broken;
+    let size: number;
     try {
       if (this.#batchSigning) await this.#signBatch(batch);
       // Everything up to the batch's end is signed and in the tree now (later appends are not, yet, with batch
       // signing; with a plain Signer they are, so the size comes from the batch, and the root is taken before any await).
-      const size = batch.length > 0 ? (batch[batch.length - 1] as Buffered).entry.seq + 1 : this.#tree.size;
-      const checkpoint: Checkpoint | null =
-        this.#checkpointEvery > 0 && size - this.#checkpointedSize >= this.#checkpointEvery && size === this.#tree.size
-          ? { origin: this.origin, size, root: this.#tree.root() }
-          : null;
-      if (checkpoint !== null) this.#checkpointedSize = size;
+      size = batch.length > 0 ? (batch[batch.length - 1] as Buffered).entry.seq + 1 : this.#tree.size;
+      if (this.#checkpointEvery > 0 && size - this.#checkpointedSize >= this.#checkpointEvery && size === this.#tree.size) {
+        this.#checkpointedSize = size;
+        this.#dueCheckpoints.push({ origin: this.origin, size, root: this.#tree.root() });
+      }
       if (batch.length > 0) {
         const lines = batch.map((b) => (b.framed as Buffer).subarray(1));
         await writeAll(this.#receipts, lines.length === 1 ? (lines[0] as Buffer) : Buffer.concat(lines));
-        if (this.#fsync) await this.#receipts.datasync();
       }
-      this.#durableSize = size;
-      if (checkpoint !== null) await this.#writeCheckpoint(checkpoint);
     } catch (e: unknown) {
-      const err = e instanceof ReceiptLogError ? e : logError("io", Diagnostics.receiptLogIo, "write", e instanceof Error ? e.message : String(e));
-      this.#broken ??= err;
-      throw this.#broken;
+      throw e instanceof ReceiptLogError ? e : logError("io", Diagnostics.receiptLogIo, "write", e instanceof Error ? e.message : String(e));
     }
+    const sync = this.#sync(size);
+    this.#syncs.add(sync);
+    void sync.finally(() => this.#syncs.delete(sync));
+  }
+
+  /** Makes the file durable up to `size` (fdatasync), writes the checkpoints that became due, answers the flushes. */
+  async #sync(size: number): Promise<void> {
+    try {
+      if (this.#fsync) await this.#receipts.datasync();
+      // syncs may finish out of order; each covers every write before it
+      if (size > this.#durableSize) this.#durableSize = size;
+      await this.#writeDueCheckpoints();
+    } catch (e: unknown) {
+      this.#fail(e);
+      return;
+    }
+    this.#settleWaiters();
+  }
+
+  /** Checkpoints are written in order, each only once the receipts it covers are durable. */
+  #writeDueCheckpoints(): Promise<void> {
+    this.#checkpointing = this.#checkpointing.then(async () => {
+      while (this.#dueCheckpoints.length > 0 && (this.#dueCheckpoints[0] as Checkpoint).size <= this.#durableSize && this.#broken === null) {
+        await this.#writeCheckpoint(this.#dueCheckpoints.shift() as Checkpoint);
+      }
+    });
+    return this.#checkpointing;
   }
 
   /** Waits for the batch's signatures (requested as receipts were appended) and finishes its receipts in seq order. */
@@ -455,8 +516,10 @@ export class ReceiptLog {
     this.#closed = true;
     try {
       await this.flush();
-      // Wait for a checkpoint-only write still in flight.
-      while (this.#inflight !== null) await this.#inflight;
+      // Wait for writes and syncs still under way (ones whose receipts were all durable already), and due checkpoints.
+      while (this.#inflight !== null || this.#syncs.size > 0) await Promise.all([this.#inflight, ...this.#syncs]);
+      await this.#checkpointing;
+      if (this.#broken !== null) throw this.#broken;
       const size = this.#tree.size;
       if (size > this.#checkpointedSize && this.#broken === null) {
         this.#checkpointedSize = size;
