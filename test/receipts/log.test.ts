@@ -343,3 +343,103 @@ function countWrites(): { count: () => number; restore: () => void } {
     },
   };
 }
+
+/** Holds every fdatasync until the test releases (runs it) or fails it. */
+function gateDatasync(): { held: Array<{ release: () => void; fail: () => void }>; restore: () => void } {
+  const original = proto.datasync;
+  const held: Array<{ release: () => void; fail: () => void }> = [];
+  proto.datasync = function (this: FileHandle) {
+    return new Promise<void>((resolve, reject) => {
+      held.push({
+        release: () => void original.call(this).then(resolve, reject),
+        fail: () => reject(Object.assign(new Error("EIO: i/o error, fdatasync"), { code: "EIO" })),
+      });
+    });
+  };
+  return {
+    held,
+    restore: () => {
+      proto.datasync = original;
+    },
+  };
+}
+
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 2000 && !condition(); i++) await new Promise((r) => setTimeout(r, 1));
+  expect(condition()).toBe(true);
+}
+
+describe("group commit with the fdatasync off the write path", () => {
+  test("a flush resolves only once a sync covers its receipts; the next batch is written while a sync runs", async () => {
+    const dir = tempDir();
+    const log = await ReceiptLog.open(dir, { signer, origin: ORIGIN, durability: "fsync", checkpointEvery: 0 });
+    const gate = gateDatasync();
+    try {
+      const settled = [false, false];
+      log.append("decision", decisionBody(0), new Date(0));
+      const p0 = log.flush().then(() => (settled[0] = true));
+      await until(() => gate.held.length === 1);
+      log.append("decision", decisionBody(1), new Date(0));
+      const p1 = log.flush().then(() => (settled[1] = true));
+      // the second batch reached the file while the first sync is still held
+      await until(() => gate.held.length === 2);
+      expect(lines(dir)).toHaveLength(2);
+      expect(settled).toEqual([false, false]);
+      expect(log.durableSize).toBe(0);
+      // the later sync finishes first: it covers both batches, so both flushes are answered
+      gate.held[1]!.release();
+      await Promise.all([p0, p1]);
+      expect(log.durableSize).toBe(2);
+      gate.held[0]!.release();
+    } finally {
+      gate.restore();
+    }
+    await log.close();
+    expect(await verifyLog(dir, key.publicKey)).toMatchObject({ ok: true, count: 2 });
+  });
+
+  test("a sync that fails while the next batch is out rejects every waiting flush, and the log is broken", async () => {
+    const dir = tempDir();
+    const log = await ReceiptLog.open(dir, { signer, origin: ORIGIN, durability: "fsync", checkpointEvery: 0 });
+    const gate = gateDatasync();
+    try {
+      log.append("decision", decisionBody(0), new Date(0));
+      const p0 = log.flush();
+      await until(() => gate.held.length === 1);
+      log.append("decision", decisionBody(1), new Date(0));
+      const p1 = log.flush();
+      await until(() => gate.held.length === 2);
+      gate.held[0]!.fail();
+      await expect(p0).rejects.toMatchObject({ problem: "io" });
+      await expect(p1).rejects.toMatchObject({ problem: "io" });
+      expect(log.broken?.problem).toBe("io");
+      expect(log.append("decision", decisionBody(2), new Date(0)).ok).toBe(false);
+      gate.held[1]!.release();
+    } finally {
+      gate.restore();
+    }
+    await log.close().catch(() => undefined);
+  });
+
+  test("a checkpoint is written only after the sync that makes its receipts durable", async () => {
+    const dir = tempDir();
+    const log = await ReceiptLog.open(dir, { signer, origin: ORIGIN, durability: "fsync", checkpointEvery: 2 });
+    const gate = gateDatasync();
+    try {
+      log.append("decision", decisionBody(0), new Date(0));
+      log.append("decision", decisionBody(1), new Date(0));
+      const p = log.flush();
+      await until(() => gate.held.length === 1);
+      expect(checkpointNotes(dir)).toHaveLength(0);
+      gate.held[0]!.release();
+      // then the checkpoint file's own sync
+      await until(() => gate.held.length === 2);
+      gate.held[1]!.release();
+      await p;
+      expect(checkpointNotes(dir)).toHaveLength(1);
+    } finally {
+      gate.restore();
+    }
+    await log.close();
+  });
+});
