@@ -28,8 +28,8 @@ interface Line {
   readonly request: string | null;
 }
 
-async function runAndKill(dir: string, afterLines: number): Promise<{ lines: Line[]; lockError: unknown; pid: number }> {
-  const proc = spawn(process.execPath, ["--import", "tsx", child, dir], { stdio: ["ignore", "pipe", "pipe"], cwd: path.resolve(here, "../..") });
+async function runAndKill(dir: string, afterLines: number, mode: "main" | "threads"): Promise<{ lines: Line[]; lockError: unknown; pid: number }> {
+  const proc = spawn(process.execPath, ["--import", "tsx", child, dir, mode], { stdio: ["ignore", "pipe", "pipe"], cwd: path.resolve(here, "../..") });
   const lines: Line[] = [];
   let lockError: unknown;
   let pid = 0;
@@ -65,11 +65,11 @@ async function runAndKill(dir: string, afterLines: number): Promise<{ lines: Lin
   return { lines, lockError, pid };
 }
 
-describe("kill -9", () => {
+describe.each(["main", "threads"] as const)("kill -9 (signing on the %s thread(s))", (mode) => {
   it("every decision the process returned is in the reopened store", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "xpol-crash-"));
     dirs.push(dir);
-    const { lines, lockError, pid } = await runAndKill(dir, 400);
+    const { lines, lockError, pid } = await runAndKill(dir, 400, mode);
 
     expect(lockError).toBeInstanceOf(StoreError);
     expect((lockError as StoreError).reason).toBe("locked");

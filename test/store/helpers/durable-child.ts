@@ -7,10 +7,12 @@ import { DurableStore } from "../../../src/store/durable.ts";
 import { fakePolicy } from "../../runtime/helpers/fake-policy.ts";
 
 const dir = process.argv[2]!;
+// "threads": the store signs with its key on 2 worker threads (SigningPool), receipts signed in the group commit
+const threads = process.argv[3] === "threads";
 const seed = (n: number) => new Uint8Array(32).fill(n);
 const groups = { finance: [["alice", NobleSigner.fromSeed(seed(1))]] as const };
 
-const store = await DurableStore.open(dir, { checkpointEvery: 50 });
+const store = await DurableStore.open(dir, { checkpointEvery: 50, ...(threads ? { signerKind: "native", signingThreads: 2 } as const : {}) });
 const enforcer = await Enforcer.create({ policy: fakePolicy({ groups, limit: 1_000_000 }), store });
 process.stdout.write(JSON.stringify({ ready: true, pid: process.pid }) + "\n");
 
