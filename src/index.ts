@@ -53,6 +53,7 @@ export type { DurableStoreOptions } from "./store/durable.ts";
 // Receipts (src/receipts): Ed25519 keys and signing, the one verification rule, receipts, the receipt log, RFC 9162 proofs, C2SP checkpoints, offline verification
 export { generateKeyPair, keyPairFromSeed, keyIdOf, formatPublicKey, parsePublicKey, readPrivateKeyFile, writeKeyFiles, resolvePublicKey } from "./receipts/keys.ts";
 export { NobleSigner, NativeSigner, createSigner } from "./receipts/signer.ts";
+export { SigningPool } from "./receipts/signing-pool.ts";
 export { verifySignature } from "./receipts/verify-signature.ts";
 export { signReceipt, parseReceiptLine, verifyReceiptSignature, signingMessage, GENESIS_PREV, RECEIPT_PAYLOAD_TYPE } from "./receipts/receipt.ts";
 export { ReceiptLog, ReceiptLogError } from "./receipts/log.ts";
@@ -64,7 +65,8 @@ export { CompactTree, leafHash, inclusionProof, consistencyProof, verifyInclusio
 export type { KeyPair } from "./receipts/keys.ts";
 export type { Signer, SignerKind } from "./receipts/signer.ts";
 export type { Receipt, ReceiptKind } from "./receipts/receipt.ts";
-export type { ReceiptLogOptions, LogHead, AppendResult, OpenReport } from "./receipts/log.ts";
+export type { ReceiptLogOptions, LogHead, AppendResult, AppendedReceipt, OpenReport } from "./receipts/log.ts";
+export type { SigningPoolOptions } from "./receipts/signing-pool.ts";
 export type { ReadItem } from "./receipts/read.ts";
 export type { VerifyLogResult, VerifyLogOptions } from "./receipts/verify-log.ts";
 export type { ReceiptProofBundle } from "./receipts/proof.ts";
