@@ -9,6 +9,7 @@
 //                                receipt (native / noble signer), nothing written: decisions/s and p50/p99 latency
 // - runtime.durable.native/noble durable store, receipts signed by the native / noble signer, group commit (fsync),
 //                                64 concurrent callers: decisions/s and p50/p99 latency
+// - runtime.durable.native.threads  the same, each group commit signed on 2 worker threads (SigningPool), 256 callers
 // - runtime.heap.counters        heap after 1,000,000 distinct counter keys
 // - runtime.bytes.pending        heap bytes per pending approval request (and journal bytes per request receipt)
 import { mkdtempSync, rmSync } from "node:fs";
@@ -27,6 +28,7 @@ import { MemoryStore } from "../src/store/memory.ts";
 import { requestToJson, RuntimeState } from "../src/store/state.ts";
 import { requestIdFor } from "../src/runtime/approvals.ts";
 import { invoicePolicyCompiled } from "./decide.ts";
+import { benchSigner, type AppendSignerKind } from "./receipts.ts";
 import { percentileSorted } from "./stats.ts";
 
 export interface RuntimeBenchResult {
@@ -155,13 +157,12 @@ export async function benchJournaled(kind: "native" | "noble", options: { ops?: 
   });
 }
 
-export async function benchDurable(kind: "native" | "noble", options: { ops?: number; concurrency?: number } = {}): Promise<RuntimeBenchResult> {
-  const ops = options.ops ?? (kind === "native" ? 20_000 : 4_000);
+export async function benchDurable(kind: AppendSignerKind, options: { ops?: number; concurrency?: number } = {}): Promise<RuntimeBenchResult> {
+  const ops = options.ops ?? (kind === "noble" ? 4_000 : 20_000);
   const concurrency = options.concurrency ?? 64;
   const dir = mkdtempSync(path.join(tmpdir(), "xp-bench-runtime-"));
+  const signer = benchSigner(kind, keyPairFromSeed(new Uint8Array(32).fill(3)));
   try {
-    const pair = keyPairFromSeed(new Uint8Array(32).fill(3));
-    const signer = kind === "native" ? new NativeSigner(pair) : new NobleSigner(pair);
     const store = await DurableStore.open(dir, { signer });
     const enforcer = await Enforcer.create({ policy: invoicePolicyCompiled(), store, clock: tickingClock() });
     const { ms, latencies } = await driveWithReceipts(enforcer, ops, concurrency);
@@ -171,6 +172,7 @@ export async function benchDurable(kind: "native" | "noble", options: { ops?: nu
       notes: `${concurrency} concurrent callers, fsync group commit, one receipt per decision`,
     });
   } finally {
+    await signer.close?.();
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -251,6 +253,7 @@ export const runtimeBenchCases: ReadonlyArray<{ readonly name: string; readonly 
   { name: "runtime.journal.native", run: () => benchJournaled("native") },
   { name: "runtime.journal.noble", run: () => benchJournaled("noble") },
   { name: "runtime.durable.native", run: () => benchDurable("native") },
+  { name: "runtime.durable.native.threads", run: () => benchDurable("native.threads", { concurrency: 256 }) },
   { name: "runtime.durable.noble", run: () => benchDurable("noble") },
   { name: "runtime.heap.counters", run: () => benchHeapCounters() },
   { name: "runtime.bytes.pending", run: () => benchBytesPerPending() },
