@@ -124,13 +124,7 @@ export function isValidKeyId(keyId: string): boolean {
  * A receipt encoded up to its signature: the exact message to sign (PAE of the unsigned payload, UTF-8 encoded once)
  * and its chain hash. `finishReceipt` adds the signature; the framed line is copied from `message` around `sig`.
  */
-export interface PreparedReceipt<B extends JsonObject> {
-  readonly seq: number;
-  readonly prev: string;
-  readonly time: string;
-  readonly kind: ReceiptKind;
-  readonly body: B;
-  readonly signer: string;
+export interface PreparedReceipt<B extends JsonObject> extends Omit<UnsignedReceipt<B>, "v"> {
   /** PAE(RECEIPT_PAYLOAD_TYPE, JCS(receipt without sig)): what is signed */
   readonly message: Buffer;
   /** chainHash of the unsigned payload: the next receipt's `prev` */

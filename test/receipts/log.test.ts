@@ -369,11 +369,16 @@ async function until(condition: () => boolean): Promise<void> {
   expect(condition()).toBe(true);
 }
 
+/** A durable log whose fdatasyncs wait for the test (restore the gate when done). */
+async function gatedLog(checkpointEvery: number): Promise<{ dir: string; log: ReceiptLog; gate: ReturnType<typeof gateDatasync> }> {
+  const dir = tempDir();
+  const log = await ReceiptLog.open(dir, { signer, origin: ORIGIN, durability: "fsync", checkpointEvery });
+  return { dir, log, gate: gateDatasync() };
+}
+
 describe("group commit with the fdatasync off the write path", () => {
   test("a flush resolves only once a sync covers its receipts; the next batch is written while a sync runs", async () => {
-    const dir = tempDir();
-    const log = await ReceiptLog.open(dir, { signer, origin: ORIGIN, durability: "fsync", checkpointEvery: 0 });
-    const gate = gateDatasync();
+    const { dir, log, gate } = await gatedLog(0);
     try {
       const settled = [false, false];
       log.append("decision", decisionBody(0), new Date(0));
@@ -399,9 +404,7 @@ describe("group commit with the fdatasync off the write path", () => {
   });
 
   test("a sync that fails while the next batch is out rejects every waiting flush, and the log is broken", async () => {
-    const dir = tempDir();
-    const log = await ReceiptLog.open(dir, { signer, origin: ORIGIN, durability: "fsync", checkpointEvery: 0 });
-    const gate = gateDatasync();
+    const { log, gate } = await gatedLog(0);
     try {
       log.append("decision", decisionBody(0), new Date(0));
       const p0 = log.flush();
@@ -422,9 +425,7 @@ describe("group commit with the fdatasync off the write path", () => {
   });
 
   test("a checkpoint is written only after the sync that makes its receipts durable", async () => {
-    const dir = tempDir();
-    const log = await ReceiptLog.open(dir, { signer, origin: ORIGIN, durability: "fsync", checkpointEvery: 2 });
-    const gate = gateDatasync();
+    const { dir, log, gate } = await gatedLog(2);
     try {
       log.append("decision", decisionBody(0), new Date(0));
       log.append("decision", decisionBody(1), new Date(0));
