@@ -37,9 +37,3 @@ export function usageExit(io: CliIO, command: string, problem: string, usage: st
   io.stderr(`xpol ${command}: ${problem}\n\n${usage}`);
   return ExitCode.usage;
 }
-
-/** Why a file operation failed, as users see it: the errno code (`ENOENT`) when there is one, else the message. */
-export function errorReason(e: unknown): string {
-  const code = (e as { code?: unknown }).code;
-  return typeof code === "string" ? code : e instanceof Error ? e.message : String(e);
-}

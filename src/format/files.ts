@@ -4,6 +4,7 @@
 // The ignore file is `.xpolfmtignore` in the working directory: one path per line, relative to that directory
 // (a directory excludes everything under it), `#` starts a comment. It is for inputs whose exact bytes matter,
 // such as golden test inputs whose expected diagnostics name line and column positions.
+import { fileErrorReason } from "../diagnostics/file-error.ts";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative, resolve, sep } from "node:path";
 
@@ -46,8 +47,7 @@ export function findXpolFiles(paths: readonly string[], cwd: string, ignore: rea
       if (statSync(resolve(cwd, p)).isDirectory()) walk(p);
       else files.add(p);
     } catch (e: unknown) {
-      const code = (e as { code?: unknown }).code;
-      unreadable.push({ path: p, why: typeof code === "string" ? code : e instanceof Error ? e.message : String(e) });
+      unreadable.push({ path: p, why: fileErrorReason(e) });
     }
   }
   return { files: [...files].sort(), unreadable };

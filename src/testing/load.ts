@@ -9,6 +9,7 @@ import { readdirSync, readFileSync, statSync, type Dirent } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.ts";
 import { Diagnostics as D } from "../diagnostics/catalogue.ts";
+import { fileErrorReason } from "../diagnostics/file-error.ts";
 import { compilePolicy } from "../policy.ts";
 import type { PolicyTestReport } from "./results.ts";
 import { runPolicyTests, type RunOptions } from "./run.ts";
@@ -22,11 +23,6 @@ export interface PolicySet {
 
 const TEST_FILE = /\.test\.xpol$/;
 const HAS_TESTS = /(^|\n)\s*(test|property)\s+["']/;
-
-function errno(e: unknown): string {
-  const code = (e as { code?: unknown }).code;
-  return typeof code === "string" ? code : e instanceof Error ? e.message : String(e);
-}
 
 /** The `.xpol` files among a directory's entries, as paths under `dir`, sorted. */
 function xpolFiles(dir: string, entries: readonly Dirent[]): string[] {
@@ -62,7 +58,7 @@ export function findPolicySets(paths: readonly string[], cwd: string): { sets: P
     try {
       entries = readdirSync(resolve(cwd, dir), { withFileTypes: true });
     } catch (e: unknown) {
-      diagnostics.push(diagnostic(D.unreadableFile, { start: 0, end: 0 }, [dir, errno(e)], { file: dir }));
+      diagnostics.push(diagnostic(D.unreadableFile, { start: 0, end: 0 }, [dir, fileErrorReason(e)], { file: dir }));
       return;
     }
     const files = xpolFiles(dir, entries);
@@ -76,7 +72,7 @@ export function findPolicySets(paths: readonly string[], cwd: string): { sets: P
     try {
       isDir = statSync(resolve(cwd, p)).isDirectory();
     } catch (e: unknown) {
-      diagnostics.push(diagnostic(D.unreadableFile, { start: 0, end: 0 }, [p, errno(e)], { file: p }));
+      diagnostics.push(diagnostic(D.unreadableFile, { start: 0, end: 0 }, [p, fileErrorReason(e)], { file: p }));
       continue;
     }
     if (isDir) {

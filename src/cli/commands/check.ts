@@ -4,7 +4,8 @@
 // cannot be read.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { errorReason, ExitCode, usageExit, type CliIO } from "../io.ts";
+import { fileErrorReason } from "../../diagnostics/file-error.ts";
+import { ExitCode, usageExit, type CliIO } from "../io.ts";
 import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.ts";
 import { Diagnostics } from "../../diagnostics/catalogue.ts";
 import { diagnosticToJson } from "../../diagnostics/render.ts";
@@ -70,7 +71,7 @@ function readSource(
   try {
     bytes = readFileSync(resolve(cwd, path));
   } catch (e: unknown) {
-    return { error: diagnostic(Diagnostics.unreadableFile, { start: 0, end: 0 }, [path, errorReason(e)], { file: path }), unreadable: true };
+    return { error: diagnostic(Diagnostics.unreadableFile, { start: 0, end: 0 }, [path, fileErrorReason(e)], { file: path }), unreadable: true };
   }
   try {
     return { text: new TextDecoder("utf-8", { fatal: true }).decode(bytes) };

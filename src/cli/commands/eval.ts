@@ -8,7 +8,8 @@
 // With --actions, each line is one action; each output line is one decision as JSON (a bad line gets a deny).
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { errorReason, ExitCode, usageExit, type CliIO } from "../io.ts";
+import { fileErrorReason } from "../../diagnostics/file-error.ts";
+import { ExitCode, usageExit, type CliIO } from "../io.ts";
 import { compilePolicy, formatDiagnostics } from "../../policy.ts";
 import { loadBundle } from "../../compile/bundle.ts";
 import type { CompiledPolicy } from "../../compile/policy-compiler.ts";
@@ -172,7 +173,7 @@ function readText(path: string, io: CliIO): string | undefined {
   try {
     return readFileSync(resolve(io.cwd, path), "utf8");
   } catch (e: unknown) {
-    io.stderr(formatDiagnostics([diagnostic(Diagnostics.unreadableFile, { start: 0, end: 0 }, [path, errorReason(e)], { file: path })], new Map<string, SourceFile>()));
+    io.stderr(formatDiagnostics([diagnostic(Diagnostics.unreadableFile, { start: 0, end: 0 }, [path, fileErrorReason(e)], { file: path })], new Map<string, SourceFile>()));
     return undefined;
   }
 }

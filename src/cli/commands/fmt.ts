@@ -6,7 +6,8 @@
 // 1 unformatted files (--check) or files that could not be formatted, 2 usage, 3 an unreadable path.
 import { readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { errorReason, ExitCode, usageExit, type CliIO } from "../io.ts";
+import { fileErrorReason } from "../../diagnostics/file-error.ts";
+import { ExitCode, usageExit, type CliIO } from "../io.ts";
 import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.ts";
 import { Diagnostics } from "../../diagnostics/catalogue.ts";
 import { SourceFile } from "../../diagnostics/source.ts";
@@ -56,7 +57,7 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
     try {
       text = readFileSync(resolve(io.cwd, file), "utf8");
     } catch (e: unknown) {
-      diagnostics.push(diagnostic(Diagnostics.unreadableFile, { start: 0, end: 0 }, [file, errorReason(e)], { file }));
+      diagnostics.push(diagnostic(Diagnostics.unreadableFile, { start: 0, end: 0 }, [file, fileErrorReason(e)], { file }));
       unreadable = true;
       continue;
     }
