@@ -4,12 +4,21 @@ export interface CliIO {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
   readonly cwd: string;
+  /** all of standard input, for commands that read `-`; absent: there is none */
+  readonly stdin?: () => Promise<string>;
+}
+
+async function readProcessStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
 }
 
 export const processIO: CliIO = {
   stdout: (text) => process.stdout.write(text.endsWith("\n") ? text : text + "\n"),
   stderr: (text) => process.stderr.write(text.endsWith("\n") ? text : text + "\n"),
   cwd: process.cwd(),
+  stdin: readProcessStdin,
 };
 
 /** Exit codes, the same for every command. */

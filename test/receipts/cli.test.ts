@@ -6,10 +6,15 @@ import type { CliIO } from "../../src/cli/io.ts";
 import { formatPublicKey } from "../../src/receipts/keys.ts";
 import { buildLog, seedKey, tempDir } from "./helpers.ts";
 
-async function xpol(args: string[], cwd: string): Promise<{ code: number; out: string; err: string }> {
+async function xpol(args: string[], cwd: string, stdin?: string): Promise<{ code: number; out: string; err: string }> {
   let out = "";
   let err = "";
-  const io: CliIO = { cwd, stdout: (t) => void (out += t + "\n"), stderr: (t) => void (err += t + "\n") };
+  const io: CliIO = {
+    cwd,
+    stdout: (t) => void (out += t + "\n"),
+    stderr: (t) => void (err += t + "\n"),
+    ...(stdin !== undefined ? { stdin: async () => stdin } : {}),
+  };
   const code = await main(args, io);
   return { code, out, err };
 }
@@ -72,6 +77,12 @@ describe("xpol keygen / verify / prove / verify-proof", () => {
     expect(ok.code).toBe(0);
     expect(ok.out).toContain("receipt 6");
     expect((await xpol(["verify-proof", "p.json", "--key", formatPublicKey(seedKey(2).publicKey)], dir)).code).toBe(1);
+    // `-`: the proof on standard input
+    expect((await xpol(["verify-proof", "-", "--key", pub], dir, proof.out)).code).toBe(0);
+    expect((await xpol(["verify-proof", "-", "--key", pub], dir, proof.out.replace('"seq": 6', '"seq": 5'))).code).toBe(1);
+    const noStdin = await xpol(["verify-proof", "-", "--key", pub], dir);
+    expect(noStdin.code).toBe(3);
+    expect(noStdin.err).toContain("no standard input");
     writeFileSync(path.join(dir, "p2.json"), proof.out.replace('"seq": 6', '"seq": 5'));
     expect((await xpol(["verify-proof", "p2.json", "--key", pub], dir)).code).toBe(1);
     expect((await xpol(["verify-proof", "nope.json", "--key", pub], dir)).code).toBe(3);

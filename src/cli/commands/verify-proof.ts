@@ -13,11 +13,10 @@ const USAGE = `usage: xpol verify-proof FILE --key PUB
   FILE        a proof written by \`xpol prove\` (\`-\` for stdin)
   --key PUB   the signer's public key: a .pub file or \`ed25519:<64 hex>\``;
 
-async function readInput(file: string, cwd: string): Promise<string> {
-  if (file !== "-") return fs.readFile(path.resolve(cwd, file), "utf8");
-  const chunks: Buffer[] = [];
-  for await (const c of process.stdin) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString("utf8");
+async function readInput(file: string, io: CliIO): Promise<string> {
+  if (file !== "-") return fs.readFile(path.resolve(io.cwd, file), "utf8");
+  if (io.stdin === undefined) throw new Error("there is no standard input here");
+  return io.stdin();
 }
 
 export async function run(argv: readonly string[], io: CliIO): Promise<number> {
@@ -48,7 +47,7 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
   }
   let data: unknown;
   try {
-    data = JSON.parse(await readInput(file, io.cwd));
+    data = JSON.parse(await readInput(file, io));
   } catch (e: unknown) {
     io.stderr(`xpol verify-proof: cannot read \`${file}\` as JSON: ${e instanceof Error ? e.message : String(e)}`);
     return ExitCode.unreadable;
