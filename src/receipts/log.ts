@@ -20,7 +20,7 @@ import type { JsonObject } from "../ir/types.ts";
 import { isValidKeyName, signCheckpoint, type Checkpoint } from "./checkpoint.ts";
 import { CompactTree } from "./merkle.ts";
 import { sha256 } from "./bytes.ts";
-import { finishReceipt, isValidKeyId, prepareReceipt, receiptTime, type PreparedReceipt, type Receipt, type ReceiptKind } from "./receipt.ts";
+import { finishReceipt, isValidKeyId, lineOf, prepareReceipt, receiptTime, type PreparedReceipt, type Receipt, type ReceiptKind } from "./receipt.ts";
 import { CHECKPOINTS_FILE, RECEIPTS_FILE, scanCheckpoints, scanReceipts, type ReceiptProblem, type ScanProblem, type TornTail } from "./scan.ts";
 import type { Signer } from "./signer.ts";
 
@@ -91,8 +91,19 @@ export interface OpenReport {
 export interface AppendedReceipt<B extends JsonObject> {
   readonly ok: true;
   readonly seq: number;
-  receipt: Receipt<B> | undefined;
-  line: string | undefined;
+  readonly receipt: Receipt<B> | undefined;
+  readonly line: string | undefined;
+}
+
+/** The log's AppendedReceipt: completed by #finish; the line is decoded from the framed bytes when read. */
+class Entry<B extends JsonObject> implements AppendedReceipt<B> {
+  readonly ok = true;
+  receipt: Receipt<B> | undefined = undefined;
+  framed: Buffer | null = null;
+  constructor(readonly seq: number) {}
+  get line(): string | undefined {
+    return this.framed === null ? undefined : lineOf(this.framed);
+  }
 }
 
 export type AppendResult<B extends JsonObject> = AppendedReceipt<B> | { readonly ok: false; readonly error: ReceiptLogError };
@@ -103,7 +114,7 @@ export type AppendResult<B extends JsonObject> = AppendedReceipt<B> | { readonly
  */
 interface Buffered {
   readonly prepared: PreparedReceipt<JsonObject>;
-  readonly entry: AppendedReceipt<JsonObject>;
+  readonly entry: Entry<JsonObject>;
   framed: Buffer | null;
   signing: Promise<Uint8Array[]> | null;
   index: number;
@@ -318,8 +329,8 @@ export class ReceiptLog {
     if (!t.ok) return { ok: false, error: logError("invalid", Diagnostics.receiptInvalid, t.error) };
     const prepared = prepareReceipt({ seq: this.#size, prev: this.#headHash, time: t.value, kind, body }, this.signer.keyId);
     if (!prepared.ok) return { ok: false, error: logError("invalid", Diagnostics.receiptInvalid, prepared.error) };
-    const entry: AppendedReceipt<B> = { ok: true, seq: this.#size, receipt: undefined, line: undefined };
-    const buffered: Buffered = { prepared: prepared.value, entry, framed: null, signing: null, index: 0 };
+    const entry = new Entry<B>(this.#size);
+    const buffered: Buffered = { prepared: prepared.value, entry: entry as Entry<JsonObject>, framed: null, signing: null, index: 0 };
     if (!this.#batchSigning) {
       let signature: Uint8Array;
       try {
@@ -363,7 +374,7 @@ export class ReceiptLog {
     this.#tree.appendLeafHash(sha256(encoded.framed.subarray(0, encoded.framed.length - 1)));
     b.framed = encoded.framed;
     b.entry.receipt = encoded.receipt;
-    b.entry.line = encoded.line;
+    b.entry.framed = encoded.framed;
   }
 
   /** Group commit: resolves when every receipt appended before this call is durable; rejects if the log broke. */

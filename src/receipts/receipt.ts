@@ -94,6 +94,11 @@ export function chainHash(unsigned: Uint8Array | string): string {
   return "sha256:" + hash("sha256", unsigned, "hex");
 }
 
+/** The line (without the newline) of a framed receipt 0x00 || line || "\n". */
+export function lineOf(framed: Buffer): string {
+  return framed.toString("utf8", 1, framed.length - 1);
+}
+
 /** A signed receipt with its line, and the line framed for the log: 0x00 || line || "\n" (leaf input, bytes to write). */
 export interface EncodedReceipt<B extends JsonObject> {
   readonly receipt: Receipt<B>;
@@ -131,9 +136,6 @@ export interface PreparedReceipt<B extends JsonObject> extends Omit<UnsignedRece
   readonly hash: string;
   readonly payloadAt: number;
   readonly headBytes: number;
-  /** the payload's text before and after where `"sig":...,` goes */
-  readonly headText: string;
-  readonly tailText: string;
 }
 
 /**
@@ -159,7 +161,7 @@ export function prepareReceipt<B extends JsonObject>(
   message.write(h, prefix.length, "utf8");
   message.write(t, prefix.length + hLen, "latin1");
   const hash = chainHash(message.subarray(prefix.length));
-  return { ok: true, value: { seq, prev, time, kind, body, signer: keyId, message, hash, payloadAt: prefix.length, headBytes: hLen, headText: h, tailText: t } };
+  return { ok: true, value: { seq, prev, time, kind, body, signer: keyId, message, hash, payloadAt: prefix.length, headBytes: hLen } };
 }
 
 /** Adds the signature (64 bytes over `prepared.message`) to a prepared receipt. */
@@ -176,7 +178,16 @@ export function finishReceipt<B extends JsonObject>(prepared: PreparedReceipt<B>
   framed[framed.length - 1] = 0x0a;
   const { seq, prev, time, kind, body, signer } = prepared;
   const receipt: Receipt<B> = { v: RECEIPT_VERSION, seq, prev, time, kind, body, signer, sig };
-  return { receipt, line: prepared.headText + sigField + prepared.tailText, framed, hash: prepared.hash };
+  // The line's text is decoded from `framed` only when asked for: a receipt waiting for its group commit then holds
+  // no copy of its ~1 KB text on the JS heap (the log never needs it).
+  return {
+    receipt,
+    framed,
+    hash: prepared.hash,
+    get line(): string {
+      return lineOf(framed);
+    },
+  };
 }
 
 /** prepareReceipt + sign + finishReceipt, on this thread. */
