@@ -188,6 +188,16 @@ function locate(v: unknown, path: string, depth: number): IrError | undefined {
 // text, and the relative depth of the value's deepest object (so the depth limit applies as if written in place)
 const rememberedText = new WeakMap<object, { readonly text: string; readonly height: number }>();
 
+/**
+ * The writer builds text by concatenation: V8 keeps it as a tree of string pieces (~50 for an IR) until something
+ * reads it character by character. Remembered text lives as long as its value, so read one character to have V8
+ * flatten it now: one string instead of a tree the GC walks and copies while the value lives.
+ */
+function flat(text: string): string {
+  text.charCodeAt(0);
+  return text;
+}
+
 /** Freezes deeply; returns the relative depth of the deepest object (0: `v` itself), -1 for a primitive. */
 function deepFreeze(v: unknown): number {
   if (typeof v !== "object" || v === null) return -1;
@@ -206,7 +216,7 @@ export function rememberCanonical(value: JsonValue & object): IrResult<string> {
   if (known !== undefined) return { ok: true, value: known.text };
   const r = tryCanonicalize(value);
   if (!r.ok) return r;
-  rememberedText.set(value, { text: r.value, height: deepFreeze(value) });
+  rememberedText.set(value, { text: flat(r.value), height: deepFreeze(value) });
   return r;
 }
 
@@ -216,7 +226,7 @@ export function rememberCanonical(value: JsonValue & object): IrResult<string> {
  * of walking the IR a second time. `text` must be `canonicalize(value)`; test/ir pins that for toSovereignIR.
  */
 export function rememberCanonicalText(value: JsonValue & object, text: string): void {
-  if (!rememberedText.has(value)) rememberedText.set(value, { text, height: deepFreeze(value) });
+  if (!rememberedText.has(value)) rememberedText.set(value, { text: flat(text), height: deepFreeze(value) });
 }
 
 /** `tryCanonicalize`, splicing the remembered text of values passed to `rememberCanonical`: the same output. */
