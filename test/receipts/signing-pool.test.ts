@@ -1,10 +1,10 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { describe, expect, test } from "vitest";
+import { afterAll, describe, expect, test } from "vitest";
 import { test as fcTest, fc } from "@fast-check/vitest";
 import { ReceiptLog } from "../../src/receipts/log.ts";
-import { NativeSigner, NobleSigner } from "../../src/receipts/signer.ts";
+import { NativeSigner, NobleSigner, type Signer } from "../../src/receipts/signer.ts";
 import { SigningPool } from "../../src/receipts/signing-pool.ts";
 import { verifyLog } from "../../src/receipts/verify-log.ts";
 import { buildLog, chainHashOfLine, decisionBody, ORIGIN, repoRoot, seedKey, tempDir } from "./helpers.ts";
@@ -107,4 +107,45 @@ describe("a receipt log signing in the group commit", () => {
       await pool.close();
     }
   });
+});
+
+describe("batch signing under any schedule", () => {
+  const pool = new SigningPool(key, { threads: 2 });
+  afterAll(() => pool.close());
+
+  /** Runs a schedule of appends (a), flushes not awaited (f), waits for every flush so far (w) and turns (t). */
+  async function runSchedule(ops: readonly string[], signer: Signer): Promise<{ dir: string; appended: number }> {
+    const dir = tempDir();
+    const log = await ReceiptLog.open(dir, { signer, origin: ORIGIN, durability: "fsync", checkpointEvery: 5 });
+    const flushes: Promise<void>[] = [];
+    let appended = 0;
+    for (const op of ops) {
+      if (op === "a") {
+        const r = log.append("decision", decisionBody(appended), new Date(Date.UTC(2026, 0, 1, 0, 0, appended)));
+        if (!r.ok) throw r.error;
+        appended++;
+      } else if (op === "f") {
+        const target = log.size;
+        // when a flush resolves, everything appended before it is on disk
+        flushes.push(log.flush().then(() => expect(log.durableSize).toBeGreaterThanOrEqual(target)));
+      } else if (op === "w") {
+        await Promise.all(flushes);
+      } else {
+        await new Promise((r) => setImmediate(r));
+      }
+    }
+    await Promise.all(flushes);
+    await log.close();
+    return { dir, appended };
+  }
+
+  fcTest.prop([fc.array(fc.constantFrom("a", "a", "a", "f", "w", "t"), { minLength: 1, maxLength: 120 })], { numRuns: 25 })(
+    "every flush resolves with its receipts durable, the log verifies, and the bytes equal those of a main-thread signer",
+    async (ops) => {
+      const batched = await runSchedule(ops, pool);
+      const inline = await runSchedule(ops, native);
+      expect(await verifyLog(batched.dir, key.publicKey)).toMatchObject({ ok: true, count: batched.appended });
+      expect(readFileSync(path.join(batched.dir, "receipts.jsonl"), "utf8")).toBe(readFileSync(path.join(inline.dir, "receipts.jsonl"), "utf8"));
+    },
+  );
 });
