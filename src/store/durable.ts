@@ -102,9 +102,15 @@ export class DurableStore implements StateStore<Receipt> {
       throw new StoreError(Diagnostics.storeOpenFailed.code, Diagnostics.storeOpenFailed.message(abs, (e as Error).message), "io");
     }
     const threads = options.signingThreads ?? 0;
-    if (!Number.isSafeInteger(threads) || threads < 0) {
-      throw new StoreError(Diagnostics.storeOpenFailed.code, Diagnostics.storeOpenFailed.message(abs, "signingThreads must be a non-negative integer"), "io");
-    }
+    const badThreads =
+      !Number.isSafeInteger(threads) || threads < 0
+        ? "signingThreads must be a non-negative integer"
+        : threads > 0 && options.signer !== undefined
+          ? "signingThreads applies to the directory's own key; pass a SigningPool as `signer` instead"
+          : threads > 0 && options.signerKind !== "native"
+            ? 'signingThreads signs with node:crypto: it needs signerKind "native"'
+            : null;
+    if (badThreads !== null) throw new StoreError(Diagnostics.storeOpenFailed.code, Diagnostics.storeOpenFailed.message(abs, badThreads), "io");
     const lock = acquireDirectoryLock(abs);
     let made: Signer | undefined;
     try {

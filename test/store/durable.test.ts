@@ -108,6 +108,9 @@ describe("DurableStore", () => {
     expect(reopened.state.counter("status_updates", { kind: "calendar", unit: "month" }, '["bot"]', Date.now())).toBe(300);
     await reopened.close();
     await expect(DurableStore.open(dir, { signingThreads: -1 })).rejects.toBeInstanceOf(StoreError);
+    // threads without node:crypto, or beside a signer of the caller's: refused, not silently ignored
+    await expect(DurableStore.open(dir, { signingThreads: 2 })).rejects.toThrow(/signerKind "native"/);
+    await expect(DurableStore.open(dir, { signingThreads: 2, signerKind: "native", signer: NativeSigner.fromSeed(seed(9)) })).rejects.toThrow(/SigningPool/);
   });
 
   it("a second opener of the same directory gets a typed error naming the holder", async () => {
