@@ -30,7 +30,6 @@ interface Slice {
   readonly messages: readonly Uint8Array[];
   readonly resolve: (signatures: Uint8Array[]) => void;
   readonly reject: (e: unknown) => void;
-  readonly worker: Worker;
 }
 
 export interface SigningPoolOptions {
@@ -120,7 +119,7 @@ export class SigningPool implements Signer {
     const id = this.#nextId++;
     return new Promise<Uint8Array[]>((resolve, reject) => {
       if (this.#out.size === 0) for (const w of this.#workers ?? []) w.ref();
-      this.#out.set(id, { messages, resolve, reject, worker });
+      this.#out.set(id, { messages, resolve, reject });
       worker.postMessage({ id, data, offsets }, [data.buffer]);
     });
   }
