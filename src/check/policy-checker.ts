@@ -42,8 +42,8 @@ import {
   schemaRecordType,
 } from "./policy-env.ts";
 import { decodeApproverKey, parseKeyring } from "./policy-keys.ts";
+import { formatFieldType } from "../ir/schema.ts";
 import {
-  fieldTypeText,
   resolveTypeRef,
   type FieldSchema,
   type FieldType,
@@ -1017,7 +1017,7 @@ class PolicyChecker {
           continue;
         }
         if (!celAssignable(typed.type, field.type)) {
-          this.report(D.incompatibleValue, t.file, f.value.span, [`parameter \`${name}\``, fieldTypeText(field.type), formatType(typed.type)]);
+          this.report(D.incompatibleValue, t.file, f.value.span, [`parameter \`${name}\``, formatFieldType(field.type), formatType(typed.type)]);
           ok = false;
         }
         params.push({ name, value: typed });
@@ -1166,7 +1166,7 @@ class PolicyChecker {
         continue;
       }
       if (!celAssignable(typed.type, field.type)) {
-        this.report(D.incompatibleValue, file, f.value.span, [`\`${name}\``, fieldTypeText(field.type), formatType(typed.type)]);
+        this.report(D.incompatibleValue, file, f.value.span, [`\`${name}\``, formatFieldType(field.type), formatType(typed.type)]);
         continue;
       }
       const lit = literalValueType(f.value);

@@ -1,6 +1,7 @@
 // Schema types: what a field of an action, `actor` or `context` record may hold, as declared in the policy.
 // Kept apart from CEL types because the schema knows more (enum values, optionality) than CEL does.
 import type { TypeRef } from "../syntax/ast.ts";
+import { formatFieldType, type FieldSchema as IrFieldSchema, type FieldType } from "../ir/schema.ts";
 
 export type ScalarTypeName = "string" | "int" | "uint" | "double" | "bool" | "bytes" | "timestamp" | "duration" | "dyn";
 
@@ -16,38 +17,15 @@ export const SCALAR_TYPE_NAMES: readonly ScalarTypeName[] = [
   "dyn",
 ];
 
-export type FieldType =
-  | { readonly kind: ScalarTypeName }
-  | { readonly kind: "list"; readonly element: FieldType }
-  | { readonly kind: "map"; readonly key: FieldType; readonly value: FieldType }
-  /** a string restricted to the listed values */
-  | { readonly kind: "enum"; readonly values: readonly string[] };
+/** The same type src/ir normalizes with: the checker's schema is what the compiler hands to src/ir. */
+export type { FieldType };
 
-export interface FieldSchema {
+export interface FieldSchema extends IrFieldSchema {
   readonly name: string;
-  readonly type: FieldType;
-  readonly optional: boolean;
-  /** `@sensitive`: receipts and logs show a digest instead of the value */
-  readonly sensitive: boolean;
-  /** `@decimal`: int/uint values travel in the IR as decimal strings (exact beyond 2^53) */
-  readonly decimal: boolean;
 }
 
 export interface RecordSchema {
   readonly fields: ReadonlyMap<string, FieldSchema>;
-}
-
-export function fieldTypeText(t: FieldType): string {
-  switch (t.kind) {
-    case "list":
-      return `list<${fieldTypeText(t.element)}>`;
-    case "map":
-      return `map<${fieldTypeText(t.key)}, ${fieldTypeText(t.value)}>`;
-    case "enum":
-      return t.values.map((v) => JSON.stringify(v)).join(" | ");
-    default:
-      return t.kind;
-  }
 }
 
 export function fieldTypesEqual(a: FieldType, b: FieldType): boolean {
@@ -90,7 +68,7 @@ export function resolveTypeRef(ref: TypeRef, problems: TypeRefProblem[]): FieldT
     case "map": {
       const key = resolveTypeRef(ref.key, problems);
       if (!["string", "int", "uint", "bool", "dyn"].includes(key.kind)) {
-        problems.push({ kind: "bad-map-key", type: fieldTypeText(key), span: ref.key.span });
+        problems.push({ kind: "bad-map-key", type: formatFieldType(key), span: ref.key.span });
       }
       return { kind: "map", key, value: resolveTypeRef(ref.value, problems) };
     }
