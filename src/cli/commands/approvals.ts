@@ -5,7 +5,7 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { RECEIPTS_FILE } from "../../receipts/scan.ts";
-import { ExitCode, type CliIO } from "../io.ts";
+import { ExitCode, usageExit, type CliIO } from "../io.ts";
 import { formatDuration } from "../../runtime/windows.ts";
 import { requestInfo, type ApprovalRequestInfo } from "../../runtime/submit-approval.ts";
 import { DurableStore } from "../../store/durable.ts";
@@ -56,33 +56,20 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
   let state: string | undefined;
   let json = false;
   const [sub, ...rest] = argv;
-  if (sub === "-h" || sub === "--help") {
-    io.stdout(USAGE);
-    return ExitCode.ok;
-  }
-  if (sub !== "list") {
-    io.stderr(`xpol approvals: ${sub === undefined ? "missing subcommand" : `unknown subcommand \`${sub}\``}\n\n${USAGE}`);
-    return ExitCode.usage;
-  }
+  if (sub === "-h" || sub === "--help") return usageExit(io, "approvals", "", USAGE);
+  if (sub !== "list") return usageExit(io, "approvals", sub === undefined ? "missing subcommand" : `unknown subcommand \`${sub}\``, USAGE);
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i]!;
     if (a === "--state") {
       state = rest[++i];
-      if (state === undefined) {
-        io.stderr(`xpol approvals: --state needs a directory\n\n${USAGE}`);
-        return ExitCode.usage;
-      }
+      if (state === undefined) return usageExit(io, "approvals", "--state needs a directory", USAGE);
     } else if (a === "--json") {
       json = true;
     } else {
-      io.stderr(`xpol approvals: unknown option \`${a}\`\n\n${USAGE}`);
-      return ExitCode.usage;
+      return usageExit(io, "approvals", `unknown option \`${a}\``, USAGE);
     }
   }
-  if (state === undefined) {
-    io.stderr(`xpol approvals: give --state DIR\n\n${USAGE}`);
-    return ExitCode.usage;
-  }
+  if (state === undefined) return usageExit(io, "approvals", "give --state DIR", USAGE);
   const store = await openState(state, "approvals", io);
   if (typeof store === "number") return store;
   try {

@@ -6,7 +6,7 @@
 // read.
 import { resolve } from "node:path";
 import { Diagnostics } from "../../diagnostics/catalogue.ts";
-import { ExitCode, type CliIO } from "../io.ts";
+import { ExitCode, usageExit, type CliIO } from "../io.ts";
 import { readPrivateKeyFile } from "../../receipts/keys.ts";
 import { NobleSigner } from "../../receipts/signer.ts";
 import { signApproval } from "../../runtime/approvals.ts";
@@ -31,10 +31,7 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
       case "--request":
       case "--key": {
         const v = argv[++i];
-        if (v === undefined) {
-          io.stderr(`xpol approve: ${a} needs a value\n\n${USAGE}`);
-          return ExitCode.usage;
-        }
+        if (v === undefined) return usageExit(io, "approve", `${a} needs a value`, USAGE);
         opts[a.slice(2) as "state" | "request" | "key"] = v;
         break;
       }
@@ -46,17 +43,12 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
         break;
       case "-h":
       case "--help":
-        io.stdout(USAGE);
-        return ExitCode.ok;
+        return usageExit(io, "approve", "", USAGE);
       default:
-        io.stderr(`xpol approve: unknown argument \`${a}\`\n\n${USAGE}`);
-        return ExitCode.usage;
+        return usageExit(io, "approve", `unknown argument \`${a}\``, USAGE);
     }
   }
-  if (opts.state === undefined || opts.request === undefined || opts.key === undefined) {
-    io.stderr(`xpol approve: give --state, --request and --key\n\n${USAGE}`);
-    return ExitCode.usage;
-  }
+  if (opts.state === undefined || opts.request === undefined || opts.key === undefined) return usageExit(io, "approve", "give --state, --request and --key", USAGE);
   const pair = await readPrivateKeyFile(resolve(io.cwd, opts.key));
   if (!pair.ok) {
     io.stderr(`xpol approve: ${pair.error}`);

@@ -3,7 +3,7 @@
 // Writes an Ed25519 key pair: NAME.key (private, mode 0600, never overwritten) and NAME.pub (`ed25519:<hex>`).
 import path from "node:path";
 import { formatPublicKey, generateKeyPair, keyIdOf, writeKeyFiles } from "../../receipts/keys.ts";
-import { ExitCode, type CliIO } from "../io.ts";
+import { ExitCode, usageExit, type CliIO } from "../io.ts";
 
 const USAGE = `usage: xpol keygen --out NAME
 
@@ -13,21 +13,14 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
   let out: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
-    if (a === "-h" || a === "--help") {
-      io.stdout(USAGE);
-      return ExitCode.ok;
-    }
+    if (a === "-h" || a === "--help") return usageExit(io, "keygen", "", USAGE);
     if (a === "--out" && argv[i + 1] !== undefined) out = argv[++i];
     else if (a.startsWith("--out=")) out = a.slice("--out=".length);
     else {
-      io.stderr(`xpol keygen: unexpected argument \`${a}\`\n\n${USAGE}`);
-      return ExitCode.usage;
+      return usageExit(io, "keygen", `unexpected argument \`${a}\``, USAGE);
     }
   }
-  if (out === undefined || out === "") {
-    io.stderr(`xpol keygen: --out NAME is required\n\n${USAGE}`);
-    return ExitCode.usage;
-  }
+  if (out === undefined || out === "") return usageExit(io, "keygen", "--out NAME is required", USAGE);
   const pair = generateKeyPair();
   try {
     const { keyFile, pubFile } = await writeKeyFiles(path.resolve(io.cwd, out), pair);

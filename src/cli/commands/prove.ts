@@ -4,7 +4,7 @@
 // latest signed checkpoint covering it. `xpol verify-proof` checks it without the log.
 import path from "node:path";
 import { proveReceipt } from "../../receipts/proof.ts";
-import { ExitCode, type CliIO } from "../io.ts";
+import { ExitCode, usageExit, type CliIO } from "../io.ts";
 import { promises as fs } from "node:fs";
 
 const USAGE = `usage: xpol prove DIR --seq N
@@ -17,22 +17,15 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
   let seqText: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
-    if (a === "-h" || a === "--help") {
-      io.stdout(USAGE);
-      return ExitCode.ok;
-    }
+    if (a === "-h" || a === "--help") return usageExit(io, "prove", "", USAGE);
     if (a === "--seq" && argv[i + 1] !== undefined) seqText = argv[++i];
     else if (a.startsWith("--seq=")) seqText = a.slice("--seq=".length);
     else if (!a.startsWith("-") && dir === undefined) dir = a;
     else {
-      io.stderr(`xpol prove: unexpected argument \`${a}\`\n\n${USAGE}`);
-      return ExitCode.usage;
+      return usageExit(io, "prove", `unexpected argument \`${a}\``, USAGE);
     }
   }
-  if (dir === undefined || seqText === undefined) {
-    io.stderr(`xpol prove: ${dir === undefined ? "DIR" : "--seq N"} is required\n\n${USAGE}`);
-    return ExitCode.usage;
-  }
+  if (dir === undefined || seqText === undefined) return usageExit(io, "prove", `${dir === undefined ? "DIR" : "--seq N"} is required`, USAGE);
   if (!/^(0|[1-9][0-9]{0,15})$/.test(seqText)) {
     io.stderr(`xpol prove: --seq must be a non-negative integer, got \`${seqText}\``);
     return ExitCode.usage;

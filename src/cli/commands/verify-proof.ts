@@ -6,7 +6,7 @@ import { promises as fs } from "node:fs";
 import path from "node:path";
 import { resolvePublicKey } from "../../receipts/keys.ts";
 import { verifyReceiptProof } from "../../receipts/proof.ts";
-import { ExitCode, type CliIO } from "../io.ts";
+import { ExitCode, usageExit, type CliIO } from "../io.ts";
 
 const USAGE = `usage: xpol verify-proof FILE --key PUB
 
@@ -24,22 +24,15 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
   let key: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
-    if (a === "-h" || a === "--help") {
-      io.stdout(USAGE);
-      return ExitCode.ok;
-    }
+    if (a === "-h" || a === "--help") return usageExit(io, "verify-proof", "", USAGE);
     if (a === "--key" && argv[i + 1] !== undefined) key = argv[++i];
     else if (a.startsWith("--key=")) key = a.slice("--key=".length);
     else if ((a === "-" || !a.startsWith("-")) && file === undefined) file = a;
     else {
-      io.stderr(`xpol verify-proof: unexpected argument \`${a}\`\n\n${USAGE}`);
-      return ExitCode.usage;
+      return usageExit(io, "verify-proof", `unexpected argument \`${a}\``, USAGE);
     }
   }
-  if (file === undefined || key === undefined) {
-    io.stderr(`xpol verify-proof: ${file === undefined ? "FILE" : "--key PUB"} is required\n\n${USAGE}`);
-    return ExitCode.usage;
-  }
+  if (file === undefined || key === undefined) return usageExit(io, "verify-proof", `${file === undefined ? "FILE" : "--key PUB"} is required`, USAGE);
   const pub = await resolvePublicKey(key, io.cwd);
   if (!pub.ok) {
     io.stderr(`xpol verify-proof: ${pub.error}`);

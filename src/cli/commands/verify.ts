@@ -7,7 +7,7 @@ import path from "node:path";
 import { resolvePublicKey } from "../../receipts/keys.ts";
 import { KEPT_CHECKPOINT_FILE, verifyLog } from "../../receipts/verify-log.ts";
 import { readFile } from "node:fs/promises";
-import { ExitCode, type CliIO } from "../io.ts";
+import { ExitCode, usageExit, type CliIO } from "../io.ts";
 
 const USAGE = `usage: xpol verify DIR --key PUB [--checkpoint FILE]... [--json]
 
@@ -38,24 +38,17 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
   const keptFiles: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
-    if (a === "-h" || a === "--help") {
-      io.stdout(USAGE);
-      return ExitCode.ok;
-    }
+    if (a === "-h" || a === "--help") return usageExit(io, "verify", "", USAGE);
     if (a === "--key" && argv[i + 1] !== undefined) key = argv[++i];
     else if (a.startsWith("--key=")) key = a.slice("--key=".length);
     else if (a === "--json") json = true;
     else if (a === "--checkpoint" && argv[i + 1] !== undefined) keptFiles.push(argv[++i]!);
     else if (!a.startsWith("-") && dir === undefined) dir = a;
     else {
-      io.stderr(`xpol verify: unexpected argument \`${a}\`\n\n${USAGE}`);
-      return ExitCode.usage;
+      return usageExit(io, "verify", `unexpected argument \`${a}\``, USAGE);
     }
   }
-  if (dir === undefined || key === undefined) {
-    io.stderr(`xpol verify: ${dir === undefined ? "DIR" : "--key PUB"} is required\n\n${USAGE}`);
-    return ExitCode.usage;
-  }
+  if (dir === undefined || key === undefined) return usageExit(io, "verify", `${dir === undefined ? "DIR" : "--key PUB"} is required`, USAGE);
   const pub = await resolvePublicKey(key, io.cwd);
   if (!pub.ok) {
     io.stderr(`xpol verify: ${pub.error}`);
