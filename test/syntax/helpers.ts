@@ -130,7 +130,7 @@ export function children(e: Expr): Expr[] {
 }
 
 /** Every span-carrying object lies within the span of the object that holds it (parents cover children). */
-export function checkCover(ast: PolicyFile): void {
+export function checkCover(ast: PolicyFile | Expr): void {
   const visit = (v: unknown, outer: Span): void => {
     if (Array.isArray(v)) {
       for (const x of v) visit(x, outer);

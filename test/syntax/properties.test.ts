@@ -1,5 +1,5 @@
 // Properties: for any text, and for valid policies with random edits, parsing never throws, always returns an AST
-// or diagnostics, and every diagnostic span lies within the text.
+// or diagnostics, every diagnostic span lies within the text, and every node's span within its parent's.
 import { readFileSync } from "node:fs";
 import { describe, expect } from "vitest";
 import { fc, test } from "@fast-check/vitest";
@@ -41,6 +41,7 @@ function expressionHolds(text: string): boolean {
       expect(n.span.start).toBeGreaterThanOrEqual(0);
       expect(n.span.end).toBeLessThanOrEqual(text.length);
     }
+    checkCover(r.expr);
   }
   return true;
 }
