@@ -6,8 +6,8 @@ import { digest } from "../ir/canonicalize.ts";
 import type { FieldSchema, IrSchema } from "../ir/schema.ts";
 import type { JsonObject, JsonValue, SovereignIR } from "../ir/types.ts";
 import type { ApproverGroups } from "./approvals.ts";
-import type { CounterUse } from "./counters.ts";
 import type { Decision } from "./decision.ts";
+import type { CountersResult } from "./engine.ts";
 
 /** Who proposes, and the situation: supplied by the embedding service, never by the model. */
 export interface DecideContext {
@@ -19,9 +19,8 @@ export type IrBuild =
   | { readonly ok: true; readonly ir: SovereignIR; readonly actionDigest: string; readonly irDigest: string }
   | { readonly ok: false; readonly error: { readonly code: string; readonly message: string; readonly path?: string } };
 
-export type CounterUses =
-  | { readonly ok: true; readonly uses: readonly CounterUse[] }
-  | { readonly ok: false; readonly error: { readonly code: string; readonly message: string } };
+/** the engine's own result type: the compiled policy's `countersFor` answers it as is */
+export type CounterUses = CountersResult;
 
 export interface EnforceablePolicy {
   readonly name: string;
