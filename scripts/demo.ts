@@ -63,11 +63,13 @@ async function main(): Promise<number> {
   const started = Date.now();
   // DEMO_STATE_DIR lets the test suite run the demo without touching the working tree.
   const stateDir = process.env["DEMO_STATE_DIR"] ?? path.join(root, "demo-state");
+  // As the reader would type it from where they ran the demo.
+  const shownDir = path.relative(process.cwd(), stateDir) || ".";
   fs.rmSync(stateDir, { recursive: true, force: true });
   fs.mkdirSync(stateDir, { recursive: true });
 
   say(bold("ExecLayer demo: the seed's invoice agent"));
-  say(dim("policy examples/invoices/invoices.xpol · durable store in demo-state/ · every decision signed and chained"));
+  say(dim(`policy examples/invoices/invoices.xpol · durable store in ${shownDir}/ · every decision signed and chained`));
   say();
 
   // Two humans get fresh ed25519 keys; the policy's `finance` group is pointed at them through a keyring file.
@@ -161,7 +163,7 @@ async function main(): Promise<number> {
   } else {
     say(`  ${red("BROKEN")} at seq ${verified.firstBad?.seq}: ${verified.firstBad?.problem}`);
   }
-  say(dim(`  check it yourself: npx xpol verify demo-state --key demo-state/runtime.pub`));
+  say(dim(`  check it yourself: npx xpol verify ${shownDir} --key ${path.join(shownDir, "runtime.pub")}`));
   say();
 
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
