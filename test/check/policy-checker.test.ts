@@ -7,7 +7,7 @@ import { describe, expect, test } from "vitest";
 import { fc, test as fcTest } from "@fast-check/vitest";
 import { checkPolicy } from "../../src/check/policy-checker.ts";
 import { parsePolicySource } from "../../src/check/policy-parse.ts";
-import { formatType } from "../../src/check/cel-types.ts";
+import { formatType, type CelType } from "../../src/check/cel-types.ts";
 import type { CheckResult } from "../../src/check/policy-checker.ts";
 import { KEYS } from "../runtime/engine-helpers.ts";
 
@@ -63,6 +63,21 @@ rule r on a.x { when action.type + action.target + action.tier == "" && counter.
     expect(r.diagnostics).toEqual([]);
     const types = r.checked!.types;
     expect(formatType(types.counter)).toBe("counter");
+    const fieldTypes = (t: CelType | undefined) =>
+      t?.kind === "record" ? Object.fromEntries([...t.fields].map(([n, f]) => [n, formatType(f.type)])) : null;
+    expect(fieldTypes(types.counter)).toEqual({ c: "int" });
+    expect(fieldTypes(types.action.get("a.x"))).toEqual({ n: "int", type: "string", target: "string", tier: "string" });
+    // and used as another type they are errors
+    const wrong = check({
+      "p.xpol": `policy p version "1"
+action a.x { n: int }
+tier a.x = T0
+counter c { on a.x }
+rule r on a.x { when action.tier > 1 || counter.c == "1" || now == 1  allow }
+`,
+    });
+    expect(codes(wrong)).toEqual(["XP2003", "XP2003", "XP2003"]);
+    expect(wrong.checked).toBeNull();
   });
 
   test("an exact tier beats a glob, a longer glob beats a shorter one", () => {
