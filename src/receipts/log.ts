@@ -5,10 +5,11 @@
 // signature) and buffers the receipt. With a plain Signer it also signs, extends the Merkle tree and frames the line
 // right there; with a signer that has `signMany` (signing-pool.ts) that happens in the group commit, the whole batch
 // signed in parallel off the main thread.
-// flush() is the group commit: everything buffered goes out in one write and one fdatasync; flushes that arrive
-// while a write is in flight share the next one. Batches are signed, added to the tree and written in seq order. When flush() resolves, every receipt appended before the call is
-// on disk. A failed write or sync rejects that flush and every later one, and append() then returns an error:
-// the log is "broken" until reopened (the store turns that into deny).
+// flush() is the group commit: on the next turn (so the callers already running join in) what is buffered is
+// written, one write at a time in seq order (at most 64 receipts each with batch signing); each write is followed by
+// an fdatasync that the next write does not wait for, and a flush resolves once a sync covers every receipt appended
+// before the call. A failed write or sync rejects every waiting flush, and append() then returns an error: the log
+// is "broken" until reopened (the store turns that into deny).
 // A checkpoint is written after the receipts it covers are durable, whenever `checkpointEvery` receipts have
 // accumulated since the last one, and on close().
 import { promises as fs } from "node:fs";
@@ -54,6 +55,11 @@ export class ReceiptLogError extends Error {
 
 function logError<A extends readonly unknown[]>(problem: LogErrorKind, def: DiagnosticDef<A>, ...args: A): ReceiptLogError {
   return new ReceiptLogError(problem, def.code, def.message(...args));
+}
+
+/** An I/O (or signing) failure during `what`, as the log's error; a ReceiptLogError passes through unchanged. */
+function ioError(what: string, e: unknown): ReceiptLogError {
+  return e instanceof ReceiptLogError ? e : logError("io", Diagnostics.receiptLogIo, what, e instanceof Error ? e.message : String(e));
 }
 
 export interface ReceiptLogOptions {
@@ -109,13 +115,12 @@ class Entry<B extends JsonObject> implements AppendedReceipt<B> {
 export type AppendResult<B extends JsonObject> = AppendedReceipt<B> | { readonly ok: false; readonly error: ReceiptLogError };
 
 /**
- * A buffered receipt: signed and framed (0x00 | line | "\n"), or with its signature requested (`signing`, a batch's
- * signatures, this one at `index`), or not yet requested.
+ * A buffered receipt: signed (its entry holds the framed line 0x00 | line | "\n"), or with its signature requested
+ * (`signing`, a batch's signatures, this one at `index`), or not yet requested.
  */
 interface Buffered {
   readonly prepared: PreparedReceipt<JsonObject>;
   readonly entry: Entry<JsonObject>;
-  framed: Buffer | null;
   signing: Promise<Uint8Array[]> | null;
   index: number;
 }
@@ -170,8 +175,8 @@ export class ReceiptLog {
   readonly #fsync: boolean;
   readonly #checkpointEvery: number;
   readonly #tree: CompactTree;
-  /** sign in the group commit (the signer has signMany) rather than in append */
-  readonly #batchSigning: boolean;
+  /** the signer's signMany: then receipts are signed in the group commit rather than in append */
+  readonly #signMany: ((messages: readonly Uint8Array[]) => Promise<Uint8Array[]>) | null;
   #headHash: string;
   #size: number;
   #durableSize: number;
@@ -179,10 +184,10 @@ export class ReceiptLog {
   #pending: Buffered[] = [];
   /** appended, signature not requested yet (batch signing) */
   #unsent: Buffered[] = [];
-  #signSoon = false;
+  /** a turn is scheduled to request signatures and start a write */
+  #tickSoon = false;
   /** the write under way (one at a time, in seq order) */
   #inflight: Promise<void> | null = null;
-  #startSoon = false;
   /** flush() calls waiting for durableSize to reach their target, in call order (targets never decrease) */
   readonly #waiters: Waiter[] = [];
   /** fdatasyncs under way (each started after its batch was written) */
@@ -209,7 +214,7 @@ export class ReceiptLog {
     this.#receipts = handles.receipts;
     this.#checkpoints = handles.checkpoints;
     this.#tree = state.tree;
-    this.#batchSigning = options.signer.signMany !== undefined;
+    this.#signMany = options.signer.signMany?.bind(options.signer) ?? null;
     this.#size = state.tree.size;
     this.#headHash = state.headHash;
     this.#durableSize = state.tree.size;
@@ -240,7 +245,7 @@ export class ReceiptLog {
       const created = await fs.mkdir(absDir, { recursive: true });
       if (created !== undefined && durable) await syncDir(path.dirname(absDir));
     } catch (e: unknown) {
-      throw logError("io", Diagnostics.receiptLogIo, "directory creation", e instanceof Error ? e.message : String(e));
+      throw ioError("directory creation", e);
     }
 
     const cps = await scanCheckpoints(absDir);
@@ -259,7 +264,7 @@ export class ReceiptLog {
         truncated.push(cps.torn);
       }
     } catch (e: unknown) {
-      throw logError("io", Diagnostics.receiptLogIo, "truncating a torn last line", e instanceof Error ? e.message : String(e));
+      throw ioError("truncating a torn last line", e);
     }
 
     let receipts: FileHandle | undefined;
@@ -272,7 +277,7 @@ export class ReceiptLog {
     } catch (e: unknown) {
       await receipts?.close().catch(() => undefined);
       await checkpoints?.close().catch(() => undefined);
-      throw logError("io", Diagnostics.receiptLogIo, "open", e instanceof Error ? e.message : String(e));
+      throw ioError("open", e);
     }
     const last = cps.records.reduce<(typeof cps.records)[number] | null>((m, r) => (m === null || r.size >= m.size ? r : m), null);
     return new ReceiptLog(
@@ -330,8 +335,8 @@ export class ReceiptLog {
     const prepared = prepareReceipt({ seq: this.#size, prev: this.#headHash, time: t.value, kind, body }, this.signer.keyId);
     if (!prepared.ok) return { ok: false, error: logError("invalid", Diagnostics.receiptInvalid, prepared.error) };
     const entry = new Entry<B>(this.#size);
-    const buffered: Buffered = { prepared: prepared.value, entry: entry as Entry<JsonObject>, framed: null, signing: null, index: 0 };
-    if (!this.#batchSigning) {
+    const buffered: Buffered = { prepared: prepared.value, entry: entry as Entry<JsonObject>, signing: null, index: 0 };
+    if (this.#signMany === null) {
       let signature: Uint8Array;
       try {
         signature = this.signer.sign(prepared.value.message);
@@ -343,18 +348,18 @@ export class ReceiptLog {
     this.#size++;
     this.#headHash = prepared.value.hash;
     this.#pending.push(buffered);
-    if (this.#batchSigning && this.#unsent.push(buffered) >= SIGN_EVERY) this.#requestSignatures();
+    if (this.#signMany !== null && this.#unsent.push(buffered) >= SIGN_EVERY) this.#requestSignatures();
     return entry;
   }
 
   /** Batch signing: asks the signer for the signatures of every receipt not yet sent; they are awaited in #write. */
   #requestSignatures(): void {
     const group = this.#unsent;
-    if (group.length === 0) return;
+    if (group.length === 0 || this.#signMany === null) return;
     this.#unsent = [];
     let signing: Promise<Uint8Array[]>;
     try {
-      signing = (this.signer.signMany as NonNullable<Signer["signMany"]>)(group.map((b) => b.prepared.message));
+      signing = this.#signMany(group.map((b) => b.prepared.message));
     } catch (e: unknown) {
       signing = Promise.reject(e);
     }
@@ -372,7 +377,6 @@ export class ReceiptLog {
     const encoded = finishReceipt(b.prepared, signature);
     // framed = [0x00 | line | "\n"]: the RFC 9162 leaf input and the bytes to write are views of it.
     this.#tree.appendLeafHash(sha256(encoded.framed.subarray(0, encoded.framed.length - 1)));
-    b.framed = encoded.framed;
     b.entry.receipt = encoded.receipt;
     b.entry.framed = encoded.framed;
   }
@@ -382,26 +386,22 @@ export class ReceiptLog {
     if (this.#broken !== null) return Promise.reject(this.#broken);
     const target = this.#size;
     if (this.#durableSize >= target) return Promise.resolve();
-    // Someone waits for these: have them signed soon, even if the write that carries them has to wait; after the
-    // callers already running have appended too (setImmediate), so they share one request.
-    if (this.#unsent.length > 0 && !this.#signSoon) {
-      this.#signSoon = true;
-      setImmediate(() => {
-        this.#signSoon = false;
-        this.#requestSignatures();
-      });
-    }
     const done = new Promise<void>((resolve, reject) => this.#waiters.push({ target, resolve, reject }));
-    this.#kick();
+    this.#soon();
     return done;
   }
 
-  /** Starts the next write on the next turn (so the callers already running join it), unless one is under way. */
-  #kick(): void {
-    if (this.#inflight !== null || this.#startSoon || this.#pending.length === 0 || this.#broken !== null) return;
-    this.#startSoon = true;
+  /**
+   * On the next turn, once the callers already running have appended too (so they share one request and one write):
+   * ask for the signatures still unrequested, even if the write that carries them has to wait, and start a write
+   * unless one is under way.
+   */
+  #soon(): void {
+    if (this.#tickSoon || this.#pending.length === 0 || this.#broken !== null) return;
+    this.#tickSoon = true;
     setImmediate(() => {
-      this.#startSoon = false;
+      this.#tickSoon = false;
+      this.#requestSignatures();
       if (this.#inflight === null && this.#pending.length > 0 && this.#broken === null) this.#startWrite();
     });
   }
@@ -410,11 +410,11 @@ export class ReceiptLog {
     // With batch signing a write carries at most MAX_BATCH receipts: its callers are answered (and come back with
     // more work) while the next batch is still being signed, instead of everyone waiting for one big batch.
     // Signing inside append never waits, and its checkpoints need the tree to end where the batch ends: all of it.
-    const batch = this.#batchSigning && this.#pending.length > MAX_BATCH ? this.#pending.splice(0, MAX_BATCH) : this.#pending.splice(0);
+    const batch = this.#signMany !== null && this.#pending.length > MAX_BATCH ? this.#pending.splice(0, MAX_BATCH) : this.#pending.splice(0);
     const p = this.#write(batch).then(
       () => {
         this.#inflight = null;
-        this.#kick();
+        this.#soon();
       },
       (e: unknown) => {
         this.#inflight = null;
@@ -426,7 +426,7 @@ export class ReceiptLog {
 
   /** The log is broken: every waiting flush rejects, and so does everything after. */
   #fail(e: unknown): void {
-    this.#broken ??= e instanceof ReceiptLogError ? e : logError("io", Diagnostics.receiptLogIo, "write", e instanceof Error ? e.message : String(e));
+    this.#broken ??= ioError("write", e);
     for (const w of this.#waiters.splice(0)) w.reject(this.#broken);
   }
 
@@ -444,7 +444,7 @@ export class ReceiptLog {
     if (this.#broken !== null) throw this.#broken;
     let size: number;
     try {
-      if (this.#batchSigning) await this.#signBatch(batch);
+      if (this.#signMany !== null) await this.#signBatch(batch);
       // Everything up to the batch's end is signed and in the tree now (later appends are not, yet, with batch
       // signing; with a plain Signer they are, so the size comes from the batch, and the root is taken before any await).
       size = batch.length > 0 ? (batch[batch.length - 1] as Buffered).entry.seq + 1 : this.#tree.size;
@@ -453,11 +453,11 @@ export class ReceiptLog {
         this.#dueCheckpoints.push({ origin: this.origin, size, root: this.#tree.root() });
       }
       if (batch.length > 0) {
-        const lines = batch.map((b) => (b.framed as Buffer).subarray(1));
+        const lines = batch.map((b) => (b.entry.framed as Buffer).subarray(1));
         await writeAll(this.#receipts, lines.length === 1 ? (lines[0] as Buffer) : Buffer.concat(lines));
       }
     } catch (e: unknown) {
-      throw e instanceof ReceiptLogError ? e : logError("io", Diagnostics.receiptLogIo, "write", e instanceof Error ? e.message : String(e));
+      throw ioError("write", e);
     }
     const sync = this.#sync(size);
     this.#syncs.add(sync);
@@ -494,13 +494,12 @@ export class ReceiptLog {
     let current: Promise<Uint8Array[]> | null = null;
     let signatures: Uint8Array[] = [];
     for (const b of batch) {
-      if (b.framed !== null) continue;
       if (b.signing !== current) {
         current = b.signing;
         try {
           signatures = await (current as Promise<Uint8Array[]>);
         } catch (e: unknown) {
-          throw logError("io", Diagnostics.receiptLogIo, "signing", e instanceof Error ? e.message : String(e));
+          throw ioError("signing", e);
         }
       }
       const signature = signatures[b.index];
@@ -514,7 +513,7 @@ export class ReceiptLog {
     try {
       note = signCheckpoint(cp, this.signer);
     } catch (e: unknown) {
-      throw logError("io", Diagnostics.receiptLogIo, "checkpoint signing", e instanceof Error ? e.message : String(e));
+      throw ioError("checkpoint signing", e);
     }
     await writeAll(this.#checkpoints, Buffer.from(JSON.stringify({ note }) + "\n", "utf8"));
     if (this.#fsync) await this.#checkpoints.datasync();
@@ -532,12 +531,12 @@ export class ReceiptLog {
       await this.#checkpointing;
       if (this.#broken !== null) throw this.#broken;
       const size = this.#tree.size;
-      if (size > this.#checkpointedSize && this.#broken === null) {
+      if (size > this.#checkpointedSize) {
         this.#checkpointedSize = size;
         await this.#writeCheckpoint({ origin: this.origin, size, root: this.#tree.root() });
       }
     } catch (e: unknown) {
-      const err = e instanceof ReceiptLogError ? e : logError("io", Diagnostics.receiptLogIo, "close", e instanceof Error ? e.message : String(e));
+      const err = ioError("close", e);
       this.#broken ??= err;
       throw err;
     } finally {
