@@ -44,6 +44,22 @@ describe("renderDiagnostic", () => {
     expect(text).toContain("= note: first declared here (b.xpol:3:7)");
   });
 
+  test("a related note without a file points into the diagnostic's own file; an unknown file shows the offset", () => {
+    const a = new SourceFile("a.xpol", "group g {}\ngroup g {}\n");
+    const related = [
+      { message: "first declared here", span: { start: 6, end: 7 } },
+      { message: "same file, named", span: { start: 17, end: 18 }, file: "a.xpol" },
+      { message: "elsewhere", span: { start: 4, end: 5 }, file: "c.xpol" },
+    ];
+    const text = renderDiagnostic(d(17, 18, { related }), a);
+    expect(text.split("\n").filter((l) => l.startsWith("   = note:"))).toEqual([
+      "   = note: first declared here (a.xpol:1:7)",
+      "   = note: same file, named (a.xpol:2:7)",
+      "   = note: elsewhere (c.xpol:@4)",
+    ]);
+    expect(renderDiagnostic(d(17, 18, { related: related.slice(0, 1) }), undefined)).toContain("= note: first declared here (<input>:@6)");
+  });
+
   test("control characters from binary input are not echoed to the terminal", () => {
     const src = new SourceFile("bin.xpol", "\u0000\u001b[31m\u0007");
     const text = renderDiagnostic(d(0, 1), src);
@@ -79,4 +95,24 @@ describe("suggestions stay cheap", () => {
   test("candidates too different in length are skipped without changing the answer", () => {
     expect(closest("invoice.delet", ["invoice.delete", "invoice.delete_all", "x"])).toBe("invoice.delete");
   });
+  prop.prop([fc.string({ maxLength: 12 }), fc.array(fc.string({ maxLength: 16 }), { maxLength: 8 })])(
+    "skipping by length never changes the answer (same as comparing every candidate)",
+    (name, candidates) => {
+      const limit = Math.max(1, Math.floor(name.length / 3));
+      let expected: string | undefined;
+      let best = Infinity;
+      for (const c of candidates) {
+        if (c !== name && c.toLowerCase() === name.toLowerCase()) {
+          expected = c;
+          break;
+        }
+        const dist = editDistance(name, c);
+        if (dist <= limit && dist < best) {
+          expected = c;
+          best = dist;
+        }
+      }
+      expect(closest(name, candidates)).toBe(expected);
+    },
+  );
 });
