@@ -28,17 +28,13 @@ export function renderDiagnostic(d: Diagnostic, source: SourceFile | undefined, 
     out.push(...snippet(source, start, end, options.maxLineWidth ?? 160));
   }
   for (const r of d.related ?? []) {
-    if (source !== undefined && (r.file === undefined || r.file === source.path)) {
-      const p = source.position(r.span.start);
-      out.push(`   = note: ${r.message} (${source.path}:${p.line}:${p.column})`);
+    // a note without a file points into the diagnostic's own source
+    const where = r.file === undefined || r.file === source?.path ? source : options.sources?.get(r.file);
+    if (where !== undefined) {
+      const p = where.position(r.span.start);
+      out.push(`   = note: ${r.message} (${where.path}:${p.line}:${p.column})`);
     } else {
-      const other = r.file === undefined ? undefined : options.sources?.get(r.file);
-      if (other !== undefined) {
-        const p = other.position(r.span.start);
-        out.push(`   = note: ${r.message} (${other.path}:${p.line}:${p.column})`);
-      } else {
-        out.push(`   = note: ${r.message} (${r.file ?? "<input>"}:@${r.span.start})`);
-      }
+      out.push(`   = note: ${r.message} (${r.file ?? "<input>"}:@${r.span.start})`);
     }
   }
   if (d.help !== undefined) out.push(`   = help: ${d.help}`);
