@@ -156,9 +156,9 @@ tool do_x -> a.x { target: "x/" + args.id  id: args.id  note: args.note }
     expect(q.toolMapper.tools).toEqual(["do_x"]);
     expect(q.toolMapper.map("do_x", { id: "1" })).toEqual({ ok: true, value: { type: "a.x", target: "x/1", params: { id: "1" } } });
     expect(q.toolMapper.map("do_x", { id: "1", note: "n" })).toEqual({ ok: true, value: { type: "a.x", target: "x/1", params: { id: "1", note: "n" } } });
-    const missing = q.toolMapper.map("do_x", {});
-    expect(missing.ok).toBe(false);
-    expect(q.toolMapper.map("nope", {}).ok).toBe(false);
+    // a required value reading a missing argument fails the call, naming the entry
+    expect(q.toolMapper.map("do_x", {})).toEqual({ ok: false, error: "`target`: no such key: 'id'" });
+    expect(q.toolMapper.map("nope", {})).toEqual({ ok: false, error: "no mapping for tool `nope`" });
   });
 });
 
