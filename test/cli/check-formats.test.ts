@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { scratch, wellFormedXml, xpol } from "./helpers.ts";
 
@@ -33,6 +33,24 @@ describe("xpol check --format junit|github, and its exit codes", () => {
     expect(text.stdout).toContain("   = note: first declared here (a.xpol:4:6)");
     const junit = await xpol(["check", "a.xpol", "b.xpol", "--format", "junit"], dir);
     expect(junit.stdout).toContain("   = note: first declared here (a.xpol:4:6)");
+  });
+
+  it("a directory: every .xpol under it, one policy per directory, hidden directories and node_modules skipped", async () => {
+    const dir = scratch();
+    const bad = "policy p\naction a.b { x: strin }\ntier a.b = T0\n";
+    for (const sub of ["x", "x/y", ".hidden", "node_modules"]) mkdirSync(join(dir, sub), { recursive: true });
+    writeFileSync(join(dir, "x/a.xpol"), "policy p\naction a.b { }\ntier a.b = T0\n");
+    writeFileSync(join(dir, "x/y/b.xpol"), "policy q\naction a.b { }\ntier a.b = T0\n");
+    writeFileSync(join(dir, "x/notes.txt"), bad);
+    writeFileSync(join(dir, ".hidden/c.xpol"), bad);
+    writeFileSync(join(dir, "node_modules/d.xpol"), bad);
+    const r = await xpol(["check", "."], dir);
+    expect(r.stdout).toBe("checked 2 files: no problems\n");
+    expect(r.code).toBe(0);
+    writeFileSync(join(dir, "x/y/e.xpol"), "rule r on a.c { allow }\n");
+    const junit = await xpol(["check", ".", "--format", "junit"], dir);
+    expect(junit.code).toBe(1);
+    expect(junit.stdout).toContain('tests="3"');
   });
 
   it("0 on a clean policy, 2 on a bad format, 3 on a missing file", async () => {

@@ -2,8 +2,9 @@
 // Files in the same directory form one policy (`invoices.xpol` with its `invoices.test.xpol`); a directory argument
 // brings in every `*.xpol` under it. Exit 0 when there is no error, 1 with errors, 2 on bad usage, 3 when a file
 // cannot be read.
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { readFileSync, statSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { findXpolFiles } from "../../format/files.ts";
 import { fileErrorReason } from "../../diagnostics/file-error.ts";
 import { ExitCode, usageExit, type CliIO } from "../io.ts";
 import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.ts";
@@ -90,21 +91,6 @@ function readSource(
   }
 }
 
-/** `*.xpol` under a directory, sorted, skipping `node_modules` and hidden directories. */
-function xpolFilesUnder(dir: string, cwd: string): string[] {
-  const out: string[] = [];
-  const entries = readdirSync(resolve(cwd, dir), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1));
-  for (const e of entries) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) {
-      if (!e.name.startsWith(".") && e.name !== "node_modules") out.push(...xpolFilesUnder(p, cwd));
-    } else if (e.isFile() && e.name.endsWith(".xpol")) {
-      out.push(p);
-    }
-  }
-  return out;
-}
-
 export async function run(argv: readonly string[], io: CliIO): Promise<number> {
   const args: string[] = [];
   let format: "text" | "json" | "junit" | "github" = "text";
@@ -137,7 +123,17 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
     } catch {
       // reported as unreadable below
     }
-    for (const p of isDir ? xpolFilesUnder(a, io.cwd) : [a]) if (!paths.includes(p)) paths.push(p);
+    if (!isDir) {
+      if (!paths.includes(a)) paths.push(a);
+      continue;
+    }
+    // the same walk as `xpol fmt DIR` (skips node_modules and hidden directories), without fmt's ignore file
+    const found = findXpolFiles([a], io.cwd, []);
+    for (const p of found.files) if (!paths.includes(p)) paths.push(p);
+    for (const u of found.unreadable) {
+      diagnostics.push(diagnostic(Diagnostics.unreadableFile, { start: 0, end: 0 }, [u.path, u.why], { file: u.path }));
+      unreadable = true;
+    }
   }
   // One policy per directory.
   const groups = new Map<string, SourceText[]>();
