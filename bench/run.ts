@@ -1,6 +1,6 @@
-// The benchmark harness: `npm run bench [-- --quick] [-- --only NAME]`. Runs every case, prints a table and the
-// targets, and writes bench/results.json. Each figure is the median of at least 5 timed runs after a warm-up,
-// with min and max; peers (Cedar, @bufbuild/cel, raw signing) are measured in the same process on the same inputs,
+// The benchmark harness: `npm run bench -- [--quick] [--only NAME] [--runs N] [--out FILE]`. Runs every case, prints a
+// table and the targets, and writes bench/results.json (or FILE). Each figure is the median of at least 5 timed runs
+// after a warm-up, with min and max; peers (Cedar, @bufbuild/cel, raw signing) are measured in the same process on the same inputs,
 // interleaved run by run, so their ratios hold on any machine. BENCHMARKS.md describes every case.
 //
 // Cases: decide (stateless decisions vs Cedar), cel (expressions vs @bufbuild/cel), receipts (decisions with
@@ -680,7 +680,7 @@ export function parseArgs(argv: readonly string[]): CliOptions | string {
         memoryChild = true;
         break;
       default:
-        return `unknown option \`${a}\` (usage: npm run bench -- [--quick] [--only ${CASES.map((c) => c.name).join("|")}] [--runs N])`;
+        return `unknown option \`${a}\` (usage: npm run bench -- [--quick] [--only ${CASES.map((c) => c.name).join("|")}] [--runs N] [--out FILE])`;
     }
   }
   return { quick, only, runs, memoryChild, out };

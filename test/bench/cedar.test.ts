@@ -1,6 +1,7 @@
 // The Cedar peer of the decision benchmark: the hand translation of examples/invoices/invoices.xpol must decide
 // exactly as our compiled policy does — on the bench workload (the check the harness makes before timing) and on
 // generated actions — and the harness must refuse to time engines that disagree.
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { fc, test } from "@fast-check/vitest";
 import { CedarPeer, checkAgreement, disagreement, toCedarRequest, type CedarDecision } from "../../bench/cedar.ts";
@@ -9,6 +10,7 @@ import { parseArgs, requireAgreement } from "../../bench/run.ts";
 import type { JsonObject, JsonValue } from "../../src/ir/types.ts";
 import type { Decision } from "../../src/runtime/decision.ts";
 
+const repo = path.resolve(import.meta.dirname, "../..");
 const bench = decideBenchCase();
 const peer = CedarPeer.prepare();
 
@@ -149,12 +151,16 @@ describe("generated actions", () => {
 });
 
 describe("the command line", () => {
-  it("takes --quick, --only CASE and --runs N (at least 5)", () => {
+  it("takes --quick, --only CASE, --runs N (at least 5) and --out FILE", () => {
     expect(parseArgs(["--quick", "--only", "decide"])).toMatchObject({ quick: true, only: "decide", runs: 5 });
     expect(parseArgs(["--only=cel", "--runs", "7"])).toMatchObject({ quick: false, only: "cel", runs: 7 });
     expect(parseArgs(["--only", "nope"])).toMatch(/unknown case `nope`/);
     expect(parseArgs(["--only"])).toMatch(/needs a case name/);
     expect(parseArgs(["--runs", "3"])).toMatch(/>= 5/);
-    expect(parseArgs(["--fast"])).toMatch(/unknown option/);
+    expect(parseArgs(["--fast"])).toMatch(/unknown option.*--out FILE/);
+    expect(parseArgs([])).toMatchObject({ out: path.resolve(repo, "bench/results.json") });
+    expect(parseArgs(["--out", "r.json"])).toMatchObject({ out: path.resolve("r.json") });
+    expect(parseArgs(["--out=/tmp/r.json"])).toMatchObject({ out: "/tmp/r.json" });
+    expect(parseArgs(["--out"])).toMatch(/needs a path/);
   });
 });
