@@ -303,6 +303,20 @@ function withoutStackTraces<T>(f: () => T): T | undefined {
   }
 }
 
+/**
+ * The bad-input checks both entry points run before parsing (binary text, bad surrogates, too many tokens, too deep
+ * nesting) and the lexing between them. `tokens` is null when the input is refused; its diagnostic is reported.
+ */
+function screenAndLex(text: string, r: Reporter, rejectNul: boolean): { tokens: IToken[] | null; comments: Comment[] } {
+  const { binary, surrogates } = prescan(text, r, rejectNul);
+  if (binary || refuseLarge(text, r)) return { tokens: null, comments: [] };
+  const { tokens, comments } = lex(text, r, surrogates);
+  const deep = tooDeep(tokens);
+  if (deep === undefined) return { tokens, comments };
+  r.add(Diagnostics.nestingTooDeep, { start: deep.startOffset, end: deep.startOffset + deep.image.length }, [MAX_NESTING]);
+  return { tokens: null, comments };
+}
+
 /** Sorts by position and caps the count. */
 function finish(r: Reporter, extra: readonly Diagnostic[] = []): Diagnostic[] {
   const all = [...r.list, ...extra].sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end);
@@ -322,14 +336,8 @@ function internalError(e: unknown, file: string | undefined, text: string): Diag
 export function parseExpression(text: string, file?: string): ParsedExpression {
   try {
     const r = new Reporter(file);
-    const { surrogates } = prescan(text, r, false);
-    if (refuseLarge(text, r)) return { expr: null, diagnostics: finish(r) };
-    const { tokens } = lex(text, r, surrogates);
-    const deep = tooDeep(tokens);
-    if (deep !== undefined) {
-      r.add(Diagnostics.nestingTooDeep, { start: deep.startOffset, end: deep.startOffset + deep.image.length }, [MAX_NESTING]);
-      return { expr: null, diagnostics: finish(r) };
-    }
+    const { tokens } = screenAndLex(text, r, false);
+    if (tokens === null) return { expr: null, diagnostics: finish(r) };
     xpolParser.input = tokens;
     const cst = withoutStackTraces(() => xpolParser.expr());
     parserDiagnostics(text, tokens, r, true);
@@ -354,14 +362,8 @@ export function parsePolicy(text: string, file?: string): ParsedPolicy {
   });
   try {
     const r = new Reporter(file);
-    const { binary, surrogates } = prescan(text, r, true);
-    if (binary || refuseLarge(text, r)) return empty(finish(r));
-    const { tokens, comments } = lex(text, r, surrogates);
-    const deep = tooDeep(tokens);
-    if (deep !== undefined) {
-      r.add(Diagnostics.nestingTooDeep, { start: deep.startOffset, end: deep.startOffset + deep.image.length }, [MAX_NESTING]);
-      return empty(finish(r), comments);
-    }
+    const { tokens, comments } = screenAndLex(text, r, true);
+    if (tokens === null) return empty(finish(r), comments);
     xpolParser.input = tokens;
     const cst = withoutStackTraces(() => xpolParser.policyFile());
     parserDiagnostics(text, tokens, r, false);
