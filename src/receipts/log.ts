@@ -21,7 +21,18 @@ import type { JsonObject } from "../ir/types.ts";
 import { isValidKeyName, signCheckpoint, type Checkpoint } from "./checkpoint.ts";
 import { CompactTree } from "./merkle.ts";
 import { sha256 } from "./bytes.ts";
-import { finishReceipt, isValidKeyId, lineOf, prepareReceipt, receiptTime, type PreparedReceipt, type Receipt, type ReceiptKind } from "./receipt.ts";
+import {
+  finishReceipt,
+  isValidKeyId,
+  lineOf,
+  prepareReceipt,
+  receiptTime,
+  signPrepared,
+  type EncodedReceipt,
+  type PreparedReceipt,
+  type Receipt,
+  type ReceiptKind,
+} from "./receipt.ts";
 import { CHECKPOINTS_FILE, RECEIPTS_FILE, scanCheckpoints, scanReceipts, type ReceiptProblem, type ScanProblem, type TornTail } from "./scan.ts";
 import type { Signer } from "./signer.ts";
 
@@ -337,13 +348,9 @@ export class ReceiptLog {
     const entry = new Entry<B>(this.#size);
     const buffered: Buffered = { prepared: prepared.value, entry: entry as Entry<JsonObject>, signing: null, index: 0 };
     if (this.#signMany === null) {
-      let signature: Uint8Array;
-      try {
-        signature = this.signer.sign(prepared.value.message);
-      } catch (e: unknown) {
-        return { ok: false, error: logError("invalid", Diagnostics.receiptInvalid, `signing failed: ${e instanceof Error ? e.message : String(e)}`) };
-      }
-      this.#finish(buffered, signature);
+      const signed = signPrepared(prepared.value, this.signer);
+      if (!signed.ok) return { ok: false, error: logError("invalid", Diagnostics.receiptInvalid, signed.error) };
+      this.#finish(buffered, signed.value);
     }
     this.#size++;
     this.#headHash = prepared.value.hash;
@@ -372,9 +379,8 @@ export class ReceiptLog {
     }
   }
 
-  /** Adds the signature: the receipt is complete, its leaf joins the tree (in seq order: callers keep that order). */
-  #finish(b: Buffered, signature: Uint8Array): void {
-    const encoded = finishReceipt(b.prepared, signature);
+  /** The receipt is signed: it completes its entry and its leaf joins the tree (in seq order: callers keep that order). */
+  #finish(b: Buffered, encoded: EncodedReceipt<JsonObject>): void {
     // framed = [0x00 | line | "\n"]: the RFC 9162 leaf input and the bytes to write are views of it.
     this.#tree.appendLeafHash(sha256(encoded.framed.subarray(0, encoded.framed.length - 1)));
     b.entry.receipt = encoded.receipt;
@@ -504,7 +510,7 @@ export class ReceiptLog {
       }
       const signature = signatures[b.index];
       if (signature === undefined || signature.length !== 64) throw logError("io", Diagnostics.receiptLogIo, "signing", "the signer returned too few signatures");
-      this.#finish(b, signature);
+      this.#finish(b, finishReceipt(b.prepared, signature));
     }
   }
 

@@ -39,6 +39,9 @@ export interface Receipt<B extends JsonObject = JsonObject> {
 
 export type UnsignedReceipt<B extends JsonObject = JsonObject> = Omit<Receipt<B>, "sig">;
 
+/** What a caller gives to have a receipt made: the rest (v, signer, sig) comes from the format and the signer. */
+export type ReceiptFields<B extends JsonObject> = Pick<UnsignedReceipt<B>, "seq" | "prev" | "time" | "kind" | "body">;
+
 export type ReceiptResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string };
 
 const KIND = /^[a-z][a-z0-9_.-]{0,63}$/;
@@ -108,17 +111,17 @@ export interface EncodedReceipt<B extends JsonObject> {
   readonly hash: string;
 }
 
-/** Builds and signs a receipt (used by the log; exported for tools and tests). */
+/** Builds and signs a receipt, checking every field (for tools, tests and the in-memory journal). */
 export function signReceipt<B extends JsonObject>(
-  fields: { seq: number; prev: string; time: string; kind: ReceiptKind; body: B },
+  fields: ReceiptFields<B>,
   signer: Signer,
 ): ReceiptResult<EncodedReceipt<B>> {
-  if (!isReceiptKind(fields.kind)) return { ok: false, error: `receipt kind \`${fields.kind}\` must match [a-z][a-z0-9_.-]*` };
   if (!isRfc3339(fields.time)) return { ok: false, error: `time \`${fields.time}\` is not RFC 3339` };
   if (!Number.isSafeInteger(fields.seq) || fields.seq < 0) return { ok: false, error: "seq must be a non-negative integer" };
   if (!HASH.test(fields.prev)) return { ok: false, error: "prev must be sha256:<64 hex>" };
   if (!isValidKeyId(signer.keyId)) return { ok: false, error: `signer key id \`${signer.keyId}\` must be ed25519:<16 hex>` };
-  return encodeReceipt(fields, signer);
+  const prepared = prepareReceipt(fields, signer.keyId);
+  return prepared.ok ? signPrepared(prepared.value, signer) : prepared;
 }
 
 export function isValidKeyId(keyId: string): boolean {
@@ -143,7 +146,7 @@ export interface PreparedReceipt<B extends JsonObject> extends Omit<UnsignedRece
  * key id, a checked time); checks the kind and the body.
  */
 export function prepareReceipt<B extends JsonObject>(
-  fields: { seq: number; prev: string; time: string; kind: ReceiptKind; body: B },
+  fields: ReceiptFields<B>,
   keyId: string,
 ): ReceiptResult<PreparedReceipt<B>> {
   const { seq, prev, time, kind, body } = fields;
@@ -190,20 +193,15 @@ export function finishReceipt<B extends JsonObject>(prepared: PreparedReceipt<B>
   };
 }
 
-/** prepareReceipt + sign + finishReceipt, on this thread. */
-export function encodeReceipt<B extends JsonObject>(
-  fields: { seq: number; prev: string; time: string; kind: ReceiptKind; body: B },
-  signer: Signer,
-): ReceiptResult<EncodedReceipt<B>> {
-  const prepared = prepareReceipt(fields, signer.keyId);
-  if (!prepared.ok) return prepared;
+/** Signs a prepared receipt on this thread and finishes it; a signer that throws is an error value. */
+export function signPrepared<B extends JsonObject>(prepared: PreparedReceipt<B>, signer: Signer): ReceiptResult<EncodedReceipt<B>> {
   let signature: Uint8Array;
   try {
-    signature = signer.sign(prepared.value.message);
+    signature = signer.sign(prepared.message);
   } catch (e: unknown) {
     return { ok: false, error: `signing failed: ${e instanceof Error ? e.message : String(e)}` };
   }
-  return { ok: true, value: finishReceipt(prepared.value, signature) };
+  return { ok: true, value: finishReceipt(prepared, signature) };
 }
 
 const FIELDS = ["body", "kind", "prev", "seq", "sig", "signer", "time", "v"];
