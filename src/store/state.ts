@@ -9,7 +9,7 @@
 import type { JsonObject, JsonValue } from "../ir/types.ts";
 import { iso, requestStatus, vetoOf, type ApprovalRecord, type ApprovalRequest, type RequestState } from "../runtime/approvals.ts";
 import { addToCell, counterGroupId, readCell, type CounterCell } from "../runtime/counters.ts";
-import type { ApprovalRequirement, Tier } from "../runtime/decision.ts";
+import { TIERS, type ApprovalRequirement, type Tier } from "../runtime/decision.ts";
 import { parseWindowLabel, windowLabel, type WindowSpec } from "../runtime/windows.ts";
 import { Diagnostics } from "../diagnostics/catalogue.ts";
 import type { RequestSnapshot, StateChange, StateView, StoreFailure, TxStep } from "./types.ts";
@@ -265,12 +265,12 @@ function time(o: JsonObject, k: string): number {
   if (Number.isNaN(t)) throw new Bad(`\`${k}\` must be a time`);
   return t;
 }
-const TIERS = new Set(["T0", "T1", "T2", "T3"]);
+const TIER_NAMES: ReadonlySet<string> = new Set(TIERS);
 
 function requestFromJson(v: JsonValue | undefined): ApprovalRequest {
   const o = obj(v, "request");
   const tier = o["tier"];
-  if (tier !== null && (typeof tier !== "string" || !TIERS.has(tier))) throw new Bad("`tier` must be T0..T3 or null");
+  if (tier !== null && (typeof tier !== "string" || !TIER_NAMES.has(tier))) throw new Bad("`tier` must be T0..T3 or null");
   const target = o["target"];
   if (target !== null && typeof target !== "string") throw new Bad("`target` must be a string or null");
   const reqs = o["requirements"];
