@@ -22,7 +22,7 @@ import type { Receipt } from "../receipts/receipt.ts";
 import { createSigner, type Signer, type SignerKind } from "../receipts/signer.ts";
 import { SigningPool } from "../receipts/signing-pool.ts";
 import { acquireDirectoryLock, type DirectoryLock } from "./lock.ts";
-import { changeFromJson, changeToJson, RuntimeState } from "./state.ts";
+import { changeFromJson, changeToJson, internalError, RuntimeState } from "./state.ts";
 import { StoreError, type RequestSnapshot, type StateStore, type StateView, type TxOutcome, type TxScope, type TxStep } from "./types.ts";
 
 export interface DurableStoreOptions {
@@ -177,11 +177,9 @@ export class DurableStore implements StateStore<Receipt> {
     const event = step.event ?? { kind: "state", body: {}, time: scope.now };
     const appended = this.log.append(event.kind, { ...event.body, state: step.changes.map(changeToJson) }, new Date(event.time));
     if (!appended.ok) return failure(Diagnostics.storeUnavailable.code, Diagnostics.storeUnavailable.message(appended.error.message));
-    for (const c of step.changes) {
-      const why = this.state.apply(c);
-      // The runtime produced a change that does not fit its own state: a bug; stop before it spreads.
-      if (why !== null) return failure(Diagnostics.runtimeInternalError.code, Diagnostics.runtimeInternalError.message(why));
-    }
+    // A change that does not fit the state is a runtime bug: stop before it spreads.
+    const unfit = this.state.applyAll(step.changes);
+    if (unfit !== null) return internalError(unfit);
     try {
       await this.log.flush();
     } catch (e: unknown) {
@@ -189,7 +187,7 @@ export class DurableStore implements StateStore<Receipt> {
     }
     // set by the flush that signed it (batch signing) or by append itself
     const receipt = appended.receipt;
-    if (receipt === undefined) return failure(Diagnostics.runtimeInternalError.code, Diagnostics.runtimeInternalError.message("a flushed receipt was not signed"));
+    if (receipt === undefined) return internalError("a flushed receipt was not signed");
     return { ok: true, result: step.result, receipt };
   }
 

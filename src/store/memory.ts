@@ -3,7 +3,7 @@
 // With a journal (e.g. a receipt log without a directory) it records each event too, and answers only once the
 // journal has flushed.
 import { Diagnostics } from "../diagnostics/catalogue.ts";
-import { changeToJson, RuntimeState } from "./state.ts";
+import { changeToJson, internalError, RuntimeState } from "./state.ts";
 import type { Journal, RequestSnapshot, StateStore, StateView, TxOutcome, TxScope, TxStep } from "./types.ts";
 
 export interface MemoryStoreOptions<Receipt> {
@@ -25,26 +25,28 @@ export class MemoryStore<Receipt = never> implements StateStore<Receipt> {
   }
 
   async transact<R>(scope: TxScope, body: (view: StateView) => TxStep<R>): Promise<TxOutcome<R, Receipt>> {
-    if (this.#closed) return { ok: false, error: { code: Diagnostics.storeClosed.code, message: Diagnostics.storeClosed.message() } };
+    if (this.#closed) return failure(Diagnostics.storeClosed.code, Diagnostics.storeClosed.message());
     const prepared = this.state.step(scope.now, body);
     if (!prepared.ok) return prepared;
     const step = prepared.step;
     const journal = this.#journal;
     if (journal === undefined || step.event === undefined) {
-      for (const c of step.changes) this.state.apply(c);
-      return { ok: true, result: step.result };
+      const unfit = this.state.applyAll(step.changes);
+      return unfit === null ? { ok: true, result: step.result } : internalError(unfit);
     }
     let receipt: Receipt;
     try {
       receipt = journal.append(step.event.kind, { ...step.event.body, state: step.changes.map(changeToJson) }, step.event.time);
     } catch (e: unknown) {
-      return { ok: false, error: { code: Diagnostics.storeUnavailable.code, message: Diagnostics.storeUnavailable.message(e instanceof Error ? e.message : String(e)) } };
+      return unavailable(e);
     }
-    for (const c of step.changes) this.state.apply(c);
+    // As in the durable store: a change that does not fit the state is a runtime bug, never acknowledged.
+    const unfit = this.state.applyAll(step.changes);
+    if (unfit !== null) return internalError(unfit);
     try {
       await journal.flush();
     } catch (e: unknown) {
-      return { ok: false, error: { code: Diagnostics.storeUnavailable.code, message: Diagnostics.storeUnavailable.message(e instanceof Error ? e.message : String(e)) } };
+      return unavailable(e);
     }
     return { ok: true, result: step.result, receipt };
   }
@@ -57,4 +59,12 @@ export class MemoryStore<Receipt = never> implements StateStore<Receipt> {
   async close(): Promise<void> {
     this.#closed = true;
   }
+}
+
+function failure(code: string, message: string): { ok: false; error: { code: string; message: string } } {
+  return { ok: false, error: { code, message } };
+}
+
+function unavailable(e: unknown): { ok: false; error: { code: string; message: string } } {
+  return failure(Diagnostics.storeUnavailable.code, Diagnostics.storeUnavailable.message(e instanceof Error ? e.message : String(e)));
 }

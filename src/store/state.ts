@@ -122,6 +122,15 @@ export class RuntimeState implements StateView {
     }
   }
 
+  /** Applies a transaction's changes in order; a change that does not fit (a runtime bug, `check` passed) stops there. */
+  applyAll(changes: readonly StateChange[]): string | null {
+    for (const c of changes) {
+      const why = this.apply(c);
+      if (why !== null) return why;
+    }
+    return null;
+  }
+
   /** Why `changes` would not apply to the current state (checked before they are journaled), or null. */
   check(changes: readonly StateChange[]): string | null {
     for (const c of changes) {
@@ -189,7 +198,8 @@ export class RuntimeState implements StateView {
   }
 }
 
-function internalError(why: string): { ok: false; error: StoreFailure } {
+/** The failure for a runtime bug caught by a store (XP5 internal error). */
+export function internalError(why: string): { ok: false; error: StoreFailure } {
   return { ok: false, error: { code: Diagnostics.runtimeInternalError.code, message: Diagnostics.runtimeInternalError.message(why) } };
 }
 
