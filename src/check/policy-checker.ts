@@ -149,6 +149,7 @@ class PolicyChecker {
   private contextType: CelType = T.dyn;
   private counterType: CelType = T.dyn;
   private readonly actionTypeCache = new Map<string, CelType>();
+  private readonly actionFieldsCache = new Map<string, ReadonlyMap<string, FieldSchema>>();
   private readonly envCache = new Map<string, TypeEnv>();
   private readonly tierReported = new Set<string>();
   private readonly globCache = new Map<string, readonly string[]>();
@@ -611,12 +612,12 @@ class PolicyChecker {
   // -------------------------------------------------------------------------------------------------------------
   // Scopes and conditions
 
+  /** `types` sorted */
   private actionType(types: readonly string[]): CelType {
     const key = types.join("\u0000");
     let t = this.actionTypeCache.get(key);
     if (t === undefined) {
-      const fields = commonFields(types.map((n) => this.actions.get(n)?.fields ?? new Map()));
-      t = types.length === 0 ? recordType("action", []) : actionRecordType(types, fields);
+      t = types.length === 0 ? recordType("action", []) : actionRecordType(types, this.actionFieldsFor(types));
       this.actionTypeCache.set(key, t);
     }
     return t;
@@ -642,8 +643,16 @@ class PolicyChecker {
     return env;
   }
 
-  private actionFieldsFor(types: readonly string[]): Map<string, FieldSchema> {
-    return commonFields(types.map((n) => this.actions.get(n)?.fields ?? new Map()));
+  /** The fields common to these action types (memoized: every condition on the same types needs them). */
+  private actionFieldsFor(types: readonly string[]): ReadonlyMap<string, FieldSchema> {
+    const sorted = [...types].sort();
+    const key = sorted.join("\u0000");
+    let fields = this.actionFieldsCache.get(key);
+    if (fields === undefined) {
+      fields = commonFields(sorted.map((n) => this.actions.get(n)?.fields ?? new Map()));
+      this.actionFieldsCache.set(key, fields);
+    }
+    return fields;
   }
 
   /** Types a bool condition and runs the schema-aware checks on it. */
@@ -1212,7 +1221,6 @@ function mappedToolName(name: string, tools: ReadonlyMap<string, unknown>): stri
   return r.kind === "found" ? r.name : undefined;
 }
 
-/** What `expect that` sees as `decision` (src/testing supplies the value). */
 /** What `decision` is in `expect that` conditions of tests and properties (src/testing builds its values). */
 export const DECISION_TYPE: CelType = recordType("decision", [
   { name: "effect", type: T.string },
