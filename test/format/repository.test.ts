@@ -2,7 +2,7 @@
 // .xpolfmtignore: inputs whose exact bytes matter. After editing a policy, run `npx xpol fmt FILE`.
 import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join, resolve, sep } from "node:path";
 import { formatPolicy } from "../../src/format/index.ts";
 import { findXpolFiles, isIgnored, readIgnoreList } from "../../src/format/files.ts";
 
@@ -14,6 +14,11 @@ describe("the repository's .xpol files", () => {
   it("the ignore list holds the position-sensitive golden inputs, and nothing else is skipped", () => {
     expect(ignore).toEqual(expect.arrayContaining(["test/syntax/golden", "test/check/policy-golden"]));
     expect(files.some((f) => isIgnored(f, root, ignore))).toBe(false);
+    // what the ignore list actually skips: only position-sensitive inputs (and the untracked demo state)
+    const known = ["test/syntax/golden/", "test/check/policy-golden/", "test/format/golden/comments.input.xpol", "demo-state/"];
+    const skipped = findXpolFiles(["."], root, []).files.filter((f) => !files.includes(f));
+    expect(skipped.length).toBeGreaterThan(0);
+    expect(skipped.filter((f) => !known.some((k) => f.split(sep).join("/").startsWith(k)))).toEqual([]);
     expect(files).toEqual(expect.arrayContaining(["examples/invoices/invoices.xpol", "stdlib/database.xpol"]));
   });
 
