@@ -2,6 +2,9 @@
 // rejected), RFC 3339 timestamps to UTC `Z` with a trimmed fraction, durations to protobuf/CEL seconds (`"1.5s"`),
 // bytes to standard padded base64. Each returns the canonical value or a reason (a string) it was rejected.
 
+// the calendar arithmetic is CEL's own (runtime/cel/values.ts), so both read a date the same way
+import { civilFromDays, daysFromCivil } from "../runtime/cel/values.ts";
+
 export type Converted<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly why: string };
 
 const ok = <T>(value: T): Converted<T> => ({ ok: true, value });
@@ -60,28 +63,6 @@ const RFC3339 = /^([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt ]([0-9]{2}):([0-9]{2}):([0
 const isLeap = (y: number): boolean => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
-// Howard Hinnant's days_from_civil / civil_from_days: proleptic Gregorian, exact for every year we accept.
-function daysFromCivil(y: number, m: number, d: number): number {
-  y -= m <= 2 ? 1 : 0;
-  const era = Math.floor(y / 400);
-  const yoe = y - era * 400;
-  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
-  return era * 146097 + doe - 719468;
-}
-
-function civilFromDays(z: number): [number, number, number] {
-  z += 719468;
-  const era = Math.floor(z / 146097);
-  const doe = z - era * 146097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const m = mp + (mp < 10 ? 3 : -9);
-  return [yoe + era * 400 + (m <= 2 ? 1 : 0), m, d];
-}
-
 const pad = (n: number, width: number): string => String(n).padStart(width, "0");
 
 /**
@@ -112,7 +93,7 @@ export function canonicalTimestamp(text: string): Converted<string> {
   const total = daysFromCivil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s - offset;
   const days = Math.floor(total / 86400);
   const rest = total - days * 86400;
-  const [uy, um, ud] = civilFromDays(days);
+  const { year: uy, month: um, day: ud } = civilFromDays(days);
   if (uy < 1 || uy > 9999) return no("outside years 0001-9999 in UTC");
   const time = `${pad(Math.floor(rest / 3600), 2)}:${pad(Math.floor((rest % 3600) / 60), 2)}:${pad(rest % 60, 2)}`;
   return ok(`${pad(uy, 4)}-${pad(um, 2)}-${pad(ud, 2)}T${time}${fraction === "" ? "" : "." + fraction}Z`);
