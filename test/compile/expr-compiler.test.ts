@@ -138,6 +138,8 @@ describe("never throws", () => {
     ]) {
       const r = evaluate(text, bad);
       expect(r instanceof CelError, text).toBe(true);
+      // a typed error from the operator that met the value, not an exception caught at the top
+      expect(errorKind(r), `${text}: ${(r as CelError).message}`).not.toBe("internal");
     }
     // Heterogeneous equality is false, not an error: a wrongly typed value is simply not in the list.
     expect(evaluate("action.customer in ['a']", bad)).toBe(false);
