@@ -39,3 +39,8 @@ export interface Decision {
   /** a stable code when the decision was forced by invalid input or a failure (XP4xxx, XP5xxx) */
   readonly code?: string;
 }
+
+/** `2 of finance and 1 of security`: the requirements as reasons and errors name them. */
+export function describeRequirements(rs: readonly ApprovalRequirement[]): string {
+  return rs.map((q) => `${q.quorum} of ${q.group}`).join(" and ");
+}

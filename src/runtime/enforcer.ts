@@ -16,7 +16,7 @@ import type { Receipt } from "../receipts/receipt.ts";
 import type { Signer } from "../receipts/signer.ts";
 import { MemoryJournal } from "../store/memory-journal.ts";
 import { MemoryStore } from "../store/memory.ts";
-import { recordToJson, requestToJson } from "../store/state.ts";
+import { recordToJson, requestToJson, requirementToJson } from "../store/state.ts";
 import type { JournalEvent, StateChange, StateStore, StateView, TxStep } from "../store/types.ts";
 import {
   approversFor,
@@ -31,7 +31,7 @@ import {
   type RequestState,
 } from "./approvals.ts";
 import type { CounterUse } from "./counters.ts";
-import type { ApprovalRequirement, Decision } from "./decision.ts";
+import { describeRequirements, type ApprovalRequirement, type Decision } from "./decision.ts";
 import { enforceableFrom, isEnforceable, type DecideContext, type EnforceablePolicy, type IrBuild } from "./enforceable.ts";
 import type { CompiledPolicy } from "../compile/policy-compiler.ts";
 import { requestInfo as info, submitApprovalTo, type ApprovalRequestInfo, type ApprovalSubmission } from "./submit-approval.ts";
@@ -100,7 +100,7 @@ export function decisionToJson(d: Decision): JsonObject {
     reasons: [...d.reasons],
   };
   if (d.approval !== undefined) {
-    o["approval"] = { requirements: d.approval.requirements.map((q) => ({ group: q.group, quorum: q.quorum, within_ms: q.withinMs })) };
+    o["approval"] = { requirements: d.approval.requirements.map(requirementToJson) };
   }
   if (d.code !== undefined) o["code"] = d.code;
   return o;
@@ -144,10 +144,6 @@ function countChanges(
 /** Every current requirement is asked at least as strictly by the request's: same group, quorum >=, window <=. */
 function covers(requested: readonly ApprovalRequirement[], current: readonly ApprovalRequirement[]): boolean {
   return current.every((q) => requested.some((r) => r.group === q.group && r.quorum >= q.quorum && r.withinMs <= q.withinMs));
-}
-
-function describeRequirements(rs: readonly ApprovalRequirement[]): string {
-  return rs.map((q) => `${q.quorum} of ${q.group}`).join(" and ");
 }
 
 interface Evaluated {

@@ -1,6 +1,7 @@
 // `guard`: wrap a tool function so it runs only when the policy allows the call. Anything else throws a typed error
 // that carries the decision, so agent frameworks can surface it (deny) or route it to humans (approval).
 import type { JsonObject } from "../ir/types.ts";
+import { describeRequirements } from "./decision.ts";
 import type { DecideContext } from "./enforceable.ts";
 import type { ApprovalRequestInfo, EnforcerDecision } from "./enforcer.ts";
 
@@ -25,7 +26,7 @@ export class ApprovalRequired extends Error {
   readonly request: ApprovalRequestInfo | undefined;
   constructor(readonly decision: EnforcerDecision) {
     const req = decision.request;
-    const needs = (decision.approval?.requirements ?? []).map((q) => `${q.quorum} of ${q.group}`).join(" and ");
+    const needs = describeRequirements(decision.approval?.requirements ?? []);
     super(`approval required${needs === "" ? "" : ` (${needs})`}${req === undefined ? "" : `: request ${req.request.id}`}`);
     this.request = req;
   }

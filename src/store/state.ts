@@ -205,6 +205,11 @@ export function internalError(why: string): { ok: false; error: StoreFailure } {
 
 // --- JSON form of changes (the journal) ----------------------------------------------------------------------
 
+/** One approval requirement as receipts record it (in a decision and in a request). */
+export function requirementToJson(q: ApprovalRequirement): JsonObject {
+  return { group: q.group, quorum: q.quorum, within_ms: q.withinMs };
+}
+
 export function requestToJson(r: ApprovalRequest): JsonObject {
   return {
     id: r.id,
@@ -214,7 +219,7 @@ export function requestToJson(r: ApprovalRequest): JsonObject {
     tier: r.tier,
     action_type: r.actionType,
     target: r.target,
-    requirements: r.requirements.map((q) => ({ group: q.group, quorum: q.quorum, within_ms: q.withinMs })),
+    requirements: r.requirements.map(requirementToJson),
     created_at: iso(r.createdAt),
     expires_at: iso(r.expiresAt),
     approvers: r.approvers.map((a) => ({ group: a.group, name: a.name, key: a.key })),
