@@ -2,8 +2,6 @@
 // from the normalized IR the same way the engine builds them (src/runtime/engine.ts). src/testing needs them to
 // evaluate what the engine does not: `where` assumptions, `expect that`, and the sub-conditions coverage reports.
 import type { CompiledPolicy } from "../compile/policy-compiler.ts";
-import { schemaRecordType } from "../check/policy-env.ts";
-import type { RecordType } from "../check/cel-types.ts";
 import type { SovereignIR } from "../ir/types.ts";
 import { fromJson } from "../runtime/cel/json.ts";
 import { CelError } from "../runtime/cel/errors.ts";
@@ -11,17 +9,6 @@ import { CelRecord, CelTimestamp, type CelValue } from "../runtime/cel/values.ts
 import type { Tier } from "../runtime/decision.ts";
 
 export type Variables = Record<string, CelValue>;
-
-const recordTypes = new WeakMap<CompiledPolicy, { actor: RecordType; context: RecordType }>();
-
-function recordsOf(policy: CompiledPolicy): { actor: RecordType; context: RecordType } {
-  let r = recordTypes.get(policy);
-  if (r === undefined) {
-    r = { actor: schemaRecordType("actor", policy.checked.actor), context: schemaRecordType("context", policy.checked.context) };
-    recordTypes.set(policy, r);
-  }
-  return r;
-}
 
 /**
  * The variables for `ir` at tier `tier` (rules see the effective tier, escalations the declared one), with the
@@ -63,10 +50,11 @@ export function variablesFor(
       vars["action"] = new CelRecord(plan.recordName, fields);
     }
   }
-  const records = recordsOf(policy);
-  const actor = fromJson(ir.actor, records.actor, { extraFields: "ignore" });
+  // the checker's actor and context record types, the ones the policy's expressions were typed against
+  const types = policy.checked.types;
+  const actor = fromJson(ir.actor, types.actor, { extraFields: "ignore" });
   if (!(actor instanceof CelError)) vars["actor"] = actor;
-  const context = fromJson(ir.context ?? {}, records.context, { extraFields: "ignore" });
+  const context = fromJson(ir.context ?? {}, types.context, { extraFields: "ignore" });
   if (!(context instanceof CelError)) vars["context"] = context;
   const counterFields: Record<string, CelValue> = Object.create(null) as Record<string, CelValue>;
   for (const name of policy.counters.keys()) counterFields[name] = BigInt(counters.get(name) ?? 0);
