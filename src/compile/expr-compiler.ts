@@ -47,9 +47,9 @@ export interface CompileOptions {
 
 export const DEFAULT_COST_LIMIT = 1_000_000;
 
-/** Per-evaluation state. */
 const EMPTY_ACTIVATION: Activation = Object.freeze({});
 
+/** Per-evaluation state. */
 interface Frame {
   act: Activation;
   /** comprehension variables, by slot */

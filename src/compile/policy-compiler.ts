@@ -11,7 +11,7 @@ import type { FieldSchema as PolicyFieldSchema } from "../check/policy-schema.ts
 import { targetMatches } from "../check/policy-targets.ts";
 import { tierIndex } from "../check/policy-tiers.ts";
 import { countersReadBy, walkExpr, type TypedExpr } from "../check/policy-exprs.ts";
-import type { IrSchema, ActionTypeSchema, FieldSchema as IrFieldSchema } from "../ir/schema.ts";
+import { formatFieldType, type IrSchema, type ActionTypeSchema } from "../ir/schema.ts";
 import type { ToolMapper } from "../ir/adapters.ts";
 import type { SovereignIR } from "../ir/types.ts";
 import { keyIdOf } from "../receipts/keys.ts";
@@ -239,7 +239,7 @@ function converterFor(f: PolicyFieldSchema): ParamConverter {
       return (v) => (typeof v === "boolean" ? v : mismatch(f.name, "bool", v));
     case "enum": {
       const values = new Set(t.values);
-      const shown = t.values.map((x) => JSON.stringify(x)).join(" | ");
+      const shown = formatFieldType(t);
       return (v) =>
         typeof v === "string" && values.has(v)
           ? v
@@ -283,23 +283,15 @@ function mismatch(field: string, expected: string, v: unknown): CelError {
 }
 
 // -----------------------------------------------------------------------------------------------------------------
-// The IR schema
-
-function irField(f: PolicyFieldSchema): IrFieldSchema {
-  return { type: f.type, optional: f.optional, sensitive: f.sensitive, decimal: f.decimal };
-}
-
-function irFields(fields: ReadonlyMap<string, PolicyFieldSchema>): ReadonlyMap<string, IrFieldSchema> {
-  return new Map([...fields].map(([n, f]) => [n, irField(f)]));
-}
+// The IR schema: the checked field schemas are IR field schemas (plus their name), so they are shared as they are.
 
 export function irSchemaOf(p: CheckedPolicy): IrSchema {
   const actionTypes = new Map<string, ActionTypeSchema>();
-  for (const a of p.actions.values()) actionTypes.set(a.name, { name: a.name, aliases: a.aliases, fields: irFields(a.fields) });
+  for (const a of p.actions.values()) actionTypes.set(a.name, { name: a.name, aliases: a.aliases, fields: a.fields });
   return {
     actionTypes,
-    actor: { fields: irFields(p.actor.fields) },
-    context: { fields: irFields(p.context.fields) },
+    actor: { fields: p.actor.fields },
+    context: { fields: p.context.fields },
     options: { extraParams: p.options.extraParams },
   };
 }
