@@ -1,6 +1,7 @@
 // The official CEL conformance suite (@bufbuild/cel-spec, 2,344 tests) through OUR parser, checker and compiled
-// evaluator. `npm run conformance [-- --json FILE] [--verbose] [--section NAME]` prints a table of
-// section / passed / failed / skipped and ends with `conformance: N passed, N failed, N skipped`.
+// evaluator. `npm run conformance -- [--json FILE] [--verbose] [--section NAME,...]` prints a table of
+// section / passed / failed / skipped and ends with `conformance: N passed, N failed, N skipped`; a bad command
+// line exits 2.
 //
 // Sections that need protobuf messages, enums, wrappers, optionals or extension libraries are skipped whole;
 // inside the required sections, tests that need protobuf messages or wrappers are skipped one by one and listed,
@@ -343,17 +344,58 @@ export function skippedInRequired(r: ConformanceReport): { section: string; path
     .map((o) => ({ section: o.section, path: o.path, name: o.name, expr: o.expr, reason: o.reason ?? "" }));
 }
 
+const USAGE = "usage: npm run conformance -- [--json FILE] [--verbose] [--section NAME[,NAME...]] [--write-skips]";
+
+/** The suite's section names, for checking `--section`. */
+function sectionNames(): string[] {
+  return ((suiteData as RawSuite).suites ?? []).map((s) => s.name);
+}
+
+interface MainOptions {
+  readonly jsonFile: string | undefined;
+  readonly only: readonly string[] | undefined;
+  readonly verbose: boolean;
+  readonly writeSkips: boolean;
+}
+
+/** Parses the command line; a string is the usage problem (exit 2). */
+export function parseConformanceArgs(argv: readonly string[]): MainOptions | string {
+  let jsonFile: string | undefined;
+  let only: string[] | undefined;
+  let verbose = false;
+  let writeSkips = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === "--verbose") verbose = true;
+    else if (a === "--write-skips") writeSkips = true;
+    else if (a === "--json") {
+      jsonFile = argv[++i];
+      if (jsonFile === undefined) return "--json needs a file";
+    } else if (a === "--section") {
+      const v = argv[++i];
+      if (v === undefined) return "--section needs a section name";
+      only = v.split(",");
+      const known = sectionNames();
+      const unknown = only.find((n) => !known.includes(n));
+      if (unknown !== undefined) return `unknown section \`${unknown}\` (sections: ${known.join(", ")})`;
+    } else return `unknown option \`${a}\``;
+  }
+  return { jsonFile, only, verbose, writeSkips };
+}
+
 function main(argv: readonly string[]): number {
-  const jsonAt = argv.indexOf("--json");
-  const jsonFile = jsonAt >= 0 ? argv[jsonAt + 1] : undefined;
-  const sectionAt = argv.indexOf("--section");
-  const only = sectionAt >= 0 ? argv[sectionAt + 1]?.split(",") : undefined;
+  const options = parseConformanceArgs(argv);
+  if (typeof options === "string") {
+    process.stderr.write(`${options}\n${USAGE}\n`);
+    return 2;
+  }
+  const { jsonFile, only } = options;
   const report = runConformance(only === undefined ? {} : { sections: only });
-  if (argv.includes("--verbose")) {
+  if (options.verbose) {
     for (const o of report.outcomes)
       if (o.status === "failed") process.stdout.write(`FAIL ${o.path} ${o.name}: ${o.expr}\n     ${o.reason}\n`);
   }
-  if (argv.includes("--write-skips")) {
+  if (options.writeSkips) {
     const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
     writeFileSync(path.join(root, "conformance/skipped.json"), JSON.stringify(skippedInRequired(report), null, 2) + "\n");
   }

@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { REQUIRED_SECTIONS, runConformance, skippedInRequired } from "../../scripts/conformance.ts";
+import { parseConformanceArgs, REQUIRED_SECTIONS, runConformance, skippedInRequired } from "../../scripts/conformance.ts";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const floor = JSON.parse(readFileSync(path.join(root, "conformance/floor.json"), "utf8")) as { requiredPassed: number };
@@ -31,5 +31,24 @@ describe("CEL conformance (required sections)", () => {
     const skipped = skippedInRequired(report).map((s) => `${s.path} ${s.name}`);
     expect(skipped).toEqual(listedSkips.map((s) => `${s.path} ${s.name}`));
     for (const s of listedSkips) expect(s.reason).not.toBe("");
+  });
+});
+
+describe("npm run conformance's command line", () => {
+  it("takes --json FILE, --verbose, --section NAME,... and --write-skips", () => {
+    expect(parseConformanceArgs(["--json", "out.json", "--verbose", "--section", "basic,lists", "--write-skips"])).toEqual({
+      jsonFile: "out.json",
+      only: ["basic", "lists"],
+      verbose: true,
+      writeSkips: true,
+    });
+    expect(parseConformanceArgs([])).toEqual({ jsonFile: undefined, only: undefined, verbose: false, writeSkips: false });
+  });
+
+  it("refuses unknown options, unknown sections and missing values instead of running something else", () => {
+    expect(parseConformanceArgs(["--bogus"])).toMatch(/unknown option `--bogus`/);
+    expect(parseConformanceArgs(["--section", "basic,nope"])).toMatch(/unknown section `nope`.*\bbasic\b/);
+    expect(parseConformanceArgs(["--section"])).toMatch(/needs a section name/);
+    expect(parseConformanceArgs(["--json"])).toMatch(/needs a file/);
   });
 });
