@@ -34,7 +34,6 @@ import type {
   TestDecl,
   TestStep,
   TierDecl,
-  TierName,
   ToolDecl,
   TypeRef,
 } from "./ast.ts";
@@ -118,6 +117,11 @@ function nodeSpan(n: CstNode): Span | null {
     return null;
   }
   return { start: l.startOffset, end: l.endOffset + 1 };
+}
+
+/** A name (or tier name) as written by one token; null when the token is missing. */
+function tokenName(t: IToken | undefined): Name | null {
+  return t === undefined ? null : { text: t.image, span: tokenSpan(t) };
 }
 
 function cover(a: Span, b: Span): Span {
@@ -493,12 +497,7 @@ export class AstBuilder {
 
   name(n: CstNode | undefined): Name | null {
     if (n === undefined || n.recoveredNode === true) return null;
-    const t = tok(n, "AnyIdent");
-    return t === undefined ? null : { text: t.image, span: tokenSpan(t) };
-  }
-
-  private identName(t: IToken | undefined): Name | null {
-    return t === undefined ? null : { text: t.image, span: tokenSpan(t) };
+    return tokenName(tok(n, "AnyIdent"));
   }
 
   dottedName(n: CstNode | undefined): DottedName | null {
@@ -658,16 +657,12 @@ export class AstBuilder {
     return null;
   }
 
-  private tierName(t: IToken | undefined): TierName | null {
-    return t === undefined ? null : { text: t.image, span: tokenSpan(t) };
-  }
-
   private tierDecl(n: CstNode, span: Span): TierDecl | null {
     const target = this.target(node(n, "target"));
-    const tier = this.tierName(tok(n, "AnyIdent"));
+    const tier = tokenName(tok(n, "AnyIdent"));
     const escalations = all(nodes(n, "escalation"), (e): Escalation | null => {
       const es = nodeSpan(e);
-      const to = this.tierName(tok(e, "AnyIdent"));
+      const to = tokenName(tok(e, "AnyIdent"));
       const condition = this.expr(node(e, "expr"));
       return e.recoveredNode === true || es === null || to === null || condition === null ? null : { tier: to, condition, span: es };
     });
@@ -809,7 +804,7 @@ export class AstBuilder {
     const out = all(nodes(n, "fieldInit"), (f): FieldInit | null => {
       const span = nodeSpan(f);
       const id = tok(f, "AnyIdent");
-      const name = id !== undefined ? this.identName(id) : this.stringLitAsName(tok(f, "StringLiteral"));
+      const name = id !== undefined ? tokenName(id) : this.stringLitAsName(tok(f, "StringLiteral"));
       const value = this.expr(node(f, "expr"));
       return f.recoveredNode === true || span === null || name === null || value === null ? null : { name, value, span };
     });
@@ -949,7 +944,7 @@ export class AstBuilder {
     if (span === null) return null;
     if (tok(n, "KwTier") !== undefined) {
       const cmp = tok(n, "TierCmp");
-      const tier = this.tierName(tok(n, "AnyIdent"));
+      const tier = tokenName(tok(n, "AnyIdent"));
       if (tier === null) return null;
       return { kind: "tier", comparison: (cmp?.image ?? "==") as "==" | ">=" | "<=" | ">" | "<", tier, span };
     }
