@@ -111,6 +111,21 @@ describe("bundles", () => {
     expect(loaded.policy?.groups.get("ops")?.map((k) => k.name)).toEqual(["alice", "bob"]);
   });
 
+  test("a bundle holding a source twice, or a source the policy does not read, is refused", () => {
+    const bundle = toBundle(policy);
+    const twice = [...bundle.sources, bundle.sources[0]!];
+    const dup = loadBundle({ ...bundle, sources: twice, digest: policyDigest(twice) }, "b.json");
+    expect(dup.policy).toBeNull();
+    expect(dup.diagnostics.map((d) => d.code)).toEqual(["XP8101"]);
+    expect(dup.diagnostics[0]!.message).toContain(`source \`${bundle.sources[0]!.path}\` appears twice`);
+    // the digest matches the sources, but compiling them does not read the extra one: not what CI checked
+    const extra = [...bundle.sources, { path: "unused.keyring", text: `alice ${KEYS.alice}\n` }];
+    const r = loadBundle({ ...bundle, sources: extra, digest: policyDigest(extra) }, "b.json");
+    expect(r.policy).toBeNull();
+    expect(r.diagnostics.map((d) => d.code)).toEqual(["XP8101"]);
+    expect(r.diagnostics[0]!.message).toContain("its sources compile to a different set of files than it holds");
+  });
+
   test("malformed bundles are diagnostics, not exceptions", () => {
     for (const bad of ["not json", "[]", JSON.stringify({ format: "x" }), JSON.stringify({ format: BUNDLE_FORMAT, digest: "sha256:00", sources: [] }), JSON.stringify({ format: BUNDLE_FORMAT, digest: "d", sources: [{ path: 1 }] })]) {
       const r = loadBundle(bad);
