@@ -4,15 +4,14 @@
 import { writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createSyntaxDiagramsCode } from "chevrotain";
+import { createSyntaxDiagramsCode, VERSION } from "chevrotain";
 import { xpolParser } from "../src/syntax/parser.ts";
 
 /** The diagrams page of the current grammar. */
 export function diagramsHtml(): string {
-  return createSyntaxDiagramsCode(xpolParser.getSerializedGastProductions(), {
-    resourceBase: "https://unpkg.com/chevrotain@11.2.0/diagrams/",
-    css: "https://unpkg.com/chevrotain@11.2.0/diagrams/diagrams.css",
-  });
+  // The renderer of the installed Chevrotain, the one that serialized the productions.
+  const base = `https://unpkg.com/chevrotain@${VERSION}/diagrams/`;
+  return createSyntaxDiagramsCode(xpolParser.getSerializedGastProductions(), { resourceBase: base, css: `${base}diagrams.css` });
 }
 
 // Write only when run as a script, not when imported by the test.
