@@ -129,8 +129,16 @@ export function children(e: Expr): Expr[] {
   return all.filter((x) => !all.some((y) => y !== x && [...walk(y)].includes(x)));
 }
 
-/** Every span-carrying object lies within the span of the object that holds it (parents cover children). */
+/**
+ * Every span-carrying object lies within the span of the object that holds it (parents cover children), and so do
+ * a node's other spans (`opSpan`, `fnSpan`, `fieldSpan`, `variableSpan`).
+ */
 export function checkCover(ast: PolicyFile | Expr): void {
+  const within = (s: Span, outer: Span): void => {
+    expect(s.start).toBeGreaterThanOrEqual(outer.start);
+    expect(s.end).toBeLessThanOrEqual(outer.end);
+    expect(s.start).toBeLessThanOrEqual(s.end);
+  };
   const visit = (v: unknown, outer: Span): void => {
     if (Array.isArray(v)) {
       for (const x of v) visit(x, outer);
@@ -141,12 +149,14 @@ export function checkCover(ast: PolicyFile | Expr): void {
     let here = outer;
     const s = o["span"] as Span | undefined;
     if (s !== undefined) {
-      expect(s.start).toBeGreaterThanOrEqual(outer.start);
-      expect(s.end).toBeLessThanOrEqual(outer.end);
-      expect(s.start).toBeLessThanOrEqual(s.end);
+      within(s, outer);
       here = s;
     }
-    for (const [k, x] of Object.entries(o)) if (k !== "span") visit(x, here);
+    for (const [k, x] of Object.entries(o)) {
+      if (k === "span") continue;
+      if (SPAN_KEYS.has(k)) within(x as Span, here);
+      else visit(x, here);
+    }
   };
   visit(ast, ast.span);
 }
