@@ -63,6 +63,15 @@ async function loadOrCreateSigner(dir: string, kind: SignerKind, threads: number
   return kind === "native" && threads > 0 ? new SigningPool(pair.value, { threads }) : createSigner(pair.value, kind);
 }
 
+/** Why `signingThreads` cannot be honoured with these options, or null. */
+function signingThreadsProblem(threads: number, options: DurableStoreOptions): string | null {
+  if (!Number.isSafeInteger(threads) || threads < 0) return "signingThreads must be a non-negative integer";
+  if (threads === 0) return null;
+  if (options.signer !== undefined) return "signingThreads applies to the directory's own key; pass a SigningPool as `signer` instead";
+  if (options.signerKind !== "native") return 'signingThreads signs with node:crypto: it needs signerKind "native"';
+  return null;
+}
+
 function defaultOrigin(dir: string): string {
   const name = path.basename(path.resolve(dir)).replace(/[^A-Za-z0-9._/-]/g, "_");
   return `execlayer/${name === "" ? "state" : name}`;
@@ -102,14 +111,7 @@ export class DurableStore implements StateStore<Receipt> {
       throw new StoreError(Diagnostics.storeOpenFailed.code, Diagnostics.storeOpenFailed.message(abs, (e as Error).message), "io");
     }
     const threads = options.signingThreads ?? 0;
-    const badThreads =
-      !Number.isSafeInteger(threads) || threads < 0
-        ? "signingThreads must be a non-negative integer"
-        : threads > 0 && options.signer !== undefined
-          ? "signingThreads applies to the directory's own key; pass a SigningPool as `signer` instead"
-          : threads > 0 && options.signerKind !== "native"
-            ? 'signingThreads signs with node:crypto: it needs signerKind "native"'
-            : null;
+    const badThreads = signingThreadsProblem(threads, options);
     if (badThreads !== null) throw new StoreError(Diagnostics.storeOpenFailed.code, Diagnostics.storeOpenFailed.message(abs, badThreads), "io");
     const lock = acquireDirectoryLock(abs);
     let made: Signer | undefined;
