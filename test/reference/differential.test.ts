@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "vitest";
 import { fc } from "@fast-check/vitest";
 import { parsePolicySource } from "../../src/check/policy-parse.ts";
+import { defaultModuleResolver } from "../../src/check/policy-modules.ts";
 import { compilePolicy, formatDiagnostics } from "../../src/policy.ts";
 import type { ContributingRule, Decision } from "../../src/runtime/decision.ts";
 import { ReferenceInterpreter, globMatch, type ReferenceDecision } from "./reference.ts";
@@ -151,10 +152,15 @@ const cases: Case[] = [
 ];
 
 describe("compiled closures agree with the reference interpreter", () => {
-  test("the examples and stdlib are found", () => {
+  test("the examples and every stdlib module are found", () => {
     expect(cases.some((c) => c.name.startsWith("examples/"))).toBe(true);
-    expect(cases.some((c) => c.name.startsWith("stdlib/"))).toBe(true);
+    const stdlib = cases.filter((c) => c.name.startsWith("stdlib/")).map((c) => c.name);
+    expect(stdlib.sort()).toEqual(defaultModuleResolver.available().map((m) => `stdlib/${m}`).sort());
   });
+
+  // Agreement only means something if the scenarios reach every effect and tier somewhere.
+  const effectsSeen = new Set<string>();
+  const tiersSeen = new Set<string>();
 
   for (const c of cases) {
     test(c.name, () => {
@@ -166,12 +172,19 @@ describe("compiled closures agree with the reference interpreter", () => {
         fc.property(scenarioArb(policy), ({ ir, counters }) => {
           const compiled = policy.evaluate(ir, counters);
           expect(compiled.code).toBeUndefined();
+          effectsSeen.add(compiled.effect);
+          tiersSeen.add(compiled.tier!);
           expect(compareable(compiled)).toEqual(reference.decide(ir, counters));
         }),
         { numRuns: NUM_RUNS },
       );
     });
   }
+
+  test("the scenarios reached every effect and every tier", () => {
+    expect([...effectsSeen].sort()).toEqual(["allow", "deny", "require_approval"]);
+    expect([...tiersSeen].sort()).toEqual(["T0", "T1", "T2", "T3"]);
+  });
 });
 
 describe("the reference glob matcher", () => {
