@@ -37,7 +37,7 @@ import type {
   ToolDecl,
   TypeRef,
 } from "./ast.ts";
-import { diagnostic, type Diagnostic, type DiagnosticDef, type DiagnosticExtras } from "../diagnostics/diagnostic.ts";
+import type { DiagnosticDef, DiagnosticExtras } from "../diagnostics/diagnostic.ts";
 import { Diagnostics } from "../diagnostics/catalogue.ts";
 import { decodeDouble, decodeDuration, decodeInt, decodeStringToken, decodeUint } from "./literals.ts";
 
@@ -143,8 +143,12 @@ function collectTokens(n: CstNode, out: IToken[]): void {
   }
 }
 
+/** Where the builder reports (parse.ts's Reporter, which adds the file and caps the count). */
+export interface DiagnosticSink {
+  add<A extends readonly unknown[]>(def: DiagnosticDef<A>, span: Span, args: A, extras?: DiagnosticExtras): void;
+}
+
 export class AstBuilder {
-  readonly diagnostics: Diagnostic[] = [];
   // A plain Map (dropped with the builder): a WeakMap's ephemeron bookkeeping makes GC much slower here.
   private readonly depth = new Map<Expr, number>();
   /**
@@ -154,13 +158,7 @@ export class AstBuilder {
   private tracking = true;
   private exprNesting = 0;
 
-  constructor(
-    private readonly file: string | undefined,
-  ) {}
-
-  private report<A extends readonly unknown[]>(def: DiagnosticDef<A>, span: Span, args: A, extras: DiagnosticExtras = {}): void {
-    this.diagnostics.push(diagnostic(def, span, args, this.file === undefined ? extras : { ...extras, file: this.file }));
-  }
+  constructor(private readonly sink: DiagnosticSink) {}
 
   /** Records an expression's depth; null (reported) when it passes the limit, so later stages never see it. */
   private made<E extends Expr>(e: E, children: readonly (Expr | null)[]): E | null {
@@ -168,7 +166,7 @@ export class AstBuilder {
     let d = 0;
     for (const c of children) if (c !== null) d = Math.max(d, this.depth.get(c) ?? 1);
     if (d + 1 > MAX_EXPR_DEPTH) {
-      this.report(Diagnostics.expressionTooDeep, e.span, [MAX_EXPR_DEPTH], {
+      this.sink.add(Diagnostics.expressionTooDeep, e.span, [MAX_EXPR_DEPTH], {
         help: "split the expression, or use `in` with a list instead of long chains of `||`",
       });
       return null;
@@ -306,7 +304,7 @@ export class AstBuilder {
     const typeText = allTokens(primaryNode)
       .map((t) => t.image)
       .join("");
-    this.report(Diagnostics.messageConstruction, whole, [operand.kind === "ident" || operand.kind === "select" ? exprText(operand) : typeText], {
+    this.sink.add(Diagnostics.messageConstruction, whole, [operand.kind === "ident" || operand.kind === "select" ? exprText(operand) : typeText], {
       help: "ExecLayer has no protobuf messages; use a map literal `{\"field\": value}`",
     });
     return null;
@@ -319,7 +317,7 @@ export class AstBuilder {
     if (target === null && fn === "has" && args.length === 1) {
       const arg = args[0]!;
       if (arg.kind !== "select") {
-        this.report(Diagnostics.hasArgument, arg.span, [], { help: "write `has(a.b)` to test whether `a` has the field `b`" });
+        this.sink.add(Diagnostics.hasArgument, arg.span, [], { help: "write `has(a.b)` to test whether `a` has the field `b`" });
         return null;
       }
       return this.made({ kind: "has", operand: arg.operand, field: arg.field, span }, [arg.operand]);
@@ -327,7 +325,7 @@ export class AstBuilder {
     if (target !== null && COMPREHENSION_MACROS.has(fn) && (args.length === 2 || (fn === "map" && args.length === 3))) {
       const v = args[0]!;
       if (v.kind !== "ident" || v.rootScoped) {
-        this.report(Diagnostics.macroVariable, v.span, [fn], { help: `for example \`list.${fn}(x, x > 0)\`` });
+        this.sink.add(Diagnostics.macroVariable, v.span, [fn], { help: `for example \`list.${fn}(x, x > 0)\`` });
         return null;
       }
       const three = args.length === 3;
@@ -372,7 +370,7 @@ export class AstBuilder {
     if (span === null) return null;
     const rootScoped = tok(n, "Dot") !== undefined;
     if (CEL_RESERVED.has(id.image)) {
-      this.report(Diagnostics.reservedWord, tokenSpan(id), [id.image], {
+      this.sink.add(Diagnostics.reservedWord, tokenSpan(id), [id.image], {
         help: "CEL reserves this word; it can still be a field (`a.if`) but not a variable or function name",
       });
       return null;
@@ -420,7 +418,7 @@ export class AstBuilder {
         const s = negated ? cover(tokenSpan(minus), span) : span;
         const r = decodeInt(t.image, negated);
         if (!r.ok) {
-          this.report(Diagnostics.intOutOfRange, s, [(negated ? "-" : "") + t.image, "int"], {
+          this.sink.add(Diagnostics.intOutOfRange, s, [(negated ? "-" : "") + t.image, "int"], {
             help: "ints are 64-bit: from -9223372036854775808 to 9223372036854775807",
           });
           return [null, negated];
@@ -430,7 +428,7 @@ export class AstBuilder {
       case "UInt": {
         const r = decodeUint(t.image);
         if (!r.ok) {
-          this.report(Diagnostics.intOutOfRange, span, [t.image, "uint"], {
+          this.sink.add(Diagnostics.intOutOfRange, span, [t.image, "uint"], {
             help: "uints are 64-bit: from 0u to 18446744073709551615u",
           });
           return [null, false];
@@ -442,7 +440,7 @@ export class AstBuilder {
         const s = negated ? cover(tokenSpan(minus), span) : span;
         const r = decodeDouble(t.image, negated);
         if (!r.ok) {
-          this.report(Diagnostics.invalidNumber, s, [t.image, r.why]);
+          this.sink.add(Diagnostics.invalidNumber, s, [t.image, r.why]);
           return [null, negated];
         }
         return [this.lit({ type: "double", value: r.value }, s), negated];
@@ -472,7 +470,7 @@ export class AstBuilder {
     for (const p of d.problems) {
       ok = false;
       if (p.kind === "escape") {
-        this.report(Diagnostics.invalidEscape, p.span, [p.escape, p.why], {
+        this.sink.add(Diagnostics.invalidEscape, p.span, [p.escape, p.why], {
           help: "valid escapes: \\n \\t \\r \\\\ \\\" \\' \\` \\? \\a \\b \\f \\v \\xHH \\uHHHH \\UHHHHHHHH \\ooo; or use a raw string r\"...\"",
         });
       }
@@ -489,7 +487,7 @@ export class AstBuilder {
     const d = this.decodeString(t);
     if (d === null) return null;
     if (d.type === "bytes") {
-      this.report(Diagnostics.unexpectedToken, tokenSpan(t), [`bytes literal \`${short(t.image)}\``, "a string"]);
+      this.sink.add(Diagnostics.unexpectedToken, tokenSpan(t), [`bytes literal \`${short(t.image)}\``, "a string"]);
       return null;
     }
     return { value: d.value, span: tokenSpan(t) };
@@ -513,7 +511,7 @@ export class AstBuilder {
     if (t === undefined) return null;
     const r = decodeInt(t.image, false);
     if (!r.ok || r.value > BigInt(Number.MAX_SAFE_INTEGER)) {
-      this.report(Diagnostics.invalidNumber, tokenSpan(t), [t.image, "too large"]);
+      this.sink.add(Diagnostics.invalidNumber, tokenSpan(t), [t.image, "too large"]);
       return null;
     }
     return { value: Number(r.value), span: tokenSpan(t) };
@@ -523,7 +521,7 @@ export class AstBuilder {
     if (t === undefined) return null;
     const r = decodeDuration(t.image);
     if (!r.ok) {
-      this.report(Diagnostics.invalidDuration, tokenSpan(t), [t.image, r.why]);
+      this.sink.add(Diagnostics.invalidDuration, tokenSpan(t), [t.image, r.why]);
       return null;
     }
     return { text: t.image, millis: r.value, span: tokenSpan(t) };
@@ -653,7 +651,7 @@ export class AstBuilder {
         : id.image === "map"
           ? "`map` takes two type arguments, as in `map<string, int>`"
           : "only `list<T>` and `map<K, V>` take type arguments";
-    this.report(Diagnostics.invalidType, span, [id.image, why]);
+    this.sink.add(Diagnostics.invalidType, span, [id.image, why]);
     return null;
   }
 
@@ -685,7 +683,7 @@ export class AstBuilder {
         continue;
       }
       if (kw.image !== "on" && kw.image !== "per" && seen.has(kw.image)) {
-        this.report(Diagnostics.duplicateClause, nodeSpan(c) ?? tokenSpan(kw), [kw.image, `counter \`${name.text}\``]);
+        this.sink.add(Diagnostics.duplicateClause, nodeSpan(c) ?? tokenSpan(kw), [kw.image, `counter \`${name.text}\``]);
         failed = true;
       }
       seen.add(kw.image);

@@ -19,7 +19,7 @@ import { EOF, type IToken } from "chevrotain";
 import type { Expr, PolicyFile, Span } from "./ast.ts";
 import { diagnostic, hasErrors, type Diagnostic, type DiagnosticDef, type DiagnosticExtras, type RelatedInformation } from "../diagnostics/diagnostic.ts";
 import { Diagnostics } from "../diagnostics/catalogue.ts";
-import { AstBuilder } from "./build.ts";
+import { AstBuilder, type DiagnosticSink } from "./build.ts";
 import { AnyIdent, Colon, Comma, Gt, Kw, LBracket, LCurly, LParen, Lt, Pipe, RBracket, RCurly, RParen, StringLiteral, tokenIndexAt, xpolLexer } from "./lexer.ts";
 import { OFFENDING, TooManySyntaxErrors, xpolParser } from "./parser.ts";
 
@@ -54,7 +54,7 @@ export interface ParsedPolicy {
   readonly comments: Comment[];
 }
 
-class Reporter {
+class Reporter implements DiagnosticSink {
   readonly list: Diagnostic[] = [];
   constructor(readonly file: string | undefined) {}
   add<A extends readonly unknown[]>(def: DiagnosticDef<A>, span: Span, args: A, extras: DiagnosticExtras = {}): void {
@@ -318,8 +318,8 @@ function screenAndLex(text: string, r: Reporter, rejectNul: boolean): { tokens: 
 }
 
 /** Sorts by position and caps the count. */
-function finish(r: Reporter, extra: readonly Diagnostic[] = []): Diagnostic[] {
-  const all = [...r.list, ...extra].sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end);
+function finish(r: Reporter): Diagnostic[] {
+  const all = [...r.list].sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end);
   if (all.length <= MAX_DIAGNOSTICS) return all;
   const kept = all.slice(0, MAX_DIAGNOSTICS);
   const last = kept[kept.length - 1]!;
@@ -341,9 +341,8 @@ export function parseExpression(text: string, file?: string): ParsedExpression {
     xpolParser.input = tokens;
     const cst = withoutStackTraces(() => xpolParser.expr());
     parserDiagnostics(text, tokens, r, true);
-    const builder = new AstBuilder(file);
-    const expr = builder.expr(cst);
-    const diagnostics = finish(r, builder.diagnostics);
+    const expr = new AstBuilder(r).expr(cst);
+    const diagnostics = finish(r);
     return { expr: hasErrors(diagnostics) ? null : expr, diagnostics };
   } catch (e: unknown) {
     return { expr: null, diagnostics: [internalError(e, file, text)] };
@@ -367,11 +366,10 @@ export function parsePolicy(text: string, file?: string): ParsedPolicy {
     xpolParser.input = tokens;
     const cst = withoutStackTraces(() => xpolParser.policyFile());
     parserDiagnostics(text, tokens, r, false);
-    const builder = new AstBuilder(file);
-    const { header, declarations } = cst === undefined ? { header: null, declarations: [] } : builder.policyFile(cst);
+    const { header, declarations } = cst === undefined ? { header: null, declarations: [] } : new AstBuilder(r).policyFile(cst);
     return {
       ast: { kind: "policy", header, declarations, span: { start: 0, end: text.length } },
-      diagnostics: finish(r, builder.diagnostics),
+      diagnostics: finish(r),
       comments,
     };
   } catch (e: unknown) {
