@@ -27,7 +27,7 @@ export interface BenchResult {
 
 const pair = keyPairFromSeed(new Uint8Array(32).fill(7));
 
-/** A decision body of realistic size (~900 bytes of JCS). */
+/** A decision body of realistic size (~800 bytes of JSON; with the signing prefix and padding, ~1 KB to sign). */
 export function sampleDecisionBody(i: number): JsonObject {
   return {
     ir_digest: "sha256:" + (i * 2654435761).toString(16).padStart(64, "0").slice(-64),
