@@ -75,6 +75,11 @@ interface Item {
 
 const pad = (n: number): string => " ".repeat(n);
 
+/** `name: value` entries of a test step, as `inits` prints them. */
+function initEntries(fields: readonly FieldInit[]): { name: Span; value: Expr; span: Span }[] {
+  return fields.map((f) => ({ name: f.name.span, value: f.value, span: f.span }));
+}
+
 /** A comment as printed: trailing blanks of a line comment are not kept. */
 function commentText(c: Comment): string {
   return c.text.replace(/[ \t]+$/, "");
@@ -501,14 +506,14 @@ class Formatter {
     const base = { start: s.span.start, end: s.span.end };
     switch (s.kind) {
       case "action":
-        return { ...base, render: (ind) => this.inits(ind, `action ${s.action.text}`, s.action.span.end, s.span.end, s.fields.map((f) => ({ name: f.name.span, value: f.value, span: f.span }))) };
+        return { ...base, render: (ind) => this.inits(ind, `action ${s.action.text}`, s.action.span.end, s.span.end, initEntries(s.fields)) };
       case "tool": {
         const entries = s.args.kind === "map" ? s.args.entries.map((m) => ({ name: m.key.span, value: m.value, span: m.span })) : null;
         if (entries === null) return { ...base, render: () => null };
         return { ...base, render: (ind) => this.inits(ind, `tool ${this.src(s.tool.span)}`, s.tool.span.end, s.span.end, entries) };
       }
       case "record":
-        return { ...base, render: (ind) => this.inits(ind, s.record, s.span.start, s.span.end, s.fields.map((f) => ({ name: f.name.span, value: f.value, span: f.span }))) };
+        return { ...base, render: (ind) => this.inits(ind, s.record, s.span.start, s.span.end, initEntries(s.fields)) };
       case "counter":
         return { ...base, render: (ind) => this.leaf(ind, concat(`counter ${s.name.text} = `, this.ep.doc(s.value))) };
       case "approvals":
