@@ -27,6 +27,21 @@ describe("CEL conformance (required sections)", () => {
     expect(passed / (passed + failed)).toBeGreaterThanOrEqual(0.97);
   });
 
+  it("is what conformance/results.json records (regenerate it with `npm run conformance -- --json conformance/results.json`)", () => {
+    const recorded = JSON.parse(readFileSync(path.join(root, "conformance/results.json"), "utf8")) as {
+      sections: { section: string; required: boolean; passed: number; failed: number; skipped: number }[];
+      required: { passed: number; failed: number; skipped: number };
+      failures: { path: string; name: string }[];
+    };
+    expect(recorded.required).toEqual(report.required);
+    expect(recorded.sections.filter((s) => s.required)).toEqual(report.sections);
+    expect(recorded.failures.map((f) => `${f.path} ${f.name}`)).toEqual(
+      report.outcomes.filter((o) => o.status === "failed").map((o) => `${o.path} ${o.name}`),
+    );
+    // every other section of the suite is skipped whole, as the table's `*` rows say
+    for (const s of recorded.sections.filter((x) => !x.required)) expect(s).toMatchObject({ passed: 0, failed: 0 });
+  });
+
   it("skips exactly the listed tests, each with a reason", () => {
     const skipped = skippedInRequired(report).map((s) => `${s.path} ${s.name}`);
     expect(skipped).toEqual(listedSkips.map((s) => `${s.path} ${s.name}`));
