@@ -14,20 +14,21 @@ import { parseExpression } from "../src/syntax/parse.ts";
 import { checkExpression, TypeEnv } from "../src/check/expr-checker.ts";
 import { T, listType, mapType, typeType, type CelType } from "../src/check/cel-types.ts";
 import { compileExpression, type Activation } from "../src/compile/expr-compiler.ts";
-import { CelError } from "../src/runtime/cel/errors.ts";
-import { parseDuration, parseTimestamp } from "../src/runtime/cel/time.ts";
 import {
   CelDuration,
+  CelError,
   CelMap,
   CelRecord,
   CelTimestamp,
   CelTypeValue,
   CelUint,
   displayValue,
+  parseDuration,
+  parseTimestamp,
   typeOf,
   type CelResult,
   type CelValue,
-} from "../src/runtime/cel/values.ts";
+} from "../src/runtime/cel/index.ts";
 
 export const REQUIRED_SECTIONS: readonly string[] = [
   "basic",
