@@ -205,7 +205,7 @@ function valueFromJson(v: Json): CelValue {
 }
 
 /** Equality that also requires equal types (the suite distinguishes 1, 1u and 1.0). */
-export function sameValue(a: CelValue, b: CelValue): boolean {
+function sameValue(a: CelValue, b: CelValue): boolean {
   const ta = typeOf(a).name;
   if (ta !== typeOf(b).name) return false;
   if (typeof a === "number" && typeof b === "number") return Number.isNaN(a) ? Number.isNaN(b) : a === b;
@@ -323,7 +323,7 @@ export function runConformance(options: { sections?: readonly string[] } = {}): 
   return { sections, outcomes, totals: sum(sections), required: sum(sections.filter((s) => s.required)) };
 }
 
-export function formatReport(r: ConformanceReport): string {
+function formatReport(r: ConformanceReport): string {
   const lines = [`${"section".padEnd(18)} ${"passed".padStart(7)} ${"failed".padStart(7)} ${"skipped".padStart(8)}`];
   for (const s of r.sections) {
     lines.push(
