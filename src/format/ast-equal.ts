@@ -1,5 +1,6 @@
 // Structural equality of two syntax trees, ignoring source positions: what "formatting preserves meaning" means.
-const POSITION_KEYS = new Set(["span", "fieldSpan", "opSpan", "fnSpan", "variableSpan"]);
+/** Every key of the syntax tree that holds a source position (ast.ts). */
+export const POSITION_KEYS: ReadonlySet<string> = new Set(["span", "fieldSpan", "opSpan", "fnSpan", "variableSpan"]);
 
 /** A plain, position-free copy of a tree (bigints and byte arrays as tagged strings), for comparison and display. */
 export function withoutPositions(node: unknown): unknown {

@@ -3,7 +3,8 @@ import { fc, test } from "@fast-check/vitest";
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { formatPolicy, astEqual } from "../../src/format/index.ts";
-import { parsePolicy } from "../../src/syntax/parse.ts";
+import { POSITION_KEYS } from "../../src/format/ast-equal.ts";
+import { parseExpression, parsePolicy } from "../../src/syntax/parse.ts";
 import { xpolLexer } from "../../src/syntax/lexer.ts";
 import { generatePolicy } from "../../bench/gen-policy.ts";
 import { findXpolFiles } from "../../src/format/files.ts";
@@ -172,5 +173,27 @@ describe("refusals", () => {
     expect(fmt("")).toBe("\n");
     const r = formatPolicy("policy p\n", "p.xpol");
     expect(r.ok && !r.changed).toBe(true);
+  });
+});
+
+describe("astEqual", () => {
+  it("ignores every position key of the tree, and only those", () => {
+    const text = readFileSync(join(root, "test/syntax/golden/valid-all-constructs.xpol"), "utf8");
+    const spanKeys = new Set<string>();
+    const visit = (v: unknown): void => {
+      if (Array.isArray(v)) return v.forEach(visit);
+      if (v === null || typeof v !== "object" || v instanceof Uint8Array) return;
+      for (const [k, x] of Object.entries(v)) {
+        const isSpan = x !== null && typeof x === "object" && Object.keys(x).sort().join() === "end,start";
+        if (isSpan) spanKeys.add(k);
+        else visit(x);
+      }
+    };
+    visit(parsePolicy(text).ast);
+    visit(parseExpression("[1].all(x, x > 0)").expr); // the golden policy has no comprehension
+    expect([...spanKeys].sort()).toEqual([...POSITION_KEYS].sort());
+    // moved by a blank line, the same tree; a changed name, not
+    expect(astEqual(parsePolicy(text).ast, parsePolicy("\n" + text).ast)).toBe(true);
+    expect(astEqual(parsePolicy("policy p").ast, parsePolicy("policy q").ast)).toBe(false);
   });
 });

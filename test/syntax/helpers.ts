@@ -2,8 +2,9 @@
 import { expect } from "vitest";
 import type { Expr, PolicyFile, Span } from "../../src/syntax/ast.ts";
 import { parseExpression } from "../../src/syntax/parse.ts";
+import { POSITION_KEYS } from "../../src/format/ast-equal.ts";
 
-const SPAN_KEYS = new Set(["span", "opSpan", "fnSpan", "fieldSpan", "variableSpan"]);
+const SPAN_KEYS = POSITION_KEYS;
 
 /** A deep copy without span fields. */
 export function noSpans<T>(value: T): T {
