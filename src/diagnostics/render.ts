@@ -20,7 +20,9 @@ export interface RenderOptions {
 export function renderDiagnostic(d: Diagnostic, source: SourceFile | undefined, options: RenderOptions = {}): string {
   const out: string[] = [`${d.severity}[${d.code}]: ${d.message}`];
   if (source === undefined) {
-    out.push(`  --> ${d.file ?? "<input>"}:@${d.span.start}`);
+    // no text to place it in: a whole-file diagnostic (an unreadable file) names the file alone
+    const whole = d.span.start === 0 && d.span.end === 0;
+    out.push(`  --> ${d.file ?? "<input>"}${whole ? "" : `:@${d.span.start}`}`);
   } else {
     const start = source.position(d.span.start);
     const end = source.position(Math.max(d.span.start, d.span.end));

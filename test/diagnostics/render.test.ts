@@ -30,6 +30,12 @@ describe("renderDiagnostic", () => {
     );
   });
 
+  test("without source text: a whole-file diagnostic names the file alone, any other gives its offset", () => {
+    expect(renderDiagnostic(d(0, 0, { message: "cannot read `a.xpol`: ENOENT" }), undefined).split("\n")[1]).toBe("  --> a.xpol");
+    expect(renderDiagnostic(d(12, 14), undefined).split("\n")[1]).toBe("  --> a.xpol:@12");
+    expect(renderDiagnostic(d(0, 3), undefined).split("\n")[1]).toBe("  --> a.xpol:@0");
+  });
+
   test("CRLF and CR line endings count as one line break", () => {
     const src = new SourceFile("a.xpol", "a\r\nb\rc");
     expect(src.position(src.text.indexOf("c"))).toEqual({ line: 3, column: 1 });
