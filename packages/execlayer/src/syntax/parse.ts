@@ -150,9 +150,7 @@ function lex(text: string, r: Reporter, surrogates: ReadonlySet<number>): Lexed 
     const cp = text.codePointAt(e.offset) ?? 0;
     const ch = String.fromCodePoint(cp);
     const shown = cp < 0x20 || cp === 0x7f ? `\\u{${cp.toString(16)}}` : ch;
-    r.add(Diagnostics.unexpectedCharacter, { start: e.offset, end: e.offset + e.length }, [shown], {
-      help: e.length > 1 ? `${e.length} characters skipped` : undefined,
-    });
+    r.add(Diagnostics.unexpectedCharacter, { start: e.offset, end: e.offset + e.length }, [shown], e.length > 1 ? { help: `${e.length} characters skipped` } : {});
   }
   for (const t of result.tokens) {
     if (t.tokenType.name === "UnterminatedString") {
