@@ -82,7 +82,7 @@ function build(proposal: unknown, schema: IrSchema, options: BuildOptions): Buil
 
   // 2. The raw action: from an IR-shaped proposal, or from a tool call through the policy's mappings.
   let rawAction: RawAction;
-  let proposed: { actor?: CleanValue; context?: CleanValue; requested_at?: CleanValue } = {};
+  let proposed: { actor?: CleanValue | undefined; context?: CleanValue | undefined; requested_at?: CleanValue | undefined } = {};
   let toolCall: ToolCall | undefined;
   if (isObject(clean) && isObject(clean["action"])) {
     for (const k of Object.keys(clean)) if (!IR_KEYS.has(k)) return fail(Diagnostics.irUnexpectedKey, pathKey("$", k), [show(k), "the proposal"], { help: "an IR-shaped proposal has `action`, and optionally `version`, `actor`, `context`, `requested_at`" });

@@ -177,8 +177,8 @@ function enumSet(t: Extract<FieldType, { kind: "enum" }>): ReadonlySet<string> {
 /** The raw action as a proposal or a tool mapping gives it, after the `Cleaner`. */
 export interface RawAction {
   readonly type: CleanValue;
-  readonly target?: CleanValue;
-  readonly params?: CleanValue;
+  readonly target?: CleanValue | undefined;
+  readonly params?: CleanValue | undefined;
 }
 
 /**
