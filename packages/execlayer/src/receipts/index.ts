@@ -1,0 +1,16 @@
+// `execlayer/receipts`: what an auditor's tool needs to check a receipt log without the runtime. Reading, verifying
+// signatures, chains, checkpoints and inclusion or consistency proofs; nothing here decides or writes state.
+export { formatPublicKey, parsePublicKey, keyIdOf, resolvePublicKey } from "./keys.ts";
+export { verifySignature } from "./verify-signature.ts";
+export { parseReceiptLine, verifyReceiptSignature, signingMessage, GENESIS_PREV, RECEIPT_PAYLOAD_TYPE } from "./receipt.ts";
+export { readReceipts } from "./read.ts";
+export { verifyLog } from "./verify-log.ts";
+export { verifyReceiptProof, PROOF_FORMAT } from "./proof.ts";
+export { verifyCheckpoint, noteVerifierKey } from "./checkpoint.ts";
+export { leafHash, verifyInclusion, verifyConsistency } from "./merkle.ts";
+export type { Receipt, ReceiptKind } from "./receipt.ts";
+export type { ReadItem } from "./read.ts";
+export type { VerifyLogResult, VerifyLogOptions } from "./verify-log.ts";
+export type { ReceiptProofBundle } from "./proof.ts";
+export type { Checkpoint } from "./checkpoint.ts";
+export type { ReceiptProblem } from "./scan.ts";
