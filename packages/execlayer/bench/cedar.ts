@@ -22,7 +22,7 @@
 import * as cedar from "@cedar-policy/cedar-wasm/nodejs";
 import type { AuthorizationAnswer, CedarValueJson, StatefulAuthorizationCall } from "@cedar-policy/cedar-wasm/nodejs";
 import type { JsonValue } from "../src/ir/types.ts";
-import type { Decision, Effect } from "../src/runtime/decision.ts";
+import type { Decision, Effect } from "../src/vocabulary/decision.ts";
 import type { DecideWorkItem } from "./decide.ts";
 
 export const CEDAR_SCHEMA_NAME = "execlayer-bench-invoices";

@@ -16,12 +16,12 @@ import {
   type CelType as BufCelType,
 } from "@bufbuild/cel";
 import { parseExpression } from "../src/syntax/parse.ts";
-import { checkExpression, TypeEnv } from "../src/check/expr-checker.ts";
-import { T, listType, recordType, type CelType } from "../src/check/cel-types.ts";
-import { compileExpression, type Activation, type CompiledExpression } from "../src/compile/expr-compiler.ts";
-import { fromJson } from "../src/runtime/cel/json.ts";
-import { CelError } from "../src/runtime/cel/errors.ts";
-import { celEquals, type CelValue } from "../src/runtime/cel/values.ts";
+import { checkExpression, TypeEnv } from "../src/cel/checker.ts";
+import { T, listType, recordType, type CelType } from "../src/cel/types.ts";
+import { compileExpression, type Activation, type CompiledExpression } from "../src/cel/planner.ts";
+import { fromJson } from "../src/cel/json.ts";
+import { CelError } from "../src/cel/errors.ts";
+import { celEquals, type CelValue } from "../src/cel/values.ts";
 import { pairedRatios, summarize, type Summary } from "./stats.ts";
 
 export interface CelBenchCase {

@@ -10,7 +10,7 @@
 // Compile: parse + check + compile of a generated policy (bench/gen-policy.ts) of 100 / 1,000 / 10,000 rules.
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { compilePolicy } from "../src/policy.ts";
+import { compilePolicy } from "../src/compile/load.ts";
 import type { CompiledPolicy } from "../src/compile/policy-compiler.ts";
 import type { JsonObject, SovereignIR } from "../src/ir/types.ts";
 import { generatePolicy } from "./gen-policy.ts";

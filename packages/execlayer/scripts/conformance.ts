@@ -11,9 +11,9 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { tests as suiteData } from "@bufbuild/cel-spec/testdata/conformance.js";
 import { parseExpression } from "../src/syntax/parse.ts";
-import { checkExpression, TypeEnv } from "../src/check/expr-checker.ts";
-import { T, listType, mapType, typeType, type CelType } from "../src/check/cel-types.ts";
-import { compileExpression, type Activation } from "../src/compile/expr-compiler.ts";
+import { checkExpression, TypeEnv } from "../src/cel/checker.ts";
+import { T, listType, mapType, typeType, type CelType } from "../src/cel/types.ts";
+import { compileExpression, type Activation } from "../src/cel/planner.ts";
 import {
   CelDuration,
   CelError,
@@ -28,7 +28,7 @@ import {
   typeOf,
   type CelResult,
   type CelValue,
-} from "../src/runtime/cel/index.ts";
+} from "../src/cel/index.ts";
 
 export const REQUIRED_SECTIONS: readonly string[] = [
   "basic",

@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import { compilePolicy, formatDiagnostics } from "../src/policy.ts";
+import { compilePolicy, formatDiagnostics } from "../src/compile/load.ts";
 import { Enforcer, type EnforcerDecision } from "../src/runtime/enforcer.ts";
 import { signApproval } from "../src/runtime/approvals.ts";
 import { DurableStore } from "../src/store/durable.ts";

@@ -9,45 +9,45 @@ export type { PolicyFile, Declaration, Expr, Span } from "./syntax/ast.ts";
 export { toSovereignIR, canonicalize, tryCanonicalize, digest, actionDigest, irDigest, parseJson, extractToolCalls, CanonicalizationError } from "./ir/index.ts";
 export type { SovereignIR, IrAction, IrActor, JsonValue, JsonObject, IrError, IrSchema, ActionTypeSchema, RecordSchema, FieldSchema, FieldType, ToolMapper, ToolCall, BuildOptions, BuildResult } from "./ir/index.ts";
 
-// Policies (src/check, src/compile, src/runtime/engine.ts): compile .xpol, decide statelessly, bundles
-export { compilePolicy, formatDiagnostics } from "./policy.ts";
-export { decide } from "./runtime/engine.ts";
+// Policies (src/check, src/compile, src/engine/engine.ts): compile .xpol, decide statelessly, bundles
+export { compilePolicy, formatDiagnostics } from "./compile/load.ts";
+export { decide } from "./engine/engine.ts";
 export { toBundle, loadBundle, BUNDLE_FORMAT } from "./compile/bundle.ts";
-export type { PolicyInput, CompileResult } from "./policy.ts";
+export type { PolicyInput, CompileResult } from "./compile/load.ts";
 export type { CompiledPolicy, CounterSpec } from "./compile/policy-compiler.ts";
-export type { DecideOptions, CounterValues, EvaluateOptions, CountersResult } from "./runtime/engine.ts";
+export type { DecideOptions, CounterValues, EvaluateOptions, CountersResult } from "./engine/engine.ts";
 export type { Bundle } from "./compile/bundle.ts";
-export type { Decision, Effect, Tier, ApprovalRequirement, ContributingRule } from "./runtime/decision.ts";
+export type { Decision, Effect, Tier, ApprovalRequirement, ContributingRule } from "./vocabulary/decision.ts";
 export type { Diagnostic, Severity } from "./diagnostics/diagnostic.ts";
 
-// CEL expressions (src/check/expr-checker.ts, src/compile/expr-compiler.ts, src/runtime/cel): types, checking, closures, values
-export { checkExpression, TypeEnv } from "./check/expr-checker.ts";
-export { compileExpression, DEFAULT_COST_LIMIT } from "./compile/expr-compiler.ts";
-export { T as CelTypes, listType, mapType, recordType, formatType } from "./check/cel-types.ts";
-export { CelError, CelDuration, CelMap, CelRecord, CelTimestamp, CelTypeValue, CelUint, fromJson, toJson } from "./runtime/cel/index.ts";
-export type { CheckedExpr, CheckOptions, CheckResult } from "./check/expr-checker.ts";
-export type { Activation, CompiledExpression, CompileOptions } from "./compile/expr-compiler.ts";
-export type { CelType, RecordType } from "./check/cel-types.ts";
-export type { CelValue, CelResult, CelErrorKind, FunctionDecl, Overload } from "./runtime/cel/index.ts";
+// CEL expressions (src/cel/checker.ts, src/cel/planner.ts, src/cel): types, checking, closures, values
+export { checkExpression, TypeEnv } from "./cel/checker.ts";
+export { compileExpression, DEFAULT_COST_LIMIT } from "./cel/planner.ts";
+export { T as CelTypes, listType, mapType, recordType, formatType } from "./cel/types.ts";
+export { CelError, CelDuration, CelMap, CelRecord, CelTimestamp, CelTypeValue, CelUint, fromJson, toJson } from "./cel/index.ts";
+export type { CheckedExpr, CheckOptions, CheckResult } from "./cel/checker.ts";
+export type { Activation, CompiledExpression, CompileOptions } from "./cel/planner.ts";
+export type { CelType, RecordType } from "./cel/types.ts";
+export type { CelValue, CelResult, CelErrorKind, FunctionDecl, Overload } from "./cel/index.ts";
 
 // Runtime (src/runtime, src/store): the stateful Enforcer, counters, M-of-N signed approvals, state stores
 export { Enforcer, decisionToJson } from "./runtime/enforcer.ts";
 export { PolicyDenied, ApprovalRequired } from "./runtime/guard.ts";
-export { enforceableFrom, redactSensitive } from "./runtime/enforceable.ts";
+export { enforceableFrom, redactSensitive } from "./engine/enforceable.ts";
 export { signApproval, approvalStatementBytes, parseSignedApproval, verifyApproval, APPROVAL_DOMAIN } from "./runtime/approvals.ts";
 export { submitApprovalTo } from "./runtime/submit-approval.ts";
 export { MemoryStore } from "./store/memory.ts";
 export { MemoryJournal } from "./store/memory-journal.ts";
 export { DurableStore } from "./store/durable.ts";
-export { StoreError } from "./store/types.ts";
+export { StoreError } from "./runtime/store.ts";
 export type { EnforcerOptions, EnforcerDecision, Clock } from "./runtime/enforcer.ts";
 export type { ApprovalRequestInfo, ApprovalSubmission } from "./runtime/submit-approval.ts";
 export type { GuardOptions } from "./runtime/guard.ts";
-export type { DecideContext, EnforceablePolicy } from "./runtime/enforceable.ts";
+export type { DecideContext, EnforceablePolicy } from "./engine/enforceable.ts";
 export type { ApprovalRequest, ApprovalStatement, SignedApproval, ApprovalError, ApprovalErrorKind, RequestStatus, Verdict } from "./runtime/approvals.ts";
-export type { CounterUse } from "./runtime/counters.ts";
-export type { WindowSpec, CalendarUnit } from "./runtime/windows.ts";
-export type { StateStore, StateChange, TxScope, TxStep, TxOutcome, StateView, Journal } from "./store/types.ts";
+export type { CounterUse } from "./engine/counters.ts";
+export type { WindowSpec, CalendarUnit } from "./vocabulary/windows.ts";
+export type { StateStore, StateChange, TxScope, TxStep, TxOutcome, StateView, Journal } from "./runtime/store.ts";
 export type { DurableStoreOptions } from "./store/durable.ts";
 
 // Receipts (src/receipts): Ed25519 keys and signing, the one verification rule, receipts, the receipt log, RFC 9162 proofs, C2SP checkpoints, offline verification

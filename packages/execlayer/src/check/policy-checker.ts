@@ -29,11 +29,11 @@ import type {
 import { diagnostic, hasErrors, type Diagnostic, type DiagnosticDef, type RelatedInformation } from "../diagnostics/diagnostic.ts";
 import { Diagnostics as D } from "../diagnostics/catalogue.ts";
 import { didYouMean } from "../diagnostics/suggest.ts";
-import type { Tier } from "../runtime/decision.ts";
-import type { CalendarUnit, WindowSpec } from "../runtime/windows.ts";
-import { T, formatType, recordType, type CelType } from "./cel-types.ts";
+import type { Tier } from "../vocabulary/decision.ts";
+import type { CalendarUnit, WindowSpec } from "../vocabulary/windows.ts";
+import { T, formatType, recordType, type CelType } from "../cel/types.ts";
 import { NameIndex, resolveToolName } from "../ir/names.ts";
-import { TypeEnv } from "./expr-checker.ts";
+import { TypeEnv } from "../cel/checker.ts";
 import {
   actionRecordType,
   commonFields,

@@ -4,7 +4,7 @@
 //   actor, context: the declared records
 //   counter: one int field per declared counter
 //   now:     timestamp
-import { T, listType, mapType, recordType, type CelType, type RecordType } from "./cel-types.ts";
+import { T, listType, mapType, recordType, type CelType, type RecordType } from "../cel/types.ts";
 import { fieldTypesEqual, type FieldSchema, type FieldType, type RecordSchema } from "./policy-schema.ts";
 
 /** Names an action parameter may not have: they are the built-in fields of `action`. */

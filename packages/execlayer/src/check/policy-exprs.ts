@@ -2,9 +2,9 @@
 // (enum values, which counters a condition reads, literal `false`).
 import type { Expr, Span } from "../syntax/ast.ts";
 import type { Diagnostic } from "../diagnostics/diagnostic.ts";
-import type { CelType } from "./cel-types.ts";
+import type { CelType } from "../cel/types.ts";
 import type { FieldSchema } from "./policy-schema.ts";
-import { checkExpression, type CheckedExpr, type TypeEnv } from "./expr-checker.ts";
+import { checkExpression, type CheckedExpr, type TypeEnv } from "../cel/checker.ts";
 
 /** An expression typed in its scope; `checked` is what the CEL compiler takes. */
 export interface TypedExpr {

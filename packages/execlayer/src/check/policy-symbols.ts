@@ -1,9 +1,9 @@
 // The checked policy: every name resolved, every expression typed, every target expanded to the action types it
 // can match. The compiler (src/compile/policy-compiler.ts) and src/testing read it; nothing here is re-checked.
 import type { Span, PolicyFile, TestDecl, PropertyDecl } from "../syntax/ast.ts";
-import type { Tier } from "../runtime/decision.ts";
-import type { WindowSpec } from "../runtime/windows.ts";
-import type { CelType } from "./cel-types.ts";
+import type { Tier } from "../vocabulary/decision.ts";
+import type { WindowSpec } from "../vocabulary/windows.ts";
+import type { CelType } from "../cel/types.ts";
 import type { FieldSchema, RecordSchema } from "./policy-schema.ts";
 import type { ResolvedTarget } from "./policy-targets.ts";
 import type { DecodedKey } from "./policy-keys.ts";

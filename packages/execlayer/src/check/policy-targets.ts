@@ -2,7 +2,7 @@
 // A glob's `*` matches any run of characters, dots included: `invoice.*` matches `invoice.read` and
 // `invoice.line.add`; `*` alone matches every action type. Tier targets match on the action's effective tier
 // (declared tier raised by escalations), so they are resolved per possible tier at compile time.
-import type { Tier } from "../runtime/decision.ts";
+import type { Tier } from "../vocabulary/decision.ts";
 import type { TierComparison } from "./policy-tiers.ts";
 import { tierSatisfies } from "./policy-tiers.ts";
 

@@ -1,5 +1,5 @@
 // Tier names and tier comparisons. Tiers are T0..T3 exactly; anything else is an error with a suggestion.
-import { TIERS, type Tier } from "../runtime/decision.ts";
+import { TIERS, type Tier } from "../vocabulary/decision.ts";
 
 export function parseTier(text: string): Tier | undefined {
   return (TIERS as readonly string[]).includes(text) ? (text as Tier) : undefined;

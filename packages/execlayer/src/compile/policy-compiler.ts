@@ -1,11 +1,11 @@
-// Checked policy -> CompiledPolicy: one precompiled plan per action type (policy-plan.ts), the IR schema and tool
+// Checked policy -> CompiledPolicy: one precompiled plan per action type (engine/plan.ts), the IR schema and tool
 // mapper src/ir normalizes with, the counter specs and approver groups the runtime needs, and a content digest.
 //
 // Tier targets with escalation: a type's plan holds, for each tier the type can reach (declared tier and escalation
 // tiers), the list of rules that apply at that tier, in policy order. A decision computes the effective tier, then
 // runs exactly that list; names and globs were resolved here, once.
 import type { CheckedAction, CheckedEffect, CheckedPolicy, CheckedRule } from "../check/policy-symbols.ts";
-import type { CelType } from "../check/cel-types.ts";
+import type { CelType } from "../cel/types.ts";
 import { celTypeOf, schemaRecordType } from "../check/policy-env.ts";
 import type { FieldSchema as PolicyFieldSchema } from "../check/policy-schema.ts";
 import { targetMatches } from "../check/policy-targets.ts";
@@ -16,17 +16,17 @@ import type { ToolMapper } from "../ir/adapters.ts";
 import type { SovereignIR } from "../ir/types.ts";
 import { keyIdOf } from "../receipts/keys.ts";
 import type { ApproverGroups, ApproverKey } from "../runtime/approvals.ts";
-import { TIERS, type Decision } from "../runtime/decision.ts";
-import type { WindowSpec } from "../runtime/windows.ts";
-import { contributingRule, contributionReason, type Contribution } from "../runtime/policy-combine.ts";
-import { fromJson } from "../runtime/cel/json.ts";
-import { CelError, celErrors } from "../runtime/cel/errors.ts";
-import { CelUint, INT64_MAX, INT64_MIN } from "../runtime/cel/values.ts";
-import { compileExpression, type CompiledExpression } from "./expr-compiler.ts";
+import { TIERS, type Decision } from "../vocabulary/decision.ts";
+import type { WindowSpec } from "../vocabulary/windows.ts";
+import { contributingRule, contributionReason, type Contribution } from "../engine/combine.ts";
+import { fromJson } from "../cel/json.ts";
+import { CelError, celErrors } from "../cel/errors.ts";
+import { CelUint, INT64_MAX, INT64_MIN } from "../cel/values.ts";
+import { compileExpression, type CompiledExpression } from "../cel/planner.ts";
 import { canonicalSources, policyDigest, type SourceText } from "./policy-digest.ts";
-import type { ActionPlan, CounterPlan, ParamConverter, ParamPlan, RecordTypes, RulePlan, VariableUse } from "./policy-plan.ts";
+import type { ActionPlan, CounterPlan, ParamConverter, ParamPlan, RecordTypes, RulePlan, VariableUse } from "../engine/plan.ts";
 import { compileToolMapper } from "./policy-tools.ts";
-import { countersFor, evaluatePlan, type CounterValues, type CountersResult, type EvaluateOptions } from "../runtime/engine.ts";
+import { countersFor, evaluatePlan, type CounterValues, type CountersResult, type EvaluateOptions } from "../engine/engine.ts";
 
 /** A counter as the runtime stores it. */
 export interface CounterSpec {

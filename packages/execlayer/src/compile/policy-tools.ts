@@ -6,10 +6,10 @@ import type { CheckedPolicy } from "../check/policy-symbols.ts";
 import type { TypedExpr } from "../check/policy-exprs.ts";
 import type { MappedAction, ToolMapper } from "../ir/adapters.ts";
 import type { JsonObject, JsonValue } from "../ir/types.ts";
-import { T } from "../check/cel-types.ts";
-import { fromJson, toJson } from "../runtime/cel/json.ts";
-import { CelError } from "../runtime/cel/errors.ts";
-import type { CompiledExpression } from "./expr-compiler.ts";
+import { T } from "../cel/types.ts";
+import { fromJson, toJson } from "../cel/json.ts";
+import { CelError } from "../cel/errors.ts";
+import type { CompiledExpression } from "../cel/planner.ts";
 
 interface ToolPlan {
   readonly action: string;

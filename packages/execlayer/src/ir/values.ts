@@ -2,8 +2,8 @@
 // rejected), RFC 3339 timestamps to UTC `Z` with a trimmed fraction, durations to protobuf/CEL seconds (`"1.5s"`),
 // bytes to standard padded base64. Each returns the canonical value or a reason (a string) it was rejected.
 
-// the calendar arithmetic is CEL's own (runtime/cel/values.ts), so both read a date the same way
-import { civilFromDays, daysFromCivil } from "../runtime/cel/values.ts";
+// the calendar arithmetic is CEL's own (cel/values.ts), so both read a date the same way
+import { civilFromDays, daysFromCivil } from "../cel/values.ts";
 
 export type Converted<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly why: string };
 

@@ -21,8 +21,8 @@ import { verifySignature } from "../receipts/verify-signature.ts";
 import { fromBase64, fromHex, sha256Text, toBase64, toHex, utf8 } from "../receipts/bytes.ts";
 import { keyIdOf } from "../receipts/keys.ts";
 import { Diagnostics } from "../diagnostics/catalogue.ts";
-import type { ApprovalRequirement, Tier } from "./decision.ts";
-import { formatDuration } from "./windows.ts";
+import type { ApprovalRequirement, Tier } from "../vocabulary/decision.ts";
+import { formatDuration } from "../vocabulary/windows.ts";
 
 export const APPROVAL_DOMAIN = "execlayer/approval/v1\n";
 

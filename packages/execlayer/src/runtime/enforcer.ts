@@ -16,8 +16,8 @@ import type { Receipt } from "../receipts/receipt.ts";
 import type { Signer } from "../receipts/signer.ts";
 import { MemoryJournal } from "../store/memory-journal.ts";
 import { MemoryStore } from "../store/memory.ts";
-import { recordToJson, requestToJson, requirementToJson } from "../store/state.ts";
-import type { JournalEvent, StateChange, StateStore, StateView, TxStep } from "../store/types.ts";
+import { recordToJson, requestToJson, requirementToJson } from "./state.ts";
+import type { JournalEvent, StateChange, StateStore, StateView, TxStep } from "./store.ts";
 import {
   approversFor,
   DEFAULT_SIGNED_AT_SKEW_MS,
@@ -30,13 +30,13 @@ import {
   type Approver,
   type RequestState,
 } from "./approvals.ts";
-import type { CounterUse } from "./counters.ts";
-import { describeRequirements, type ApprovalRequirement, type Decision } from "./decision.ts";
-import { enforceableFrom, isEnforceable, type DecideContext, type EnforceablePolicy, type IrBuild } from "./enforceable.ts";
+import type { CounterUse } from "../engine/counters.ts";
+import { describeRequirements, type ApprovalRequirement, type Decision } from "../vocabulary/decision.ts";
+import { enforceableFrom, isEnforceable, type DecideContext, type EnforceablePolicy, type IrBuild } from "../engine/enforceable.ts";
 import type { CompiledPolicy } from "../compile/policy-compiler.ts";
 import { requestInfo as info, submitApprovalTo, type ApprovalRequestInfo, type ApprovalSubmission } from "./submit-approval.ts";
 import { guardTool, type GuardOptions } from "./guard.ts";
-import { windowLabel } from "./windows.ts";
+import { windowLabel } from "../vocabulary/windows.ts";
 
 /** The time source: ms since the epoch (or a Date). */
 export type Clock = () => number | Date;

@@ -1,8 +1,8 @@
 // `guard`: wrap a tool function so it runs only when the policy allows the call. Anything else throws a typed error
 // that carries the decision, so agent frameworks can surface it (deny) or route it to humans (approval).
 import type { JsonObject } from "../ir/types.ts";
-import { describeRequirements } from "./decision.ts";
-import type { DecideContext } from "./enforceable.ts";
+import { describeRequirements } from "../vocabulary/decision.ts";
+import type { DecideContext } from "../engine/enforceable.ts";
 import type { ApprovalRequestInfo, EnforcerDecision } from "./enforcer.ts";
 
 export interface GuardOptions {

@@ -4,7 +4,7 @@
 import { Diagnostics } from "../diagnostics/catalogue.ts";
 import type { JsonObject, JsonValue } from "../ir/types.ts";
 import type { Receipt } from "../receipts/receipt.ts";
-import type { StateChange, StateStore } from "../store/types.ts";
+import type { StateChange, StateStore } from "./store.ts";
 import {
   parseSignedApproval,
   requestStatus,

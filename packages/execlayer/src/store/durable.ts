@@ -22,8 +22,8 @@ import type { Receipt } from "../receipts/receipt.ts";
 import { createSigner, type Signer, type SignerKind } from "../receipts/signer.ts";
 import { SigningPool } from "../receipts/signing-pool.ts";
 import { acquireDirectoryLock, type DirectoryLock } from "./lock.ts";
-import { changeFromJson, changeToJson, internalError, RuntimeState } from "./state.ts";
-import { StoreError, type RequestSnapshot, type StateStore, type StateView, type TxOutcome, type TxScope, type TxStep } from "./types.ts";
+import { changeFromJson, changeToJson, internalError, RuntimeState } from "../runtime/state.ts";
+import { StoreError, type RequestSnapshot, type StateStore, type StateView, type TxOutcome, type TxScope, type TxStep } from "../runtime/store.ts";
 
 export interface DurableStoreOptions {
   /** signs the receipts; default: the directory's own key `DIR/runtime.key`, created on first open */

@@ -14,7 +14,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Diagnostics } from "../diagnostics/catalogue.ts";
-import { StoreError } from "./types.ts";
+import { StoreError } from "../runtime/store.ts";
 
 export const LOCK_FILE = "LOCK";
 

@@ -3,7 +3,7 @@
 import { GENESIS_PREV, signReceipt, type Receipt } from "../receipts/receipt.ts";
 import type { Signer } from "../receipts/signer.ts";
 import type { JsonObject } from "../ir/types.ts";
-import type { Journal } from "./types.ts";
+import type { Journal } from "../runtime/store.ts";
 
 export interface MemoryJournalOptions {
   /** keep every receipt's canonical line in `lines` (tests); default false, only the head is kept */

@@ -3,8 +3,8 @@
 // With a journal (e.g. a receipt log without a directory) it records each event too, and answers only once the
 // journal has flushed.
 import { Diagnostics } from "../diagnostics/catalogue.ts";
-import { changeToJson, internalError, RuntimeState } from "./state.ts";
-import type { Journal, RequestSnapshot, StateStore, StateView, TxOutcome, TxScope, TxStep } from "./types.ts";
+import { changeToJson, internalError, RuntimeState } from "../runtime/state.ts";
+import type { Journal, RequestSnapshot, StateStore, StateView, TxOutcome, TxScope, TxStep } from "../runtime/store.ts";
 
 export interface MemoryStoreOptions<Receipt> {
   readonly journal?: Journal<Receipt>;

@@ -17,8 +17,8 @@ import type { CompiledPolicy } from "../compile/policy-compiler.ts";
 import type { FieldSchema, FieldType, RecordSchema } from "../check/policy-schema.ts";
 import { walkExpr } from "../check/policy-exprs.ts";
 import type { JsonObject, JsonValue } from "../ir/types.ts";
-import { calendarWindowStart, calendarWindowEnd, type CalendarUnit } from "../runtime/windows.ts";
-import { INT64_MAX, INT64_MIN, UINT64_MAX } from "../runtime/cel/values.ts";
+import { calendarWindowStart, calendarWindowEnd, type CalendarUnit } from "../vocabulary/windows.ts";
+import { INT64_MAX, INT64_MIN, UINT64_MAX } from "../cel/values.ts";
 import { iso } from "../runtime/approvals.ts";
 import { put } from "./values.ts";
 

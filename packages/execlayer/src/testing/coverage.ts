@@ -8,13 +8,13 @@
 // reported). Property runs do not count: coverage says what the tests, which pin decisions, exercise.
 import type { Expr, Span } from "../syntax/ast.ts";
 import type { CompiledPolicy } from "../compile/policy-compiler.ts";
-import { compileExpression, type CompiledExpression } from "../compile/expr-compiler.ts";
+import { compileExpression, type CompiledExpression } from "../cel/planner.ts";
 import type { TypedExpr } from "../check/policy-exprs.ts";
-import { T } from "../check/cel-types.ts";
+import { T } from "../cel/types.ts";
 import type { SovereignIR } from "../ir/types.ts";
-import type { Decision } from "../runtime/decision.ts";
-import { TIERS } from "../runtime/decision.ts";
-import type { CelValue } from "../runtime/cel/values.ts";
+import type { Decision } from "../vocabulary/decision.ts";
+import { TIERS } from "../vocabulary/decision.ts";
+import type { CelValue } from "../cel/values.ts";
 import { variablesFor, type Variables } from "./activation.ts";
 
 export type CoverageKind = "rule" | "condition" | "operand" | "escalation";

@@ -4,12 +4,12 @@
 import type { Expr } from "../syntax/ast.ts";
 import type { Diagnostic } from "../diagnostics/diagnostic.ts";
 import type { CompiledPolicy } from "../compile/policy-compiler.ts";
-import { checkExpression, TypeEnv } from "../check/expr-checker.ts";
-import { T, type CelType } from "../check/cel-types.ts";
-import { compileExpression, type CompiledExpression } from "../compile/expr-compiler.ts";
-import { CelRecord, type CelValue } from "../runtime/cel/values.ts";
-import { CelError } from "../runtime/cel/errors.ts";
-import type { Decision } from "../runtime/decision.ts";
+import { checkExpression, TypeEnv } from "../cel/checker.ts";
+import { T, type CelType } from "../cel/types.ts";
+import { compileExpression, type CompiledExpression } from "../cel/planner.ts";
+import { CelRecord, type CelValue } from "../cel/values.ts";
+import { CelError } from "../cel/errors.ts";
+import type { Decision } from "../vocabulary/decision.ts";
 import type { Variables } from "./activation.ts";
 import { DECISION_TYPE } from "../check/policy-checker.ts";
 

@@ -10,7 +10,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.ts";
 import { Diagnostics as D } from "../diagnostics/catalogue.ts";
 import { fileErrorReason } from "../diagnostics/file-error.ts";
-import { compilePolicy } from "../policy.ts";
+import { compilePolicy } from "../compile/load.ts";
 import type { PolicyTestReport } from "./results.ts";
 import { runPolicyTests, type RunOptions } from "./run.ts";
 

@@ -1,8 +1,8 @@
 // Expected outcomes (`expect allow`, `expect deny "reason"`, `expect require approval 2 of finance`,
 // `expect not allow`, `expect that EXPR`) against a decision, and both as text for failure messages.
 import type { ExpectedOutcome } from "../syntax/ast.ts";
-import type { Decision } from "../runtime/decision.ts";
-import { formatMillis } from "../runtime/policy-combine.ts";
+import type { Decision } from "../vocabulary/decision.ts";
+import { formatMillis } from "../engine/combine.ts";
 
 /**
  * Whether a decision meets an expected outcome (`that` is evaluated by the caller):

@@ -14,7 +14,7 @@ import { globToRegExp } from "../check/policy-targets.ts";
 import { parseTier, tierSatisfies } from "../check/policy-tiers.ts";
 import type { JsonObject } from "../ir/types.ts";
 import { iso } from "../runtime/approvals.ts";
-import type { Tier } from "../runtime/decision.ts";
+import type { Tier } from "../vocabulary/decision.ts";
 import { arbitraryActor, arbitraryContext, counterValuesArb, generatedActionArb, timeArb, type GeneratedAction } from "./arbitraries.ts";
 import { ScenarioRunner, type Scenario, type ScenarioOutcome } from "./scenario.ts";
 import { TestExpressions, evalBool } from "./expressions.ts";

@@ -3,7 +3,7 @@
 import type { Span } from "../syntax/ast.ts";
 import type { Diagnostic } from "../diagnostics/diagnostic.ts";
 import type { SourceFile } from "../diagnostics/source.ts";
-import type { Decision } from "../runtime/decision.ts";
+import type { Decision } from "../vocabulary/decision.ts";
 import type { CoverageReport } from "./coverage.ts";
 
 export type CaseStatus = "passed" | "failed" | "skipped";

@@ -15,11 +15,11 @@
 import type { CompiledPolicy } from "../compile/policy-compiler.ts";
 import type { JsonObject, SovereignIR } from "../ir/types.ts";
 import { Enforcer, type EnforcerDecision } from "../runtime/enforcer.ts";
-import { enforceableFrom, type EnforceablePolicy } from "../runtime/enforceable.ts";
+import { enforceableFrom, type EnforceablePolicy } from "../engine/enforceable.ts";
 import { approverKey, iso, type ApprovalRecord, type Approver } from "../runtime/approvals.ts";
-import type { CounterUse } from "../runtime/counters.ts";
+import type { CounterUse } from "../engine/counters.ts";
 import { MemoryStore } from "../store/memory.ts";
-import type { StateChange } from "../store/types.ts";
+import type { StateChange } from "../runtime/store.ts";
 import type { FieldSchema, FieldType, RecordSchema } from "../check/policy-schema.ts";
 import type { JsonValue } from "../ir/types.ts";
 import { put } from "./values.ts";

@@ -2,10 +2,10 @@
 // JSON the runtime receives; and the other way round, generated JSON becomes CEL literal text for a counterexample
 // printed as a ready-to-paste `test` block.
 import type { Expr } from "../syntax/ast.ts";
-import { checkExpression, TypeEnv } from "../check/expr-checker.ts";
-import { compileExpression } from "../compile/expr-compiler.ts";
-import { CelError } from "../runtime/cel/errors.ts";
-import { toJson } from "../runtime/cel/json.ts";
+import { checkExpression, TypeEnv } from "../cel/checker.ts";
+import { compileExpression } from "../cel/planner.ts";
+import { CelError } from "../cel/errors.ts";
+import { toJson } from "../cel/json.ts";
 import type { JsonValue } from "../ir/types.ts";
 import type { FieldType } from "../check/policy-schema.ts";
 

@@ -8,7 +8,7 @@ import { CedarPeer, checkAgreement, disagreement, toCedarRequest, type CedarDeci
 import { decideBenchCase, invoiceWorkload, type DecideWorkItem } from "../../bench/decide.ts";
 import { parseArgs, requireAgreement } from "../../bench/run.ts";
 import type { JsonObject, JsonValue } from "../../src/ir/types.ts";
-import type { Decision } from "../../src/runtime/decision.ts";
+import type { Decision } from "../../src/vocabulary/decision.ts";
 
 const repo = path.resolve(import.meta.dirname, "../..");
 const bench = decideBenchCase();

@@ -3,7 +3,7 @@
 // harness's headline case is among them.
 import { describe, expect, it } from "vitest";
 import { celBenchCases, formatBench, prepareCase, type BenchRow } from "../../bench/cel.ts";
-import { CelError } from "../../src/runtime/cel/errors.ts";
+import { CelError } from "../../src/cel/errors.ts";
 
 describe("the CEL bench cases", () => {
   it("are the eight BENCHMARKS.md describes, the refund condition the harness judges its target on among them", () => {

@@ -7,9 +7,9 @@ import { describe, expect, test } from "vitest";
 import { fc, test as fcTest } from "@fast-check/vitest";
 import { checkPolicy } from "../../src/check/policy-checker.ts";
 import { parsePolicySource } from "../../src/check/policy-parse.ts";
-import { formatType, type CelType } from "../../src/check/cel-types.ts";
+import { formatType, type CelType } from "../../src/cel/types.ts";
 import type { CheckResult } from "../../src/check/policy-checker.ts";
-import { KEYS } from "../runtime/engine-helpers.ts";
+import { KEYS } from "../engine/engine-helpers.ts";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 

@@ -2,7 +2,7 @@
 // alone is no mapping (the runtime would deny the call as unmapped), while a case or separator variant of a mapped
 // name is the same tool.
 import { expect, test } from "vitest";
-import { compilePolicy } from "../../src/policy.ts";
+import { compilePolicy } from "../../src/compile/load.ts";
 
 const policy = (testTool: string) => `policy t version "1"
 action doc.read alias "read_doc" { id: string }

@@ -9,11 +9,11 @@ import { describe, expect, test } from "vitest";
 import { fc } from "@fast-check/vitest";
 import { parsePolicySource } from "../../src/check/policy-parse.ts";
 import { defaultModuleResolver } from "../../src/check/policy-modules.ts";
-import { compilePolicy, formatDiagnostics } from "../../src/policy.ts";
-import type { ContributingRule, Decision } from "../../src/runtime/decision.ts";
+import { compilePolicy, formatDiagnostics } from "../../src/compile/load.ts";
+import type { ContributingRule, Decision } from "../../src/vocabulary/decision.ts";
 import { ReferenceInterpreter, globMatch, type ReferenceDecision } from "./reference.ts";
 import { scenarioArb } from "./arbitraries.ts";
-import { GROUPS } from "../runtime/engine-helpers.ts";
+import { GROUPS } from "../engine/engine-helpers.ts";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const NUM_RUNS = 150;

@@ -2,16 +2,16 @@
 // precomputation. It loops over every rule of the policy for every action, matches targets by name, by a naive
 // glob matcher and by tier numbers, evaluates conditions with the CEL engine (checked with every variable `dyn`,
 // so it shares no typing with the policy checker), and combines. It assumes a valid policy and a valid action.
-import { checkExpression, TypeEnv } from "../../src/check/expr-checker.ts";
-import { T, listType, mapType, type CelType } from "../../src/check/cel-types.ts";
-import { compileExpression, type CompiledExpression } from "../../src/compile/expr-compiler.ts";
+import { checkExpression, TypeEnv } from "../../src/cel/checker.ts";
+import { T, listType, mapType, type CelType } from "../../src/cel/types.ts";
+import { compileExpression, type CompiledExpression } from "../../src/cel/planner.ts";
 import { defaultModuleResolver } from "../../src/check/policy-modules.ts";
 import type { ParsedFile } from "../../src/check/policy-symbols.ts";
-import { fromJson } from "../../src/runtime/cel/json.ts";
-import { CelError } from "../../src/runtime/cel/errors.ts";
-import { parseTimestamp } from "../../src/runtime/cel/time.ts";
-import { CelRecord, type CelValue } from "../../src/runtime/cel/values.ts";
-import type { ApprovalRequirement, ContributingRule, Effect as DecisionEffect, Tier } from "../../src/runtime/decision.ts";
+import { fromJson } from "../../src/cel/json.ts";
+import { CelError } from "../../src/cel/errors.ts";
+import { parseTimestamp } from "../../src/cel/time.ts";
+import { CelRecord, type CelValue } from "../../src/cel/values.ts";
+import type { ApprovalRequirement, ContributingRule, Effect as DecisionEffect, Tier } from "../../src/vocabulary/decision.ts";
 import type { SovereignIR } from "../../src/ir/types.ts";
 import type { ActionDecl, Declaration, Effect, Expr, FieldDecl, RuleDecl, Target, TierDecl, TypeRef } from "../../src/syntax/ast.ts";
 

@@ -1,7 +1,7 @@
 // Counters declared in real policies, through the compiler and the Enforcer: rolling windows, `sum`, `where`,
 // per-key budgets, global counters, and @sensitive fields redacted in receipts.
 import { describe, expect, it } from "vitest";
-import { compilePolicy } from "../../src/policy.ts";
+import { compilePolicy } from "../../src/compile/load.ts";
 import { NobleSigner } from "../../src/receipts/signer.ts";
 import type { Receipt } from "../../src/receipts/receipt.ts";
 import { digest } from "../../src/ir/canonicalize.ts";

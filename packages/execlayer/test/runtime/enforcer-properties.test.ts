@@ -8,10 +8,10 @@ import { NobleSigner } from "../../src/receipts/signer.ts";
 import { parseReceiptLine, type Receipt } from "../../src/receipts/receipt.ts";
 import { signApproval, type ApprovalRequest } from "../../src/runtime/approvals.ts";
 import { Enforcer } from "../../src/runtime/enforcer.ts";
-import { calendarWindowStart } from "../../src/runtime/windows.ts";
+import { calendarWindowStart } from "../../src/vocabulary/windows.ts";
 import { MemoryJournal } from "../../src/store/memory-journal.ts";
 import { MemoryStore } from "../../src/store/memory.ts";
-import { changeFromJson, RuntimeState } from "../../src/store/state.ts";
+import { changeFromJson, RuntimeState } from "../../src/runtime/state.ts";
 import type { JsonValue } from "../../src/ir/types.ts";
 import { fakePolicy, manualClock } from "./helpers/fake-policy.ts";
 

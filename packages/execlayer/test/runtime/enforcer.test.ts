@@ -7,7 +7,7 @@ import { Enforcer } from "../../src/runtime/enforcer.ts";
 import { ApprovalRequired, PolicyDenied } from "../../src/runtime/guard.ts";
 import { MemoryJournal } from "../../src/store/memory-journal.ts";
 import { MemoryStore } from "../../src/store/memory.ts";
-import type { Journal } from "../../src/store/types.ts";
+import type { Journal } from "../../src/runtime/store.ts";
 import type { Receipt } from "../../src/receipts/receipt.ts";
 import { fakePolicy, manualClock } from "./helpers/fake-policy.ts";
 

@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import { compilePolicy } from "../../src/policy.ts";
+import { compilePolicy } from "../../src/compile/load.ts";
 import type { CompiledPolicy } from "../../src/compile/policy-compiler.ts";
 import { formatPublicKey } from "../../src/receipts/keys.ts";
 import { NativeSigner, NobleSigner } from "../../src/receipts/signer.ts";
@@ -16,7 +16,7 @@ import { signApproval, type ApprovalRequest } from "../../src/runtime/approvals.
 import { Enforcer, type EnforcerDecision } from "../../src/runtime/enforcer.ts";
 import { DurableStore } from "../../src/store/durable.ts";
 import { MemoryStore } from "../../src/store/memory.ts";
-import type { RuntimeState } from "../../src/store/state.ts";
+import type { RuntimeState } from "../../src/runtime/state.ts";
 import type { Receipt } from "../../src/receipts/receipt.ts";
 import { manualClock } from "./helpers/fake-policy.ts";
 

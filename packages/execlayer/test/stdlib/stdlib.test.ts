@@ -10,7 +10,7 @@ import { checkPolicy } from "../../src/check/policy-checker.ts";
 import { compilePolicy, type CompiledPolicy } from "../../src/compile/policy-compiler.ts";
 import { toSovereignIR } from "../../src/ir/build.ts";
 import type { SovereignIR } from "../../src/ir/types.ts";
-import type { Decision } from "../../src/runtime/decision.ts";
+import type { Decision } from "../../src/vocabulary/decision.ts";
 import { findPolicySets, testPolicySet } from "../../src/testing/index.ts";
 import { parsePolicySource } from "../../src/check/policy-parse.ts";
 import type { Diagnostic } from "../../src/diagnostics/diagnostic.ts";

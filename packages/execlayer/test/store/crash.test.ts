@@ -11,7 +11,7 @@ import { readReceipts } from "../../src/receipts/read.ts";
 import type { Receipt } from "../../src/receipts/receipt.ts";
 import { verifyLog } from "../../src/receipts/verify-log.ts";
 import { DurableStore } from "../../src/store/durable.ts";
-import { StoreError } from "../../src/store/types.ts";
+import { StoreError } from "../../src/runtime/store.ts";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const child = path.join(here, "helpers", "durable-child.ts");

@@ -8,8 +8,8 @@ import { verifyLog } from "../../src/receipts/verify-log.ts";
 import { signApproval } from "../../src/runtime/approvals.ts";
 import { Enforcer } from "../../src/runtime/enforcer.ts";
 import { DurableStore } from "../../src/store/durable.ts";
-import { StoreError } from "../../src/store/types.ts";
-import type { RuntimeState } from "../../src/store/state.ts";
+import { StoreError } from "../../src/runtime/store.ts";
+import type { RuntimeState } from "../../src/runtime/state.ts";
 import { fakePolicy, manualClock } from "../runtime/helpers/fake-policy.ts";
 
 const seed = (n: number) => new Uint8Array(32).fill(n);

@@ -9,7 +9,7 @@ import type { ApprovalRequest } from "../../src/runtime/approvals.ts";
 import { DurableStore } from "../../src/store/durable.ts";
 import { MemoryJournal } from "../../src/store/memory-journal.ts";
 import { MemoryStore } from "../../src/store/memory.ts";
-import type { StateChange, StateStore } from "../../src/store/types.ts";
+import type { StateChange, StateStore } from "../../src/runtime/store.ts";
 
 const T0 = Date.parse("2026-01-31T10:00:00Z");
 const request: ApprovalRequest = {

@@ -5,7 +5,7 @@ import { resolve } from "node:path";
 import { compilePolicy, decide, arbitraryAction, arbitraryActor, arbitraryContext, arbitraryProposal } from "../../src/index.ts";
 import type { CompiledPolicy } from "../../src/compile/policy-compiler.ts";
 import { counterValuesArb, timeArb } from "../../src/testing/arbitraries.ts";
-import { calendarWindowStart } from "../../src/runtime/windows.ts";
+import { calendarWindowStart } from "../../src/vocabulary/windows.ts";
 import { PAYMENTS } from "./helpers.ts";
 
 const root = resolve(import.meta.dirname, "../..");

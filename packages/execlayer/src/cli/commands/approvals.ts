@@ -6,11 +6,11 @@ import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { RECEIPTS_FILE } from "../../receipts/scan.ts";
 import { ExitCode, usageExit, type CliIO } from "../io.ts";
-import { formatDuration } from "../../runtime/windows.ts";
+import { formatDuration } from "../../vocabulary/windows.ts";
 import { requestInfo, type ApprovalRequestInfo } from "../../runtime/submit-approval.ts";
 import { DurableStore } from "../../store/durable.ts";
-import { requestToJson, recordToJson } from "../../store/state.ts";
-import { StoreError } from "../../store/types.ts";
+import { requestToJson, recordToJson } from "../../runtime/state.ts";
+import { StoreError } from "../../runtime/store.ts";
 
 const USAGE = `usage: xpol approvals list --state DIR [--json]
 

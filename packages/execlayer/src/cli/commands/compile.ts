@@ -3,7 +3,7 @@
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { ExitCode, usageExit, type CliIO } from "../io.ts";
-import { compilePolicy, formatDiagnostics } from "../../policy.ts";
+import { compilePolicy, formatDiagnostics } from "../../compile/load.ts";
 import { toBundle } from "../../compile/bundle.ts";
 import { Diagnostics } from "../../diagnostics/catalogue.ts";
 

@@ -2,9 +2,9 @@
 import { digest } from "../../../src/ir/canonicalize.ts";
 import type { JsonObject, SovereignIR } from "../../../src/ir/types.ts";
 import type { ApproverKey } from "../../../src/runtime/approvals.ts";
-import type { Decision, Tier } from "../../../src/runtime/decision.ts";
-import type { EnforceablePolicy, IrBuild } from "../../../src/runtime/enforceable.ts";
-import type { WindowSpec } from "../../../src/runtime/windows.ts";
+import type { Decision, Tier } from "../../../src/vocabulary/decision.ts";
+import type { EnforceablePolicy, IrBuild } from "../../../src/engine/enforceable.ts";
+import type { WindowSpec } from "../../../src/vocabulary/windows.ts";
 import type { Signer } from "../../../src/receipts/signer.ts";
 
 export interface FakePolicyOptions {

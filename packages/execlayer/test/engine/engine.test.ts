@@ -1,8 +1,8 @@
 // Every clause of docs/decision-semantics.md, one test each, plus bad input to evaluate and decide.
 import { describe, expect, test } from "vitest";
 import { fc, test as fcTest } from "@fast-check/vitest";
-import { decide } from "../../src/runtime/engine.ts";
-import type { Decision } from "../../src/runtime/decision.ts";
+import { decide } from "../../src/engine/engine.ts";
+import type { Decision } from "../../src/vocabulary/decision.ts";
 import type { SovereignIR } from "../../src/ir/types.ts";
 import { compile, GROUPS, ir } from "./engine-helpers.ts";
 

@@ -1,12 +1,12 @@
 // The compiled form of a policy, per action type: everything a decision for that type needs, resolved ahead of
-// time, so a decision never looks at another type's rules. Built by policy-compiler.ts, run by runtime/engine.ts.
-import type { CompiledExpression } from "./expr-compiler.ts";
-import type { Contribution } from "../runtime/policy-combine.ts";
-import type { Decision, Tier } from "../runtime/decision.ts";
-import type { WindowSpec } from "../runtime/windows.ts";
-import type { CelError } from "../runtime/cel/errors.ts";
-import type { CelValue } from "../runtime/cel/values.ts";
-import type { RecordType } from "../check/cel-types.ts";
+// time, so a decision never looks at another type's rules. Built by policy-compiler.ts, run by engine/engine.ts.
+import type { CompiledExpression } from "../cel/planner.ts";
+import type { Contribution } from "./combine.ts";
+import type { Decision, Tier } from "../vocabulary/decision.ts";
+import type { WindowSpec } from "../vocabulary/windows.ts";
+import type { CelError } from "../cel/errors.ts";
+import type { CelValue } from "../cel/values.ts";
+import type { RecordType } from "../cel/types.ts";
 
 export interface RulePlan {
   readonly name: string;

@@ -14,10 +14,10 @@ import {
   mergeFunctions,
   type FunctionDecl,
   type Overload,
-} from "../runtime/cel/stdlib.ts";
-import { regexError } from "../runtime/cel/regex.ts";
-import { CelError } from "../runtime/cel/errors.ts";
-import { parseDuration, parseTimestamp } from "../runtime/cel/time.ts";
+} from "./stdlib.ts";
+import { regexError } from "./regex.ts";
+import { CelError } from "./errors.ts";
+import { parseDuration, parseTimestamp } from "./time.ts";
 import {
   T,
   TYPE_IDENTIFIERS,
@@ -32,7 +32,7 @@ import {
   type CelType,
   type RecordType,
   type Substitution,
-} from "./cel-types.ts";
+} from "./types.ts";
 
 /** Declared variables and functions an expression is checked against. Immutable: `with*` returns a new env. */
 export class TypeEnv {

@@ -7,12 +7,12 @@
 // runtime then records `close`), but at most RETAIN_EXPIRED_MS after expiry. Forgetting is a pure function of time,
 // so a replayed store forgets the same requests.
 import type { JsonObject, JsonValue } from "../ir/types.ts";
-import { iso, requestStatus, vetoOf, type ApprovalRecord, type ApprovalRequest, type RequestState } from "../runtime/approvals.ts";
-import { addToCell, counterGroupId, readCell, type CounterCell } from "../runtime/counters.ts";
-import { TIERS, type ApprovalRequirement, type Tier } from "../runtime/decision.ts";
-import { parseWindowLabel, windowLabel, type WindowSpec } from "../runtime/windows.ts";
+import { iso, requestStatus, vetoOf, type ApprovalRecord, type ApprovalRequest, type RequestState } from "./approvals.ts";
+import { addToCell, counterGroupId, readCell, type CounterCell } from "../engine/counters.ts";
+import { TIERS, type ApprovalRequirement, type Tier } from "../vocabulary/decision.ts";
+import { parseWindowLabel, windowLabel, type WindowSpec } from "../vocabulary/windows.ts";
 import { Diagnostics } from "../diagnostics/catalogue.ts";
-import type { RequestSnapshot, StateChange, StateView, StoreFailure, TxStep } from "./types.ts";
+import type { RequestSnapshot, StateChange, StateView, StoreFailure, TxStep } from "./store.ts";
 
 export const RETAIN_EXPIRED_MS = 7 * 86_400_000;
 // transactions between two sweeps

@@ -2,8 +2,8 @@
 // structured fields (code, span) are asserted directly for the important ones.
 import { describe, expect, it } from "vitest";
 import { parseExpression } from "../../src/syntax/parse.ts";
-import { checkExpression, TypeEnv } from "../../src/check/expr-checker.ts";
-import { T, formatType, listType, mapType, recordType, type CelType } from "../../src/check/cel-types.ts";
+import { checkExpression, TypeEnv } from "../../src/cel/checker.ts";
+import { T, formatType, listType, mapType, recordType, type CelType } from "../../src/cel/types.ts";
 import { renderDiagnostic, SourceFile } from "../../src/diagnostics/index.ts";
 import type { Expr } from "../../src/syntax/ast.ts";
 

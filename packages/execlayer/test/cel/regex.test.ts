@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { compileRegex, regexError, regexMatches } from "../../../src/runtime/cel/regex.ts";
-import { CelError } from "../../../src/runtime/cel/errors.ts";
+import { compileRegex, regexError, regexMatches } from "../../src/cel/regex.ts";
+import { CelError } from "../../src/cel/errors.ts";
 
 describe("matches (RE2)", () => {
   it("matches anywhere in the string", () => {

@@ -9,7 +9,7 @@
 //
 // Calendar cells keep (window start, value); an add in a later window restarts the count. If the clock steps back
 // into an earlier window, the stored value is read as is (conservative), never reset.
-import { calendarWindowStart, windowLabel, type WindowSpec } from "./windows.ts";
+import { calendarWindowStart, windowLabel, type WindowSpec } from "../vocabulary/windows.ts";
 
 /** One counter this action reads, and what it adds when the action is counted. */
 export interface CounterUse {

@@ -9,7 +9,7 @@ import {
   windowLabel,
   type CalendarUnit,
   type WindowSpec,
-} from "../../src/runtime/windows.ts";
+} from "../../src/vocabulary/windows.ts";
 import { iso as isoTime } from "../../src/runtime/approvals.ts";
 
 const t = (iso: string): number => Date.parse(iso);

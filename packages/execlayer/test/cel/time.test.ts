@@ -9,9 +9,9 @@ import {
   subTimestamps,
   timestampField,
   zoneOffsetSeconds,
-} from "../../../src/runtime/cel/time.ts";
-import { CelError } from "../../../src/runtime/cel/errors.ts";
-import { CelDuration, CelTimestamp, MAX_TIMESTAMP_NANOS, MIN_TIMESTAMP_NANOS } from "../../../src/runtime/cel/values.ts";
+} from "../../src/cel/time.ts";
+import { CelError } from "../../src/cel/errors.ts";
+import { CelDuration, CelTimestamp, MAX_TIMESTAMP_NANOS, MIN_TIMESTAMP_NANOS } from "../../src/cel/values.ts";
 
 const ts = (s: string): CelTimestamp => {
   const t = parseTimestamp(s);

@@ -1,6 +1,6 @@
 // Shared by the engine, compiler and reference tests: compile a policy text or fail with its rendered diagnostics,
 // and build IR values by hand.
-import { compilePolicy, formatDiagnostics } from "../../src/policy.ts";
+import { compilePolicy, formatDiagnostics } from "../../src/compile/load.ts";
 import type { CompiledPolicy } from "../../src/compile/policy-compiler.ts";
 import type { JsonObject, SovereignIR } from "../../src/ir/types.ts";
 

@@ -6,8 +6,8 @@
 // returns the state changes; the store applies them atomically with the event's journal entry. A store that
 // cannot apply or record a step answers `{ ok: false }`, never throws, and the runtime turns that into a deny.
 import type { JsonObject } from "../ir/types.ts";
-import type { ApprovalRecord, ApprovalRequest, RequestState } from "../runtime/approvals.ts";
-import type { WindowSpec } from "../runtime/windows.ts";
+import type { ApprovalRecord, ApprovalRequest, RequestState } from "./approvals.ts";
+import type { WindowSpec } from "../vocabulary/windows.ts";
 
 /** One state change. Every store applies the same changes with the same code (state.ts), so replay is exact. */
 export type StateChange =

@@ -12,13 +12,13 @@
 // Cost: comprehension iterations are counted per evaluation; beyond `costLimit` (default 1,000,000 steps) the
 // evaluation stops with a `cost_limit` error, whatever the surrounding `||`/`&&` would do with an ordinary error.
 import type { ComprehensionExpr, Expr, Span } from "../syntax/ast.ts";
-import type { CheckedExpr, Macro2, Reference } from "../check/expr-checker.ts";
-import { runtimeTypeName, type CelType } from "../check/cel-types.ts";
-import { CelError, celErrors } from "../runtime/cel/errors.ts";
-import { addInt, divInt, modInt, mulInt, subInt } from "../runtime/cel/arith.ts";
-import { compileRegex, invalidRegex, regexMatches, safeTest } from "../runtime/cel/regex.ts";
-import { parseDuration, parseTimestamp } from "../runtime/cel/time.ts";
-import { inList, indexValue, relation, valueHasType, type Overload } from "../runtime/cel/stdlib.ts";
+import type { CheckedExpr, Macro2, Reference } from "./checker.ts";
+import { runtimeTypeName, type CelType } from "./types.ts";
+import { CelError, celErrors } from "./errors.ts";
+import { addInt, divInt, modInt, mulInt, subInt } from "./arith.ts";
+import { compileRegex, invalidRegex, regexMatches, safeTest } from "./regex.ts";
+import { parseDuration, parseTimestamp } from "./time.ts";
+import { inList, indexValue, relation, valueHasType, type Overload } from "./stdlib.ts";
 import {
   CelMap,
   CelRecord,
@@ -28,7 +28,7 @@ import {
   typeNameOf,
   type CelResult,
   type CelValue,
-} from "../runtime/cel/values.ts";
+} from "./values.ts";
 
 /**
  * The variables an expression reads, by name: a plain object such as

@@ -1,7 +1,7 @@
 // JSON <-> CEL values, guided by a declared CelType. The decision engine turns an action's JSON parameters into
 // CEL values with fromJson (validating them against the schema: a value of the wrong type is an error, never a
 // silently wrong value) and results back with toJson.
-import { formatType, type CelType, type RecordType } from "../../check/cel-types.ts";
+import { formatType, type CelType, type RecordType } from "./types.ts";
 import { CelError, celErrors } from "./errors.ts";
 import { formatDuration, formatTimestamp, parseDuration, parseTimestamp } from "./time.ts";
 import {

@@ -5,8 +5,8 @@ import { toSovereignIR } from "../ir/build.ts";
 import { digest } from "../ir/canonicalize.ts";
 import type { FieldSchema, IrSchema } from "../ir/schema.ts";
 import type { JsonObject, JsonValue, SovereignIR } from "../ir/types.ts";
-import type { ApproverGroups } from "./approvals.ts";
-import type { Decision } from "./decision.ts";
+import type { ApproverGroups } from "../runtime/approvals.ts";
+import type { Decision } from "../vocabulary/decision.ts";
 import type { CountersResult } from "./engine.ts";
 
 /** Who proposes, and the situation: supplied by the embedding service, never by the model. */

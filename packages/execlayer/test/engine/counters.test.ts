@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { fc, test } from "@fast-check/vitest";
-import { addToCell, readCell, type CounterCell } from "../../src/runtime/counters.ts";
-import { calendarWindowStart, type WindowSpec } from "../../src/runtime/windows.ts";
+import { addToCell, readCell, type CounterCell } from "../../src/engine/counters.ts";
+import { calendarWindowStart, type WindowSpec } from "../../src/vocabulary/windows.ts";
 
 const T0 = Date.parse("2026-01-31T23:00:00Z");
 

@@ -3,9 +3,9 @@
 import { Diagnostics } from "../diagnostics/catalogue.ts";
 import type { CompiledPolicy } from "../compile/policy-compiler.ts";
 import { DurableStore } from "../store/durable.ts";
-import { StoreError } from "../store/types.ts";
-import type { DecideContext } from "./enforceable.ts";
-import { Enforcer, type EnforcerDecision } from "./enforcer.ts";
+import { StoreError } from "../runtime/store.ts";
+import type { DecideContext } from "../engine/enforceable.ts";
+import { Enforcer, type EnforcerDecision } from "../runtime/enforcer.ts";
 
 export interface StatefulEvalOptions {
   /** the state directory (created if missing) */

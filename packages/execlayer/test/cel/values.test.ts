@@ -12,10 +12,10 @@ import {
   compareValues,
   typeOf,
   type CelValue,
-} from "../../../src/runtime/cel/values.ts";
-import { CelError } from "../../../src/runtime/cel/errors.ts";
-import { fromJson, toJson } from "../../../src/runtime/cel/json.ts";
-import { T, listType, mapType, recordType } from "../../../src/check/cel-types.ts";
+} from "../../src/cel/values.ts";
+import { CelError } from "../../src/cel/errors.ts";
+import { fromJson, toJson } from "../../src/cel/json.ts";
+import { T, listType, mapType, recordType } from "../../src/cel/types.ts";
 
 const map = (entries: [CelValue, CelValue][]): CelMap => {
   const m = CelMap.from(entries);

@@ -1,4 +1,4 @@
-// The stateless decision engine: runs an action type's precompiled plan (src/compile/policy-plan.ts) on one
+// The stateless decision engine: runs an action type's precompiled plan (src/engine/plan.ts) on one
 // SovereignIR. Semantics in docs/decision-semantics.md. Nothing throws out of here: invalid input, evaluation
 // errors and even bugs become deny decisions with a reason.
 //
@@ -7,19 +7,19 @@
 // a shared frozen object looked up by (tier, rule outcomes): no allocation beyond the activation.
 import { Diagnostics } from "../diagnostics/catalogue.ts";
 import { didYouMean } from "../diagnostics/suggest.ts";
-import type { ActionPlan, RecordTypes, RulePlan, VariableUse } from "../compile/policy-plan.ts";
-import type { Activation } from "../compile/expr-compiler.ts";
+import type { ActionPlan, RecordTypes, RulePlan, VariableUse } from "./plan.ts";
+import type { Activation } from "../cel/planner.ts";
 import type { SovereignIR } from "../ir/types.ts";
 import type { DecideContext } from "./enforceable.ts";
 import { toSovereignIR } from "../ir/build.ts";
 import type { CompiledPolicy } from "../compile/policy-compiler.ts";
-import { fromJson } from "./cel/json.ts";
-import { CelError } from "./cel/errors.ts";
-import { parseTimestamp } from "./cel/time.ts";
-import { CelRecord, CelTimestamp, CelUint, displayValue, type CelResult, type CelValue } from "./cel/values.ts";
+import { fromJson } from "../cel/json.ts";
+import { CelError } from "../cel/errors.ts";
+import { parseTimestamp } from "../cel/time.ts";
+import { CelRecord, CelTimestamp, CelUint, displayValue, type CelResult, type CelValue } from "../cel/values.ts";
 import type { CounterUse } from "./counters.ts";
-import { TIERS, type Decision, type Tier } from "./decision.ts";
-import { combine, errorContribution, type Contribution } from "./policy-combine.ts";
+import { TIERS, type Decision, type Tier } from "../vocabulary/decision.ts";
+import { combine, errorContribution, type Contribution } from "./combine.ts";
 
 /** Counter values by counter name (the count before this action); absent counters read as 0. */
 export type CounterValues = ReadonlyMap<string, number | bigint> | Readonly<Record<string, number | bigint>>;

@@ -8,7 +8,7 @@ import {
   typeParam,
   typeType,
   type CelType,
-} from "../../check/cel-types.ts";
+} from "./types.ts";
 import {
   addInt,
   addUint,

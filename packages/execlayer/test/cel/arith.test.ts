@@ -13,9 +13,9 @@ import {
   stringToDouble,
   stringToInt,
   subUint,
-} from "../../../src/runtime/cel/arith.ts";
-import { CelError } from "../../../src/runtime/cel/errors.ts";
-import { CelUint, INT64_MAX, INT64_MIN } from "../../../src/runtime/cel/values.ts";
+} from "../../src/cel/arith.ts";
+import { CelError } from "../../src/cel/errors.ts";
+import { CelUint, INT64_MAX, INT64_MIN } from "../../src/cel/values.ts";
 
 const kind = (v: unknown) => (v instanceof CelError ? v.kind : "value");
 

@@ -2,7 +2,7 @@
 // deny beats require-approval beats allow; nothing contributed means deny; approval requirements combine per group
 // to the largest quorum and the shortest window, and requirements of different groups all apply.
 import type { CheckedEffect } from "../check/policy-symbols.ts";
-import type { ApprovalRequirement, ContributingRule, Decision, Effect, Tier } from "./decision.ts";
+import type { ApprovalRequirement, ContributingRule, Decision, Effect, Tier } from "../vocabulary/decision.ts";
 
 /** One rule's contribution, with the text the decision's reasons show for it. */
 export interface Contribution {

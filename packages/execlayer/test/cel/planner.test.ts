@@ -2,13 +2,13 @@ import { describe, expect, it } from "vitest";
 import { fc, test } from "@fast-check/vitest";
 import { run as bufRun } from "@bufbuild/cel";
 import { parseExpression } from "../../src/syntax/parse.ts";
-import { checkExpression, TypeEnv } from "../../src/check/expr-checker.ts";
-import { T, formatType, isAssignable, listType, mapType, recordType, type CelType } from "../../src/check/cel-types.ts";
-import { valueHasType } from "../../src/runtime/cel/stdlib.ts";
-import { compileExpression, type Activation, type CompileOptions } from "../../src/compile/expr-compiler.ts";
-import { CelError } from "../../src/runtime/cel/errors.ts";
-import { fromJson } from "../../src/runtime/cel/json.ts";
-import { CelMap, CelRecord, CelUint, celEquals, type CelResult, type CelValue } from "../../src/runtime/cel/values.ts";
+import { checkExpression, TypeEnv } from "../../src/cel/checker.ts";
+import { T, formatType, isAssignable, listType, mapType, recordType, type CelType } from "../../src/cel/types.ts";
+import { valueHasType } from "../../src/cel/stdlib.ts";
+import { compileExpression, type Activation, type CompileOptions } from "../../src/cel/planner.ts";
+import { CelError } from "../../src/cel/errors.ts";
+import { fromJson } from "../../src/cel/json.ts";
+import { CelMap, CelRecord, CelUint, celEquals, type CelResult, type CelValue } from "../../src/cel/values.ts";
 
 const action = recordType("action.invoice.refund", [
   { name: "amount", type: T.int },

@@ -4,13 +4,13 @@
 //   if (policy === null) throw new Error(formatDiagnostics(diagnostics, sources));
 //   const decision = decide(policy, proposal, { actor: { agent: "invoice-bot" } });
 import { resolve as pathResolve } from "node:path";
-import { diagnostic, type Diagnostic } from "./diagnostics/diagnostic.ts";
-import { Diagnostics } from "./diagnostics/catalogue.ts";
-import { renderDiagnostics } from "./diagnostics/render.ts";
-import { SourceFile } from "./diagnostics/source.ts";
-import { defaultReadFile, type CheckOptions } from "./check/policy-checker.ts";
-import { buildPolicy, type SourceInput } from "./compile/policy-build.ts";
-import type { CompiledPolicy } from "./compile/policy-compiler.ts";
+import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.ts";
+import { Diagnostics } from "../diagnostics/catalogue.ts";
+import { renderDiagnostics } from "../diagnostics/render.ts";
+import { SourceFile } from "../diagnostics/source.ts";
+import { defaultReadFile, type CheckOptions } from "../check/policy-checker.ts";
+import { buildPolicy, type SourceInput } from "./policy-build.ts";
+import type { CompiledPolicy } from "./policy-compiler.ts";
 
 export type PolicyInput =
   /**
