@@ -1,6 +1,12 @@
 import { defineConfig } from "vitest/config";
 
+// Tests that `import "execlayer"` get the sources (the exports map's "@execlayer/source" condition), like the
+// type check does, so they never run against a stale dist/. Setting conditions replaces Vite's defaults for the
+// server environment, so they are repeated after ours.
+const conditions = ["@execlayer/source", "module", "node", "development|production"];
+
 export default defineConfig({
+  ssr: { resolve: { conditions } },
   test: {
     include: ["test/**/*.test.ts"],
     globalSetup: ["test/global-setup.ts"],

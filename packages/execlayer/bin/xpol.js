@@ -1,6 +1,5 @@
 #!/usr/bin/env node
-// The CLI is TypeScript run through tsx's loader, so `npx xpol` works right after `npm ci` with no build step.
-import { register } from "tsx/esm/api";
-register();
-const { main } = await import("../src/cli/main.ts");
+// The CLI runs the compiled package (dist/, built by `npm run build`, which `npm ci` runs through the root's
+// `prepare`), so an installed execlayer needs neither tsx nor TypeScript at run time.
+import { main } from "../dist/cli/main.js";
 process.exitCode = await main(process.argv.slice(2));

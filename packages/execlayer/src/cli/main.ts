@@ -1,5 +1,6 @@
 // `xpol`: one file per command under commands/, loaded on demand so a command's dependencies cost only its users.
 import { ExitCode, processIO, type CliIO, type CommandRunner } from "./io.ts";
+import { packageVersion } from "./version.ts";
 
 interface CommandEntry {
   readonly summary: string;
@@ -32,6 +33,10 @@ export async function main(argv: readonly string[], io: CliIO = processIO): Prom
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     io.stdout(usage());
     return name === undefined ? ExitCode.usage : ExitCode.ok;
+  }
+  if (name === "--version" || name === "-V") {
+    io.stdout(packageVersion());
+    return ExitCode.ok;
   }
   const entry = commands[name];
   if (entry === undefined) {
