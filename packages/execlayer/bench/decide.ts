@@ -11,10 +11,10 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { compilePolicy } from "../src/compile/load.ts";
-import type { CompiledPolicy } from "../src/compile/policy-compiler.ts";
 import type { JsonObject, SovereignIR } from "../src/ir/types.ts";
 import { generatePolicy } from "./gen-policy.ts";
 import { summarize, type Summary } from "./stats.ts";
+import type { CompiledPolicy } from "../src/engine/plan.ts";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 

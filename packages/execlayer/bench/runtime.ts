@@ -18,10 +18,10 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import * as v8 from "node:v8";
 import * as vm from "node:vm";
-import type { CompiledPolicy } from "../src/compile/policy-compiler.ts";
 import { keyPairFromSeed } from "../src/receipts/keys.ts";
 import { NativeSigner, NobleSigner } from "../src/receipts/signer.ts";
 import { Enforcer } from "../src/runtime/enforcer.ts";
+import { MemoryJournal } from "../src/store/memory-journal.ts";
 import { enforceableFrom, type EnforceablePolicy, type IrBuild } from "../src/engine/enforceable.ts";
 import { DurableStore } from "../src/store/durable.ts";
 import { MemoryStore } from "../src/store/memory.ts";
@@ -30,6 +30,7 @@ import { requestIdFor } from "../src/runtime/approvals.ts";
 import { invoicePolicyCompiled } from "./decide.ts";
 import { benchSigner, type AppendSignerKind } from "./receipts.ts";
 import { percentileSorted } from "./stats.ts";
+import type { CompiledPolicy } from "../src/engine/plan.ts";
 
 export interface RuntimeBenchResult {
   readonly name: string;
@@ -139,7 +140,7 @@ function latencyFields(latencies: Float64Array): { p50Us: number; p99Us: number 
 export async function journaledEnforcer(kind: "native" | "noble"): Promise<Enforcer> {
   const pair = keyPairFromSeed(new Uint8Array(32).fill(3));
   const signer = kind === "native" ? new NativeSigner(pair) : new NobleSigner(pair);
-  return Enforcer.create({ policy: invoicePolicyCompiled(), signer, clock: tickingClock() });
+  return Enforcer.create({ policy: invoicePolicyCompiled(), store: new MemoryStore({ journal: new MemoryJournal(signer) }), clock: tickingClock() });
 }
 
 /**

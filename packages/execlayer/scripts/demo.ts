@@ -7,12 +7,13 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { compilePolicy, formatDiagnostics } from "../src/compile/load.ts";
-import { Enforcer, type EnforcerDecision } from "../src/runtime/enforcer.ts";
+import { Enforcer } from "../src/runtime/enforcer.ts";
 import { signApproval } from "../src/runtime/approvals.ts";
 import { DurableStore } from "../src/store/durable.ts";
 import { formatPublicKey, generateKeyPair } from "../src/receipts/keys.ts";
 import { NobleSigner, type Signer } from "../src/receipts/signer.ts";
 import { verifyLog } from "../src/receipts/verify-log.ts";
+import type { EnforcerDecision } from "../src/runtime/outcome.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const color = process.stdout.isTTY === true && process.env["NO_COLOR"] === undefined;

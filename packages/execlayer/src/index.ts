@@ -3,7 +3,8 @@
 // Syntax (src/syntax): the .xpol and CEL parsers, the AST
 export { parsePolicy, parseExpression, MAX_NESTING, MAX_EXPR_DEPTH, MAX_TOKENS } from "./syntax/parse.ts";
 export type { ParsedPolicy, ParsedExpression, Comment } from "./syntax/parse.ts";
-export type { PolicyFile, Declaration, Expr, Span } from "./syntax/ast.ts";
+export type { PolicyFile, Declaration, Expr } from "./syntax/ast.ts";
+export type { Span } from "./vocabulary/span.ts";
 
 // SovereignIR (src/ir): canonical actions, digests, strict JSON, tool-call adapters
 export { toSovereignIR, canonicalize, tryCanonicalize, digest, actionDigest, irDigest, parseJson, extractToolCalls, CanonicalizationError } from "./ir/index.ts";
@@ -14,8 +15,8 @@ export { compilePolicy, formatDiagnostics } from "./compile/load.ts";
 export { decide } from "./engine/engine.ts";
 export { toBundle, loadBundle, BUNDLE_FORMAT } from "./compile/bundle.ts";
 export type { PolicyInput, CompileResult } from "./compile/load.ts";
-export type { CompiledPolicy, CounterSpec } from "./compile/policy-compiler.ts";
-export type { DecideOptions, CounterValues, EvaluateOptions, CountersResult } from "./engine/engine.ts";
+export type { CompiledPolicy, CounterSpec, CounterValues, EvaluateOptions, CountersResult } from "./engine/plan.ts";
+export type { DecideOptions } from "./engine/engine.ts";
 export type { Bundle } from "./compile/bundle.ts";
 export type { Decision, Effect, Tier, ApprovalRequirement, ContributingRule } from "./vocabulary/decision.ts";
 export type { Diagnostic, Severity } from "./diagnostics/diagnostic.ts";
@@ -40,7 +41,8 @@ export { MemoryStore } from "./store/memory.ts";
 export { MemoryJournal } from "./store/memory-journal.ts";
 export { DurableStore } from "./store/durable.ts";
 export { StoreError } from "./runtime/store.ts";
-export type { EnforcerOptions, EnforcerDecision, Clock } from "./runtime/enforcer.ts";
+export type { EnforcerOptions, Clock } from "./runtime/enforcer.ts";
+export type { EnforcerDecision } from "./runtime/outcome.ts";
 export type { ApprovalRequestInfo, ApprovalSubmission } from "./runtime/submit-approval.ts";
 export type { GuardOptions } from "./runtime/guard.ts";
 export type { DecideContext, EnforceablePolicy } from "./engine/enforceable.ts";

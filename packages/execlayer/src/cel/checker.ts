@@ -5,7 +5,7 @@
 // (which behaves like dyn, so one mistake does not cascade) and the compiler falls back to run-time dispatch for
 // them. Callers compile only expressions without error diagnostics; the conformance runner also compiles
 // unchecked ones (its `disableCheck` tests), which then fail at run time with CEL's errors.
-import type { CallExpr, ComprehensionExpr, Expr, LiteralValue, Span } from "../syntax/ast.ts";
+import type { CallExpr, ComprehensionExpr, Expr, LiteralValue } from "../syntax/ast.ts";
 import { diagnostic, type Diagnostic, type DiagnosticDef } from "../diagnostics/diagnostic.ts";
 import { Diagnostics } from "../diagnostics/catalogue.ts";
 import { didYouMean } from "../diagnostics/suggest.ts";
@@ -33,6 +33,7 @@ import {
   type RecordType,
   type Substitution,
 } from "./types.ts";
+import type { Span } from "../vocabulary/span.ts";
 
 /** Declared variables and functions an expression is checked against. Immutable: `with*` returns a new env. */
 export class TypeEnv {

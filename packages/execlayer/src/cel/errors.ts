@@ -1,6 +1,6 @@
+import type { Span } from "../vocabulary/span.ts";
 // CEL evaluation errors are values, never exceptions: every operation returns `CelValue | CelError`, and the
 // logical operators absorb errors as CEL specifies (`false && err` is false).
-import type { Span } from "../syntax/ast.ts";
 
 /** The kinds of run-time error CEL defines, plus the two this implementation adds (cost limit, internal). */
 export type CelErrorKind =

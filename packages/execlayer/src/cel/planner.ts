@@ -11,7 +11,7 @@
 //
 // Cost: comprehension iterations are counted per evaluation; beyond `costLimit` (default 1,000,000 steps) the
 // evaluation stops with a `cost_limit` error, whatever the surrounding `||`/`&&` would do with an ordinary error.
-import type { ComprehensionExpr, Expr, Span } from "../syntax/ast.ts";
+import type { ComprehensionExpr, Expr } from "../syntax/ast.ts";
 import type { CheckedExpr, Macro2, Reference } from "./checker.ts";
 import { runtimeTypeName, type CelType } from "./types.ts";
 import { CelError, celErrors } from "./errors.ts";
@@ -29,6 +29,7 @@ import {
   type CelResult,
   type CelValue,
 } from "./values.ts";
+import type { Span } from "../vocabulary/span.ts";
 
 /**
  * The variables an expression reads, by name: a plain object such as

@@ -1,31 +1,7 @@
 // The policy checker: resolves every name of a policy (one or more files plus the stdlib modules they import)
 // against its schema, types every expression, and reports every problem at once. The result feeds the compiler.
 import { readFileSync } from "node:fs";
-import type {
-  ActionDecl,
-  CounterDecl,
-  Declaration,
-  DurationLit,
-  Effect,
-  Expr,
-  FieldDecl,
-  FieldInit,
-  GroupDecl,
-  IntLit,
-  Name,
-  OptionDecl,
-  PolicyHeader,
-  PropertyDecl,
-  RecordDecl,
-  RuleDecl,
-  Span,
-  Target,
-  TestDecl,
-  TestStep,
-  TierDecl,
-  TierName,
-  ToolDecl,
-} from "../syntax/ast.ts";
+import type { ActionDecl, CounterDecl, Declaration, DurationLit, Effect, Expr, FieldDecl, FieldInit, GroupDecl, IntLit, Name, OptionDecl, PolicyHeader, PropertyDecl, RecordDecl, RuleDecl, Target, TestDecl, TestStep, TierDecl, TierName, ToolDecl } from "../syntax/ast.ts";
 import { diagnostic, hasErrors, type Diagnostic, type DiagnosticDef, type RelatedInformation } from "../diagnostics/diagnostic.ts";
 import { Diagnostics as D } from "../diagnostics/catalogue.ts";
 import { didYouMean } from "../diagnostics/suggest.ts";
@@ -72,6 +48,7 @@ import { checkEnumComparisons, countersReadBy, literalValueType, typeExpr, type 
 import { defaultModuleResolver, type ModuleResolver } from "./policy-modules.ts";
 import { ruleWarnings } from "./policy-warnings.ts";
 import { relativeTo } from "./policy-paths.ts";
+import type { Span } from "../vocabulary/span.ts";
 
 export interface CheckOptions {
   /** Reads a keyring file (the path is already resolved against the policy file); default: node:fs. */

@@ -1,10 +1,11 @@
 // Policy-level views of expressions: typing through the CEL checker, plus the schema checks CEL cannot do
 // (enum values, which counters a condition reads, literal `false`).
-import type { Expr, Span } from "../syntax/ast.ts";
+import type { Expr } from "../syntax/ast.ts";
 import type { Diagnostic } from "../diagnostics/diagnostic.ts";
 import type { CelType } from "../cel/types.ts";
 import type { FieldSchema } from "./policy-schema.ts";
 import { checkExpression, type CheckedExpr, type TypeEnv } from "../cel/checker.ts";
+import type { Span } from "../vocabulary/span.ts";
 
 /** An expression typed in its scope; `checked` is what the CEL compiler takes. */
 export interface TypedExpr {

@@ -1,6 +1,6 @@
 // The checked policy: every name resolved, every expression typed, every target expanded to the action types it
 // can match. The compiler (src/compile/policy-compiler.ts) and src/testing read it; nothing here is re-checked.
-import type { Span, PolicyFile, TestDecl, PropertyDecl } from "../syntax/ast.ts";
+import type { PolicyFile, TestDecl, PropertyDecl } from "../syntax/ast.ts";
 import type { Tier } from "../vocabulary/decision.ts";
 import type { WindowSpec } from "../vocabulary/windows.ts";
 import type { CelType } from "../cel/types.ts";
@@ -8,6 +8,7 @@ import type { FieldSchema, RecordSchema } from "./policy-schema.ts";
 import type { ResolvedTarget } from "./policy-targets.ts";
 import type { DecodedKey } from "./policy-keys.ts";
 import type { TypedExpr } from "./policy-exprs.ts";
+import type { Span } from "../vocabulary/span.ts";
 
 /** One parsed source file: the input of `checkPolicy`. */
 export interface ParsedFile {

@@ -1,11 +1,12 @@
 // Stateful decisions for `xpol eval --state DIR`: the same proposals as the stateless `eval`, decided by an Enforcer
 // over the durable store in DIR, so counters and approval requests carry over between invocations.
 import { Diagnostics } from "../diagnostics/catalogue.ts";
-import type { CompiledPolicy } from "../compile/policy-compiler.ts";
 import { DurableStore } from "../store/durable.ts";
 import { StoreError } from "../runtime/store.ts";
 import type { DecideContext } from "../engine/enforceable.ts";
-import { Enforcer, type EnforcerDecision } from "../runtime/enforcer.ts";
+import { Enforcer } from "../runtime/enforcer.ts";
+import type { CompiledPolicy } from "../engine/plan.ts";
+import type { EnforcerDecision } from "../runtime/outcome.ts";
 
 export interface StatefulEvalOptions {
   /** the state directory (created if missing) */

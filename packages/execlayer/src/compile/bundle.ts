@@ -5,9 +5,10 @@
 import { diagnostic } from "../diagnostics/diagnostic.ts";
 import { Diagnostics } from "../diagnostics/catalogue.ts";
 import { sourcesModuleResolver, STDLIB_PREFIX } from "../check/policy-modules.ts";
-import type { CompiledPolicy } from "./policy-compiler.ts";
-import { policyDigest, type SourceText } from "./policy-digest.ts";
+import { policyDigest } from "./policy-digest.ts";
 import { buildPolicy, type BuildResult } from "./policy-build.ts";
+import type { CompiledPolicy } from "../engine/plan.ts";
+import type { SourceText } from "../engine/plan.ts";
 
 export const BUNDLE_FORMAT = "execlayer-bundle/v1";
 

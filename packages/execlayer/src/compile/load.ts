@@ -10,7 +10,7 @@ import { renderDiagnostics } from "../diagnostics/render.ts";
 import { SourceFile } from "../diagnostics/source.ts";
 import { defaultReadFile, type CheckOptions } from "../check/policy-checker.ts";
 import { buildPolicy, type SourceInput } from "./policy-build.ts";
-import type { CompiledPolicy } from "./policy-compiler.ts";
+import type { CompiledPolicy } from "../engine/plan.ts";
 
 export type PolicyInput =
   /**

@@ -4,7 +4,8 @@ import { hasErrors } from "../diagnostics/diagnostic.ts";
 import { checkPolicy, type CheckOptions } from "../check/policy-checker.ts";
 import { parsePolicySource } from "../check/policy-parse.ts";
 import type { PolicySource } from "../check/policy-symbols.ts";
-import { compilePolicy, type CompiledPolicy } from "./policy-compiler.ts";
+import { compilePolicy } from "./policy-compiler.ts";
+import type { CompiledPolicy } from "../engine/plan.ts";
 
 export interface SourceInput {
   readonly path: string;

@@ -12,51 +12,18 @@ import { targetMatches } from "../check/policy-targets.ts";
 import { tierIndex } from "../check/policy-tiers.ts";
 import { countersReadBy, walkExpr, type TypedExpr } from "../check/policy-exprs.ts";
 import { formatFieldType, type IrSchema, type ActionTypeSchema } from "../ir/schema.ts";
-import type { ToolMapper } from "../ir/adapters.ts";
-import type { SovereignIR } from "../ir/types.ts";
 import { keyIdOf } from "../receipts/keys.ts";
-import type { ApproverGroups, ApproverKey } from "../runtime/approvals.ts";
-import { TIERS, type Decision } from "../vocabulary/decision.ts";
-import type { WindowSpec } from "../vocabulary/windows.ts";
+import { TIERS } from "../vocabulary/decision.ts";
 import { contributingRule, contributionReason, type Contribution } from "../engine/combine.ts";
 import { fromJson } from "../cel/json.ts";
 import { CelError, celErrors } from "../cel/errors.ts";
 import { CelUint, INT64_MAX, INT64_MIN } from "../cel/values.ts";
 import { compileExpression, type CompiledExpression } from "../cel/planner.ts";
-import { canonicalSources, policyDigest, type SourceText } from "./policy-digest.ts";
-import type { ActionPlan, CounterPlan, ParamConverter, ParamPlan, RecordTypes, RulePlan, VariableUse } from "../engine/plan.ts";
+import { canonicalSources, policyDigest } from "./policy-digest.ts";
+import type { ActionPlan, CompiledPolicy, CounterPlan, CounterSpec, ParamConverter, ParamPlan, RecordTypes, RulePlan, VariableUse } from "../engine/plan.ts";
 import { compileToolMapper } from "./policy-tools.ts";
-import { countersFor, evaluatePlan, type CounterValues, type CountersResult, type EvaluateOptions } from "../engine/engine.ts";
-
-/** A counter as the runtime stores it. */
-export interface CounterSpec {
-  readonly name: string;
-  readonly window: WindowSpec;
-  /** the action types it counts */
-  readonly actionTypes: readonly string[];
-}
-
-export interface CompiledPolicy {
-  readonly name: string;
-  readonly version: string | null;
-  /** `sha256:<hex>` over the canonical sources (see policy-digest.ts); approvals and receipts bind to it */
-  readonly digest: string;
-  /** the sources the digest covers, with canonical paths */
-  readonly sources: readonly SourceText[];
-  readonly checked: CheckedPolicy;
-  /** for src/ir normalization (`toSovereignIR(proposal, policy.irSchema, { mapper: policy.toolMapper, ... })`) */
-  readonly irSchema: IrSchema;
-  readonly toolMapper: ToolMapper;
-  readonly counters: ReadonlyMap<string, CounterSpec>;
-  /** approver groups with decoded public keys */
-  readonly groups: ApproverGroups;
-  /** one plan per declared action type */
-  readonly plans: ReadonlyMap<string, ActionPlan>;
-  /** the counters this action reads and would increment, with their keys and amounts; never throws */
-  countersFor(ir: SovereignIR): CountersResult;
-  /** the stateless decision; counters absent from `counters` read as 0; never throws */
-  evaluate(ir: SovereignIR, counters?: CounterValues, options?: EvaluateOptions): Decision;
-}
+import { countersFor, evaluatePlan } from "../engine/engine.ts";
+import type { ApproverKey } from "../vocabulary/approvers.ts";
 
 /** More rules than this on one (type, tier) and decisions are not cached (their key would not fit a double). */
 const MAX_CACHED_RULES = 30;

@@ -11,13 +11,9 @@ import { digest } from "../ir/canonicalize.ts";
 import { STDLIB_PREFIX } from "../check/policy-modules.ts";
 import { commonDirectory, toPosix } from "../check/policy-paths.ts";
 import type { PolicySource } from "../check/policy-symbols.ts";
+import type { SourceText } from "../engine/plan.ts";
 
 export const POLICY_DIGEST_KIND = "execlayer/policy/v1";
-
-export interface SourceText {
-  readonly path: string;
-  readonly text: string;
-}
 
 /** The sources with canonical (relative, POSIX) paths, sorted by path. */
 export function canonicalSources(sources: readonly PolicySource[]): SourceText[] {

@@ -1,5 +1,5 @@
+import type { Span } from "../vocabulary/span.ts";
 // Diagnostics are data: detected by each stage, rendered in one place (render.ts).
-import type { Span } from "../syntax/ast.ts";
 
 export type Severity = "error" | "warning" | "info";
 

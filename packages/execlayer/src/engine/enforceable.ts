@@ -1,13 +1,13 @@
 // What the Enforcer needs from a policy. The compiled policy (src/compile) is adapted to it by `enforceableFrom`
 // (below); tests can implement it directly.
-import type { CompiledPolicy } from "../compile/policy-compiler.ts";
 import { toSovereignIR } from "../ir/build.ts";
 import { digest } from "../ir/canonicalize.ts";
 import type { FieldSchema, IrSchema } from "../ir/schema.ts";
 import type { JsonObject, JsonValue, SovereignIR } from "../ir/types.ts";
-import type { ApproverGroups } from "../runtime/approvals.ts";
 import type { Decision } from "../vocabulary/decision.ts";
-import type { CountersResult } from "./engine.ts";
+import type { ApproverGroups } from "../vocabulary/approvers.ts";
+import type { CountersResult } from "./plan.ts";
+import type { CompiledPolicy } from "./plan.ts";
 
 /** Who proposes, and the situation: supplied by the embedding service, never by the model. */
 export interface DecideContext {

@@ -7,12 +7,11 @@
 // a shared frozen object looked up by (tier, rule outcomes): no allocation beyond the activation.
 import { Diagnostics } from "../diagnostics/catalogue.ts";
 import { didYouMean } from "../diagnostics/suggest.ts";
-import type { ActionPlan, RecordTypes, RulePlan, VariableUse } from "./plan.ts";
+import type { ActionPlan, CounterValues, CountersResult, EvaluateOptions, RecordTypes, RulePlan, VariableUse } from "./plan.ts";
 import type { Activation } from "../cel/planner.ts";
 import type { SovereignIR } from "../ir/types.ts";
 import type { DecideContext } from "./enforceable.ts";
 import { toSovereignIR } from "../ir/build.ts";
-import type { CompiledPolicy } from "../compile/policy-compiler.ts";
 import { fromJson } from "../cel/json.ts";
 import { CelError } from "../cel/errors.ts";
 import { parseTimestamp } from "../cel/time.ts";
@@ -20,18 +19,8 @@ import { CelRecord, CelTimestamp, CelUint, displayValue, type CelResult, type Ce
 import type { CounterUse } from "./counters.ts";
 import { TIERS, type Decision, type Tier } from "../vocabulary/decision.ts";
 import { combine, errorContribution, type Contribution } from "./combine.ts";
+import type { CompiledPolicy } from "./plan.ts";
 
-/** Counter values by counter name (the count before this action); absent counters read as 0. */
-export type CounterValues = ReadonlyMap<string, number | bigint> | Readonly<Record<string, number | bigint>>;
-
-export interface EvaluateOptions {
-  /** the request time for `now`, in ms since the epoch; default: the IR's `requested_at` */
-  readonly now?: number;
-}
-
-export type CountersResult =
-  | { readonly ok: true; readonly uses: readonly CounterUse[] }
-  | { readonly ok: false; readonly error: { readonly code: string; readonly message: string } };
 
 const NO_COUNTERS: ReadonlyMap<string, number> = new Map();
 

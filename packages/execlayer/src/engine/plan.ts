@@ -7,6 +7,12 @@ import type { WindowSpec } from "../vocabulary/windows.ts";
 import type { CelError } from "../cel/errors.ts";
 import type { CelValue } from "../cel/values.ts";
 import type { RecordType } from "../cel/types.ts";
+import type { CheckedPolicy } from "../check/policy-symbols.ts";
+import type { ToolMapper } from "../ir/adapters.ts";
+import type { IrSchema } from "../ir/schema.ts";
+import type { SovereignIR } from "../ir/types.ts";
+import type { ApproverGroups } from "../vocabulary/approvers.ts";
+import type { CounterUse } from "./counters.ts";
 
 export interface RulePlan {
   readonly name: string;
@@ -79,4 +85,51 @@ export interface ActionPlan {
 export interface RecordTypes {
   readonly actor: RecordType;
   readonly context: RecordType;
+}
+
+/** Counter values by counter name (the count before this action); absent counters read as 0. */
+export type CounterValues = ReadonlyMap<string, number | bigint> | Readonly<Record<string, number | bigint>>;
+
+export interface EvaluateOptions {
+  /** the request time for `now`, in ms since the epoch; default: the IR's `requested_at` */
+  readonly now?: number;
+}
+
+export type CountersResult =
+  | { readonly ok: true; readonly uses: readonly CounterUse[] }
+  | { readonly ok: false; readonly error: { readonly code: string; readonly message: string } };
+
+/** A counter as the runtime stores it. */
+export interface CounterSpec {
+  readonly name: string;
+  readonly window: WindowSpec;
+  /** the action types it counts */
+  readonly actionTypes: readonly string[];
+}
+
+export interface CompiledPolicy {
+  readonly name: string;
+  readonly version: string | null;
+  /** `sha256:<hex>` over the canonical sources (see compile/policy-digest.ts); approvals and receipts bind to it */
+  readonly digest: string;
+  /** the sources the digest covers, with canonical paths */
+  readonly sources: readonly SourceText[];
+  readonly checked: CheckedPolicy;
+  /** for src/ir normalization (`toSovereignIR(proposal, policy.irSchema, { mapper: policy.toolMapper, ... })`) */
+  readonly irSchema: IrSchema;
+  readonly toolMapper: ToolMapper;
+  readonly counters: ReadonlyMap<string, CounterSpec>;
+  /** approver groups with decoded public keys */
+  readonly groups: ApproverGroups;
+  /** one plan per declared action type */
+  readonly plans: ReadonlyMap<string, ActionPlan>;
+  /** the counters this action reads and would increment, with their keys and amounts; never throws */
+  countersFor(ir: SovereignIR): CountersResult;
+  /** the stateless decision; counters absent from `counters` read as 0; never throws */
+  evaluate(ir: SovereignIR, counters?: CounterValues, options?: EvaluateOptions): Decision;
+}
+
+export interface SourceText {
+  readonly path: string;
+  readonly text: string;
 }

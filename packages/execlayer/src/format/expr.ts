@@ -2,9 +2,10 @@
 // same tree. Literals are printed from their source text, so escapes, raw strings, triple quotes, hex and
 // exponents stay as written. Line breaks go at `&&` / `||` (operator first on the continuation line), inside
 // argument lists, list and map literals, and around `? :`.
-import type { Expr, Span } from "../syntax/ast.ts";
+import type { Expr } from "../syntax/ast.ts";
 import { concat, group, indent, join, line, softline, type Doc } from "./doc.ts";
 import { BINARY_PRECEDENCE } from "../syntax/build.ts";
+import type { Span } from "../vocabulary/span.ts";
 
 /** Binding strength, lowest first (CEL): ?: < || < && < relations < + - < * / % < unary < member. */
 const PREC_CONDITIONAL = 0;

@@ -10,22 +10,7 @@
 // A file with syntax errors is not formatted. The result is checked before it is returned: it must parse to the
 // same tree (modulo positions) and keep every comment, else formatting is refused (XP7022).
 import type { IToken } from "chevrotain";
-import type {
-  ActionDecl,
-  Declaration,
-  Effect,
-  ExpectedOutcome,
-  Expr,
-  FieldDecl,
-  FieldInit,
-  PolicyFile,
-  PolicyHeader,
-  PropertyDecl,
-  Span,
-  Target,
-  TestStep,
-  TypeRef,
-} from "../syntax/ast.ts";
+import type { ActionDecl, Declaration, Effect, ExpectedOutcome, Expr, FieldDecl, FieldInit, PolicyFile, PolicyHeader, PropertyDecl, Target, TestStep, TypeRef } from "../syntax/ast.ts";
 import { parsePolicy, type Comment } from "../syntax/parse.ts";
 import { tokenIndexAt, xpolLexer } from "../syntax/lexer.ts";
 import { diagnostic, hasErrors, type Diagnostic } from "../diagnostics/diagnostic.ts";
@@ -33,6 +18,7 @@ import { Diagnostics as D } from "../diagnostics/catalogue.ts";
 import { concat, group, indent, join, lineOr, render, type Doc } from "./doc.ts";
 import { ExprPrinter } from "./expr.ts";
 import { astEqual } from "./ast-equal.ts";
+import type { Span } from "../vocabulary/span.ts";
 
 /** Lines are broken to fit this many columns where the syntax allows. */
 export const WIDTH = 120;

@@ -21,6 +21,7 @@ import { verifySignature } from "../receipts/verify-signature.ts";
 import { fromBase64, fromHex, sha256Text, toBase64, toHex, utf8 } from "../receipts/bytes.ts";
 import { keyIdOf } from "../receipts/keys.ts";
 import { Diagnostics } from "../diagnostics/catalogue.ts";
+import type { ApproverGroups, ApproverKey } from "../vocabulary/approvers.ts";
 import type { ApprovalRequirement, Tier } from "../vocabulary/decision.ts";
 import { formatDuration } from "../vocabulary/windows.ts";
 
@@ -103,15 +104,6 @@ export interface RequestState {
 
 export type RequestStatus = "pending" | "approved" | "vetoed" | "consumed" | "expired";
 
-export interface ApproverKey {
-  /** member name in the group */
-  readonly name: string;
-  readonly publicKey: Uint8Array;
-  readonly keyId: string;
-}
-
-/** group name -> members */
-export type ApproverGroups = ReadonlyMap<string, readonly ApproverKey[]>;
 
 export type ApprovalErrorKind =
   | "malformed"

@@ -13,9 +13,7 @@ import { Diagnostics } from "../diagnostics/catalogue.ts";
 import type { JsonObject, JsonValue, SovereignIR } from "../ir/types.ts";
 import { rememberCanonical } from "../ir/canonicalize.ts";
 import type { Receipt } from "../receipts/receipt.ts";
-import type { Signer } from "../receipts/signer.ts";
-import { MemoryJournal } from "../store/memory-journal.ts";
-import { MemoryStore } from "../store/memory.ts";
+import type { EnforcerDecision } from "./outcome.ts";
 import { recordToJson, requestToJson, requirementToJson } from "./state.ts";
 import type { JournalEvent, StateChange, StateStore, StateView, TxStep } from "./store.ts";
 import {
@@ -33,10 +31,10 @@ import {
 import type { CounterUse } from "../engine/counters.ts";
 import { describeRequirements, type ApprovalRequirement, type Decision } from "../vocabulary/decision.ts";
 import { enforceableFrom, isEnforceable, type DecideContext, type EnforceablePolicy, type IrBuild } from "../engine/enforceable.ts";
-import type { CompiledPolicy } from "../compile/policy-compiler.ts";
 import { requestInfo as info, submitApprovalTo, type ApprovalRequestInfo, type ApprovalSubmission } from "./submit-approval.ts";
 import { guardTool, type GuardOptions } from "./guard.ts";
 import { windowLabel } from "../vocabulary/windows.ts";
+import type { CompiledPolicy } from "../engine/plan.ts";
 
 /** The time source: ms since the epoch (or a Date). */
 export type Clock = () => number | Date;
@@ -44,24 +42,16 @@ export type Clock = () => number | Date;
 export interface EnforcerOptions {
   /** a compiled policy (`compilePolicy`), or anything implementing EnforceablePolicy */
   readonly policy: CompiledPolicy | EnforceablePolicy;
-  /** defaults to a MemoryStore (journaled in memory when a signer is given) */
-  readonly store?: StateStore<Receipt>;
-  /** signs receipts when no store is given (a store brings its own journal and signer) */
-  readonly signer?: Signer;
+  /**
+   * where counters, approval requests and receipts live: \`new MemoryStore()\` for one process (with a
+   * \`MemoryJournal\` to sign receipts in memory), \`await DurableStore.open(dir)\` to survive restarts
+   */
+  readonly store: StateStore<Receipt>;
   readonly clock?: Clock;
   /** clock-skew allowance for approvers' `signed_at` (default 30 s) */
   readonly signedAtSkewMs?: number;
 }
 
-export type { ApprovalRequestInfo, ApprovalSubmission } from "./submit-approval.ts";
-
-export type EnforcerDecision = Decision & {
-  readonly receipt?: Receipt;
-  /** the approval request this decision created, returned, used or refused */
-  readonly request?: ApprovalRequestInfo;
-  readonly actionDigest?: string;
-  readonly irDigest?: string;
-};
 
 function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
@@ -169,9 +159,7 @@ export class Enforcer {
   }
 
   static async create(options: EnforcerOptions): Promise<Enforcer> {
-    const store =
-      options.store ??
-      (options.signer !== undefined ? new MemoryStore<Receipt>({ journal: new MemoryJournal(options.signer) }) : new MemoryStore<Receipt>());
+    const store = options.store;
     const clock = options.clock ?? Date.now;
     const now = (): number => {
       const t = clock();

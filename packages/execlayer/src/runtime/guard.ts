@@ -3,7 +3,8 @@
 import type { JsonObject } from "../ir/types.ts";
 import { describeRequirements } from "../vocabulary/decision.ts";
 import type { DecideContext } from "../engine/enforceable.ts";
-import type { ApprovalRequestInfo, EnforcerDecision } from "./enforcer.ts";
+import type { EnforcerDecision } from "./outcome.ts";
+import type { ApprovalRequestInfo } from "./submit-approval.ts";
 
 export interface GuardOptions {
   /** the tool name the policy's `tool NAME -> action` mapping knows */

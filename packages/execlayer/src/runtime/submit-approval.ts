@@ -5,19 +5,8 @@ import { Diagnostics } from "../diagnostics/catalogue.ts";
 import type { JsonObject, JsonValue } from "../ir/types.ts";
 import type { Receipt } from "../receipts/receipt.ts";
 import type { StateChange, StateStore } from "./store.ts";
-import {
-  parseSignedApproval,
-  requestStatus,
-  requirementProgress,
-  verifyApproval,
-  type ApprovalError,
-  type ApprovalRecord,
-  type ApprovalRequest,
-  type ApproverGroups,
-  type RequestState,
-  type RequestStatus,
-  type RequirementProgress,
-} from "./approvals.ts";
+import { parseSignedApproval, requestStatus, requirementProgress, verifyApproval, type ApprovalError, type ApprovalRecord, type ApprovalRequest, type RequestState, type RequestStatus, type RequirementProgress } from "./approvals.ts";
+import type { ApproverGroups } from "../vocabulary/approvers.ts";
 
 /** A request as shown to callers and approvers. */
 export interface ApprovalRequestInfo {

@@ -1,12 +1,7 @@
 // The .xpol abstract syntax tree. Every node carries the span of source text it came from, as UTF-16 offsets;
 // line and column are computed only when a diagnostic is rendered.
 
-export interface Span {
-  /** offset of the first character */
-  readonly start: number;
-  /** offset one past the last character */
-  readonly end: number;
-}
+import type { Span } from "../vocabulary/span.ts";
 
 // ---------------------------------------------------------------------------------------------------------------
 // Expressions (CEL syntax). Operators are their own node kinds, not calls, so the checker and compiler can switch on

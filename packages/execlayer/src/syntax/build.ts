@@ -2,44 +2,11 @@
 // a declaration with a missing required piece is dropped rather than built weaker than written: a rule whose
 // condition failed to parse must not become an unconditional rule.
 import type { CstNode, IToken } from "chevrotain";
-import type {
-  ActionDecl,
-  Annotation,
-  BinaryOp,
-  CounterDecl,
-  CounterWindow,
-  Declaration,
-  DottedName,
-  DurationLit,
-  Effect,
-  Escalation,
-  ExpectedOutcome,
-  Expr,
-  FieldDecl,
-  FieldInit,
-  GroupDecl,
-  GroupMember,
-  IntLit,
-  LiteralExpr,
-  MacroName,
-  MapEntry,
-  Name,
-  PolicyHeader,
-  PropertyDecl,
-  RecordDecl,
-  RuleDecl,
-  Span,
-  StringLit,
-  Target,
-  TestDecl,
-  TestStep,
-  TierDecl,
-  ToolDecl,
-  TypeRef,
-} from "./ast.ts";
+import type { ActionDecl, Annotation, BinaryOp, CounterDecl, CounterWindow, Declaration, DottedName, DurationLit, Effect, Escalation, ExpectedOutcome, Expr, FieldDecl, FieldInit, GroupDecl, GroupMember, IntLit, LiteralExpr, MacroName, MapEntry, Name, PolicyHeader, PropertyDecl, RecordDecl, RuleDecl, StringLit, Target, TestDecl, TestStep, TierDecl, ToolDecl, TypeRef } from "./ast.ts";
 import type { DiagnosticDef, DiagnosticExtras } from "../diagnostics/diagnostic.ts";
 import { Diagnostics } from "../diagnostics/catalogue.ts";
 import { decodeDouble, decodeDuration, decodeInt, decodeStringToken, decodeUint } from "./literals.ts";
+import type { Span } from "../vocabulary/span.ts";
 
 /** Deepest expression tree accepted (operator, member and `?:` chains, nested literals); see grammar/README.md. */
 export const MAX_EXPR_DEPTH = 250;

@@ -1,6 +1,6 @@
+import type { Span } from "../vocabulary/span.ts";
 // Decoding of literal tokens: CEL strings and bytes (all escape forms), ints, uints, doubles, and .xpol durations.
 // Every function returns its problems as values with spans relative to the token, never throws.
-import type { Span } from "./ast.ts";
 
 export interface LiteralProblem {
   readonly kind: "escape" | "unterminated";

@@ -16,12 +16,13 @@
 //     in milliseconds; its tokens and syntax tree would take gigabytes).
 // Lexing, parsing and error reporting are linear in the input size.
 import { EOF, type IToken } from "chevrotain";
-import type { Expr, PolicyFile, Span } from "./ast.ts";
+import type { Expr, PolicyFile } from "./ast.ts";
 import { diagnostic, hasErrors, type Diagnostic, type DiagnosticDef, type DiagnosticExtras, type RelatedInformation } from "../diagnostics/diagnostic.ts";
 import { Diagnostics } from "../diagnostics/catalogue.ts";
 import { AstBuilder, type DiagnosticSink } from "./build.ts";
 import { AnyIdent, Colon, Comma, Gt, Kw, LBracket, LCurly, LParen, Lt, Pipe, RBracket, RCurly, RParen, StringLiteral, tokenIndexAt, xpolLexer } from "./lexer.ts";
 import { OFFENDING, TooManySyntaxErrors, xpolParser } from "./parser.ts";
+import type { Span } from "../vocabulary/span.ts";
 
 export { MAX_EXPR_DEPTH } from "./build.ts";
 

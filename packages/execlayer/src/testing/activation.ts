@@ -1,12 +1,12 @@
 // The variables a policy expression sees for one action (`action`, `actor`, `context`, `counter`, `now`), built
 // from the normalized IR the same way the engine builds them (src/engine/engine.ts). src/testing needs them to
 // evaluate what the engine does not: `where` assumptions, `expect that`, and the sub-conditions coverage reports.
-import type { CompiledPolicy } from "../compile/policy-compiler.ts";
 import type { SovereignIR } from "../ir/types.ts";
 import { fromJson } from "../cel/json.ts";
 import { CelError } from "../cel/errors.ts";
 import { CelRecord, CelTimestamp, type CelValue } from "../cel/values.ts";
 import type { Tier } from "../vocabulary/decision.ts";
+import type { CompiledPolicy } from "../engine/plan.ts";
 
 export type Variables = Record<string, CelValue>;
 

@@ -13,7 +13,6 @@
 // property tests of the services that embed the runtime (see docs/testing.md).
 import fc from "fast-check";
 import type { Expr } from "../syntax/ast.ts";
-import type { CompiledPolicy } from "../compile/policy-compiler.ts";
 import type { FieldSchema, FieldType, RecordSchema } from "../check/policy-schema.ts";
 import { walkExpr } from "../check/policy-exprs.ts";
 import type { JsonObject, JsonValue } from "../ir/types.ts";
@@ -21,6 +20,7 @@ import { calendarWindowStart, calendarWindowEnd, type CalendarUnit } from "../vo
 import { INT64_MAX, INT64_MIN, UINT64_MAX } from "../cel/values.ts";
 import { iso } from "../runtime/approvals.ts";
 import { put } from "./values.ts";
+import type { CompiledPolicy } from "../engine/plan.ts";
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 const HUGE_STRING_LENGTH = 10_000;

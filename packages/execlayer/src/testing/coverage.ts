@@ -6,8 +6,7 @@
 //   - each escalation: holds, and does not hold.
 // An evaluation error covers neither side. Only the policy's own files count (imported stdlib modules are not
 // reported). Property runs do not count: coverage says what the tests, which pin decisions, exercise.
-import type { Expr, Span } from "../syntax/ast.ts";
-import type { CompiledPolicy } from "../compile/policy-compiler.ts";
+import type { Expr } from "../syntax/ast.ts";
 import { compileExpression, type CompiledExpression } from "../cel/planner.ts";
 import type { TypedExpr } from "../check/policy-exprs.ts";
 import { T } from "../cel/types.ts";
@@ -16,6 +15,8 @@ import type { Decision } from "../vocabulary/decision.ts";
 import { TIERS } from "../vocabulary/decision.ts";
 import type { CelValue } from "../cel/values.ts";
 import { variablesFor, type Variables } from "./activation.ts";
+import type { Span } from "../vocabulary/span.ts";
+import type { CompiledPolicy } from "../engine/plan.ts";
 
 export type CoverageKind = "rule" | "condition" | "operand" | "escalation";
 

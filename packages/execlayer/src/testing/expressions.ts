@@ -3,7 +3,6 @@
 // compiled once per (expression, action type), and evaluated with the variables of activation.ts.
 import type { Expr } from "../syntax/ast.ts";
 import type { Diagnostic } from "../diagnostics/diagnostic.ts";
-import type { CompiledPolicy } from "../compile/policy-compiler.ts";
 import { checkExpression, TypeEnv } from "../cel/checker.ts";
 import { T, type CelType } from "../cel/types.ts";
 import { compileExpression, type CompiledExpression } from "../cel/planner.ts";
@@ -12,6 +11,7 @@ import { CelError } from "../cel/errors.ts";
 import type { Decision } from "../vocabulary/decision.ts";
 import type { Variables } from "./activation.ts";
 import { DECISION_TYPE } from "../check/policy-checker.ts";
+import type { CompiledPolicy } from "../engine/plan.ts";
 
 /**
  * What `expect that` sees as `decision`, a value of the checker's DECISION_TYPE: effect ("allow" | "deny" |

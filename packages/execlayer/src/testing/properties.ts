@@ -8,7 +8,6 @@ import fc from "fast-check";
 import type { PropertyDecl, Target } from "../syntax/ast.ts";
 import type { Diagnostic } from "../diagnostics/diagnostic.ts";
 import { Diagnostics as D } from "../diagnostics/catalogue.ts";
-import type { CompiledPolicy } from "../compile/policy-compiler.ts";
 import type { CheckedPropertyBlock } from "../check/policy-symbols.ts";
 import { globToRegExp } from "../check/policy-targets.ts";
 import { parseTier, tierSatisfies } from "../check/policy-tiers.ts";
@@ -24,6 +23,7 @@ import { applySetupStep, DEFAULT_TEST_MILLIS, emptySetup, failureDetails, judgeO
 import type { CaseResult } from "./results.ts";
 import { celLiteral, celString, fieldName } from "./values.ts";
 import type { FieldSchema } from "../check/policy-schema.ts";
+import type { CompiledPolicy } from "../engine/plan.ts";
 
 export const DEFAULT_RUNS = 100;
 /** Generated inputs a property may reject per accepted one before it is reported as unsatisfiable. */

@@ -1,10 +1,10 @@
 // What `xpol test` reports: one result per test or property block, per policy (a directory's files), with the
 // diagnostics found before anything ran and, on request, coverage.
-import type { Span } from "../syntax/ast.ts";
 import type { Diagnostic } from "../diagnostics/diagnostic.ts";
 import type { SourceFile } from "../diagnostics/source.ts";
 import type { Decision } from "../vocabulary/decision.ts";
 import type { CoverageReport } from "./coverage.ts";
+import type { Span } from "../vocabulary/span.ts";
 
 export type CaseStatus = "passed" | "failed" | "skipped";
 

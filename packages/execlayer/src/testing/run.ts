@@ -1,12 +1,12 @@
 // Running a compiled policy's test and property blocks: `runPolicyTests`, the embedding API behind `xpol test`.
 import type { Diagnostic } from "../diagnostics/diagnostic.ts";
-import type { CompiledPolicy } from "../compile/policy-compiler.ts";
 import { ScenarioRunner } from "./scenario.ts";
 import { TestExpressions } from "./expressions.ts";
 import { prepareTests, runTest } from "./test-blocks.ts";
 import { PropertyChecker, type PropertyOptions } from "./properties.ts";
 import { CoverageCollector, type CoverageReport } from "./coverage.ts";
 import type { CaseResult } from "./results.ts";
+import type { CompiledPolicy } from "../engine/plan.ts";
 
 export interface RunOptions extends PropertyOptions {
   /** collect coverage of rules, conditions, operands and escalations by the test blocks */

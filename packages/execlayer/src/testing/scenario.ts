@@ -12,9 +12,8 @@
 //                        every required group it belongs to; a member of a group the request does not require
 //                        does not count); then the action is decided again, which is the scenario's decision.
 //                        Without `of G`: N members of each group the request requires.
-import type { CompiledPolicy } from "../compile/policy-compiler.ts";
 import type { JsonObject, SovereignIR } from "../ir/types.ts";
-import { Enforcer, type EnforcerDecision } from "../runtime/enforcer.ts";
+import { Enforcer } from "../runtime/enforcer.ts";
 import { enforceableFrom, type EnforceablePolicy } from "../engine/enforceable.ts";
 import { approverKey, iso, type ApprovalRecord, type Approver } from "../runtime/approvals.ts";
 import type { CounterUse } from "../engine/counters.ts";
@@ -23,6 +22,8 @@ import type { StateChange } from "../runtime/store.ts";
 import type { FieldSchema, FieldType, RecordSchema } from "../check/policy-schema.ts";
 import type { JsonValue } from "../ir/types.ts";
 import { put } from "./values.ts";
+import type { CompiledPolicy } from "../engine/plan.ts";
+import type { EnforcerDecision } from "../runtime/outcome.ts";
 
 /** The time of a test without `at`: mid-month, mid-week, midday UTC, far from every calendar window's edge. */
 export const DEFAULT_TEST_TIME = "2026-01-15T12:00:00Z";

@@ -1,9 +1,8 @@
 // Test blocks: from the checked AST to scenarios with expectations (problems the checker does not see are
 // diagnostics here, before anything runs), and running them.
-import type { ExpectedOutcome, Span, TestDecl, TestStep } from "../syntax/ast.ts";
+import type { ExpectedOutcome, TestDecl, TestStep } from "../syntax/ast.ts";
 import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.ts";
 import { Diagnostics as D } from "../diagnostics/catalogue.ts";
-import type { CompiledPolicy } from "../compile/policy-compiler.ts";
 import type { JsonObject, JsonValue } from "../ir/types.ts";
 import type { Decision } from "../vocabulary/decision.ts";
 import { parseTimestamp } from "../cel/time.ts";
@@ -15,6 +14,8 @@ import { TestExpressions, decisionValue, evalBool } from "./expressions.ts";
 import { variablesFor, type Variables } from "./activation.ts";
 import { describeDecision, describeExpected, describeRules, outcomeHolds } from "./outcomes.ts";
 import type { CaseResult } from "./results.ts";
+import type { Span } from "../vocabulary/span.ts";
+import type { CompiledPolicy } from "../engine/plan.ts";
 
 export interface Expectation {
   readonly outcome: ExpectedOutcome;

@@ -2,10 +2,10 @@
 // mixing edge values with the literals the policy's conditions compare against (so both branches of a condition
 // are reached), optional fields present or absent, random counter values, actors, contexts and request times.
 import { fc } from "@fast-check/vitest";
-import type { CompiledPolicy } from "../../src/compile/policy-compiler.ts";
 import type { FieldSchema, FieldType } from "../../src/check/policy-schema.ts";
 import { walkExpr, type TypedExpr } from "../../src/check/policy-exprs.ts";
 import type { JsonObject, JsonValue, SovereignIR } from "../../src/ir/types.ts";
+import type { CompiledPolicy } from "../../src/engine/plan.ts";
 
 export interface Literals {
   readonly strings: readonly string[];

@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { fc, test as fcTest } from "@fast-check/vitest";
 import { describe, expect, test } from "vitest";
 import { checkPolicy } from "../../src/check/policy-checker.ts";
-import { compilePolicy, type CompiledPolicy } from "../../src/compile/policy-compiler.ts";
+import { compilePolicy } from "../../src/compile/policy-compiler.ts";
 import { toSovereignIR } from "../../src/ir/build.ts";
 import type { SovereignIR } from "../../src/ir/types.ts";
 import type { Decision } from "../../src/vocabulary/decision.ts";
@@ -16,6 +16,7 @@ import { parsePolicySource } from "../../src/check/policy-parse.ts";
 import type { Diagnostic } from "../../src/diagnostics/diagnostic.ts";
 import { parsePolicy } from "../../src/syntax/parse.ts";
 import type { Declaration, PolicyFile } from "../../src/syntax/ast.ts";
+import type { CompiledPolicy } from "../../src/engine/plan.ts";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const stdlibDir = path.join(repoRoot, "stdlib");

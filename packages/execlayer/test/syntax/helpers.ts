@@ -1,8 +1,9 @@
 // Test helpers: ASTs without spans (for shape comparisons) and a compact printer for expressions.
 import { expect } from "vitest";
-import type { Expr, PolicyFile, Span } from "../../src/syntax/ast.ts";
+import type { Expr, PolicyFile } from "../../src/syntax/ast.ts";
 import { parseExpression } from "../../src/syntax/parse.ts";
 import { POSITION_KEYS } from "../../src/format/ast-equal.ts";
+import type { Span } from "../../src/vocabulary/span.ts";
 
 const SPAN_KEYS = POSITION_KEYS;
 

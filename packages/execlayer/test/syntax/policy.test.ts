@@ -1,8 +1,9 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
 import { parsePolicy } from "../../src/syntax/parse.ts";
-import type { Declaration, Span } from "../../src/syntax/ast.ts";
+import type { Declaration } from "../../src/syntax/ast.ts";
 import { checkCover, noSpans, show } from "./helpers.ts";
+import type { Span } from "../../src/vocabulary/span.ts";
 
 function one(text: string): Declaration {
   const r = parsePolicy(text);

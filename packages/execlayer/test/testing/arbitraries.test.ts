@@ -3,10 +3,10 @@ import { fc, test } from "@fast-check/vitest";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { compilePolicy, decide, arbitraryAction, arbitraryActor, arbitraryContext, arbitraryProposal } from "../../src/index.ts";
-import type { CompiledPolicy } from "../../src/compile/policy-compiler.ts";
 import { counterValuesArb, timeArb } from "../../src/testing/arbitraries.ts";
 import { calendarWindowStart } from "../../src/vocabulary/windows.ts";
 import { PAYMENTS } from "./helpers.ts";
+import type { CompiledPolicy } from "../../src/engine/plan.ts";
 
 const root = resolve(import.meta.dirname, "../..");
 

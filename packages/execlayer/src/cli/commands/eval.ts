@@ -12,7 +12,6 @@ import { fileErrorReason } from "../../diagnostics/file-error.ts";
 import { ExitCode, usageExit, type CliIO } from "../io.ts";
 import { compilePolicy, formatDiagnostics } from "../../compile/load.ts";
 import { loadBundle } from "../../compile/bundle.ts";
-import type { CompiledPolicy } from "../../compile/policy-compiler.ts";
 import { decide, forcedDeny, type DecideOptions } from "../../engine/engine.ts";
 import type { DecideContext } from "../../engine/enforceable.ts";
 import type { Decision } from "../../vocabulary/decision.ts";
@@ -23,6 +22,7 @@ import { Diagnostics } from "../../diagnostics/catalogue.ts";
 import { diagnostic } from "../../diagnostics/diagnostic.ts";
 import { SourceFile } from "../../diagnostics/source.ts";
 import type { JsonObject } from "../../ir/types.ts";
+import type { CompiledPolicy } from "../../engine/plan.ts";
 
 const USAGE = `usage: xpol eval POLICY... (--action FILE.json | --actions FILE.jsonl) [--context FILE.json] [--json]
 

@@ -1,0 +1,3 @@
+import { open } from "../store/memory.ts";
+
+export const enforce = (): string => open();

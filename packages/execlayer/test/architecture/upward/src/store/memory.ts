@@ -1,0 +1,3 @@
+import { enforce } from "../runtime/enforcer.ts";
+
+export const open = (): string => typeof enforce;
