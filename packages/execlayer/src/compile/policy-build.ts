@@ -4,7 +4,7 @@ import { hasErrors } from "../diagnostics/diagnostic.ts";
 import { checkPolicy, type CheckOptions } from "../check/policy-checker.ts";
 import { parsePolicySource } from "../check/policy-parse.ts";
 import type { PolicySource } from "../check/policy-symbols.ts";
-import { compilePolicy } from "./policy-compiler.ts";
+import { compileCheckedPolicy } from "./policy-compiler.ts";
 import type { CompiledPolicy } from "../engine/plan.ts";
 
 export interface SourceInput {
@@ -31,5 +31,5 @@ export function buildPolicy(sources: readonly SourceInput[], options: CheckOptio
   diagnostics.push(...checked.diagnostics);
   const read = checked.sources;
   if (hasErrors(diagnostics) || checked.checked === null) return { policy: null, diagnostics, sources: read };
-  return { policy: compilePolicy(checked.checked), diagnostics, sources: read };
+  return { policy: compileCheckedPolicy(checked.checked), diagnostics, sources: read };
 }

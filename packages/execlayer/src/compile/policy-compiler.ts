@@ -29,7 +29,7 @@ import type { ApproverKey } from "../vocabulary/approvers.ts";
 const MAX_CACHED_RULES = 30;
 const CACHE_LIMIT = 4096;
 
-export function compilePolicy(checked: CheckedPolicy): CompiledPolicy {
+export function compileCheckedPolicy(checked: CheckedPolicy): CompiledPolicy {
   return new PolicyCompiler(checked).compile();
 }
 

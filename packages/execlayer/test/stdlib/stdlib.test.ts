@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { fc, test as fcTest } from "@fast-check/vitest";
 import { describe, expect, test } from "vitest";
 import { checkPolicy } from "../../src/check/policy-checker.ts";
-import { compilePolicy } from "../../src/compile/policy-compiler.ts";
+import { compileCheckedPolicy } from "../../src/compile/policy-compiler.ts";
 import { toSovereignIR } from "../../src/ir/build.ts";
 import type { SovereignIR } from "../../src/ir/types.ts";
 import type { Decision } from "../../src/vocabulary/decision.ts";
@@ -255,7 +255,7 @@ describe.each(EXAMPLES)("examples/%s", (example) => {
 function compileText(text: string, file = "probe.xpol"): CompiledPolicy {
   const r = checkPolicy([parsePolicySource(file, text).file]);
   expect(describeDiagnostics(r.diagnostics)).toEqual([]);
-  return compilePolicy(r.checked!);
+  return compileCheckedPolicy(r.checked!);
 }
 
 interface DecideOptions {
