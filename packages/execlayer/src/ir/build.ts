@@ -4,7 +4,7 @@ import { Diagnostics } from "../diagnostics/catalogue.ts";
 import { canonicalize, rememberCanonicalText } from "./canonicalize.ts";
 import { mapToolCall, parseAndClean, toolCallsOf, type ToolCall, type ToolMapper } from "./adapters.ts";
 import { digestsOf } from "./digest.ts";
-import { describeValue, fail, irError, pathKey, show, type IrError } from "./errors.ts";
+import { describeValue, fail, irError, pathKey, show, type IrError, type IrResult } from "./errors.ts";
 import { DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH } from "./json.ts";
 import { Cleaner, Normalizer, isObject, type CleanValue, type RawAction } from "./normalize.ts";
 import type { IrSchema } from "./schema.ts";
@@ -172,7 +172,7 @@ function authoritative(
 // Services pass the same clock reading for a burst of proposals: remember the last conversion.
 let lastTime: { readonly key: string | number; readonly value: string } | undefined;
 
-function requestTime(t: Date | string): { ok: true; value: string } | { ok: false; error: IrError } {
+function requestTime(t: Date | string): IrResult<string> {
   const key = t instanceof Date ? t.getTime() : t;
   if (lastTime !== undefined && lastTime.key === key) return { ok: true, value: lastTime.value };
   const r = convertTime(t);
@@ -180,7 +180,7 @@ function requestTime(t: Date | string): { ok: true; value: string } | { ok: fals
   return r;
 }
 
-function convertTime(t: Date | string): { ok: true; value: string } | { ok: false; error: IrError } {
+function convertTime(t: Date | string): IrResult<string> {
   let text: string;
   if (t instanceof Date) {
     if (Number.isNaN(t.getTime())) return fail(Diagnostics.irInvalidRequestTime, "$.requested_at", ["an invalid Date"]);

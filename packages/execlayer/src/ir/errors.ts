@@ -1,6 +1,7 @@
 // Errors of the IR stage are values: a stable XP4xxx code, a message from the catalogue and the JSON path of the
 // offending value, so a caller can point at it without re-parsing anything.
 import type { DiagnosticDef } from "../diagnostics/diagnostic.ts";
+import type { Result } from "../vocabulary/result.ts";
 
 export interface IrError {
   /** stable code from the diagnostics catalogue (XP4xxx) */
@@ -14,7 +15,7 @@ export interface IrError {
   readonly help?: string;
 }
 
-export type IrResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: IrError };
+export type IrResult<T> = Result<T, IrError>;
 
 export function irError<A extends readonly unknown[]>(
   def: DiagnosticDef<A>,

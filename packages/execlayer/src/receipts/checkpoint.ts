@@ -9,6 +9,7 @@ import { bytesEqual, fromBase64, sha256, toBase64, toHex, utf8 } from "./bytes.t
 import { HASH_SIZE } from "./merkle.ts";
 import type { Signer } from "./signer.ts";
 import { verifySignature } from "./verify-signature.ts";
+import type { Result } from "../vocabulary/result.ts";
 
 export interface Checkpoint {
   readonly origin: string;
@@ -16,7 +17,7 @@ export interface Checkpoint {
   readonly root: Uint8Array;
 }
 
-export type CheckpointResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string };
+export type CheckpointResult<T> = Result<T>;
 
 const EM_DASH = "\u2014";
 const ED25519_TYPE = 0x01;

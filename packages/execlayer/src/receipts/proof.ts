@@ -7,6 +7,7 @@ import { tryCanonicalize } from "../ir/canonicalize.ts";
 import { parseReceiptLineDetailed, signingMessage, type Receipt } from "./receipt.ts";
 import { scanCheckpoints, scanReceipts } from "./scan.ts";
 import { verifySignature } from "./verify-signature.ts";
+import type { Result } from "../vocabulary/result.ts";
 
 export const PROOF_FORMAT = "execlayer/receipt-proof/v1";
 
@@ -24,7 +25,7 @@ export interface ReceiptProofBundle {
   readonly checkpoint: string;
 }
 
-export type ProofResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string };
+export type ProofResult<T> = Result<T>;
 
 /** Builds the proof for receipt `seq` against the latest checkpoint that covers it. Reads the log, checks its chain. */
 export async function proveReceipt(dir: string, seq: number): Promise<ProofResult<ReceiptProofBundle>> {

@@ -17,6 +17,7 @@ import { hash } from "node:crypto";
 import { fromBase64, toBase64 } from "./bytes.ts";
 import type { Signer } from "./signer.ts";
 import { verifySignature } from "./verify-signature.ts";
+import type { Result } from "../vocabulary/result.ts";
 
 // v2: `prev` hashes the previous unsigned payload (v1 hashed the previous signed line; v1 logs are not read).
 export const RECEIPT_VERSION = 2;
@@ -42,7 +43,7 @@ export type UnsignedReceipt<B extends JsonObject = JsonObject> = Omit<Receipt<B>
 /** What a caller gives to have a receipt made: the rest (v, signer, sig) comes from the format and the signer. */
 export type ReceiptFields<B extends JsonObject> = Pick<UnsignedReceipt<B>, "seq" | "prev" | "time" | "kind" | "body">;
 
-export type ReceiptResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string };
+export type ReceiptResult<T> = Result<T>;
 
 const KIND = /^[a-z][a-z0-9_.-]{0,63}$/;
 const HASH = /^sha256:[0-9a-f]{64}$/;

@@ -24,6 +24,7 @@ import { Diagnostics } from "../diagnostics/catalogue.ts";
 import type { ApproverGroups, ApproverKey } from "../vocabulary/approvers.ts";
 import type { ApprovalRequirement, Tier } from "../vocabulary/decision.ts";
 import { formatDuration } from "../vocabulary/windows.ts";
+import type { Result } from "../vocabulary/result.ts";
 
 export const APPROVAL_DOMAIN = "execlayer/approval/v1\n";
 
@@ -289,7 +290,7 @@ function fail(kind: ApprovalErrorKind, code: string, message: string, extra: { r
 }
 
 /** Checks the shape of untrusted input; returns the statement or why it is malformed. */
-export function parseSignedApproval(input: unknown): { ok: true; value: SignedApproval } | { ok: false; error: ApprovalError } {
+export function parseSignedApproval(input: unknown): Result<SignedApproval, ApprovalError> {
   const malformed = (why: string) =>
     ({ ok: false, error: { kind: "malformed", code: Diagnostics.approvalMalformed.code, message: Diagnostics.approvalMalformed.message(why) } }) as const;
   if (typeof input !== "object" || input === null || Array.isArray(input)) return malformed("expected an object `{ statement, signature }`");

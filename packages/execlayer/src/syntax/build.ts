@@ -407,7 +407,7 @@ export class AstBuilder {
         const s = negated ? cover(tokenSpan(minus), span) : span;
         const r = decodeDouble(t.image, negated);
         if (!r.ok) {
-          this.sink.add(Diagnostics.invalidNumber, s, [t.image, r.why]);
+          this.sink.add(Diagnostics.invalidNumber, s, [t.image, r.error]);
           return [null, negated];
         }
         return [this.lit({ type: "double", value: r.value }, s), negated];
@@ -488,7 +488,7 @@ export class AstBuilder {
     if (t === undefined) return null;
     const r = decodeDuration(t.image);
     if (!r.ok) {
-      this.sink.add(Diagnostics.invalidDuration, tokenSpan(t), [t.image, r.why]);
+      this.sink.add(Diagnostics.invalidDuration, tokenSpan(t), [t.image, r.error]);
       return null;
     }
     return { text: t.image, millis: r.value, span: tokenSpan(t) };

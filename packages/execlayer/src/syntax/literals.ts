@@ -1,4 +1,5 @@
 import type { Span } from "../vocabulary/span.ts";
+import type { Result } from "../vocabulary/result.ts";
 // Decoding of literal tokens: CEL strings and bytes (all escape forms), ints, uints, doubles, and .xpol durations.
 // Every function returns its problems as values with spans relative to the token, never throws.
 
@@ -186,7 +187,7 @@ export function decodeStringToken(image: string, offset: number): DecodedString 
   return { type: "string", value: chars.join(""), problems };
 }
 
-export type NumberResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly why: string };
+export type NumberResult<T> = Result<T>;
 
 const INT64_MAX = (1n << 63n) - 1n;
 const UINT64_MAX = (1n << 64n) - 1n;
@@ -199,19 +200,19 @@ function integerText(text: string): bigint {
 export function decodeInt(text: string, negated: boolean): NumberResult<bigint> {
   const v = integerText(text);
   const signed = negated ? -v : v;
-  if (signed > INT64_MAX || signed < -INT64_MAX - 1n) return { ok: false, why: "out of range" };
+  if (signed > INT64_MAX || signed < -INT64_MAX - 1n) return { ok: false, error: "out of range" };
   return { ok: true, value: signed };
 }
 
 export function decodeUint(text: string): NumberResult<bigint> {
   const v = integerText(text.slice(0, -1));
-  if (v > UINT64_MAX) return { ok: false, why: "out of range" };
+  if (v > UINT64_MAX) return { ok: false, error: "out of range" };
   return { ok: true, value: v };
 }
 
 export function decodeDouble(text: string, negated: boolean): NumberResult<number> {
   const v = Number(text);
-  if (!Number.isFinite(v)) return { ok: false, why: "out of the range of a double" };
+  if (!Number.isFinite(v)) return { ok: false, error: "out of the range of a double" };
   return { ok: true, value: negated ? -v : v };
 }
 
@@ -224,10 +225,10 @@ export function decodeDuration(text: string): NumberResult<number> {
   let lastUnit = -1;
   for (const m of text.matchAll(/(\d+)(ms|[dhms])/g)) {
     const unit = UNIT_ORDER.indexOf(m[2]!);
-    if (unit <= lastUnit) return { ok: false, why: "units must each appear once, largest first (as in `1h30m`)" };
+    if (unit <= lastUnit) return { ok: false, error: "units must each appear once, largest first (as in `1h30m`)" };
     lastUnit = unit;
     millis += Number(m[1]) * UNIT_MILLIS[m[2]!]!;
   }
-  if (!Number.isSafeInteger(millis)) return { ok: false, why: "too large" };
+  if (!Number.isSafeInteger(millis)) return { ok: false, error: "too large" };
   return { ok: true, value: millis };
 }
