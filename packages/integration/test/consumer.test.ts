@@ -109,6 +109,17 @@ const expectedLines = (example ?? "")
   .filter((l) => l.includes("console.log(") && l.includes("// "))
   .map((l) => new RegExp("^" + l.slice(l.lastIndexOf("// ") + 3).trim().replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/…/g, ".+") + "$"));
 
+// The package README's snippet, with the three values it leaves to the reader declared.
+const packageReadme = readFileSync(path.join(repo, "packages/execlayer/README.md"), "utf8");
+const snippet = [...packageReadme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!).find((b) => /from "execlayer"/.test(b));
+const SNIPPET_TS = `import type { JsonObject } from "execlayer";
+declare const toolCall: unknown;
+declare const actor: JsonObject;
+declare const context: JsonObject;
+${snippet ?? ""}
+export { decision };
+`;
+
 const POLICY = readFileSync(path.join(integration, "test/fixtures/consumer.xpol"), "utf8");
 
 // require(esm) from CommonJS: a real compile and three decisions (the policy imports std.http, so the stdlib/ folder
@@ -204,13 +215,15 @@ beforeAll(async () => {
   writeFileSync(path.join(project, "policy.xpol"), POLICY);
   writeFileSync(path.join(project, "require.cjs"), REQUIRE_CJS);
   writeFileSync(path.join(project, "consumer.ts"), CONSUMER_TS);
+  if (snippet === undefined) throw new Error('packages/execlayer/README.md has no ```ts block importing from "execlayer"');
+  writeFileSync(path.join(project, "snippet.ts"), SNIPPET_TS);
 
   // A deep import of a file that is in the tarball (so only the exports map can refuse it).
   deepPath = packedFiles.find((f) => /^dist\/.+\/.+\.js$/.test(f)) ?? "";
   writeFileSync(path.join(project, "deep.mjs"), `import("execlayer/${deepPath}").then(() => console.log("imported"), (e) => console.log(e.code));\n`);
   writeFileSync(path.join(project, "deep.ts"), `import * as deep from "execlayer/${deepPath}";\nexport { deep };\n`);
   for (const [name, resolution] of Object.entries(RESOLUTIONS)) {
-    writeFileSync(path.join(project, `tsconfig.${name}.json`), JSON.stringify({ compilerOptions: { ...STRICT, ...resolution }, files: ["consumer.ts", "readme.ts"] }, null, 2));
+    writeFileSync(path.join(project, `tsconfig.${name}.json`), JSON.stringify({ compilerOptions: { ...STRICT, ...resolution }, files: ["consumer.ts", "readme.ts", "snippet.ts"] }, null, 2));
     writeFileSync(path.join(project, `tsconfig.deep-${name}.json`), JSON.stringify({ compilerOptions: { ...STRICT, ...resolution }, files: ["deep.ts"] }, null, 2));
   }
 });
@@ -232,7 +245,7 @@ describe("the packed execlayer, installed in a fresh project", () => {
     expect(existsSync(path.join(project, "node_modules/execlayer/dist/index.js"))).toBe(true);
   });
 
-  test.concurrent.for(["node16", "bundler"] as const)("type-checks for a strict TypeScript consumer (%s resolution), skipLibCheck off", async (name, { expect }) => {
+  test.concurrent.for(["node16", "bundler"] as const)("type-checks a strict TypeScript consumer and both READMEs' examples (%s resolution), skipLibCheck off", async (name, { expect }) => {
     const tsc = path.join(project, "node_modules/typescript/bin/tsc");
     const [ok, deep] = await Promise.all([run(process.execPath, [tsc, "-p", `tsconfig.${name}.json`], project), run(process.execPath, [tsc, "-p", `tsconfig.deep-${name}.json`], project)]);
     expect({ code: ok.code, out: ok.stdout + ok.stderr }).toEqual({ code: 0, out: "" });
