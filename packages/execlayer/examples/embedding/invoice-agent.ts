@@ -18,8 +18,8 @@ import {
   NobleSigner,
   PolicyDenied,
   signApproval,
-  verifyLog,
 } from "../../src/index.ts";
+import { verifyLog } from "../../src/receipts/index.ts";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 

@@ -1,11 +1,12 @@
 // `execlayer/receipts`: what an auditor's tool needs to check a receipt log without the runtime. Reading, verifying
-// signatures, chains, checkpoints and inclusion or consistency proofs; nothing here decides or writes state.
+// signatures, chains, checkpoints and inclusion or consistency proofs, and the proof of one receipt an operator hands
+// an auditor (`proveReceipt`); nothing here decides or writes state.
 export { formatPublicKey, parsePublicKey, keyIdOf, resolvePublicKey } from "./keys.ts";
 export { verifySignature } from "./verify-signature.ts";
 export { parseReceiptLine, verifyReceiptSignature, signingMessage, GENESIS_PREV, RECEIPT_PAYLOAD_TYPE } from "./receipt.ts";
 export { readReceipts } from "./read.ts";
 export { verifyLog } from "./verify-log.ts";
-export { verifyReceiptProof, PROOF_FORMAT } from "./proof.ts";
+export { proveReceipt, verifyReceiptProof, PROOF_FORMAT } from "./proof.ts";
 export { verifyCheckpoint, noteVerifierKey } from "./checkpoint.ts";
 export { leafHash, verifyInclusion, verifyConsistency } from "./merkle.ts";
 export type { Receipt, ReceiptKind } from "./receipt.ts";

@@ -3,7 +3,8 @@
 // --- example start ---
 import { test, fc } from "@fast-check/vitest";
 import { expect } from "vitest";
-import { compilePolicy, decide, arbitraryProposal, type CompiledPolicy } from "execlayer";
+import { compilePolicy, decide, type CompiledPolicy } from "execlayer";
+import { arbitraryProposal } from "execlayer/testing";
 
 const compiled = compilePolicy({ files: ["examples/invoices/invoices.xpol"] });
 if (compiled.policy === null) throw new Error("the policy does not compile");
