@@ -3,6 +3,7 @@
 // API Extractor takes one entry point per config, so there is one config per entry; one shared compiler state
 // (additionalEntryPoints) analyzes the .d.ts once for all three instead of three times.
 import { existsSync } from "node:fs";
+import path from "node:path";
 import { CompilerState, Extractor, ExtractorConfig } from "@microsoft/api-extractor";
 
 const CONFIGS = ["api-extractor.json", "api-extractor.receipts.json", "api-extractor.testing.json"];
@@ -23,8 +24,11 @@ for (const config of configs) {
   const result = Extractor.invoke(config, { localBuild, compilerState, showVerboseMessages: false });
   if (!result.succeeded) {
     failed++;
-    const why = result.apiReportChanged ? "the public API changed: run `npm run api:update` and commit etc/" : `${result.errorCount} errors, ${result.warningCount} warnings`;
-    console.error(`api-report: ${config.reportFilePath}: ${why}`);
+    const report = path.relative(process.cwd(), config.reportFilePath);
+    const why = result.apiReportChanged
+      ? `the public API changed (see: diff ${report} ${path.relative(process.cwd(), config.reportTempFilePath)}); if that is intended, run \`npm run api:update\` and commit etc/`
+      : `${result.errorCount} errors, ${result.warningCount} warnings`;
+    console.error(`api-report: ${report}: ${why}`);
   }
 }
 process.exit(failed === 0 ? 0 : 1);
