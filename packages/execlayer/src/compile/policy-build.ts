@@ -1,16 +1,12 @@
-// Sources -> parsed -> checked -> compiled, in one call, with every diagnostic of every stage.
+// Source texts -> parsed -> checked -> compiled (for bundles, whose sources are already in memory): the shared
+// pipeline (pipeline.ts) on texts, so a bundle's sources are judged exactly as the files they came from.
 import type { Diagnostic } from "../diagnostics/diagnostic.ts";
-import { hasErrors } from "../diagnostics/diagnostic.ts";
-import { checkPolicy, type CheckOptions } from "../check/policy-checker.ts";
-import { parsePolicySource } from "../check/policy-parse.ts";
+import type { CheckOptions } from "../check/policy-checker.ts";
 import type { PolicySource } from "../check/policy-symbols.ts";
-import { compileCheckedPolicy } from "./policy-compiler.ts";
+import { runPolicyPipeline, type SourceInput } from "./pipeline.ts";
 import type { CompiledPolicy } from "../engine/plan.ts";
 
-export interface SourceInput {
-  readonly path: string;
-  readonly text: string;
-}
+export type { SourceInput } from "./pipeline.ts";
 
 export interface BuildResult {
   /** null when any stage reported an error */
@@ -22,14 +18,6 @@ export interface BuildResult {
 }
 
 export function buildPolicy(sources: readonly SourceInput[], options: CheckOptions = {}): BuildResult {
-  const parsed = sources.map((s) => parsePolicySource(s.path, s.text));
-  const diagnostics = parsed.flatMap((p) => p.diagnostics);
-  const checked = checkPolicy(
-    parsed.map((p) => p.file),
-    options,
-  );
-  diagnostics.push(...checked.diagnostics);
-  const read = checked.sources;
-  if (hasErrors(diagnostics) || checked.checked === null) return { policy: null, diagnostics, sources: read };
-  return { policy: compileCheckedPolicy(checked.checked), diagnostics, sources: read };
+  const r = runPolicyPipeline({ sources }, options);
+  return { policy: r.policy, diagnostics: r.diagnostics, sources: r.read };
 }

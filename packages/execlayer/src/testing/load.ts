@@ -5,12 +5,13 @@
 //     real policies are not compiled as policies of their own; `node_modules` and hidden directories are skipped;
 //   - files: grouped by directory; `NAME.xpol` brings `NAME.test.xpol` beside it, and a test file brings the
 //     directory's policy files (every `.xpol` there that is not a test file).
-import { readdirSync, readFileSync, statSync, type Dirent } from "node:fs";
+import { readdirSync, statSync, type Dirent } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.ts";
 import { Diagnostics as D } from "../diagnostics/catalogue.ts";
 import { fileErrorReason } from "../diagnostics/file-error.ts";
 import { compilePolicy } from "../compile/load.ts";
+import { readPolicyText } from "../compile/pipeline.ts";
 import type { PolicyTestReport } from "./results.ts";
 import { runPolicyTests, type RunOptions } from "./run.ts";
 
@@ -35,11 +36,9 @@ function xpolFiles(dir: string, entries: readonly Dirent[]): string[] {
 function hasTests(files: readonly string[], cwd: string): boolean {
   return files.some((f) => {
     if (TEST_FILE.test(f)) return true;
-    try {
-      return HAS_TESTS.test(readFileSync(resolve(cwd, f), "utf8"));
-    } catch {
-      return true; // unreadable: include it, so the error is reported
-    }
+    const read = readPolicyText(f, cwd);
+    // unreadable or not UTF-8: include it, so the pipeline reports the error
+    return "error" in read || HAS_TESTS.test(read.text);
   });
 }
 
@@ -97,7 +96,7 @@ export function findPolicySets(paths: readonly string[], cwd: string): { sets: P
   return { sets: [...sets].map(([label, files]) => ({ label, files: [...files].sort() })), diagnostics };
 }
 
-/** Compiles one set and runs its blocks. */
+/** Compiles one set (through `compilePolicy`, the pipeline `xpol check` runs too) and runs its blocks. */
 export async function testPolicySet(set: PolicySet, cwd: string, options: RunOptions = {}): Promise<PolicyTestReport> {
   const compiled = compilePolicy({ files: set.files, cwd });
   const base = { label: set.label, files: set.files, sources: compiled.sources };

@@ -2,18 +2,15 @@
 // Files in the same directory form one policy (`invoices.xpol` with its `invoices.test.xpol`); a directory argument
 // brings in every `*.xpol` under it. Exit 0 when there is no error, 1 with errors, 2 on bad usage, 3 when a file
 // cannot be read.
-import { readFileSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { findXpolFiles } from "../../format/files.ts";
-import { fileErrorReason } from "../../diagnostics/file-error.ts";
 import { ExitCode, usageExit, type CliIO } from "../io.ts";
 import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.ts";
 import { Diagnostics } from "../../diagnostics/catalogue.ts";
 import { diagnosticToJson } from "../../diagnostics/render.ts";
 import { SourceFile } from "../../diagnostics/source.ts";
-import { parsePolicy } from "../../syntax/parse.ts";
-import type { PolicyFile } from "../../syntax/ast.ts";
-import { checkPolicy, defaultReadFile } from "../../check/policy-checker.ts";
+import { runPolicyPipeline } from "../../compile/pipeline.ts";
 import { renderDiagnosticsReport } from "../report-formats.ts";
 
 const USAGE = `usage: xpol check FILE|DIR... [--format text|json|junit|github]
@@ -27,10 +24,6 @@ export interface SourceText {
   readonly text: string;
 }
 
-export interface ParsedSource extends SourceText {
-  readonly ast: PolicyFile;
-}
-
 export interface CheckSourcesResult {
   readonly diagnostics: Diagnostic[];
   /** every text a diagnostic may point into: the files, and stdlib modules or keyrings the checker read */
@@ -42,53 +35,13 @@ export interface CheckSourcesOptions {
   readonly readFile?: (path: string) => string | Error;
 }
 
-/** Parses each file, then type-checks them together as one policy. */
+/**
+ * Parses each text, then type-checks them together as one policy (or, when none has a `policy` header, as a
+ * stdlib-style module): the pipeline `compilePolicy` runs, so both report the same diagnostics.
+ */
 export function checkSources(files: readonly SourceText[], options: CheckSourcesOptions = {}): CheckSourcesResult {
-  const sources = new Map(files.map((f) => [f.path, new SourceFile(f.path, f.text)]));
-  const diagnostics: Diagnostic[] = [];
-  const parsed: ParsedSource[] = [];
-  for (const f of files) {
-    const r = parsePolicy(f.text, f.path);
-    diagnostics.push(...r.diagnostics);
-    parsed.push({ path: f.path, text: f.text, ast: r.ast });
-  }
-  // Syntax errors leave declarations out of the AST; checking what remains would report consequences (unknown
-  // actions, missing rules) of the syntax errors rather than new problems, so the checker runs on clean parses.
-  if (diagnostics.some((d) => d.severity === "error")) return { diagnostics, sources };
-  // Files without any `policy` header are a stdlib-style module, checked on its own terms.
-  const module = parsed.every((p) => p.ast.header === null);
-  const checked = checkPolicy(parsed, { ...(options.readFile === undefined ? {} : { readFile: options.readFile }), module });
-  diagnostics.push(...checked.diagnostics);
-  for (const s of checked.sources) if (!sources.has(s.path)) sources.set(s.path, new SourceFile(s.path, s.text));
-  return { diagnostics, sources };
-}
-
-/** The file's text, or a diagnostic when it cannot be read or is not UTF-8. */
-function readSource(
-  path: string,
-  cwd: string,
-): { text: string } | { error: Diagnostic; unreadable: boolean; lossy?: string } {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(resolve(cwd, path));
-  } catch (e: unknown) {
-    return { error: diagnostic(Diagnostics.unreadableFile, { start: 0, end: 0 }, [path, fileErrorReason(e)], { file: path }), unreadable: true };
-  }
-  try {
-    return { text: new TextDecoder("utf-8", { fatal: true }).decode(bytes) };
-  } catch {
-    // Point at the first undecodable sequence (the lossy decoding shows it as U+FFFD).
-    const lossy = new TextDecoder("utf-8").decode(bytes);
-    const at = Math.max(0, lossy.indexOf("\ufffd"));
-    return {
-      error: diagnostic(Diagnostics.invalidTextEncoding, { start: at, end: at + 1 }, [], {
-        file: path,
-        help: "policy files are UTF-8 text",
-      }),
-      unreadable: false,
-      lossy,
-    };
-  }
+  const r = runPolicyPipeline({ sources: files }, { ...options, headerlessAsModule: true });
+  return { diagnostics: r.diagnostics, sources: r.sources };
 }
 
 export async function run(argv: readonly string[], io: CliIO): Promise<number> {
@@ -135,25 +88,17 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
       unreadable = true;
     }
   }
-  // One policy per directory.
-  const groups = new Map<string, SourceText[]>();
+  // One policy per directory, each through the pipeline `compilePolicy` runs (reading, UTF-8 check, parse, check).
+  const groups = new Map<string, string[]>();
   for (const p of paths) {
-    const r = readSource(p, io.cwd);
-    if ("error" in r) {
-      diagnostics.push(r.error);
-      if (r.lossy !== undefined) sources.set(p, new SourceFile(p, r.lossy));
-      unreadable ||= r.unreadable;
-      continue;
-    }
-    sources.set(p, new SourceFile(p, r.text));
     const dir = dirname(resolve(io.cwd, p));
-    groups.set(dir, [...(groups.get(dir) ?? []), { path: p, text: r.text }]);
+    groups.set(dir, [...(groups.get(dir) ?? []), p]);
   }
-  const readFile = (p: string): string | Error => defaultReadFile(resolve(io.cwd, p));
   for (const files of groups.values()) {
-    const r = checkSources(files, { readFile });
+    const r = runPolicyPipeline({ files, cwd: io.cwd }, { headerlessAsModule: true });
     diagnostics.push(...r.diagnostics);
     for (const [p, s] of r.sources) if (!sources.has(p)) sources.set(p, s);
+    unreadable ||= r.unreadable;
   }
 
   const errors = diagnostics.filter((d) => d.severity === "error").length;

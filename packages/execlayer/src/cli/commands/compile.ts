@@ -3,9 +3,9 @@
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { ExitCode, usageExit, type CliIO } from "../io.ts";
-import { compilePolicy, formatDiagnostics } from "../../compile/load.ts";
+import { formatDiagnostics } from "../../compile/load.ts";
+import { runPolicyPipeline } from "../../compile/pipeline.ts";
 import { toBundle } from "../../compile/bundle.ts";
-import { Diagnostics } from "../../diagnostics/catalogue.ts";
 
 const USAGE = `usage: xpol compile FILE... [-o BUNDLE.json]
 
@@ -29,9 +29,10 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
     }
   }
   if (files.length === 0) return usageExit(io, "compile", "give at least one policy file", USAGE);
-  const r = compilePolicy({ files, cwd: io.cwd });
+  // the pipeline `xpol check` and `compilePolicy` run: the same diagnostics for the same files
+  const r = runPolicyPipeline({ files, cwd: io.cwd });
   if (r.diagnostics.length > 0) io.stderr(formatDiagnostics(r.diagnostics, r.sources));
-  if (r.diagnostics.some((d) => d.code === Diagnostics.unreadableFile.code)) return ExitCode.unreadable;
+  if (r.unreadable) return ExitCode.unreadable;
   if (r.policy === null) return ExitCode.findings;
   const json = JSON.stringify(toBundle(r.policy), null, 2) + "\n";
   if (out === undefined) {

@@ -6,11 +6,12 @@
 // raw tool call in any shape src/ir accepts. The context file holds `{ "actor": {...}, "context": {...},
 // "counters": { "NAME": 3 }, "now": "2026-01-31T12:00:00Z" }`, every key optional.
 // With --actions, each line is one action; each output line is one decision as JSON (a bad line gets a deny).
+import { ExitCode, usageExit, type CliIO } from "../io.ts";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { fileErrorReason } from "../../diagnostics/file-error.ts";
-import { ExitCode, usageExit, type CliIO } from "../io.ts";
-import { compilePolicy, formatDiagnostics } from "../../compile/load.ts";
+import { formatDiagnostics } from "../../compile/load.ts";
+import { readPolicyText, runPolicyPipeline } from "../../compile/pipeline.ts";
 import { loadBundle } from "../../compile/bundle.ts";
 import { decide, forcedDeny, type DecideOptions } from "../../engine/engine.ts";
 import type { DecideContext } from "../../engine/enforceable.ts";
@@ -150,21 +151,21 @@ async function evalWithState(policy: CompiledPolicy, args: Args, ctx: { context:
 /** The compiled policy, or an exit code after printing why not. */
 export function loadPolicy(paths: readonly string[], io: CliIO): CompiledPolicy | number {
   if (paths.length === 1 && paths[0]!.endsWith(".json")) {
-    const text = readText(paths[0]!, io);
-    if (text === undefined) return ExitCode.unreadable;
-    const r = loadBundle(text, paths[0]!);
+    const read = readPolicyText(paths[0]!, io.cwd);
+    if ("error" in read) {
+      const sources = new Map(read.lossy === undefined ? [] : [[paths[0]!, new SourceFile(paths[0]!, read.lossy)]]);
+      io.stderr(formatDiagnostics([read.error], sources));
+      return read.unreadable ? ExitCode.unreadable : ExitCode.findings;
+    }
+    const r = loadBundle(read.text, paths[0]!);
     if (r.diagnostics.length > 0) io.stderr(formatDiagnostics(r.diagnostics, new Map()));
     return r.policy ?? ExitCode.findings;
   }
-  const r = compilePolicy({ files: paths, cwd: io.cwd });
-  const errors = r.diagnostics.filter((d) => d.severity === "error");
-  if (r.diagnostics.some((d) => d.code === Diagnostics.unreadableFile.code)) {
+  // the pipeline `xpol check` and `compilePolicy` run, so eval refuses exactly what they report as errors
+  const r = runPolicyPipeline({ files: paths, cwd: io.cwd });
+  if (r.unreadable || r.policy === null) {
     io.stderr(formatDiagnostics(r.diagnostics, r.sources));
-    return ExitCode.unreadable;
-  }
-  if (errors.length > 0 || r.policy === null) {
-    io.stderr(formatDiagnostics(r.diagnostics, r.sources));
-    return ExitCode.findings;
+    return r.unreadable ? ExitCode.unreadable : ExitCode.findings;
   }
   return r.policy;
 }
