@@ -12,12 +12,11 @@ import type { Activation } from "../cel/planner.ts";
 import type { SovereignIR } from "../ir/types.ts";
 import type { DecideContext } from "./enforceable.ts";
 import { toSovereignIR } from "../ir/build.ts";
-import { fromJson } from "../cel/json.ts";
 import { CelError } from "../cel/errors.ts";
-import { parseTimestamp } from "../cel/time.ts";
-import { CelRecord, CelTimestamp, CelUint, displayValue, type CelResult, type CelValue } from "../cel/values.ts";
+import { CelUint, displayValue, type CelResult } from "../cel/values.ts";
 import type { CounterUse } from "./counters.ts";
-import { TIERS, type Decision, type Tier } from "../vocabulary/decision.ts";
+import { TIERS, type Decision } from "../vocabulary/decision.ts";
+import { buildActivation, counterRecord, InputProblem, nowValue, withTier, type VariablesObject } from "./activation.ts";
 import { combine, errorContribution, type Contribution } from "./combine.ts";
 import type { CompiledPolicy } from "./plan.ts";
 
@@ -27,14 +26,6 @@ const NO_COUNTERS: ReadonlyMap<string, number> = new Map();
 /** A deny forced by invalid input or a failure (tier unknown). */
 export function forcedDeny(actionType: string | null, code: string, reason: string): Decision {
   return { effect: "deny", tier: null, actionType, rules: [], reasons: [reason], code };
-}
-
-/** Why an action's input is invalid: a code (XP4xxx) and a message naming the field. */
-class InputProblem {
-  constructor(
-    readonly code: string,
-    readonly message: string,
-  ) {}
 }
 
 function invalid(actionType: string, p: InputProblem): Decision {
@@ -88,7 +79,7 @@ function evaluate(
     const hint = unknownTypeHint(plans, type);
     return forcedDeny(null, Diagnostics.irUnknownActionType.code, Diagnostics.irUnknownActionType.message(type) + (hint === undefined ? "" : ` (${hint})`));
   }
-  const built = activation(plan, records, ir, counters, options, plan.uses);
+  const built = decisionActivation(plan, records, ir, counters, options);
   if (built instanceof InputProblem) return invalid(type, built);
   const act = built;
 
@@ -183,111 +174,66 @@ function deepFreeze(d: Decision): Decision {
 }
 
 // -----------------------------------------------------------------------------------------------------------------
-// The activation: the variables the plan's expressions read, built from the IR.
+// The activation (built by activation.ts, the one builder xpol test shares)
 
-/** Always the same five keys, so every activation has one hidden class; unused variables stay undefined. */
-interface VariablesObject {
-  action: CelRecord | undefined;
-  actor: CelValue | undefined;
-  context: CelValue | undefined;
-  counter: CelRecord | undefined;
-  now: CelValue | undefined;
-}
-
-/** The variables the plan's expressions read (per `uses`), or the problem with the input; `action.tier` is the declared tier. */
-function activation(
+/**
+ * The activation `evaluate` decides with: the variables the plan's rules and escalations read, `action.tier` the
+ * declared tier. Reuses the one `countersFor` built for the same IR when it could (see `shareWithEvaluate`).
+ */
+export function decisionActivation(
   plan: ActionPlan,
   records: RecordTypes,
   ir: SovereignIR,
   counters: CounterValues,
   options: EvaluateOptions,
-  uses: VariableUse,
 ): Activation | InputProblem {
-  const params = ir.action.params as Record<string, unknown> | null;
-  if (params === null || typeof params !== "object" || Array.isArray(params))
-    return new InputProblem(Diagnostics.irWrongType.code, "`params` must be an object");
-  // Parameters are validated even when no expression reads them: a malformed action is denied either way.
-  const fields: Record<string, CelValue> | null = uses.action ? {} : null;
-  const ps = plan.params;
-  let declaredKeys = 0;
-  for (let i = 0; i < ps.length; i++) {
-    const p = ps[i]!;
-    const v = params[p.name];
-    if (v !== undefined) declaredKeys++;
-    if (v === undefined || v === null) {
-      if (!p.optional) return new InputProblem(Diagnostics.irMissingField.code, `missing required parameter \`${p.name}\``);
-      continue;
+  if (plan.counters.length !== 0 && Object.isFrozen(ir)) {
+    const s = shared.get(ir);
+    if (s !== undefined) {
+      shared.delete(ir);
+      if (s.plan === plan) return fromShared(s.act as unknown as VariablesObject, plan, ir, counters, options);
     }
-    const c = p.convert(v);
-    if (c instanceof CelError) return new InputProblem(Diagnostics.irWrongType.code, c.message);
-    if (fields !== null) fields[p.name] = c;
   }
-  let keys = 0;
-  for (const _ in params) keys++;
-  if (keys !== declaredKeys) {
-    const extra = undeclaredParams(plan, params, fields);
-    if (extra !== null) return extra;
+  return buildActivation(plan, records, ir, counters, plan.countersRead, options.now, plan.uses);
+}
+
+// Enforcer.decide calls `countersFor(ir)`, then (in the store's transaction) `evaluate(ir, values)`: both would
+// convert the parameters, actor and context. `countersFor` builds a superset of what `evaluate` reads
+// (plan.counterUses includes plan.uses), so `evaluate` reuses it and rebuilds only `counter` (and `now` when given).
+// Only for an IR deeply frozen (toSovereignIR freezes the IRs it builds), so nothing it depends on can change in
+// between; keyed by the IR object, used once. An IR that is not frozen (a caller's own object) is converted again.
+const shared = new WeakMap<SovereignIR, { readonly plan: ActionPlan; readonly act: Activation }>();
+
+function shareWithEvaluate(plan: ActionPlan, ir: SovereignIR, act: Activation): void {
+  if (covers(plan.counterUses, plan.uses) && isDeepFrozen(ir)) shared.set(ir, { plan, act });
+}
+
+/** Whether `a` builds every variable `b` does (true of compiled plans; checked, as ActionPlan is a public shape). */
+function covers(a: VariableUse, b: VariableUse): boolean {
+  return (a.action || !b.action) && (a.actor || !b.actor) && (a.context || !b.context) && (a.now || !b.now);
+}
+
+function isDeepFrozen(v: unknown): boolean {
+  if (typeof v !== "object" || v === null) return true;
+  if (!Object.isFrozen(v)) return false;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) if (!isDeepFrozen(v[i])) return false;
+    return true;
   }
-  const act: VariablesObject = { action: undefined, actor: undefined, context: undefined, counter: undefined, now: undefined };
-  if (fields !== null) {
-    fields.type = plan.type;
-    fields.target = typeof ir.action.target === "string" ? ir.action.target : "";
-    fields.tier = plan.tier;
-    act.action = new CelRecord(plan.recordName, fields);
-  }
-  // Actor and context are converted only when read; a malformed one makes the reading condition fail (deny).
-  if (uses.actor) {
-    const v = fromJson(ir.actor, records.actor, { extraFields: "ignore" });
-    if (!(v instanceof CelError)) act.actor = v;
-  }
-  if (uses.context) {
-    const v = fromJson(ir.context ?? {}, records.context, { extraFields: "ignore" });
-    if (!(v instanceof CelError)) act.context = v;
-  }
-  if (uses.counter) act.counter = counterRecord(plan.countersRead, counters);
-  if (uses.now) {
-    const now = options.now !== undefined ? CelTimestamp.fromMillis(options.now) : parseTimestamp(String(ir.requested_at));
-    if (!(now instanceof CelError)) act.now = now;
-  }
+  for (const k in v) if (!isDeepFrozen((v as Record<string, unknown>)[k])) return false;
+  return true;
+}
+
+function fromShared(s: VariablesObject, plan: ActionPlan, ir: SovereignIR, counters: CounterValues, options: EvaluateOptions): Activation {
+  const uses = plan.uses;
+  const act: VariablesObject = {
+    action: s.action,
+    actor: s.actor,
+    context: s.context,
+    counter: uses.counter ? counterRecord(plan.countersRead, counters) : undefined,
+    now: options.now !== undefined && uses.now ? nowValue(ir, options.now) : s.now,
+  };
   return act as unknown as Activation;
-}
-
-/** Keys the schema does not declare: rejected, or (extra_params = "allow") kept as dyn values. */
-function undeclaredParams(plan: ActionPlan, params: Record<string, unknown>, fields: Record<string, CelValue> | null): InputProblem | null {
-  for (const k in params) {
-    if (plan.paramNames.has(k)) continue;
-    if (!plan.allowExtra) {
-      const hint = didYouMean(k, plan.paramNames);
-      return new InputProblem(Diagnostics.irUndeclaredField.code, `\`${k}\` is not a declared parameter${hint === undefined ? "" : ` (${hint})`}`);
-    }
-    if (fields !== null) {
-      const v = fromJson(params[k], DYN);
-      if (v instanceof CelError) return new InputProblem(Diagnostics.irWrongType.code, `\`${k}\`: ${v.message}`);
-      fields[k] = v;
-    }
-  }
-  return null;
-}
-
-const DYN = { kind: "dyn" } as const;
-
-function withTier(act: Activation, tier: Tier): Activation {
-  const a = act.action as CelRecord;
-  return { ...act, action: new CelRecord(a.typeName, { ...a.fields, tier }) };
-}
-
-/** `counter.NAME` values; a value that is not an integer is left out, so reading it fails (deny). */
-function counterRecord(names: readonly string[], counters: CounterValues): CelRecord {
-  const fields: Record<string, CelValue> = {};
-  const isMap = counters instanceof Map;
-  for (let i = 0; i < names.length; i++) {
-    const n = names[i]!;
-    const v = isMap ? (counters as ReadonlyMap<string, number | bigint>).get(n) : (counters as Readonly<Record<string, number | bigint>>)[n];
-    if (v === undefined) fields[n] = 0n;
-    else if (typeof v === "bigint") fields[n] = v;
-    else if (Number.isSafeInteger(v)) fields[n] = BigInt(v);
-  }
-  return new CelRecord("counter", fields);
 }
 
 // -----------------------------------------------------------------------------------------------------------------
@@ -303,7 +249,7 @@ export function countersFor(
     const type = ir?.action?.type;
     const plan = typeof type === "string" ? plans.get(type) : undefined;
     if (plan === undefined || plan.counters.length === 0) return { ok: true, uses: [] };
-    const built = activation(plan, records, ir, NO_COUNTERS, {}, plan.counterUses);
+    const built = buildActivation(plan, records, ir, NO_COUNTERS, plan.countersRead, undefined, plan.counterUses);
     if (built instanceof InputProblem) return { ok: false, error: { code: built.code, message: `invalid action \`${type}\`: ${built.message}` } };
     const uses: CounterUse[] = [];
     for (const c of plan.counters) {
@@ -330,6 +276,7 @@ export function countersFor(
       }
       uses.push({ counter: c.name, key: keyParts.length === 0 ? "" : `[${keyParts.join(",")}]`, window: c.window, amount, increments });
     }
+    shareWithEvaluate(plan, ir, built);
     return { ok: true, uses };
   } catch (e: unknown) {
     return { ok: false, error: { code: Diagnostics.runtimeInternalError.code, message: Diagnostics.runtimeInternalError.message(e instanceof Error ? e.message : String(e)) } };

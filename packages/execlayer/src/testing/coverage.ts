@@ -14,7 +14,7 @@ import type { SovereignIR } from "../ir/types.ts";
 import type { Decision } from "../vocabulary/decision.ts";
 import { TIERS } from "../vocabulary/decision.ts";
 import type { CelValue } from "../cel/values.ts";
-import { variablesFor, type Variables } from "./activation.ts";
+import { variablesFor, type Variables } from "../engine/activation.ts";
 import type { Span } from "../vocabulary/span.ts";
 import type { CompiledPolicy } from "../engine/plan.ts";
 

@@ -1,6 +1,6 @@
 // Expressions that belong to tests rather than to the policy: `expect that EXPR` and a property's `where EXPR`.
 // They are typed like rule conditions on the one action type being tested (plus `decision` for `expect that`),
-// compiled once per (expression, action type), and evaluated with the variables of activation.ts.
+// compiled once per (expression, action type), and evaluated with the variables of src/engine/activation.ts.
 import type { Expr } from "../syntax/ast.ts";
 import type { Diagnostic } from "../diagnostics/diagnostic.ts";
 import { checkExpression, TypeEnv } from "../cel/checker.ts";
@@ -9,7 +9,7 @@ import { compileExpression, type CompiledExpression } from "../cel/planner.ts";
 import { CelRecord, type CelValue } from "../cel/values.ts";
 import { CelError } from "../cel/errors.ts";
 import type { Decision } from "../vocabulary/decision.ts";
-import type { Variables } from "./activation.ts";
+import type { Variables } from "../engine/activation.ts";
 import { DECISION_TYPE } from "../check/policy-checker.ts";
 import type { CompiledPolicy } from "../engine/plan.ts";
 

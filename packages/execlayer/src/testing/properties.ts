@@ -17,7 +17,7 @@ import type { Tier } from "../vocabulary/decision.ts";
 import { arbitraryActor, arbitraryContext, counterValuesArb, generatedActionArb, timeArb, type GeneratedAction } from "./arbitraries.ts";
 import { ScenarioRunner, type Scenario, type ScenarioOutcome } from "./scenario.ts";
 import { TestExpressions, evalBool } from "./expressions.ts";
-import { variablesFor } from "./activation.ts";
+import { variablesFor } from "../engine/activation.ts";
 import { describeExpected } from "./outcomes.ts";
 import { applySetupStep, DEFAULT_TEST_MILLIS, emptySetup, failureDetails, judgeOutcome, type Setup } from "./test-blocks.ts";
 import type { CaseResult } from "./results.ts";

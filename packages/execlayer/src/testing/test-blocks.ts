@@ -11,7 +11,7 @@ import { iso } from "../runtime/approvals.ts";
 import { constantJson, put } from "./values.ts";
 import { DEFAULT_TEST_TIME, ScenarioRunner, withDefaults, type ApprovalsGiven, type Scenario, type ScenarioCall, type ScenarioOutcome } from "./scenario.ts";
 import { TestExpressions, decisionValue, evalBool } from "./expressions.ts";
-import { variablesFor, type Variables } from "./activation.ts";
+import { variablesFor, type Variables } from "../engine/activation.ts";
 import { describeDecision, describeExpected, describeRules, outcomeHolds } from "./outcomes.ts";
 import type { CaseResult } from "./results.ts";
 import type { Span } from "../vocabulary/span.ts";
