@@ -47,6 +47,17 @@ describe("xpol fmt", () => {
     expect(readFileSync(join(dir, "bad.xpol"), "utf8")).toBe(broken);
   });
 
+  it("a file that is not UTF-8 is reported (XP1021, as `xpol check` does) and left byte for byte", async () => {
+    const dir = scratch();
+    // Latin-1 "é" in a comment: a lossy decoding would parse, and writing it back would replace the byte with U+FFFD
+    const bytes = Buffer.concat([Buffer.from("// caf"), Buffer.from([0xe9]), Buffer.from("\n" + UNFORMATTED)]);
+    writeFileSync(join(dir, "latin1.xpol"), bytes);
+    const r = await xpol(["fmt", "latin1.xpol"], dir);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("error[XP1021]: file is not valid UTF-8");
+    expect(readFileSync(join(dir, "latin1.xpol")).equals(bytes)).toBe(true);
+  });
+
   it(".xpolfmtignore excludes paths from directory searches", async () => {
     const dir = scratch();
     mkdirSync(join(dir, "golden"));

@@ -4,9 +4,8 @@
 // Directories are searched recursively, minus the paths in `.xpolfmtignore` (src/format/files.ts). A file with
 // syntax errors is never rewritten: its diagnostics are printed. Exit: 0 ok (with --check: everything formatted),
 // 1 unformatted files (--check) or files that could not be formatted, 2 usage, 3 an unreadable path.
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { fileErrorReason } from "../../diagnostics/file-error.ts";
 import { ExitCode, usageExit, type CliIO } from "../io.ts";
 import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.ts";
 import { Diagnostics } from "../../diagnostics/catalogue.ts";
@@ -14,6 +13,7 @@ import { SourceFile } from "../../diagnostics/source.ts";
 import { renderDiagnostics } from "../../diagnostics/render.ts";
 import { formatPolicy } from "../../format/format.ts";
 import { findXpolFiles, readIgnoreList } from "../../format/files.ts";
+import { readPolicyText } from "../../compile/pipeline.ts";
 import { parseReportFormat, renderDiagnosticsReport, type ReportFormat } from "../report-formats.ts";
 
 const USAGE = `usage: xpol fmt [--check] [--format FORMAT] FILE|DIR...
@@ -53,14 +53,15 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
   let rewritten = 0;
   let unformatted = 0;
   for (const file of found.files) {
-    let text: string;
-    try {
-      text = readFileSync(resolve(io.cwd, file), "utf8");
-    } catch (e: unknown) {
-      diagnostics.push(diagnostic(Diagnostics.unreadableFile, { start: 0, end: 0 }, [file, fileErrorReason(e)], { file }));
-      unreadable = true;
+    // read as `xpol check` and compilePolicy read (strict UTF-8): a lossy decoding written back would lose bytes
+    const read = readPolicyText(file, io.cwd);
+    if ("error" in read) {
+      diagnostics.push(read.error);
+      if (read.lossy !== undefined) sources.set(file, new SourceFile(file, read.lossy));
+      unreadable ||= read.unreadable;
       continue;
     }
+    const text = read.text;
     sources.set(file, new SourceFile(file, text));
     const r = formatPolicy(text, file);
     if (!r.ok) {
