@@ -10,11 +10,10 @@
 // In a journaled store each transaction is one receipt whose body holds the state changes; a decision is returned
 // only after its receipt is durable. Nothing throws out of `decide` or `submitApproval`: any failure is a deny.
 import { Diagnostics } from "../diagnostics/catalogue.ts";
-import type { JsonObject, JsonValue, SovereignIR } from "../ir/types.ts";
-import { rememberCanonical } from "../ir/canonicalize.ts";
+import type { JsonObject, SovereignIR } from "../ir/types.ts";
 import type { Receipt } from "../receipts/receipt.ts";
 import type { EnforcerDecision } from "./outcome.ts";
-import { recordToJson, requestToJson, requirementToJson } from "./state.ts";
+import { decisionBody, forcedDenyBody, policyJson, type ActionFields, type ForcedDenyInput } from "./receipt-body.ts";
 import type { JournalEvent, StateChange, StateStore, StateView, TxStep } from "./store.ts";
 import {
   approversFor,
@@ -33,7 +32,6 @@ import { describeRequirements, type ApprovalRequirement, type Decision } from ".
 import { enforceableFrom, isEnforceable, type DecideContext, type EnforceablePolicy, type IrBuild } from "../engine/enforceable.ts";
 import { requestInfo as info, submitApprovalTo, type ApprovalRequestInfo, type ApprovalSubmission } from "./submit-approval.ts";
 import { guardTool, type GuardOptions } from "./guard.ts";
-import { windowLabel } from "../vocabulary/windows.ts";
 import type { CompiledPolicy } from "../engine/plan.ts";
 
 /** The time source: ms since the epoch (or a Date). */
@@ -75,40 +73,8 @@ function withoutApproval(d: Decision, effect: "allow", reasons: readonly string[
   return out;
 }
 
-export function decisionToJson(d: Decision): JsonObject {
-  const o: Record<string, JsonValue> = {
-    effect: d.effect,
-    tier: d.tier,
-    action_type: d.actionType,
-    rules: d.rules.map((r) => {
-      const x: Record<string, JsonValue> = { rule: r.rule, effect: r.effect };
-      if (r.reason !== undefined) x["reason"] = r.reason;
-      if (r.otherwise === true) x["otherwise"] = true;
-      if (r.error === true) x["error"] = true;
-      return x;
-    }),
-    reasons: [...d.reasons],
-  };
-  if (d.approval !== undefined) {
-    o["approval"] = { requirements: d.approval.requirements.map(requirementToJson) };
-  }
-  if (d.code !== undefined) o["code"] = d.code;
-  return o;
-}
-
-// The engine hands out the same frozen Decision for the same outcome: its receipt JSON is built, frozen and
-// canonicalized once per Decision (rememberCanonical), and the receipt encoder splices that text.
-const decisionJsonCache = new WeakMap<Decision, JsonObject>();
-function decisionJsonShared(d: Decision): JsonObject {
-  if (!Object.isFrozen(d)) return decisionToJson(d);
-  let j = decisionJsonCache.get(d);
-  if (j === undefined) {
-    j = decisionToJson(d);
-    rememberCanonical(j);
-    decisionJsonCache.set(d, j);
-  }
-  return j;
-}
+// the receipt body's schema lives in receipt-body.ts; decisionToJson is exported from here too (src/index.ts, cli)
+export { decisionToJson } from "./receipt-body.ts";
 
 /** The counter increments of an action that runs, or the deny when an amount is unusable. */
 function countChanges(
@@ -188,13 +154,13 @@ export class Enforcer {
     if (!built.ok) {
       const where = built.error.path !== undefined && built.error.path !== "$" ? ` at ${built.error.path}` : "";
       const decision = forcedDeny(null, built.error.code, `invalid action: ${built.error.message}${where}`);
-      return this.#recordOnly(decision, now, { input_error: { code: built.error.code, message: built.error.message, path: built.error.path ?? "$" } });
+      return this.#recordOnly(decision, now, { inputError: { code: built.error.code, message: built.error.message, path: built.error.path ?? "$" } });
     }
     const { ir, actionDigest, irDigest } = built;
     const counted = policy.countersFor(ir);
     if (!counted.ok) {
       const decision = forcedDeny(null, counted.error.code, counted.error.message);
-      return this.#recordOnly(decision, now, this.#irFields(ir, actionDigest, irDigest));
+      return this.#recordOnly(decision, now, { action: this.#action(ir, actionDigest, irDigest) });
     }
     const uses = counted.uses;
     const outcome = await this.store.transact(
@@ -343,51 +309,36 @@ export class Enforcer {
     };
   }
 
-  #irFields(ir: SovereignIR, actionDigest: string, irDigest: string): Record<string, JsonValue> {
-    return {
-      action_digest: actionDigest,
-      ir_digest: irDigest,
-      ir: this.policy.receiptIR !== undefined ? this.policy.receiptIR(ir) : (ir as unknown as JsonObject),
-    };
+  /** The action as receipts record it: the IR with the policy's sensitive fields redacted. */
+  #action(ir: SovereignIR, actionDigest: string, irDigest: string): ActionFields {
+    return { actionDigest, irDigest, ir: this.policy.receiptIR !== undefined ? this.policy.receiptIR(ir) : (ir as unknown as JsonObject) };
   }
 
-  // The policy's identity goes into every receipt: built, frozen and canonicalized once (rememberCanonical), so the
+  // The policy's identity goes into every receipt: built, frozen and canonicalized once (policyJson), so the
   // receipt encoder splices its text.
   #policyJsonCache: JsonObject | null = null;
   #policyJson(): JsonObject {
-    if (this.#policyJsonCache === null) {
-      const p: JsonObject = { name: this.policy.name, version: this.policy.version, digest: this.policy.digest };
-      rememberCanonical(p);
-      this.#policyJsonCache = p;
-    }
+    if (this.#policyJsonCache === null) this.#policyJsonCache = policyJson(this.policy);
     return this.#policyJsonCache;
   }
 
   #decisionEvent(ev: Evaluated, ir: SovereignIR, actionDigest: string, irDigest: string, now: number): JournalEvent {
-    const body: Record<string, JsonValue> = {
+    const body = decisionBody({
       policy: this.#policyJson(),
-      ...this.#irFields(ir, actionDigest, irDigest),
-      decision: decisionJsonShared(ev.decision),
-      counters: ev.reads.map(({ use, value }) => ({
-        counter: use.counter,
-        key: use.key,
-        window: windowLabel(use.window),
-        value,
-        added: ev.changes.some((c) => c.op === "count" && c.counter === use.counter && c.key === use.key) ? use.amount : 0,
-      })),
-    };
-    if (ev.request !== undefined) {
-      body["request"] = requestToJson(ev.request.request);
-      body["approvals"] = ev.request.approvals.map(recordToJson);
-    }
+      action: this.#action(ir, actionDigest, irDigest),
+      decision: ev.decision,
+      counters: ev.reads,
+      changes: ev.changes,
+      ...(ev.request !== undefined ? { request: ev.request } : {}),
+    });
     return { kind: ev.consumed ? "consumption" : "decision", body, time: now };
   }
 
   /** A decision made without reaching the policy (bad input, internal error): recorded, changes nothing. */
-  async #recordOnly(decision: Decision, now: number, fields: Record<string, JsonValue>): Promise<EnforcerDecision> {
+  async #recordOnly(decision: Decision, now: number, input: ForcedDenyInput): Promise<EnforcerDecision> {
     if (!this.store.journaled) return decision;
     try {
-      const body: JsonObject = { policy: this.#policyJson(), ...fields, decision: decisionToJson(decision) };
+      const body = forcedDenyBody(this.#policyJson(), decision, input);
       const outcome = await this.store.transact({ now }, () => ({ result: null, changes: [], event: { kind: "decision", body, time: now } }));
       return outcome.ok && outcome.receipt !== undefined ? { ...decision, receipt: outcome.receipt } : decision;
     } catch {

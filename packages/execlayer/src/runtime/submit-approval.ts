@@ -2,9 +2,10 @@
 // counts, journal the attempt either way. Used by the Enforcer and by `xpol approve`, which has only the state
 // directory: a request carries its approvers, so no policy is needed to judge an approval.
 import { Diagnostics } from "../diagnostics/catalogue.ts";
-import type { JsonObject, JsonValue } from "../ir/types.ts";
+import type { JsonObject } from "../ir/types.ts";
 import type { Receipt } from "../receipts/receipt.ts";
 import type { StateChange, StateStore } from "./store.ts";
+import { approvalBody } from "./receipt-body.ts";
 import { parseSignedApproval, requestStatus, requirementProgress, verifyApproval, type ApprovalError, type ApprovalRecord, type ApprovalRequest, type RequestState, type RequestStatus, type RequirementProgress } from "./approvals.ts";
 import type { ApproverGroups } from "../vocabulary/approvers.ts";
 
@@ -30,7 +31,7 @@ export interface SubmitOptions {
   readonly skewMs?: number;
   /** the current policy's groups: only to name the group of a refused key */
   readonly groups?: ApproverGroups;
-  /** `{ name, version, digest }` of the current policy, recorded in the receipt when given */
+  /** `{ name, version, digest }` of the current policy (receipt-body.ts policyJson), recorded in the receipt when given */
   readonly policy?: JsonObject;
 }
 
@@ -67,12 +68,11 @@ export async function submitApprovalTo(store: StateStore<Receipt>, signed: unkno
         }
       }
       if (!store.journaled) return { result, changes };
-      const body: Record<string, JsonValue> = {};
-      if (options.policy !== undefined) body["policy"] = options.policy;
-      body["approval"] = parsed.ok ? { statement: { ...parsed.value.statement }, signature: parsed.value.signature } : null;
-      body["accepted"] = result.ok;
-      if (result.ok) body["status"] = requestStatus(result.state, now);
-      else body["error"] = { kind: result.error.kind, code: result.error.code, message: result.error.message };
+      const body = approvalBody({
+        ...(options.policy !== undefined ? { policy: options.policy } : {}),
+        submitted: parsed.ok ? parsed.value : null,
+        outcome: result.ok ? { accepted: true, status: requestStatus(result.state, now) } : { accepted: false, error: result.error },
+      });
       return { result, changes, event: { kind: "approval", body, time: now } };
     });
     if (!outcome.ok) return { accepted: false, error: unavailable(outcome.error.code, outcome.error.message, id) };

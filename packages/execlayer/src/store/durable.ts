@@ -1,7 +1,8 @@
 // The durable embedded store: a local directory, no server. Its journal IS the receipt log (src/receipts): every
 // transaction appends exactly one receipt whose body carries the state changes it made (`body.state`), and opening
 // the store replays the log through the same `apply` the live path uses, so counters and approval requests come
-// back exactly.
+// back exactly. The transaction itself is the runtime's one sequence (src/runtime/transaction.ts); this store passes
+// in its log (append, group-commit flush, the receipt a batch signature completes) and refuses while closed or broken.
 //
 // Durability contract: a transaction (a decision, an approval) is answered only after the group commit that made
 // its receipt durable has resolved (fdatasync of the log). A crash (even kill -9) loses only transactions that were
@@ -15,15 +16,16 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Diagnostics } from "../diagnostics/catalogue.ts";
-import type { JsonValue } from "../ir/types.ts";
+import type { JsonObject } from "../ir/types.ts";
 import { generateKeyPair, readPrivateKeyFile, writeKeyFiles } from "../receipts/keys.ts";
-import { ReceiptLog, ReceiptLogError } from "../receipts/log.ts";
+import { ReceiptLog, ReceiptLogError, type AppendedReceipt } from "../receipts/log.ts";
 import type { Receipt } from "../receipts/receipt.ts";
 import { createSigner, type Signer, type SignerKind } from "../receipts/signer.ts";
 import { SigningPool } from "../receipts/signing-pool.ts";
 import { acquireDirectoryLock, type DirectoryLock } from "./lock.ts";
-import { changeFromJson, changeToJson, internalError, RuntimeState } from "../runtime/state.ts";
-import { StoreError, type RequestSnapshot, type StateStore, type StateView, type TxOutcome, type TxScope, type TxStep } from "../runtime/store.ts";
+import { RuntimeState } from "../runtime/state.ts";
+import { StoreError, type RequestSnapshot, type StateStore, type StateView, type StoreFailure, type TxOutcome, type TxScope, type TxStep } from "../runtime/store.ts";
+import { replayBody, runTransaction, storeClosed, storeUnavailable, type Transactor } from "../runtime/transaction.ts";
 
 export interface DurableStoreOptions {
   /** signs the receipts; default: the directory's own key `DIR/runtime.key`, created on first open */
@@ -44,9 +46,8 @@ export interface DurableStoreOptions {
 
 export const RUNTIME_KEY_BASE = "runtime";
 
-function failure(code: string, message: string): { ok: false; error: { code: string; message: string } } {
-  return { ok: false, error: { code, message } };
-}
+/** A log append that failed (the transaction answers XP5004 with its message). */
+class AppendFailed extends Error {}
 
 async function loadOrCreateSigner(dir: string, kind: SignerKind, threads: number): Promise<Signer> {
   const base = path.join(dir, RUNTIME_KEY_BASE);
@@ -87,6 +88,7 @@ export class DurableStore implements StateStore<Receipt> {
   readonly #lock: DirectoryLock;
   /** the store made its signer (from DIR/runtime.key), so it releases it on close */
   readonly #ownsSigner: boolean;
+  readonly #tx: Transactor<Receipt, AppendedReceipt<JsonObject>>;
   #closed = false;
 
   private constructor(dir: string, state: RuntimeState, log: ReceiptLog, signer: Signer, lock: DirectoryLock, ownsSigner: boolean) {
@@ -96,6 +98,26 @@ export class DurableStore implements StateStore<Receipt> {
     this.signer = signer;
     this.#lock = lock;
     this.#ownsSigner = ownsSigner;
+    // Every change is journaled (the log is the store's only memory): a step without an event gets a plain "state"
+    // receipt. The receipt is set by append, or by the flush that signed it (batch signing).
+    this.#tx = {
+      state,
+      journalEveryStep: true,
+      refuse: (): StoreFailure | null => {
+        if (this.#closed) return storeClosed();
+        const broken = log.broken;
+        return broken === null ? null : storeUnavailable(broken.message);
+      },
+      journal: {
+        append: (kind, body, time) => {
+          const appended = log.append(kind, body, new Date(time));
+          if (!appended.ok) throw new AppendFailed(appended.error.message);
+          return appended;
+        },
+        flush: () => log.flush(),
+        receiptOf: (appended) => appended.receipt,
+      },
+    };
   }
 
   /**
@@ -122,20 +144,8 @@ export class DurableStore implements StateStore<Receipt> {
       let bad: string | null = null;
       const replay = (receipt: Receipt, where: { line: number }): void => {
         if (bad !== null) return;
-        const changes = receipt.body["state"];
-        if (changes === undefined) return;
-        if (!Array.isArray(changes)) {
-          bad = `receipt ${receipt.seq} (line ${where.line}): \`body.state\` is not a list`;
-          return;
-        }
-        for (const c of changes as readonly JsonValue[]) {
-          const parsed = changeFromJson(c);
-          const why = parsed.ok ? state.apply(parsed.change) : parsed.why;
-          if (why !== null) {
-            bad = `receipt ${receipt.seq} (line ${where.line}): ${why}`;
-            return;
-          }
-        }
+        const why = replayBody(state, receipt.body);
+        if (why !== null) bad = `receipt ${receipt.seq} (line ${where.line}): ${why}`;
       };
       let log: ReceiptLog;
       try {
@@ -168,29 +178,8 @@ export class DurableStore implements StateStore<Receipt> {
     }
   }
 
-  async transact<R>(scope: TxScope, body: (view: StateView) => TxStep<R>): Promise<TxOutcome<R, Receipt>> {
-    if (this.#closed) return failure(Diagnostics.storeClosed.code, Diagnostics.storeClosed.message());
-    const broken = this.log.broken;
-    if (broken !== null) return failure(Diagnostics.storeUnavailable.code, Diagnostics.storeUnavailable.message(broken.message));
-    const prepared = this.state.step(scope.now, body);
-    if (!prepared.ok) return prepared;
-    const step = prepared.step;
-    // Every change is journaled: a step without an event still gets a plain "state" receipt.
-    const event = step.event ?? { kind: "state", body: {}, time: scope.now };
-    const appended = this.log.append(event.kind, { ...event.body, state: step.changes.map(changeToJson) }, new Date(event.time));
-    if (!appended.ok) return failure(Diagnostics.storeUnavailable.code, Diagnostics.storeUnavailable.message(appended.error.message));
-    // A change that does not fit the state is a runtime bug: stop before it spreads.
-    const unfit = this.state.applyAll(step.changes);
-    if (unfit !== null) return internalError(unfit);
-    try {
-      await this.log.flush();
-    } catch (e: unknown) {
-      return failure(Diagnostics.storeUnavailable.code, Diagnostics.storeUnavailable.message(e instanceof Error ? e.message : String(e)));
-    }
-    // set by the flush that signed it (batch signing) or by append itself
-    const receipt = appended.receipt;
-    if (receipt === undefined) return internalError("a flushed receipt was not signed");
-    return { ok: true, result: step.result, receipt };
+  transact<R>(scope: TxScope, body: (view: StateView) => TxStep<R>): Promise<TxOutcome<R, Receipt>> {
+    return runTransaction(this.#tx, scope, body);
   }
 
   async openRequests(now: number): Promise<readonly RequestSnapshot[]> {
