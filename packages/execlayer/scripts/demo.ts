@@ -64,8 +64,9 @@ async function main(): Promise<number> {
   const started = Date.now();
   // DEMO_STATE_DIR lets the test suite run the demo without touching the working tree.
   const stateDir = process.env["DEMO_STATE_DIR"] ?? path.join(root, "demo-state");
-  // As the reader would type it from where they ran the demo.
-  const shownDir = path.relative(process.cwd(), stateDir) || ".";
+  // As the reader would type it from where they ran the demo: `npm run demo` at the root runs this in the workspace
+  // folder, and npm says where it was invoked in INIT_CWD.
+  const shownDir = path.relative(process.env["INIT_CWD"] ?? process.cwd(), stateDir) || ".";
   fs.rmSync(stateDir, { recursive: true, force: true });
   fs.mkdirSync(stateDir, { recursive: true });
 
