@@ -25,12 +25,13 @@ import { MemoryJournal } from "../src/store/memory-journal.ts";
 import { enforceableFrom, type EnforceablePolicy, type IrBuild } from "../src/engine/enforceable.ts";
 import { DurableStore } from "../src/store/durable.ts";
 import { MemoryStore } from "../src/store/memory.ts";
-import { requestToJson, RuntimeState } from "../src/runtime/state.ts";
+import { RuntimeState } from "../src/runtime/state.ts";
 import { requestIdFor } from "../src/runtime/approvals.ts";
 import { invoicePolicyCompiled } from "./decide.ts";
 import { benchSigner, type AppendSignerKind } from "./receipts.ts";
 import { percentileSorted } from "./stats.ts";
 import type { CompiledPolicy } from "../src/engine/plan.ts";
+import { requestToJson } from "../src/runtime/receipt-body.ts";
 
 export interface RuntimeBenchResult {
   readonly name: string;

@@ -7,8 +7,8 @@ export { compilePolicy, formatDiagnostics } from "./compile/load.ts";
 export { decide } from "./engine/engine.ts";
 export { toBundle, loadBundle, BUNDLE_FORMAT } from "./compile/bundle.ts";
 export { formatPolicy } from "./format/index.ts";
-export type { PolicyInput, CompileResult } from "./compile/load.ts";
-export type { SourceInput } from "./compile/policy-build.ts";
+export type { CompileResult } from "./compile/load.ts";
+export type { PolicyInput, SourceInput } from "./compile/pipeline.ts";
 export type { CompiledPolicy, CounterSpec, CounterValues, EvaluateOptions, CountersResult } from "./engine/plan.ts";
 export type { DecideOptions } from "./engine/engine.ts";
 export type { DecideContext, EnforceablePolicy, IrBuild } from "./engine/enforceable.ts";
@@ -27,7 +27,8 @@ export { toSovereignIR, canonicalize, tryCanonicalize, digest, actionDigest, irD
 export type { SovereignIR, IrAction, IrActor, JsonValue, JsonObject, IrError, IrResult, IrSchema, ActionTypeSchema, RecordSchema, FieldSchema, FieldType, ToolMapper, ToolCall, BuildOptions, BuildResult } from "./ir/index.ts";
 
 // Runtime: the stateful Enforcer, guarded tools, M-of-N signed approvals, stores
-export { Enforcer, decisionToJson } from "./runtime/enforcer.ts";
+export { Enforcer } from "./runtime/enforcer.ts";
+export { decisionToJson } from "./runtime/receipt-body.ts";
 export { PolicyDenied, ApprovalRequired } from "./runtime/guard.ts";
 export { enforceableFrom, redactSensitive } from "./engine/enforceable.ts";
 export { signApproval, approvalStatementBytes, parseSignedApproval, APPROVAL_DOMAIN } from "./runtime/approvals.ts";

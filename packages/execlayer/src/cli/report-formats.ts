@@ -10,7 +10,7 @@ import { SourceFile } from "../diagnostics/source.ts";
 import type { CaseResult, PolicyTestReport, TestTotals } from "../testing/results.ts";
 import { summaryLine } from "../testing/results.ts";
 import { formatPercent, type CoverageItem, type CoverageReport } from "../testing/coverage.ts";
-import { decisionToJson } from "../runtime/enforcer.ts";
+import { decisionToJson } from "../runtime/receipt-body.ts";
 
 export const REPORT_FORMATS = ["human", "json", "junit", "github"] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];

@@ -12,7 +12,6 @@ import type { CheckOptions } from "../check/policy-checker.ts";
 import { runPolicyPipeline, type PolicyInput } from "./pipeline.ts";
 import type { CompiledPolicy } from "../engine/plan.ts";
 
-export type { PolicyInput, SourceInput } from "./pipeline.ts";
 
 export interface CompileResult {
   /** null when there is any error */

@@ -6,7 +6,6 @@ import type { PolicySource } from "../check/policy-symbols.ts";
 import { runPolicyPipeline, type SourceInput } from "./pipeline.ts";
 import type { CompiledPolicy } from "../engine/plan.ts";
 
-export type { SourceInput } from "./pipeline.ts";
 
 export interface BuildResult {
   /** null when any stage reported an error */

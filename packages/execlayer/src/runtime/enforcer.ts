@@ -74,7 +74,6 @@ function withoutApproval(d: Decision, effect: "allow", reasons: readonly string[
 }
 
 // the receipt body's schema lives in receipt-body.ts; decisionToJson is exported from here too (src/index.ts, cli)
-export { decisionToJson } from "./receipt-body.ts";
 
 /** The counter increments of an action that runs, or the deny when an amount is unusable. */
 function countChanges(

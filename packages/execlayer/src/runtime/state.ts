@@ -203,4 +203,3 @@ export function internalError(why: string): { ok: false; error: StoreFailure } {
 
 // The JSON forms of requests, approvals and changes belong to the receipt body's schema (receipt-body.ts); they are
 // re-exported here for the callers that know them from this module.
-export { changeFromJson, changeToJson, recordToJson, requestToJson, requirementToJson } from "./receipt-body.ts";

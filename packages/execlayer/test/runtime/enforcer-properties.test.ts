@@ -11,9 +11,10 @@ import { Enforcer } from "../../src/runtime/enforcer.ts";
 import { calendarWindowStart } from "../../src/vocabulary/windows.ts";
 import { MemoryJournal } from "../../src/store/memory-journal.ts";
 import { MemoryStore } from "../../src/store/memory.ts";
-import { changeFromJson, RuntimeState } from "../../src/runtime/state.ts";
+import { RuntimeState } from "../../src/runtime/state.ts";
 import type { JsonValue } from "../../src/ir/types.ts";
 import { fakePolicy, manualClock } from "./helpers/fake-policy.ts";
+import { changeFromJson } from "../../src/runtime/receipt-body.ts";
 
 const seed = (n: number) => new Uint8Array(32).fill(n);
 const signers = [NobleSigner.fromSeed(seed(1)), NobleSigner.fromSeed(seed(2)), NobleSigner.fromSeed(seed(3)), NobleSigner.fromSeed(seed(4))];

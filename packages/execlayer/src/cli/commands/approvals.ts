@@ -9,8 +9,8 @@ import { ExitCode, usageExit, type CliIO } from "../io.ts";
 import { formatDuration } from "../../vocabulary/windows.ts";
 import { requestInfo, type ApprovalRequestInfo } from "../../runtime/submit-approval.ts";
 import { DurableStore } from "../../store/durable.ts";
-import { requestToJson, recordToJson } from "../../runtime/state.ts";
 import { StoreError } from "../../runtime/store.ts";
+import { requestToJson, recordToJson } from "../../runtime/receipt-body.ts";
 
 const USAGE = `usage: xpol approvals list --state DIR [--json]
 

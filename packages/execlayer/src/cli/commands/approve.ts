@@ -11,8 +11,8 @@ import { readPrivateKeyFile } from "../../receipts/keys.ts";
 import { NobleSigner } from "../../receipts/signer.ts";
 import { signApproval } from "../../runtime/approvals.ts";
 import { submitApprovalTo } from "../../runtime/submit-approval.ts";
-import { recordToJson } from "../../runtime/state.ts";
 import { formatRequest, openState } from "./approvals.ts";
+import { recordToJson } from "../../runtime/receipt-body.ts";
 
 const USAGE = `usage: xpol approve --state DIR --request ID --key NAME.key [--reject] [--json]
 
