@@ -7,9 +7,7 @@
 // "counters": { "NAME": 3 }, "now": "2026-01-31T12:00:00Z" }`, every key optional.
 // With --actions, each line is one action; each output line is one decision as JSON (a bad line gets a deny).
 import { ExitCode, usageExit, type CliIO } from "../io.ts";
-import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { fileErrorReason } from "../../diagnostics/file-error.ts";
 import { formatDiagnostics } from "../../compile/load.ts";
 import { readPolicyText, runPolicyPipeline } from "../../compile/pipeline.ts";
 import { loadBundle } from "../../compile/bundle.ts";
@@ -20,7 +18,6 @@ import { formatMillis } from "../../engine/combine.ts";
 import { decideWithState } from "../decide-with-state.ts";
 import { iso } from "../../runtime/approvals.ts";
 import { Diagnostics } from "../../diagnostics/catalogue.ts";
-import { diagnostic } from "../../diagnostics/diagnostic.ts";
 import { SourceFile } from "../../diagnostics/source.ts";
 import type { JsonObject } from "../../ir/types.ts";
 import type { CompiledPolicy } from "../../engine/plan.ts";
@@ -170,13 +167,17 @@ export function loadPolicy(paths: readonly string[], io: CliIO): CompiledPolicy 
   return r.policy;
 }
 
+/**
+ * An action, actions or context file, strictly UTF-8 (the policy files' reader): a file that is not is refused
+ * (XP1021, pointing at the first bad byte) rather than decided on with U+FFFD in place of its bytes.
+ */
 function readText(path: string, io: CliIO): string | undefined {
-  try {
-    return readFileSync(resolve(io.cwd, path), "utf8");
-  } catch (e: unknown) {
-    io.stderr(formatDiagnostics([diagnostic(Diagnostics.unreadableFile, { start: 0, end: 0 }, [path, fileErrorReason(e)], { file: path })], new Map<string, SourceFile>()));
-    return undefined;
-  }
+  const read = readPolicyText(path, io.cwd);
+  if ("text" in read) return read.text;
+  const error = read.unreadable ? read.error : { ...read.error, help: "action, actions and context files are UTF-8 JSON text" };
+  const sources = new Map(read.lossy === undefined ? [] : [[path, new SourceFile(path, read.lossy)]]);
+  io.stderr(formatDiagnostics([error], sources));
+  return undefined;
 }
 
 function parseContext(text: string): { context: DecideContext; options: DecideOptions } | string {
