@@ -148,6 +148,9 @@ export const Diagnostics = {
   irInvalidBytes: def("XP4029", "error", (why: string) => `invalid base64 bytes: ${why}`),
   irNotEnumValue: def("XP4030", "error", (value: string, allowed: string) => `\`${value}\` is not one of ${allowed}`),
   irInvalidRequestTime: def("XP4031", "error", (why: string) => `invalid request time: ${why}`),
+  // the boundary between decision and execution (src/compile/policy-tools.ts, src/ir/build.ts)
+  irUnreadToolArgument: def("XP4032", "error", (arg: string, tool: string) => `argument \`${arg}\` of tool \`${tool}\` is not read by its mapping`),
+  irMissingCallerRecord: def("XP4033", "error", (record: string) => `no \`${record}\` was supplied by the caller`),
   irInternalError: def("XP4099", "error", (why: string) => `internal error while building the IR, denied: ${why}`),
 
   // --- XP5xxx runtime ------------------------------------------------------------------------------------------
