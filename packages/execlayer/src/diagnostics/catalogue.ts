@@ -114,6 +114,8 @@ export const Diagnostics = {
   conditionAlwaysFalse: def("XP3051", "warning", (rule: string) => `the condition of rule \`${rule}\` is always false`),
   unusedCounter: def("XP3052", "warning", (name: string) => `counter \`${name}\` is never read`),
   unusedGroup: def("XP3053", "warning", (name: string) => `approver group \`${name}\` is never used`),
+  invalidMcpServerName: def("XP3054", "error", (name: string) => `\`${name}\` is not a valid MCP server name`),
+  mcpModuleWithoutTools: def("XP3055", "error", (module: string) => `module \`${module}\` maps no tools of this policy`),
 
   // --- XP4xxx action input / SovereignIR -----------------------------------------------------------------------
   // JSON text and values (src/ir/json.ts, src/ir/canonicalize.ts)
