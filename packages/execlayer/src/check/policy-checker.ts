@@ -8,7 +8,6 @@ import { didYouMean } from "../diagnostics/suggest.ts";
 import type { Tier } from "../vocabulary/decision.ts";
 import type { CalendarUnit, WindowSpec } from "../vocabulary/windows.ts";
 import { T, formatType, recordType, type CelType } from "../cel/types.ts";
-import { NameIndex, resolveToolName } from "../ir/names.ts";
 import { TypeEnv } from "../cel/checker.ts";
 import {
   actionRecordType,
@@ -38,15 +37,17 @@ import type {
   CheckedTestBlock,
   CheckedTool,
   ExtraParams,
+  ToolArgs,
   ParsedFile,
   PolicySource,
   PolicyTypes,
 } from "./policy-symbols.ts";
-import { globToRegExp, targetCanMatch, targetText, type ResolvedTarget } from "./policy-targets.ts";
+import { compileGlob, targetCanMatch, targetText, type Glob, type ResolvedTarget } from "./policy-targets.ts";
 import { parseTier, tierHelp, tierIndex } from "./policy-tiers.ts";
 import { checkEnumComparisons, countersReadBy, literalValueType, typeExpr, type TypedExpr } from "./policy-exprs.ts";
 import { defaultModuleResolver, type ModuleResolver } from "./policy-modules.ts";
 import { ruleWarnings } from "./policy-warnings.ts";
+import { checkToolNames, toolNameIndex } from "./policy-tool-names.ts";
 import { relativeTo } from "./policy-paths.ts";
 import type { Span } from "../vocabulary/span.ts";
 
@@ -122,6 +123,7 @@ class PolicyChecker {
   private readonly usedGroups = new Set<string>();
   private readonly usedCounters = new Set<string>();
   private extraParams: ExtraParams = "reject";
+  private toolArgs: ToolArgs = "reject";
   private actorType: CelType = T.dyn;
   private contextType: CelType = T.dyn;
   private counterType: CelType = T.dyn;
@@ -171,7 +173,9 @@ class PolicyChecker {
       if (rule !== null) rules.push(rule);
     }
     const counters = this.checkCounters(actions, rules);
-    const tools = this.checkTools(decls("tool"), actions);
+    const toolNames = checkToolNames(decls("tool"), decls("mcp_server"));
+    this.diagnostics.push(...toolNames.diagnostics);
+    const tools = this.checkTools(decls("tool"), actions, toolNames.names);
     const tests = this.checkTests(decls("test"), actions, tools);
     const properties = this.checkProperties(decls("property"), actions);
 
@@ -197,7 +201,7 @@ class PolicyChecker {
         name: header.name.text,
         version: header.version?.value ?? null,
         sources,
-        options: { extraParams: this.extraParams },
+        options: { extraParams: this.extraParams, toolArgs: this.toolArgs },
         actions,
         actor: { fields: this.actor },
         context: { fields: this.context },
@@ -282,8 +286,19 @@ class PolicyChecker {
       }
       return;
     }
+    if (name === "tool_args") {
+      const v = o.decl.value;
+      if (v.kind === "literal" && v.literal.type === "string" && (v.literal.value === "reject" || v.literal.value === "allow")) {
+        this.toolArgs = v.literal.value;
+      } else {
+        this.report(D.invalidOptionValue, o.file, v.span, [name, literalText(v)], {
+          help: '`tool_args` is "reject" (the default: a tool call with an argument its mapping does not read is denied, XP4032) or "allow"',
+        });
+      }
+      return;
+    }
     this.report(D.unknownOption, o.file, o.decl.name.span, [name], {
-      help: didYouMean(name, ["extra_params"]) ?? "the known options are: extra_params",
+      help: didYouMean(name, ["extra_params", "tool_args"]) ?? "the known options are: extra_params, tool_args",
     });
   }
 
@@ -475,7 +490,7 @@ class PolicyChecker {
         return { kind: "action", name };
       }
       case "glob": {
-        const regex = globToRegExp(target.pattern);
+        const regex = compileGlob(target.pattern);
         if (this.globMatches(target.pattern, regex).length === 0) {
           this.report(D.targetMatchesNothing, file, target.span, [target.pattern], {
             help: "a glob's `*` stands for any characters, e.g. `invoice.*`; check the action type names",
@@ -852,7 +867,7 @@ class PolicyChecker {
   }
 
   /** The declared action types a glob matches (memoized: large policies repeat their globs). */
-  private globMatches(pattern: string, regex: RegExp): readonly string[] {
+  private globMatches(pattern: string, regex: Glob): readonly string[] {
     let m = this.globCache.get(pattern);
     if (m === undefined) {
       m = [...this.actions.keys()].filter((n) => regex.test(n));
@@ -951,7 +966,7 @@ class PolicyChecker {
   // -------------------------------------------------------------------------------------------------------------
   // Tool mappings
 
-  private checkTools(tools: readonly Located<ToolDecl>[], actions: ReadonlyMap<string, CheckedAction>): Map<string, CheckedTool> {
+  private checkTools(tools: readonly Located<ToolDecl>[], actions: ReadonlyMap<string, CheckedAction>, names: ReadonlyMap<string, readonly string[]>): Map<string, CheckedTool> {
     const out = new Map<string, CheckedTool>();
     const firsts = new Map<string, Located<ToolDecl>>();
     const argsScope = new TypeEnv(new Map<string, CelType>([["args", T.dyn]]));
@@ -1016,7 +1031,7 @@ class PolicyChecker {
           ok = false;
         }
       }
-      if (ok) out.set(toolName, { tool: toolName, action: actionName, target, params, origin: { file: t.file, span: t.decl.span } });
+      if (ok) out.set(toolName, { tool: toolName, names: names.get(toolName) ?? [], action: actionName, target, params, origin: { file: t.file, span: t.decl.span } });
     }
     return out;
   }
@@ -1075,8 +1090,8 @@ class PolicyChecker {
         return;
       }
       case "tool": {
-        // Resolved exactly as the runtime resolves a tool call (src/ir: case, separator and MCP-prefix variants of a
-        // mapped tool name); an action alias alone is not a tool mapping.
+        // Resolved exactly as the runtime resolves a tool call: a mapped name, an alias or a declared server's
+        // `mcp__SERVER__NAME`, spelled exactly; an action alias alone is not a tool mapping.
         const name = s.tool.value;
         if (mappedToolName(name, tools) === undefined)
           this.report(D.unknownTool, file, s.tool.span, [name], {
@@ -1193,9 +1208,8 @@ function isRequiredGroup(g: GroupDecl): boolean {
 }
 
 /** The tool mapping a test's `tool NAME` reaches, resolved as the runtime resolves a tool call. */
-function mappedToolName(name: string, tools: ReadonlyMap<string, unknown>): string | undefined {
-  const r = resolveToolName(name, new NameIndex([...tools.keys()].map((t) => ({ name: t }))));
-  return r.kind === "found" ? r.name : undefined;
+function mappedToolName(name: string, tools: ReadonlyMap<string, CheckedTool>): string | undefined {
+  return toolNameIndex(tools.values()).get(name);
 }
 
 /** What `decision` is in `expect that` conditions of tests and properties (src/testing builds its values). */

@@ -103,6 +103,8 @@ export interface CheckedGroup {
 
 export interface CheckedTool {
   readonly tool: string;
+  /** the other exact names a tool call may use for it: its aliases, then `mcp__SERVER__NAME` for declared servers */
+  readonly names: readonly string[];
   readonly action: string;
   /** the `target` entry, if any: a string expression over `args` */
   readonly target: TypedExpr | null;
@@ -113,8 +115,12 @@ export interface CheckedTool {
 /** What to do with action parameters the schema does not declare. */
 export type ExtraParams = "reject" | "allow";
 
+/** What to do with tool-call arguments that no expression of the tool's mapping reads (`option tool_args`). */
+export type ToolArgs = "reject" | "allow";
+
 export interface PolicyOptions {
   readonly extraParams: ExtraParams;
+  readonly toolArgs: ToolArgs;
 }
 
 export interface CheckedTestBlock {

@@ -121,8 +121,15 @@ rule r on * { allow }
   });
 
   test("option extra_params", () => {
-    expect(check({ "p.xpol": `policy p version "1"\noption extra_params = "allow"\naction a.x { n: int }\ntier a.x = T0\nrule r on a.x { allow }\n` }).checked!.options).toEqual({ extraParams: "allow" });
-    expect(check({ "p.xpol": `policy p version "1"\naction a.x { n: int }\ntier a.x = T0\nrule r on a.x { allow }\n` }).checked!.options).toEqual({ extraParams: "reject" });
+    expect(check({ "p.xpol": `policy p version "1"\noption extra_params = "allow"\naction a.x { n: int }\ntier a.x = T0\nrule r on a.x { allow }\n` }).checked!.options).toEqual({ extraParams: "allow", toolArgs: "reject" });
+    expect(check({ "p.xpol": `policy p version "1"\naction a.x { n: int }\ntier a.x = T0\nrule r on a.x { allow }\n` }).checked!.options).toEqual({ extraParams: "reject", toolArgs: "reject" });
+  });
+
+  test("option tool_args: reject by default, allow on request, anything else an error", () => {
+    const base = `action a.x { n: int }\ntier a.x = T0\nrule r on a.x { allow }\n`;
+    expect(check({ "p.xpol": `policy p version "1"\noption tool_args = "allow"\n${base}` }).checked!.options.toolArgs).toBe("allow");
+    const bad = check({ "p.xpol": `policy p version "1"\noption tool_args = "ignore"\n${base}` });
+    expect(bad.diagnostics.map((d) => d.code)).toEqual(["XP3022"]);
   });
 
   test("the actor always has agent (string), on_behalf_of and session", () => {
