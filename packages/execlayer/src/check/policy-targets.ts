@@ -1,6 +1,7 @@
 // Targets: an action type by name, a glob over type names, or a tier comparison.
 // A glob's `*` matches any run of characters, dots included: `invoice.*` matches `invoice.read` and
-// `invoice.line.add`; `*` alone matches every action type. Tier targets match on the action's effective tier
+// `invoice.line.add`; `*` alone matches every action type. Globs are matched without regexes, in time linear in
+// the name (the literal parts between the `*`s found left to right), whatever the number of `*`s. Tier targets match on the action's effective tier
 // (declared tier raised by escalations), so they are resolved per possible tier at compile time.
 import type { Tier } from "../vocabulary/decision.ts";
 import type { TierComparison } from "./policy-tiers.ts";
@@ -8,15 +9,41 @@ import { tierSatisfies } from "./policy-tiers.ts";
 
 export type ResolvedTarget =
   | { readonly kind: "action"; readonly name: string }
-  | { readonly kind: "glob"; readonly pattern: string; readonly regex: RegExp }
+  | { readonly kind: "glob"; readonly pattern: string; readonly regex: Glob }
   | { readonly kind: "tier"; readonly comparison: TierComparison; readonly tier: Tier };
 
-export function globToRegExp(pattern: string): RegExp {
-  const body = pattern
-    .split("*")
-    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
-    .join(".*");
-  return new RegExp(`^${body}$`);
+/** A compiled glob: `test(name)` says whether the glob matches the whole name. */
+export interface Glob {
+  readonly pattern: string;
+  test(name: string): boolean;
+}
+
+/** Compiles a glob whose `*` stands for any run of characters (dots included, possibly empty); nothing else is special. */
+export function compileGlob(pattern: string): Glob {
+  const parts = pattern.split("*");
+  return { pattern, test: (name) => globMatches(parts, name) };
+}
+
+/**
+ * Whether `name` is `parts` joined by runs of any characters. The first part is a prefix, the last a suffix, and each
+ * middle part is taken at its leftmost occurrence after the previous one: the leftmost choice leaves the most room
+ * for the rest, so it finds a match whenever there is one. Each search starts where the previous match ended.
+ */
+function globMatches(parts: readonly string[], name: string): boolean {
+  const first = parts[0]!;
+  if (parts.length === 1) return name === first;
+  const last = parts[parts.length - 1]!;
+  if (name.length < first.length + last.length || !name.startsWith(first) || !name.endsWith(last)) return false;
+  const end = name.length - last.length;
+  let pos = first.length;
+  for (let k = 1; k < parts.length - 1; k++) {
+    const part = parts[k]!;
+    if (part.length === 0) continue;
+    const at = name.indexOf(part, pos);
+    if (at < 0 || at + part.length > end) return false;
+    pos = at + part.length;
+  }
+  return true;
 }
 
 /** Whether a target matches an action type with the given effective tier. */

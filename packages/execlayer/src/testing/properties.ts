@@ -9,7 +9,7 @@ import type { PropertyDecl, Target } from "../syntax/ast.ts";
 import type { Diagnostic } from "../diagnostics/diagnostic.ts";
 import { Diagnostics as D } from "../diagnostics/catalogue.ts";
 import type { CheckedPropertyBlock } from "../check/policy-symbols.ts";
-import { globToRegExp } from "../check/policy-targets.ts";
+import { compileGlob } from "../check/policy-targets.ts";
 import { parseTier, tierSatisfies } from "../check/policy-tiers.ts";
 import type { JsonObject } from "../ir/types.ts";
 import { iso } from "../runtime/approvals.ts";
@@ -61,7 +61,7 @@ function targetMatches(t: Target, type: string, tier: Tier | null): boolean {
     case "action":
       return t.name.text === type;
     case "glob":
-      return globToRegExp(t.pattern).test(type);
+      return compileGlob(t.pattern).test(type);
     case "tier": {
       const bound = parseTier(t.tier.text);
       return tier !== null && bound !== undefined && tierSatisfies(tier, t.comparison, bound);
