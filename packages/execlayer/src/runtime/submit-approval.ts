@@ -2,6 +2,8 @@
 // counts, journal the attempt either way. Used by the Enforcer and by `xpol approve`, which has only the state
 // directory: a request carries its approvers, so no policy is needed to judge an approval.
 import { Diagnostics } from "../diagnostics/catalogue.ts";
+import { parseAndClean } from "../ir/adapters.ts";
+import { DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH } from "../ir/json.ts";
 import type { JsonObject } from "../ir/types.ts";
 import type { Receipt } from "../receipts/receipt.ts";
 import type { StateChange, StateStore } from "./store.ts";
@@ -39,14 +41,46 @@ function unavailable(code: string, message: string, request?: string): ApprovalE
   return request === undefined ? { kind: "unavailable", code, message } : { kind: "unavailable", code, message, request };
 }
 
-/** Never throws; a refused approval changes nothing (it is only journaled). */
-export async function submitApprovalTo(store: StateStore<Receipt>, signed: unknown, options: SubmitOptions): Promise<ApprovalSubmission> {
-  const { now } = options;
-  const parsed = parseSignedApproval(signed);
-  type Result = { ok: true; state: RequestState } | { ok: false; error: ApprovalError };
-  const statement = parsed.ok ? parsed.value.statement : null;
-  const id = statement?.request;
+/**
+ * The submission as plain data, read once: a snapshot by src/ir's strict JSON cleaning (own enumerable data only,
+ * no functions, cycles or non-JSON values, size and depth bounded), so what is verified, recorded and journaled is
+ * one value that no getter or Proxy can change between reads. A string is passed through (it is not an approval).
+ * Throws whatever the input's getters or traps throw.
+ */
+function snapshot(signed: unknown): { ok: true; value: unknown } | { ok: false; error: ApprovalError } {
+  const malformed = (why: string) => ({ ok: false, error: { kind: "malformed", code: Diagnostics.approvalMalformed.code, message: Diagnostics.approvalMalformed.message(why) } }) as const;
+  if (typeof signed !== "object" || signed === null) return { ok: true, value: signed };
+  let clean: ReturnType<typeof parseAndClean>;
   try {
+    clean = parseAndClean(signed, DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH);
+  } catch (e: unknown) {
+    return malformed(`reading it threw: ${describe(e)}`);
+  }
+  if (clean.ok) return clean;
+  return malformed(`not plain JSON data: ${clean.error.message} at ${clean.error.path}`);
+}
+
+/** An exception's message, even from a thrown value whose own getters or conversions throw. */
+function describe(e: unknown): string {
+  try {
+    return e instanceof Error ? String(e.message) : String(e);
+  } catch {
+    return "an exception that cannot be described";
+  }
+}
+
+/**
+ * Never throws, whatever `signed` is (throwing getters and Proxies included): every failure is `{ accepted: false }`
+ * with a code. A refused approval changes nothing (it is only journaled).
+ */
+export async function submitApprovalTo(store: StateStore<Receipt>, signed: unknown, options: SubmitOptions): Promise<ApprovalSubmission> {
+  type Result = { ok: true; state: RequestState } | { ok: false; error: ApprovalError };
+  let id: string | undefined;
+  try {
+    const { now } = options;
+    const input = snapshot(signed);
+    const parsed = input.ok ? parseSignedApproval(input.value) : input;
+    id = parsed.ok ? parsed.value.statement.request : undefined;
     const outcome = await store.transact<Result>({ now, requests: id === undefined ? [] : [id] }, (view) => {
       let result: Result;
       let changes: StateChange[] = [];
@@ -80,7 +114,7 @@ export async function submitApprovalTo(store: StateStore<Receipt>, signed: unkno
     const receipt = outcome.receipt !== undefined ? { receipt: outcome.receipt } : {};
     return r.ok ? { accepted: true, request: requestInfo(r.state, now), ...receipt } : { accepted: false, error: r.error, ...receipt };
   } catch (e: unknown) {
-    const why = Diagnostics.runtimeInternalError.message(e instanceof Error ? e.message : String(e));
+    const why = Diagnostics.runtimeInternalError.message(describe(e));
     return { accepted: false, error: unavailable(Diagnostics.runtimeInternalError.code, why, id) };
   }
 }
