@@ -342,8 +342,17 @@ class Formatter {
         return { ...base, render: (ind) => this.braced(ind, head, this.findTok(lastTarget.span.end, "{"), d.span.end, items) };
       }
       case "tool": {
-        const head = `tool ${this.src(d.tool.span)} -> ${d.action.text}`;
+        const aliases = d.aliases.length === 0 ? "" : ` alias ${d.aliases.map((a) => this.src(a.span)).join(", ")}`;
+        const head = `tool ${this.src(d.tool.span)}${aliases} -> ${d.action.text}`;
         return { ...base, render: (ind) => this.braced(ind, head, this.findTok(d.action.span.end, "{"), d.span.end, d.fields.map((f) => this.fieldInitItem(f))) };
+      }
+      case "mcp_server": {
+        // one member per line, like a group's members
+        const items: Item[] = d.members.map((m) => {
+          const span = m.kind === "tool" ? m.tool.span : m.module.span;
+          return { start: span.start, end: span.end, render: (ind) => this.leaf(ind, m.kind === "tool" ? this.src(span) : m.module.text) };
+        });
+        return { ...base, render: (ind) => this.braced(ind, `mcp server ${this.src(d.name.span)}`, this.findTok(d.name.span.end, "{"), d.span.end, items) };
       }
       case "test":
         return {

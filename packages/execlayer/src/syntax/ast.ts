@@ -215,6 +215,7 @@ export type Declaration =
   | GroupDecl
   | RuleDecl
   | ToolDecl
+  | McpServerDecl
   | TestDecl
   | PropertyDecl;
 
@@ -381,15 +382,35 @@ export interface FieldInit {
 
 /**
  * tool get_invoice -> invoice.read { target: "invoice/" + args.id  invoice_id: args.id }
+ * tool read_text_file alias read_file -> fs.read { ... }
  * Inside the body `args` is the tool call's JSON arguments; an entry named `target` sets the IR's target.
+ * A tool call resolves by its exact name or an exact alias, nothing else.
  */
 export interface ToolDecl {
   readonly kind: "tool";
   readonly tool: StringLit; // identifiers are accepted and stored as their text
+  /** other exact names of the same tool (`alias read_file`) */
+  readonly aliases: readonly StringLit[];
   readonly action: DottedName;
   readonly fields: readonly FieldInit[];
   readonly span: Span;
 }
+
+/**
+ * mcp server github { std.mcp.github, get_invoice }
+ * An MCP client (Claude Code) calls the server's tools `mcp__github__NAME`: those names resolve to the listed tools
+ * (a module stands for every tool it maps), and only for servers declared so.
+ */
+export interface McpServerDecl {
+  readonly kind: "mcp_server";
+  readonly name: StringLit; // identifiers are accepted and stored as their text
+  readonly members: readonly McpServerMember[];
+  readonly span: Span;
+}
+
+export type McpServerMember =
+  | { readonly kind: "tool"; readonly tool: StringLit }
+  | { readonly kind: "module"; readonly module: DottedName };
 
 // Test and property blocks: syntax here, semantics in src/testing.
 

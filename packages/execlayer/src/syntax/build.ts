@@ -2,7 +2,7 @@
 // a declaration with a missing required piece is dropped rather than built weaker than written: a rule whose
 // condition failed to parse must not become an unconditional rule.
 import type { CstNode, IToken } from "chevrotain";
-import type { ActionDecl, Annotation, BinaryOp, CounterDecl, CounterWindow, Declaration, DottedName, DurationLit, Effect, Escalation, ExpectedOutcome, Expr, FieldDecl, FieldInit, GroupDecl, GroupMember, IntLit, LiteralExpr, MacroName, MapEntry, Name, PolicyHeader, PropertyDecl, RecordDecl, RuleDecl, StringLit, Target, TestDecl, TestStep, TierDecl, ToolDecl, TypeRef } from "./ast.ts";
+import type { ActionDecl, Annotation, BinaryOp, CounterDecl, CounterWindow, Declaration, DottedName, DurationLit, Effect, Escalation, ExpectedOutcome, Expr, FieldDecl, FieldInit, GroupDecl, GroupMember, IntLit, LiteralExpr, MacroName, MapEntry, McpServerDecl, McpServerMember, Name, PolicyHeader, PropertyDecl, RecordDecl, RuleDecl, StringLit, Target, TestDecl, TestStep, TierDecl, ToolDecl, TypeRef } from "./ast.ts";
 import type { DiagnosticDef, DiagnosticExtras } from "../diagnostics/diagnostic.ts";
 import { Diagnostics } from "../diagnostics/catalogue.ts";
 import { decodeDouble, decodeDuration, decodeInt, decodeStringToken, decodeUint } from "./literals.ts";
@@ -546,6 +546,8 @@ export class AstBuilder {
         return this.ruleDecl(c, span);
       case "toolDecl":
         return this.toolDecl(c, span);
+      case "mcpServerDecl":
+        return this.mcpServerDecl(c, span);
       case "testDecl":
         return this.testDecl(c, span);
       case "propertyDecl":
@@ -757,11 +759,30 @@ export class AstBuilder {
   }
 
   private toolDecl(n: CstNode, span: Span): ToolDecl | null {
-    const tool = this.toolName(node(n, "toolName"));
+    const [first, ...rest] = nodes(n, "toolName");
+    const tool = this.toolName(first);
+    const aliases = all(rest, (a) => this.toolName(a));
     const action = this.dottedName(node(n, "dottedName"));
     const fields = this.fieldInits(node(n, "fieldInits"));
-    if (tool === null || action === null || fields === null) return null;
-    return { kind: "tool", tool, action, fields, span };
+    if (tool === null || aliases === null || action === null || fields === null) return null;
+    return { kind: "tool", tool, aliases, action, fields, span };
+  }
+
+  private mcpServerDecl(n: CstNode, span: Span): McpServerDecl | null {
+    const name = this.toolName(node(n, "toolName"));
+    const members = all(nodes(n, "mcpServerMember"), (m): McpServerMember | null => {
+      if (m.recoveredNode === true) return null;
+      const d = node(m, "dottedName");
+      if (d === undefined) {
+        const tool = this.stringLit(tok(m, "StringLiteral"));
+        return tool === null ? null : { kind: "tool", tool };
+      }
+      const dotted = this.dottedName(d);
+      if (dotted === null) return null;
+      return dotted.parts.length === 1 ? { kind: "tool", tool: { value: dotted.text, span: dotted.span } } : { kind: "module", module: dotted };
+    });
+    if (n.recoveredNode === true || name === null || members === null) return null;
+    return { kind: "mcp_server", name, members, span };
   }
 
   private fieldInits(n: CstNode | undefined): FieldInit[] | null {

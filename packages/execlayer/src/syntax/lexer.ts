@@ -138,7 +138,7 @@ export const POLICY_KEYWORDS = [
   "policy", "version", "import", "option", "action", "alias", "actor", "context", "tier", "escalate", "to", "when",
   "counter", "on", "per", "sum", "where", "window", "calendar", "rolling", "group", "from", "rule", "allow", "deny",
   "require", "approval", "approvals", "of", "within", "else", "tool", "test", "property", "forall", "expect", "not",
-  "that", "at",
+  "that", "at", "mcp", "server",
 ] as const;
 export type PolicyKeyword = (typeof POLICY_KEYWORDS)[number];
 

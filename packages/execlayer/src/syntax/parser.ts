@@ -53,7 +53,7 @@ export const RULE_DESCRIPTIONS: Readonly<Record<string, string>> = {
   messageFields: "a field `name: value`",
   policyFile: "a declaration",
   header: "`policy`",
-  declaration: "a declaration (`action`, `rule`, `tier`, `counter`, `group`, `tool`, `test`, ...)",
+  declaration: "a declaration (`action`, `rule`, `tier`, `counter`, `group`, `tool`, `mcp server`, `test`, ...)",
   importDecl: "`import`",
   optionDecl: "`option`",
   actionDecl: "`action`",
@@ -75,6 +75,8 @@ export const RULE_DESCRIPTIONS: Readonly<Record<string, string>> = {
   effect: "an effect (`allow`, `deny` or `require approval`)",
   toolDecl: "`tool`",
   toolName: "a tool name",
+  mcpServerDecl: "`mcp server`",
+  mcpServerMember: "a tool name or a module",
   fieldInits: "a field `name: value`",
   fieldInit: "a field `name: value`",
   testDecl: "`test`",
@@ -394,6 +396,7 @@ export class XpolParser extends CstParser {
       { ALT: () => this.SUBRULE(this.groupDecl) },
       { ALT: () => this.SUBRULE(this.ruleDecl) },
       { ALT: () => this.SUBRULE(this.toolDecl) },
+      { ALT: () => this.SUBRULE(this.mcpServerDecl) },
       { ALT: () => this.SUBRULE(this.testDecl) },
       { ALT: () => this.SUBRULE(this.propertyDecl) },
     ]));
@@ -649,13 +652,39 @@ export class XpolParser extends CstParser {
     ]));
   });
 
-  /** `tool get_invoice -> invoice.read { target: ..., invoice_id: args.id }` */
+  /** `tool get_invoice [alias getInvoice, ...] -> invoice.read { target: ..., invoice_id: args.id }` */
   toolDecl = this.RULE("toolDecl", () => {
     this.CONSUME(Kw.tool);
     this.SUBRULE(this.toolName);
+    this.OPTION(() => {
+      this.CONSUME(Kw.alias);
+      this.SUBRULE2(this.toolName);
+      this.MANY(() => {
+        this.CONSUME(Comma);
+        this.SUBRULE3(this.toolName);
+      });
+    });
     this.CONSUME(Arrow);
     this.SUBRULE(this.dottedName);
     this.SUBRULE(this.fieldInits);
+  });
+
+  /** `mcp server github { std.mcp.github, get_invoice }`: the tools an MCP client may call as `mcp__github__NAME` */
+  mcpServerDecl = this.RULE("mcpServerDecl", () => {
+    this.CONSUME(Kw.mcp);
+    this.CONSUME(Kw.server);
+    this.SUBRULE(this.toolName);
+    this.CONSUME(LCurly);
+    this.MANY(() => {
+      this.SUBRULE(this.mcpServerMember);
+      this.OPTION(() => this.CONSUME(Comma));
+    });
+    this.CONSUME(RCurly);
+  });
+
+  /** a tool name, or a module (`std.mcp.github`) standing for every tool it maps */
+  mcpServerMember = this.RULE("mcpServerMember", () => {
+    this.OR((this.alts[18] ??= [{ ALT: () => this.SUBRULE(this.dottedName) }, { ALT: () => this.CONSUME(StringLiteral) }]));
   });
 
   toolName = this.RULE("toolName", () => {

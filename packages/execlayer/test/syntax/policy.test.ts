@@ -196,6 +196,7 @@ describe("declarations", () => {
     expect(shape(one(`tool get_invoice -> invoice.read {\n  target: "invoice/" + args.id\n  invoice_id: args.id, customer_id: args.c\n}`))).toEqual({
       kind: "tool",
       tool: { value: "get_invoice" },
+      aliases: [],
       action: { parts: ["invoice", "read"], text: "invoice.read" },
       fields: [
         { name: { text: "target" }, value: '("invoice/" + args.id)' },
