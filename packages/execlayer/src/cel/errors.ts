@@ -58,6 +58,6 @@ export const celErrors = {
   invalidArgument: (what: string) => new CelError("invalid_argument", what),
   conversion: (what: string) => new CelError("conversion", what),
   costLimit: (limit: number) =>
-    new CelError("cost_limit", `evaluation cost limit of ${limit} comprehension steps exceeded`),
+    new CelError("cost_limit", `evaluation cost limit of ${limit} steps exceeded`),
   internal: (what: string) => new CelError("internal", `internal error: ${what}`),
 } as const;

@@ -9,8 +9,15 @@
 // chosen branch. Nothing throws out of a compiled expression: the outermost closure catches anything unexpected
 // and returns it as an `internal` CelError.
 //
-// Cost: comprehension iterations are counted per evaluation; beyond `costLimit` (default 1,000,000 steps) the
-// evaluation stops with a `cost_limit` error, whatever the surrounding `||`/`&&` would do with an ordinary error.
+// Cost: every evaluation counts steps; beyond `costLimit` (default 1,000,000 steps) it stops with a `cost_limit`
+// error, whatever the surrounding `||`/`&&` would do with an ordinary error. A comprehension iteration is one step;
+// an operation whose work grows with its operands is charged that work before doing it: a list element or map entry
+// visited is one step (`in` over a list, `+` of lists, equality of lists and maps, by their deep size), a string or
+// bytes value scanned is one step per 8 code units (`contains`, `startsWith`, `size`, `==` and `<` of long strings,
+// conversions, `+`), a regex match is the scanned length times the pattern's weight, and compiling a dynamic pattern
+// is 64 steps per character. Every other node is a constant amount of work per evaluation of its enclosing
+// comprehension body, so the whole evaluation is bounded by the expression's size times the steps allowed. Scalars
+// and short strings cost nothing extra: the fast paths only add a length to the count.
 import type { ComprehensionExpr, Expr } from "../syntax/ast.ts";
 import type { CheckedExpr, Macro2, Reference } from "./checker.ts";
 import { runtimeTypeName, type CelType } from "./types.ts";
@@ -18,7 +25,7 @@ import { CelError, celErrors } from "./errors.ts";
 import { addInt, divInt, modInt, mulInt, subInt } from "./arith.ts";
 import { compileRegex, invalidRegex, regexMatches, safeTest } from "./regex.ts";
 import { parseDuration, parseTimestamp } from "./time.ts";
-import { inList, indexValue, relation, valueHasType, type Overload } from "./stdlib.ts";
+import { STANDARD_FUNCTIONS, inList, indexValue, relation, valueHasType, type Overload } from "./stdlib.ts";
 import {
   CelMap,
   CelRecord,
@@ -42,7 +49,7 @@ export type Activation = Readonly<Record<string, CelValue>>;
 export type CompiledExpression = (activation: Activation) => CelResult;
 
 export interface CompileOptions {
-  /** maximum comprehension iteration steps per evaluation (default 1,000,000) */
+  /** maximum cost per evaluation, in steps: comprehension iterations and the size of what operations scan (default 1,000,000) */
   readonly costLimit?: number;
 }
 
@@ -56,6 +63,8 @@ interface Frame {
   /** comprehension variables, by slot */
   readonly locals: CelValue[];
   steps: number;
+  /** the cost limit, in steps */
+  readonly limit: number;
   /** set when the cost limit is exceeded: the evaluation's result, whatever the operators around it say */
   abort: CelError | undefined;
 }
@@ -75,11 +84,13 @@ export function compileExpression(checked: CheckedExpr, options: CompileOptions 
   const slots = c.maxSlots;
   // One frame is reused across evaluations; a re-entrant evaluation (a custom function evaluating this same
   // expression) gets a fresh one.
-  const shared: Frame = { act: EMPTY_ACTIVATION, locals: new Array<CelValue>(slots), steps: 0, abort: undefined };
+  const shared: Frame = { act: EMPTY_ACTIVATION, locals: new Array<CelValue>(slots), steps: 0, limit, abort: undefined };
   let busy = false;
   return (activation: Activation): CelResult => {
     const reuse = !busy;
-    const f: Frame = reuse ? shared : { act: activation, locals: new Array<CelValue>(slots), steps: 0, abort: undefined };
+    const f: Frame = reuse
+      ? shared
+      : { act: activation, locals: new Array<CelValue>(slots), steps: 0, limit, abort: undefined };
     f.act = activation;
     f.steps = 0;
     f.abort = undefined;
@@ -330,7 +341,11 @@ class Compiler {
       return (f) => {
         const a = l(f);
         const b = r(f);
-        return typeof a === "string" && typeof b === "string" ? a + b : slow(a, b);
+        if (typeof a === "string" && typeof b === "string") {
+          if ((f.steps += (a.length + b.length) >>> 3) > f.limit) return over(f, span);
+          return a + b;
+        }
+        return slow(a, b);
       };
     }
     let op: (a: bigint, b: bigint) => bigint | CelError;
@@ -463,7 +478,13 @@ class Compiler {
     }
     // Strings take the general path too: JS string order is UTF-16 order, which differs from CEL's code point
     // order with surrogates; compareValues handles that.
-    return (f) => slow(l(f), r(f));
+    return (f) => {
+      const a = l(f);
+      const b = r(f);
+      const w = scanWeight(a, b);
+      if (w > 0 && (f.steps += w) > f.limit) return over(f, span);
+      return slow(a, b);
+    };
   }
 
   private equality(e: Extract<Expr, { kind: "binary" }>, negate: boolean): Node {
@@ -471,22 +492,26 @@ class Compiler {
     const r = this.compile(e.right);
     const lt = this.typeOf(e.left)?.kind;
     const rt = this.typeOf(e.right)?.kind;
-    const slowEq = (a: CelResult, b: CelResult): CelResult => {
+    const span = e.span;
+    const slowEq = (f: Frame, a: CelResult, b: CelResult): CelResult => {
       if (isErr(a)) return a;
       if (isErr(b)) return b;
+      const w = equalityCost(a, b);
+      if (w > 0 && (f.steps += w) > f.limit) return over(f, span);
       return negate ? !celEquals(a, b) : celEquals(a, b);
     };
+    // Strings of different lengths compare in constant time; long ones of equal length are charged their length.
     if (lt === rt && lt === "string") {
       return negate
         ? (f) => {
             const a = l(f);
             const b = r(f);
-            return typeof a === "string" && typeof b === "string" ? a !== b : slowEq(a, b);
+            return typeof a === "string" && typeof b === "string" && a.length < SHORT ? a !== b : slowEq(f, a, b);
           }
         : (f) => {
             const a = l(f);
             const b = r(f);
-            return typeof a === "string" && typeof b === "string" ? a === b : slowEq(a, b);
+            return typeof a === "string" && typeof b === "string" && a.length < SHORT ? a === b : slowEq(f, a, b);
           };
     }
     if (lt === rt && lt === "int") {
@@ -494,20 +519,18 @@ class Compiler {
         ? (f) => {
             const a = l(f);
             const b = r(f);
-            return typeof a === "bigint" && typeof b === "bigint" ? a !== b : slowEq(a, b);
+            return typeof a === "bigint" && typeof b === "bigint" ? a !== b : slowEq(f, a, b);
           }
         : (f) => {
             const a = l(f);
             const b = r(f);
-            return typeof a === "bigint" && typeof b === "bigint" ? a === b : slowEq(a, b);
+            return typeof a === "bigint" && typeof b === "bigint" ? a === b : slowEq(f, a, b);
           };
     }
     return (f) => {
       const a = l(f);
       if (isErr(a)) return a;
-      const b = r(f);
-      if (isErr(b)) return b;
-      return negate ? !celEquals(a, b) : celEquals(a, b);
+      return slowEq(f, a, r(f));
     };
   }
 
@@ -517,24 +540,29 @@ class Compiler {
     const span = e.span;
     const container = this.typeOf(e.right);
     const elemKind = container?.kind === "list" ? container.elem.kind : undefined;
-    const slow = (x: CelResult, c: CelResult): CelResult => {
+    const slow = (f: Frame, x: CelResult, c: CelResult): CelResult => {
       if (isErr(x)) return x;
       if (isErr(c)) return c;
+      const w = membershipCost(x, c);
+      if (w > 0 && (f.steps += w) > f.limit) return over(f, span);
       if (Array.isArray(c)) return inList(x, c);
       if (c instanceof CelMap) return c.has(x);
       return noOverload("@in", [x, c], span);
     };
     // A string (or bool) in a list of strings: Array.prototype.includes compares with ===, which is CEL equality
-    // for these types.
+    // for these types. One step per element (short strings).
     if (elemKind === "string" && this.typeOf(e.left)?.kind === "string") {
       return (f) => {
         const x = l(f);
         const c = r(f);
-        if (typeof x === "string" && Array.isArray(c)) return c.includes(x);
-        return slow(x, c);
+        if (typeof x === "string" && Array.isArray(c) && x.length < SHORT) {
+          if ((f.steps += c.length) > f.limit) return over(f, span);
+          return c.includes(x);
+        }
+        return slow(f, x, c);
       };
     }
-    return (f) => slow(l(f), r(f));
+    return (f) => slow(f, l(f), r(f));
   }
 
   private callExpr(e: Extract<Expr, { kind: "call" }>): Node {
@@ -563,6 +591,7 @@ class Compiler {
     const a = lit === undefined ? this.compile(argExpr) : constant(lit);
     const fail = (x: CelResult, y: CelResult): CelResult => (isErr(x) ? x : isErr(y) ? y : noOverload(fn, [x, y], span));
     switch (fn) {
+      // startsWith/endsWith compare at most the prefix's length; contains scans the string (and the pattern).
       case "startsWith":
         if (lit !== undefined)
           return (f) => {
@@ -572,19 +601,31 @@ class Compiler {
         return (f) => {
           const s = t(f);
           const p = a(f);
-          return typeof s === "string" && typeof p === "string" ? s.startsWith(p) : fail(s, p);
+          if (typeof s === "string" && typeof p === "string") {
+            if ((f.steps += p.length >>> 3) > f.limit) return over(f, span);
+            return s.startsWith(p);
+          }
+          return fail(s, p);
         };
       case "endsWith":
         return (f) => {
           const s = t(f);
           const p = a(f);
-          return typeof s === "string" && typeof p === "string" ? s.endsWith(p) : fail(s, p);
+          if (typeof s === "string" && typeof p === "string") {
+            if ((f.steps += p.length >>> 3) > f.limit) return over(f, span);
+            return s.endsWith(p);
+          }
+          return fail(s, p);
         };
       case "contains":
         return (f) => {
           const s = t(f);
           const p = a(f);
-          return typeof s === "string" && typeof p === "string" ? s.includes(p) : fail(s, p);
+          if (typeof s === "string" && typeof p === "string") {
+            if ((f.steps += (s.length + p.length) >>> 3) > f.limit) return over(f, span);
+            return s.includes(p);
+          }
+          return fail(s, p);
         };
       case "matches": {
         if (lit !== undefined) {
@@ -596,15 +637,21 @@ class Compiler {
               return isErr(s) ? s : err;
             };
           }
+          const weight = regexWeight(lit.length);
           return (f) => {
             const s = t(f);
-            return typeof s === "string" ? safeTest(re, s) : fail(s, lit);
+            if (typeof s === "string") {
+              if ((f.steps += (s.length >>> 3) * weight) > f.limit) return over(f, span);
+              return safeTest(re, s);
+            }
+            return fail(s, lit);
           };
         }
         return (f) => {
           const s = t(f);
           const p = a(f);
           if (typeof s === "string" && typeof p === "string") {
+            if ((f.steps += dynamicRegexCost(s, p)) > f.limit) return over(f, span);
             const r = regexMatches(s, p);
             return isErr(r) ? r.at(span) : r;
           }
@@ -645,12 +692,15 @@ class Compiler {
       };
     }
     const dispatch = makeDispatcher(fn, overloads, span);
+    const cost = callCost(fn, this.checked.env.functions.get(fn) === STANDARD_FUNCTIONS.get(fn));
     switch (args.length) {
       case 1: {
         const [a0] = args as [Node];
         return (f) => {
           const x = a0(f);
           if (isErr(x)) return x;
+          const w = cost(x, null);
+          if (w > 0 && (f.steps += w) > f.limit) return over(f, span);
           return dispatch.d1(x);
         };
       }
@@ -661,17 +711,22 @@ class Compiler {
           if (isErr(x)) return x;
           const y = a1(f);
           if (isErr(y)) return y;
+          const w = cost(x, y);
+          if (w > 0 && (f.steps += w) > f.limit) return over(f, span);
           return dispatch.d2(x, y);
         };
       }
       default:
         return (f) => {
           const vals: CelValue[] = new Array<CelValue>(args.length);
+          let w = 0;
           for (let k = 0; k < args.length; k++) {
             const v = args[k]!(f);
             if (isErr(v)) return v;
             vals[k] = v;
+            w += cost(v, null);
           }
+          if (w > 0 && (f.steps += w) > f.limit) return over(f, span);
           return dispatch.dn(vals);
         };
     }
@@ -739,7 +794,11 @@ class Compiler {
       const items = (f: Frame): readonly CelValue[] | CelError => {
         const r = range(f);
         if (Array.isArray(r)) return r;
-        if (r instanceof CelMap) return [...r.keys()];
+        if (r instanceof CelMap) {
+          // the keys are copied before the first iteration: charged, as an exists that stops early would not pay
+          if ((f.steps += r.size) > limit) return over(f, span);
+          return [...r.keys()];
+        }
         return isErr(r) ? r : noOverload(macro, [r], span);
       };
       const step = costStep(limit, span);
@@ -821,8 +880,15 @@ class Compiler {
       const rest = e.args.slice(2).map((x) => this.compile(x));
       const pairs = (f: Frame): (readonly [CelValue, CelValue])[] | CelError => {
         const r = range(f);
-        if (Array.isArray(r)) return r.map((x, k) => [BigInt(k), x as CelValue] as const);
-        if (r instanceof CelMap) return [...r.entries()];
+        // the pairs are built before the first iteration: charged, as an exists that stops early would not pay
+        if (Array.isArray(r)) {
+          if ((f.steps += r.length) > limit) return over(f, span);
+          return r.map((x, k) => [BigInt(k), x as CelValue] as const);
+        }
+        if (r instanceof CelMap) {
+          if ((f.steps += r.size) > limit) return over(f, span);
+          return [...r.entries()];
+        }
         return isErr(r) ? r : noOverload(macro, [r], span);
       };
       const step = costStep(limit, span);
@@ -913,6 +979,88 @@ function costStep(limit: number, span: Span): (f: Frame) => CelError | undefined
     }
     return undefined;
   };
+}
+
+/** Records that the frame went over its cost limit at `span` (the first such place wins) and returns the error. */
+function over(f: Frame, span: Span): CelError {
+  return (f.abort ??= celErrors.costLimit(f.limit).at(span));
+}
+
+/** Strings shorter than this compare in a constant amount of work for the fast paths (no charge). */
+const SHORT = 256;
+
+/** Steps for scanning string and bytes operands once: one per 8 code units (0 for scalars and short values). */
+function scanWeight(a: CelResult, b: CelResult | null): number {
+  return scanOne(a) + (b === null ? 0 : scanOne(b));
+}
+
+function scanOne(v: CelResult): number {
+  if (typeof v === "string") return v.length >>> 3;
+  if (v instanceof Uint8Array) return v.length >>> 3;
+  return 0;
+}
+
+/** A regex match's steps per 8 characters scanned: RE2 simulates the pattern's states in step, so it grows with it. */
+function regexWeight(patternLength: number): number {
+  return 1 + (patternLength >>> 3);
+}
+
+/** Matching a pattern only known at run time: compiling it (64 steps a character) and the match. */
+function dynamicRegexCost(s: string, pattern: string): number {
+  return pattern.length * 64 + (s.length >>> 3) * regexWeight(pattern.length);
+}
+
+/**
+ * The charge of a call before its dispatch, from its arguments: strings and bytes by the code units the standard
+ * functions scan (size, conversions, contains...); `+` adds the lists it copies; `matches` is a dynamic regex; a
+ * function that is not the standard one's (an extension) is charged the size of every argument, lists and maps too.
+ */
+function callCost(fn: string, standard: boolean): (a: CelValue, b: CelValue | null) => number {
+  if (fn === "matches") return (a, b) => (typeof a === "string" && typeof b === "string" ? dynamicRegexCost(a, b) : 0);
+  if (fn === "_+_" || !standard) return (a, b) => shallowSize(a) + (b === null ? 0 : shallowSize(b));
+  return scanWeight;
+}
+
+function shallowSize(v: CelValue): number {
+  if (Array.isArray(v)) return v.length;
+  if (v instanceof CelMap) return v.size;
+  return scanOne(v);
+}
+
+/** Deep sizes of the lists, maps and records equality and membership walk (values are immutable: cached). */
+const deepSizes = new WeakMap<object, number>();
+
+/** The work of walking a value: its elements and entries, nested ones included, and its strings' scan weight. */
+function deepSize(v: CelValue): number {
+  if (typeof v === "string") return v.length >>> 3;
+  if (typeof v !== "object" || v === null) return 0;
+  if (v instanceof Uint8Array) return v.length >>> 3;
+  const isList = Array.isArray(v);
+  if (!isList && !(v instanceof CelMap) && !(v instanceof CelRecord)) return 0;
+  let n = deepSizes.get(v);
+  if (n !== undefined) return n;
+  n = 1;
+  if (isList) for (let k = 0; k < v.length; k++) n += 1 + deepSize(v[k] as CelValue);
+  else if (v instanceof CelMap) for (const [k, x] of v.entries()) n += 1 + deepSize(k) + deepSize(x);
+  else for (const k of Object.keys((v as CelRecord).fields)) n += 1 + deepSize((v as CelRecord).fields[k] as CelValue);
+  deepSizes.set(v, n);
+  return n;
+}
+
+/** Equality walks at most the smaller operand; strings of equal length compare by content. */
+function equalityCost(a: CelValue, b: CelValue): number {
+  if (typeof a === "string") return typeof b === "string" && a.length === b.length ? a.length >>> 3 : 0;
+  if (typeof a !== "object" || a === null || typeof b !== "object" || b === null) return 0;
+  return Math.min(deepSize(a), deepSize(b));
+}
+
+/** `x in list` compares x with every element (each comparison bounded by the element); a map lookup hashes x. */
+function membershipCost(x: CelValue, c: CelValue): number {
+  if (Array.isArray(c)) {
+    if ((typeof x === "object" && x !== null) || (typeof x === "string" && x.length >= SHORT)) return deepSize(c);
+    return c.length;
+  }
+  return scanOne(x);
 }
 
 function constant(v: CelResult): Node {
