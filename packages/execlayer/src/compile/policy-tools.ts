@@ -27,8 +27,11 @@ export function compileToolMapper(policy: CheckedPolicy, compile: (t: TypedExpr)
       params: t.params.map((p) => ({ name: p.name, optional: fields?.get(p.name)?.optional ?? false, value: compile(p.value) })),
     });
   }
+  const aliases = new Map<string, string>();
+  for (const t of policy.tools.values()) for (const n of t.names) aliases.set(n, t.tool);
   return {
     tools: [...plans.keys()].sort(),
+    aliases,
     map(tool, args) {
       const plan = plans.get(tool);
       if (plan === undefined) return { ok: false, error: `no mapping for tool \`${tool}\`` };

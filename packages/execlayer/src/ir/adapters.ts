@@ -4,7 +4,7 @@
 import { Diagnostics } from "../diagnostics/catalogue.ts";
 import { at, describeValue, fail, irError, listNames, pathJoin, render, show, type IrError, type IrResult, type Path } from "./errors.ts";
 import { DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, parseJsonText } from "./json.ts";
-import { NameIndex, resolveToolName } from "./names.ts";
+import { ToolNameIndex } from "./names.ts";
 import { Cleaner, isObject, type CleanValue } from "./normalize.ts";
 import type { JsonObject } from "./types.ts";
 
@@ -49,6 +49,8 @@ export interface MappedAction {
 export interface ToolMapper {
   /** the declared tool names */
   readonly tools: readonly string[];
+  /** the other exact names a call may use -> the declared tool: aliases, `mcp__SERVER__TOOL` of declared servers */
+  readonly aliases?: ReadonlyMap<string, string>;
   map(
     tool: string,
     args: JsonObject,
@@ -252,16 +254,20 @@ function push(
 // ---------------------------------------------------------------------------------------------------------------
 // Tool call -> action
 
-const toolIndexes = new WeakMap<ToolMapper, NameIndex>();
+const toolIndexes = new WeakMap<ToolMapper, ToolNameIndex>();
 
-/** The declared tool a name as written refers to (exact, case/separator variants, `mcp__server__tool`). */
+/** The declared tool a name as written refers to: exactly a declared name or one of `mapper.aliases`, nothing else. */
 export function resolveTool(mapper: ToolMapper, name: string): IrResult<string> {
   let index = toolIndexes.get(mapper);
-  if (index === undefined) toolIndexes.set(mapper, (index = new NameIndex(mapper.tools.map((t) => ({ name: t })))));
-  const r = resolveToolName(name, index);
+  if (index === undefined) toolIndexes.set(mapper, (index = new ToolNameIndex(mapper.tools, mapper.aliases)));
+  const r = index.resolve(name);
   if (r.kind === "found") return { ok: true, value: r.name };
-  if (r.kind === "ambiguous") return fail(Diagnostics.irAmbiguousTool, "$", [show(name), listNames(r.candidates)], { help: "map the exact tool name in the policy" });
-  const help = r.suggestion !== undefined ? `did you mean \`${r.suggestion}\`?` : undefined;
+  const help =
+    r.server !== undefined
+      ? `\`${show(r.server.server)}\` is not an MCP server the policy declares for \`${show(r.server.tool)}\`; declare it with \`mcp server ${show(r.server.server)} { ${show(r.server.tool)} }\``
+      : r.suggestion !== undefined
+        ? `did you mean \`${show(r.suggestion)}\`? tool names resolve exactly`
+        : undefined;
   return fail(Diagnostics.irUnmappedTool, "$", [show(name), listNames([...mapper.tools].sort())], { help });
 }
 

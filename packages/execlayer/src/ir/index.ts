@@ -5,7 +5,7 @@ export { canonicalize, tryCanonicalize, digest, sha256Text, CanonicalizationErro
 export { actionDigest, irDigest, digestsOf, actionDigestPreimage, ACTION_DIGEST_KIND, IR_DIGEST_KIND, type IrDigests } from "./digest.ts";
 export { parseJson, DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, type ParseJsonOptions } from "./json.ts";
 export * from "./schema.ts";
-export { foldName, NameIndex, resolveToolName } from "./names.ts";
+export { foldName, NameIndex, ToolNameIndex, type ToolResolution } from "./names.ts";
 export { resolveTypeName } from "./normalize.ts";
 export { canonicalTimestamp, canonicalDuration, canonicalBase64, exactInteger } from "./values.ts";
 export {

@@ -1,6 +1,7 @@
-// Name resolution for action types and tools: models write `Invoice.Delete`, `invoice_delete`, `invoice-delete` or
-// `invoiceDelete` for the declared `invoice.delete`; all name the same action, so all resolve to the declared name.
-// Only exact names and aliases bypass folding; a folded name that fits two declarations is an error, never a guess.
+// Name resolution. Action types (in IR-shaped proposals): models write `Invoice.Delete`, `invoice_delete`,
+// `invoice-delete` or `invoiceDelete` for the declared `invoice.delete`; all name the same action, so all resolve to
+// the declared name; a folded name that fits two declarations is an error, never a guess. Tools: exact names only
+// (ToolNameIndex), since the framework dispatches the name as written; folding only suggests.
 import { closest } from "../diagnostics/suggest.ts";
 import type { NameResolution } from "./schema.ts";
 
@@ -89,22 +90,47 @@ export class NameIndex {
 // `mcp__<server>__<tool>`: how MCP clients (Claude Code, the Agents SDKs) prefix a server's tools.
 const MCP_PREFIXED = /^mcp__(.+?)__(.+)$/;
 
+export type ToolResolution =
+  | { readonly kind: "found"; readonly name: string }
+  /** `suggestion`: the nearest accepted name; `server`: the name is `mcp__SERVER__TOOL` for a known TOOL whose server the policy does not declare */
+  | { readonly kind: "unknown"; readonly suggestion?: string; readonly server?: { readonly server: string; readonly tool: string } };
+
 /**
- * Resolves a tool name as a model or MCP client spelled it against the declared tool mappings:
- *  1. the name itself: exact, then case/separator variants (`GetInvoice` -> `get_invoice`);
- *  2. for `mcp__<server>__<tool>`: the server-qualified `<server>.<tool>` (declared e.g. as `fs.read_file`), then
- *     the bare `<tool>`; so a qualified declaration binds one server, a bare one covers every server's tool of that
- *     name, and the qualified one wins when both exist.
+ * A tool call's name resolves exactly: a declared tool name, or one of the other names the policy gives it (aliases,
+ * `mcp__SERVER__TOOL` for servers it declares). No case, separator or prefix variant resolves, since the policy would
+ * then decide on a different tool than the one the framework dispatches; variants only feed the "did you mean".
  */
-export function resolveToolName(name: string, index: NameIndex): NameResolution {
-  const first = index.resolve(name);
-  if (first.kind !== "unknown") return first;
-  const m = MCP_PREFIXED.exec(name);
-  if (m !== null) {
-    const qualified = index.resolve(`${m[1]!}.${m[2]!}`);
-    if (qualified.kind !== "unknown") return qualified;
-    const bare = index.resolve(m[2]!);
-    if (bare.kind !== "unknown") return bare;
+export class ToolNameIndex {
+  private readonly exact = new Map<string, string>();
+  private folded: Map<string, string> | undefined;
+
+  constructor(tools: readonly string[], aliases?: ReadonlyMap<string, string>) {
+    for (const t of tools) this.exact.set(t, t);
+    if (aliases !== undefined) for (const [a, t] of aliases) if (!this.exact.has(a)) this.exact.set(a, t);
   }
-  return first;
+
+  resolve(name: string): ToolResolution {
+    const hit = this.exact.get(name);
+    if (hit !== undefined) return { kind: "found", name: hit };
+    const m = MCP_PREFIXED.exec(name);
+    if (m !== null && this.exact.has(m[2]!)) return { kind: "unknown", server: { server: m[1]!, tool: m[2]! } };
+    const suggestion = this.foldedMatch(name) ?? suggest(name, this.exact.keys());
+    return suggestion === undefined ? { kind: "unknown" } : { kind: "unknown", suggestion };
+  }
+
+  /** the accepted name `name` is a case/separator variant of, when exactly one is */
+  private foldedMatch(name: string): string | undefined {
+    if (name.length > MAX_SUGGEST_LENGTH) return undefined;
+    if (this.folded === undefined) {
+      this.folded = new Map();
+      const twice = new Set<string>();
+      for (const n of this.exact.keys()) {
+        const k = foldName(n);
+        if (this.folded.has(k)) twice.add(k);
+        else this.folded.set(k, n);
+      }
+      for (const k of twice) this.folded.delete(k);
+    }
+    return this.folded.get(foldName(name));
+  }
 }

@@ -1,7 +1,7 @@
 // Each adapter shape with a realistic payload; all of them mean the same action and so give one action digest.
 import { describe, expect, test } from "vitest";
 import { extractToolCalls, toSovereignIR, type ToolMapper } from "../../src/ir/index.ts";
-import { options, schema } from "./fixtures.ts";
+import { mapper, options, schema } from "./fixtures.ts";
 
 const args = { invoice_id: "inv-1", customer_id: "c-1" };
 const argsText = JSON.stringify(args);
@@ -141,13 +141,28 @@ describe("tool call -> action", () => {
     expect(digests.size).toBe(1);
   });
 
-  test("tool names: case/separator variants and MCP server prefixes", () => {
-    for (const tool of ["DeleteInvoice", "delete-invoice", "deleteInvoice", "mcp__billing__delete_invoice"]) {
+  test("tool names resolve exactly: every variant and undeclared MCP prefix is refused (XP4012), naming the nearest tool", () => {
+    for (const tool of ["delete_invoice ", "_delete_invoice_", "delete__invoice", "Delete_Invoice", "DeleteInvoice", "delete-invoice", "deleteInvoice"]) {
       const r = toSovereignIR({ ...anthropicBlock, name: tool }, schema, options);
+      expect([tool, r.ok ? r.ir.action.type : r.error.code, r.ok ? null : r.error.help]).toEqual([tool, "XP4012", "did you mean `delete_invoice`? tool names resolve exactly"]);
+    }
+    const prefixed = toSovereignIR({ ...anthropicBlock, name: "mcp__x__delete_invoice" }, schema, options);
+    expect(prefixed.ok ? null : prefixed.error).toMatchObject({
+      code: "XP4012",
+      help: "`x` is not an MCP server the policy declares for `delete_invoice`; declare it with `mcp server x { delete_invoice }`",
+    });
+    const fs = toSovereignIR({ ...anthropicBlock, name: "mcp__fs__read_file", input: { path: "/etc/passwd" } }, schema, options);
+    expect(fs.ok ? "ok" : fs.error.code).toBe("XP4012");
+  });
+
+  test("declared aliases and MCP-prefixed names resolve to their tool", () => {
+    const aliased: ToolMapper = { ...mapper, aliases: new Map([["remove_invoice", "delete_invoice"], ["mcp__billing__delete_invoice", "delete_invoice"]]) };
+    for (const tool of ["delete_invoice", "remove_invoice", "mcp__billing__delete_invoice"]) {
+      const r = toSovereignIR({ ...anthropicBlock, name: tool }, schema, { ...options, mapper: aliased });
       expect([tool, r.ok ? r.ir.action.type : r.error.code]).toEqual([tool, "invoice.delete"]);
     }
-    const fs = toSovereignIR({ ...anthropicBlock, name: "mcp__fs__read_file", input: { path: "/etc/passwd" } }, schema, options);
-    expect(fs.ok ? "ok" : fs.error.code).toBe("XP4014"); // resolved to `fs.read_file`, whose mapping then fails
+    const other = toSovereignIR({ ...anthropicBlock, name: "mcp__other__delete_invoice" }, schema, { ...options, mapper: aliased });
+    expect(other.ok ? "ok" : other.error.code).toBe("XP4012");
   });
 
   test("fails closed: unmapped tool, no mapper, mapping error, throwing mapper, several calls", () => {

@@ -109,7 +109,9 @@ const transferFields = fc.record(
 // Surface variants.
 
 const TYPE_SPELLINGS = ["payment.transfer", "Payment.Transfer", "payment_transfer", "payment-transfer", "paymentTransfer", "PaymentTransfer", "sendMoney", "send_money"];
-const TOOL_SPELLINGS = ["transfer", "Transfer", "TRANSFER", "mcp__bank__transfer"];
+// Tool names resolve exactly: the declared name, a declared alias, a declared MCP server's prefixed name.
+const TOOL_SPELLINGS = ["transfer", "send_transfer", "mcp__bank__transfer"];
+const aliasedMapper = { ...mapper, aliases: new Map([["send_transfer", "transfer"], ["mcp__bank__transfer", "transfer"]]) };
 type Shape = "ir" | "ir-text" | "openai-chat" | "openai-message" | "responses" | "anthropic" | "mcp" | "ai-sdk" | "ai-sdk-v4" | "agents";
 const SHAPES: readonly Shape[] = ["ir", "ir-text", "openai-chat", "openai-message", "responses", "anthropic", "mcp", "ai-sdk", "ai-sdk-v4", "agents"];
 
@@ -175,7 +177,7 @@ function proposal(shape: Shape, params: Record<string, JsonValue>, pick: (n: num
 }
 
 const baseActor = { agent: "payments-bot", on_behalf_of: "Zoë" };
-const baseOptions = { actor: baseActor, context: { region: "eu" }, requestedAt: "2026-03-01T09:30:00Z", mapper };
+const baseOptions = { actor: baseActor, context: { region: "eu" }, requestedAt: "2026-03-01T09:30:00Z", mapper: aliasedMapper };
 
 describe("equivalence", () => {
   prop.prop([transferFields, fc.array(fc.nat(), { minLength: 6, maxLength: 6 })], { numRuns: 60 })(

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { NameIndex, foldName, resolveToolName } from "../../src/ir/index.ts";
+import fc from "fast-check";
+import { NameIndex, ToolNameIndex, foldName } from "../../src/ir/index.ts";
 
 describe("foldName", () => {
   test("case and separator variants fold together", () => {
@@ -48,17 +49,54 @@ describe("NameIndex", () => {
   });
 });
 
-describe("resolveToolName", () => {
-  test("MCP prefixes: qualified declaration first, then the bare tool", () => {
-    const bare = new NameIndex([{ name: "read_file" }, { name: "get_invoice" }]);
-    expect(resolveToolName("mcp__fs__read_file", bare)).toEqual({ kind: "found", name: "read_file" });
-    expect(resolveToolName("mcp__github__read_file", bare)).toEqual({ kind: "found", name: "read_file" });
-    expect(resolveToolName("GetInvoice", bare)).toEqual({ kind: "found", name: "get_invoice" });
-    const qualified = new NameIndex([{ name: "read_file" }, { name: "fs.read_file" }]);
-    expect(resolveToolName("mcp__fs__read_file", qualified)).toEqual({ kind: "found", name: "fs.read_file" });
-    expect(resolveToolName("mcp__other__read_file", qualified)).toEqual({ kind: "found", name: "read_file" });
-    const only = new NameIndex([{ name: "fs.read_file" }]);
-    expect(resolveToolName("mcp__github__read_file", only).kind).toBe("unknown");
-    expect(resolveToolName("mcp__my_server__read_file", new NameIndex([{ name: "my_server.read_file" }]))).toEqual({ kind: "found", name: "my_server.read_file" });
+describe("ToolNameIndex: tool names resolve exactly", () => {
+  const declared = ["get_invoice", "read_text_file", "delete_invoice"];
+  const aliases = new Map([
+    ["read_file", "read_text_file"],
+    ["mcp__fs__read_text_file", "read_text_file"],
+    ["mcp__fs__read_file", "read_text_file"],
+  ]);
+  const index = new ToolNameIndex(declared, aliases);
+  test("declared names, aliases and declared MCP servers' names resolve", () => {
+    expect(index.resolve("get_invoice")).toEqual({ kind: "found", name: "get_invoice" });
+    expect(index.resolve("read_file")).toEqual({ kind: "found", name: "read_text_file" });
+    expect(index.resolve("mcp__fs__read_file")).toEqual({ kind: "found", name: "read_text_file" });
+  });
+  test("inexact spellings are refused, with the declared name as the suggestion", () => {
+    for (const n of ["get_invoice ", " get_invoice", "_get_invoice_", "get__invoice", "Get_Invoice", "GetInvoice", "getInvoice", "get-invoice", "GET_INVOICE"]) {
+      expect([n, index.resolve(n)]).toEqual([n, { kind: "unknown", suggestion: "get_invoice" }]);
+    }
+  });
+  test("an MCP prefix of an undeclared server is refused and named", () => {
+    expect(index.resolve("mcp__x__get_invoice")).toEqual({ kind: "unknown", server: { server: "x", tool: "get_invoice" } });
+    expect(index.resolve("mcp__github__read_file")).toEqual({ kind: "unknown", server: { server: "github", tool: "read_file" } });
+    expect(index.resolve("mcp__fs__get_invoice")).toEqual({ kind: "unknown", server: { server: "fs", tool: "get_invoice" } });
+  });
+  test("property: any name not exactly declared is refused", () => {
+    const accepted = new Set([...declared, ...aliases.keys()]);
+    const perturb = fc.oneof(
+      fc.constant((n: string) => n + " "),
+      fc.constant((n: string) => " " + n),
+      fc.constant((n: string) => "_" + n),
+      fc.constant((n: string) => n + "_"),
+      fc.constant((n: string) => n.replace("_", "__")),
+      fc.constant((n: string) => n.replace("_", "-")),
+      fc.constant((n: string) => n.replace("_", "")),
+      fc.constant((n: string) => n.toUpperCase()),
+      fc.constant((n: string) => n[0]!.toUpperCase() + n.slice(1)),
+      fc.constant((n: string) => n.replace(/_(.)/g, (_m, c: string) => c.toUpperCase())),
+      fc.constant((n: string) => n.normalize("NFD") + "\u0301"),
+      fc.constant((n: string) => n + "\u200b"),
+      fc.string({ minLength: 1, maxLength: 12 }).map((srv) => (n: string) => `mcp__${srv}__${n}`),
+      fc.string({ minLength: 1, maxLength: 4 }).map((x) => (n: string) => n + x),
+      fc.string({ minLength: 1, maxLength: 4 }).map((x) => (n: string) => x + n),
+    );
+    fc.assert(
+      fc.property(fc.constantFrom(...accepted), fc.array(perturb, { minLength: 1, maxLength: 3 }), (name, fs) => {
+        const variant = fs.reduce((n, f) => f(n), name);
+        fc.pre(!accepted.has(variant));
+        expect(index.resolve(variant).kind).toBe("unknown");
+      }),
+    );
   });
 });

@@ -448,6 +448,8 @@ import std.mcp.git
 import std.mcp.github
 import std.mcp.slack
 import std.mcp.desktop_commander
+mcp server filesystem { std.mcp.filesystem }
+mcp server git { std.mcp.git }
 actor { agent: string }
 `);
   const mapped = (tool: string, args: Record<string, unknown>) => build(policy, mcpCall(tool, args), { actor: { agent: "a" } }).action;
@@ -475,9 +477,15 @@ actor { agent: string }
     expect(action.params).toMatchObject(params);
   });
 
-  test("MCP-client prefixes and spelling variants resolve to the same mapping", () => {
+  test("MCP-client prefixes of declared servers resolve, to that server's tools only", () => {
     expect(mapped("mcp__filesystem__read_text_file", { path: "/w/a" }).type).toBe("fs.read");
+    expect(mapped("mcp__filesystem__read_file", { path: "/w/a" }).type).toBe("fs.read");
     expect(mapped("mcp__git__git_status", { repo_path: "/w" }).type).toBe("git.status");
+    const refused = (tool: string) => toSovereignIR(mcpCall(tool, { path: "/w/a", repo_path: "/w" }), policy.irSchema, { mapper: policy.toolMapper, requestedAt: "2026-03-02T10:00:00Z", actor: { agent: "a" } });
+    for (const tool of ["mcp__github__read_text_file", "mcp__git__read_text_file", "mcp__filesystem__git_status", "Read_Text_File", "read_text_file ", "mcp__Filesystem__read_text_file"]) {
+      const r = refused(tool);
+      expect([tool, r.ok ? "ok" : r.error.code]).toEqual([tool, "XP4012"]);
+    }
   });
 
   test("an unmapped tool is not turned into an action", () => {
