@@ -54,14 +54,7 @@ export interface ToolMapper {
   map(
     tool: string,
     args: JsonObject,
-  ): { readonly ok: true; readonly value: MappedAction } | { readonly ok: false; readonly error: string | ToolMapperError };
-}
-
-/** A mapping's refusal: with an XP4 `code` it is reported as that code (else as XP4014, the mapping failed). */
-export interface ToolMapperError {
-  readonly message: string;
-  readonly code?: `XP4${string}`;
-  readonly help?: string;
+  ): { readonly ok: true; readonly value: MappedAction } | { readonly ok: false; readonly error: string | { readonly message: string } };
 }
 
 export interface AdapterLimits {
@@ -290,11 +283,7 @@ export function mapToolCall(call: ToolCall, mapper: ToolMapper): IrResult<Mapped
     return fail(Diagnostics.irToolMappingFailed, call.path, [name.value, e instanceof Error ? e.message : String(e)]);
   }
   if (!mapped.ok) {
-    const e = mapped.error;
-    if (typeof e !== "string" && e.code !== undefined) {
-      return { ok: false, error: { code: e.code, message: e.message, path: call.path, ...(e.help !== undefined ? { help: e.help } : {}) } };
-    }
-    const why = typeof e === "string" ? e : e.message;
+    const why = typeof mapped.error === "string" ? mapped.error : mapped.error.message;
     return fail(Diagnostics.irToolMappingFailed, call.path, [name.value, why]);
   }
   return mapped;
