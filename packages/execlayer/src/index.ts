@@ -41,6 +41,7 @@ export type { EnforcerOptions, Clock } from "./runtime/enforcer.ts";
 export type { EnforcerDecision } from "./runtime/outcome.ts";
 export type { ApprovalRequestInfo, ApprovalSubmission } from "./runtime/submit-approval.ts";
 export type { GuardOptions } from "./runtime/guard.ts";
+export type { ToolCallDecision } from "./runtime/tool-call.ts";
 export type { ApprovalRequest, ApprovalStatement, SignedApproval, ApprovalError, ApprovalErrorKind, RequestStatus, Verdict } from "./runtime/approvals.ts";
 export type { StateStore, StateChange, TxScope, TxStep, TxOutcome, StateView, Journal } from "./runtime/store.ts";
 export type { DurableStoreOptions } from "./store/durable.ts";

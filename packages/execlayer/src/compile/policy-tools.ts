@@ -2,27 +2,152 @@
 // ToolMapper src/ir calls: compiled CEL over `args` (the call's JSON arguments, dyn). A mapping that fails to
 // evaluate fails the call (deny, fail closed), except that an optional parameter whose value reads a missing key
 // is simply left out.
+//
+// The arguments a mapping reads are known at compile time: the `args.X.Y` paths (and `args["X"]`) its expressions
+// select. With `option tool_args = "reject"` (the default) a call that carries an argument no expression of its
+// mapping reads is refused (XP4032): such an argument reaches the tool without any rule having seen it. An
+// expression that uses `args` (or a path of it) as a whole, or indexes it with a computed key, reads everything
+// under it.
 import type { CheckedPolicy } from "../check/policy-symbols.ts";
+import type { Expr } from "../syntax/ast.ts";
+import { Diagnostics } from "../diagnostics/catalogue.ts";
 import type { TypedExpr } from "../check/policy-exprs.ts";
-import type { MappedAction, ToolMapper } from "../ir/adapters.ts";
+import type { MappedAction, ToolMapper, ToolMapperError } from "../ir/adapters.ts";
 import type { JsonObject, JsonValue } from "../ir/types.ts";
 import { T } from "../cel/types.ts";
 import { fromJson, toJson } from "../cel/json.ts";
 import { CelError } from "../cel/errors.ts";
 import type { CompiledExpression } from "../cel/planner.ts";
 
+/** What a mapping reads under one path of `args`: everything (`all`), or the listed keys. */
+export interface ArgsRead {
+  all: boolean;
+  readonly keys: Map<string, ArgsRead>;
+}
+
+function readNode(): ArgsRead {
+  return { all: false, keys: new Map() };
+}
+
+function mark(root: ArgsRead, path: readonly string[]): void {
+  let node = root;
+  for (const key of path) {
+    if (node.all) return;
+    let next = node.keys.get(key);
+    if (next === undefined) node.keys.set(key, (next = readNode()));
+    node = next;
+  }
+  node.all = true;
+  node.keys.clear();
+}
+
+/** `args`, `args.a.b`, `args["a"]`: the path selected from the tool's arguments, else undefined. */
+function argsPath(e: Expr, bound: ReadonlySet<string>): string[] | undefined {
+  switch (e.kind) {
+    case "ident":
+      return e.name === "args" && (e.rootScoped || !bound.has("args")) ? [] : undefined;
+    case "select": {
+      const p = argsPath(e.operand, bound);
+      return p === undefined ? undefined : [...p, e.field];
+    }
+    case "index": {
+      if (e.index.kind !== "literal" || e.index.literal.type !== "string") return undefined;
+      const p = argsPath(e.operand, bound);
+      return p === undefined ? undefined : [...p, e.index.literal.value];
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** Adds the paths of `args` that `e` reads to `into`. `bound`: comprehension variables in scope (they shadow). */
+export function argsReadBy(e: Expr, into: ArgsRead, bound: ReadonlySet<string> = new Set()): void {
+  const p = argsPath(e, bound);
+  if (p !== undefined) return mark(into, p);
+  switch (e.kind) {
+    case "literal":
+    case "ident":
+      return;
+    case "has": {
+      const hp = argsPath(e.operand, bound);
+      if (hp !== undefined) return mark(into, [...hp, e.field]);
+      return argsReadBy(e.operand, into, bound);
+    }
+    case "select":
+    case "unary":
+      return argsReadBy(e.operand, into, bound);
+    case "index":
+      argsReadBy(e.operand, into, bound);
+      return argsReadBy(e.index, into, bound);
+    case "call":
+      if (e.target !== null) argsReadBy(e.target, into, bound);
+      for (const a of e.args) argsReadBy(a, into, bound);
+      return;
+    case "binary":
+      argsReadBy(e.left, into, bound);
+      return argsReadBy(e.right, into, bound);
+    case "conditional":
+      argsReadBy(e.test, into, bound);
+      argsReadBy(e.then, into, bound);
+      return argsReadBy(e.otherwise, into, bound);
+    case "list":
+      for (const x of e.elements) argsReadBy(x, into, bound);
+      return;
+    case "map":
+      for (const x of e.entries) {
+        argsReadBy(x.key, into, bound);
+        argsReadBy(x.value, into, bound);
+      }
+      return;
+    case "comprehension": {
+      argsReadBy(e.range, into, bound);
+      const inner = new Set(bound).add(e.variable);
+      if (e.predicate !== null) argsReadBy(e.predicate, into, inner);
+      if (e.transform !== null) argsReadBy(e.transform, into, inner);
+      return;
+    }
+  }
+}
+
+function isRecord(v: unknown): v is Readonly<Record<string, unknown>> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** The first argument (a dotted path, keys in their order) that `read` does not cover, else undefined. */
+export function unreadArgument(args: unknown, read: ArgsRead, prefix = ""): string | undefined {
+  if (read.all || !isRecord(args)) return undefined;
+  for (const key of Object.keys(args)) {
+    const child = read.keys.get(key);
+    if (child === undefined) return prefix + key;
+    const deeper = unreadArgument(args[key], child, `${prefix}${key}.`);
+    if (deeper !== undefined) return deeper;
+  }
+  return undefined;
+}
+
 interface ToolPlan {
   readonly action: string;
+  /** the arguments the mapping reads; null when unread arguments are allowed or everything is read */
+  readonly reads: ArgsRead | null;
   readonly target: CompiledExpression | null;
   readonly params: readonly { readonly name: string; readonly optional: boolean; readonly value: CompiledExpression }[];
 }
 
 export function compileToolMapper(policy: CheckedPolicy, compile: (t: TypedExpr) => CompiledExpression): ToolMapper {
   const plans = new Map<string, ToolPlan>();
+  const rejectUnread = policy.options.toolArgs !== "allow";
   for (const t of policy.tools.values()) {
     const fields = policy.actions.get(t.action)?.fields;
+    let reads: ArgsRead | null = null;
+    if (rejectUnread) {
+      reads = readNode();
+      if (t.target !== null) argsReadBy(t.target.expr, reads);
+      for (const p of t.params) argsReadBy(p.value.expr, reads);
+      if (reads.all) reads = null;
+    }
     plans.set(t.tool, {
       action: t.action,
+      reads,
       target: t.target === null ? null : compile(t.target),
       params: t.params.map((p) => ({ name: p.name, optional: fields?.get(p.name)?.optional ?? false, value: compile(p.value) })),
     });
@@ -35,6 +160,15 @@ export function compileToolMapper(policy: CheckedPolicy, compile: (t: TypedExpr)
     map(tool, args) {
       const plan = plans.get(tool);
       if (plan === undefined) return { ok: false, error: `no mapping for tool \`${tool}\`` };
+      if (plan.reads !== null) {
+        const unread = unreadArgument(args, plan.reads);
+        if (unread !== undefined) {
+          const d = Diagnostics.irUnreadToolArgument;
+          const help = 'no expression of the policy\'s mapping for this tool reads it, so no rule saw it; leave it out, map it, or set `option tool_args = "allow"`';
+          const error: ToolMapperError = { code: d.code as `XP4${string}`, message: d.message(unread, tool), help };
+          return { ok: false, error };
+        }
+      }
       const celArgs = fromJson(args, T.dyn);
       if (celArgs instanceof CelError) return { ok: false, error: `arguments: ${celArgs.message}` };
       const act = { args: celArgs };

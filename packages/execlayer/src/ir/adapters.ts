@@ -54,7 +54,14 @@ export interface ToolMapper {
   map(
     tool: string,
     args: JsonObject,
-  ): { readonly ok: true; readonly value: MappedAction } | { readonly ok: false; readonly error: string | { readonly message: string } };
+  ): { readonly ok: true; readonly value: MappedAction } | { readonly ok: false; readonly error: string | ToolMapperError };
+}
+
+/** A mapping's refusal: with an XP4 `code` it is reported as that code (else as XP4014, the mapping failed). */
+export interface ToolMapperError {
+  readonly message: string;
+  readonly code?: `XP4${string}`;
+  readonly help?: string;
 }
 
 export interface AdapterLimits {
@@ -283,7 +290,11 @@ export function mapToolCall(call: ToolCall, mapper: ToolMapper): IrResult<Mapped
     return fail(Diagnostics.irToolMappingFailed, call.path, [name.value, e instanceof Error ? e.message : String(e)]);
   }
   if (!mapped.ok) {
-    const why = typeof mapped.error === "string" ? mapped.error : mapped.error.message;
+    const e = mapped.error;
+    if (typeof e !== "string" && e.code !== undefined) {
+      return { ok: false, error: { code: e.code, message: e.message, path: call.path, ...(e.help !== undefined ? { help: e.help } : {}) } };
+    }
+    const why = typeof e === "string" ? e : e.message;
     return fail(Diagnostics.irToolMappingFailed, call.path, [name.value, why]);
   }
   return mapped;

@@ -3,6 +3,7 @@
 //     and well-formed, keys unique after NFC, -0 as 0, numbers finite, depth and size bounded.
 //  2. `Normalizer` (schema-driven, over action, actor and context): type names resolved, fields checked against
 //     their declared types and converted to their one canonical spelling (see README "Normalization rules").
+import { types } from "node:util";
 import { Diagnostics } from "../diagnostics/catalogue.ts";
 import { describeNonJson, isPlainObject, wellFormed } from "./canonicalize.ts";
 import { at, describeValue, irError, listNames, render, show, type IrError, type Path } from "./errors.ts";
@@ -43,6 +44,8 @@ export interface CleanLimits {
   readonly maxBytes: number;
 }
 
+const isProxy = types.isProxy;
+
 export class Cleaner {
   error: IrError | undefined;
   private budget: number;
@@ -78,6 +81,8 @@ export class Cleaner {
         }
         if (depth >= this.limits.maxDepth) return this.fail(irError(Diagnostics.irNestingTooDeep, render(path), [this.limits.maxDepth]));
         if (this.budget < 0) return this.tooLarge();
+        // A Proxy can answer each read differently (the policy one value, the tool another): refused.
+        if (isProxy(v)) return this.fail(irError(Diagnostics.irNotJson, render(path), ["a Proxy"]));
         if (Array.isArray(v)) {
           const out: CleanValue[] = new Array<CleanValue>(v.length);
           this.budget -= 2 + v.length;

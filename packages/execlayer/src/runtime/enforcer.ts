@@ -32,6 +32,8 @@ import { describeRequirements, type ApprovalRequirement, type Decision } from ".
 import { enforceableFrom, isEnforceable, type DecideContext, type EnforceablePolicy, type IrBuild } from "../engine/enforceable.ts";
 import { requestInfo as info, submitApprovalTo, type ApprovalRequestInfo, type ApprovalSubmission } from "./submit-approval.ts";
 import { guardTool, type GuardOptions } from "./guard.ts";
+import { toolCallProposal, type ToolCallDecision } from "./tool-call.ts";
+import { snapshotToolArgs } from "../ir/snapshot.ts";
 import type { CompiledPolicy } from "../engine/plan.ts";
 
 /** The time source: ms since the epoch (or a Date). */
@@ -361,6 +363,33 @@ export class Enforcer {
     const now = this.#clock();
     const open = await this.store.openRequests(now);
     return open.map((s) => info(s, now));
+  }
+
+  /**
+   * Decides one tool call and hands back the arguments to run it with: the boundary between decision and execution,
+   * which `guard`, services, MCP proxies and framework adapters all go through. `args` is snapshotted once, before
+   * deciding, by the IR's strict cleaning (each property read once; Proxies, cycles, throwing getters and non-JSON
+   * values are refused, a deny with its XP4 code and a receipt), deeply frozen, and decided on; run the tool with
+   * the returned `args`, never with the caller's object, and only when `decision.effect` is "allow". Arguments the
+   * tool's mapping does not read are refused unless the policy says `option tool_args = "allow"` (XP4032). Never
+   * throws.
+   */
+  async decideToolCall(toolName: string, args: unknown, context: DecideContext = {}): Promise<ToolCallDecision> {
+    const snapshot = snapshotToolArgs(args);
+    if (!snapshot.ok) {
+      let now = Number.NaN;
+      try {
+        now = this.#clock();
+      } catch {
+        // recorded at the system time below
+      }
+      const e = snapshot.error;
+      const where = e.path !== "$" ? ` at ${e.path}` : "";
+      const decision = forcedDeny(null, e.code, `invalid arguments for tool \`${toolName}\`: ${e.message}${where}`);
+      return { decision: await this.#recordOnly(decision, Number.isFinite(now) ? now : Date.now(), { inputError: { code: e.code, message: e.message, path: e.path } }), args: null };
+    }
+    const decision = await this.decide(toolCallProposal(toolName, snapshot.value), context);
+    return { decision, args: snapshot.value };
   }
 
   /** Wraps a tool function: it runs only when the policy allows; otherwise a typed error carries the decision. */

@@ -5,6 +5,8 @@ import { describeRequirements } from "../vocabulary/decision.ts";
 import type { DecideContext } from "../engine/enforceable.ts";
 import type { EnforcerDecision } from "./outcome.ts";
 import type { ApprovalRequestInfo } from "./submit-approval.ts";
+import type { ToolCallDecision } from "./tool-call.ts";
+import { snapshotToolArgs } from "../ir/snapshot.ts";
 
 export interface GuardOptions {
   /** the tool name the policy's `tool NAME -> action` mapping knows */
@@ -33,24 +35,25 @@ export class ApprovalRequired extends Error {
   }
 }
 
-interface Decides {
-  decide(proposal: unknown, context?: DecideContext): Promise<EnforcerDecision>;
+interface DecidesToolCalls {
+  decideToolCall(toolName: string, args: unknown, context?: DecideContext): Promise<ToolCallDecision>;
 }
 
-/** The proposal handed to the policy for a guarded call: a tool call in the Anthropic `tool_use` shape. */
-export function toolCallProposal(toolName: string, args: JsonObject): JsonObject {
-  return { type: "tool_use", id: "guard", name: toolName, input: args };
-}
-
+/**
+ * The guarded tool: its arguments are snapshotted once, before anything is awaited, the policy decides on the
+ * snapshot, and the tool runs with that same frozen snapshot (see `Enforcer.decideToolCall`), never with the
+ * caller's object.
+ */
 export function guardTool<A extends JsonObject, R>(
-  enforcer: Decides,
+  enforcer: DecidesToolCalls,
   toolFn: (args: A) => R | Promise<R>,
   options: GuardOptions,
 ): (args: A) => Promise<Awaited<R>> {
   return async (args: A): Promise<Awaited<R>> => {
+    const snapshot = snapshotToolArgs(args);
     const ctx = typeof options.context === "function" ? await options.context() : (options.context ?? {});
-    const decision = await enforcer.decide(toolCallProposal(options.toolName, args), ctx);
-    if (decision.effect === "allow") return await toolFn(args);
+    const { decision, args: decided } = await enforcer.decideToolCall(options.toolName, snapshot.ok ? snapshot.value : args, ctx);
+    if (decision.effect === "allow" && decided !== null) return await toolFn(decided as A);
     if (decision.effect === "require_approval") throw new ApprovalRequired(decision);
     throw new PolicyDenied(decision);
   };
