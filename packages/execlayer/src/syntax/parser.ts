@@ -172,6 +172,8 @@ export class TooManySyntaxErrors extends Error {}
 
 /** Raw Chevrotain errors (several can share a position) after which a parse stops. */
 export const MAX_PARSE_ERRORS = 1000;
+/** Tokens error recovery may scan ahead, in all, per token of the input, before a parse stops. */
+export const RESYNC_TOKENS_PER_TOKEN = 16;
 
 interface ErrorSaver {
   SAVE_ERROR(error: IRecognitionException): IRecognitionException;
@@ -192,6 +194,31 @@ export class XpolParser extends CstParser {
     const saved = (CstParser.prototype as unknown as ErrorSaver).SAVE_ERROR.call(this, error);
     if (this.errors.length >= MAX_PARSE_ERRORS) throw new TooManySyntaxErrors();
     return saved;
+  }
+
+  private resyncInput: IToken[] | undefined;
+  private resyncBudget = 0;
+
+  /**
+   * Chevrotain's (untyped) recovery hook that scans ahead for a token to re-synchronize on. Each recovery scans from
+   * the error, and nested rules can scan the same stretch again, so over many errors the scanning grew with the
+   * errors times the input (112 KB of broken input took 3 s). The same search, without lodash, against a budget of
+   * RESYNC_TOKENS_PER_TOKEN scanned tokens per input token: past it the parse stops as with too many errors, so error
+   * recovery is linear in the input.
+   */
+  findReSyncTokenType(): TokenType {
+    const input = this.input;
+    if (input !== this.resyncInput) {
+      this.resyncInput = input;
+      this.resyncBudget = RESYNC_TOKENS_PER_TOKEN * input.length + 10_000;
+    }
+    const follow = (this as unknown as { flattenFollowSet(): TokenType[] }).flattenFollowSet();
+    // Terminates: EOF is always in the follow set and (virtually) at the end of the input.
+    for (let k = 1; ; k++) {
+      const t = this.LA(k);
+      for (let j = 0; j < follow.length; j++) if (tokenMatcher(t, follow[j]!)) return follow[j]!;
+      if (--this.resyncBudget < 0) throw new TooManySyntaxErrors();
+    }
   }
 
   constructor() {
