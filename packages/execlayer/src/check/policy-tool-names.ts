@@ -65,7 +65,12 @@ export function checkToolNames(tools: readonly Located<ToolDecl>[], servers: rea
     for (const a of t.decl.aliases) {
       const first = claimed.get(a.value);
       if (first !== undefined) {
-        const help = first.tool === tool ? "remove the repeated name" : `\`${a.value}\` already names the mapping of \`${first.tool}\`; a tool call's name must pick one mapping`;
+        const help =
+          first.tool === tool
+            ? "remove the repeated name"
+            : first.tool === a.value
+              ? `\`${a.value}\` is the name of another tool mapping; a tool call's name must pick one mapping`
+              : `\`${a.value}\` is already an alias of \`${first.tool}\`; a tool call's name must pick one mapping`;
         collision(t.file, a, first, help);
         continue;
       }
@@ -130,7 +135,7 @@ export function checkToolNames(tools: readonly Located<ToolDecl>[], servers: rea
         const prefixed = mcpToolName(server, n);
         const first = claimed.get(prefixed);
         if (first !== undefined) {
-          if (first.tool !== tool) collision(s.file, { value: prefixed, span }, first, `\`${prefixed}\` would name both \`${first.tool}\` and \`${tool}\`; map it once`);
+          if (first.tool !== tool) collision(s.file, { value: prefixed, span }, first, `server \`${server}\` makes \`${prefixed}\` a name of \`${tool}\`, but it already names \`${first.tool}\``);
           continue;
         }
         claimed.set(prefixed, { tool, file: s.file, span });
