@@ -198,6 +198,9 @@ export const Diagnostics = {
   receiptKeyInvalid: def("XP6015", "error", (why: string) => `invalid key: ${why}`),
   receiptProofInvalid: def("XP6016", "error", (why: string) => `proof does not verify: ${why}`),
   receiptLogOtherSigner: def("XP6017", "error", (found: string, expected: string) => `log is signed by key \`${found}\`, not by \`${expected}\``),
+  receiptCheckpointOrder: def("XP6018", "error", (line: number, size: number, previous: number) =>
+    `checkpoint at line ${line} (size ${size}) follows one of size ${previous}: checkpoints were ${size === previous ? "duplicated" : "reordered"} (each checkpoint covers more than the one before)`),
+  receiptCheckpointRemoved: def("XP6019", "error", (kept: number, size: number) => `kept checkpoint ${kept} (size ${size}) is no longer among the log's checkpoints: checkpoints were removed`),
 
   // --- XP7xxx policy tests and formatting ----------------------------------------------------------------------
   // test and property blocks (src/testing)

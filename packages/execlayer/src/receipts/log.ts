@@ -18,7 +18,7 @@ import path from "node:path";
 import { Diagnostics } from "../diagnostics/catalogue.ts";
 import type { DiagnosticDef } from "../diagnostics/diagnostic.ts";
 import type { JsonObject } from "../ir/types.ts";
-import { isValidKeyName, signCheckpoint, type Checkpoint } from "./checkpoint.ts";
+import { isValidKeyName, signCheckpoint, verifyCheckpoint, type Checkpoint } from "./checkpoint.ts";
 import { CompactTree } from "./merkle.ts";
 import { sha256 } from "./bytes.ts";
 import {
@@ -33,7 +33,7 @@ import {
   type Receipt,
   type ReceiptKind,
 } from "./receipt.ts";
-import { CHECKPOINTS_FILE, RECEIPTS_FILE, scanCheckpoints, scanReceipts, type ReceiptProblem, type ScanProblem, type TornTail } from "./scan.ts";
+import { CHECKPOINTS_FILE, RECEIPTS_FILE, scanCheckpoints, scanReceipts, type CheckpointRecord, type ReceiptProblem, type ScanProblem, type TornTail } from "./scan.ts";
 import type { Signer } from "./signer.ts";
 
 export type LogErrorKind = ReceiptProblem | "io" | "broken" | "closed" | "invalid" | "options";
@@ -149,6 +149,19 @@ interface Waiter {
 
 const DEFAULT_CHECKPOINT_EVERY = 1000;
 
+/** A checkpoint of the log that is not signed by the log's own key. */
+function checkpointProblem(cp: CheckpointRecord, why: string): ScanProblem {
+  return {
+    problem: "checkpoint",
+    code: Diagnostics.receiptCheckpointInvalid.code,
+    message: Diagnostics.receiptCheckpointInvalid.message(`line ${cp.line}: ${why}`),
+    file: cp.file ?? CHECKPOINTS_FILE,
+    line: cp.line,
+    offset: cp.offset,
+    seq: Math.max(cp.size - 1, 0),
+  };
+}
+
 async function syncDir(dir: string): Promise<void> {
   const h = await fs.open(dir, "r");
   try {
@@ -236,8 +249,11 @@ export class ReceiptLog {
 
   /**
    * Opens (creating if needed) the log in `dir`. Reads every existing line and checks format, seq, chain, signer
-   * key id and checkpoint roots (not signatures: that is verifyLog's job); a torn last line (an interrupted write,
-   * never acknowledged) is truncated. Rejects with ReceiptLogError, positioned, for anything else.
+   * key id, every checkpoint's signature (by the signer's key) and root, and the signatures of the receipts after
+   * the last checkpoint (those before it are vouched for by its signed root: all of verifyLog's checks, at the cost
+   * of the uncovered tail's signatures). A torn last line (an interrupted write, never acknowledged) is truncated.
+   * Rejects with ReceiptLogError, positioned (`seq`: the first receipt that cannot be trusted), for anything else,
+   * before `replay` has seen a receipt whose signature was not checked.
    */
   static async open(dir: string, options: ReceiptLogOptions): Promise<ReceiptLog> {
     if (!isValidKeyName(options.origin)) {
@@ -261,8 +277,33 @@ export class ReceiptLog {
 
     const cps = await scanCheckpoints(absDir);
     if (cps.bad !== undefined) throw ReceiptLogError.from(cps.bad);
-    const scan = await scanReceipts(absDir, { checkpoints: cps.records, expectSigner: options.signer.keyId, ...(options.replay ? { onReceipt: options.replay } : {}) });
-    if (scan.bad !== undefined) throw ReceiptLogError.from(scan.bad);
+    // What is replayed is verified: a checkpoint signed by this key vouches (by its root, checked as the scan reaches
+    // its size) for every receipt it covers; the signatures of the receipts after the last such checkpoint are checked
+    // one by one before they are replayed.
+    const publicKey = options.signer.publicKey;
+    let trusted = 0;
+    let forged: ScanProblem | undefined;
+    for (const cp of cps.records) {
+      const v = verifyCheckpoint(cp.note, publicKey);
+      if (v.ok) trusted = Math.max(trusted, cp.size);
+      else forged ??= checkpointProblem(cp, v.error);
+    }
+    const expectSigner = options.signer.keyId;
+    const scan = await scanReceipts(absDir, {
+      checkpoints: cps.records,
+      expectSigner,
+      verifyFrom: { publicKey, seq: trusted },
+      ...(options.replay ? { onReceipt: options.replay } : {}),
+    });
+    if (scan.bad !== undefined) {
+      if (scan.bad.problem === "checkpoint-root") {
+        // Name the first receipt that was changed, when a signature shows it (a rewrite with the key shows none).
+        const full = await scanReceipts(absDir, { checkpoints: [], expectSigner, verifyFrom: { publicKey, seq: 0 } });
+        if (full.bad !== undefined && full.bad.seq < scan.bad.seq) throw ReceiptLogError.from(full.bad);
+      }
+      throw ReceiptLogError.from(scan.bad);
+    }
+    if (forged !== undefined) throw ReceiptLogError.from(forged);
 
     const truncated: TornTail[] = [];
     try {

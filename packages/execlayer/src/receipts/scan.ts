@@ -25,6 +25,8 @@ export type ReceiptProblem =
   | "signer" // the log was written by another key than the writer's
   | "checkpoint" // a checkpoint line is malformed or its signature does not verify
   | "checkpoint-root" // a checkpoint's root is not the Merkle root of the log at its size
+  | "checkpoint-order" // the log's checkpoints do not each cover more than the one before: reordered or duplicated
+  | "checkpoint-removed" // a checkpoint the auditor kept is no longer among the log's: removed
   | "truncated" // a checkpoint covers receipts that are no longer in the log
   | "torn"; // the last line is incomplete (interrupted write)
 
@@ -148,6 +150,12 @@ export interface ReceiptScanOptions {
    * only names the expected signer. A returned promise is awaited before reading on (back-pressure).
    */
   readonly deferSignature?: (seq: number, message: Uint8Array, signature: Uint8Array, where: { line: number; offset: number }) => Promise<void> | undefined;
+  /**
+   * Verify the signatures of the receipts from seq `from` on with `publicKey`, and only those (the writer reopening
+   * its log: the receipts a verified checkpoint covers are vouched for by its root). Unlike `publicKey`, it does not
+   * change how a receipt by another signer is reported (`signer`, with `expectSigner`).
+   */
+  readonly verifyFrom?: { readonly publicKey: Uint8Array; readonly seq: number };
   /** read lines with skimReceiptLine (only sound with signature checks: publicKey or deferSignature; no onReceipt) */
   readonly skim?: boolean;
   /** called for every receipt that passed the checks, in order (not with skim) */
@@ -183,6 +191,7 @@ export async function scanReceipts(dir: string, options: ReceiptScanOptions): Pr
   const leaves: Uint8Array[] | undefined = options.keepLeaves === true ? [] : undefined;
   const expectedSigner = options.expectSigner ?? (options.publicKey !== undefined ? keyIdOf(options.publicKey) : undefined);
   const cps = [...options.checkpoints].sort((a, b) => a.size - b.size);
+  const verifyFrom = options.verifyFrom;
   let cpIndex = 0;
   let count = 0;
   let headHash = GENESIS_PREV;
@@ -252,6 +261,8 @@ export async function scanReceipts(dir: string, options: ReceiptScanOptions): Pr
         const wait = options.deferSignature(seq, signingMessage(unsigned), sig, { line: item.line, offset: item.offset });
         if (wait !== undefined) await wait;
       } else if (options.publicKey !== undefined && !verifySignature(options.publicKey, signingMessage(unsigned), sig)) {
+        return { ...state(), bad: signatureProblem(text, seq, at) };
+      } else if (verifyFrom !== undefined && seq >= verifyFrom.seq && !verifySignature(verifyFrom.publicKey, signingMessage(unsigned), sig)) {
         return { ...state(), bad: signatureProblem(text, seq, at) };
       }
       const leaf = leafHash(item.bytes);

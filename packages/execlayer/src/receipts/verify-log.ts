@@ -8,7 +8,7 @@ import { toBase64 } from "./bytes.ts";
 import { ParallelVerifier, type SignatureFailure } from "./parallel-verify.ts";
 import { decodeUtf8, MAX_LINE_BYTES } from "./lines.ts";
 import { verifyCheckpoint } from "./checkpoint.ts";
-import { CHECKPOINTS_FILE, RECEIPTS_FILE, scanCheckpoints, scanReceipts, signatureProblem, type ReceiptProblem, type ScanProblem } from "./scan.ts";
+import { CHECKPOINTS_FILE, RECEIPTS_FILE, scanCheckpoints, scanReceipts, signatureProblem, type CheckpointRecord, type ReceiptProblem, type ScanProblem } from "./scan.ts";
 
 export interface VerifyLogResult {
   readonly ok: boolean;
@@ -133,6 +133,10 @@ export async function verifyLog(dir: string, publicKey: Uint8Array, options: Ver
       });
     }
   }
+  const order = checkpointOrderProblem(cps.records);
+  if (order !== undefined) return failed(scan.count, cps.records.length, order);
+  const removed = removedCheckpointProblem(cps.records, signedCheckpoints);
+  if (removed !== undefined) return failed(scan.count, cps.records.length, removed);
   const torn = scan.torn ?? cps.torn;
   if (torn !== undefined) {
     const seq = torn.file === RECEIPTS_FILE ? scan.count : -1;
@@ -147,6 +151,37 @@ export async function verifyLog(dir: string, publicKey: Uint8Array, options: Ver
     });
   }
   return { ok: true, count: scan.count, checkpoints: cps.records.length, head: scan.headHash, root: toBase64(scan.tree.root()) };
+}
+
+/**
+ * The log's checkpoints in file order must each cover more than the one before (the writer appends them so): a
+ * smaller size is a reordering, the same size a duplicate. (Each one's root is held against the receipts, so any two
+ * are consistent; this catches lines moved or copied in checkpoints.jsonl, which that check cannot.)
+ */
+function checkpointOrderProblem(records: readonly CheckpointRecord[]): ScanProblem | undefined {
+  for (let i = 1; i < records.length; i++) {
+    const cp = records[i] as CheckpointRecord;
+    const previous = (records[i - 1] as CheckpointRecord).size;
+    if (cp.size > previous) continue;
+    const def = Diagnostics.receiptCheckpointOrder;
+    return { problem: "checkpoint-order", code: def.code, message: def.message(cp.line, cp.size, previous), file: CHECKPOINTS_FILE, line: cp.line, offset: cp.offset, seq: Math.max(cp.size - 1, 0) };
+  }
+  return undefined;
+}
+
+/**
+ * Every kept checkpoint (verified, and agreeing with the receipts by then) must still be one of the log's own: the
+ * writer only ever appends to checkpoints.jsonl, so one that is gone was removed (e.g. to hide receipts deleted after
+ * it from a reader without the kept copy).
+ */
+function removedCheckpointProblem(records: readonly CheckpointRecord[], held: readonly CheckpointRecord[]): ScanProblem | undefined {
+  const have = new Set(records.map((cp) => `${cp.size} ${toBase64(cp.root)}`));
+  for (const kept of held) {
+    if (kept.file !== KEPT_CHECKPOINT_FILE || have.has(`${kept.size} ${toBase64(kept.root)}`)) continue;
+    const def = Diagnostics.receiptCheckpointRemoved;
+    return { problem: "checkpoint-removed", code: def.code, message: def.message(kept.line, kept.size), file: KEPT_CHECKPOINT_FILE, line: kept.line, offset: 0, seq: Math.max(kept.size - 1, 0) };
+  }
+  return undefined;
 }
 
 /** The line starting at `offset` (to name the problem of a receipt whose signature failed in a worker). */

@@ -98,9 +98,15 @@ export class StoreError extends Error {
     readonly reason: "locked" | "corrupt" | "io" | "closed",
     /** for `locked`: who holds the directory */
     readonly holder?: { readonly pid: number; readonly host: string; readonly since: string },
+    /** for `corrupt`: the first receipt that cannot be trusted (`seq`), and the log's own error (`cause`, with its XP6xxx code) */
+    where?: { readonly seq?: number; readonly cause?: unknown },
   ) {
-    super(message);
+    super(message, where?.cause !== undefined ? { cause: where.cause } : undefined);
+    if (where?.seq !== undefined) this.seq = where.seq;
   }
+
+  /** for `corrupt`: the seq of the first receipt that cannot be trusted, when known */
+  readonly seq?: number;
 }
 
 /**

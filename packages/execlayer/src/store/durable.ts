@@ -121,9 +121,10 @@ export class DurableStore implements StateStore<Receipt> {
   }
 
   /**
-   * Opens (creating if needed) the state directory: takes its lock, opens the receipt log and replays it.
-   * Rejects with a StoreError: `locked` (naming the holder), `corrupt` (where the log or a state change is bad),
-   * or `io`.
+   * Opens (creating if needed) the state directory: takes its lock, opens the receipt log and replays it, verified
+   * (the log's checkpoints and the signatures of the receipts after the last one: ReceiptLog.open).
+   * Rejects with a StoreError: `locked` (naming the holder), `corrupt` (where the log or a state change is bad:
+   * `seq` = the first receipt that cannot be trusted, `cause` = the log's error with its XP6xxx code), or `io`.
    */
   static async open(dir: string, options: DurableStoreOptions = {}): Promise<DurableStore> {
     const abs = path.resolve(dir);
@@ -141,11 +142,11 @@ export class DurableStore implements StateStore<Receipt> {
       made = options.signer === undefined ? await loadOrCreateSigner(abs, options.signerKind ?? "noble", threads) : undefined;
       const signer = options.signer ?? (made as Signer);
       const state = new RuntimeState();
-      let bad: string | null = null;
+      let bad: { why: string; seq: number } | null = null;
       const replay = (receipt: Receipt, where: { line: number }): void => {
         if (bad !== null) return;
         const why = replayBody(state, receipt.body);
-        if (why !== null) bad = `receipt ${receipt.seq} (line ${where.line}): ${why}`;
+        if (why !== null) bad = { why: `receipt ${receipt.seq} (line ${where.line}): ${why}`, seq: receipt.seq };
       };
       let log: ReceiptLog;
       try {
@@ -159,15 +160,19 @@ export class DurableStore implements StateStore<Receipt> {
       } catch (e: unknown) {
         const why = e instanceof Error ? e.message : String(e);
         const corrupt = e instanceof ReceiptLogError && e.problem !== "io" && e.problem !== "options";
+        const seq = e instanceof ReceiptLogError && e.seq !== undefined && e.seq >= 0 ? { seq: e.seq } : {};
         throw new StoreError(
           corrupt ? Diagnostics.storeCorrupt.code : Diagnostics.storeOpenFailed.code,
-          corrupt ? Diagnostics.storeCorrupt.message(abs, why) : Diagnostics.storeOpenFailed.message(abs, why),
+          corrupt ? Diagnostics.storeCorrupt.message(abs, e instanceof ReceiptLogError ? `${e.code} ${why}` : why) : Diagnostics.storeOpenFailed.message(abs, why),
           corrupt ? "corrupt" : "io",
+          undefined,
+          { ...(corrupt ? seq : {}), cause: e },
         );
       }
       if (bad !== null) {
         await log.close().catch(() => undefined);
-        throw new StoreError(Diagnostics.storeCorrupt.code, Diagnostics.storeCorrupt.message(abs, bad), "corrupt");
+        const { why, seq } = bad as { why: string; seq: number };
+        throw new StoreError(Diagnostics.storeCorrupt.code, Diagnostics.storeCorrupt.message(abs, why), "corrupt", undefined, { seq });
       }
       return new DurableStore(abs, state, log, signer, lock, made !== undefined);
     } catch (e: unknown) {

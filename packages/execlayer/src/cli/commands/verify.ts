@@ -1,7 +1,9 @@
 // xpol verify DIR --key PUB [--json]
 //
 // Checks a receipt log offline with the public key alone: every receipt's signature, the hash chain, and every
-// checkpoint (signature, and root against the receipts it covers). Never modifies the log.
+// checkpoint (signature, root against the receipts it covers, each covering more than the one before), and that
+// every kept checkpoint (--checkpoint) still agrees with the log and is still among its checkpoints. Never modifies
+// the log.
 // Exit 0 intact, 1 tampered or damaged (names the first bad seq), 2 usage, 3 the log cannot be read.
 import path from "node:path";
 import { resolvePublicKey } from "../../receipts/keys.ts";
@@ -83,7 +85,11 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
       io.stderr(`xpol verify: ${bad.code}: ${bad.message}`);
     } else {
       const what =
-        bad.file === KEPT_CHECKPOINT_FILE
+        bad.problem === "checkpoint-removed"
+          ? `kept checkpoint ${bad.line} (\`${keptFiles[bad.line - 1] ?? "?"}\`) is gone from the log's checkpoints: checkpoints were removed`
+          : bad.problem === "checkpoint-order"
+          ? `checkpoints out of order (${where}): reordered or duplicated`
+          : bad.file === KEPT_CHECKPOINT_FILE
           ? `the log no longer agrees with kept checkpoint ${bad.line} (\`${keptFiles[bad.line - 1] ?? "?"}\`): it was rewritten, not only appended to`
           : bad.file === "receipts.jsonl" || bad.problem === "truncated"
           ? `first bad receipt: seq ${bad.seq} (${where})`
