@@ -14,6 +14,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { CedarPeer, checkAgreement, timeCedar, toCedarRequest, type Agreement } from "./cedar.ts";
 import { runCelBench } from "./cel.ts";
+import { runScaleBench } from "./scale.ts";
 import { decideBenchCase, runCompileBench, timeDecisions, type DecideBenchCase } from "./decide.ts";
 import { benchAppend, benchRawSign, timeVerifyLog, writeBenchLog, type BenchResult } from "./receipts.ts";
 import {
@@ -533,6 +534,27 @@ async function caseVerify(o: Options): Promise<Omit<CaseResult, "seconds" | "loa
 }
 
 // ------------------------------------------------------------------------------------------------------------------
+// Case 7: bounded cost for every input (parse, check, format at 1 and 4 MB; the worst-case decision)
+
+async function caseScale(o: Options): Promise<Omit<CaseResult, "seconds" | "loadavg">> {
+  const rows = runScaleBench(o.quick);
+  const figures = rows.map((r, k) =>
+    figure(`scale.${k}`, r.label, "ms", [], { value: summarize([r.ms]), cpu: summarize([r.cpuMs]), notes: r.note }),
+  );
+  const worst = rows.filter((r) => r.label.startsWith("worst-case decision"));
+  const slowest = worst.reduce((a, b) => (b.cpuMs > a.cpuMs ? b : a));
+  const targets: TargetCheck[] = [
+    {
+      case: "scale",
+      target: "worst-case decision (largest admitted input, costliest condition) < 100 ms CPU time",
+      measured: `${slowest.cpuMs.toFixed(1)} ms CPU time (${slowest.label.replace("worst-case decision: ", "")}: ${slowest.note})`,
+      met: slowest.cpuMs < 100,
+    },
+  ];
+  return { name: "scale", title: "7. Bounded cost for every input", figures, targets };
+}
+
+// ------------------------------------------------------------------------------------------------------------------
 // Case 6: memory, in a child process with --expose-gc
 
 const CHILD_MARKER = "BENCH-MEMORY-RESULT ";
@@ -635,6 +657,7 @@ const CASES: ReadonlyArray<{ readonly name: string; readonly run: (o: Options) =
   { name: "compile", run: caseCompile },
   { name: "verify", run: caseVerify },
   { name: "memory", run: caseMemory },
+  { name: "scale", run: caseScale },
 ];
 
 export interface CliOptions {
