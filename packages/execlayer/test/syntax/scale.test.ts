@@ -1,5 +1,5 @@
 // Parsing (valid and broken input) and formatting grow linearly with the input: CPU time at 4x the input stays
-// under 8x (a generous bound for linear; quadratic would be 16x). Not timed tests: only ratios are compared.
+// under 10x (a generous bound for linear on a loaded machine, where a larger heap also means more GC; quadratic would be 16x). Not timed tests: only ratios are compared.
 import { describe, expect, it } from "vitest";
 import { generatePolicy } from "../../bench/gen-policy.ts";
 import { parsePolicy } from "../../src/syntax/parse.ts";
@@ -28,16 +28,16 @@ describe("front-end work grows linearly with the input", () => {
     const small = brokenPolicy(250);
     const large = brokenPolicy(1_000);
     expect(parsePolicy(large, "big.xpol").diagnostics.length).toBeGreaterThan(0);
-    expect(cpu(() => parsePolicy(large, "big.xpol")) / cpu(() => parsePolicy(small, "small.xpol"))).toBeLessThan(8);
+    expect(cpu(() => parsePolicy(large, "big.xpol")) / cpu(() => parsePolicy(small, "small.xpol"))).toBeLessThan(10);
   });
   it("parsing valid input", () => {
     const small = generatePolicy(250).text;
     const large = generatePolicy(1_000).text;
-    expect(cpu(() => parsePolicy(large, "big.xpol")) / cpu(() => parsePolicy(small, "small.xpol"))).toBeLessThan(8);
+    expect(cpu(() => parsePolicy(large, "big.xpol")) / cpu(() => parsePolicy(small, "small.xpol"))).toBeLessThan(10);
   });
   it("formatting", () => {
     const small = generatePolicy(250).text;
     const large = generatePolicy(1_000).text;
-    expect(cpu(() => formatPolicy(large, "big.xpol")) / cpu(() => formatPolicy(small, "small.xpol"))).toBeLessThan(8);
+    expect(cpu(() => formatPolicy(large, "big.xpol")) / cpu(() => formatPolicy(small, "small.xpol"))).toBeLessThan(10);
   });
 });
