@@ -148,6 +148,8 @@ interface Waiter {
 }
 
 const DEFAULT_CHECKPOINT_EVERY = 1000;
+/** On open, the uncovered tail's signatures are checked on the main thread up to this many, then on worker threads. */
+const TAIL_INLINE_CHECKS = 4096;
 
 /** A checkpoint of the log that is not signed by the log's own key. */
 function checkpointProblem(cp: CheckpointRecord, why: string): ScanProblem {
@@ -279,7 +281,9 @@ export class ReceiptLog {
     if (cps.bad !== undefined) throw ReceiptLogError.from(cps.bad);
     // What is replayed is verified: a checkpoint signed by this key vouches (by its root, checked as the scan reaches
     // its size) for every receipt it covers; the signatures of the receipts after the last such checkpoint are checked
-    // one by one before they are replayed.
+    // before they are replayed (a crash leaves at most checkpointEvery of them); a long uncovered tail (no checkpoint:
+    // checkpointEvery 0 and a crash, or a lost checkpoints file) goes to worker threads after the first
+    // TAIL_INLINE_CHECKS, its verdicts arriving after the replay: open then rejects, and the state built is discarded.
     const publicKey = options.signer.publicKey;
     let trusted = 0;
     let forged: ScanProblem | undefined;
@@ -292,13 +296,13 @@ export class ReceiptLog {
     const scan = await scanReceipts(absDir, {
       checkpoints: cps.records,
       expectSigner,
-      verifyFrom: { publicKey, seq: trusted },
+      verifyFrom: { publicKey, seq: trusted, parallelAfter: TAIL_INLINE_CHECKS },
       ...(options.replay ? { onReceipt: options.replay } : {}),
     });
     if (scan.bad !== undefined) {
       if (scan.bad.problem === "checkpoint-root") {
         // Name the first receipt that was changed, when a signature shows it (a rewrite with the key shows none).
-        const full = await scanReceipts(absDir, { checkpoints: [], expectSigner, verifyFrom: { publicKey, seq: 0 } });
+        const full = await scanReceipts(absDir, { checkpoints: [], expectSigner, verifyFrom: { publicKey, seq: 0, parallelAfter: TAIL_INLINE_CHECKS } });
         if (full.bad !== undefined && full.bad.seq < scan.bad.seq) throw ReceiptLogError.from(full.bad);
       }
       throw ReceiptLogError.from(scan.bad);

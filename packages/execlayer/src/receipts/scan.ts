@@ -6,9 +6,11 @@ import type { DiagnosticDef } from "../diagnostics/diagnostic.ts";
 import { bytesEqual } from "./bytes.ts";
 import { parseCheckpointText, parseSignedNote, verifyCheckpoint } from "./checkpoint.ts";
 import { keyIdOf } from "./keys.ts";
-import { decodeUtf8, LineTooLong, readLines } from "./lines.ts";
+import { promises as fs } from "node:fs";
+import { decodeUtf8, LineTooLong, MAX_LINE_BYTES, readLines } from "./lines.ts";
 import { CompactTree, leafHash } from "./merkle.ts";
 import { chainHash, GENESIS_PREV, parseReceiptLineDetailed, signingMessage, skimReceiptLine, type Receipt } from "./receipt.ts";
+import { ParallelVerifier, type SignatureFailure } from "./parallel-verify.ts";
 import { verifySignature } from "./verify-signature.ts";
 
 export const RECEIPTS_FILE = "receipts.jsonl";
@@ -155,7 +157,14 @@ export interface ReceiptScanOptions {
    * its log: the receipts a verified checkpoint covers are vouched for by its root). Unlike `publicKey`, it does not
    * change how a receipt by another signer is reported (`signer`, with `expectSigner`).
    */
-  readonly verifyFrom?: { readonly publicKey: Uint8Array; readonly seq: number };
+  readonly verifyFrom?: {
+    readonly publicKey: Uint8Array;
+    readonly seq: number;
+    /** after this many checks on the main thread, the rest go to worker threads (ParallelVerifier); default never */
+    readonly parallelAfter?: number;
+    /** worker threads then; default ParallelVerifier.defaultThreads() (fewer than 2: main thread only) */
+    readonly threads?: number;
+  };
   /** read lines with skimReceiptLine (only sound with signature checks: publicKey or deferSignature; no onReceipt) */
   readonly skim?: boolean;
   /** called for every receipt that passed the checks, in order (not with skim) */
@@ -184,14 +193,80 @@ export function signatureProblem(text: string | null, seq: number, at: { file: s
   return problem("signature", Diagnostics.receiptSignatureInvalid, [seq, ""], at);
 }
 
-/** Reads `receipts.jsonl` and checks format, seq, chain, optional signatures, and checkpoint roots; stops at the first problem. */
+/** The signature checks of `verifyFrom`: on the main thread, moving to worker threads once there are many. */
+class TailVerifier {
+  #inline = 0;
+  /** undefined: not tried yet; null: not available (or not worth it) */
+  #parallel: ParallelVerifier<{ line: number; offset: number }> | null | undefined;
+  readonly publicKey: Uint8Array;
+  readonly from: number;
+  readonly #parallelAfter: number;
+  readonly #threads: number;
+
+  constructor(v: NonNullable<ReceiptScanOptions["verifyFrom"]>) {
+    this.publicKey = v.publicKey;
+    this.from = v.seq;
+    this.#parallelAfter = v.parallelAfter ?? Infinity;
+    this.#threads = v.threads ?? ParallelVerifier.defaultThreads();
+  }
+
+  /** false: checked here and it does not verify; true: verified or queued; a promise: queued, wait before reading on */
+  check(seq: number, message: Uint8Array, signature: Uint8Array, where: { line: number; offset: number }): boolean | Promise<void> {
+    if (this.#parallel === undefined && this.#inline >= this.#parallelAfter) {
+      try {
+        this.#parallel = this.#threads >= 2 ? ParallelVerifier.create(this.publicKey, this.#threads) : null;
+      } catch {
+        this.#parallel = null; // no worker threads here: go on on the main thread
+      }
+    }
+    if (this.#parallel) return this.#parallel.submit(seq, message, signature, where) ?? true;
+    this.#inline++;
+    return verifySignature(this.publicKey, message, signature);
+  }
+
+  /** The queued checks' first failure (smallest seq), or null; releases the workers. */
+  async finish(): Promise<SignatureFailure<{ line: number; offset: number }> | null> {
+    const p = this.#parallel;
+    if (!p) return null;
+    try {
+      return await p.finish();
+    } finally {
+      await p.close();
+    }
+  }
+
+  async abort(): Promise<void> {
+    await this.#parallel?.close();
+  }
+}
+
+/**
+ * Reads `receipts.jsonl` and checks format, seq, chain, optional signatures, and checkpoint roots; stops at the first
+ * problem. With `verifyFrom` checks moved to worker threads, a receipt is passed on (`onReceipt`) before its verdict:
+ * a failure is then reported once the file is read (the first bad seq), and the caller must discard what it built.
+ */
 export async function scanReceipts(dir: string, options: ReceiptScanOptions): Promise<ReceiptScan> {
+  const tail = options.verifyFrom === undefined ? undefined : new TailVerifier(options.verifyFrom);
+  let scan: ReceiptScan;
+  try {
+    scan = await scanLines(dir, options, tail);
+  } catch (e: unknown) {
+    await tail?.abort();
+    throw e;
+  }
+  const sigBad = tail === undefined ? null : await tail.finish();
+  if (sigBad === null || (scan.bad !== undefined && scan.bad.seq < sigBad.seq)) return scan;
+  const { seq, position } = sigBad;
+  const text = await readLineAt(path.join(dir, RECEIPTS_FILE), position.offset);
+  return { ...scan, count: seq, bad: signatureProblem(text, seq, { file: RECEIPTS_FILE, line: position.line, offset: position.offset, seq }) };
+}
+
+async function scanLines(dir: string, options: ReceiptScanOptions, tail: TailVerifier | undefined): Promise<ReceiptScan> {
   const file = path.join(dir, RECEIPTS_FILE);
   const tree = new CompactTree();
   const leaves: Uint8Array[] | undefined = options.keepLeaves === true ? [] : undefined;
   const expectedSigner = options.expectSigner ?? (options.publicKey !== undefined ? keyIdOf(options.publicKey) : undefined);
   const cps = [...options.checkpoints].sort((a, b) => a.size - b.size);
-  const verifyFrom = options.verifyFrom;
   let cpIndex = 0;
   let count = 0;
   let headHash = GENESIS_PREV;
@@ -262,8 +337,10 @@ export async function scanReceipts(dir: string, options: ReceiptScanOptions): Pr
         if (wait !== undefined) await wait;
       } else if (options.publicKey !== undefined && !verifySignature(options.publicKey, signingMessage(unsigned), sig)) {
         return { ...state(), bad: signatureProblem(text, seq, at) };
-      } else if (verifyFrom !== undefined && seq >= verifyFrom.seq && !verifySignature(verifyFrom.publicKey, signingMessage(unsigned), sig)) {
-        return { ...state(), bad: signatureProblem(text, seq, at) };
+      } else if (tail !== undefined && seq >= tail.from) {
+        const ok = tail.check(seq, signingMessage(unsigned), sig, { line: item.line, offset: item.offset });
+        if (ok === false) return { ...state(), bad: signatureProblem(text, seq, at) };
+        if (ok !== true) await ok;
       }
       const leaf = leafHash(item.bytes);
       tree.appendLeafHash(leaf);
@@ -302,4 +379,28 @@ export async function scanReceipts(dir: string, options: ReceiptScanOptions): Pr
     };
   }
   return state();
+}
+
+/** The line starting at `offset` (to name the problem of a receipt whose signature failed in a worker). */
+export async function readLineAt(file: string, offset: number): Promise<string | null> {
+  const h = await fs.open(file, "r");
+  try {
+    const buf = Buffer.alloc(Math.min(MAX_LINE_BYTES, 1 << 16));
+    const chunks: Buffer[] = [];
+    let pos = offset;
+    for (let total = 0; total <= MAX_LINE_BYTES; ) {
+      const { bytesRead } = await h.read(buf, 0, buf.length, pos);
+      if (bytesRead === 0) break;
+      const nl = buf.subarray(0, bytesRead).indexOf(0x0a);
+      chunks.push(Buffer.from(buf.subarray(0, nl < 0 ? bytesRead : nl)));
+      if (nl >= 0) break;
+      pos += bytesRead;
+      total += bytesRead;
+    }
+    return decodeUtf8(Buffer.concat(chunks));
+  } catch {
+    return null;
+  } finally {
+    await h.close();
+  }
 }

@@ -6,9 +6,8 @@ import path from "node:path";
 import { Diagnostics } from "../diagnostics/catalogue.ts";
 import { toBase64 } from "./bytes.ts";
 import { ParallelVerifier, type SignatureFailure } from "./parallel-verify.ts";
-import { decodeUtf8, MAX_LINE_BYTES } from "./lines.ts";
 import { verifyCheckpoint } from "./checkpoint.ts";
-import { CHECKPOINTS_FILE, RECEIPTS_FILE, scanCheckpoints, scanReceipts, signatureProblem, type CheckpointRecord, type ReceiptProblem, type ScanProblem } from "./scan.ts";
+import { CHECKPOINTS_FILE, readLineAt, RECEIPTS_FILE, scanCheckpoints, scanReceipts, signatureProblem, type CheckpointRecord, type ReceiptProblem, type ScanProblem } from "./scan.ts";
 
 export interface VerifyLogResult {
   readonly ok: boolean;
@@ -182,28 +181,4 @@ function removedCheckpointProblem(records: readonly CheckpointRecord[], held: re
     return { problem: "checkpoint-removed", code: def.code, message: def.message(kept.line, kept.size), file: KEPT_CHECKPOINT_FILE, line: kept.line, offset: 0, seq: Math.max(kept.size - 1, 0) };
   }
   return undefined;
-}
-
-/** The line starting at `offset` (to name the problem of a receipt whose signature failed in a worker). */
-async function readLineAt(file: string, offset: number): Promise<string | null> {
-  const h = await fs.open(file, "r");
-  try {
-    const buf = Buffer.alloc(Math.min(MAX_LINE_BYTES, 1 << 16));
-    const chunks: Buffer[] = [];
-    let pos = offset;
-    for (let total = 0; total <= MAX_LINE_BYTES; ) {
-      const { bytesRead } = await h.read(buf, 0, buf.length, pos);
-      if (bytesRead === 0) break;
-      const nl = buf.subarray(0, bytesRead).indexOf(0x0a);
-      chunks.push(Buffer.from(buf.subarray(0, nl < 0 ? bytesRead : nl)));
-      if (nl >= 0) break;
-      pos += bytesRead;
-      total += bytesRead;
-    }
-    return decodeUtf8(Buffer.concat(chunks));
-  } catch {
-    return null;
-  } finally {
-    await h.close();
-  }
 }

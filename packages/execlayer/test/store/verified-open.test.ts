@@ -24,12 +24,13 @@ function tempDir(): string {
 }
 
 /** `n` receipts, each counting 1 for `spend`; checkpoints every 5 and on close. */
-async function build(n: number): Promise<string> {
+async function build(n: number, checkpointEvery = 5): Promise<string> {
   const dir = tempDir();
-  const store = await DurableStore.open(dir, { checkpointEvery: 5, durability: "none" });
+  const store = await DurableStore.open(dir, { checkpointEvery, durability: "none", signerKind: "native" });
+  const all: Promise<unknown>[] = [];
   for (let i = 0; i < n; i++) {
-    const r = await store.transact({ now: T0 + i }, () => ({ result: null, changes: [{ op: "count", counter: "spend", window: day, key: KEY, at: T0 + i, amount: 1 }] }));
-    expect(r.ok).toBe(true);
+    all.push(store.transact({ now: T0 + i }, () => ({ result: null, changes: [{ op: "count", counter: "spend", window: day, key: KEY, at: T0 + i, amount: 1 }] })));
+    if (all.length >= 500 || i === n - 1) expect((await Promise.all(all.splice(0))).every((r) => (r as { ok: boolean }).ok)).toBe(true);
   }
   await store.close();
   return dir;
@@ -91,7 +92,6 @@ describe("DurableStore.open verifies what it replays", () => {
     expect(e.cause).toBeInstanceOf(ReceiptLogError);
     expect(e.cause).toMatchObject({ problem: "signature", code: "XP6005", seq: 11 });
     expect(e.message).toContain("XP6005 receipt 11: signature does not verify");
-    // the refusal released the lock: the untouched copy still opens
   });
 
   it("with no checkpoint at all, every receipt is checked", async () => {
@@ -100,6 +100,19 @@ describe("DurableStore.open verifies what it replays", () => {
     tamper(dir, 2);
     expect(await openError(dir)).toMatchObject({ reason: "corrupt", seq: 2 });
   });
+
+  it("a long uncovered tail is checked on worker threads past the first 4096, still refusing with the first bad seq", async () => {
+    const dir = await build(6000, 0);
+    write(dir, C, []); // checkpointEvery 0 and a crash: nothing covered
+    const store = await DurableStore.open(dir, { durability: "none" });
+    expect(store.state.counter("spend", day, KEY, T0 + 6000)).toBe(6000);
+    await store.close();
+    write(dir, C, []);
+    tamper(dir, 5000);
+    const e = await openError(dir);
+    expect(e).toMatchObject({ reason: "corrupt", seq: 5000 });
+    expect(e.cause).toMatchObject({ problem: "signature", code: "XP6005", seq: 5000, line: 5001 });
+  }, 60_000);
 
   it("an edited receipt a checkpoint covers is refused, naming the edited receipt rather than the checkpoint", async () => {
     const dir = await build(13);
