@@ -513,3 +513,140 @@ describe.each(EXAMPLES)("examples/%s test and property blocks", (example) => {
     expect(own.filter((i) => i.covered).length / own.length).toBeGreaterThanOrEqual(0.95);
   });
 });
+
+// Every argument of every mapped tool, as the servers' input schemas declare them (see each module's header for the
+// source). With `option tool_args = "reject"` (the default, which no module weakens) a call carrying an argument its
+// mapping does not read is denied with XP4032, so a real argument the library forgot would deny valid calls.
+const EVERY_ARGUMENT: Record<string, [string, Record<string, unknown>][]> = {
+  "mcp.filesystem": [
+    ["read_file", { path: "/w/a", head: 5, tail: 5 }],
+    ["read_text_file", { path: "/w/a", head: 5, tail: 5 }],
+    ["read_media_file", { path: "/w/a.png" }],
+    ["read_multiple_files", { paths: ["/w/a", "/w/b"] }],
+    ["write_file", { path: "/w/a", content: "x" }],
+    ["edit_file", { path: "/w/a", edits: [{ oldText: "a", newText: "b" }], dryRun: false }],
+    ["create_directory", { path: "/w/d" }],
+    ["list_directory", { path: "/w" }],
+    ["list_directory_with_sizes", { path: "/w", sortBy: "size" }],
+    ["directory_tree", { path: "/w", excludePatterns: ["node_modules"] }],
+    ["move_file", { source: "/w/a", destination: "/w/b" }],
+    ["search_files", { path: "/w", pattern: "*.ts", excludePatterns: ["dist"] }],
+    ["get_file_info", { path: "/w/a" }],
+    ["list_allowed_directories", {}],
+  ],
+  "mcp.git": [
+    ["git_status", { repo_path: "/w" }],
+    ["git_diff_unstaged", { repo_path: "/w", context_lines: 3 }],
+    ["git_diff_staged", { repo_path: "/w", context_lines: 3 }],
+    ["git_diff", { repo_path: "/w", target: "main", context_lines: 3 }],
+    ["git_commit", { repo_path: "/w", message: "m" }],
+    ["git_add", { repo_path: "/w", files: ["a"] }],
+    ["git_reset", { repo_path: "/w" }],
+    ["git_log", { repo_path: "/w", max_count: 10, start_timestamp: "2 weeks ago", end_timestamp: "2026-01-15" }],
+    ["git_create_branch", { repo_path: "/w", branch_name: "b", base_branch: "main" }],
+    ["git_checkout", { repo_path: "/w", branch_name: "b" }],
+    ["git_show", { repo_path: "/w", revision: "HEAD" }],
+    ["git_branch", { repo_path: "/w", branch_type: "all", contains: "abc", not_contains: "def" }],
+  ],
+  "mcp.github": [
+    ["get_file_contents", { owner: "o", repo: "r", path: "a.md", branch: "main" }],
+    ["list_commits", { owner: "o", repo: "r", sha: "main", page: 1, perPage: 30 }],
+    ["list_issues", { owner: "o", repo: "r", direction: "asc", labels: ["bug"], page: 1, per_page: 30, since: "2026-01-01T00:00:00Z", sort: "created", state: "open" }],
+    ["get_issue", { owner: "o", repo: "r", issue_number: 1 }],
+    ["list_pull_requests", { owner: "o", repo: "r", state: "all", head: "o:b", base: "main", sort: "updated", direction: "desc", per_page: 30, page: 2 }],
+    ["get_pull_request", { owner: "o", repo: "r", pull_number: 1 }],
+    ["get_pull_request_files", { owner: "o", repo: "r", pull_number: 1 }],
+    ["get_pull_request_status", { owner: "o", repo: "r", pull_number: 1 }],
+    ["get_pull_request_comments", { owner: "o", repo: "r", pull_number: 1 }],
+    ["get_pull_request_reviews", { owner: "o", repo: "r", pull_number: 1 }],
+    ["search_repositories", { query: "q", page: 1, perPage: 30 }],
+    ["search_code", { q: "q", order: "asc", page: 1, per_page: 30 }],
+    ["search_issues", { q: "q", sort: "comments", order: "desc", page: 1, per_page: 30 }],
+    ["search_users", { q: "q", sort: "followers", order: "desc", page: 1, per_page: 30 }],
+    ["create_or_update_file", { owner: "o", repo: "r", path: "a.md", content: "x", message: "m", branch: "main", sha: "abc" }],
+    ["push_files", { owner: "o", repo: "r", branch: "main", files: [{ path: "a", content: "x" }], message: "m" }],
+    ["create_repository", { name: "r", description: "d", private: true, autoInit: true }],
+    ["fork_repository", { owner: "o", repo: "r", organization: "org" }],
+    ["create_branch", { owner: "o", repo: "r", branch: "b", from_branch: "main" }],
+    ["create_issue", { owner: "o", repo: "r", title: "t", body: "b", assignees: ["u"], milestone: 1, labels: ["bug"] }],
+    ["update_issue", { owner: "o", repo: "r", issue_number: 1, title: "t", body: "b", assignees: ["u"], milestone: 1, labels: ["bug"], state: "closed" }],
+    ["add_issue_comment", { owner: "o", repo: "r", issue_number: 1, body: "b" }],
+    ["create_pull_request", { owner: "o", repo: "r", title: "t", body: "b", head: "b", base: "main", draft: true, maintainer_can_modify: false }],
+    ["create_pull_request_review", { owner: "o", repo: "r", pull_number: 1, commit_id: "abc", body: "b", event: "COMMENT", comments: [{ path: "a", position: 1, body: "c" }, { path: "b", line: 3, body: "d" }] }],
+    ["update_pull_request_branch", { owner: "o", repo: "r", pull_number: 1, expected_head_sha: "abc" }],
+    ["merge_pull_request", { owner: "o", repo: "r", pull_number: 1, commit_title: "t", commit_message: "m", merge_method: "squash" }],
+  ],
+  "mcp.postgres": [["query", { sql: "select 1" }]],
+  "mcp.slack": [
+    ["slack_list_channels", { limit: 100, cursor: "c" }],
+    ["slack_post_message", { channel_id: "C1", text: "t" }],
+    ["slack_reply_to_thread", { channel_id: "C1", thread_ts: "1.2", text: "t" }],
+    ["slack_add_reaction", { channel_id: "C1", timestamp: "1.2", reaction: "eyes" }],
+    ["slack_get_channel_history", { channel_id: "C1", limit: 10 }],
+    ["slack_get_thread_replies", { channel_id: "C1", thread_ts: "1.2" }],
+    ["slack_get_users", { cursor: "c", limit: 100 }],
+    ["slack_get_user_profile", { user_id: "U1" }],
+  ],
+  "mcp.fetch": [["fetch", { url: "https://example.com/", max_length: 5000, start_index: 0, raw: false }]],
+  "mcp.desktop_commander": [
+    ["start_process", { command: "ls", timeout_ms: 1000, shell: "bash", verbose_timing: false, origin: "llm" }],
+    ["interact_with_process", { pid: 42, input: "ls", timeout_ms: 1000, wait_for_prompt: true, verbose_timing: false }],
+    ["read_process_output", { pid: 42, timeout_ms: 1000, offset: -10, length: 10, verbose_timing: false }],
+    ["list_sessions", {}],
+    ["list_processes", {}],
+    ["force_terminate", { pid: 42 }],
+    ["kill_process", { pid: 42 }],
+    ["edit_block", { file_path: "/w/a", old_string: "a", new_string: "b", expected_replacements: 2 }],
+  ],
+};
+
+describe("every real argument of every MCP tool is read by its mapping", () => {
+  const policy = compileText(`policy probe version "0.0.0"
+${Object.keys(EVERY_ARGUMENT).map((m) => `import std.${m}`).join("\n")}
+actor { agent: string }
+rule everything on * { allow }
+`);
+  const attempt = (tool: string, args: Record<string, unknown>) =>
+    toSovereignIR(mcpCall(tool, args), policy.irSchema, { mapper: policy.toolMapper, requestedAt: "2026-03-02T10:00:00Z", actor: { agent: "a" } });
+
+  test("every module is here, with every tool it maps", () => {
+    expect(Object.keys(EVERY_ARGUMENT).sort()).toEqual(Object.keys(MCP_TOOLS).sort());
+    for (const [name, calls] of Object.entries(EVERY_ARGUMENT)) expect({ name, tools: calls.map(([t]) => t).sort() }).toEqual({ name, tools: [...MCP_TOOLS[name]!].sort() });
+  });
+
+  test.each(Object.entries(EVERY_ARGUMENT).flatMap(([m, calls]) => calls.map(([t, a]) => [m, t, a] as const)))("std.%s %s with all its arguments is decided", (_m, tool, args) => {
+    const r = attempt(tool, args);
+    expect(r.ok ? "ok" : `${r.error.code}: ${r.error.message}`).toBe("ok");
+    expect(policy.evaluate(r.ok ? r.ir : (undefined as never), {}).effect).toBe("allow");
+  });
+
+  test.each(Object.entries(EVERY_ARGUMENT).flatMap(([m, calls]) => calls.map(([t, a]) => [m, t, a] as const)))("std.%s %s with an unknown extra argument is denied (XP4032)", (_m, tool, args) => {
+    const r = attempt(tool, { ...args, also_export_to: "s3://elsewhere/" });
+    expect(r.ok ? "ok" : r.error.code).toBe("XP4032");
+    if (!r.ok) expect(r.error.message).toContain("`also_export_to`");
+  });
+
+  test("the arguments the policy can now constrain arrive as parameters", () => {
+    const params = (tool: string, args: Record<string, unknown>) => {
+      const r = attempt(tool, args);
+      if (!r.ok) throw new Error(r.error.message);
+      return r.ir.action.params;
+    };
+    expect(params("read_text_file", { path: "/w/a", head: 5 })).toEqual({ path: "/w/a", head: 5 });
+    expect(params("edit_file", { path: "/w/a", edits: [{ oldText: "a", newText: "b" }], dryRun: true })).toMatchObject({ mode: "preview" });
+    expect(params("start_process", { command: "ls", timeout_ms: 1000 })).toEqual({ command: "ls", cwd: "", timeout_ms: 1000 });
+    expect(params("interact_with_process", { pid: 42, input: "ls" })).toEqual({ command: "ls", cwd: "", pid: 42 });
+    expect(params("edit_block", { file_path: "/w/a", old_string: "a", new_string: "b" })).toMatchObject({ mode: "edit", replacements: 1 });
+    expect(params("fork_repository", { owner: "o", repo: "r" })).toEqual({ owner: "o", repo: "r", organization: "" });
+    expect(params("push_files", { owner: "o", repo: "r", branch: "main", files: [{ path: "a", content: "x" }], message: "m" })).toMatchObject({ paths: ["a"] });
+    expect(params("slack_get_thread_replies", { channel_id: "C1", thread_ts: "1.2" })).toEqual({ channel: "C1", limit: 1000, thread: "1.2" });
+    expect(params("git_branch", { repo_path: "/w", branch_type: "local" })).toEqual({ repo_path: "/w", branch_type: "local" });
+  });
+
+  test("an argument mapped whole reaches the rules whole: an edit's extra key is in `edits`, a non-string one is invalid", () => {
+    const r = attempt("edit_file", { path: "/w/a", edits: [{ oldText: "a", newText: "b", flags: "g" }] });
+    expect(r.ok && r.ir.action.params["edits"]).toEqual([{ oldText: "a", newText: "b", flags: "g" }]);
+    const bad = attempt("edit_file", { path: "/w/a", edits: [{ oldText: "a", newText: "b", count: 2 }] });
+    expect(bad.ok).toBe(false);
+  });
+});
