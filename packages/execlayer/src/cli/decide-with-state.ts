@@ -11,7 +11,7 @@ import type { EnforcerDecision } from "../runtime/outcome.ts";
 export interface StatefulEvalOptions {
   /** the state directory (created if missing) */
   readonly dir: string;
-  /** a fixed decision time (RFC 3339); default: each proposal's `requested_at`, else the clock */
+  /** a fixed decision time (RFC 3339); default: the clock (a proposal's own `requested_at` is never used) */
   readonly now?: string;
 }
 
@@ -31,34 +31,18 @@ export async function decideWithState(
     if (e instanceof StoreError) return { ok: false, error: e };
     return { ok: false, error: new StoreError(Diagnostics.storeOpenFailed.code, e instanceof Error ? e.message : String(e), "io") };
   }
-  // As in the stateless `eval`: the decision time is `now` if given, else the proposal's own `requested_at` (the
-  // files come from the operator, not from a model), else the clock.
+  // As in the stateless `eval`: the decision time is `now` if given, else the clock; never the proposal's own.
   const fixed = options.now === undefined ? undefined : Date.parse(options.now);
   let current = Date.now();
   const enforcer = await Enforcer.create({ policy, store, clock: () => current });
   const decisions: EnforcerDecision[] = [];
   try {
     for (const p of proposals) {
-      const proposed = requestedAt(p);
-      current = fixed ?? (proposed !== undefined && !Number.isNaN(Date.parse(proposed)) ? Date.parse(proposed) : Date.now());
+      current = fixed ?? Date.now();
       decisions.push(await enforcer.decide(p, context));
     }
   } finally {
     await store.close().catch(() => undefined);
   }
   return { ok: true, decisions };
-}
-
-function requestedAt(proposal: unknown): string | undefined {
-  let v = proposal;
-  if (typeof proposal === "string") {
-    try {
-      v = JSON.parse(proposal);
-    } catch {
-      return undefined;
-    }
-  }
-  if (v === null || typeof v !== "object") return undefined;
-  const t = (v as Record<string, unknown>)["requested_at"];
-  return typeof t === "string" ? t : undefined;
 }

@@ -9,7 +9,10 @@ import type { ApproverGroups } from "../vocabulary/approvers.ts";
 import type { CountersResult } from "./plan.ts";
 import type { CompiledPolicy } from "./plan.ts";
 
-/** Who proposes, and the situation: supplied by the embedding service, never by the model. */
+/**
+ * Who proposes, and the situation: supplied by the embedding service, never by the model. `actor` is required on
+ * every decision (XP4033 without it), `context` when the policy declares context fields.
+ */
 export interface DecideContext {
   readonly actor?: JsonObject | undefined;
   readonly context?: JsonObject | undefined;
@@ -29,7 +32,11 @@ export interface EnforceablePolicy {
   readonly digest: string;
   /** approver groups with decoded keys */
   readonly groups: ApproverGroups;
-  /** a tool call or IR-shaped proposal -> normalized SovereignIR and its two digests; never throws */
+  /**
+   * a tool call or IR-shaped proposal -> normalized SovereignIR and its two digests; never throws. Identity and time
+   * come from `options` only (a missing actor, or context when the policy declares one, is XP4033; a proposal's own
+   * differing actor/context is XP4019; its own `requested_at` is ignored).
+   */
   toIR(proposal: unknown, options: DecideContext & { readonly requestedAt: string }): IrBuild;
   /** the counters this action reads (`counter.NAME`) and would increment, with keys and amounts */
   countersFor(ir: SovereignIR): CounterUses;
@@ -85,8 +92,9 @@ export function enforceableFrom(policy: CompiledPolicy): EnforceablePolicy {
       const built = toSovereignIR(proposal, policy.irSchema, {
         mapper: policy.toolMapper,
         requestedAt: options.requestedAt,
-        // the Enforcer's clock is the request time: a proposal's own time is neither trusted nor compared
-        proposedTime: "ignore",
+        // identity and time come from the caller: actor (and declared context) required, a proposal's own copies
+        // must agree, its own time is dropped (the Enforcer's clock is the request time)
+        callerOnly: true,
         ...(options.actor !== undefined ? { actor: options.actor } : {}),
         ...(options.context !== undefined ? { context: options.context } : {}),
       });

@@ -302,15 +302,18 @@ function keyText(v: CelResult): string | undefined {
 export interface DecideOptions {
   /** counter values before this action; absent counters read as 0 */
   readonly counters?: CounterValues;
-  /** the request time (default: the proposal's `requested_at`, else the current time) */
+  /** the request time (default: the current time); a proposal's own `requested_at` is never used */
   readonly now?: Date | string;
 }
 
 /**
- * The stateless decision for one proposed action: an IR-shaped proposal (`{ action: { type, target?, params },
- * actor?, context?, requested_at? }`) or a raw tool call in any shape src/ir accepts (OpenAI, Anthropic, MCP, AI
- * SDK...), normalized through the policy's schema and tool mappings. No approvals are collected and no counter
- * is incremented: that is the runtime's Enforcer. Never throws; invalid input is a deny with a reason.
+ * The stateless decision for one proposed action: an IR-shaped proposal (`{ action: { type, target?, params } }`)
+ * or a raw tool call in any shape src/ir accepts (OpenAI, Anthropic, MCP, AI SDK...), normalized through the
+ * policy's schema and tool mappings. Identity and time come from the caller, never from the proposal: `actor` is
+ * required, `context` too when the policy declares context fields (else a deny with XP4033); a proposal that
+ * carries its own `actor`/`context` is denied (XP4019) unless they equal the caller's; its `requested_at` is
+ * ignored (`now` is `options.now`, else the current time). No approvals are collected and no counter is
+ * incremented: that is the runtime's Enforcer. Never throws; invalid input is a deny with a reason.
  */
 export function decide(
   policy: Pick<CompiledPolicy, "irSchema" | "toolMapper" | "evaluate">,
@@ -319,10 +322,10 @@ export function decide(
   options: DecideOptions = {},
 ): Decision {
   try {
-    // The caller's `now` is authoritative; otherwise the proposal's own time (object or JSON text), else the clock.
     const built = toSovereignIR(action, policy.irSchema, {
       mapper: policy.toolMapper,
-      ...(options.now !== undefined ? { requestedAt: options.now } : { defaultRequestedAt: new Date() }),
+      callerOnly: true,
+      requestedAt: options.now ?? new Date(),
       ...(context.actor !== undefined ? { actor: context.actor } : {}),
       ...(context.context !== undefined ? { context: context.context } : {}),
     });

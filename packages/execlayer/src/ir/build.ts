@@ -31,6 +31,15 @@ export interface BuildOptions {
    * dropped, in object and JSON-text proposals alike (the Enforcer, whose clock alone is the request time).
    */
   readonly proposedTime?: "must-agree" | "ignore";
+  /**
+   * The proposal comes from a model (what the Enforcer and the stateless `decide` pass): identity and time come from
+   * the caller only. `actor` must be given, and `context` too when the schema declares context fields (else
+   * XP4033; an undeclared context is `{}`); a proposal's own `actor`/`context` must equal the caller's after
+   * normalization (XP4019); its `requested_at` is dropped as with `proposedTime: "ignore"`, so `requestedAt` is the
+   * request time (XP4031 without one). Default false: the proposal's own records are used when the caller gives
+   * none (trusted replays of recorded IRs, tests).
+   */
+  readonly callerOnly?: boolean;
   /** the policy's tool mappings; required for tool-call proposals */
   readonly mapper?: ToolMapper;
   /** size limit for the proposal, UTF-8 bytes of the text (or an estimate for objects); default 1 MiB */
@@ -109,6 +118,13 @@ function build(proposal: unknown, schema: IrSchema, options: BuildOptions): Buil
   }
 
   // 3. Normalize against the schema. The caller's actor/context/time are authoritative.
+  const callerOnly = options.callerOnly === true;
+  if (callerOnly) {
+    if (options.actor === undefined) return fail(Diagnostics.irMissingCallerRecord, "$.actor", ["actor"], { help: "pass the actor the embedding service knows (`{ agent, ... }`); the proposal cannot name it" });
+    if (options.context === undefined && schema.context !== undefined && schema.context.fields.size > 0) {
+      return fail(Diagnostics.irMissingCallerRecord, "$.context", ["context"], { help: "the policy declares context fields: pass the context the embedding service knows; the proposal cannot supply it" });
+    }
+  }
   const normalizer = new Normalizer(schema);
   const action = normalizer.action(rawAction, "$.action");
   if (action === undefined) return { ok: false, error: normalizer.error! };
@@ -119,13 +135,13 @@ function build(proposal: unknown, schema: IrSchema, options: BuildOptions): Buil
   if (!context.ok) return context.error === undefined ? { ok: false, error: normalizer.error! } : { ok: false, error: context.error };
 
   let own: string | undefined;
-  if (proposed.requested_at !== undefined && options.proposedTime !== "ignore") {
+  if (proposed.requested_at !== undefined && options.proposedTime !== "ignore" && !callerOnly) {
     const p = typeof proposed.requested_at === "string" ? canonicalTimestamp(proposed.requested_at) : undefined;
     if (p === undefined || !p.ok) return fail(Diagnostics.irInvalidTimestamp, "$.requested_at", [show(String(proposed.requested_at)), p?.ok === false ? p.why : "expected a string"]);
     own = p.value;
   }
-  const given = options.requestedAt ?? (own === undefined ? options.defaultRequestedAt : undefined);
-  if (given === undefined && own === undefined) return fail(Diagnostics.irInvalidRequestTime, "$.requested_at", ["neither the caller nor the proposal gives one"]);
+  const given = options.requestedAt ?? (own === undefined && !callerOnly ? options.defaultRequestedAt : undefined);
+  if (given === undefined && own === undefined) return fail(Diagnostics.irInvalidRequestTime, "$.requested_at", [callerOnly ? "the caller gives none" : "neither the caller nor the proposal gives one"]);
   const time = given === undefined ? { ok: true as const, value: own! } : requestTime(given);
   if (!time.ok) return time;
   if (own !== undefined && own !== time.value) return fail(Diagnostics.irConflictingProposal, "$.requested_at", ["requested_at"], { help: `the caller's request time is ${time.value}` });
@@ -140,7 +156,8 @@ function build(proposal: unknown, schema: IrSchema, options: BuildOptions): Buil
 
 type Part = { ok: true; value: JsonObject } | { ok: false; error: IrError | undefined };
 
-// The caller's record wins; the proposal's copy, if any, must say the same after normalization.
+// The caller's record wins; the proposal's copy, if any, must say the same after normalization (one it cannot
+// normalize does not say the same: XP4019 too, so what a proposal carries never changes the code of the answer).
 function authoritative(
   name: "actor" | "context",
   given: unknown,
@@ -148,14 +165,8 @@ function authoritative(
   maxDepth: number,
   normalize: (v: CleanValue) => JsonObject | undefined,
 ): Part {
-  let fromProposal: JsonObject | undefined;
-  if (proposed !== undefined) {
-    fromProposal = normalize(proposed);
-    if (fromProposal === undefined) return { ok: false, error: undefined };
-  }
   if (given === undefined) {
-    if (fromProposal !== undefined) return { ok: true, value: fromProposal };
-    const v = normalize({});
+    const v = normalize(proposed ?? {});
     return v === undefined ? { ok: false, error: undefined } : { ok: true, value: v };
   }
   const c = new Cleaner({ maxDepth, maxBytes: Infinity });
@@ -163,8 +174,11 @@ function authoritative(
   if (cleaned === undefined) return { ok: false, error: c.error };
   const value = normalize(cleaned);
   if (value === undefined) return { ok: false, error: undefined };
-  if (fromProposal !== undefined && canonicalize(fromProposal) !== canonicalize(value)) {
-    return { ok: false, error: irError(Diagnostics.irConflictingProposal, `$.${name}`, [name], { help: `leave \`${name}\` out of the proposal; the caller supplies it` }) };
+  if (proposed !== undefined) {
+    const fromProposal = normalize(proposed);
+    if (fromProposal === undefined || canonicalize(fromProposal) !== canonicalize(value)) {
+      return { ok: false, error: irError(Diagnostics.irConflictingProposal, `$.${name}`, [name], { help: `leave \`${name}\` out of the proposal; the caller supplies it` }) };
+    }
   }
   return { ok: true, value };
 }

@@ -303,8 +303,9 @@ export function timeArb(): fc.Arbitrary<number> {
 }
 
 /**
- * A whole proposal: `{ action, actor, context, requested_at }`, IR-shaped, so `decide(policy, proposal)` reads the
- * actor and context from it.
+ * A whole request as an IR: `{ action, actor, context, requested_at }`. The model proposes only the action; the
+ * actor, context and time are the caller's: `decide(policy, { action }, { actor, context }, { now: requested_at })`
+ * (a proposal that carries its own actor/context is refused unless they equal the caller's).
  */
 export function arbitraryProposal(
   policy: CompiledPolicy,

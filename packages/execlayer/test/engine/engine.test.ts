@@ -356,12 +356,13 @@ tool read_invoice -> invoice.read {
     const d = decide(p, { action: { type: "invoice.read", params: { invoice_id: "i", customer_id: "c-1" } }, requested_at: "2026-02-01T00:00:00Z" }, who);
     expect(d.effect).toBe("allow");
   });
-  test("a proposal's own requested_at is its time, whether given as an object or as JSON text", () => {
-    const proposal = { action: { type: "invoice.read", params: { invoice_id: "i", customer_id: "c-1" } }, requested_at: "2026-02-01T00:00:00Z" };
-    expect(decide(p, JSON.stringify(proposal), who)).toEqual(decide(p, proposal, who));
-    expect(decide(p, JSON.stringify(proposal), who).effect).toBe("allow");
-    // the caller's `now` is authoritative: a proposal claiming another time is refused
-    expect(decide(p, JSON.stringify(proposal), who, { now: "2026-03-01T00:00:00Z" })).toMatchObject({ effect: "deny", code: "XP4019" });
+  test("a proposal's own requested_at is never its time, whether given as an object or as JSON text", () => {
+    const action = { type: "invoice.read", params: { invoice_id: "i", customer_id: "c-1" } };
+    const proposal = { action, requested_at: "2026-02-01T00:00:00Z" };
+    const now = { now: "2026-03-01T00:00:00Z" };
+    expect(decide(p, JSON.stringify(proposal), who, now)).toEqual(decide(p, { action }, who, now));
+    expect(decide(p, proposal, who, now)).toEqual(decide(p, { action }, who, now));
+    expect(decide(p, JSON.stringify(proposal), who, now).effect).toBe("allow");
   });
   fcTest.prop([fc.anything()], { numRuns: 200 })("decide never throws and never allows garbage", (junk) => {
     expect(decide(p, junk, who).effect).toBe("deny");

@@ -88,25 +88,28 @@ describe("approvals from the command line", () => {
     expect(veto.err).toMatch(/XP5018: approval request .* is already used/);
   });
 
-  it("--state with --actions: one JSON decision per line; a proposal's requested_at is its decision time", async () => {
+  it("--state with --actions: one JSON decision per line; the context file's `now` is the decision time, never a proposal's", async () => {
     const times = ["2026-01-01T12:00:00Z", "2026-01-02T12:00:01Z", "2026-01-02T12:00:02Z"];
-    const lines = times.map((t) =>
-      JSON.stringify({
-        action: { type: "invoice.delete", params: { invoice_id: "inv-1", customer_id: "c-9" } },
-        actor: { agent: "bot", on_behalf_of: "acme" },
-        context: { assigned_customers: ["c-9"] },
-        requested_at: t,
-      }),
-    );
-    fs.writeFileSync(path.join(work, "batch.jsonl"), lines.join("\n") + "\nnot json\n");
-    const r = await xpol("eval", "invoices.xpol", "--actions", "batch.jsonl", "--state", "batch-state");
-    expect(r.code).toBe(0);
-    const out = r.out.trim().split("\n").map((l) => JSON.parse(l) as { effect: string; code?: string; request?: { id: string; expires_at: string } });
-    expect(out.map((d) => d.effect)).toEqual(["require_approval", "deny", "require_approval", "deny"]);
+    const line = JSON.stringify({
+      action: { type: "invoice.delete", params: { invoice_id: "inv-1", customer_id: "c-9" } },
+      // a proposal's own time is ignored: every run below is decided at its context file's `now`
+      requested_at: "2026-06-01T00:00:00Z",
+    });
+    fs.writeFileSync(path.join(work, "batch.jsonl"), line + "\nnot json\n");
+    const out: { effect: string; code?: string; request?: { id: string; expires_at: string } }[] = [];
+    for (const [i, now] of times.entries()) {
+      const ctx = `batch-context-${i}.json`;
+      fs.writeFileSync(path.join(work, ctx), JSON.stringify({ actor: { agent: "bot", on_behalf_of: "acme" }, context: { assigned_customers: ["c-9"] }, now }));
+      const r = await xpol("eval", "invoices.xpol", "--actions", "batch.jsonl", "--context", ctx, "--state", "batch-state");
+      expect(r.code).toBe(0);
+      const lines = r.out.trim().split("\n").map((l) => JSON.parse(l) as { effect: string; code?: string; request?: { id: string; expires_at: string } });
+      expect(lines[1]!.code).toMatch(/^XP4/);
+      out.push(lines[0]!);
+    }
+    expect(out.map((d) => d.effect)).toEqual(["require_approval", "deny", "require_approval"]);
     expect(out[0]!.request?.expires_at).toBe("2026-01-02T12:00:00.000Z");
     expect(out[1]!.code).toBe("XP5007"); // a day and a second later: the first request expired unused
     expect(out[2]!.request?.id).not.toBe(out[0]!.request?.id);
-    expect(out[3]!.code).toMatch(/^XP4/);
   });
 
   it("reports a locked directory, a missing request and bad usage", async () => {

@@ -232,22 +232,29 @@ describe("IR-shaped proposals", () => {
   it("are decided at the Enforcer's clock: a proposal's own requested_at cannot move it to another window", async () => {
     const { enforcer, clock } = await setup("memory");
     const ir = staleRead;
-    const d = await enforcer.decide(ir);
+    const d = await enforcer.decide(ir, who);
     expect(d.effect).toBe("allow");
     const again = await enforcer.decide(ir, who);
     expect(again.effect).toBe("allow");
     expect(again.irDigest).toBe(d.irDigest); // same IR: built with the clock's time, not the proposal's
     clock.advance(1);
-    expect((await enforcer.decide(ir)).irDigest).not.toBe(d.irDigest);
+    expect((await enforcer.decide(ir, who)).irDigest).not.toBe(d.irDigest);
   });
 
   it("the same holds for a proposal given as JSON text", async () => {
     const { enforcer } = await setup("memory");
     const ir = staleRead;
-    const fromObject = await enforcer.decide(ir);
-    const fromText = await enforcer.decide(JSON.stringify(ir));
+    const fromObject = await enforcer.decide(ir, who);
+    const fromText = await enforcer.decide(JSON.stringify(ir), who);
     expect(fromText.effect).toBe("allow");
     expect(fromText.irDigest).toBe(fromObject.irDigest);
+  });
+
+  it("take actor and context from the caller only: without them the proposal's own are refused (XP4033)", async () => {
+    const { enforcer } = await setup("durable");
+    const d = await enforcer.decide(staleRead);
+    expect(d).toMatchObject({ effect: "deny", code: "XP4033" });
+    expect(d.receipt).toBeDefined();
   });
 });
 

@@ -2,9 +2,12 @@
 // xpol eval POLICY... --actions FILE.jsonl [--context FILE.json]
 //
 // POLICY is one or more .xpol files forming one policy, or a bundle (.json) written by `xpol compile`.
-// An action file holds an IR-shaped proposal (`{ "action": { "type", "target", "params" }, "actor", ... }`) or a
-// raw tool call in any shape src/ir accepts. The context file holds `{ "actor": {...}, "context": {...},
-// "counters": { "NAME": 3 }, "now": "2026-01-31T12:00:00Z" }`, every key optional.
+// An action file holds an IR-shaped proposal (`{ "action": { "type", "target", "params" } }`) or a raw tool call
+// in any shape src/ir accepts: what a model proposes. The context file holds what the embedding service supplies,
+// `{ "actor": {...}, "context": {...}, "counters": { "NAME": 3 }, "now": "2026-01-31T12:00:00Z" }`: `actor` is
+// required (and `context` when the policy declares one; else a deny with XP4033), `now` defaults to the clock. As
+// everywhere, an action's own `actor`/`context` must equal the context file's (XP4019) and its `requested_at` is
+// ignored.
 // With --actions, each line is one action; each output line is one decision as JSON (a bad line gets a deny).
 import { ExitCode, usageExit, type CliIO } from "../io.ts";
 import { resolve } from "node:path";
@@ -28,6 +31,8 @@ const USAGE = `usage: xpol eval POLICY... (--action FILE.json | --actions FILE.j
   --action FILE      one proposed action (IR-shaped, or a tool call); prints its decision
   --actions FILE     one action per line; prints one decision (JSON) per line
   --context FILE     { "actor": {...}, "context": {...}, "counters": {"NAME": n}, "now": "RFC 3339" }
+                     (the caller's side: actor required, context when the policy declares one, now
+                     default the clock; an action's own actor/context must agree, its requested_at is ignored)
   --json             print the decision as one JSON object
   --state DIR        keep counters and approval requests across runs in DIR (durable store; see \`xpol approvals\`)`;
 
@@ -227,11 +232,8 @@ function decideText(policy: CompiledPolicy, text: string, ctx: { context: Decide
     return forcedDeny(null, Diagnostics.irMalformedJson.code, Diagnostics.irMalformedJson.message(e instanceof Error ? e.message : String(e)));
   }
   if (action === null || typeof action !== "object") return decide(policy, action, ctx.context, ctx.options);
-  // The strict parser in src/ir sees the text itself (duplicate keys, exact integers); the proposal's own
-  // request time is the decision's time unless the context file sets `now`.
-  const proposed = (action as Record<string, unknown>).requested_at;
-  const options = ctx.options.now === undefined && typeof proposed === "string" ? { ...ctx.options, now: proposed } : ctx.options;
-  return decide(policy, text, ctx.context, options);
+  // The strict parser in src/ir sees the text itself (duplicate keys, exact integers).
+  return decide(policy, text, ctx.context, ctx.options);
 }
 
 export function formatDecision(d: Decision): string {
