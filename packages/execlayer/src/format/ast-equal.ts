@@ -17,6 +17,31 @@ export function withoutPositions(node: unknown): unknown {
   return node;
 }
 
+/**
+ * Whether two trees are equal ignoring positions: what comparing `withoutPositions` copies as JSON would answer
+ * (keys holding `undefined` count as absent; key order does not matter), without building the copies.
+ */
 export function astEqual(a: unknown, b: unknown): boolean {
-  return JSON.stringify(withoutPositions(a)) === JSON.stringify(withoutPositions(b));
+  if (typeof a === "number" || typeof b === "number") return Object.is(a, b);
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (a instanceof Uint8Array || b instanceof Uint8Array) {
+    return a instanceof Uint8Array && b instanceof Uint8Array && a.length === b.length && a.every((x, i) => x === b[i]);
+  }
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const bs = b as unknown[];
+    return a.length === bs.length && a.every((x, i) => astEqual(x, bs[i]));
+  }
+  const ra = a as Record<string, unknown>;
+  const rb = b as Record<string, unknown>;
+  let na = 0;
+  for (const k in ra) {
+    if (!Object.hasOwn(ra, k) || POSITION_KEYS.has(k) || ra[k] === undefined) continue;
+    na++;
+    if (!Object.hasOwn(rb, k) || !astEqual(ra[k], rb[k])) return false;
+  }
+  let nb = 0;
+  for (const k in rb) if (Object.hasOwn(rb, k) && !POSITION_KEYS.has(k) && rb[k] !== undefined) nb++;
+  return na === nb;
 }

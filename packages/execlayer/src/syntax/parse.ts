@@ -316,6 +316,16 @@ function screenAndLex(text: string, r: Reporter, rejectNul: boolean): { tokens: 
   return { tokens: null, comments };
 }
 
+/**
+ * Whether `text` passes the screening `parsePolicy` runs before lexing (no NUL, no unpaired surrogate, at most
+ * MAX_TOKENS): with it, `parsePolicy`'s result is a function of the token sequence (types and images; positions
+ * only in spans). The formatter's safety check uses this to compare token streams instead of parsing again.
+ */
+export function passesScreening(text: string): boolean {
+  const r = new Reporter(undefined);
+  return !prescan(text, r, true).binary && r.list.length === 0 && tokenLimitOffset(text) === undefined;
+}
+
 /** Sorts by position and caps the count. */
 function finish(r: Reporter): Diagnostic[] {
   const all = [...r.list].sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end);
