@@ -1,6 +1,6 @@
 // Enforcer.submitApproval never throws, whatever it is given: a throwing getter, a Proxy whose traps throw or
-// answer differently on each read, a cycle. Each is a refusal with a code; a well-formed approval behind a Proxy
-// that answers consistently is judged on one snapshot of it.
+// answer differently on each read, a cycle. Each is a refusal with a code; an approval is judged on one snapshot of
+// it, read once.
 import { describe, expect, it } from "vitest";
 import { NobleSigner } from "../../src/receipts/signer.ts";
 import { signApproval } from "../../src/runtime/approvals.ts";
@@ -53,16 +53,22 @@ describe("Enforcer.submitApproval: hostile input is refused, never thrown", () =
     expect((await enforcer.pendingApprovals())[0]?.status).toBe("pending");
   });
 
-  it("a Proxy that answers differently on each read is judged on one snapshot", async () => {
+  it("a getter that answers differently on each read is judged on one snapshot", async () => {
     const { enforcer, signed } = await setup();
     let reads = 0;
     // first read of `request`: the real id; later reads: another one
-    const statement = new Proxy(signed.statement, {
-      get: (t, k, r) => (k === "request" && reads++ > 0 ? "apr_000000000000000000000000" : Reflect.get(t, k, r)),
-    });
+    const { request, ...rest } = signed.statement as unknown as Record<string, string>;
+    const statement = { ...rest, get request() { return reads++ === 0 ? request : "apr_000000000000000000000000"; } };
     const r = await enforcer.submitApproval({ statement, signature: signed.signature });
     expect(r.accepted).toBe(true);
+    expect(reads).toBe(1);
     expect((await enforcer.pendingApprovals())[0]?.status).toBe("approved");
+  });
+
+  it("a Proxy, even a harmless one, is refused as not plain data", async () => {
+    const { enforcer, signed } = await setup();
+    const r = await enforcer.submitApproval({ statement: new Proxy(signed.statement, {}), signature: signed.signature });
+    expect(r).toMatchObject({ accepted: false, error: { kind: "malformed", code: "XP5010" } });
   });
 
   it("a plain approval is still accepted", async () => {
