@@ -73,7 +73,10 @@ export function pathJoin(outer: string, inner: string): string {
 
 /** User input shown in a message: at most `max` characters, so a 1 MiB key makes a short error. */
 export function show(text: string, max = 64): string {
-  return text.length <= max ? text : `${text.slice(0, max)}…`;
+  if (text.length <= max) return text;
+  // never cut a surrogate pair in two: a lone surrogate in a reason made its receipt unwritable (strict JSON)
+  const cut = max > 0 && /[\ud800-\udbff]/.test(text.charAt(max - 1)) ? max - 1 : max;
+  return `${text.slice(0, cut)}…`;
 }
 
 /** `a`, `b` and `c` / `(none)`: a list of names in backticks for messages. */

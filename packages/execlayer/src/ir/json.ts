@@ -310,7 +310,10 @@ class Parser {
   }
 
   private found(at: number): string {
-    return at >= this.n ? "end of input" : `\`${show(this.text.slice(at, at + 1))}\``;
+    if (at >= this.n) return "end of input";
+    // the whole code point, and a lone surrogate escaped: a reason must stay valid Unicode, or its receipt cannot be written
+    const cp = this.text.codePointAt(at)!;
+    return cp >= 0xd800 && cp <= 0xdfff ? `\`\\u{${cp.toString(16)}}\`` : `\`${show(String.fromCodePoint(cp))}\``;
   }
 
   private malformed(what: string, at: number): Failure {
