@@ -7,8 +7,8 @@ import { fc, test } from "@fast-check/vitest";
 import { CedarPeer, checkAgreement, disagreement, toCedarRequest, type CedarDecision } from "../../bench/cedar.ts";
 import { decideBenchCase, invoiceWorkload, type DecideWorkItem } from "../../bench/decide.ts";
 import { parseArgs, requireAgreement } from "../../bench/run.ts";
-import type { JsonObject, JsonValue } from "../../src/ir/types.ts";
-import type { Decision } from "../../src/vocabulary/decision.ts";
+import type { JsonObject, JsonValue } from "../../src/index.ts";
+import type { Decision } from "../../src/index.ts";
 
 const repo = path.resolve(import.meta.dirname, "../..");
 const bench = decideBenchCase();

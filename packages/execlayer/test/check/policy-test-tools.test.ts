@@ -2,7 +2,7 @@
 // alias alone is no mapping, nor is a case or separator variant of a mapped name (the runtime would deny the call as
 // unmapped); a tool's own aliases and a declared MCP server's `mcp__SERVER__NAME` are.
 import { expect, test } from "vitest";
-import { compilePolicy } from "../../src/compile/load.ts";
+import { compilePolicy } from "../../src/index.ts";
 
 const policy = (testTool: string) => `policy t version "1"
 action doc.read alias "read_doc" { id: string }

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { compilePolicy } from "../../src/compile/load.ts";
+import { compilePolicy } from "../../src/index.ts";
 import { diagnosticToJson } from "../../src/diagnostics/render.ts";
 import { ROOT, xpol } from "../cli/helpers.ts";
 

@@ -6,12 +6,12 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "vitest";
 import { fc, test as fcTest } from "@fast-check/vitest";
-import { compilePolicy } from "../../src/compile/load.ts";
-import { loadBundle, toBundle, BUNDLE_FORMAT } from "../../src/compile/bundle.ts";
+import { compilePolicy } from "../../src/index.ts";
+import { loadBundle, toBundle, BUNDLE_FORMAT } from "../../src/index.ts";
 import { policyDigest } from "../../src/compile/policy-digest.ts";
-import { digest } from "../../src/ir/canonicalize.ts";
-import { toSovereignIR } from "../../src/ir/build.ts";
-import { keyIdOf } from "../../src/receipts/keys.ts";
+import { digest } from "../../src/index.ts";
+import { toSovereignIR } from "../../src/index.ts";
+import { keyIdOf } from "../../src/index.ts";
 import { generatePolicy } from "../../bench/gen-policy.ts";
 import { compile, ir, KEYS } from "../engine/engine-helpers.ts";
 

@@ -4,15 +4,15 @@
 // used: every escalation and rule condition of the policy's plans is wrapped to record what it was called with.
 import { describe, expect } from "vitest";
 import { fc, test } from "@fast-check/vitest";
-import { compilePolicy } from "../../src/compile/load.ts";
+import { compilePolicy } from "../../src/index.ts";
 import { arbitraryProposal, counterValuesArb } from "../../src/testing/arbitraries.ts";
 import { variablesFor } from "../../src/engine/activation.ts";
-import { canonicalize } from "../../src/ir/canonicalize.ts";
+import { canonicalize } from "../../src/index.ts";
 import type { Activation } from "../../src/cel/planner.ts";
 import type { CelRecord } from "../../src/cel/values.ts";
 import type { ActionPlan, CompiledPolicy } from "../../src/engine/plan.ts";
-import type { JsonValue, SovereignIR } from "../../src/ir/types.ts";
-import type { Tier } from "../../src/vocabulary/decision.ts";
+import type { JsonValue, SovereignIR } from "../../src/index.ts";
+import type { Tier } from "../../src/index.ts";
 
 const EXAMPLES = ["invoices", "customer-data", "devops", "coding-agent"];
 const VARIABLES = ["action", "actor", "context", "counter", "now"] as const;

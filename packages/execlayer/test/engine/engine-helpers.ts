@@ -1,8 +1,8 @@
 // Shared by the engine, compiler and reference tests: compile a policy text or fail with its rendered diagnostics,
 // and build IR values by hand.
-import { compilePolicy, formatDiagnostics } from "../../src/compile/load.ts";
-import type { JsonObject, SovereignIR } from "../../src/ir/types.ts";
-import type { CompiledPolicy } from "../../src/engine/plan.ts";
+import { compilePolicy, formatDiagnostics } from "../../src/index.ts";
+import type { JsonObject, SovereignIR } from "../../src/index.ts";
+import type { CompiledPolicy } from "../../src/index.ts";
 
 export function compile(text: string, extra: Record<string, string> = {}): CompiledPolicy {
   const sources = [{ path: "policy.xpol", text }, ...Object.entries(extra).filter(([p]) => p.endsWith(".xpol")).map(([path, t]) => ({ path, text: t }))];

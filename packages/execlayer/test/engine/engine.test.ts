@@ -1,9 +1,9 @@
 // Every clause of docs/decision-semantics.md, one test each, plus bad input to evaluate and decide.
 import { describe, expect, test } from "vitest";
 import { fc, test as fcTest } from "@fast-check/vitest";
-import { decide } from "../../src/engine/engine.ts";
-import type { Decision } from "../../src/vocabulary/decision.ts";
-import type { SovereignIR } from "../../src/ir/types.ts";
+import { decide } from "../../src/index.ts";
+import type { Decision } from "../../src/index.ts";
+import type { SovereignIR } from "../../src/index.ts";
 import { compile, GROUPS, ir } from "./engine-helpers.ts";
 
 const effectOf = (d: Decision) => d.effect;

@@ -4,9 +4,9 @@
 // `requested_at` as `now`. Semantics in docs/decision-semantics.md ("Identity and time").
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { fc, test as fcTest } from "@fast-check/vitest";
-import { decide } from "../../src/engine/engine.ts";
-import { toSovereignIR } from "../../src/ir/build.ts";
-import type { JsonObject } from "../../src/ir/types.ts";
+import { decide } from "../../src/index.ts";
+import { toSovereignIR } from "../../src/index.ts";
+import type { JsonObject } from "../../src/index.ts";
 import { compile } from "./engine-helpers.ts";
 
 const policy = compile(`policy identity version "1"

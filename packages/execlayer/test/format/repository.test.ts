@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { join, resolve, sep } from "node:path";
-import { formatPolicy } from "../../src/format/index.ts";
+import { formatPolicy } from "../../src/index.ts";
 import { findXpolFiles, isIgnored, readIgnoreList } from "../../src/format/files.ts";
 
 const root = resolve(import.meta.dirname, "../..");

@@ -1,6 +1,6 @@
 // Each adapter shape with a realistic payload; all of them mean the same action and so give one action digest.
 import { describe, expect, test } from "vitest";
-import { extractToolCalls, toSovereignIR, type ToolMapper } from "../../src/ir/index.ts";
+import { extractToolCalls, toSovereignIR, type ToolMapper } from "../../src/index.ts";
 import { mapper, options, schema } from "./fixtures.ts";
 
 const args = { invoice_id: "inv-1", customer_id: "c-1" };

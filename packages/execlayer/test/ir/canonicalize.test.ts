@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { fc, test as prop } from "@fast-check/vitest";
 import { describe, expect, test } from "vitest";
 import { CanonicalizationError, canonicalize, digest, sha256Text, tryCanonicalize, type JsonValue } from "../../src/ir/index.ts";
-import { parseJson } from "../../src/ir/json.ts";
+import { parseJson } from "../../src/index.ts";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const vectors = path.resolve(repoRoot, "test/vectors/jcs");

@@ -2,7 +2,7 @@
 // type/tool name spellings, every adapter shape, another request time/session/context) has one action digest.
 import { fc, test as prop } from "@fast-check/vitest";
 import { describe, expect } from "vitest";
-import { canonicalize, toSovereignIR, type JsonObject, type JsonValue } from "../../src/ir/index.ts";
+import { canonicalize, toSovereignIR, type JsonObject, type JsonValue } from "../../src/index.ts";
 import { mapper, schema } from "./fixtures.ts";
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 import { fc, test as prop } from "@fast-check/vitest";
 import { describe, expect, test } from "vitest";
-import { parseJson } from "../../src/ir/index.ts";
+import { parseJson } from "../../src/index.ts";
 
 const err = (text: string, options = {}) => {
   const r = parseJson(text, options);

@@ -1,6 +1,6 @@
 // Every normalization rule, positive and negative, through the public entry point.
 import { describe, expect, test } from "vitest";
-import { toSovereignIR, type JsonObject } from "../../src/ir/index.ts";
+import { toSovereignIR, type JsonObject } from "../../src/index.ts";
 import { allowExtra, options, schema } from "./fixtures.ts";
 
 const transfer = (params: Record<string, unknown>) => ({ action: { type: "payment.transfer", params: { amount: 1, ...params } } });

@@ -11,10 +11,10 @@ import {
   signNote,
   verifyCheckpoint,
 } from "../../src/receipts/checkpoint.ts";
-import { keyPairFromSeed } from "../../src/receipts/keys.ts";
+import { keyPairFromSeed } from "../../src/index.ts";
 import { EMPTY_ROOT } from "../../src/receipts/merkle.ts";
-import { NativeSigner, NobleSigner } from "../../src/receipts/signer.ts";
-import { verifySignature } from "../../src/receipts/verify-signature.ts";
+import { NativeSigner, NobleSigner } from "../../src/index.ts";
+import { verifySignature } from "../../src/receipts/index.ts";
 import { seedKey } from "./helpers.ts";
 
 describe("C2SP signed note: the golang.org/x/mod/sumdb/note reference vector", () => {

@@ -3,7 +3,7 @@ import path from "node:path";
 import { describe, expect, test } from "vitest";
 import { main } from "../../src/cli/main.ts";
 import type { CliIO } from "../../src/cli/io.ts";
-import { formatPublicKey } from "../../src/receipts/keys.ts";
+import { formatPublicKey } from "../../src/index.ts";
 import { buildLog, seedKey, tempDir } from "./helpers.ts";
 
 async function xpol(args: string[], cwd: string, stdin?: string): Promise<{ code: number; out: string; err: string }> {

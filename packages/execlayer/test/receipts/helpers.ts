@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { keyPairFromSeed, type KeyPair } from "../../src/receipts/keys.ts";
+import { keyPairFromSeed, type KeyPair } from "../../src/index.ts";
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const vectorsDir = path.resolve(repoRoot, "test/vectors");
@@ -36,8 +36,8 @@ export function seedKey(n: number): KeyPair {
 }
 
 import { ReceiptLog } from "../../src/receipts/log.ts";
-import { NativeSigner, type Signer } from "../../src/receipts/signer.ts";
-import type { JsonObject } from "../../src/ir/types.ts";
+import { NativeSigner, type Signer } from "../../src/index.ts";
+import type { JsonObject } from "../../src/index.ts";
 
 export const ORIGIN = "test.example/receipts";
 

@@ -5,8 +5,8 @@ import path from "node:path";
 import { describe, expect, test } from "vitest";
 import { main } from "../../src/cli/main.ts";
 import type { CliIO } from "../../src/cli/io.ts";
-import { formatPublicKey } from "../../src/receipts/keys.ts";
-import { verifyLog } from "../../src/receipts/verify-log.ts";
+import { formatPublicKey } from "../../src/index.ts";
+import { verifyLog } from "../../src/receipts/index.ts";
 import { buildLog, seedKey, tempDir } from "./helpers.ts";
 
 const key = seedKey(1);

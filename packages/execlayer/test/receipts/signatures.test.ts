@@ -16,7 +16,7 @@ import {
   writeKeyFiles,
 } from "../../src/receipts/keys.ts";
 import { ed } from "../../src/receipts/noble.ts";
-import { NativeSigner, NobleSigner } from "../../src/receipts/signer.ts";
+import { NativeSigner, NobleSigner } from "../../src/index.ts";
 import { fastPathEligible, verifySignature, verifySignatureReference } from "../../src/receipts/verify-signature.ts";
 import { tempDir, vectorsDir } from "./helpers.ts";
 

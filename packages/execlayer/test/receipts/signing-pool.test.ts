@@ -4,9 +4,9 @@ import path from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { test as fcTest, fc } from "@fast-check/vitest";
 import { ReceiptLog } from "../../src/receipts/log.ts";
-import { NativeSigner, NobleSigner, type Signer } from "../../src/receipts/signer.ts";
-import { SigningPool } from "../../src/receipts/signing-pool.ts";
-import { verifyLog } from "../../src/receipts/verify-log.ts";
+import { NativeSigner, NobleSigner, type Signer } from "../../src/index.ts";
+import { SigningPool } from "../../src/index.ts";
+import { verifyLog } from "../../src/receipts/index.ts";
 import { buildLog, chainHashOfLine, decisionBody, ORIGIN, repoRoot, seedKey, tempDir } from "./helpers.ts";
 
 const key = seedKey(11);

@@ -7,8 +7,8 @@ import { beforeAll, describe, expect, test } from "vitest";
 import { signCheckpoint } from "../../src/receipts/checkpoint.ts";
 import { leafHash, rootOf } from "../../src/receipts/merkle.ts";
 import { parseReceiptLine, signReceipt } from "../../src/receipts/receipt.ts";
-import { NativeSigner } from "../../src/receipts/signer.ts";
-import { verifyLog, type VerifyLogResult } from "../../src/receipts/verify-log.ts";
+import { NativeSigner } from "../../src/index.ts";
+import { verifyLog, type VerifyLogResult } from "../../src/receipts/index.ts";
 import { buildLog, chainHashOfLine, ORIGIN, seedKey, tempDir } from "./helpers.ts";
 
 const COUNT = 24;

@@ -11,8 +11,8 @@ import { fromJson } from "../../src/cel/json.ts";
 import { CelError } from "../../src/cel/errors.ts";
 import { parseTimestamp } from "../../src/cel/time.ts";
 import { CelRecord, type CelValue } from "../../src/cel/values.ts";
-import type { ApprovalRequirement, ContributingRule, Effect as DecisionEffect, Tier } from "../../src/vocabulary/decision.ts";
-import type { SovereignIR } from "../../src/ir/types.ts";
+import type { ApprovalRequirement, ContributingRule, Effect as DecisionEffect, Tier } from "../../src/index.ts";
+import type { SovereignIR } from "../../src/index.ts";
 import type { ActionDecl, Declaration, Effect, Expr, FieldDecl, RuleDecl, Target, TierDecl, TypeRef } from "../../src/syntax/ast.ts";
 
 /** The parts of a Decision the differential test compares. */

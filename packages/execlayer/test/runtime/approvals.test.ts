@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { fc, test } from "@fast-check/vitest";
-import { NobleSigner } from "../../src/receipts/signer.ts";
+import { NobleSigner } from "../../src/index.ts";
 import { toBase64, fromBase64 } from "../../src/receipts/bytes.ts";
 import { approversFor, approvalStatementBytes, expiryOf, isSatisfied, parseSignedApproval, requestIdFor, requestStatus, signApproval, verifyApproval, type ApprovalRequest, type RequestState, type SignedApproval } from "../../src/runtime/approvals.ts";
-import { canonicalize } from "../../src/ir/canonicalize.ts";
+import { canonicalize } from "../../src/index.ts";
 import type { ApproverGroups } from "../../src/vocabulary/approvers.ts";
 
 const seed = (n: number) => new Uint8Array(32).fill(n);

@@ -6,8 +6,8 @@ import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { main } from "../../src/cli/main.ts";
 import type { CliIO } from "../../src/cli/io.ts";
-import { formatPublicKey, keyPairFromSeed, writeKeyFiles } from "../../src/receipts/keys.ts";
-import { DurableStore } from "../../src/store/durable.ts";
+import { formatPublicKey, keyPairFromSeed, writeKeyFiles } from "../../src/index.ts";
+import { DurableStore } from "../../src/index.ts";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "xpol-cli-state-"));

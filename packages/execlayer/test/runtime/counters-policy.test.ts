@@ -1,13 +1,13 @@
 // Counters declared in real policies, through the compiler and the Enforcer: rolling windows, `sum`, `where`,
 // per-key budgets, global counters, and @sensitive fields redacted in receipts.
 import { describe, expect, it } from "vitest";
-import { compilePolicy } from "../../src/compile/load.ts";
-import { NobleSigner } from "../../src/receipts/signer.ts";
-import type { Receipt } from "../../src/receipts/receipt.ts";
-import { digest } from "../../src/ir/canonicalize.ts";
-import { Enforcer } from "../../src/runtime/enforcer.ts";
-import { MemoryJournal } from "../../src/store/memory-journal.ts";
-import { MemoryStore } from "../../src/store/memory.ts";
+import { compilePolicy } from "../../src/index.ts";
+import { NobleSigner } from "../../src/index.ts";
+import type { Receipt } from "../../src/index.ts";
+import { digest } from "../../src/index.ts";
+import { Enforcer } from "../../src/index.ts";
+import { MemoryJournal } from "../../src/index.ts";
+import { MemoryStore } from "../../src/index.ts";
 import { manualClock } from "./helpers/fake-policy.ts";
 
 const POLICY = `

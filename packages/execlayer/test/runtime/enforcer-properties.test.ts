@@ -4,15 +4,15 @@
 // - replaying the journal rebuilds exactly the live state (what the durable store does on open).
 import { expect } from "vitest";
 import { fc, test } from "@fast-check/vitest";
-import { NobleSigner } from "../../src/receipts/signer.ts";
-import { parseReceiptLine, type Receipt } from "../../src/receipts/receipt.ts";
-import { signApproval, type ApprovalRequest } from "../../src/runtime/approvals.ts";
-import { Enforcer } from "../../src/runtime/enforcer.ts";
+import { NobleSigner } from "../../src/index.ts";
+import { parseReceiptLine, type Receipt } from "../../src/receipts/index.ts";
+import { signApproval, type ApprovalRequest } from "../../src/index.ts";
+import { Enforcer } from "../../src/index.ts";
 import { calendarWindowStart } from "../../src/vocabulary/windows.ts";
-import { MemoryJournal } from "../../src/store/memory-journal.ts";
-import { MemoryStore } from "../../src/store/memory.ts";
+import { MemoryJournal } from "../../src/index.ts";
+import { MemoryStore } from "../../src/index.ts";
 import { RuntimeState } from "../../src/runtime/state.ts";
-import type { JsonValue } from "../../src/ir/types.ts";
+import type { JsonValue } from "../../src/index.ts";
 import { fakePolicy, manualClock } from "./helpers/fake-policy.ts";
 import { changeFromJson } from "../../src/runtime/receipt-body.ts";
 

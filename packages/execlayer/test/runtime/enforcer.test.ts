@@ -1,14 +1,14 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { NobleSigner } from "../../src/receipts/signer.ts";
-import { GENESIS_PREV, parseReceiptLine, verifyReceiptSignature } from "../../src/receipts/receipt.ts";
-import { signApproval } from "../../src/runtime/approvals.ts";
-import { Enforcer } from "../../src/runtime/enforcer.ts";
-import { ApprovalRequired, PolicyDenied } from "../../src/runtime/guard.ts";
-import { MemoryJournal } from "../../src/store/memory-journal.ts";
-import { MemoryStore } from "../../src/store/memory.ts";
-import type { Journal } from "../../src/runtime/store.ts";
-import type { Receipt } from "../../src/receipts/receipt.ts";
+import { NobleSigner } from "../../src/index.ts";
+import { GENESIS_PREV, parseReceiptLine, verifyReceiptSignature } from "../../src/receipts/index.ts";
+import { signApproval } from "../../src/index.ts";
+import { Enforcer } from "../../src/index.ts";
+import { ApprovalRequired, PolicyDenied } from "../../src/index.ts";
+import { MemoryJournal } from "../../src/index.ts";
+import { MemoryStore } from "../../src/index.ts";
+import type { Journal } from "../../src/index.ts";
+import type { Receipt } from "../../src/index.ts";
 import { fakePolicy, manualClock } from "./helpers/fake-policy.ts";
 
 const seed = (n: number) => new Uint8Array(32).fill(n);

@@ -2,12 +2,12 @@
 // answer differently on each read, a cycle. Each is a refusal with a code; an approval is judged on one snapshot of
 // it, read once.
 import { describe, expect, it } from "vitest";
-import { NobleSigner } from "../../src/receipts/signer.ts";
-import { signApproval } from "../../src/runtime/approvals.ts";
-import { Enforcer } from "../../src/runtime/enforcer.ts";
-import { MemoryJournal } from "../../src/store/memory-journal.ts";
-import { MemoryStore } from "../../src/store/memory.ts";
-import type { Receipt } from "../../src/receipts/receipt.ts";
+import { NobleSigner } from "../../src/index.ts";
+import { signApproval } from "../../src/index.ts";
+import { Enforcer } from "../../src/index.ts";
+import { MemoryJournal } from "../../src/index.ts";
+import { MemoryStore } from "../../src/index.ts";
+import type { Receipt } from "../../src/index.ts";
 import { fakePolicy, manualClock } from "./helpers/fake-policy.ts";
 
 const seed = (n: number) => new Uint8Array(32).fill(n);

@@ -7,11 +7,11 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import { readReceipts } from "../../src/receipts/read.ts";
-import type { Receipt } from "../../src/receipts/receipt.ts";
-import { verifyLog } from "../../src/receipts/verify-log.ts";
-import { DurableStore } from "../../src/store/durable.ts";
-import { StoreError } from "../../src/runtime/store.ts";
+import { readReceipts } from "../../src/receipts/index.ts";
+import type { Receipt } from "../../src/index.ts";
+import { verifyLog } from "../../src/receipts/index.ts";
+import { DurableStore } from "../../src/index.ts";
+import { StoreError } from "../../src/index.ts";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const child = path.join(here, "helpers", "durable-child.ts");

@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { acquireDirectoryLock, LOCK_FILE } from "../../src/store/lock.ts";
-import { StoreError } from "../../src/runtime/store.ts";
+import { StoreError } from "../../src/index.ts";
 
 const dirs: string[] = [];
 function tempDir(): string {

@@ -4,12 +4,12 @@ import { afterEach, describe, expect, it } from "vitest";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { NobleSigner } from "../../src/receipts/signer.ts";
-import type { ApprovalRequest } from "../../src/runtime/approvals.ts";
-import { DurableStore } from "../../src/store/durable.ts";
-import { MemoryJournal } from "../../src/store/memory-journal.ts";
-import { MemoryStore } from "../../src/store/memory.ts";
-import type { StateChange, StateStore } from "../../src/runtime/store.ts";
+import { NobleSigner } from "../../src/index.ts";
+import type { ApprovalRequest } from "../../src/index.ts";
+import { DurableStore } from "../../src/index.ts";
+import { MemoryJournal } from "../../src/index.ts";
+import { MemoryStore } from "../../src/index.ts";
+import type { StateChange, StateStore } from "../../src/index.ts";
 
 const T0 = Date.parse("2026-01-31T10:00:00Z");
 const request: ApprovalRequest = {

@@ -5,13 +5,13 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { DurableStore } from "../../src/store/durable.ts";
-import { StoreError } from "../../src/runtime/store.ts";
-import { NobleSigner } from "../../src/receipts/signer.ts";
+import { DurableStore } from "../../src/index.ts";
+import { StoreError } from "../../src/index.ts";
+import { NobleSigner } from "../../src/index.ts";
 import { parseCheckpointText, parseSignedNote, signCheckpoint } from "../../src/receipts/checkpoint.ts";
 import { ReceiptLogError } from "../../src/receipts/log.ts";
 import { chainHashOfLine } from "../receipts/helpers.ts";
-import type { WindowSpec } from "../../src/vocabulary/windows.ts";
+import type { WindowSpec } from "../../src/index.ts";
 
 const T0 = Date.parse("2026-01-31T10:00:00Z");
 const day: WindowSpec = { kind: "calendar", unit: "day" };

@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
 import { MAX_EXPR_DEPTH, MAX_NESTING, MAX_TOKENS, parseExpression, parsePolicy } from "../../src/syntax/parse.ts";
-import type { Diagnostic } from "../../src/diagnostics/diagnostic.ts";
+import type { Diagnostic } from "../../src/index.ts";
 
 const N = 10_000;
 

@@ -3,7 +3,7 @@ import { expect } from "vitest";
 import type { Expr, PolicyFile } from "../../src/syntax/ast.ts";
 import { parseExpression } from "../../src/syntax/parse.ts";
 import { POSITION_KEYS } from "../../src/format/ast-equal.ts";
-import type { Span } from "../../src/vocabulary/span.ts";
+import type { Span } from "../../src/index.ts";
 
 const SPAN_KEYS = POSITION_KEYS;
 

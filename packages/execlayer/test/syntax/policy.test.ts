@@ -3,7 +3,7 @@ import { describe, expect, test } from "vitest";
 import { parsePolicy } from "../../src/syntax/parse.ts";
 import type { Declaration } from "../../src/syntax/ast.ts";
 import { checkCover, noSpans, show } from "./helpers.ts";
-import type { Span } from "../../src/vocabulary/span.ts";
+import type { Span } from "../../src/index.ts";
 
 function one(text: string): Declaration {
   const r = parsePolicy(text);

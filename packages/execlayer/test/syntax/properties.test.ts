@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect } from "vitest";
 import { fc, test } from "@fast-check/vitest";
 import { parseExpression, parsePolicy } from "../../src/syntax/parse.ts";
-import type { Diagnostic } from "../../src/diagnostics/diagnostic.ts";
+import type { Diagnostic } from "../../src/index.ts";
 import type { Expr } from "../../src/syntax/ast.ts";
 import { checkCover, show, walk } from "./helpers.ts";
 

@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { generatePolicy } from "../../bench/gen-policy.ts";
 import { parsePolicy } from "../../src/syntax/parse.ts";
-import { formatPolicy } from "../../src/format/format.ts";
+import { formatPolicy } from "../../src/index.ts";
 
 /** A broken policy: stray `) ] = ,` on every eleventh line, so error recovery runs all through the file. */
 function brokenPolicy(rules: number): string {

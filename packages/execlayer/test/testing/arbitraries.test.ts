@@ -7,7 +7,7 @@ import { arbitraryAction, arbitraryActor, arbitraryContext, arbitraryProposal } 
 import { counterValuesArb, timeArb } from "../../src/testing/arbitraries.ts";
 import { calendarWindowStart } from "../../src/vocabulary/windows.ts";
 import { PAYMENTS } from "./helpers.ts";
-import type { CompiledPolicy } from "../../src/engine/plan.ts";
+import type { CompiledPolicy } from "../../src/index.ts";
 
 const root = resolve(import.meta.dirname, "../..");
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { block, runWith } from "./helpers.ts";
-import type { CoverageItem } from "../../src/testing/coverage.ts";
+import type { CoverageItem } from "../../src/testing/index.ts";
 
 const EU = `  context { region: "eu" }`;
 

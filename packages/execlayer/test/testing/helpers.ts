@@ -1,8 +1,8 @@
 // A small payments policy shared by the src/testing tests, and helpers to run test blocks against it.
-import { compilePolicy } from "../../src/compile/load.ts";
-import type { Diagnostic } from "../../src/diagnostics/diagnostic.ts";
-import { runPolicyTests, type RunOptions, type PolicyTestRun } from "../../src/testing/run.ts";
-import type { CompiledPolicy } from "../../src/engine/plan.ts";
+import { compilePolicy } from "../../src/index.ts";
+import type { Diagnostic } from "../../src/index.ts";
+import { runPolicyTests, type RunOptions, type PolicyTestRun } from "../../src/testing/index.ts";
+import type { CompiledPolicy } from "../../src/index.ts";
 
 export const PAYMENTS = `policy payments version "1.0.0"
 

@@ -1,10 +1,10 @@
 // A hand-written EnforceablePolicy shaped like the invoice example, so Enforcer tests do not depend on the compiler.
-import { digest } from "../../../src/ir/canonicalize.ts";
-import type { JsonObject, SovereignIR } from "../../../src/ir/types.ts";
-import type { Decision, Tier } from "../../../src/vocabulary/decision.ts";
-import type { EnforceablePolicy, IrBuild } from "../../../src/engine/enforceable.ts";
-import type { WindowSpec } from "../../../src/vocabulary/windows.ts";
-import type { Signer } from "../../../src/receipts/signer.ts";
+import { digest } from "../../../src/index.ts";
+import type { JsonObject, SovereignIR } from "../../../src/index.ts";
+import type { Decision, Tier } from "../../../src/index.ts";
+import type { EnforceablePolicy, IrBuild } from "../../../src/index.ts";
+import type { WindowSpec } from "../../../src/index.ts";
+import type { Signer } from "../../../src/index.ts";
 import type { ApproverKey } from "../../../src/vocabulary/approvers.ts";
 
 export interface FakePolicyOptions {

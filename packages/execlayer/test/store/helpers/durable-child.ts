@@ -1,9 +1,9 @@
 // Child process for the kill -9 test: makes decisions against a durable store as fast as it can and prints one line
 // per decision *after* `decide` returned it. The parent kills it with SIGKILL at some point and checks that every
 // printed decision is in the reopened store.
-import { NobleSigner } from "../../../src/receipts/signer.ts";
-import { Enforcer } from "../../../src/runtime/enforcer.ts";
-import { DurableStore } from "../../../src/store/durable.ts";
+import { NobleSigner } from "../../../src/index.ts";
+import { Enforcer } from "../../../src/index.ts";
+import { DurableStore } from "../../../src/index.ts";
 import { fakePolicy } from "../../runtime/helpers/fake-policy.ts";
 
 const dir = process.argv[2]!;
