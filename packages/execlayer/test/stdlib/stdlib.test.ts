@@ -1,7 +1,7 @@
 // The standard library and the realistic examples: every file parses and checks without a diagnostic, modules have
 // the shape the README promises (vocabularies without rules, rule sets that never allow), the MCP mappings carry the
 // servers' real tool names, and the sample actions are well-formed.
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { fc, test as fcTest } from "@fast-check/vitest";
@@ -9,7 +9,8 @@ import { describe, expect, test } from "vitest";
 import { checkPolicy } from "../../src/check/policy-checker.ts";
 import { compileCheckedPolicy } from "../../src/compile/policy-compiler.ts";
 import { toSovereignIR } from "../../src/ir/build.ts";
-import type { SovereignIR } from "../../src/ir/types.ts";
+import { decide as decideAsCaller } from "../../src/index.ts";
+import type { JsonObject, SovereignIR } from "../../src/ir/types.ts";
 import type { Decision } from "../../src/vocabulary/decision.ts";
 import { findPolicySets, testPolicySet } from "../../src/testing/index.ts";
 import { parsePolicySource } from "../../src/check/policy-parse.ts";
@@ -23,6 +24,18 @@ const stdlibDir = path.join(repoRoot, "stdlib");
 const EXAMPLES = ["customer-data", "devops", "coding-agent"] as const;
 // every example folder with sample actions and expected-decisions.json
 const SAMPLED_EXAMPLES = ["invoices", ...EXAMPLES] as const;
+
+/** `actions/context.json` and `actions/NAME.context.json` are the caller's records, not samples. */
+const isContextFile = (name: string): boolean => name === "context.json" || name.endsWith(".context.json");
+
+/**
+ * The `xpol eval --context` file for a sample: `actions/NAME.context.json` beside `actions/NAME.json` when the
+ * sample needs records of its own, else `actions/context.json` (the convention the example READMEs state).
+ */
+function contextFileFor(actionsDir: string, sample: string): string {
+  const own = path.join(actionsDir, sample.replace(/\.json$/, ".context.json"));
+  return existsSync(own) ? own : path.join(actionsDir, "context.json");
+}
 
 function walk(dir: string, ext: string): string[] {
   return readdirSync(dir)
@@ -234,7 +247,13 @@ describe.each(EXAMPLES)("examples/%s", (example) => {
     for (const file of actionFiles) {
       const json = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
       const name = path.basename(file);
-      if (name === "context.json") continue;
+      if (isContextFile(name)) {
+        // the caller's records in the `xpol eval --context` format; NAME.context.json belongs to NAME.json
+        expect({ file: name, keys: Object.keys(json).filter((k) => !["actor", "context", "now"].includes(k)) }).toEqual({ file: name, keys: [] });
+        expect({ file: name, agent: typeof (json["actor"] as { agent?: unknown } | undefined)?.agent }).toEqual({ file: name, agent: "string" });
+        if (name !== "context.json") expect({ file: name, sample: existsSync(file.replace(/\.context\.json$/, ".json")) }).toEqual({ file: name, sample: true });
+        continue;
+      }
       const action = json["action"] as { type?: string; params?: Record<string, unknown> } | undefined;
       const params = json["params"] as { name?: string } | undefined;
       const fn = json["function"] as { name?: string } | undefined;
@@ -280,15 +299,6 @@ function decide(policy: CompiledPolicy, proposal: unknown, o: DecideOptions = {}
   return policy.evaluate(build(policy, proposal, o), o.counters ?? {});
 }
 
-/** Like decide, but input the IR stage refuses (an unmapped tool, say) is the engine's deny: unclassified. */
-function decideSample(policy: CompiledPolicy, proposal: unknown, o: DecideOptions = {}): { effect: string; tier: string | null } {
-  try {
-    return decide(policy, proposal, o);
-  } catch {
-    return { effect: "deny", tier: null };
-  }
-}
-
 const mcpCall = (name: string, args: Record<string, unknown>) => ({
   jsonrpc: "2.0",
   id: 1,
@@ -297,28 +307,42 @@ const mcpCall = (name: string, args: Record<string, unknown>) => ({
 });
 
 describe.each(SAMPLED_EXAMPLES)("examples/%s sample actions", (example) => {
+  // Decided as `xpol eval --context` and `Enforcer.decide` decide: through the public, caller-only `decide`, with
+  // the actor, context and time of the sample's context file (the clock when it has no `now`), never the proposal's.
   test("each decides as expected-decisions.json and the README say", () => {
     const dir = path.join(repoRoot, "examples", example);
+    const actionsDir = path.join(dir, "actions");
     const file = path.join(dir, `${example}.xpol`);
     const policy = compileText(readFileSync(file, "utf8"), file);
     const expected = JSON.parse(readFileSync(path.join(dir, "expected-decisions.json"), "utf8")) as Record<string, { effect: string; tier: string | null }>;
-    // the `xpol eval --context` file: the actor and context the embedding service supplies with a raw tool call
-    const supplied = JSON.parse(readFileSync(path.join(dir, "actions", "context.json"), "utf8")) as {
-      actor: Record<string, unknown>;
-      context: Record<string, unknown>;
-      now?: string;
-    };
     const readme = readFileSync(path.join(dir, "README.md"), "utf8");
-    const files = readdirSync(path.join(dir, "actions")).filter((f) => f !== "context.json").sort();
+    const files = readdirSync(actionsDir).filter((f) => f.endsWith(".json") && !isContextFile(f)).sort();
     expect(Object.keys(expected).sort()).toEqual(files);
+    for (const own of readdirSync(actionsDir).filter((f) => f !== "context.json" && isContextFile(f))) expect(readme).toContain(own);
     for (const name of files) {
       expect(readme).toContain(name);
-      const proposal = JSON.parse(readFileSync(path.join(dir, "actions", name), "utf8")) as Record<string, unknown>;
-      // raw tool calls carry no actor or context: the embedding service supplies them
-      const extra = proposal["action"] === undefined ? { context: supplied.context, actor: supplied.actor } : {};
-      const at = (proposal["requested_at"] as string | undefined) ?? supplied.now ?? "2026-03-02T10:00:00Z";
-      const d = decideSample(policy, proposal, { ...extra, at });
+      const proposal = JSON.parse(readFileSync(path.join(actionsDir, name), "utf8")) as Record<string, unknown>;
+      // what a model proposes: never an actor, a context or a time (they are the caller's)
+      const callerFields = Object.keys(proposal).filter((k) => ["actor", "context", "requested_at", "now"].includes(k));
+      expect({ name, callerFields }).toEqual({ name, callerFields: [] });
+      const supplied = JSON.parse(readFileSync(contextFileFor(actionsDir, name), "utf8")) as {
+        actor: JsonObject;
+        context?: JsonObject;
+        now?: string;
+      };
+      const now = supplied.now ?? new Date();
+      const caller = { actor: supplied.actor, ...(supplied.context === undefined ? {} : { context: supplied.context }) };
+      const d = decideAsCaller(policy, proposal, caller, { now });
       expect({ name, effect: d.effect, tier: d.tier }).toEqual({ name, ...expected[name] });
+      // the decision rests on the caller's records: without them the sample is denied (XP4033, when it builds at all)
+      const bare = decideAsCaller(policy, proposal, {}, { now });
+      expect({ name, effect: bare.effect, tier: bare.tier }).toEqual({ name, effect: "deny", tier: null });
+      if (expected[name]!.tier !== null) expect({ name, code: bare.code }).toEqual({ name, code: "XP4033" });
+      // and a model naming another actor is refused, whatever the rules would say
+      if (proposal["action"] !== undefined) {
+        const other = decideAsCaller(policy, { ...proposal, actor: { ...supplied.actor, agent: "someone-else" } }, caller, { now });
+        expect({ name, effect: other.effect, code: other.code }).toEqual({ name, effect: "deny", code: "XP4019" });
+      }
     }
   });
 });
