@@ -12,6 +12,7 @@ import type { Activation } from "../cel/planner.ts";
 import type { SovereignIR } from "../ir/types.ts";
 import type { DecideContext } from "./enforceable.ts";
 import { toSovereignIR } from "../ir/build.ts";
+import { isRememberedCanonical } from "../ir/canonicalize.ts";
 import { CelError } from "../cel/errors.ts";
 import { CelUint, displayValue, type CelResult } from "../cel/values.ts";
 import type { CounterUse } from "./counters.ts";
@@ -187,7 +188,7 @@ export function decisionActivation(
   counters: CounterValues,
   options: EvaluateOptions,
 ): Activation | InputProblem {
-  if (plan.counters.length !== 0 && Object.isFrozen(ir)) {
+  if (plan.counters.length !== 0 && isRememberedCanonical(ir)) {
     const s = shared.get(ir);
     if (s !== undefined) {
       shared.delete(ir);
@@ -200,28 +201,18 @@ export function decisionActivation(
 // Enforcer.decide calls `countersFor(ir)`, then (in the store's transaction) `evaluate(ir, values)`: both would
 // convert the parameters, actor and context. `countersFor` builds a superset of what `evaluate` reads
 // (plan.counterUses includes plan.uses), so `evaluate` reuses it and rebuilds only `counter` (and `now` when given).
-// Only for an IR deeply frozen (toSovereignIR freezes the IRs it builds), so nothing it depends on can change in
-// between; keyed by the IR object, used once. An IR that is not frozen (a caller's own object) is converted again.
+// Only for an IR toSovereignIR built (deeply frozen, its canonical text remembered: `isRememberedCanonical`, O(1)),
+// so nothing it depends on can change in between; keyed by the IR object, used once. Any other IR (a caller's own
+// object) is converted again.
 const shared = new WeakMap<SovereignIR, { readonly plan: ActionPlan; readonly act: Activation }>();
 
 function shareWithEvaluate(plan: ActionPlan, ir: SovereignIR, act: Activation): void {
-  if (covers(plan.counterUses, plan.uses) && isDeepFrozen(ir)) shared.set(ir, { plan, act });
+  if (covers(plan.counterUses, plan.uses) && isRememberedCanonical(ir)) shared.set(ir, { plan, act });
 }
 
 /** Whether `a` builds every variable `b` does (true of compiled plans; checked, as ActionPlan is a public shape). */
 function covers(a: VariableUse, b: VariableUse): boolean {
   return (a.action || !b.action) && (a.actor || !b.actor) && (a.context || !b.context) && (a.now || !b.now);
-}
-
-function isDeepFrozen(v: unknown): boolean {
-  if (typeof v !== "object" || v === null) return true;
-  if (!Object.isFrozen(v)) return false;
-  if (Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) if (!isDeepFrozen(v[i])) return false;
-    return true;
-  }
-  for (const k in v) if (!isDeepFrozen((v as Record<string, unknown>)[k])) return false;
-  return true;
 }
 
 function fromShared(s: VariablesObject, plan: ActionPlan, ir: SovereignIR, counters: CounterValues, options: EvaluateOptions): Activation {

@@ -199,7 +199,7 @@ function flat(text: string): string {
 }
 
 /** Freezes deeply; returns the relative depth of the deepest object (0: `v` itself), -1 for a primitive. */
-function deepFreeze(v: unknown): number {
+export function deepFreeze(v: unknown): number {
   if (typeof v !== "object" || v === null) return -1;
   Object.freeze(v);
   let h = 0;
@@ -227,6 +227,14 @@ export function rememberCanonical(value: JsonValue & object): IrResult<string> {
  */
 export function rememberCanonicalText(value: JsonValue & object, text: string): void {
   if (!rememberedText.has(value)) rememberedText.set(value, { text: flat(text), height: deepFreeze(value) });
+}
+
+/**
+ * Whether `value` went through `rememberCanonical`/`rememberCanonicalText` (every IR toSovereignIR builds does):
+ * then it is deeply frozen, and its content can never change. O(1), where walking the value to check would not be.
+ */
+export function isRememberedCanonical(value: object): boolean {
+  return rememberedText.has(value);
 }
 
 /** `tryCanonicalize`, splicing the remembered text of values passed to `rememberCanonical`: the same output. */

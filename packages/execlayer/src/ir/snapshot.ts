@@ -3,18 +3,12 @@
 // strings in NFC), then deeply frozen. The decision is made on it and the tool runs on it, so nothing the caller
 // does to its own object afterwards (or did through a getter) can make the two differ.
 import { Diagnostics } from "../diagnostics/catalogue.ts";
+import { deepFreeze } from "./canonicalize.ts";
 import { describeValue, fail, type IrResult } from "./errors.ts";
 import { DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH } from "./json.ts";
 import { Cleaner, isObject, type CleanValue } from "./normalize.ts";
 import type { JsonObject } from "./types.ts";
 import type { AdapterLimits } from "./adapters.ts";
-
-function deepFreeze(v: CleanValue): void {
-  if (typeof v !== "object" || v === null) return;
-  if (Array.isArray(v)) for (const x of v as readonly CleanValue[]) deepFreeze(x);
-  else for (const k of Object.keys(v)) deepFreeze((v as Readonly<Record<string, CleanValue>>)[k]!);
-  Object.freeze(v);
-}
 
 /**
  * A deeply frozen, cleaned copy of `args` (a tool call's arguments: a JSON object), or the IR error that refuses

@@ -7,6 +7,7 @@ import { fc, test } from "@fast-check/vitest";
 import { compilePolicy } from "../../src/index.ts";
 import { arbitraryProposal, counterValuesArb } from "../../src/testing/arbitraries.ts";
 import { variablesFor } from "../../src/engine/activation.ts";
+import { isRememberedCanonical, rememberCanonical } from "../../src/ir/canonicalize.ts";
 import { canonicalize } from "../../src/index.ts";
 import type { Activation } from "../../src/cel/planner.ts";
 import type { CelRecord } from "../../src/cel/values.ts";
@@ -91,14 +92,11 @@ function expectSameVariables(policy: CompiledPolicy, seen: readonly Seen[], ir: 
   }
 }
 
-function deepFrozenCopy<T>(v: T): T {
+/** A copy as toSovereignIR leaves its IRs: deeply frozen, canonical text remembered (what the engine shares on). */
+function builtCopy(v: SovereignIR): SovereignIR {
   const c = structuredClone(v);
-  const freeze = (x: unknown): void => {
-    if (typeof x !== "object" || x === null) return;
-    Object.freeze(x);
-    for (const k of Object.keys(x)) freeze((x as Record<string, unknown>)[k]);
-  };
-  freeze(c);
+  const r = rememberCanonical(c as unknown as JsonValue & object);
+  expect(r.ok && isRememberedCanonical(c)).toBe(true);
   return c;
 }
 
@@ -128,9 +126,9 @@ describe("xpol test evaluates with the activation the engine decides with", () =
           expect(Object.prototype.hasOwnProperty.call(fields, k), k).toBe(true);
         }
 
-        // Enforcer.decide's order on a frozen IR (as toSovereignIR builds them): countersFor, then evaluate, which
-        // reuses countersFor's activation; the same decision and variables as on a fresh, unfrozen copy.
-        const frozen = deepFrozenCopy(ir);
+        // Enforcer.decide's order on an IR as toSovereignIR builds them: countersFor, then evaluate, which reuses
+        // countersFor's activation; the same decision and variables as on a fresh, unfrozen copy.
+        const frozen = builtCopy(ir);
         seen.length = 0;
         const counted = policy.countersFor(frozen);
         if (!counted.ok) return;
