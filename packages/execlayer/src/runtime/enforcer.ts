@@ -152,11 +152,7 @@ export class Enforcer {
   async #decide(proposal: unknown, context: DecideContext, now: number): Promise<EnforcerDecision> {
     const policy = this.policy;
     const built: IrBuild = policy.toIR(proposal, { actor: context.actor, context: context.context, requestedAt: iso(now) });
-    if (!built.ok) {
-      const where = built.error.path !== undefined && built.error.path !== "$" ? ` at ${built.error.path}` : "";
-      const decision = forcedDeny(null, built.error.code, `invalid action: ${built.error.message}${where}`);
-      return this.#recordOnly(decision, now, { inputError: { code: built.error.code, message: built.error.message, path: built.error.path ?? "$" } });
-    }
+    if (!built.ok) return this.#refuseInput("invalid action", built.error, now);
     const { ir, actionDigest, irDigest } = built;
     const counted = policy.countersFor(ir);
     if (!counted.ok) {
@@ -376,20 +372,22 @@ export class Enforcer {
    */
   async decideToolCall(toolName: string, args: unknown, context: DecideContext = {}): Promise<ToolCallDecision> {
     const snapshot = snapshotToolArgs(args);
-    if (!snapshot.ok) {
-      let now = Number.NaN;
-      try {
-        now = this.#clock();
-      } catch {
-        // recorded at the system time below
-      }
-      const e = snapshot.error;
-      const where = e.path !== "$" ? ` at ${e.path}` : "";
-      const decision = forcedDeny(null, e.code, `invalid arguments for tool \`${toolName}\`: ${e.message}${where}`);
-      return { decision: await this.#recordOnly(decision, Number.isFinite(now) ? now : Date.now(), { inputError: { code: e.code, message: e.message, path: e.path } }), args: null };
+    if (snapshot.ok) return { decision: await this.decide(toolCallProposal(toolName, snapshot.value), context), args: snapshot.value };
+    let now = Number.NaN;
+    try {
+      now = this.#clock();
+    } catch {
+      // recorded at the system time below
     }
-    const decision = await this.decide(toolCallProposal(toolName, snapshot.value), context);
-    return { decision, args: snapshot.value };
+    const decision = await this.#refuseInput(`invalid arguments for tool \`${toolName}\``, snapshot.error, Number.isFinite(now) ? now : Date.now());
+    return { decision, args: null };
+  }
+
+  /** The deny for input refused before the policy saw it (`what: message at path`), recorded with the input error. */
+  #refuseInput(what: string, e: { readonly code: string; readonly message: string; readonly path?: string | undefined }, now: number): Promise<EnforcerDecision> {
+    const where = e.path !== undefined && e.path !== "$" ? ` at ${e.path}` : "";
+    const decision = forcedDeny(null, e.code, `${what}: ${e.message}${where}`);
+    return this.#recordOnly(decision, now, { inputError: { code: e.code, message: e.message, path: e.path ?? "$" } });
   }
 
   /** Wraps a tool function: it runs only when the policy allows; otherwise a typed error carries the decision. */
