@@ -34,47 +34,50 @@ export function typeExpr(
 /** Calls `visit` on every node of the expression tree, parents first. */
 export function walkExpr(e: Expr, visit: (e: Expr) => void): void {
   visit(e);
+  forEachChild(e, (c) => walkExpr(c, visit));
+}
+
+/** Calls `f` on each direct sub-expression of `e`, in source order (a comprehension: range, predicate, transform). */
+export function forEachChild(e: Expr, f: (child: Expr) => void): void {
   switch (e.kind) {
     case "literal":
     case "ident":
       return;
     case "select":
     case "has":
-      walkExpr(e.operand, visit);
+    case "unary":
+      f(e.operand);
       return;
     case "index":
-      walkExpr(e.operand, visit);
-      walkExpr(e.index, visit);
+      f(e.operand);
+      f(e.index);
       return;
     case "call":
-      if (e.target !== null) walkExpr(e.target, visit);
-      for (const a of e.args) walkExpr(a, visit);
-      return;
-    case "unary":
-      walkExpr(e.operand, visit);
+      if (e.target !== null) f(e.target);
+      for (const a of e.args) f(a);
       return;
     case "binary":
-      walkExpr(e.left, visit);
-      walkExpr(e.right, visit);
+      f(e.left);
+      f(e.right);
       return;
     case "conditional":
-      walkExpr(e.test, visit);
-      walkExpr(e.then, visit);
-      walkExpr(e.otherwise, visit);
+      f(e.test);
+      f(e.then);
+      f(e.otherwise);
       return;
     case "list":
-      for (const x of e.elements) walkExpr(x, visit);
+      for (const x of e.elements) f(x);
       return;
     case "map":
       for (const x of e.entries) {
-        walkExpr(x.key, visit);
-        walkExpr(x.value, visit);
+        f(x.key);
+        f(x.value);
       }
       return;
     case "comprehension":
-      walkExpr(e.range, visit);
-      if (e.predicate !== null) walkExpr(e.predicate, visit);
-      if (e.transform !== null) walkExpr(e.transform, visit);
+      f(e.range);
+      if (e.predicate !== null) f(e.predicate);
+      if (e.transform !== null) f(e.transform);
       return;
   }
 }

@@ -11,7 +11,7 @@
 import type { CheckedPolicy } from "../check/policy-symbols.ts";
 import type { Expr } from "../syntax/ast.ts";
 import { Diagnostics } from "../diagnostics/catalogue.ts";
-import type { TypedExpr } from "../check/policy-exprs.ts";
+import { forEachChild, type TypedExpr } from "../check/policy-exprs.ts";
 import type { MappedAction, ToolMapper, ToolMapperError } from "../ir/adapters.ts";
 import type { JsonObject, JsonValue } from "../ir/types.ts";
 import { T } from "../cel/types.ts";
@@ -64,49 +64,17 @@ function argsPath(e: Expr, bound: ReadonlySet<string>): string[] | undefined {
 export function argsReadBy(e: Expr, into: ArgsRead, bound: ReadonlySet<string> = new Set()): void {
   const p = argsPath(e, bound);
   if (p !== undefined) return mark(into, p);
-  switch (e.kind) {
-    case "literal":
-    case "ident":
-      return;
-    case "has": {
-      const hp = argsPath(e.operand, bound);
-      if (hp !== undefined) return mark(into, [...hp, e.field]);
-      return argsReadBy(e.operand, into, bound);
-    }
-    case "select":
-    case "unary":
-      return argsReadBy(e.operand, into, bound);
-    case "index":
-      argsReadBy(e.operand, into, bound);
-      return argsReadBy(e.index, into, bound);
-    case "call":
-      if (e.target !== null) argsReadBy(e.target, into, bound);
-      for (const a of e.args) argsReadBy(a, into, bound);
-      return;
-    case "binary":
-      argsReadBy(e.left, into, bound);
-      return argsReadBy(e.right, into, bound);
-    case "conditional":
-      argsReadBy(e.test, into, bound);
-      argsReadBy(e.then, into, bound);
-      return argsReadBy(e.otherwise, into, bound);
-    case "list":
-      for (const x of e.elements) argsReadBy(x, into, bound);
-      return;
-    case "map":
-      for (const x of e.entries) {
-        argsReadBy(x.key, into, bound);
-        argsReadBy(x.value, into, bound);
-      }
-      return;
-    case "comprehension": {
-      argsReadBy(e.range, into, bound);
-      const inner = new Set(bound).add(e.variable);
-      if (e.predicate !== null) argsReadBy(e.predicate, into, inner);
-      if (e.transform !== null) argsReadBy(e.transform, into, inner);
-      return;
-    }
+  if (e.kind === "has") {
+    const hp = argsPath(e.operand, bound);
+    if (hp !== undefined) return mark(into, [...hp, e.field]);
+  } else if (e.kind === "comprehension") {
+    argsReadBy(e.range, into, bound);
+    const inner = new Set(bound).add(e.variable);
+    if (e.predicate !== null) argsReadBy(e.predicate, into, inner);
+    if (e.transform !== null) argsReadBy(e.transform, into, inner);
+    return;
   }
+  forEachChild(e, (c) => argsReadBy(c, into, bound));
 }
 
 function isRecord(v: unknown): v is Readonly<Record<string, unknown>> {
