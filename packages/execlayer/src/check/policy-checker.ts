@@ -1,6 +1,6 @@
 // The policy checker: resolves every name of a policy (one or more files plus the stdlib modules they import)
 // against its schema, types every expression, and reports every problem at once. The result feeds the compiler.
-import { readFileSync } from "node:fs";
+import { readUtf8File } from "../diagnostics/file-error.ts";
 import type { ActionDecl, CounterDecl, Declaration, DurationLit, Effect, Expr, FieldDecl, FieldInit, GroupDecl, IntLit, Name, OptionDecl, PolicyHeader, PropertyDecl, RecordDecl, RuleDecl, Target, TestDecl, TestStep, TierDecl, TierName, ToolDecl } from "../syntax/ast.ts";
 import { diagnostic, hasErrors, type Diagnostic, type DiagnosticDef, type RelatedInformation } from "../diagnostics/diagnostic.ts";
 import { Diagnostics as D } from "../diagnostics/catalogue.ts";
@@ -714,7 +714,7 @@ class PolicyChecker {
     if (g.decl.keyring !== null) {
       const rel = g.decl.keyring.value;
       const path = relativeTo(g.file, rel);
-      const read = (this.options.readFile ?? defaultReadFile)(path);
+      const read = (this.options.readFile ?? readUtf8File)(path);
       keyringFailed = read instanceof Error;
       if (read instanceof Error) {
         this.report(D.unreadableKeyring, g.file, g.decl.keyring.span, [rel, read.message], {
@@ -1259,12 +1259,3 @@ function literalText(e: Expr): string {
   return "(an expression)";
 }
 
-/** The file's text, or an Error whose message is the errno code (`ENOENT`) when there is one. */
-export function defaultReadFile(path: string): string | Error {
-  try {
-    return readFileSync(path, "utf8");
-  } catch (e: unknown) {
-    const code = (e as { code?: unknown }).code;
-    return new Error(typeof code === "string" ? code : e instanceof Error ? e.message : String(e));
-  }
-}

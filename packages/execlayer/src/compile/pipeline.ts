@@ -12,7 +12,7 @@ import { resolve as pathResolve } from "node:path";
 import { readFileSync } from "node:fs";
 import { diagnostic, hasErrors, type Diagnostic } from "../diagnostics/diagnostic.ts";
 import { Diagnostics } from "../diagnostics/catalogue.ts";
-import { fileErrorReason } from "../diagnostics/file-error.ts";
+import { decodeUtf8, fileErrorReason, readUtf8File } from "../diagnostics/file-error.ts";
 import { SourceFile } from "../diagnostics/source.ts";
 import { checkPolicy, type CheckOptions } from "../check/policy-checker.ts";
 import { parsePolicySource } from "../check/policy-parse.ts";
@@ -92,22 +92,7 @@ export function readPolicyText(path: string, cwd?: string): { readonly text: str
 
 /** The default `CheckOptions.readFile` (keyrings): strict UTF-8 like the policy files, relative to `cwd`. */
 export function readTextFile(cwd?: string): (path: string) => string | Error {
-  return (path) => {
-    try {
-      const text = decodeUtf8(readFileSync(cwd === undefined ? path : pathResolve(cwd, path)));
-      return text ?? new Error("not valid UTF-8");
-    } catch (e: unknown) {
-      return new Error(fileErrorReason(e));
-    }
-  };
-}
-
-function decodeUtf8(bytes: Uint8Array): string | null {
-  try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-  } catch {
-    return null;
-  }
+  return (path) => readUtf8File(cwd === undefined ? path : pathResolve(cwd, path));
 }
 
 /** Files or texts -> read -> parsed -> checked -> compiled, with every diagnostic of every stage that ran. */
