@@ -694,20 +694,20 @@ class PolicyChecker {
       names.set(memberName, nameSpan);
       const decoded = decodeApproverKey(keyText);
       if (!decoded.ok) {
-        this.report(D.invalidApproverKey, g.file, keySpan, [keyText, decoded.why], {
+        this.report(D.invalidApproverKey, g.file, keySpan, [keyText, decoded.error], {
           help: `write the key as \`ed25519:\` followed by the 64 hex digits of the 32-byte public key${where}`,
         });
         return;
       }
-      const holder = keys.get(decoded.key.text);
+      const holder = keys.get(decoded.value.text);
       if (holder !== undefined) {
-        this.report(D.duplicateDeclaration, g.file, keySpan, ["key in group", decoded.key.text], {
+        this.report(D.duplicateDeclaration, g.file, keySpan, ["key in group", decoded.value.text], {
           help: `\`${memberName}\` has the same key as \`${holder}\`: one person would count twice toward the quorum${where}`,
         });
         return;
       }
-      keys.set(decoded.key.text, memberName);
-      members.push({ name: memberName, key: decoded.key });
+      keys.set(decoded.value.text, memberName);
+      members.push({ name: memberName, key: decoded.value });
     };
     for (const m of g.decl.members) add(m.name.text, m.key.value, m.name.span, m.key.span, "");
     let keyringFailed = false;

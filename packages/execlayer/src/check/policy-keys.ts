@@ -1,6 +1,7 @@
 // Approver keys: `ed25519:<64 hex>` strings and keyring files. A key must decode to a point on the curve; a
 // small-order point is refused too, since signatures under it prove nothing about who signed.
 import { Point } from "@noble/ed25519";
+import type { Result } from "../vocabulary/result.ts";
 
 export interface DecodedKey {
   /** `ed25519:<64 lowercase hex>` */
@@ -9,27 +10,25 @@ export interface DecodedKey {
   readonly bytes: Uint8Array;
 }
 
-export type KeyResult = { readonly ok: true; readonly key: DecodedKey } | { readonly ok: false; readonly why: string };
-
 const KEY_FORMAT = /^ed25519:([0-9a-fA-F]{64})$/;
 
-export function decodeApproverKey(text: string): KeyResult {
+export function decodeApproverKey(text: string): Result<DecodedKey> {
   const m = KEY_FORMAT.exec(text);
   if (m === null) {
-    if (!text.startsWith("ed25519:")) return { ok: false, why: "it does not start with `ed25519:`" };
+    if (!text.startsWith("ed25519:")) return { ok: false, error: "it does not start with `ed25519:`" };
     const hex = text.slice("ed25519:".length);
-    if (/[^0-9a-fA-F]/.test(hex)) return { ok: false, why: "it contains characters that are not hexadecimal digits" };
-    return { ok: false, why: `it has ${hex.length} hex digits, expected 64` };
+    if (/[^0-9a-fA-F]/.test(hex)) return { ok: false, error: "it contains characters that are not hexadecimal digits" };
+    return { ok: false, error: `it has ${hex.length} hex digits, expected 64` };
   }
   const hex = m[1]!.toLowerCase();
   let point: Point;
   try {
     point = Point.fromHex(hex);
   } catch {
-    return { ok: false, why: "it does not decode to a point on the ed25519 curve" };
+    return { ok: false, error: "it does not decode to a point on the ed25519 curve" };
   }
-  if (point.isSmallOrder()) return { ok: false, why: "it is a small-order point, which any signature would satisfy" };
-  return { ok: true, key: { text: `ed25519:${hex}`, bytes: point.toBytes() } };
+  if (point.isSmallOrder()) return { ok: false, error: "it is a small-order point, which any signature would satisfy" };
+  return { ok: true, value: { text: `ed25519:${hex}`, bytes: point.toBytes() } };
 }
 
 export interface KeyringEntry {

@@ -137,7 +137,7 @@ function build(proposal: unknown, schema: IrSchema, options: BuildOptions): Buil
   let own: string | undefined;
   if (proposed.requested_at !== undefined && options.proposedTime !== "ignore" && !callerOnly) {
     const p = typeof proposed.requested_at === "string" ? canonicalTimestamp(proposed.requested_at) : undefined;
-    if (p === undefined || !p.ok) return fail(Diagnostics.irInvalidTimestamp, "$.requested_at", [show(String(proposed.requested_at)), p?.ok === false ? p.why : "expected a string"]);
+    if (p === undefined || !p.ok) return fail(Diagnostics.irInvalidTimestamp, "$.requested_at", [show(String(proposed.requested_at)), p?.ok === false ? p.error : "expected a string"]);
     own = p.value;
   }
   const given = options.requestedAt ?? (own === undefined && !callerOnly ? options.defaultRequestedAt : undefined);
@@ -205,5 +205,5 @@ function convertTime(t: Date | string): IrResult<string> {
     return fail(Diagnostics.irInvalidRequestTime, "$.requested_at", [`expected a Date or an RFC 3339 string, found ${describeValue(t)}`]);
   }
   const r = canonicalTimestamp(text);
-  return r.ok ? { ok: true, value: r.value } : fail(Diagnostics.irInvalidRequestTime, "$.requested_at", [`\`${show(text)}\`: ${r.why}`]);
+  return r.ok ? { ok: true, value: r.value } : fail(Diagnostics.irInvalidRequestTime, "$.requested_at", [`\`${show(text)}\`: ${r.error}`]);
 }

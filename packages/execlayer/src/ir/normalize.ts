@@ -285,17 +285,17 @@ export class Normalizer {
       case "timestamp": {
         if (typeof v !== "string") return this.wrongType(t, v, path);
         const r = canonicalTimestamp(v);
-        return r.ok ? r.value : this.fail(irError(Diagnostics.irInvalidTimestamp, render(path), [show(v), r.why]));
+        return r.ok ? r.value : this.fail(irError(Diagnostics.irInvalidTimestamp, render(path), [show(v), r.error]));
       }
       case "duration": {
         if (typeof v !== "string") return this.wrongType(t, v, path);
         const r = canonicalDuration(v);
-        return r.ok ? r.value : this.fail(irError(Diagnostics.irInvalidDuration, render(path), [show(v), r.why]));
+        return r.ok ? r.value : this.fail(irError(Diagnostics.irInvalidDuration, render(path), [show(v), r.error]));
       }
       case "bytes": {
         if (typeof v !== "string") return this.wrongType(t, v, path);
         const r = canonicalBase64(v);
-        return r.ok ? r.value : this.fail(irError(Diagnostics.irInvalidBytes, render(path), [r.why]));
+        return r.ok ? r.value : this.fail(irError(Diagnostics.irInvalidBytes, render(path), [r.error]));
       }
       case "enum": {
         if (typeof v !== "string") return this.wrongType(t, v, path);

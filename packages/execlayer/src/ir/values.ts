@@ -4,11 +4,12 @@
 
 // the calendar arithmetic is CEL's own (cel/values.ts), so both read a date the same way
 import { civilFromDays, daysFromCivil } from "../cel/values.ts";
+import type { Result } from "../vocabulary/result.ts";
 
-export type Converted<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly why: string };
+export type Converted<T> = Result<T>;
 
 const ok = <T>(value: T): Converted<T> => ({ ok: true, value });
-const no = (why: string): { ok: false; why: string } => ({ ok: false, why });
+const no = (error: string): { ok: false; error: string } => ({ ok: false, error });
 
 // ---------------------------------------------------------------------------------------------------------------
 // Numbers

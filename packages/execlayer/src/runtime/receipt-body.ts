@@ -23,6 +23,7 @@ import type { StateChange } from "./store.ts";
 import type { CounterUse } from "../engine/counters.ts";
 import { TIERS, type ApprovalRequirement, type Decision, type Tier } from "../vocabulary/decision.ts";
 import { parseWindowLabel, windowLabel } from "../vocabulary/windows.ts";
+import type { Result } from "../vocabulary/result.ts";
 
 /** The version of the body schema described here (not written into v1 bodies: see the header). */
 export const RECEIPT_BODY_VERSION = 1;
@@ -255,8 +256,8 @@ export function stateChangesFromBody(body: JsonObject): { readonly changes: Stat
   const changes: StateChange[] = [];
   for (const c of list as readonly JsonValue[]) {
     const parsed = changeFromJson(c);
-    if (!parsed.ok) return { changes, why: parsed.why };
-    changes.push(parsed.change);
+    if (!parsed.ok) return { changes, why: parsed.error };
+    changes.push(parsed.value);
   }
   return { changes, why: null };
 }
@@ -337,29 +338,29 @@ function recordFromJson(v: JsonValue | undefined): ApprovalRecord {
   };
 }
 
-export function changeFromJson(v: JsonValue): { ok: true; change: StateChange } | { ok: false; why: string } {
+export function changeFromJson(v: JsonValue): Result<StateChange> {
   try {
     const o = obj(v, "change");
     switch (o["op"]) {
       case "count": {
         const window = parseWindowLabel(str(o, "window"));
         if (window === null) throw new Bad(`unknown window \`${str(o, "window")}\``);
-        return { ok: true, change: { op: "count", counter: str(o, "counter"), window, key: str(o, "key"), at: time(o, "at"), amount: int(o, "amount") } };
+        return { ok: true, value: { op: "count", counter: str(o, "counter"), window, key: str(o, "key"), at: time(o, "at"), amount: int(o, "amount") } };
       }
       case "request":
-        return { ok: true, change: { op: "request", request: requestFromJson(o["request"]) } };
+        return { ok: true, value: { op: "request", request: requestFromJson(o["request"]) } };
       case "approval":
-        return { ok: true, change: { op: "approval", request: str(o, "request"), record: recordFromJson(o["record"]) } };
+        return { ok: true, value: { op: "approval", request: str(o, "request"), record: recordFromJson(o["record"]) } };
       case "consume":
-        return { ok: true, change: { op: "consume", request: str(o, "request"), at: time(o, "at") } };
+        return { ok: true, value: { op: "consume", request: str(o, "request"), at: time(o, "at") } };
       case "close":
         if (o["reason"] !== "expired") throw new Bad("`reason` must be expired");
-        return { ok: true, change: { op: "close", request: str(o, "request"), at: time(o, "at"), reason: "expired" } };
+        return { ok: true, value: { op: "close", request: str(o, "request"), at: time(o, "at"), reason: "expired" } };
       default:
         throw new Bad(`unknown op ${JSON.stringify(o["op"] ?? null)}`);
     }
   } catch (e: unknown) {
-    if (e instanceof Bad) return { ok: false, why: e.message };
+    if (e instanceof Bad) return { ok: false, error: e.message };
     throw e;
   }
 }

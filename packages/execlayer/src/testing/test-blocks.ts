@@ -62,14 +62,14 @@ export function applySetupStep(setup: Setup, s: TestStep, file: string, owner: s
       const into = s.record === "actor" ? setup.actor : setup.context;
       for (const f of s.fields) {
         const v = constantJson(f.value);
-        if (!v.ok) bad(f.value.span, `\`${s.record}.${f.name.text}\` cannot be computed: ${v.why}`);
+        if (!v.ok) bad(f.value.span, `\`${s.record}.${f.name.text}\` cannot be computed: ${v.error}`);
         else put(into, f.name.text, v.value);
       }
       return;
     }
     case "counter": {
       const v = constantJson(s.value);
-      if (!v.ok) return bad(s.value.span, `counter \`${s.name.text}\` cannot be computed: ${v.why}`);
+      if (!v.ok) return bad(s.value.span, `counter \`${s.name.text}\` cannot be computed: ${v.error}`);
       if (typeof v.value !== "number" || !Number.isSafeInteger(v.value) || v.value < 0)
         return bad(s.value.span, `counter \`${s.name.text}\` must be a non-negative integer below 2^53, found ${JSON.stringify(v.value)}`);
       if (setup.counters.has(s.name.text)) {
@@ -133,13 +133,13 @@ function prepareTest(
           const params: Record<string, JsonValue> = {};
           for (const f of s.fields) {
             const v = constantJson(f.value);
-            if (!v.ok) sink.push(diagnostic(D.invalidTestStep, f.value.span, [`\`${f.name.text}\` cannot be computed: ${v.why}`], { file }));
+            if (!v.ok) sink.push(diagnostic(D.invalidTestStep, f.value.span, [`\`${f.name.text}\` cannot be computed: ${v.error}`], { file }));
             else put(params, f.name.text, v.value);
           }
           call = { kind: "action", type: s.action.text, params };
         } else {
           const v = constantJson(s.args);
-          if (!v.ok) sink.push(diagnostic(D.invalidTestStep, s.args.span, [`the arguments of \`${s.tool.value}\` cannot be computed: ${v.why}`], { file }));
+          if (!v.ok) sink.push(diagnostic(D.invalidTestStep, s.args.span, [`the arguments of \`${s.tool.value}\` cannot be computed: ${v.error}`], { file }));
           else call = { kind: "tool", tool: s.tool.value, args: v.value as JsonObject };
         }
         break;

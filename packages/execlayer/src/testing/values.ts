@@ -8,18 +8,19 @@ import { CelError } from "../cel/errors.ts";
 import { toJson } from "../cel/json.ts";
 import type { JsonValue } from "../ir/types.ts";
 import type { FieldType } from "../check/policy-schema.ts";
+import type { Result } from "../vocabulary/result.ts";
 
 const EMPTY_ENV = new TypeEnv();
 
 /** Evaluates a constant expression (no variables) to JSON, or says why it cannot. */
-export function constantJson(expr: Expr): { ok: true; value: JsonValue } | { ok: false; why: string } {
+export function constantJson(expr: Expr): Result<JsonValue> {
   const checked = checkExpression(expr, EMPTY_ENV);
   if (!checked.checked.ok) {
     const first = checked.diagnostics.find((d) => d.severity === "error");
-    return { ok: false, why: first?.message ?? "the expression does not type-check" };
+    return { ok: false, error: first?.message ?? "the expression does not type-check" };
   }
   const v = compileExpression(checked.checked)({});
-  if (v instanceof CelError) return { ok: false, why: v.message };
+  if (v instanceof CelError) return { ok: false, error: v.message };
   return { ok: true, value: toJson(v) as JsonValue };
 }
 

@@ -2,7 +2,7 @@ import { describe, expect, test } from "vitest";
 import { fc, test as prop } from "@fast-check/vitest";
 import { canonicalBase64, canonicalDuration, canonicalTimestamp, exactInteger } from "../../src/ir/index.ts";
 
-const value = <T>(r: { ok: true; value: T } | { ok: false; why: string }): T | string => (r.ok ? r.value : `error: ${r.why}`);
+const value = <T>(r: { ok: true; value: T } | { ok: false; error: string }): T | string => (r.ok ? r.value : `error: ${r.error}`);
 
 describe("exactInteger", () => {
   test("exact integers from JSON number literals, without a detour through doubles", () => {
@@ -79,8 +79,8 @@ describe("canonicalDuration", () => {
     for (const [input, canonical] of cases) expect([input, value(canonicalDuration(input))]).toEqual([input, canonical]);
   });
   test("rejects the rest, for the right reason", () => {
-    expect(canonicalDuration(`${"9".repeat(100)}s`)).toEqual({ ok: false, why: "beyond ±315576000000s (10,000 years)" });
-    expect(canonicalDuration(`0.${"0".repeat(30)}1s`)).toEqual({ ok: false, why: "finer than a nanosecond" });
+    expect(canonicalDuration(`${"9".repeat(100)}s`)).toEqual({ ok: false, error: "beyond ±315576000000s (10,000 years)" });
+    expect(canonicalDuration(`0.${"0".repeat(30)}1s`)).toEqual({ ok: false, error: "finer than a nanosecond" });
     expect(canonicalDuration(`1.${"0".repeat(1000)}s`)).toEqual({ ok: true, value: "1s" });
     for (const s of ["", "1", "1.5", "s", "1x", "1h 30m", "0.5ns", "1.0000000001s", "315576000001s", "P1Y", "P1M", "PT", "P", "1e3s", "--1s", "-"]) {
       expect(canonicalDuration(s).ok, s).toBe(false);

@@ -169,6 +169,6 @@ describe("the receipt body's schema", () => {
       expect(parsed.why, p.name).toBeNull();
       expect(canonicalize(parsed.changes.map(changeToJson) as JsonValue), p.name).toBe(canonicalize(p.body["state"] as JsonValue));
     }
-    expect(changeFromJson({ op: "close", request: "apr_x", at: "2026-01-31T10:00:00.000Z", reason: "used" })).toEqual({ ok: false, why: "`reason` must be expired" });
+    expect(changeFromJson({ op: "close", request: "apr_x", at: "2026-01-31T10:00:00.000Z", reason: "used" })).toEqual({ ok: false, error: "`reason` must be expired" });
   });
 });

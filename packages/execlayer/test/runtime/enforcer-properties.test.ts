@@ -127,7 +127,7 @@ test.prop([fc.array(op, { minLength: 20, maxLength: 60, size: "max" }), fc.integ
       for (const c of parsed.value.body["state"] as JsonValue[]) {
         const change = changeFromJson(c);
         expect(change.ok).toBe(true);
-        if (change.ok) expect(replayed.apply(change.change)).toBeNull();
+        if (change.ok) expect(replayed.apply(change.value)).toBeNull();
       }
     }
     expect(dump(replayed)).toBe(dump(store.state));
