@@ -102,7 +102,8 @@ export type ToolResolution =
  */
 export class ToolNameIndex {
   private readonly exact = new Map<string, string>();
-  private folded: Map<string, string> | undefined;
+  /** the accepted names, folded: what a variant would have meant (only ever a hint) */
+  private folded: NameIndex | undefined;
 
   constructor(tools: readonly string[], aliases?: ReadonlyMap<string, string>) {
     for (const t of tools) this.exact.set(t, t);
@@ -121,16 +122,8 @@ export class ToolNameIndex {
   /** the accepted name `name` is a case/separator variant of, when exactly one is */
   private foldedMatch(name: string): string | undefined {
     if (name.length > MAX_SUGGEST_LENGTH) return undefined;
-    if (this.folded === undefined) {
-      this.folded = new Map();
-      const twice = new Set<string>();
-      for (const n of this.exact.keys()) {
-        const k = foldName(n);
-        if (this.folded.has(k)) twice.add(k);
-        else this.folded.set(k, n);
-      }
-      for (const k of twice) this.folded.delete(k);
-    }
-    return this.folded.get(foldName(name));
+    this.folded ??= new NameIndex([...this.exact.keys()].map((n) => ({ name: n })));
+    const r = this.folded.resolve(name);
+    return r.kind === "found" ? r.name : undefined;
   }
 }
