@@ -35,9 +35,10 @@ export interface EnforceablePolicy {
   /**
    * a tool call or IR-shaped proposal -> normalized SovereignIR and its two digests; never throws. Identity and time
    * come from `options` only (a missing actor, or context when the policy declares one, is XP4033; a proposal's own
-   * differing actor/context is XP4019; its own `requested_at` is ignored).
+   * differing actor/context is XP4019; its own `requested_at` is ignored). `requestedAt` is the Enforcer's clock
+   * reading, in milliseconds since the epoch.
    */
-  toIR(proposal: unknown, options: DecideContext & { readonly requestedAt: string }): IrBuild;
+  toIR(proposal: unknown, options: DecideContext & { readonly requestedAt: number }): IrBuild;
   /** the counters this action reads (`counter.NAME`) and would increment, with keys and amounts */
   countersFor(ir: SovereignIR): CounterUses;
   /** the stateless decision, with `counter.NAME` read from `counters` (0 when absent); never throws */

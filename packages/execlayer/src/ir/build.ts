@@ -9,7 +9,7 @@ import { DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH } from "./json.ts";
 import { Cleaner, Normalizer, isObject, type CleanValue, type RawAction } from "./normalize.ts";
 import type { IrSchema } from "./schema.ts";
 import { IR_VERSION, type IrActor, type JsonObject, type SovereignIR } from "./types.ts";
-import { canonicalTimestamp } from "./values.ts";
+import { canonicalTimestamp, timestampFromEpochMs } from "./values.ts";
 
 export interface BuildOptions {
   /**
@@ -20,12 +20,13 @@ export interface BuildOptions {
   /** the context record, as the service knows it; authoritative like `actor`; `{}` when neither gives one */
   readonly context?: unknown;
   /**
-   * when the action was requested, by the service's clock (any RFC 3339 offset; stored as UTC); authoritative: a
-   * proposal's own `requested_at` must then say the same. Omitted: the proposal's own time, else `defaultRequestedAt`.
+   * when the action was requested, by the service's clock: a Date, milliseconds since the epoch, or RFC 3339 text
+   * (any offset; stored as UTC); authoritative: a proposal's own `requested_at` must then say the same. Omitted: the
+   * proposal's own time, else `defaultRequestedAt`.
    */
-  readonly requestedAt?: Date | string;
+  readonly requestedAt?: Date | string | number;
   /** the request time when neither the caller nor the proposal states one (the stateless `decide` passes "now") */
-  readonly defaultRequestedAt?: Date | string;
+  readonly defaultRequestedAt?: Date | string | number;
   /**
    * "must-agree" (default): a proposal's own `requested_at` must equal `requestedAt` (XP4019). "ignore": it is
    * dropped, in object and JSON-text proposals alike (the Enforcer, whose clock alone is the request time).
@@ -183,27 +184,23 @@ function authoritative(
   return { ok: true, value };
 }
 
-// Services pass the same clock reading for a burst of proposals: remember the last conversion.
-let lastTime: { readonly key: string | number; readonly value: string } | undefined;
+// Services pass the same clock reading for a burst of proposals: remember the last conversion of a text.
+let lastTime: { readonly key: string; readonly value: string } | undefined;
 
-function requestTime(t: Date | string): IrResult<string> {
-  const key = t instanceof Date ? t.getTime() : t;
-  if (lastTime !== undefined && lastTime.key === key) return { ok: true, value: lastTime.value };
-  const r = convertTime(t);
-  if (r.ok) lastTime = { key, value: r.value };
-  return r;
-}
-
-function convertTime(t: Date | string): IrResult<string> {
-  let text: string;
-  if (t instanceof Date) {
-    if (Number.isNaN(t.getTime())) return fail(Diagnostics.irInvalidRequestTime, "$.requested_at", ["an invalid Date"]);
-    text = t.toISOString();
-  } else if (typeof t === "string") {
-    text = t;
-  } else {
-    return fail(Diagnostics.irInvalidRequestTime, "$.requested_at", [`expected a Date or an RFC 3339 string, found ${describeValue(t)}`]);
+function requestTime(t: Date | string | number): IrResult<string> {
+  if (typeof t === "number" || t instanceof Date) {
+    const ms = typeof t === "number" ? t : t.getTime();
+    const text = timestampFromEpochMs(ms);
+    if (text !== undefined) return { ok: true, value: text };
+    const why = Number.isFinite(ms) ? "outside years 0001-9999" : t instanceof Date ? "an invalid Date" : `${ms} is not a time`;
+    return fail(Diagnostics.irInvalidRequestTime, "$.requested_at", [why]);
   }
-  const r = canonicalTimestamp(text);
-  return r.ok ? { ok: true, value: r.value } : fail(Diagnostics.irInvalidRequestTime, "$.requested_at", [`\`${show(text)}\`: ${r.error}`]);
+  if (typeof t !== "string") {
+    return fail(Diagnostics.irInvalidRequestTime, "$.requested_at", [`expected a Date, milliseconds since the epoch or an RFC 3339 string, found ${describeValue(t)}`]);
+  }
+  if (lastTime !== undefined && lastTime.key === t) return { ok: true, value: lastTime.value };
+  const r = canonicalTimestamp(t);
+  if (!r.ok) return fail(Diagnostics.irInvalidRequestTime, "$.requested_at", [`\`${show(t)}\`: ${r.error}`]);
+  lastTime = { key: t, value: r.value };
+  return { ok: true, value: r.value };
 }

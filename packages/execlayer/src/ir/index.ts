@@ -7,7 +7,7 @@ export { parseJson, DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, type ParseJsonOptions 
 export * from "./schema.ts";
 export { foldName, NameIndex, ToolNameIndex, type ToolResolution } from "./names.ts";
 export { resolveTypeName } from "./normalize.ts";
-export { canonicalTimestamp, canonicalDuration, canonicalBase64, exactInteger } from "./values.ts";
+export { canonicalTimestamp, canonicalDuration, canonicalBase64, exactInteger, timestampFromEpochMs } from "./values.ts";
 export {
   extractToolCalls,
   mapToolCall,

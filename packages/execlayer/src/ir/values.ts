@@ -100,6 +100,43 @@ export function canonicalTimestamp(text: string): Converted<string> {
   return ok(`${pad(uy, 4)}-${pad(um, 2)}-${pad(ud, 2)}T${time}${fraction === "" ? "" : "." + fraction}Z`);
 }
 
+/** Milliseconds since the epoch of 0001-01-01T00:00:00Z and just past 9999-12-31T23:59:59.999Z. */
+const FIRST_MS = -62135596800000;
+const PAST_LAST_MS = 253402300800000;
+
+// A clock's readings come in bursts within one minute: its text up to the minute is reused while it lasts.
+let minuteStartMs = Number.NaN;
+let minutePrefix = "";
+
+/**
+ * The canonical timestamp (as `canonicalTimestamp` writes it) of a clock reading in milliseconds since the epoch,
+ * truncated to the millisecond as `Date` does; undefined outside years 0001-9999 or for a value that is not a time.
+ * The runtime's request times take this path: no text to parse.
+ */
+export function timestampFromEpochMs(ms: number): string | undefined {
+  if (!Number.isFinite(ms)) return undefined;
+  const t = Math.trunc(ms);
+  if (t < FIRST_MS || t >= PAST_LAST_MS) return undefined;
+  const rest = t - minuteStartMs;
+  if (!(rest >= 0 && rest < 60_000)) {
+    minuteStartMs = t - (((t % 60_000) + 60_000) % 60_000);
+    minutePrefix = new Date(minuteStartMs).toISOString().slice(0, 17);
+    return timestampFromEpochMs(t);
+  }
+  const sec = Math.floor(rest / 1000);
+  let milli = rest - sec * 1000;
+  let text = minutePrefix + (sec < 10 ? "0" : "") + sec;
+  if (milli !== 0) {
+    let digits = 3;
+    while (milli % 10 === 0) {
+      milli /= 10;
+      digits--;
+    }
+    text += "." + String(milli).padStart(digits, "0");
+  }
+  return text + "Z";
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Durations
 

@@ -151,7 +151,7 @@ export class Enforcer {
 
   async #decide(proposal: unknown, context: DecideContext, now: number): Promise<EnforcerDecision> {
     const policy = this.policy;
-    const built: IrBuild = policy.toIR(proposal, { actor: context.actor, context: context.context, requestedAt: iso(now) });
+    const built: IrBuild = policy.toIR(proposal, { actor: context.actor, context: context.context, requestedAt: now });
     if (!built.ok) return this.#refuseInput("invalid action", built.error, now);
     const { ir, actionDigest, irDigest } = built;
     const counted = policy.countersFor(ir);

@@ -82,7 +82,7 @@ export class ScenarioRunner {
   async run(s: Scenario): Promise<ScenarioOutcome> {
     const proposal = ScenarioRunner.proposal(s.call);
     const context = { actor: s.actor, context: s.context };
-    const built = this.enforceable.toIR(proposal, { ...context, requestedAt: iso(s.now) });
+    const built = this.enforceable.toIR(proposal, { ...context, requestedAt: s.now });
     const store = new MemoryStore();
     const enforcer = await Enforcer.create({ policy: this.enforceable, store, clock: () => s.now });
     if (!built.ok) {

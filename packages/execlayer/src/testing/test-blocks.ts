@@ -7,7 +7,6 @@ import type { JsonObject, JsonValue } from "../ir/types.ts";
 import type { Decision } from "../vocabulary/decision.ts";
 import { parseTimestamp } from "../cel/time.ts";
 import { CelError } from "../cel/errors.ts";
-import { iso } from "../runtime/approvals.ts";
 import { constantJson, put } from "./values.ts";
 import { DEFAULT_TEST_TIME, ScenarioRunner, withDefaults, type ApprovalsGiven, type Scenario, type ScenarioCall, type ScenarioOutcome } from "./scenario.ts";
 import { TestExpressions, decisionValue, evalBool } from "./expressions.ts";
@@ -162,7 +161,7 @@ function prepareTest(
     approvals: setup.approvals,
     now: setup.now ?? DEFAULT_TEST_MILLIS,
   };
-  const built = runner.enforceable.toIR(ScenarioRunner.proposal(call), { actor: scenario.actor, context: scenario.context, requestedAt: iso(scenario.now) });
+  const built = runner.enforceable.toIR(ScenarioRunner.proposal(call), { actor: scenario.actor, context: scenario.context, requestedAt: scenario.now });
   const actionType = built.ok ? built.ir.action.type : null;
   for (const e of expects) {
     if (e.outcome.kind !== "that") continue;

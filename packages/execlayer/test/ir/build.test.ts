@@ -96,14 +96,17 @@ describe("toSovereignIR", () => {
     expect(none.ok ? null : none.error).toMatchObject({ code: "XP4031", path: "$.requested_at" });
   });
 
-  test("request time: Date or RFC 3339, to canonical UTC", () => {
+  test("request time: Date, epoch milliseconds or RFC 3339, to canonical UTC", () => {
     const fromOffset = toSovereignIR(read, schema, { ...options, requestedAt: "2026-01-31T13:00:00+01:00" });
     expect(fromOffset.ok && fromOffset.ir.requested_at).toBe("2026-01-31T12:00:00Z");
     const fromDate = toSovereignIR(read, schema, { ...options, requestedAt: new Date("2026-01-31T12:00:00.250Z") });
     expect(fromDate.ok && fromDate.ir.requested_at).toBe("2026-01-31T12:00:00.25Z"); // fraction trimmed
     expect(errorOf(read, { requestedAt: "2026-01-31" })).toBe("XP4031 $.requested_at");
     expect(errorOf(read, { requestedAt: new Date(NaN) })).toBe("XP4031 $.requested_at");
-    expect(errorOf(read, { requestedAt: 1738324800 as never })).toBe("XP4031 $.requested_at");
+    const fromMs = toSovereignIR(read, schema, { ...options, requestedAt: Date.parse("2026-01-31T12:00:00.120Z") });
+    expect(fromMs.ok && fromMs.ir.requested_at).toBe("2026-01-31T12:00:00.12Z");
+    for (const bad of [Number.NaN, Infinity, 1e16, -1e16]) expect(errorOf(read, { requestedAt: bad })).toBe("XP4031 $.requested_at");
+    expect(errorOf(read, { requestedAt: true as never })).toBe("XP4031 $.requested_at");
   });
 
   test("IR-shaped proposals: only known keys, version 1", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { fc, test as prop } from "@fast-check/vitest";
-import { canonicalBase64, canonicalDuration, canonicalTimestamp, exactInteger } from "../../src/ir/index.ts";
+import { canonicalBase64, canonicalDuration, canonicalTimestamp, exactInteger, timestampFromEpochMs } from "../../src/ir/index.ts";
 
 const value = <T>(r: { ok: true; value: T } | { ok: false; error: string }): T | string => (r.ok ? r.value : `error: ${r.error}`);
 
@@ -65,6 +65,26 @@ describe("canonicalTimestamp", () => {
       expect(value(canonicalTimestamp(text))).toBe(d.toISOString().replace(/\.?0+Z$/, "Z").replace(/\.(\d*?)0*Z$/, ".$1Z"));
     },
   );
+});
+
+describe("timestampFromEpochMs", () => {
+  const FIRST = Date.parse("0001-01-01T00:00:00Z");
+  const LAST = Date.parse("9999-12-31T23:59:59.999Z");
+  // Interleaved readings near and far apart exercise the reuse of the minute's text.
+  prop.prop([fc.array(fc.oneof(fc.integer({ min: FIRST, max: LAST }), fc.integer({ min: -120_000, max: 120_000 })), { minLength: 1, maxLength: 20 })], { numRuns: 300 })(
+    "writes what canonicalTimestamp makes of Date's text, for every millisecond of years 0001-9999",
+    (readings) => {
+      for (const ms of readings) expect(timestampFromEpochMs(ms)).toBe(value(canonicalTimestamp(new Date(ms).toISOString())));
+    },
+  );
+  test("truncates to the millisecond as Date does; nothing outside years 0001-9999 or not a time", () => {
+    expect(timestampFromEpochMs(1.9)).toBe("1970-01-01T00:00:00.001Z");
+    expect(timestampFromEpochMs(Date.parse("2026-01-31T12:00:00.120Z"))).toBe("2026-01-31T12:00:00.12Z");
+    expect(timestampFromEpochMs(Date.parse("2026-01-31T12:00:07.005Z"))).toBe("2026-01-31T12:00:07.005Z");
+    for (const ms of [FIRST - 1, LAST + 1, Number.NaN, Infinity, -Infinity]) expect(timestampFromEpochMs(ms)).toBeUndefined();
+    expect(timestampFromEpochMs(FIRST)).toBe("0001-01-01T00:00:00Z");
+    expect(timestampFromEpochMs(LAST)).toBe("9999-12-31T23:59:59.999Z");
+  });
 });
 
 describe("canonicalDuration", () => {

@@ -50,7 +50,7 @@ export function fakePolicy(o: FakePolicyOptions): EnforceablePolicy {
       if (TIERS[type] === undefined) return { ok: false, error: { code: "XP4020", message: `unknown action type \`${type}\``, path: "$.action.type" } };
       const target = typeof params["invoice_id"] === "string" ? `invoice/${params["invoice_id"]}` : null;
       const actor = { agent: "bot", ...(opts.actor ?? {}) } as SovereignIR["actor"];
-      const ir: SovereignIR = { version: "1", action: { type, target, params }, actor, context: opts.context ?? {}, requested_at: opts.requestedAt };
+      const ir: SovereignIR = { version: "1", action: { type, target, params }, actor, context: opts.context ?? {}, requested_at: new Date(opts.requestedAt).toISOString() };
       const { session: _s, ...stable } = actor;
       return {
         ok: true,
