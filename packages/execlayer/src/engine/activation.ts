@@ -24,7 +24,7 @@ export class InputProblem {
 }
 
 /** Always the same five keys, so every activation has one hidden class; variables not built stay undefined. */
-export interface VariablesObject {
+interface VariablesObject {
   action: CelRecord | undefined;
   actor: CelValue | undefined;
   context: CelValue | undefined;
@@ -137,13 +137,13 @@ function otherVariables(
 }
 
 /** `now`: the given time (ms since the epoch), else the IR's `requested_at`; undefined when that is malformed. */
-export function nowValue(ir: SovereignIR, now: number | undefined): CelValue | undefined {
+function nowValue(ir: SovereignIR, now: number | undefined): CelValue | undefined {
   const t = now !== undefined ? CelTimestamp.fromMillis(now) : parseTimestamp(String(ir.requested_at));
   return t instanceof CelError ? undefined : t;
 }
 
 /** `counter.NAME` values; absent ones read 0, one that is not an integer is left out, so reading it fails (deny). */
-export function counterRecord(names: readonly string[], counters: CounterValues): CelRecord {
+function counterRecord(names: readonly string[], counters: CounterValues): CelRecord {
   const fields: Record<string, CelValue> = {};
   const isMap = counters instanceof Map;
   for (let i = 0; i < names.length; i++) {

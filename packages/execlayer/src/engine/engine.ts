@@ -7,17 +7,16 @@
 // a shared frozen object looked up by (tier, rule outcomes): no allocation beyond the activation.
 import { Diagnostics } from "../diagnostics/catalogue.ts";
 import { didYouMean } from "../diagnostics/suggest.ts";
-import type { ActionPlan, CounterValues, CountersResult, EvaluateOptions, RecordTypes, RulePlan, VariableUse } from "./plan.ts";
+import type { ActionPlan, CounterValues, CountersResult, EvaluateOptions, RecordTypes, RulePlan } from "./plan.ts";
 import type { Activation } from "../cel/planner.ts";
 import type { SovereignIR } from "../ir/types.ts";
 import type { DecideContext } from "./enforceable.ts";
 import { toSovereignIR } from "../ir/build.ts";
-import { isRememberedCanonical } from "../ir/canonicalize.ts";
 import { CelError } from "../cel/errors.ts";
 import { CelUint, displayValue, type CelResult } from "../cel/values.ts";
 import type { CounterUse } from "./counters.ts";
 import { TIERS, type Decision } from "../vocabulary/decision.ts";
-import { buildActivation, counterRecord, InputProblem, nowValue, withTier, type VariablesObject } from "./activation.ts";
+import { buildActivation, InputProblem, withTier } from "./activation.ts";
 import { combine, errorContribution, type Contribution } from "./combine.ts";
 import type { CompiledPolicy } from "./plan.ts";
 
@@ -188,43 +187,7 @@ export function decisionActivation(
   counters: CounterValues,
   options: EvaluateOptions,
 ): Activation | InputProblem {
-  if (plan.counters.length !== 0 && isRememberedCanonical(ir)) {
-    const s = shared.get(ir);
-    if (s !== undefined) {
-      shared.delete(ir);
-      if (s.plan === plan) return fromShared(s.act as unknown as VariablesObject, plan, ir, counters, options);
-    }
-  }
   return buildActivation(plan, records, ir, counters, plan.countersRead, options.now, plan.uses);
-}
-
-// Enforcer.decide calls `countersFor(ir)`, then (in the store's transaction) `evaluate(ir, values)`: both would
-// convert the parameters, actor and context. `countersFor` builds a superset of what `evaluate` reads
-// (plan.counterUses includes plan.uses), so `evaluate` reuses it and rebuilds only `counter` (and `now` when given).
-// Only for an IR toSovereignIR built (deeply frozen, its canonical text remembered: `isRememberedCanonical`, O(1)),
-// so nothing it depends on can change in between; keyed by the IR object, used once. Any other IR (a caller's own
-// object) is converted again.
-const shared = new WeakMap<SovereignIR, { readonly plan: ActionPlan; readonly act: Activation }>();
-
-function shareWithEvaluate(plan: ActionPlan, ir: SovereignIR, act: Activation): void {
-  if (covers(plan.counterUses, plan.uses) && isRememberedCanonical(ir)) shared.set(ir, { plan, act });
-}
-
-/** Whether `a` builds every variable `b` does (true of compiled plans; checked, as ActionPlan is a public shape). */
-function covers(a: VariableUse, b: VariableUse): boolean {
-  return (a.action || !b.action) && (a.actor || !b.actor) && (a.context || !b.context) && (a.now || !b.now);
-}
-
-function fromShared(s: VariablesObject, plan: ActionPlan, ir: SovereignIR, counters: CounterValues, options: EvaluateOptions): Activation {
-  const uses = plan.uses;
-  const act: VariablesObject = {
-    action: s.action,
-    actor: s.actor,
-    context: s.context,
-    counter: uses.counter ? counterRecord(plan.countersRead, counters) : undefined,
-    now: options.now !== undefined && uses.now ? nowValue(ir, options.now) : s.now,
-  };
-  return act as unknown as Activation;
 }
 
 // -----------------------------------------------------------------------------------------------------------------
@@ -267,7 +230,6 @@ export function countersFor(
       }
       uses.push({ counter: c.name, key: keyParts.length === 0 ? "" : `[${keyParts.join(",")}]`, window: c.window, amount, increments });
     }
-    shareWithEvaluate(plan, ir, built);
     return { ok: true, uses };
   } catch (e: unknown) {
     return { ok: false, error: { code: Diagnostics.runtimeInternalError.code, message: Diagnostics.runtimeInternalError.message(e instanceof Error ? e.message : String(e)) } };

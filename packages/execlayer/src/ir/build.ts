@@ -1,7 +1,7 @@
 // The entry point: a proposal in any accepted shape -> a SovereignIR and its digests, or one typed error.
 // Nothing is returned half-built: the IR object is assembled only after every part passed.
 import { Diagnostics } from "../diagnostics/catalogue.ts";
-import { canonicalize, rememberCanonicalText } from "./canonicalize.ts";
+import { canonicalize } from "./canonicalize.ts";
 import { mapToolCall, parseAndClean, toolCallsOf, type ToolCall, type ToolMapper } from "./adapters.ts";
 import { digestsOf } from "./digest.ts";
 import { describeValue, fail, irError, pathKey, show, type IrError, type IrResult } from "./errors.ts";
@@ -150,8 +150,6 @@ function build(proposal: unknown, schema: IrSchema, options: BuildOptions): Buil
   // 4. Everything passed: assemble.
   const ir: SovereignIR = { version: IR_VERSION, action, actor: actor.value as IrActor, context: context.value, requested_at: time.value };
   const digests = digestsOf(ir);
-  // The IR is ours (built from normalized copies), so it can be frozen: receipts then reuse this text.
-  rememberCanonicalText(ir as unknown as JsonObject, digests.canonical);
   return toolCall === undefined ? { ok: true, ir, ...digests } : { ok: true, ir, ...digests, toolCall };
 }
 

@@ -220,23 +220,6 @@ export function rememberCanonical(value: JsonValue & object): IrResult<string> {
   return r;
 }
 
-/**
- * Like `rememberCanonical`, for a value whose canonical text the caller has just computed (toSovereignIR gets the
- * IR's text from `digestsOf`): freezes `value` and remembers `text`, so a receipt that embeds the IR splices it instead
- * of walking the IR a second time. `text` must be `canonicalize(value)`; test/ir pins that for toSovereignIR.
- */
-export function rememberCanonicalText(value: JsonValue & object, text: string): void {
-  if (!rememberedText.has(value)) rememberedText.set(value, { text: flat(text), height: deepFreeze(value) });
-}
-
-/**
- * Whether `value` went through `rememberCanonical`/`rememberCanonicalText` (every IR toSovereignIR builds does):
- * then it is deeply frozen, and its content can never change. O(1), where walking the value to check would not be.
- */
-export function isRememberedCanonical(value: object): boolean {
-  return rememberedText.has(value);
-}
-
 /** `tryCanonicalize`, splicing the remembered text of values passed to `rememberCanonical`: the same output. */
 export function tryCanonicalizeReusing(value: unknown): IrResult<string> {
   return writeTop(value, true);

@@ -153,7 +153,7 @@ export function prepareReceipt<B extends JsonObject>(
   const { seq, prev, time, kind, body } = fields;
   if (!isReceiptKind(kind)) return { ok: false, error: `receipt kind \`${kind}\` must match [a-z][a-z0-9_.-]*` };
   if (typeof body !== "object" || body === null || Array.isArray(body)) return { ok: false, error: "receipt body must be a JSON object" };
-  // Parts of the body remembered by rememberCanonical (the policy, engine decisions, the IR) are spliced, not re-walked.
+  // Parts of the body remembered by rememberCanonical (the policy, engine decisions) are spliced, not re-walked.
   const bodyCanonical = tryCanonicalizeReusing(body);
   if (!bodyCanonical.ok) return { ok: false, error: `receipt body is not JSON: ${bodyCanonical.error.message} at ${bodyCanonical.error.path}` };
   const h = head(bodyCanonical.value, kind, prev, seq);
