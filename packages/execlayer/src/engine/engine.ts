@@ -178,7 +178,7 @@ function deepFreeze(d: Decision): Decision {
 
 /**
  * The activation `evaluate` decides with: the variables the plan's rules and escalations read, `action.tier` the
- * declared tier. Reuses the one `countersFor` built for the same IR when it could (see `shareWithEvaluate`).
+ * declared tier.
  */
 export function decisionActivation(
   plan: ActionPlan,
