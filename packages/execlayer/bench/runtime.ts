@@ -12,6 +12,7 @@
 // - runtime.durable.native.threads  the same, each group commit signed on 2 worker threads (SigningPool), 256 callers
 // - runtime.heap.counters        heap after 1,000,000 distinct counter keys
 // - runtime.bytes.pending        heap bytes per pending approval request (and journal bytes per request receipt)
+import { hash } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -79,6 +80,70 @@ export async function benchMemoryDecide(ops = 200_000, warmup = 20_000): Promise
   for (let i = 0; i < ops; i++) await enforcer.decide(mix[i % mix.length], who);
   const ms = performance.now() - t;
   return result("runtime.memory.decide", ops, ms, "decisions/s", { notes: `${((ms * 1000) / ops).toFixed(2)} µs/decision incl. normalization and digests` });
+}
+
+// ---- The floor for a raw decision: a plain script that builds the same IRs from the same mix, canonicalizes each
+// (RFC 8785, written the plain way: sorted keys, JSON.stringify for strings) and takes both SHA-256 digests with
+// node:crypto's one-shot hash. No validation, no schema, no state: what any decision path must at least pay.
+
+function plainJcs(v: unknown): string {
+  if (typeof v === "string") return JSON.stringify(v);
+  if (v === null || typeof v !== "object") return String(v);
+  if (Array.isArray(v)) {
+    let s = "[";
+    for (let i = 0; i < v.length; i++) s += (i === 0 ? "" : ",") + plainJcs(v[i]);
+    return s + "]";
+  }
+  const o = v as Record<string, unknown>;
+  const keys = Object.keys(o).sort();
+  let s = "{";
+  for (let i = 0; i < keys.length; i++) s += (i === 0 ? "" : ",") + JSON.stringify(keys[i]) + ":" + plainJcs(o[keys[i]!]);
+  return s + "}";
+}
+
+const plainDigest = (text: string): string => "sha256:" + hash("sha256", text, "hex");
+
+interface MixItem {
+  readonly type?: string;
+  readonly input?: Record<string, unknown>;
+  readonly action?: { readonly type: string; readonly target: string; readonly params: Record<string, unknown> };
+}
+
+/** The floor script's IR for one proposal of `actionMix()` at `ms`, and its two digests (as src/ir/digest.ts defines them). */
+export function floorDigests(proposal: unknown, ms: number): { readonly actionDigest: string; readonly irDigest: string } {
+  const p = proposal as MixItem;
+  const action =
+    p.type === "tool_use"
+      ? { type: "invoice.read", target: `invoice/${String(p.input!["invoice_id"])}`, params: { invoice_id: p.input!["invoice_id"], customer_id: p.input!["customer_id"] } }
+      : { type: p.action!.type, target: p.action!.target, params: { ...p.action!.params } };
+  const ir = { version: "1", action, actor: { ...who.actor }, context: { assigned_customers: [...who.context.assigned_customers] }, requested_at: new Date(ms).toISOString().replace(/\.?0+Z$/, "Z") };
+  return {
+    actionDigest: plainDigest(plainJcs({ action: ir.action, actor: ir.actor, kind: "execlayer/action/v1" })),
+    irDigest: plainDigest(plainJcs({ ir, kind: "execlayer/ir/v1" })),
+  };
+}
+
+/** The floor's rate over the mix (see above); the clock ticks 1 ms per proposal as in benchMemoryDecide. */
+export function benchIrFloor(ops = 200_000, warmup = 20_000): RuntimeBenchResult {
+  const mix = actionMix();
+  // the same IRs: the floor's digests are the Enforcer's, for every proposal of the mix (at a few clock readings)
+  const policy = enforceableFrom(invoicePolicyCompiled());
+  for (let i = 0; i < mix.length * 4; i++) {
+    const ms = T + i * 37;
+    const built = policy.toIR(mix[i % mix.length], { ...who, requestedAt: ms });
+    const plain = floorDigests(mix[i % mix.length], ms);
+    if (!built.ok || built.actionDigest !== plain.actionDigest || built.irDigest !== plain.irDigest) {
+      throw new Error(`the floor script does not build the Enforcer's IR for proposal ${i % mix.length}`);
+    }
+  }
+  let t = T;
+  let sink = 0;
+  for (let i = 0; i < warmup; i++) sink += floorDigests(mix[i % mix.length], t++).irDigest.length;
+  const start = performance.now();
+  for (let i = 0; i < ops; i++) sink += floorDigests(mix[i % mix.length], t++).irDigest.length;
+  const ms = performance.now() - start;
+  if (sink === 0) throw new Error("unreachable");
+  return result("runtime.floor", ops, ms, "IRs/s", { notes: "plain script: the same IRs, RFC 8785 text and both SHA-256 digests" });
 }
 
 /** The policy with normalization memoized per proposal object: what remains is evaluation + runtime bookkeeping. */
