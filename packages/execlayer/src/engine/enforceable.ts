@@ -19,7 +19,14 @@ export interface DecideContext {
 }
 
 export type IrBuild =
-  | { readonly ok: true; readonly ir: SovereignIR; readonly actionDigest: string; readonly irDigest: string }
+  | {
+      readonly ok: true;
+      readonly ir: SovereignIR;
+      readonly actionDigest: string;
+      readonly irDigest: string;
+      /** the RFC 8785 text of `ir`, when the builder has it: receipts splice it instead of walking the IR again */
+      readonly canonical?: string;
+    }
   | { readonly ok: false; readonly error: { readonly code: string; readonly message: string; readonly path?: string } };
 
 /** the engine's own result type: the compiled policy's `countersFor` answers it as is */
@@ -99,7 +106,7 @@ export function enforceableFrom(policy: CompiledPolicy): EnforceablePolicy {
         ...(options.actor !== undefined ? { actor: options.actor } : {}),
         ...(options.context !== undefined ? { context: options.context } : {}),
       });
-      if (built.ok) return { ok: true, ir: built.ir, actionDigest: built.actionDigest, irDigest: built.irDigest };
+      if (built.ok) return { ok: true, ir: built.ir, actionDigest: built.actionDigest, irDigest: built.irDigest, canonical: built.canonical };
       const e = built.error;
       const message = e.help !== undefined ? `${e.message} (${e.help})` : e.message;
       return { ok: false, error: { code: e.code, message, path: e.path } };

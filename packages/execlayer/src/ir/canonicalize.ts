@@ -57,6 +57,7 @@ function write(v: unknown, depth: number, reuse = false): string {
     case "object": {
       if (v === null) return "null";
       if (reuse) {
+        if (splicing !== undefined && v === splicing.value) return splicing.text;
         const known = rememberedText.get(v);
         if (known !== undefined && depth + known.height < MAX_CANONICAL_DEPTH) return known.text;
       }
@@ -220,7 +221,28 @@ export function rememberCanonical(value: JsonValue & object): IrResult<string> {
   return r;
 }
 
-/** `tryCanonicalize`, splicing the remembered text of values passed to `rememberCanonical`: the same output. */
-export function tryCanonicalizeReusing(value: unknown): IrResult<string> {
-  return writeTop(value, true);
+/**
+ * A value whose canonical text its maker has at hand (an IR and the text `toSovereignIR` returned with it): a body
+ * that holds it gets the text spliced for that very object, without a walk and without remembering it anywhere.
+ * `text` must be `canonicalize(value)`, and `value` must not change before the body is canonicalized.
+ */
+export interface KnownCanonical {
+  readonly value: object;
+  readonly text: string;
+}
+
+// set for the duration of one tryCanonicalizeReusing call (the writer calls no user code)
+let splicing: KnownCanonical | undefined;
+
+/**
+ * `tryCanonicalize`, splicing the remembered text of values passed to `rememberCanonical`, and `known`'s text for
+ * its value: the same output.
+ */
+export function tryCanonicalizeReusing(value: unknown, known?: KnownCanonical): IrResult<string> {
+  splicing = known;
+  try {
+    return writeTop(value, true);
+  } finally {
+    splicing = undefined;
+  }
 }

@@ -18,6 +18,7 @@ import path from "node:path";
 import { Diagnostics } from "../diagnostics/catalogue.ts";
 import type { DiagnosticDef } from "../diagnostics/diagnostic.ts";
 import type { JsonObject } from "../ir/types.ts";
+import type { KnownCanonical } from "../ir/canonicalize.ts";
 import { isValidKeyName, signCheckpoint, verifyCheckpoint, type Checkpoint } from "./checkpoint.ts";
 import { CompactTree } from "./merkle.ts";
 import { sha256 } from "./bytes.ts";
@@ -383,12 +384,12 @@ export class ReceiptLog {
    * Buffers one receipt (signed here with a plain Signer, in the group commit with `signMany`); synchronous. It is
    * durable once a later flush() resolves. `body` is kept by reference in the receipt: do not mutate it afterwards.
    */
-  append<B extends JsonObject>(kind: ReceiptKind, body: B, time: Date | string): AppendResult<B> {
+  append<B extends JsonObject>(kind: ReceiptKind, body: B, time: Date | string, known?: KnownCanonical): AppendResult<B> {
     if (this.#broken !== null) return { ok: false, error: logError("broken", Diagnostics.receiptLogBroken, this.#broken.message) };
     if (this.#closed) return { ok: false, error: logError("closed", Diagnostics.receiptLogClosed) };
     const t = receiptTime(time);
     if (!t.ok) return { ok: false, error: logError("invalid", Diagnostics.receiptInvalid, t.error) };
-    const prepared = prepareReceipt({ seq: this.#size, prev: this.#headHash, time: t.value, kind, body }, this.signer.keyId);
+    const prepared = prepareReceipt({ seq: this.#size, prev: this.#headHash, time: t.value, kind, body }, this.signer.keyId, known);
     if (!prepared.ok) return { ok: false, error: logError("invalid", Diagnostics.receiptInvalid, prepared.error) };
     const entry = new Entry<B>(this.#size);
     const buffered: Buffered = { prepared: prepared.value, entry: entry as Entry<JsonObject>, signing: null, index: 0 };

@@ -11,7 +11,7 @@
 //   PAE(type, payload) = "DSSEv1" SP len(type) SP type SP len(payload) SP payload (DSSE v1; len = decimal byte count).
 // Because the top-level keys are fixed, both canonical forms are written here directly; only the body goes through
 // the project's one JCS implementation (src/ir/canonicalize.ts).
-import { tryCanonicalize, tryCanonicalizeReusing } from "../ir/canonicalize.ts";
+import { tryCanonicalize, tryCanonicalizeReusing, type KnownCanonical } from "../ir/canonicalize.ts";
 import type { JsonObject } from "../ir/types.ts";
 import { hash } from "node:crypto";
 import { fromBase64, toBase64 } from "./bytes.ts";
@@ -116,12 +116,13 @@ export interface EncodedReceipt<B extends JsonObject> {
 export function signReceipt<B extends JsonObject>(
   fields: ReceiptFields<B>,
   signer: Signer,
+  known?: KnownCanonical,
 ): ReceiptResult<EncodedReceipt<B>> {
   if (!isRfc3339(fields.time)) return { ok: false, error: `time \`${fields.time}\` is not RFC 3339` };
   if (!Number.isSafeInteger(fields.seq) || fields.seq < 0) return { ok: false, error: "seq must be a non-negative integer" };
   if (!HASH.test(fields.prev)) return { ok: false, error: "prev must be sha256:<64 hex>" };
   if (!isValidKeyId(signer.keyId)) return { ok: false, error: `signer key id \`${signer.keyId}\` must be ed25519:<16 hex>` };
-  const prepared = prepareReceipt(fields, signer.keyId);
+  const prepared = prepareReceipt(fields, signer.keyId, known);
   return prepared.ok ? signPrepared(prepared.value, signer) : prepared;
 }
 
@@ -144,17 +145,19 @@ export interface PreparedReceipt<B extends JsonObject> extends Omit<UnsignedRece
 
 /**
  * Encodes a receipt without signing it, without re-checking what the log guarantees itself (seq, prev, the signer's
- * key id, a checked time); checks the kind and the body.
+ * key id, a checked time); checks the kind and the body. `known`: a part of the body whose canonical text is at hand
+ * (the decision's IR), spliced instead of walked.
  */
 export function prepareReceipt<B extends JsonObject>(
   fields: ReceiptFields<B>,
   keyId: string,
+  known?: KnownCanonical,
 ): ReceiptResult<PreparedReceipt<B>> {
   const { seq, prev, time, kind, body } = fields;
   if (!isReceiptKind(kind)) return { ok: false, error: `receipt kind \`${kind}\` must match [a-z][a-z0-9_.-]*` };
   if (typeof body !== "object" || body === null || Array.isArray(body)) return { ok: false, error: "receipt body must be a JSON object" };
-  // Parts of the body remembered by rememberCanonical (the policy, engine decisions) are spliced, not re-walked.
-  const bodyCanonical = tryCanonicalizeReusing(body);
+  // Parts of the body remembered by rememberCanonical (the policy, engine decisions) and `known` are spliced, not re-walked.
+  const bodyCanonical = tryCanonicalizeReusing(body, known);
   if (!bodyCanonical.ok) return { ok: false, error: `receipt body is not JSON: ${bodyCanonical.error.message} at ${bodyCanonical.error.path}` };
   const h = head(bodyCanonical.value, kind, prev, seq);
   const t = tail(keyId, time); // ASCII: key id and time are checked

@@ -173,7 +173,7 @@ export class Enforcer {
         }
         const step: TxStep<Evaluated> = { result: ev, changes: ev.changes };
         if (!this.store.journaled) return step;
-        return { ...step, event: this.#decisionEvent(ev, ir, actionDigest, irDigest, now) };
+        return { ...step, event: this.#decisionEvent(ev, ir, actionDigest, irDigest, now, built.canonical) };
       },
     );
     if (!outcome.ok) {
@@ -319,16 +319,19 @@ export class Enforcer {
     return this.#policyJsonCache;
   }
 
-  #decisionEvent(ev: Evaluated, ir: SovereignIR, actionDigest: string, irDigest: string, now: number): JournalEvent {
+  /** `canonical`: the IR's text from toIR, spliced into the receipt when the IR is recorded as is (not redacted). */
+  #decisionEvent(ev: Evaluated, ir: SovereignIR, actionDigest: string, irDigest: string, now: number, canonical: string | undefined): JournalEvent {
+    const action = this.#action(ir, actionDigest, irDigest);
     const body = decisionBody({
       policy: this.#policyJson(),
-      action: this.#action(ir, actionDigest, irDigest),
+      action,
       decision: ev.decision,
       counters: ev.reads,
       changes: ev.changes,
       ...(ev.request !== undefined ? { request: ev.request } : {}),
     });
-    return { kind: ev.consumed ? "consumption" : "decision", body, time: now };
+    const kind = ev.consumed ? "consumption" : "decision";
+    return canonical !== undefined && action.ir === (ir as unknown as JsonObject) ? { kind, body, time: now, known: { value: ir, text: canonical } } : { kind, body, time: now };
   }
 
   /** A decision made without reaching the policy (bad input, internal error): recorded, changes nothing. */

@@ -6,6 +6,7 @@
 // returns the state changes; the store applies them atomically with the event's journal entry. A store that
 // cannot apply or record a step answers `{ ok: false }`, never throws, and the runtime turns that into a deny.
 import type { JsonObject } from "../ir/types.ts";
+import type { KnownCanonical } from "../ir/canonicalize.ts";
 import type { ApprovalRecord, ApprovalRequest, RequestState } from "./approvals.ts";
 import type { WindowSpec } from "../vocabulary/windows.ts";
 
@@ -53,6 +54,8 @@ export interface JournalEvent {
   readonly body: JsonObject;
   /** ms since epoch */
   readonly time: number;
+  /** a part of `body` whose canonical text is at hand (the decision's IR): the journal splices it */
+  readonly known?: KnownCanonical;
 }
 
 export interface TxStep<R> {
@@ -115,6 +118,6 @@ export class StoreError extends Error {
  * (group commit) and rejects when it cannot.
  */
 export interface Journal<Receipt> {
-  append(kind: string, body: JsonObject, time: number): Receipt;
+  append(kind: string, body: JsonObject, time: number, known?: KnownCanonical): Receipt;
   flush(): Promise<void>;
 }

@@ -11,6 +11,7 @@
 // now, and its journal (none: steps 3 and 5 are skipped).
 import { Diagnostics } from "../diagnostics/catalogue.ts";
 import type { JsonObject } from "../ir/types.ts";
+import type { KnownCanonical } from "../ir/canonicalize.ts";
 import { stateChangesFromBody, withStateChanges } from "./receipt-body.ts";
 import { internalError, type RuntimeState } from "./state.ts";
 import type { JournalEvent, StateView, StoreFailure, TxOutcome, TxScope, TxStep } from "./store.ts";
@@ -21,7 +22,7 @@ import type { JournalEvent, StateView, StoreFailure, TxOutcome, TxScope, TxStep 
  * entry's receipt once its flush resolved (a journal that signs in batches sets it then).
  */
 export interface TxJournal<Receipt, Entry = Receipt> {
-  append(kind: string, body: JsonObject, time: number): Entry;
+  append(kind: string, body: JsonObject, time: number, known?: KnownCanonical): Entry;
   flush(): Promise<void>;
   receiptOf(entry: Entry): Receipt | undefined;
 }
@@ -59,7 +60,7 @@ export async function runTransaction<R, Receipt, Entry>(
   }
   let entry: Entry;
   try {
-    entry = journal.append(event.kind, withStateChanges(event.body, step.changes), event.time);
+    entry = journal.append(event.kind, withStateChanges(event.body, step.changes), event.time, event.known);
   } catch (e: unknown) {
     return unavailable(e);
   }

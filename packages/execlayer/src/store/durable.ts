@@ -109,8 +109,8 @@ export class DurableStore implements StateStore<Receipt> {
         return broken === null ? null : storeUnavailable(broken.message);
       },
       journal: {
-        append: (kind, body, time) => {
-          const appended = log.append(kind, body, new Date(time));
+        append: (kind, body, time, known) => {
+          const appended = log.append(kind, body, new Date(time), known);
           if (!appended.ok) throw new AppendFailed(appended.error.message);
           return appended;
         },

@@ -22,7 +22,7 @@ export class MemoryStore<Receipt = never> implements StateStore<Receipt> {
     this.#journal = journal;
     // the journal's receipt is made by `append` (a step without an event is applied unrecorded)
     const tx: TxJournal<Receipt> | undefined =
-      journal === undefined ? undefined : { append: (kind, body, time) => journal.append(kind, body, time), flush: () => journal.flush(), receiptOf: (r) => r };
+      journal === undefined ? undefined : { append: (kind, body, time, known) => journal.append(kind, body, time, known), flush: () => journal.flush(), receiptOf: (r) => r };
     this.#tx = { state: this.state, journal: tx, journalEveryStep: false, refuse: (): StoreFailure | null => (this.#closed ? storeClosed() : null) };
   }
 

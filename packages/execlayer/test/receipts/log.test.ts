@@ -87,6 +87,20 @@ describe("receipt format", () => {
     expect(verifyReceiptSignature(r.value.receipt, key.publicKey)).toBe(true);
   });
 
+  fcTest.prop([fc.dictionary(fc.string({ unit: "binary" }), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 5 }), fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 4 })], {
+    numRuns: 120,
+  })("a known part (the IR with the text toSovereignIR made of it) is spliced for that object only: still the JCS", (base, part) => {
+    const copy = structuredClone(part);
+    const body: Record<string, unknown> = { ...base, ir: part, other: copy };
+    const known = { value: part, text: canonicalize(part as JsonObject) };
+    expect(tryCanonicalizeReusing(body, known)).toEqual(tryCanonicalize(body));
+    // only the very object is spliced: a stale text shows where the known object is, and nowhere else
+    const stale = tryCanonicalizeReusing({ ir: part, other: copy }, { value: part, text: "STALE" });
+    expect(stale.ok && stale.value).toBe(`{"ir":STALE,"other":${canonicalize(copy as JsonObject)}}`);
+    // and nothing is remembered after the call
+    expect(tryCanonicalizeReusing(body)).toEqual(tryCanonicalize(body));
+  });
+
   test("a remembered fragment is frozen, so its remembered text cannot go stale", () => {
     const fragment = { b: [1, { c: "x" }], a: null };
     expect(rememberCanonical(fragment)).toEqual({ ok: true, value: '{"a":null,"b":[1,{"c":"x"}]}' });
