@@ -21,11 +21,11 @@ import type { JsonObject } from "../ir/types.ts";
 import type { KnownCanonical } from "../ir/canonicalize.ts";
 import { isValidKeyName, signCheckpoint, verifyCheckpoint, type Checkpoint } from "./checkpoint.ts";
 import { CompactTree } from "./merkle.ts";
-import { sha256 } from "./bytes.ts";
+import { sha256, toBase64 } from "./bytes.ts";
 import {
   finishReceipt,
+  signedReceipt,
   isValidKeyId,
-  lineOf,
   prepareReceipt,
   receiptTime,
   signPrepared,
@@ -113,28 +113,47 @@ export interface AppendedReceipt<B extends JsonObject> {
   readonly line: string | undefined;
 }
 
-/** The log's AppendedReceipt: completed by #finish; the line is decoded from the framed bytes when read. */
+/** The log's AppendedReceipt: completed by #finish; the line is decoded from the written bytes when read. */
 class Entry<B extends JsonObject> implements AppendedReceipt<B> {
   readonly ok = true;
   receipt: Receipt<B> | undefined = undefined;
-  framed: Buffer | null = null;
+  /** the line and its newline: what the log writes */
+  bytes: Buffer | null = null;
   constructor(readonly seq: number) {}
   get line(): string | undefined {
-    return this.framed === null ? undefined : lineOf(this.framed);
+    return this.bytes === null ? undefined : this.bytes.toString("utf8", 0, this.bytes.length - 1);
   }
 }
 
 export type AppendResult<B extends JsonObject> = AppendedReceipt<B> | { readonly ok: false; readonly error: ReceiptLogError };
 
 /**
- * A buffered receipt: signed (its entry holds the framed line 0x00 | line | "\n"), or with its signature requested
+ * A buffered receipt: signed (its entry holds its line and newline), or with its signature requested
  * (`signing`, a batch's signatures, this one at `index`), or not yet requested.
  */
 interface Buffered {
   readonly prepared: PreparedReceipt<JsonObject>;
   readonly entry: Entry<JsonObject>;
-  signing: Promise<Uint8Array[]> | null;
+  signing: Promise<readonly OffThread[]> | null;
   index: number;
+}
+
+/** A receipt signed off this thread: its signature, and when the signer framed it too, its line and leaf hash. */
+interface OffThread {
+  readonly signature: Uint8Array;
+  readonly line?: Buffer;
+  readonly leaf?: Uint8Array;
+}
+
+/** The signer's way of signing a group off this thread: framed too (frameMany) when it can, else signMany; or none. */
+function offThreadSigning(signer: Signer): ((group: readonly Buffered[]) => Promise<readonly OffThread[]>) | null {
+  if (signer.frameMany !== undefined && signer.signMany !== undefined) {
+    const frameMany = signer.frameMany.bind(signer);
+    return (group) => frameMany(group.map((b) => b.prepared));
+  }
+  if (signer.signMany === undefined) return null;
+  const signMany = signer.signMany.bind(signer);
+  return async (group) => (await signMany(group.map((b) => b.prepared.message))).map((signature) => ({ signature }));
 }
 
 /** With batch signing, signatures are requested once this many receipts wait, so signing overlaps deciding. */
@@ -203,7 +222,7 @@ export class ReceiptLog {
   readonly #checkpointEvery: number;
   readonly #tree: CompactTree;
   /** the signer's signMany: then receipts are signed in the group commit rather than in append */
-  readonly #signMany: ((messages: readonly Uint8Array[]) => Promise<Uint8Array[]>) | null;
+  readonly #signMany: ((group: readonly Buffered[]) => Promise<readonly OffThread[]>) | null;
   #headHash: string;
   #size: number;
   #durableSize: number;
@@ -241,7 +260,7 @@ export class ReceiptLog {
     this.#receipts = handles.receipts;
     this.#checkpoints = handles.checkpoints;
     this.#tree = state.tree;
-    this.#signMany = options.signer.signMany?.bind(options.signer) ?? null;
+    this.#signMany = offThreadSigning(options.signer);
     this.#size = state.tree.size;
     this.#headHash = state.headHash;
     this.#durableSize = state.tree.size;
@@ -410,9 +429,9 @@ export class ReceiptLog {
     const group = this.#unsent;
     if (group.length === 0 || this.#signMany === null) return;
     this.#unsent = [];
-    let signing: Promise<Uint8Array[]>;
+    let signing: Promise<readonly OffThread[]>;
     try {
-      signing = this.#signMany(group.map((b) => b.prepared.message));
+      signing = this.#signMany(group);
     } catch (e: unknown) {
       signing = Promise.reject(e);
     }
@@ -428,9 +447,13 @@ export class ReceiptLog {
   /** The receipt is signed: it completes its entry and its leaf joins the tree (in seq order: callers keep that order). */
   #finish(b: Buffered, encoded: EncodedReceipt<JsonObject>): void {
     // framed = [0x00 | line | "\n"]: the RFC 9162 leaf input and the bytes to write are views of it.
-    this.#tree.appendLeafHash(sha256(encoded.framed.subarray(0, encoded.framed.length - 1)));
-    b.entry.receipt = encoded.receipt;
-    b.entry.framed = encoded.framed;
+    this.#finishFramed(b, encoded.receipt, encoded.framed.subarray(1), sha256(encoded.framed.subarray(0, encoded.framed.length - 1)));
+  }
+
+  #finishFramed(b: Buffered, receipt: Receipt<JsonObject>, bytes: Buffer, leaf: Uint8Array): void {
+    this.#tree.appendLeafHash(leaf);
+    b.entry.receipt = receipt;
+    b.entry.bytes = bytes;
   }
 
   /** Group commit: resolves when every receipt appended before this call is durable; rejects if the log broke. */
@@ -505,7 +528,7 @@ export class ReceiptLog {
         this.#dueCheckpoints.push({ origin: this.origin, size, root: this.#tree.root() });
       }
       if (batch.length > 0) {
-        const lines = batch.map((b) => (b.entry.framed as Buffer).subarray(1));
+        const lines = batch.map((b) => b.entry.bytes as Buffer);
         await writeAll(this.#receipts, lines.length === 1 ? (lines[0] as Buffer) : Buffer.concat(lines));
       }
     } catch (e: unknown) {
@@ -543,20 +566,21 @@ export class ReceiptLog {
   /** Waits for the batch's signatures (requested as receipts were appended) and finishes its receipts in seq order. */
   async #signBatch(batch: Buffered[]): Promise<void> {
     this.#requestSignatures();
-    let current: Promise<Uint8Array[]> | null = null;
-    let signatures: Uint8Array[] = [];
+    let current: Promise<readonly OffThread[]> | null = null;
+    let signed: readonly OffThread[] = [];
     for (const b of batch) {
       if (b.signing !== current) {
         current = b.signing;
         try {
-          signatures = await (current as Promise<Uint8Array[]>);
+          signed = await (current as Promise<readonly OffThread[]>);
         } catch (e: unknown) {
           throw ioError("signing", e);
         }
       }
-      const signature = signatures[b.index];
-      if (signature === undefined || signature.length !== 64) throw logError("io", Diagnostics.receiptLogIo, "signing", "the signer returned too few signatures");
-      this.#finish(b, finishReceipt(b.prepared, signature));
+      const one = signed[b.index];
+      if (one === undefined || one.signature.length !== 64) throw logError("io", Diagnostics.receiptLogIo, "signing", "the signer returned too few signatures");
+      if (one.line !== undefined && one.leaf !== undefined) this.#finishFramed(b, signedReceipt(b.prepared, toBase64(one.signature)), one.line, one.leaf);
+      else this.#finish(b, finishReceipt(b.prepared, one.signature));
     }
   }
 

@@ -171,10 +171,15 @@ export function prepareReceipt<B extends JsonObject>(
   return { ok: true, value: { seq, prev, time, kind, body, signer: keyId, message, hash, payloadAt: prefix.length, headBytes: hLen } };
 }
 
-/** Adds the signature (64 bytes over `prepared.message`) to a prepared receipt. */
-export function finishReceipt<B extends JsonObject>(prepared: PreparedReceipt<B>, signature: Uint8Array): EncodedReceipt<B> {
+/** Bytes of the `"sig":"<base64 of 64 bytes>",` field a signature adds to the unsigned payload. */
+export const SIG_FIELD_BYTES = '"sig":"'.length + 88 + '",'.length;
+
+/**
+ * The framed line of a signed receipt, 0x00 || line || "\n", from its signing message and signature: the payload's
+ * head, the `sig` field, its tail. (signing-pool.ts's workers write the same bytes; a test holds them to it.)
+ */
+export function frameSigned(prepared: Pick<PreparedReceipt<JsonObject>, "message" | "payloadAt" | "headBytes">, sig: string): Buffer {
   const { message: msg, payloadAt, headBytes: hLen } = prepared;
-  const sig = toBase64(signature);
   const sigField = `"sig":"${sig}",`;
   const tLen = msg.length - payloadAt - hLen;
   const framed = Buffer.allocUnsafe(1 + hLen + sigField.length + tLen + 1);
@@ -183,12 +188,23 @@ export function finishReceipt<B extends JsonObject>(prepared: PreparedReceipt<B>
   framed.write(sigField, 1 + hLen, "latin1");
   msg.copy(framed, 1 + hLen + sigField.length, payloadAt + hLen);
   framed[framed.length - 1] = 0x0a;
+  return framed;
+}
+
+/** The receipt object of a prepared receipt and its signature (base64). */
+export function signedReceipt<B extends JsonObject>(prepared: PreparedReceipt<B>, sig: string): Receipt<B> {
   const { seq, prev, time, kind, body, signer } = prepared;
-  const receipt: Receipt<B> = { v: RECEIPT_VERSION, seq, prev, time, kind, body, signer, sig };
+  return { v: RECEIPT_VERSION, seq, prev, time, kind, body, signer, sig };
+}
+
+/** Adds the signature (64 bytes over `prepared.message`) to a prepared receipt. */
+export function finishReceipt<B extends JsonObject>(prepared: PreparedReceipt<B>, signature: Uint8Array): EncodedReceipt<B> {
+  const sig = toBase64(signature);
+  const framed = frameSigned(prepared, sig);
   // The line's text is decoded from `framed` only when asked for: a receipt waiting for its group commit then holds
   // no copy of its ~1 KB text on the JS heap (the log never needs it).
   return {
-    receipt,
+    receipt: signedReceipt(prepared, sig),
     framed,
     hash: prepared.hash,
     get line(): string {

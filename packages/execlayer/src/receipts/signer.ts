@@ -15,8 +15,28 @@ export interface Signer {
    * log whose signer has it signs each group commit's batch with one call instead of inside `append`.
    */
   signMany?(messages: readonly Uint8Array[]): Promise<Uint8Array[]>;
+  /**
+   * Optional, with `signMany`: signs prepared receipts off this thread and frames them there too (signing-pool.ts):
+   * for each, its signature, its log line with the newline, and its RFC 9162 leaf hash, exactly the bytes the log
+   * would make itself. A receipt log prefers it to `signMany`.
+   */
+  frameMany?(items: readonly FrameInput[]): Promise<FramedReceipt[]>;
   /** Optional: releases what the signer holds (threads). */
   close?(): Promise<void>;
+}
+
+/** A prepared receipt as framing needs it: the signing message (PAE), where the payload starts, its head's length. */
+export interface FrameInput {
+  readonly message: Buffer;
+  readonly payloadAt: number;
+  readonly headBytes: number;
+}
+
+/** A receipt signed and framed: its signature, its line as written (with the newline), its RFC 9162 leaf hash. */
+export interface FramedReceipt {
+  readonly signature: Uint8Array;
+  readonly line: Buffer;
+  readonly leaf: Uint8Array;
 }
 
 // The group order L of RFC 8032 (noble's `N`).

@@ -9,27 +9,80 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import type { KeyPair } from "./keys.ts";
-import { NativeSigner, type Signer } from "./signer.ts";
+import { NativeSigner, type FramedReceipt, type FrameInput, type Signer } from "./signer.ts";
+import { frameSigned, SIG_FIELD_BYTES } from "./receipt.ts";
+import { sha256, toBase64 } from "./bytes.ts";
 
-// Plain CommonJS, run with `eval`: no loader or TypeScript needed inside the worker.
+// Plain CommonJS, run with `eval`: no loader or TypeScript needed inside the worker. A message with `frame` also
+// frames each signed receipt as frameSigned does (its head, the sig field, its tail, a newline: the bytes the log
+// writes) and takes its RFC 9162 leaf hash (SHA-256 of 0x00 || line), so the main thread, which must build the chain
+// in order, does neither.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require("node:worker_threads");
-const { createPrivateKey, sign } = require("node:crypto");
+const { createPrivateKey, sign, createHash } = require("node:crypto");
 const key = createPrivateKey({ key: Buffer.from(workerData.pkcs8), format: "der", type: "pkcs8" });
+const LEAF_PREFIX = Buffer.from([0]);
 parentPort.on("message", (m) => {
   const data = Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength);
   const at = m.offsets;
   const n = at.length - 1;
-  const out = new Uint8Array(64 * n);
-  for (let i = 0; i < n; i++) out.set(sign(null, data.subarray(at[i], at[i + 1]), key), 64 * i);
-  parentPort.postMessage({ id: m.id, out }, [out.buffer]);
+  const sigs = new Uint8Array(64 * n);
+  if (!m.frame) {
+    for (let i = 0; i < n; i++) sigs.set(sign(null, data.subarray(at[i], at[i + 1]), key), 64 * i);
+    parentPort.postMessage({ id: m.id, sigs }, [sigs.buffer]);
+    return;
+  }
+  const payloadAt = m.payloadAt, headBytes = m.headBytes;
+  let total = 0;
+  for (let i = 0; i < n; i++) total += at[i + 1] - at[i] - payloadAt[i] + ${SIG_FIELD_BYTES} + 1;
+  const out = Buffer.from(new ArrayBuffer(total));
+  const lineAt = new Uint32Array(n + 1);
+  const leaves = new Uint8Array(32 * n);
+  let o = 0;
+  for (let i = 0; i < n; i++) {
+    const msg = data.subarray(at[i], at[i + 1]);
+    const sig = sign(null, msg, key);
+    sigs.set(sig, 64 * i);
+    const start = o;
+    lineAt[i] = o;
+    o += msg.copy(out, o, payloadAt[i], payloadAt[i] + headBytes[i]);
+    o += out.write('"sig":"' + sig.toString("base64") + '",', o, "latin1");
+    o += msg.copy(out, o, payloadAt[i] + headBytes[i]);
+    out[o++] = 0x0a;
+    leaves.set(createHash("sha256").update(LEAF_PREFIX).update(out.subarray(start, o - 1)).digest(), 32 * i);
+  }
+  lineAt[n] = o;
+  parentPort.postMessage({ id: m.id, sigs, out, lineAt, leaves }, [sigs.buffer, out.buffer, lineAt.buffer, leaves.buffer]);
 });
 `;
 
+/** What a worker sends back: the signatures, and with framing the framed lines, where each starts, their leaf hashes. */
+interface WorkerReply {
+  readonly id: number;
+  readonly sigs: Uint8Array;
+  readonly out?: Uint8Array;
+  readonly lineAt?: Uint32Array;
+  readonly leaves?: Uint8Array;
+}
+
+/** One receipt's result: its signature, and with framing its line (with the newline) and leaf hash. */
+interface Done {
+  readonly signature: Uint8Array;
+  readonly line?: Buffer;
+  readonly leaf?: Uint8Array;
+}
+
 interface Slice {
-  readonly messages: readonly Uint8Array[];
-  readonly resolve: (signatures: Uint8Array[]) => void;
+  readonly items: readonly FrameInput[];
+  readonly frame: boolean;
+  readonly resolve: (done: Done[]) => void;
   readonly reject: (e: unknown) => void;
+}
+
+/** The same bytes a worker makes, made on this thread (fail-over). */
+function frameHere(item: FrameInput, signature: Uint8Array): FramedReceipt {
+  const framed = frameSigned(item, toBase64(signature));
+  return { signature, line: framed.subarray(1), leaf: sha256(framed.subarray(0, framed.length - 1)) };
 }
 
 export interface SigningPoolOptions {
@@ -68,16 +121,40 @@ export class SigningPool implements Signer {
 
   /** Signatures for `messages`, in order, made on the worker threads. Rejects only if signing fails on this thread too. */
   async signMany(messages: readonly Uint8Array[]): Promise<Uint8Array[]> {
-    if (messages.length === 0) return [];
+    const done = await this.#run(
+      messages.map((m) => ({ message: m as Buffer, payloadAt: 0, headBytes: 0 })),
+      false,
+    );
+    return done.map((d) => d.signature);
+  }
+
+  /**
+   * Signs prepared receipts on the worker threads and frames them there too: for each, in order, its signature, its
+   * line as the log writes it (with the newline) and its RFC 9162 leaf hash, the bytes finishReceipt and the log
+   * would make on this thread. Rejects only if signing fails on this thread too.
+   */
+  async frameMany(items: readonly FrameInput[]): Promise<FramedReceipt[]> {
+    return (await this.#run(items, true)) as FramedReceipt[];
+  }
+
+  async #run(items: readonly FrameInput[], frame: boolean): Promise<Done[]> {
+    if (items.length === 0) return [];
     const workers = this.#dead || this.#closed ? null : this.#start();
-    if (workers === null) return messages.map((m) => this.#local.sign(m));
-    const per = Math.ceil(messages.length / workers.length);
-    const parts: Promise<Uint8Array[]>[] = [];
+    if (workers === null) return this.#here(items, frame);
+    const per = Math.ceil(items.length / workers.length);
+    const parts: Promise<Done[]>[] = [];
     // small batches take turns, so one worker does not get them all
-    for (let i = 0; i * per < messages.length; i++) {
-      parts.push(this.#send(workers[this.#turn++ % workers.length] as Worker, messages.slice(i * per, (i + 1) * per)));
+    for (let i = 0; i * per < items.length; i++) {
+      parts.push(this.#send(workers[this.#turn++ % workers.length] as Worker, items.slice(i * per, (i + 1) * per), frame));
     }
     return (await Promise.all(parts)).flat();
+  }
+
+  #here(items: readonly FrameInput[], frame: boolean): Done[] {
+    return items.map((item) => {
+      const signature = this.#local.sign(item.message);
+      return frame ? frameHere(item, signature) : { signature };
+    });
   }
 
   /** Stops the workers; later signMany calls sign on this thread. */
@@ -95,7 +172,7 @@ export class SigningPool implements Signer {
     for (let i = 0; i < this.threads; i++) {
       const w = new Worker(WORKER_SOURCE, { eval: true, execArgv: [], workerData: { pkcs8: this.#pkcs8 } });
       w.unref();
-      w.on("message", (m: { id: number; out: Uint8Array }) => this.#settle(m.id, m.out));
+      w.on("message", (m: WorkerReply) => this.#settle(m));
       w.on("error", () => this.#failOver(w));
       w.on("exit", () => this.#failOver(w));
       workers.push(w);
@@ -104,33 +181,49 @@ export class SigningPool implements Signer {
     return workers;
   }
 
-  #send(worker: Worker, messages: readonly Uint8Array[]): Promise<Uint8Array[]> {
+  #send(worker: Worker, items: readonly FrameInput[], frame: boolean): Promise<Done[]> {
     let bytes = 0;
-    for (const m of messages) bytes += m.length;
+    for (const item of items) bytes += item.message.length;
     const data = new Uint8Array(bytes);
-    const offsets = new Uint32Array(messages.length + 1);
+    const offsets = new Uint32Array(items.length + 1);
+    const payloadAt = frame ? new Uint32Array(items.length) : null;
+    const headBytes = frame ? new Uint32Array(items.length) : null;
     let at = 0;
-    for (let i = 0; i < messages.length; i++) {
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i] as FrameInput;
       offsets[i] = at;
-      data.set(messages[i] as Uint8Array, at);
-      at += (messages[i] as Uint8Array).length;
+      data.set(item.message, at);
+      at += item.message.length;
+      if (payloadAt !== null && headBytes !== null) {
+        payloadAt[i] = item.payloadAt;
+        headBytes[i] = item.headBytes;
+      }
     }
-    offsets[messages.length] = at;
+    offsets[items.length] = at;
     const id = this.#nextId++;
-    return new Promise<Uint8Array[]>((resolve, reject) => {
+    return new Promise<Done[]>((resolve, reject) => {
       if (this.#out.size === 0) for (const w of this.#workers ?? []) w.ref();
-      this.#out.set(id, { messages, resolve, reject });
-      worker.postMessage({ id, data, offsets }, [data.buffer]);
+      this.#out.set(id, { items, frame, resolve, reject });
+      worker.postMessage({ id, data, offsets, frame, payloadAt, headBytes }, [data.buffer, offsets.buffer]);
     });
   }
 
-  #settle(id: number, out: Uint8Array): void {
-    const slice = this.#out.get(id);
+  #settle(m: WorkerReply): void {
+    const slice = this.#out.get(m.id);
     if (slice === undefined) return;
-    this.#take(id);
-    const signatures: Uint8Array[] = [];
-    for (let i = 0; i < slice.messages.length; i++) signatures.push(out.subarray(64 * i, 64 * i + 64));
-    slice.resolve(signatures);
+    this.#take(m.id);
+    const n = slice.items.length;
+    const done: Done[] = new Array<Done>(n);
+    const { out, lineAt, leaves } = m;
+    const lines = out !== undefined ? Buffer.from(out.buffer, out.byteOffset, out.byteLength) : undefined;
+    for (let i = 0; i < n; i++) {
+      const signature = m.sigs.subarray(64 * i, 64 * i + 64);
+      done[i] =
+        slice.frame && lines !== undefined && lineAt !== undefined && leaves !== undefined
+          ? { signature, line: lines.subarray(lineAt[i], lineAt[i + 1]), leaf: leaves.subarray(32 * i, 32 * i + 32) }
+          : { signature };
+    }
+    slice.resolve(done);
   }
 
   #take(id: number): void {
@@ -149,7 +242,7 @@ export class SigningPool implements Signer {
     for (const [id, slice] of [...this.#out]) {
       this.#take(id);
       try {
-        slice.resolve(slice.messages.map((m) => this.#local.sign(m)));
+        slice.resolve(this.#here(slice.items, slice.frame));
       } catch (e: unknown) {
         slice.reject(e);
       }

@@ -7,6 +7,9 @@ import { ReceiptLog } from "../../src/receipts/log.ts";
 import { NativeSigner, NobleSigner, type Signer } from "../../src/index.ts";
 import { SigningPool } from "../../src/index.ts";
 import { verifyLog } from "../../src/receipts/index.ts";
+import { finishReceipt, GENESIS_PREV, prepareReceipt } from "../../src/receipts/receipt.ts";
+import { leafHash } from "../../src/receipts/merkle.ts";
+import type { JsonObject } from "../../src/ir/types.ts";
 import { buildLog, chainHashOfLine, decisionBody, ORIGIN, repoRoot, seedKey, tempDir } from "./helpers.ts";
 
 const key = seedKey(11);
@@ -27,6 +30,31 @@ describe("SigningPool", () => {
       }
     },
   );
+
+  fcTest.prop(
+    [fc.array(fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 4 }), { maxLength: 30 }), fc.integer({ min: 1, max: 3 }), fc.boolean()],
+    { numRuns: 12 },
+  )("frameMany gives finishReceipt's lines and the log's leaf hashes, in order, on workers and after close alike", async (bodies, threads, closeFirst) => {
+    const pool = new SigningPool(key, { threads });
+    try {
+      if (closeFirst) await pool.close();
+      const prepared = bodies.map((body, i) => {
+        const p = prepareReceipt({ seq: i, prev: GENESIS_PREV, time: "2026-01-31T12:00:00.5Z", kind: "decision", body: body as JsonObject }, pool.keyId);
+        if (!p.ok) throw new Error(p.error);
+        return p.value;
+      });
+      const framed = await pool.frameMany(prepared);
+      expect(framed).toHaveLength(prepared.length);
+      framed.forEach((f, i) => {
+        const expected = finishReceipt(prepared[i]!, native.sign(prepared[i]!.message));
+        expect(f.line.equals(expected.framed.subarray(1))).toBe(true);
+        expect(Buffer.from(f.leaf).equals(Buffer.from(leafHash(expected.framed.subarray(1, expected.framed.length - 1))))).toBe(true);
+        expect(Buffer.from(f.signature).equals(Buffer.from(native.sign(prepared[i]!.message)))).toBe(true);
+      });
+    } finally {
+      await pool.close();
+    }
+  });
 
   test("same key id and public key as the native signer; threads must be positive", () => {
     const pool = new SigningPool(key, { threads: 1 });
