@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { test as fcTest, fc } from "@fast-check/vitest";
@@ -54,6 +54,24 @@ describe("SigningPool", () => {
     } finally {
       await pool.close();
     }
+  });
+
+  test("workers run below the deciding thread (nice 10 by default, as configured; 0 leaves them as they are)", async () => {
+    const niceOfThreads = (): number[] =>
+      readdirSync(`/proc/${process.pid}/task`).map((t) => Number(readFileSync(`/proc/${process.pid}/task/${t}/stat`, "utf8").split(") ")[1]!.split(" ")[16]));
+    for (const [nice, expected] of [[undefined, 10], [15, 15]] as const) {
+      const before = niceOfThreads().filter((n) => n === expected).length;
+      const pool = new SigningPool(key, { threads: 2, ...(nice !== undefined ? { nice } : {}) });
+      try {
+        expect(pool.nice).toBe(expected);
+        await pool.signMany(Array.from({ length: 40 }, (_, i) => Buffer.from(`m${i}`)));
+        expect(niceOfThreads().filter((n) => n === expected).length).toBe(before + 2);
+      } finally {
+        await pool.close();
+      }
+    }
+    expect(() => new SigningPool(key, { nice: 20 })).toThrow(RangeError);
+    expect(() => new SigningPool(key, { nice: -1 })).toThrow(RangeError);
   });
 
   test("same key id and public key as the native signer; threads must be positive", () => {
