@@ -16,13 +16,14 @@ import { CedarPeer, checkAgreement, timeCedar, toCedarRequest, type Agreement } 
 import { runCelBench } from "./cel.ts";
 import { runScaleBench } from "./scale.ts";
 import { decideBenchCase, runCompileBench, timeDecisions, type DecideBenchCase } from "./decide.ts";
-import { benchAppend, benchRawSign, timeVerifyLog, writeBenchLog, type BenchResult } from "./receipts.ts";
+import { benchAppend, benchRawSign, benchRawSignAllCores, timeVerifyLog, writeBenchLog, type BenchResult } from "./receipts.ts";
 import {
   benchBytesPerPending,
   benchDurable,
   benchHeapCounters,
   benchMemoryBookkeeping,
   benchIrFloor,
+  benchJournaled,
   benchMemoryDecide,
   driveWithReceipts,
   journaledEnforcer,
@@ -331,7 +332,7 @@ async function caseReceipts(o: Options): Promise<Omit<CaseResult, "seconds" | "l
   const paired = { noble: [] as PairedRun[], native: [] as PairedRun[] };
   const durable = { noble: [] as RuntimeBenchResult[], native: [] as RuntimeBenchResult[] };
   const append = { noble: [] as BenchResult[], native: [] as BenchResult[] };
-  // the native signer on 2 worker threads (SigningPool): log appends and decisions at 64 and 256 concurrent callers
+  // the native signer on a worker thread per core (SigningPool): log appends and decisions at 64 and 256 concurrent callers
   const nThreads = Math.round(20_000 * scale);
   const threaded = { append64: [] as BenchResult[], append256: [] as BenchResult[], durable64: [] as RuntimeBenchResult[], durable256: [] as RuntimeBenchResult[] };
   // Round -1 is the warm-up. Each round measures every configuration once, so drift hits all alike.
@@ -421,10 +422,10 @@ async function caseReceipts(o: Options): Promise<Omit<CaseResult, "seconds" | "l
     const app = threaded[`append${c}`];
     const dur = threaded[`durable${c}`];
     figures.push(
-      figure(`append.fsync.native.threads.c${c}`, `receipt log appends (native, signed on 2 threads), ${c} appenders`, "receipts/s", app.map((r) => r.rate), {
+      figure(`append.fsync.native.threads.c${c}`, `receipt log appends (native, signed on a worker per core), ${c} appenders`, "receipts/s", app.map((r) => r.rate), {
         notes: "ReceiptLog.append + flush; each group commit's batch signed by SigningPool",
       }),
-      figure(`runtime.durable.native.threads.c${c}`, `decisions + native receipts signed on 2 threads, durable, ${c} callers`, "decisions/s", dur.map((r) => r.rate), {
+      figure(`runtime.durable.native.threads.c${c}`, `decisions + native receipts signed on a worker per core, durable, ${c} callers`, "decisions/s", dur.map((r) => r.rate), {
         p50Us: summarize(dur.map((r) => r.p50Us ?? NaN)),
         p99Us: summarize(dur.map((r) => r.p99Us ?? NaN)),
         notes: "DurableStore with a SigningPool signer, fdatasync group commit",
@@ -464,8 +465,8 @@ async function caseReceipts(o: Options): Promise<Omit<CaseResult, "seconds" | "l
       case: "receipts",
       target: "native signer >= 20,000 durable receipts/s (group commit)",
       measured:
-        `receipt log, signed on 2 threads: ${fmt(threadedLog)}/s at 256 appenders, ${fmt(med(threaded.append64))}/s at 64; ` +
-        `end-to-end decisions, signed on 2 threads: ${fmt(med(threaded.durable256))}/s at 256 callers; main-thread signing: ${fmt(durableNative)}/s ` +
+        `receipt log, signed on a worker per core: ${fmt(threadedLog)}/s at 256 appenders, ${fmt(med(threaded.append64))}/s at 64; ` +
+        `end-to-end decisions, signed on a worker per core: ${fmt(med(threaded.durable256))}/s at 256 callers; main-thread signing: ${fmt(durableNative)}/s ` +
         `(raw native signing ${fmt(rawNative)}/s on one core)`,
       met: threadedLog >= 20_000,
       note: "judged on durable receipts at the receipt log; whole decisions are bounded by the decision's own main-thread work (IR, evaluation, store), see the notes",
@@ -509,6 +510,89 @@ async function caseCompile(o: Options): Promise<Omit<CaseResult, "seconds" | "lo
 
 // ------------------------------------------------------------------------------------------------------------------
 // Case 5: log verification
+
+// ------------------------------------------------------------------------------------------------------------------
+// The whole path (issue 23): from a raw tool call to a durable, signed receipt, each stage beside its floor, in one
+// run: the plain IR script (decide.floor's), raw native signing on one core and on all cores.
+
+async function casePath(o: Options): Promise<Omit<CaseResult, "seconds" | "loadavg">> {
+  const scale = o.quick ? 0.25 : 1;
+  const nMemory = Math.round(40_000 * scale);
+  const nJournal = Math.round(8_000 * scale);
+  const nDurable = Math.round(20_000 * scale);
+  const runs = {
+    floor: [] as number[],
+    raw: [] as number[],
+    bookkeeping: [] as number[],
+    journal: [] as RuntimeBenchResult[],
+    signOne: [] as number[],
+    signCores: [] as number[],
+    durable64: [] as RuntimeBenchResult[],
+    durable256: [] as RuntimeBenchResult[],
+  };
+  // Round -1 is the warm-up; each round measures every stage once, so drift hits all alike.
+  for (let round = -1; round < o.runs; round++) {
+    const f = round < 0 ? 0.25 : 1;
+    const floor = benchIrFloor(Math.round(nMemory * f), 1_000).rate;
+    const raw = (await benchMemoryDecide(Math.round(nMemory * f), 1_000)).rate;
+    const bookkeeping = (await benchMemoryBookkeeping(Math.round(nMemory * f), 1_000)).rate;
+    const journal = await benchJournaled("native", { ops: Math.round(nJournal * f), warmup: 500 });
+    const signOne = (await benchRawSign("native", Math.round(nJournal * f), 50)).rate;
+    const signCores = (await benchRawSignAllCores(Math.round(nDurable * 2 * f))).rate;
+    const durable64 = await benchDurable("native.threads", { ops: Math.round(nDurable * f), concurrency: 64 });
+    const durable256 = await benchDurable("native.threads", { ops: Math.round(nDurable * f), concurrency: 256 });
+    if (round < 0) continue;
+    runs.floor.push(floor);
+    runs.raw.push(raw);
+    runs.bookkeeping.push(bookkeeping);
+    runs.journal.push(journal);
+    runs.signOne.push(signOne);
+    runs.signCores.push(signCores);
+    runs.durable64.push(durable64);
+    runs.durable256.push(durable256);
+  }
+  const cores = os.availableParallelism();
+  const rates = (xs: readonly RuntimeBenchResult[]): number[] => xs.map((r) => r.rate);
+  const lat = (xs: readonly RuntimeBenchResult[]): { p50Us: Summary; p99Us: Summary } => ({
+    p50Us: summarize(xs.map((r) => r.p50Us ?? NaN)),
+    p99Us: summarize(xs.map((r) => r.p99Us ?? NaN)),
+  });
+  const pct = (xs: readonly number[], base: readonly number[]): number[] => pairedRatios(xs, base).map((x) => x * 100);
+  const vsFloor = pct(runs.raw, runs.floor);
+  const d64 = pct(rates(runs.durable64), runs.signCores);
+  const d256 = pct(rates(runs.durable256), runs.signCores);
+  const figures = [
+    figure("path.floor", "floor: plain script, the same IRs + RFC 8785 + both SHA-256 digests", "IRs/s", runs.floor),
+    figure("path.memory.raw", "Enforcer.decide from a raw tool call, memory store", "decisions/s", runs.raw),
+    figure("path.memory.bookkeeping", "Enforcer.decide, IR prebuilt, memory store", "decisions/s", runs.bookkeeping),
+    figure("path.journal.native", "decisions + native receipts, memory journal, one caller", "decisions/s", rates(runs.journal), lat(runs.journal)),
+    figure("path.sign.native", "raw native signing, one core", "signatures/s", runs.signOne),
+    figure("path.sign.native.cores", `raw native signing, all cores (${cores} worker threads)`, "signatures/s", runs.signCores),
+    figure("path.durable.c64", `decisions + native receipts, durable, signed on ${cores} worker threads, 64 callers`, "decisions/s", rates(runs.durable64), lat(runs.durable64)),
+    figure("path.durable.c256", `the same, 256 callers`, "decisions/s", rates(runs.durable256), lat(runs.durable256)),
+    figure("path.memory.raw/floor", "raw decisions / floor (paired)", "%", vsFloor),
+    figure("path.durable.c64/sign.cores", "durable decisions at 64 callers / raw signing on all cores (paired)", "%", d64),
+    figure("path.durable.c256/sign.cores", "durable decisions at 256 callers / raw signing on all cores (paired)", "%", d256),
+  ];
+  const best = Math.max(summarize(d64).median, summarize(d256).median);
+  const p99 = summarize(runs.durable64.map((r) => r.p99Us ?? NaN)).median;
+  const targets: TargetCheck[] = [
+    {
+      case: "path",
+      target: "Enforcer.decide from a raw tool call (memory store) >= 80% of the floor script",
+      measured: `${summarize(vsFloor).median.toFixed(0)}%`,
+      met: summarize(vsFloor).median >= 80,
+    },
+    {
+      case: "path",
+      target: "durable signed decisions (per-receipt signatures) >= 50% of raw native signing on all cores",
+      measured: `${summarize(d64).median.toFixed(0)}% at 64 callers, ${summarize(d256).median.toFixed(0)}% at 256 (${fmt(summarize(rates(runs.durable256)).median)}/s vs ${fmt(summarize(runs.signCores).median)}/s)`,
+      met: best >= 50,
+    },
+    { case: "path", target: "p99 latency of a durable decision at 64 callers < 10 ms", measured: `${(p99 / 1000).toFixed(2)} ms`, met: p99 < 10_000 },
+  ];
+  return { name: "path", title: "The whole decision path: raw tool call to durable signed receipt", figures, targets };
+}
 
 async function caseVerify(o: Options): Promise<Omit<CaseResult, "seconds" | "loadavg">> {
   const receipts = o.quick ? 10_000 : 100_000;
@@ -669,6 +753,7 @@ const CASES: ReadonlyArray<{ readonly name: string; readonly run: (o: Options) =
   { name: "decide", run: caseDecide },
   { name: "cel", run: caseCel },
   { name: "receipts", run: caseReceipts },
+  { name: "path", run: casePath },
   { name: "compile", run: caseCompile },
   { name: "verify", run: caseVerify },
   { name: "memory", run: caseMemory },

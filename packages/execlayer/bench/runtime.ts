@@ -9,7 +9,7 @@
 //                                receipt (native / noble signer), nothing written: decisions/s and p50/p99 latency
 // - runtime.durable.native/noble durable store, receipts signed by the native / noble signer, group commit (fsync),
 //                                64 concurrent callers: decisions/s and p50/p99 latency
-// - runtime.durable.native.threads  the same, each group commit signed on 2 worker threads (SigningPool), 256 callers
+// - runtime.durable.native.threads  the same, each group commit signed on one worker thread per core (SigningPool), 256 callers
 // - runtime.heap.counters        heap after 1,000,000 distinct counter keys
 // - runtime.bytes.pending        heap bytes per pending approval request (and journal bytes per request receipt)
 import { hash } from "node:crypto";
