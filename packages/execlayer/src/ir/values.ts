@@ -108,6 +108,15 @@ const PAST_LAST_MS = 253402300800000;
 let minuteStartMs = Number.NaN;
 let minutePrefix = "";
 
+/** `t` (whole ms, years 0001-9999) -> its milliseconds into the minute, with `minutePrefix` (`YYYY-MM-DDTHH:MM:`) set. */
+function intoMinute(t: number): number {
+  const rest = t - minuteStartMs;
+  if (rest >= 0 && rest < 60_000) return rest;
+  minuteStartMs = t - (((t % 60_000) + 60_000) % 60_000);
+  minutePrefix = new Date(minuteStartMs).toISOString().slice(0, 17);
+  return t - minuteStartMs;
+}
+
 /**
  * The canonical timestamp (as `canonicalTimestamp` writes it) of a clock reading in milliseconds since the epoch,
  * truncated to the millisecond as `Date` does; undefined outside years 0001-9999 or for a value that is not a time.
@@ -117,12 +126,7 @@ export function timestampFromEpochMs(ms: number): string | undefined {
   if (!Number.isFinite(ms)) return undefined;
   const t = Math.trunc(ms);
   if (t < FIRST_MS || t >= PAST_LAST_MS) return undefined;
-  const rest = t - minuteStartMs;
-  if (!(rest >= 0 && rest < 60_000)) {
-    minuteStartMs = t - (((t % 60_000) + 60_000) % 60_000);
-    minutePrefix = new Date(minuteStartMs).toISOString().slice(0, 17);
-    return timestampFromEpochMs(t);
-  }
+  const rest = intoMinute(t);
   const sec = Math.floor(rest / 1000);
   let milli = rest - sec * 1000;
   let text = minutePrefix + (sec < 10 ? "0" : "") + sec;
@@ -135,6 +139,20 @@ export function timestampFromEpochMs(ms: number): string | undefined {
     text += "." + String(milli).padStart(digits, "0");
   }
   return text + "Z";
+}
+
+/**
+ * RFC 3339 UTC with milliseconds, exactly as `Date.prototype.toISOString` writes it (receipt times, request expiries),
+ * truncated to the millisecond; throws RangeError, as `Date` does, on a value that is not a time. Years 0001-9999
+ * reuse the minute's text.
+ */
+export function isoMillis(ms: number): string {
+  const t = Math.trunc(ms);
+  if (!(t >= FIRST_MS && t < PAST_LAST_MS)) return new Date(t).toISOString();
+  const rest = intoMinute(t);
+  const sec = Math.floor(rest / 1000);
+  const milli = rest - sec * 1000;
+  return minutePrefix + (sec < 10 ? "0" : "") + sec + "." + (milli < 10 ? "00" : milli < 100 ? "0" : "") + milli + "Z";
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -403,7 +403,7 @@ export class ReceiptLog {
    * Buffers one receipt (signed here with a plain Signer, in the group commit with `signMany`); synchronous. It is
    * durable once a later flush() resolves. `body` is kept by reference in the receipt: do not mutate it afterwards.
    */
-  append<B extends JsonObject>(kind: ReceiptKind, body: B, time: Date | string, known?: KnownCanonical): AppendResult<B> {
+  append<B extends JsonObject>(kind: ReceiptKind, body: B, time: Date | string | number, known?: KnownCanonical): AppendResult<B> {
     if (this.#broken !== null) return { ok: false, error: logError("broken", Diagnostics.receiptLogBroken, this.#broken.message) };
     if (this.#closed) return { ok: false, error: logError("closed", Diagnostics.receiptLogClosed) };
     const t = receiptTime(time);

@@ -13,6 +13,7 @@
 // the project's one JCS implementation (src/ir/canonicalize.ts).
 import { tryCanonicalize, tryCanonicalizeReusing, type KnownCanonical } from "../ir/canonicalize.ts";
 import type { JsonObject } from "../ir/types.ts";
+import { isoMillis } from "../ir/values.ts";
 import { hash } from "node:crypto";
 import { fromBase64, toBase64 } from "./bytes.ts";
 import type { Signer } from "./signer.ts";
@@ -58,14 +59,20 @@ export function isRfc3339(time: string): boolean {
   return RFC3339.test(time) && !Number.isNaN(Date.parse(time));
 }
 
-/** A Date as RFC 3339 UTC with milliseconds; a string is checked and kept as is. */
-export function receiptTime(time: Date | string): ReceiptResult<string> {
+/** A Date or a clock reading (ms since the epoch) as RFC 3339 UTC with milliseconds; a string is checked and kept as is. */
+export function receiptTime(time: Date | string | number): ReceiptResult<string> {
+  if (typeof time === "number") {
+    return Number.isFinite(time) && Math.abs(time) <= MAX_DATE_MS ? { ok: true, value: isoMillis(time) } : { ok: false, error: "time is not a valid time" };
+  }
   if (typeof time === "string") {
     return isRfc3339(time) ? { ok: true, value: time } : { ok: false, error: `time \`${time}\` is not RFC 3339` };
   }
   if (!(time instanceof Date) || Number.isNaN(time.getTime())) return { ok: false, error: "time is not a valid Date" };
   return { ok: true, value: time.toISOString() };
 }
+
+/** The largest |ms| a Date holds (ECMA-262 TimeClip). */
+const MAX_DATE_MS = 8.64e15;
 
 const PAE_PREFIX = `DSSEv1 ${RECEIPT_PAYLOAD_TYPE.length} ${RECEIPT_PAYLOAD_TYPE} `;
 

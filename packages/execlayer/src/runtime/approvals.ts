@@ -16,6 +16,7 @@
 // A key counts toward every required group it belongs to. A valid "reject" from a member of a required group vetoes
 // the request.
 import { canonicalize } from "../ir/canonicalize.ts";
+import { isoMillis } from "../ir/values.ts";
 import type { Signer } from "../receipts/signer.ts";
 import { verifySignature } from "../receipts/verify-signature.ts";
 import { fromBase64, fromHex, sha256Text, toBase64, toHex, utf8 } from "../receipts/bytes.ts";
@@ -162,33 +163,6 @@ export function signApproval(
   return { statement, signature: toBase64(signer.sign(approvalStatementBytes(statement))) };
 }
 
-let lastIsoMs = Number.NaN;
-let lastIso = "";
-let minuteStart = Number.NaN;
-let minutePrefix = "";
-
-/**
- * RFC 3339 UTC with milliseconds, as `Date.prototype.toISOString` (years 0..9999). Decisions come in bursts: the
- * last result is cached, and the text up to the minute is reused while the minute lasts.
- */
-export function iso(ms: number): string {
-  if (ms === lastIsoMs) return lastIso;
-  const rest = ms - minuteStart;
-  if (rest >= 0 && rest < 60_000) {
-    const sec = Math.floor(rest / 1000);
-    const milli = rest - sec * 1000;
-    lastIso = minutePrefix + (sec < 10 ? "0" : "") + sec + "." + (milli < 10 ? "00" : milli < 100 ? "0" : "") + milli + "Z";
-  } else {
-    lastIso = new Date(ms).toISOString(); // throws RangeError on an invalid time, as before
-    if (ms >= 0 && ms < 253402300800000) {
-      minuteStart = ms - (ms % 60_000);
-      minutePrefix = lastIso.slice(0, 17);
-    }
-  }
-  lastIsoMs = ms;
-  return lastIso;
-}
-
 // --- status ----------------------------------------------------------------------------------------------------
 
 export interface RequirementProgress {
@@ -259,7 +233,7 @@ export function approversFor(groups: ApproverGroups, requirements: readonly Appr
  */
 export function requestIdFor(policyDigest: string, actionDigest: string, createdAt: number, requirements: readonly ApprovalRequirement[] = []): string {
   const reqs = requirements.map((q) => `${q.quorum}/${q.group}/${q.withinMs}`).join(",");
-  return "apr_" + toHex(sha256Text(`execlayer/approval-request/v1\n${policyDigest}\n${actionDigest}\n${iso(createdAt)}\n${reqs}`)).slice(0, 24);
+  return "apr_" + toHex(sha256Text(`execlayer/approval-request/v1\n${policyDigest}\n${actionDigest}\n${isoMillis(createdAt)}\n${reqs}`)).slice(0, 24);
 }
 
 /** The request's expiry: the shortest window among its requirements. */
@@ -334,7 +308,7 @@ export function verifyApproval(state: RequestState, signed: SignedApproval, ctx:
   const skew = ctx.skewMs ?? DEFAULT_SIGNED_AT_SKEW_MS;
 
   if (state.consumedAt !== null) {
-    return fail("request_closed", Diagnostics.approvalRequestClosed.code, Diagnostics.approvalRequestClosed.message(id, `already used (at ${iso(state.consumedAt)})`), who);
+    return fail("request_closed", Diagnostics.approvalRequestClosed.code, Diagnostics.approvalRequestClosed.message(id, `already used (at ${isoMillis(state.consumedAt)})`), who);
   }
   const veto = vetoOf(state);
   if (veto !== undefined) {
@@ -379,13 +353,13 @@ export function verifyApproval(state: RequestState, signed: SignedApproval, ctx:
   }
 
   // Time: arrival strictly inside the window; signed_at inside it with a small skew allowance.
-  const window = `[${iso(request.createdAt)}, ${iso(request.expiresAt)}]`;
+  const window = `[${isoMillis(request.createdAt)}, ${isoMillis(request.expiresAt)}]`;
   const outside = (what: string) => fail("outside_window", Diagnostics.approvalOutsideWindow.code, Diagnostics.approvalOutsideWindow.message(what), who);
   if (now > request.expiresAt) {
-    return outside(`approval by \`${member.name}\` arrived ${formatDuration(now - request.expiresAt)} after request \`${id}\` expired at ${iso(request.expiresAt)}`);
+    return outside(`approval by \`${member.name}\` arrived ${formatDuration(now - request.expiresAt)} after request \`${id}\` expired at ${isoMillis(request.expiresAt)}`);
   }
   if (now < request.createdAt) {
-    return outside(`approval by \`${member.name}\` arrived at ${iso(now)}, before request \`${id}\` was created at ${iso(request.createdAt)}`);
+    return outside(`approval by \`${member.name}\` arrived at ${isoMillis(now)}, before request \`${id}\` was created at ${isoMillis(request.createdAt)}`);
   }
   const signedAt = Date.parse(st.signed_at);
   if (signedAt > request.expiresAt) {
@@ -395,7 +369,7 @@ export function verifyApproval(state: RequestState, signed: SignedApproval, ctx:
     return outside(`approval by \`${member.name}\` was signed at ${st.signed_at}, ${formatDuration(request.createdAt - signedAt)} before request \`${id}\` was created (window ${window})`);
   }
   if (signedAt > now + skew) {
-    return outside(`approval by \`${member.name}\` was signed at ${st.signed_at}, ${formatDuration(signedAt - now)} in the future (arrived ${iso(now)})`);
+    return outside(`approval by \`${member.name}\` was signed at ${st.signed_at}, ${formatDuration(signedAt - now)} in the future (arrived ${isoMillis(now)})`);
   }
 
   const previous = state.approvals.find((a) => a.approver === key);

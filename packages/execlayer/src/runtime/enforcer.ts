@@ -19,7 +19,6 @@ import {
   approversFor,
   DEFAULT_SIGNED_AT_SKEW_MS,
   expiryOf,
-  iso,
   isSatisfied,
   requestIdFor,
   vetoOf,
@@ -34,6 +33,7 @@ import { requestInfo as info, submitApprovalTo, type ApprovalRequestInfo, type A
 import { guardTool, type GuardOptions } from "./guard.ts";
 import { toolCallProposal, type ToolCallDecision } from "./tool-call.ts";
 import { snapshotToolArgs } from "../ir/snapshot.ts";
+import { isoMillis } from "../ir/values.ts";
 import type { CompiledPolicy } from "../engine/plan.ts";
 
 /** The time source: ms since the epoch (or a Date). */
@@ -235,12 +235,12 @@ export class Enforcer {
       const veto = vetoOf(existing);
       const settled = existing.consumedAt !== null || veto !== undefined;
       if (now > r.expiresAt && !settled) {
-        const decision = forcedDeny(evaluated, Diagnostics.approvalExpired.code, Diagnostics.approvalExpired.message(r.id, iso(r.expiresAt)));
+        const decision = forcedDeny(evaluated, Diagnostics.approvalExpired.code, Diagnostics.approvalExpired.message(r.id, isoMillis(r.expiresAt)));
         return { decision, changes: [{ op: "close", request: r.id, at: now, reason: "expired" }], request: existing, consumed: false, reads };
       }
       if (now <= r.expiresAt) {
         if (existing.consumedAt !== null) {
-          const decision = forcedDeny(evaluated, Diagnostics.approvalReplayed.code, Diagnostics.approvalReplayed.message(r.id, iso(existing.consumedAt)));
+          const decision = forcedDeny(evaluated, Diagnostics.approvalReplayed.code, Diagnostics.approvalReplayed.message(r.id, isoMillis(existing.consumedAt)));
           return { decision, changes: [], request: existing, consumed: false, reads };
         }
         if (veto !== undefined) {

@@ -18,7 +18,8 @@
 // (rememberCanonical), so the receipt encoder splices their text instead of re-encoding them.
 import type { JsonObject, JsonValue } from "../ir/types.ts";
 import { rememberCanonical } from "../ir/canonicalize.ts";
-import { iso, type ApprovalError, type ApprovalRecord, type ApprovalRequest, type RequestStatus, type SignedApproval } from "./approvals.ts";
+import { type ApprovalError, type ApprovalRecord, type ApprovalRequest, type RequestStatus, type SignedApproval } from "./approvals.ts";
+import { isoMillis } from "../ir/values.ts";
 import type { StateChange } from "./store.ts";
 import type { CounterUse } from "../engine/counters.ts";
 import { TIERS, type ApprovalRequirement, type Decision, type Tier } from "../vocabulary/decision.ts";
@@ -102,8 +103,8 @@ export function requestToJson(r: ApprovalRequest): JsonObject {
     action_type: r.actionType,
     target: r.target,
     requirements: r.requirements.map(requirementToJson),
-    created_at: iso(r.createdAt),
-    expires_at: iso(r.expiresAt),
+    created_at: isoMillis(r.createdAt),
+    expires_at: isoMillis(r.expiresAt),
     approvers: r.approvers.map((a) => ({ group: a.group, name: a.name, key: a.key })),
   };
 }
@@ -115,7 +116,7 @@ export function recordToJson(a: ApprovalRecord): JsonObject {
     groups: [...a.groups],
     verdict: a.verdict,
     signed_at: a.signedAt,
-    received_at: iso(a.receivedAt),
+    received_at: isoMillis(a.receivedAt),
     signature: a.signature,
   };
 }
@@ -141,15 +142,15 @@ export function counterReadToJson(r: CounterRead, changes: readonly StateChange[
 export function changeToJson(c: StateChange): JsonObject {
   switch (c.op) {
     case "count":
-      return { op: "count", counter: c.counter, window: windowLabel(c.window), key: c.key, at: iso(c.at), amount: c.amount };
+      return { op: "count", counter: c.counter, window: windowLabel(c.window), key: c.key, at: isoMillis(c.at), amount: c.amount };
     case "request":
       return { op: "request", request: requestToJson(c.request) };
     case "approval":
       return { op: "approval", request: c.request, record: recordToJson(c.record) };
     case "consume":
-      return { op: "consume", request: c.request, at: iso(c.at) };
+      return { op: "consume", request: c.request, at: isoMillis(c.at) };
     case "close":
-      return { op: "close", request: c.request, at: iso(c.at), reason: c.reason };
+      return { op: "close", request: c.request, at: isoMillis(c.at), reason: c.reason };
   }
 }
 

@@ -110,7 +110,7 @@ export class DurableStore implements StateStore<Receipt> {
       },
       journal: {
         append: (kind, body, time, known) => {
-          const appended = log.append(kind, body, new Date(time), known);
+          const appended = log.append(kind, body, time, known);
           if (!appended.ok) throw new AppendFailed(appended.error.message);
           return appended;
         },

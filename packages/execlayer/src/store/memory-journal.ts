@@ -4,6 +4,7 @@ import { GENESIS_PREV, signReceipt, type Receipt } from "../receipts/receipt.ts"
 import type { Signer } from "../receipts/signer.ts";
 import type { JsonObject } from "../ir/types.ts";
 import type { KnownCanonical } from "../ir/canonicalize.ts";
+import { isoMillis } from "../ir/values.ts";
 import type { Journal } from "../runtime/store.ts";
 
 export interface MemoryJournalOptions {
@@ -28,7 +29,7 @@ export class MemoryJournal implements Journal<Receipt> {
   }
 
   append(kind: string, body: JsonObject, time: number, known?: KnownCanonical): Receipt {
-    const signed = signReceipt({ seq: this.#seq, prev: this.#prev, time: new Date(time).toISOString(), kind, body }, this.#signer, known);
+    const signed = signReceipt({ seq: this.#seq, prev: this.#prev, time: isoMillis(time), kind, body }, this.#signer, known);
     if (!signed.ok) throw new Error(signed.error);
     this.#seq++;
     this.#prev = signed.value.hash;

@@ -18,7 +18,7 @@ import { walkExpr } from "../check/policy-exprs.ts";
 import type { JsonObject, JsonValue } from "../ir/types.ts";
 import { calendarWindowStart, calendarWindowEnd, type CalendarUnit } from "../vocabulary/windows.ts";
 import { INT64_MAX, INT64_MIN, UINT64_MAX } from "../cel/values.ts";
-import { iso } from "../runtime/approvals.ts";
+import { isoMillis } from "../ir/values.ts";
 import { put } from "./values.ts";
 import type { CompiledPolicy } from "../engine/plan.ts";
 
@@ -170,7 +170,7 @@ function timestampArb(): fc.Arbitrary<string> {
       { weight: 1, arbitrary: fc.integer({ min: MIN_DATE, max: MAX_DATE }) },
       { weight: 1, arbitrary: fc.constantFrom(MIN_DATE, 0, MAX_DATE) },
     )
-    .map(iso);
+    .map(isoMillis);
 }
 
 function durationArb(): fc.Arbitrary<string> {
@@ -313,7 +313,7 @@ export function arbitraryProposal(
 ): fc.Arbitrary<{ action: GeneratedAction; actor: JsonObject; context: JsonObject; requested_at: string }> {
   return fc
     .record({ action: generatedActionArb(policy, declaredTypes(policy, actionType)), actor: arbitraryActor(policy), context: arbitraryContext(policy), now: timeArb() })
-    .map(({ action, actor, context, now }) => ({ action, actor, context, requested_at: iso(now) }));
+    .map(({ action, actor, context, now }) => ({ action, actor, context, requested_at: isoMillis(now) }));
 }
 
 /** Counter values: small counts, N-1 / N / N+1 around the literals each is compared with, and the safe maximum. */

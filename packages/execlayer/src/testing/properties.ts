@@ -12,7 +12,7 @@ import type { CheckedPropertyBlock } from "../check/policy-symbols.ts";
 import { compileGlob } from "../check/policy-targets.ts";
 import { parseTier, tierSatisfies } from "../check/policy-tiers.ts";
 import type { JsonObject } from "../ir/types.ts";
-import { iso } from "../runtime/approvals.ts";
+import { isoMillis } from "../ir/values.ts";
 import type { Tier } from "../vocabulary/decision.ts";
 import { arbitraryActor, arbitraryContext, counterValuesArb, generatedActionArb, timeArb, type GeneratedAction } from "./arbitraries.ts";
 import { ScenarioRunner, type Scenario, type ScenarioOutcome } from "./scenario.ts";
@@ -179,7 +179,7 @@ export class PropertyChecker {
     const used = new Set((outcome?.uses ?? []).map((u) => u.counter));
     for (const [name, v] of [...s.counters].sort(([a], [b]) => (a < b ? -1 : 1))) if (used.has(name) && v !== 0) lines.push(`  counter ${name} = ${v}`);
     for (const a of setup.approvals) lines.push(`  approvals ${a.count}${a.group === null ? "" : ` of ${a.group}`}`);
-    lines.push(`  at ${celString(iso(s.now))}`);
+    lines.push(`  at ${celString(isoMillis(s.now))}`);
     const expect = source === undefined ? describeExpected(decl.expect) : source.slice(decl.expect.span.start, decl.expect.span.end);
     lines.push(`  expect ${expect}`);
     lines.push("}");

@@ -15,7 +15,8 @@
 import type { JsonObject, SovereignIR } from "../ir/types.ts";
 import { Enforcer } from "../runtime/enforcer.ts";
 import { enforceableFrom, type EnforceablePolicy } from "../engine/enforceable.ts";
-import { approverKey, iso, type ApprovalRecord, type Approver } from "../runtime/approvals.ts";
+import { approverKey, type ApprovalRecord, type Approver } from "../runtime/approvals.ts";
+import { isoMillis } from "../ir/values.ts";
 import type { CounterUse } from "../engine/counters.ts";
 import { MemoryStore } from "../store/memory.ts";
 import type { StateChange } from "../runtime/store.ts";
@@ -135,7 +136,7 @@ export class ScenarioRunner {
       // the request's approvers whose key this is, read as the runtime reads them
       const groups = approvers.filter((a) => approverKey(a)?.keyId === keyId).map((a) => a.group);
       if (groups.length === 0) continue; // not a member of any required group: the runtime would not count it
-      out.push({ approver: keyId, member, groups: [...new Set(groups)].sort(), verdict: "approve", signedAt: iso(s.now), receivedAt: s.now, signature: "" });
+      out.push({ approver: keyId, member, groups: [...new Set(groups)].sort(), verdict: "approve", signedAt: isoMillis(s.now), receivedAt: s.now, signature: "" });
     }
     return out;
   }

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { fc, test as prop } from "@fast-check/vitest";
 import { canonicalBase64, canonicalDuration, canonicalTimestamp, exactInteger, timestampFromEpochMs } from "../../src/ir/index.ts";
+import { isoMillis } from "../../src/ir/values.ts";
 
 const value = <T>(r: { ok: true; value: T } | { ok: false; error: string }): T | string => (r.ok ? r.value : `error: ${r.error}`);
 
@@ -77,6 +78,13 @@ describe("timestampFromEpochMs", () => {
       for (const ms of readings) expect(timestampFromEpochMs(ms)).toBe(value(canonicalTimestamp(new Date(ms).toISOString())));
     },
   );
+  prop.prop([fc.array(fc.oneof(fc.integer({ min: FIRST - 10 ** 12, max: LAST + 10 ** 12 }), fc.integer({ min: -120_000, max: 120_000 }), fc.double({ min: -1e13, max: 1e13, noNaN: true })), { minLength: 1, maxLength: 20 })], { numRuns: 300 })(
+    "isoMillis writes what Date.prototype.toISOString does, for every time Date can hold",
+    (readings) => {
+      for (const ms of readings) expect(isoMillis(ms)).toBe(new Date(ms).toISOString());
+    },
+  );
+
   test("truncates to the millisecond as Date does; nothing outside years 0001-9999 or not a time", () => {
     expect(timestampFromEpochMs(1.9)).toBe("1970-01-01T00:00:00.001Z");
     expect(timestampFromEpochMs(Date.parse("2026-01-31T12:00:00.120Z"))).toBe("2026-01-31T12:00:00.12Z");
@@ -84,6 +92,7 @@ describe("timestampFromEpochMs", () => {
     for (const ms of [FIRST - 1, LAST + 1, Number.NaN, Infinity, -Infinity]) expect(timestampFromEpochMs(ms)).toBeUndefined();
     expect(timestampFromEpochMs(FIRST)).toBe("0001-01-01T00:00:00Z");
     expect(timestampFromEpochMs(LAST)).toBe("9999-12-31T23:59:59.999Z");
+    expect(() => isoMillis(Number.NaN)).toThrow(RangeError);
   });
 });
 

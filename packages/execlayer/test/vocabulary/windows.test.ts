@@ -10,7 +10,7 @@ import {
   type CalendarUnit,
   type WindowSpec,
 } from "../../src/vocabulary/windows.ts";
-import { iso as isoTime } from "../../src/runtime/approvals.ts";
+import { isoMillis as isoTime } from "../../src/ir/values.ts";
 
 const t = (iso: string): number => Date.parse(iso);
 const iso = (ms: number): string => new Date(ms).toISOString();

@@ -19,7 +19,7 @@ import type { DecideContext } from "../../engine/enforceable.ts";
 import type { Decision } from "../../vocabulary/decision.ts";
 import { formatMillis } from "../../engine/combine.ts";
 import { decideWithState } from "../decide-with-state.ts";
-import { iso } from "../../runtime/approvals.ts";
+import { isoMillis } from "../../ir/values.ts";
 import { Diagnostics } from "../../diagnostics/catalogue.ts";
 import { SourceFile } from "../../diagnostics/source.ts";
 import type { JsonObject } from "../../ir/types.ts";
@@ -140,11 +140,11 @@ async function evalWithState(policy: CompiledPolicy, args: Args, ctx: { context:
     const { receipt, request, ...decision } = d;
     if (single) {
       const extra = [formatDecision(decision)];
-      if (request !== undefined) extra.push(`request: ${request.request.id} (${request.status}; expires ${iso(request.request.expiresAt)})`);
+      if (request !== undefined) extra.push(`request: ${request.request.id} (${request.status}; expires ${isoMillis(request.request.expiresAt)})`);
       if (receipt !== undefined) extra.push(`receipt: seq ${receipt.seq}`);
       return extra.join("\n");
     }
-    return JSON.stringify({ ...decision, ...(request !== undefined ? { request: { id: request.request.id, status: request.status, expires_at: iso(request.request.expiresAt) } } : {}), ...(receipt !== undefined ? { receipt: { seq: receipt.seq } } : {}) });
+    return JSON.stringify({ ...decision, ...(request !== undefined ? { request: { id: request.request.id, status: request.status, expires_at: isoMillis(request.request.expiresAt) } } : {}), ...(receipt !== undefined ? { receipt: { seq: receipt.seq } } : {}) });
   });
   if (out.length > 0) io.stdout(out.join("\n"));
   return ExitCode.ok;
