@@ -104,17 +104,24 @@ export function canonicalTimestamp(text: string): Converted<string> {
 const FIRST_MS = -62135596800000;
 const PAST_LAST_MS = 253402300800000;
 
-// A clock's readings come in bursts within one minute: its text up to the minute is reused while it lasts.
+// A clock's readings come in bursts within one minute: its text up to the minute is reused while it lasts. Two
+// minutes are kept, so times written side by side (a decision's time and its request's expiry) do not evict each other.
 let minuteStartMs = Number.NaN;
 let minutePrefix = "";
+let otherStartMs = Number.NaN;
+let otherPrefix = "";
 
 /** `t` (whole ms, years 0001-9999) -> its milliseconds into the minute, with `minutePrefix` (`YYYY-MM-DDTHH:MM:`) set. */
 function intoMinute(t: number): number {
   const rest = t - minuteStartMs;
   if (rest >= 0 && rest < 60_000) return rest;
-  minuteStartMs = t - (((t % 60_000) + 60_000) % 60_000);
-  minutePrefix = new Date(minuteStartMs).toISOString().slice(0, 17);
-  return t - minuteStartMs;
+  const start = t - (((t % 60_000) + 60_000) % 60_000);
+  const prefix = start === otherStartMs ? otherPrefix : new Date(start).toISOString().slice(0, 17);
+  otherStartMs = minuteStartMs;
+  otherPrefix = minutePrefix;
+  minuteStartMs = start;
+  minutePrefix = prefix;
+  return t - start;
 }
 
 /**
