@@ -19,7 +19,7 @@ import { sha256, toBase64 } from "./bytes.ts";
 // in order, does neither.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require("node:worker_threads");
-const { createPrivateKey, sign, createHash } = require("node:crypto");
+const { createPrivateKey, sign, hash } = require("node:crypto");
 const key = createPrivateKey({ key: Buffer.from(workerData.pkcs8), format: "der", type: "pkcs8" });
 // Below the deciding thread: on a busy machine, a worker woken by a batch must not take the core of the thread that
 // builds the chain (Linux: a thread's own nice value, set through its thread id; elsewhere nothing changes).
@@ -29,7 +29,6 @@ if (workerData.nice !== 0) {
     require("node:os").setPriority(tid, workerData.nice);
   } catch {}
 }
-const LEAF_PREFIX = Buffer.from([0]);
 parentPort.on("message", (m) => {
   const data = Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength);
   const at = m.offsets;
@@ -41,8 +40,9 @@ parentPort.on("message", (m) => {
     return;
   }
   const payloadAt = m.payloadAt, headBytes = m.headBytes;
+  // out holds each receipt framed, 0x00 || line || "\\n": the leaf input is one contiguous view, the line another.
   let total = 0;
-  for (let i = 0; i < n; i++) total += at[i + 1] - at[i] - payloadAt[i] + ${SIG_FIELD_BYTES} + 1;
+  for (let i = 0; i < n; i++) total += 1 + at[i + 1] - at[i] - payloadAt[i] + ${SIG_FIELD_BYTES} + 1;
   const out = Buffer.from(new ArrayBuffer(total));
   const lineAt = new Uint32Array(n + 1);
   const leaves = new Uint8Array(32 * n);
@@ -51,13 +51,13 @@ parentPort.on("message", (m) => {
     const msg = data.subarray(at[i], at[i + 1]);
     const sig = sign(null, msg, key);
     sigs.set(sig, 64 * i);
-    const start = o;
     lineAt[i] = o;
+    out[o++] = 0x00;
     o += msg.copy(out, o, payloadAt[i], payloadAt[i] + headBytes[i]);
     o += out.write('"sig":"' + sig.toString("base64") + '",', o, "latin1");
     o += msg.copy(out, o, payloadAt[i] + headBytes[i]);
+    leaves.set(hash("sha256", out.subarray(lineAt[i], o), "buffer"), 32 * i);
     out[o++] = 0x0a;
-    leaves.set(createHash("sha256").update(LEAF_PREFIX).update(out.subarray(start, o - 1)).digest(), 32 * i);
   }
   lineAt[n] = o;
   parentPort.postMessage({ id: m.id, sigs, out, lineAt, leaves }, [sigs.buffer, out.buffer, lineAt.buffer, leaves.buffer]);
@@ -243,7 +243,7 @@ export class SigningPool implements Signer {
       const signature = m.sigs.subarray(64 * i, 64 * i + 64);
       done[i] =
         slice.frame && lines !== undefined && lineAt !== undefined && leaves !== undefined
-          ? { signature, line: lines.subarray(lineAt[i], lineAt[i + 1]), leaf: leaves.subarray(32 * i, 32 * i + 32) }
+          ? { signature, line: lines.subarray(lineAt[i]! + 1, lineAt[i + 1]), leaf: leaves.subarray(32 * i, 32 * i + 32) }
           : { signature };
     }
     slice.resolve(done);

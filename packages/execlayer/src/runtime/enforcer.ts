@@ -171,9 +171,9 @@ export class Enforcer {
           const decision = forcedDeny(null, Diagnostics.runtimeInternalError.code, Diagnostics.runtimeInternalError.message(message(e)));
           ev = { decision, changes: [], consumed: false, reads: [] };
         }
-        const step: TxStep<Evaluated> = { result: ev, changes: ev.changes };
-        if (!this.store.journaled) return step;
-        return { ...step, event: this.#decisionEvent(ev, ir, actionDigest, irDigest, now, built.canonical) };
+        if (!this.store.journaled) return { result: ev, changes: ev.changes };
+        const step: TxStep<Evaluated> = { result: ev, changes: ev.changes, event: this.#decisionEvent(ev, ir, actionDigest, irDigest, now, built.canonical) };
+        return step;
       },
     );
     if (!outcome.ok) {
