@@ -37,6 +37,28 @@ function quote(s: string): string {
   return JSON.stringify(s);
 }
 
+/**
+ * Sorts object keys by UTF-16 code units (what `Array.prototype.sort` does by default, and `<` on strings): an
+ * insertion sort for the few keys JSON objects usually have, where the default sort's generic comparator cost a
+ * fifth of a receipt body's encoding; the built-in sort beyond that.
+ */
+function sortKeys(keys: string[]): void {
+  const n = keys.length;
+  if (n > 24) {
+    keys.sort();
+    return;
+  }
+  for (let i = 1; i < n; i++) {
+    const k = keys[i]!;
+    let j = i - 1;
+    while (j >= 0 && keys[j]! > k) {
+      keys[j + 1] = keys[j]!;
+      j--;
+    }
+    keys[j + 1] = k;
+  }
+}
+
 /** A plain object (`{}` or `Object.create(null)`), not an instance of some class. */
 export function isPlainObject(v: object): boolean {
   const proto = Object.getPrototypeOf(v) as unknown;
@@ -73,7 +95,7 @@ function write(v: unknown, depth: number, reuse = false): string {
       const keys = Object.keys(v);
       const n = keys.length;
       if (n === 0) return "{}";
-      if (n > 1) keys.sort();
+      if (n > 1) sortKeys(keys);
       const o = v as Record<string, unknown>;
       let out = "{";
       for (let i = 0; i < n; i++) {

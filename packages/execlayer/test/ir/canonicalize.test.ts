@@ -95,4 +95,13 @@ describe("canonicalize properties", () => {
     const shuffled = Object.fromEntries(keys.map((_, i) => keys[(i + seed) % keys.length]!).map((k) => [k, o[k]!]));
     expect(canonicalize(shuffled)).toBe(canonicalize(o));
   });
+
+  prop.prop([fc.dictionary(fc.string({ unit: "grapheme-composite" }), fc.integer(), { maxKeys: 40 })], { numRuns: 200 })(
+    "keys in UTF-16 code unit order, as the default sort writes them, for small and large objects alike",
+    (o) => {
+      const keys = Object.keys(o).sort();
+      const expected = "{" + keys.map((k) => `${JSON.stringify(k)}:${String(o[k])}`).join(",") + "}";
+      expect(canonicalize(o)).toBe(expected);
+    },
+  );
 });
