@@ -33,6 +33,7 @@ import {
 } from "./arith.ts";
 import { CelError, celErrors } from "./errors.ts";
 import { regexMatches } from "./regex.ts";
+import { EXTENSION_FUNCTIONS } from "./ext/index.ts";
 import {
   addDurations,
   addTimestampDuration,
@@ -52,6 +53,7 @@ import {
 import {
   CelDuration,
   CelMap,
+  CelOpaqueValue,
   CelRecord,
   CelTimestamp,
   CelTypeValue,
@@ -77,6 +79,13 @@ export interface Overload {
   readonly params: readonly CelType[];
   readonly result: CelType;
   readonly impl: OverloadImpl;
+  /** variadic: any number (at least one) of further arguments of this type after `params` */
+  readonly rest?: CelType;
+  /**
+   * The steps charged before the call (the cost limit), from the arguments: what the implementation scans and
+   * allocates. Extension functions set it; without it the planner charges what the core functions scan.
+   */
+  readonly cost?: (args: readonly CelValue[]) => number;
 }
 
 export interface FunctionDecl {
@@ -456,8 +465,12 @@ function merge(decls: readonly FunctionDecl[]): Map<string, FunctionDecl> {
   return out;
 }
 
-/** The standard functions by name (operators use CEL's internal names: `_+_`, `_==_`, `@in`, `_[_]`, `!_`, `-_`). */
-export const STANDARD_FUNCTIONS: ReadonlyMap<string, FunctionDecl> = merge(FUNCTIONS);
+/**
+ * The standard functions by name (operators use CEL's internal names: `_+_`, `_==_`, `@in`, `_[_]`, `!_`, `-_`),
+ * with the extension libraries every policy has (ext/): strings, math, lists, encoders, optionals, and
+ * Kubernetes' URLs, IPs/CIDRs and regex `find`.
+ */
+export const STANDARD_FUNCTIONS: ReadonlyMap<string, FunctionDecl> = merge([...FUNCTIONS, ...EXTENSION_FUNCTIONS]);
 
 /** Merges extra declarations (from a TypeEnv) into the standard set. */
 export function mergeFunctions(
@@ -497,6 +510,8 @@ export function valueHasType(v: CelValue, t: CelType): boolean {
       return v instanceof CelTypeValue;
     case "record":
       return v instanceof CelRecord && v.typeName === t.name;
+    case "opaque":
+      return v instanceof CelOpaqueValue && v.typeName === t.name;
     default:
       return true;
   }

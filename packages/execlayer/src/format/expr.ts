@@ -64,11 +64,11 @@ export class ExprPrinter {
       case "ident":
         return (e.rootScoped ? "." : "") + e.name;
       case "select":
-        return concat(this.member(e.operand), ".", fieldText(e.field));
+        return concat(this.member(e.operand), e.optional === true ? ".?" : ".", fieldText(e.field));
       case "has":
         return concat("has(", this.member(e.operand), ".", fieldText(e.field), ")");
       case "index":
-        return concat(this.member(e.operand), "[", this.doc(e.index), "]");
+        return concat(this.member(e.operand), e.optional === true ? "[?" : "[", this.doc(e.index), "]");
       case "call": {
         const head = e.target === null ? e.fn : concat(this.member(e.target), ".", e.fn);
         return this.callDoc(head, e.args);
@@ -98,14 +98,17 @@ export class ExprPrinter {
           this.paren(e.test, this.prec(e.test) <= PREC_CONDITIONAL),
           indent(line, "? ", this.paren(e.then, this.prec(e.then) <= PREC_CONDITIONAL), line, ": ", this.doc(e.otherwise)),
         );
-      case "list":
-        return e.elements.length === 0 ? "[]" : group("[", indent(softline, join(concat(",", line), e.elements.map((x) => this.doc(x)))), softline, "]");
+      case "list": {
+        const optional = new Set(e.optionalIndices ?? []);
+        const items = e.elements.map((x, k) => (optional.has(k) ? concat("?", this.doc(x)) : this.doc(x)));
+        return e.elements.length === 0 ? "[]" : group("[", indent(softline, join(concat(",", line), items)), softline, "]");
+      }
       case "map":
         return e.entries.length === 0
           ? "{}"
           : group(
               "{",
-              indent(line, join(concat(",", line), e.entries.map((m) => concat(this.doc(m.key), ": ", this.doc(m.value))))),
+              indent(line, join(concat(",", line), e.entries.map((m) => concat(m.optional === true ? "?" : "", this.doc(m.key), ": ", this.doc(m.value))))),
               line,
               "}",
             );

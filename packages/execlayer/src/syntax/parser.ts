@@ -277,6 +277,8 @@ export class XpolParser extends CstParser {
       {
         ALT: () => {
           this.CONSUME(Dot);
+          // `.?field`: optional selection
+          this.OPTION4(() => this.CONSUME(Question));
           this.CONSUME(AnyIdent);
           this.OPTION(() => {
             this.CONSUME(LParen);
@@ -294,6 +296,8 @@ export class XpolParser extends CstParser {
       {
         ALT: () => {
           this.CONSUME(LBracket);
+          // `[?index]`: optional index
+          this.OPTION5(() => this.CONSUME2(Question));
           this.SUBRULE(this.expr);
           this.CONSUME(RBracket);
         },
@@ -338,13 +342,15 @@ export class XpolParser extends CstParser {
     this.CONSUME(RParen);
   });
 
-  /** `[a, b]`, `[a, b,]` */
+  /** `[a, b]`, `[a, b,]`, `[?optional, b]` */
   listLiteral = this.RULE("listLiteral", () => {
     this.CONSUME(LBracket);
     this.OPTION(() => {
+      this.OPTION3(() => this.CONSUME(Question));
       this.SUBRULE(this.expr);
       this.MANY(() => {
         this.CONSUME(Comma);
+        this.OPTION4(() => this.CONSUME2(Question));
         this.SUBRULE2(this.expr);
       });
       this.OPTION2(() => this.CONSUME2(Comma));
@@ -366,7 +372,9 @@ export class XpolParser extends CstParser {
     this.CONSUME(RCurly);
   });
 
+  /** `k: v`, or `?k: optional` (an entry only when the optional has a value) */
   mapEntry = this.RULE("mapEntry", () => {
+    this.OPTION(() => this.CONSUME(Question));
     this.SUBRULE(this.expr);
     this.CONSUME(Colon);
     this.SUBRULE2(this.expr);
