@@ -5,6 +5,9 @@ import { MATH_FUNCTIONS } from "./math.ts";
 import { LIST_FUNCTIONS } from "./lists.ts";
 import { ENCODER_FUNCTIONS } from "./encoders.ts";
 import { OPTIONAL_FUNCTIONS } from "./optionals.ts";
+import { NETWORK_FUNCTIONS } from "./network.ts";
+import { URL_FUNCTIONS } from "./urls.ts";
+import { REGEX_FUNCTIONS } from "./regex.ts";
 
 export const EXTENSION_FUNCTIONS: readonly FunctionDecl[] = [
   ...STRING_FUNCTIONS,
@@ -12,4 +15,8 @@ export const EXTENSION_FUNCTIONS: readonly FunctionDecl[] = [
   ...LIST_FUNCTIONS,
   ...ENCODER_FUNCTIONS,
   ...OPTIONAL_FUNCTIONS,
+  // the Kubernetes libraries policy authors know from admission policies
+  ...NETWORK_FUNCTIONS,
+  ...URL_FUNCTIONS,
+  ...REGEX_FUNCTIONS,
 ];
