@@ -711,9 +711,8 @@ class Compiler {
         return err;
       };
     }
+    if (overloads.some((o) => o.cost !== undefined)) return extensionCall(fn, args, overloads, span);
     const dispatch = makeDispatcher(fn, overloads, span);
-    const extCost = extensionCost(overloads);
-    if (extCost !== undefined) return extensionCall(args, extCost, dispatch, span);
     const cost = callCost(fn, this.checked.env.functions.get(fn) === STANDARD_FUNCTIONS.get(fn));
     switch (args.length) {
       case 1: {
@@ -1177,29 +1176,31 @@ function selectField(v: CelResult, field: string, span: Span): CelResult {
     .at(span);
 }
 
-type ArgsCost = (args: readonly CelValue[]) => number;
-
-/** The cost of a call to extension overloads (they declare it): the one overload's, or the run-time match's. */
-function extensionCost(overloads: readonly Overload[]): ArgsCost | undefined {
-  if (!overloads.some((o) => o.cost !== undefined)) return undefined;
-  // costs read their arguments as the overload's types: never on arguments of other types (unchecked code)
-  return (args) => {
-    for (const o of overloads) if (argsHaveTypes(o, args)) return o.cost?.(args) ?? 0;
-    return 0;
-  };
-}
-
-/** A strict call to an extension function: arguments left to right, the first error wins, the cost, the call. */
-function extensionCall(args: readonly Node[], cost: ArgsCost, dispatch: Dispatcher, span: Span): Node {
+/**
+ * A strict call to extension overloads (they declare their cost): arguments left to right, the first error wins;
+ * the overload whose parameter types the values have is chosen once, charged its cost, then called.
+ */
+function extensionCall(fn: string, args: readonly Node[], overloads: readonly Overload[], span: Span): Node {
   const n = args.length;
-  if (n === 1) {
+  const fail = (vals: readonly CelValue[]) => celErrors.noSuchOverload(fn, vals.map((a) => typeNameOf(a))).at(span);
+  const invoke = (f: Frame, o: Overload, vals: CelValue[]): CelResult => {
+    if (o.cost !== undefined && (f.steps += o.cost(vals)) > f.limit) return over(f, span);
+    const r = o.impl(...vals);
+    return isErr(r) ? r.at(span) : r;
+  };
+  if (overloads.length === 1 && n === 1) {
+    const o = overloads[0]!;
+    const p0 = o.params[0]!;
     const a0 = args[0]!;
+    const cost = o.cost;
+    const impl = o.impl;
     return (f) => {
       const x = a0(f);
       if (isErr(x)) return x;
-      const one: CelValue[] = [x];
-      if ((f.steps += cost(one)) > f.limit) return over(f, span);
-      return dispatch.d1(x);
+      if (!valueHasType(x, p0)) return fail([x]);
+      if (cost !== undefined && (f.steps += cost([x])) > f.limit) return over(f, span);
+      const r = impl(x);
+      return isErr(r) ? r.at(span) : r;
     };
   }
   return (f) => {
@@ -1209,8 +1210,8 @@ function extensionCall(args: readonly Node[], cost: ArgsCost, dispatch: Dispatch
       if (isErr(v)) return v;
       vals[k] = v;
     }
-    if ((f.steps += cost(vals)) > f.limit) return over(f, span);
-    return n === 2 ? dispatch.d2(vals[0]!, vals[1]!) : dispatch.dn(vals);
+    for (const o of overloads) if (argsHaveTypes(o, vals)) return invoke(f, o, vals);
+    return fail(vals);
   };
 }
 

@@ -65,17 +65,19 @@ function matchesAt(cps: readonly string[], subs: readonly string[], at: number):
   return true;
 }
 
-const UPPER = /[A-Z]/;
-const LOWER = /[a-z]/;
+const ASCII = /^[\x00-\x7f]*$/;
 
-/** ASCII letters only: `'TacoCÆt'.lowerAscii()` is `'tacocÆt'` (toLowerCase would change Æ too). */
+/**
+ * ASCII letters only: `'TacoCÆt'.lowerAscii()` is `'tacocÆt'` (toLowerCase would change Æ too). On an all-ASCII
+ * string the built-in conversion changes exactly the ASCII letters.
+ */
 export function lowerAscii(x: string): string {
-  if (!UPPER.test(x)) return x;
+  if (ASCII.test(x)) return x.toLowerCase();
   return x.replace(/[A-Z]+/g, (m) => m.toLowerCase());
 }
 
 export function upperAscii(x: string): string {
-  if (!LOWER.test(x)) return x;
+  if (ASCII.test(x)) return x.toUpperCase();
   return x.replace(/[a-z]+/g, (m) => m.toUpperCase());
 }
 
@@ -99,7 +101,8 @@ function replace(str: string, old: string, rep: string, n: bigint): string {
     for (let k = 0; k < cps.length; k++) out += (k < limit ? rep : "") + cps[k];
     return limit > cps.length ? out + rep : out;
   }
-  if (n < 0n) return str.split(old).join(rep);
+  // replaceAll reads `$&`, `$1`... in a replacement string: only a replacement without `$` is passed as is
+  if (n < 0n) return rep.includes("$") ? str.split(old).join(rep) : str.replaceAll(old, rep);
   let out = "";
   let from = 0;
   let left = n;
@@ -158,8 +161,11 @@ function substring(str: string, start: bigint, end: bigint | null): CelResult {
 // which JS's trim() would remove or keep differently).
 const SPACE = "\\t\\n\\v\\f\\r \\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000";
 const TRIM = new RegExp(`^[${SPACE}]+|[${SPACE}]+$`, "g");
+const SPACE_AT = new RegExp(`[${SPACE}]`);
 
 function trim(x: string): string {
+  // most strings have nothing to trim: test the two ends before running the global pattern
+  if (x === "" || (!SPACE_AT.test(x[0]!) && !SPACE_AT.test(x[x.length - 1]!))) return x;
   return x.replace(TRIM, "");
 }
 
