@@ -18,7 +18,7 @@ import {
 import { regexError } from "./regex.ts";
 import { NUMERIC_VARIADIC } from "./ext/math.ts";
 import { CelError } from "./errors.ts";
-import { parseDuration, parseTimestamp } from "./time.ts";
+import { DURATION_FORMS, TIMESTAMP_FORMS, parseDuration, parseTimestamp, timestampHint } from "./time.ts";
 import {
   T,
   TYPE_IDENTIFIERS,
@@ -448,7 +448,10 @@ class Checker {
       const a = args[0]!;
       if (a.kind === "literal" && a.literal.type === "string") {
         const r = e.fn === "timestamp" ? parseTimestamp(a.literal.value) : parseDuration(a.literal.value);
-        if (r instanceof CelError) this.report(Diagnostics.constantError, a.span, [r.message]);
+        if (r instanceof CelError) {
+          const hint = e.fn === "timestamp" ? timestampHint(a.literal.value) : undefined;
+          this.report(Diagnostics.constantError, a.span, [r.message], hint ?? (e.fn === "timestamp" ? `a timestamp is ${TIMESTAMP_FORMS}` : DURATION_FORMS));
+        }
       }
     }
     // A literal pattern RE2 rejects is an error now rather than at every evaluation.
