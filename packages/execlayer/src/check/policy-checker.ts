@@ -598,7 +598,9 @@ class PolicyChecker {
         this.report(D.escalationToSameTier, from.file, e.tier.span, [tier]);
         continue;
       }
-      out.push({ tier, condition, origin: { file: from.file, span: e.span } });
+      const text = this.sources.find((x) => x.path === from.file)?.text;
+      const written = text === undefined ? "" : text.slice(e.condition.span.start, e.condition.span.end).replace(/\s+/g, " ");
+      out.push({ tier, condition, origin: { file: from.file, span: e.span }, clause: `escalate to ${tier} when ${written}` });
     }
     return out;
   }

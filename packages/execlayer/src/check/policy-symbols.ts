@@ -35,6 +35,8 @@ export interface CheckedEscalation {
   readonly tier: Tier;
   readonly condition: TypedExpr;
   readonly origin: Origin;
+  /** the clause as written, `escalate to T2 when action.amount > 10000`, for the reason of a raised tier */
+  readonly clause: string;
 }
 
 export interface CheckedAction {
