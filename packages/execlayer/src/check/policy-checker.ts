@@ -7,7 +7,7 @@ import { Diagnostics as D } from "../diagnostics/catalogue.ts";
 import { didYouMean } from "../diagnostics/suggest.ts";
 import type { Tier } from "../vocabulary/decision.ts";
 import type { CalendarUnit, WindowSpec } from "../vocabulary/windows.ts";
-import { T, formatType, recordType, type CelType } from "../cel/types.ts";
+import { T, formatType, recordType, type CelType, type RecordType } from "../cel/types.ts";
 import { TypeEnv } from "../cel/checker.ts";
 import {
   actionRecordType,
@@ -978,7 +978,7 @@ class PolicyChecker {
   private checkTools(tools: readonly Located<ToolDecl>[], actions: ReadonlyMap<string, CheckedAction>, names: ReadonlyMap<string, readonly string[]>): Map<string, CheckedTool> {
     const out = new Map<string, CheckedTool>();
     const firsts = new Map<string, Located<ToolDecl>>();
-    const argsScope = new TypeEnv(new Map<string, CelType>([["args", T.dyn]]));
+    const dynArgsScope = new TypeEnv(new Map<string, CelType>([["args", T.dyn]]));
     for (const t of tools) {
       const toolName = t.decl.tool.value;
       const first = firsts.get(toolName);
@@ -987,6 +987,15 @@ class PolicyChecker {
         continue;
       }
       firsts.set(toolName, t);
+      // declared arguments make `args` a record: `args.acount` is then an error with "did you mean"
+      let argsType: RecordType | null = null;
+      let argsScope = dynArgsScope;
+      if (t.decl.args !== null) {
+        const declared = new Map<string, FieldSchema>();
+        this.resolveFields(t.file, t.decl.args, "tool argument", declared, new Map());
+        argsType = schemaRecordType(`args of tool ${toolName}`, { fields: declared });
+        argsScope = new TypeEnv(new Map<string, CelType>([["args", argsType]]));
+      }
       const actionName = t.decl.action.text;
       const action = actions.get(actionName);
       if (action === undefined) {
@@ -1040,7 +1049,7 @@ class PolicyChecker {
           ok = false;
         }
       }
-      if (ok) out.set(toolName, { tool: toolName, names: names.get(toolName) ?? [], action: actionName, target, params, origin: { file: t.file, span: t.decl.span } });
+      if (ok) out.set(toolName, { tool: toolName, names: names.get(toolName) ?? [], action: actionName, target, params, argsType, origin: { file: t.file, span: t.decl.span } });
     }
     return out;
   }

@@ -395,6 +395,8 @@ export interface FieldInit {
 export interface ToolDecl {
   readonly kind: "tool";
   readonly tool: StringLit; // identifiers are accepted and stored as their text
+  /** `tool get_invoice(id: string, page?: int)`: the arguments' declared types; null when not declared (dyn) */
+  readonly args: readonly FieldDecl[] | null;
   /** other exact names of the same tool (`alias read_file`) */
   readonly aliases: readonly StringLit[];
   readonly action: DottedName;

@@ -782,8 +782,9 @@ export class AstBuilder {
     const aliases = all(rest, (a) => this.toolName(a));
     const action = this.dottedName(node(n, "dottedName"));
     const fields = this.fieldInits(node(n, "fieldInits"));
-    if (tool === null || aliases === null || action === null || fields === null) return null;
-    return { kind: "tool", tool, aliases, action, fields, span };
+    const args = tok(n, "LParen") === undefined ? [] : all(nodes(n, "fieldDecl"), (f) => this.fieldDecl(f));
+    if (tool === null || aliases === null || action === null || fields === null || args === null) return null;
+    return { kind: "tool", tool, args: tok(n, "LParen") === undefined ? null : args, aliases, action, fields, span };
   }
 
   private mcpServerDecl(n: CstNode, span: Span): McpServerDecl | null {

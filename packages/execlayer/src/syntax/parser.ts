@@ -687,10 +687,25 @@ export class XpolParser extends CstParser {
     ]));
   });
 
-  /** `tool get_invoice [alias getInvoice, ...] -> invoice.read { target: ..., invoice_id: args.id }` */
+  /**
+   * `tool get_invoice[(id: string, page?: int)] [alias getInvoice, ...] -> invoice.read { target: ..., invoice_id: args.id }`:
+   * the optional list declares the tool's arguments, so the mapping's `args.X` are checked against them.
+   */
   toolDecl = this.RULE("toolDecl", () => {
     this.CONSUME(Kw.tool);
     this.SUBRULE(this.toolName);
+    this.OPTION2(() => {
+      this.CONSUME(LParen);
+      this.OPTION3(() => {
+        this.SUBRULE(this.fieldDecl);
+        this.MANY2(() => {
+          this.CONSUME2(Comma);
+          this.SUBRULE2(this.fieldDecl);
+        });
+        this.OPTION4(() => this.CONSUME3(Comma));
+      });
+      this.CONSUME(RParen);
+    });
     this.OPTION(() => {
       this.CONSUME(Kw.alias);
       this.SUBRULE2(this.toolName);
