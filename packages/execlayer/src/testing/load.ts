@@ -98,7 +98,7 @@ export function findPolicySets(paths: readonly string[], cwd: string): { sets: P
   const out: PolicySet[] = [];
   for (const [label, files] of sets) {
     const groups = groupPolicyFiles([...files].sort(), cwd);
-    for (const g of groups) out.push({ label: groups.length === 1 ? label : `${label} (${basename(g[0]!)})`, files: g });
+    for (const g of groups) out.push({ label: groups.length === 1 ? label : `${label} (${basename(g.find((f) => !TEST_FILE.test(f)) ?? g[0]!)})`, files: g });
   }
   return { sets: out, diagnostics };
 }
