@@ -12,6 +12,7 @@ import { formatType } from "../src/cel/types.ts";
 import { Diagnostics } from "../src/diagnostics/catalogue.ts";
 import type { DiagnosticDef } from "../src/diagnostics/diagnostic.ts";
 import { FUNCTION_DOCS, type FunctionDoc } from "./reference-functions.ts";
+import { DIAGNOSTIC_NOTES } from "./reference-diagnostics.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const REFERENCE_DIR = path.resolve(ROOT, "../../docs/reference");
@@ -221,7 +222,8 @@ export function diagnosticsMarkdown(): string {
     "",
     "Every code the compiler, the checker, the runtime and the CLI report, from the one catalogue",
     "(`src/diagnostics/catalogue.ts`). Codes are stable. For each: its severity, its message (`‹…›` are the parts that",
-    "vary), what causes it, and the help the tool prints with it (how to fix it).",
+    "vary), what causes it, and the help the tool prints with it (how to fix it). The runtime's codes (XP4xxx to",
+    "XP6xxx) deny the action or refuse the input and say why in the message; the decision's `code` is the same.",
     "",
   ];
   for (const [prefix, title] of SECTIONS) {
@@ -231,17 +233,27 @@ export function diagnosticsMarkdown(): string {
     for (const [key, d] of inSection) {
       out.push(`### ${d.code} ${key}`, "");
       out.push(`${d.severity}: ${md(messageTemplate(d))}`, "");
-      const cause = comments.get(key);
+      const note = DIAGNOSTIC_NOTES[d.code];
+      const cause = comments.get(key) ?? note?.cause;
       if (cause !== undefined) out.push(`Cause: ${cause}`, "");
       const help = [...(helps.get(key) ?? [])];
       if (help.length > 0) {
         out.push("Fix (the help printed with it):", "");
         for (const h of help) out.push(`- ${h}`);
         out.push("");
-      }
+      } else if (note !== undefined) out.push(`Fix: ${note.fix}`, "");
     }
   }
   return out.join("\n");
+}
+
+/** Codes of the author-facing sections (XP1, XP2, XP3, XP7) with neither a help text nor a note. */
+export function diagnosticsWithoutFix(): string[] {
+  const helps = helpTexts(srcFiles(path.join(ROOT, "src")));
+  return Object.entries(Diagnostics as unknown as Record<string, DiagnosticDef<readonly unknown[]>>)
+    .filter(([key, d]) => /^XP[1237]/.test(d.code) && (helps.get(key)?.size ?? 0) === 0 && DIAGNOSTIC_NOTES[d.code] === undefined)
+    .map(([, d]) => d.code)
+    .sort();
 }
 
 export function generated(): Record<string, string> {

@@ -294,6 +294,16 @@ function keyText(v: CelResult): string | undefined {
 // -----------------------------------------------------------------------------------------------------------------
 // decide: the one-call stateless decision for embedders.
 
+/**
+ * Whose input a refused proposal's problem is in, by its path: the actor and context come from the caller (the
+ * embedding service), not from the agent, and a message that blamed the action sent people to the wrong place.
+ */
+export function inputProblemLead(path: string | undefined): string {
+  if (path !== undefined && /^\$\.context(\.|\[|$)/.test(path)) return "invalid context (the caller supplies it, not the agent)";
+  if (path !== undefined && /^\$\.actor(\.|\[|$)/.test(path)) return "invalid actor (the caller supplies it, not the agent)";
+  return "invalid action";
+}
+
 export interface DecideOptions {
   /** counter values before this action; absent counters read as 0 */
   readonly counters?: CounterValues;
@@ -310,16 +320,6 @@ export interface DecideOptions {
  * ignored (`now` is `options.now`, else the current time). No approvals are collected and no counter is
  * incremented: that is the runtime's Enforcer. Never throws; invalid input is a deny with a reason.
  */
-/**
- * Whose input a refused proposal's problem is in, by its path: the actor and context come from the caller (the
- * embedding service), not from the agent, and a message that blamed the action sent people to the wrong place.
- */
-export function inputProblemLead(path: string | undefined): string {
-  if (path !== undefined && /^\$\.context(\.|\[|$)/.test(path)) return "invalid context (the caller supplies it, not the agent)";
-  if (path !== undefined && /^\$\.actor(\.|\[|$)/.test(path)) return "invalid actor (the caller supplies it, not the agent)";
-  return "invalid action";
-}
-
 export function decide(
   policy: Pick<CompiledPolicy, "irSchema" | "toolMapper" | "evaluate">,
   action: unknown,

@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { generated, MACRO_EXAMPLES, REFERENCE_DIR } from "../../scripts/reference.ts";
+import { diagnosticsWithoutFix, generated, MACRO_EXAMPLES, REFERENCE_DIR } from "../../scripts/reference.ts";
 import { FUNCTION_DOCS } from "../../scripts/reference-functions.ts";
 import { STANDARD_FUNCTIONS } from "../../src/cel/stdlib.ts";
 import { Diagnostics } from "../../src/diagnostics/catalogue.ts";
@@ -41,6 +41,10 @@ describe("docs/reference", () => {
   const examples = [...Object.values(FUNCTION_DOCS).flatMap((d) => d.examples), ...MACRO_EXAMPLES];
   it.each(examples)("%s is %s", (expr, result) => {
     expect(evaluate(expr)).toBe(result);
+  });
+
+  it("says how to fix every code a policy author meets (syntax, types, policy checks, tests)", () => {
+    expect(diagnosticsWithoutFix()).toEqual([]);
   });
 
   it("lists every diagnostic code", () => {
