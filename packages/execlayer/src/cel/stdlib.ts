@@ -68,30 +68,8 @@ import {
   type CelValue,
 } from "./values.ts";
 
-/** An implementation receives arguments already checked against the overload's parameter types. */
-export type OverloadImpl = (...args: CelValue[]) => CelResult;
-
-export interface Overload {
-  /** stable identifier, e.g. `add_int64`, `string_starts_with` */
-  readonly id: string;
-  /** member call `target.fn(args)`: `params[0]` is the target */
-  readonly receiver: boolean;
-  readonly params: readonly CelType[];
-  readonly result: CelType;
-  readonly impl: OverloadImpl;
-  /** variadic: any number (at least one) of further arguments of this type after `params` */
-  readonly rest?: CelType;
-  /**
-   * The steps charged before the call (the cost limit), from the arguments: what the implementation scans and
-   * allocates. Extension functions set it; without it the planner charges what the core functions scan.
-   */
-  readonly cost?: (args: readonly CelValue[]) => number;
-}
-
-export interface FunctionDecl {
-  readonly name: string;
-  readonly overloads: readonly Overload[];
-}
+export type { FunctionDecl, Overload, OverloadImpl } from "./functions.ts";
+import type { FunctionDecl, Overload, OverloadImpl } from "./functions.ts";
 
 const A = typeParam("A");
 const B = typeParam("B");

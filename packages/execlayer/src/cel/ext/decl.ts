@@ -1,7 +1,7 @@
 // Declaring extension functions: every overload carries its cost (steps charged before the call, from the
 // arguments), so the cost limit bounds extension calls by the size of what they scan and build. An overload that
 // names no cost is charged the shallow size of its arguments (list elements, map entries, string length / 8).
-import type { FunctionDecl, Overload } from "../stdlib.ts";
+import type { FunctionDecl, Overload } from "../functions.ts";
 import { shallowSize } from "../cost.ts";
 import type { CelValue } from "../values.ts";
 

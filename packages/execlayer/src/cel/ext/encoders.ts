@@ -4,7 +4,7 @@ import { T } from "../types.ts";
 import { celErrors } from "../errors.ts";
 import type { CelResult, CelValue } from "../values.ts";
 import { globalFn } from "./decl.ts";
-import type { FunctionDecl } from "../stdlib.ts";
+import type { FunctionDecl } from "../functions.ts";
 
 const STD = /^[A-Za-z0-9+/]*$/;
 

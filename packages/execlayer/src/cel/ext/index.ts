@@ -1,5 +1,5 @@
 // The extension libraries every policy's CEL has, beside the standard functions (stdlib.ts).
-import type { FunctionDecl } from "../stdlib.ts";
+import type { FunctionDecl } from "../functions.ts";
 import { STRING_FUNCTIONS } from "./strings.ts";
 import { MATH_FUNCTIONS } from "./math.ts";
 import { LIST_FUNCTIONS } from "./lists.ts";

@@ -15,7 +15,7 @@ import {
   type CelValue,
 } from "../values.ts";
 import { globalFn, method } from "./decl.ts";
-import type { FunctionDecl } from "../stdlib.ts";
+import type { FunctionDecl } from "../functions.ts";
 
 const A = typeParam("A");
 const li = (v: CelValue) => v as readonly CelValue[];

@@ -6,7 +6,7 @@ import { celErrors } from "../errors.ts";
 import { negInt } from "../arith.ts";
 import { CelUint, INT64_MIN, compareNumeric, isNumeric, typeNameOf, type CelResult, type CelValue } from "../values.ts";
 import { globalFn, type ExtOverload } from "./decl.ts";
-import type { FunctionDecl } from "../stdlib.ts";
+import type { FunctionDecl } from "../functions.ts";
 
 const d = (v: CelValue) => v as number;
 const i = (v: CelValue) => v as bigint;

@@ -5,7 +5,7 @@ import { T, opaqueType } from "../types.ts";
 import { celErrors } from "../errors.ts";
 import { CelOpaqueValue, type CelResult, type CelValue } from "../values.ts";
 import { globalFn, method, scanSteps } from "./decl.ts";
-import type { FunctionDecl } from "../stdlib.ts";
+import type { FunctionDecl } from "../functions.ts";
 
 export const IP_TYPE = opaqueType("net.IP");
 export const CIDR_TYPE = opaqueType("net.CIDR");

@@ -5,7 +5,7 @@ import { T, optionalType, typeParam } from "../types.ts";
 import { celErrors } from "../errors.ts";
 import { CelDuration, CelMap, CelOptional, CelTimestamp, CelUint, type CelResult, type CelValue } from "../values.ts";
 import { globalFn, method } from "./decl.ts";
-import type { FunctionDecl } from "../stdlib.ts";
+import type { FunctionDecl } from "../functions.ts";
 
 const A = typeParam("A");
 const opt = (v: CelValue) => v as CelOptional;

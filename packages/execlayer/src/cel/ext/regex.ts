@@ -6,7 +6,7 @@ import { dynamicRegexCost } from "../cost.ts";
 import { compileRegex, invalidRegex } from "../regex.ts";
 import type { CelResult, CelValue } from "../values.ts";
 import { method } from "./decl.ts";
-import type { FunctionDecl } from "../stdlib.ts";
+import type { FunctionDecl } from "../functions.ts";
 import type { RE2JS } from "re2js";
 
 function guarded<R>(run: () => R): R | ReturnType<typeof celErrors.internal> {

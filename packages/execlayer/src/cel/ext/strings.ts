@@ -8,7 +8,7 @@ import { typeNameOf, type CelResult, type CelValue } from "../values.ts";
 import { deepSize } from "../cost.ts";
 import { formatValue } from "./format.ts";
 import { method, globalFn, scanSteps, type ExtOverload } from "./decl.ts";
-import type { FunctionDecl } from "../stdlib.ts";
+import type { FunctionDecl } from "../functions.ts";
 
 const s = (v: CelValue) => v as string;
 const i = (v: CelValue) => v as bigint;

@@ -6,7 +6,7 @@ import { T, listType, mapType, opaqueType } from "../types.ts";
 import { celErrors } from "../errors.ts";
 import { CelMap, CelOpaqueValue, type CelResult, type CelValue } from "../values.ts";
 import { globalFn, method, scanSteps } from "./decl.ts";
-import type { FunctionDecl } from "../stdlib.ts";
+import type { FunctionDecl } from "../functions.ts";
 
 export const URL_TYPE = opaqueType("kubernetes.URL");
 
