@@ -15,6 +15,7 @@ import {
   plan as bufPlan,
   type CelType as BufCelType,
 } from "@bufbuild/cel";
+import { strings as bufStrings } from "@bufbuild/cel/ext";
 import { parseExpression } from "../src/syntax/parse.ts";
 import { checkExpression, TypeEnv } from "../src/cel/checker.ts";
 import { T, listType, recordType, type CelType } from "../src/cel/types.ts";
@@ -31,6 +32,8 @@ export interface CelBenchCase {
   readonly vars: Readonly<Record<string, { readonly type: CelType; readonly json: unknown }>>;
   /** the same variables for @bufbuild/cel: its type and its input value */
   readonly buf: Readonly<Record<string, { readonly type: BufCelType; readonly value: unknown }>>;
+  /** uses the strings extension: @bufbuild/cel gets its `strings` functions (ours has them built in) */
+  readonly stringsExt?: boolean;
 }
 
 const action = recordType("action.invoice.refund", [
@@ -128,6 +131,32 @@ export const celBenchCases: readonly CelBenchCase[] = [
   },
 ];
 
+/** The strings extension (the functions @bufbuild/cel has of our extension libraries), on the same inputs. */
+export const celExtensionBenchCases: readonly CelBenchCase[] = [
+  {
+    name: "ext: recipient domain",
+    expr: 'action.email.split("@")[1].lowerAscii() == "example.com"',
+    ...common,
+    stringsExt: true,
+  },
+  { name: "ext: upperAscii", expr: 'action.customer.upperAscii() == "C-7"', ...common, stringsExt: true },
+  {
+    name: "ext: indexOf and substring",
+    expr: 'action.target.substring(action.target.indexOf("/") + 1) == "i-42"',
+    ...common,
+    stringsExt: true,
+  },
+  {
+    name: "ext: replace and trim",
+    expr: 'action.note.replace("refund", "return").trim().size() > 10',
+    ...common,
+    stringsExt: true,
+  },
+  { name: "ext: join", expr: 'context.assigned_customers.join(",").contains("c-7")', ...common, stringsExt: true },
+  { name: "ext: format", expr: '"%s/%d".format([action.customer, action.rows]) == "c-7/250"', ...common, stringsExt: true },
+  { name: "ext: strings.quote", expr: 'strings.quote(action.customer) == "\\"c-7\\""', ...common, stringsExt: true },
+];
+
 export interface PreparedCase {
   readonly name: string;
   readonly ours: () => unknown;
@@ -157,7 +186,8 @@ export function prepareCase(c: CelBenchCase): PreparedCase {
     bufVars[name] = v.type;
     bufBindings[name] = v.value;
   }
-  const bufEval = bufPlan(celEnv({ variables: bufVars }), bufParse(c.expr)) as (ctx: Record<string, unknown>) => unknown;
+  const bufEnv = celEnv(c.stringsExt === true ? { variables: bufVars, funcs: bufStrings } : { variables: bufVars });
+  const bufEval = bufPlan(bufEnv, bufParse(c.expr)) as (ctx: Record<string, unknown>) => unknown;
 
   const ours = compiled(act);
   const theirs = bufEval(bufBindings);
@@ -215,7 +245,7 @@ export function runCelBench(options: BenchOptions = {}): BenchRow[] {
   const runMs = options.runMs ?? 150;
   const warmupMs = options.warmupMs ?? 200;
   const rows: BenchRow[] = [];
-  for (const c of celBenchCases) {
+  for (const c of [...celBenchCases, ...celExtensionBenchCases]) {
     const p = prepareCase(c);
     // The warm-up doubles as calibration: each engine gets iterations worth about runMs per run.
     const oursIterations = calibrate(p.ours, warmupMs) * (runMs / warmupMs);

@@ -16,8 +16,9 @@ import {
   type Overload,
 } from "./stdlib.ts";
 import { regexError } from "./regex.ts";
+import { NUMERIC_VARIADIC } from "./ext/math.ts";
 import { CelError } from "./errors.ts";
-import { parseDuration, parseTimestamp } from "./time.ts";
+import { DURATION_FORMS, TIMESTAMP_FORMS, parseDuration, parseTimestamp, timestampHint } from "./time.ts";
 import {
   T,
   TYPE_IDENTIFIERS,
@@ -27,6 +28,8 @@ import {
   joinTypes,
   listType,
   mapType,
+  optionalOf,
+  optionalType,
   substitute,
   typeType,
   type CelType,
@@ -84,7 +87,11 @@ export type Reference =
   /** a function call or operator: the overloads that may apply, most specific first */
   | { readonly kind: "call"; readonly fn: string; readonly receiver: boolean; readonly overloads: readonly Overload[] }
   /** a two-variable comprehension written as a call (`list.all(i, v, p)`, `m.transformMap(k, v, t)`) */
-  | { readonly kind: "comprehension2"; readonly macro: Macro2; readonly vars: readonly [string, string] };
+  | { readonly kind: "comprehension2"; readonly macro: Macro2; readonly vars: readonly [string, string] }
+  /** `cel.bind(name, init, body)`: `name` is bound to `init` inside `body` */
+  | { readonly kind: "bind"; readonly name: string }
+  /** `opt.optMap(name, expr)` / `opt.optFlatMap(name, expr)`: `expr` over the optional's value, when it has one */
+  | { readonly kind: "optMap"; readonly flat: boolean; readonly name: string };
 
 export type Macro2 = "all" | "exists" | "existsOne" | "transformList" | "transformMap" | "transformMapEntry";
 
@@ -215,8 +222,11 @@ class Checker {
         return this.select(e);
       case "has":
         return this.has(e);
-      case "index":
-        return this.call("_[_]", false, [e.operand, e.index], e, e.span);
+      case "index": {
+        const ot = this.check(e.operand);
+        if (e.optional === true || optionalOf(ot) !== undefined) return this.optionalIndex(e, ot);
+        return this.call("_[_]", false, [e.operand, e.index], e, e.span, undefined, [ot, this.check(e.index)]);
+      }
       case "call":
         return this.callExpr(e);
       case "unary":
@@ -240,8 +250,11 @@ class Checker {
       }
       case "list": {
         let elem: CelType | null = null;
-        for (const x of e.elements) {
-          const t = this.check(x);
+        const optional = new Set(e.optionalIndices ?? []);
+        for (let k = 0; k < e.elements.length; k++) {
+          const x = e.elements[k]!;
+          let t = this.check(x);
+          if (optional.has(k)) t = this.optionalEntry(x, t, "a list element");
           elem = elem === null ? t : joinTypes(elem, t);
         }
         return listType(elem ?? T.dyn);
@@ -251,7 +264,8 @@ class Checker {
         let value: CelType | null = null;
         for (const entry of e.entries) {
           const kt = this.check(entry.key);
-          const vt = this.check(entry.value);
+          let vt = this.check(entry.value);
+          if (entry.optional === true) vt = this.optionalEntry(entry.value, vt, "a map entry");
           if (!isValidKeyType(kt)) this.report(Diagnostics.unsupportedMapKey, entry.key.span, [formatType(kt)], "map keys are int, uint, string or bool");
           key = key === null ? kt : joinTypes(key, kt);
           value = value === null ? vt : joinTypes(value, vt);
@@ -312,7 +326,7 @@ class Checker {
 
   private select(e: Extract<Expr, { kind: "select" }>): CelType {
     // Qualified identifiers: the longest declared prefix wins (`a.b.c` declared beats `a.b` + field `c`).
-    const q = this.qualifiedName(e);
+    const q = e.optional === true ? null : this.qualifiedName(e);
     if (q !== null) {
       const v = this.env.variables.get(q.name);
       if (v !== undefined) {
@@ -326,7 +340,46 @@ class Checker {
       }
     }
     const operand = this.check(e.operand);
+    // `m.?f`, and any selection on an optional (optional chaining): an optional of the field's type
+    const inner = optionalOf(operand);
+    if (e.optional === true || inner !== undefined) {
+      const t = this.fieldType(inner ?? operand, e.field, e.fieldSpan, false);
+      return t.kind === "error" ? t : optionalType(t);
+    }
     return this.fieldType(operand, e.field, e.fieldSpan, false);
+  }
+
+  /** `l[?i]`, `m[?k]`, and indexing an optional: an optional of the element's type. */
+  private optionalIndex(e: Extract<Expr, { kind: "index" }>, operand: CelType): CelType {
+    const container = optionalOf(operand) ?? operand;
+    const it = this.check(e.index);
+    const s: Substitution = new Map();
+    switch (container.kind) {
+      case "list":
+        if (!isAssignable(T.int, it, s) && !isNumericIndex(it))
+          this.report(Diagnostics.noMatchingOverload, e.span, ["[?]", `${formatType(container)}[${formatType(it)}]`], "lists are indexed by `int`");
+        return optionalType(container.elem);
+      case "map":
+        if (!isAssignable(container.key, it, s))
+          this.report(Diagnostics.noMatchingOverload, e.span, ["[?]", `${formatType(container)}[${formatType(it)}]`], `this map's keys are \`${formatType(container.key)}\``);
+        return optionalType(container.value);
+      case "dyn":
+      case "error":
+      case "param":
+        return optionalType(T.dyn);
+      default:
+        this.report(Diagnostics.noMatchingOverload, e.span, ["[?]", `${formatType(container)}[${formatType(it)}]`], "`[?]` indexes lists and maps");
+        return T.error;
+    }
+  }
+
+  /** An optional list element `[?x]` or map entry `{?k: x}`: `x` must be an optional; the element is its value. */
+  private optionalEntry(x: Expr, t: CelType, what: string): CelType {
+    const inner = optionalOf(t);
+    if (inner !== undefined) return inner;
+    if (isDynLike(t) || t.kind === "param") return T.dyn;
+    this.report(Diagnostics.typeMismatch, x.span, [`${what} marked \`?\``, "optional_type", formatType(t)], "`?` before an element takes an optional: write `?optional.of(x)` or `?m.?key`");
+    return T.error;
   }
 
   private fieldType(operand: CelType, field: string, span: Span, forHas: boolean): CelType {
@@ -358,11 +411,27 @@ class Checker {
 
   private has(e: Extract<Expr, { kind: "has" }>): CelType {
     const operand = this.check(e.operand);
-    this.fieldType(operand, e.field, e.span, true);
+    this.fieldType(optionalOf(operand) ?? operand, e.field, e.span, true);
     return T.bool;
   }
 
   private callExpr(e: CallExpr): CelType {
+    // `cel.bind`, `optMap` and `optFlatMap` reach the checker as calls, like the two-variable comprehensions.
+    const q = e.target === null ? null : this.qualifiedName(e.target);
+    const first = e.args[0];
+    if (first !== undefined && first.kind === "ident" && !first.rootScoped) {
+      if (q !== null && q.name === "cel" && e.fn === "bind" && e.args.length === 3 && this.env.variables.get("cel") === undefined)
+        return this.bind(e, first.name);
+      if (e.target !== null && (e.fn === "optMap" || e.fn === "optFlatMap") && e.args.length === 2)
+        return this.optMap(e, first.name, e.fn === "optFlatMap");
+    }
+    // A namespaced global function (`math.greatest(x, y)`, `optional.of(x)`) reads like a method on a name.
+    if (q !== null && this.env.functions.has(`${q.name}.${e.fn}`) && this.env.variables.get(q.name) === undefined) {
+      const fn = `${q.name}.${e.fn}`;
+      const t = this.call(fn, false, e.args, e, e.span, e.fnSpan);
+      if (NUMERIC_VARIADIC.has(fn)) this.numericArguments(fn, e);
+      return t;
+    }
     // Two-variable comprehensions reach the checker as calls (the parser expands only the one-variable macros).
     if (e.target !== null && MACRO2_NAMES.has(e.fn) && (e.args.length === 3 || e.args.length === 4)) {
       const [a, b] = e.args;
@@ -379,11 +448,14 @@ class Checker {
       const a = args[0]!;
       if (a.kind === "literal" && a.literal.type === "string") {
         const r = e.fn === "timestamp" ? parseTimestamp(a.literal.value) : parseDuration(a.literal.value);
-        if (r instanceof CelError) this.report(Diagnostics.constantError, a.span, [r.message]);
+        if (r instanceof CelError) {
+          const hint = e.fn === "timestamp" ? timestampHint(a.literal.value) : undefined;
+          this.report(Diagnostics.constantError, a.span, [r.message], hint ?? (e.fn === "timestamp" ? `a timestamp is ${TIMESTAMP_FORMS}` : DURATION_FORMS));
+        }
       }
     }
     // A literal pattern RE2 rejects is an error now rather than at every evaluation.
-    if (e.fn === "matches") {
+    if (e.fn === "matches" || e.fn === "find" || e.fn === "findAll") {
       const pattern = args[1];
       if (pattern !== undefined && pattern.kind === "literal" && pattern.literal.type === "string") {
         const why = regexError(pattern.literal.value);
@@ -393,12 +465,54 @@ class Checker {
     return t;
   }
 
-  /** Resolves a function or operator call against its overloads. */
-  call(fn: string, receiver: boolean, args: readonly Expr[], node: Expr, span: Span, fnSpan?: Span): CelType {
-    const argTypes = args.map((a) => this.check(a));
+  private bind(e: CallExpr, name: string): CelType {
+    this.refs.set(e, { kind: "bind", name });
+    const init = this.check(e.args[1]!);
+    this.locals.push({ name, type: init });
+    try {
+      return this.check(e.args[2]!);
+    } finally {
+      this.locals.pop();
+    }
+  }
+
+  private optMap(e: CallExpr, name: string, flat: boolean): CelType {
+    this.refs.set(e, { kind: "optMap", flat, name });
+    const target = this.check(e.target!);
+    const inner = optionalOf(target);
+    if (inner === undefined && !isDynLike(target))
+      this.report(Diagnostics.typeMismatch, e.target!.span, [`the target of \`${e.fn}\``, "optional_type", formatType(target)]);
+    this.locals.push({ name, type: inner ?? T.dyn });
+    try {
+      const body = this.check(e.args[1]!);
+      if (!flat) return body.kind === "error" ? body : optionalType(body);
+      if (optionalOf(body) === undefined && !isDynLike(body)) {
+        this.report(Diagnostics.typeMismatch, e.args[1]!.span, ["the result of `optFlatMap`", "optional_type", formatType(body)]);
+        return T.error;
+      }
+      return isDynLike(body) ? optionalType(T.dyn) : body;
+    } finally {
+      this.locals.pop();
+    }
+  }
+
+  /** `math.greatest` / `math.least` take numbers (their mixed-type overloads are declared over dyn). */
+  private numericArguments(fn: string, e: CallExpr): void {
+    for (const a of e.args) {
+      const t = this.types.get(a);
+      if (t === undefined || isDynLike(t) || NUMERIC_KINDS.has(t.kind)) continue;
+      if (e.args.length === 1 && t.kind === "list" && (isDynLike(t.elem) || NUMERIC_KINDS.has(t.elem.kind))) continue;
+      this.report(Diagnostics.noMatchingOverload, a.span, [fn, `(${formatType(t)})`], `\`${fn}\` takes numbers (int, uint, double), or one list of them`);
+    }
+  }
+
+  /** Resolves a function or operator call against its overloads (`argTypes` when the arguments are checked already). */
+  call(fn: string, receiver: boolean, args: readonly Expr[], node: Expr, span: Span, fnSpan?: Span, checkedArgs?: readonly CelType[]): CelType {
+    const argTypes = checkedArgs ?? args.map((a) => this.check(a));
     const decl = this.env.functions.get(fn);
-    const candidates = decl?.overloads.filter((o) => o.receiver === receiver && o.params.length === args.length) ?? [];
-    if (decl === undefined || (candidates.length === 0 && !decl.overloads.some((o) => o.params.length === args.length))) {
+    const arityOk = (o: Overload) => o.params.length === args.length || (o.rest !== undefined && args.length > o.params.length);
+    const candidates = decl?.overloads.filter((o) => o.receiver === receiver && arityOk(o)) ?? [];
+    if (decl === undefined || (candidates.length === 0 && !decl.overloads.some(arityOk))) {
       this.refs.set(node, { kind: "call", fn, receiver, overloads: [] });
       if (decl === undefined) {
         const names = [...this.env.functions.keys()].filter((n) => /^[A-Za-z]/.test(n));
@@ -413,7 +527,7 @@ class Checker {
     for (const o of candidates) {
       const s: Substitution = new Map();
       let ok = true;
-      for (let k = 0; k < args.length && ok; k++) ok = isAssignable(o.params[k]!, argTypes[k]!, s);
+      for (let k = 0; k < args.length && ok; k++) ok = isAssignable(o.params[k] ?? o.rest!, argTypes[k]!, s);
       if (!ok) continue;
       matched.push(o);
       const r = substitute(o.result, s, true);
@@ -558,6 +672,7 @@ function shownArgs(fn: string, receiver: boolean, argTypes: readonly CelType[]):
 /** One overload as it is written: `int > int`, `-int`, `A in list(A)`, `list(A)[int]`, `string.startsWith(string)`. */
 function signatureText(name: string, o: Overload): string {
   const p = o.params.map(formatType);
+  if (o.rest !== undefined) p.push(`${formatType(o.rest)}...`);
   const op = displayFunctionName(name);
   if (o.receiver) return `${p[0]}.${op}(${p.slice(1).join(", ")})`;
   if (name === "_[_]") return `${p[0]}[${p[1]}]`;
@@ -578,6 +693,11 @@ function signatures(decl: FunctionDecl, receiver: boolean): string {
 }
 
 const NUMERIC_KINDS: ReadonlySet<string> = new Set(["int", "uint", "double"]);
+
+/** A list index of a numeric type (CEL accepts `l[1u]` and `l[1.0]` at run time; the checker's overload is int). */
+function isNumericIndex(t: CelType): boolean {
+  return NUMERIC_KINDS.has(t.kind);
+}
 
 /** A targeted hint for the commonest mistake: mixing int, uint and double. */
 function overloadHelp(decl: FunctionDecl, receiver: boolean, argTypes: readonly CelType[]): string {

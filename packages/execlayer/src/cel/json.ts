@@ -7,6 +7,7 @@ import { formatDuration, formatTimestamp, parseDuration, parseTimestamp } from "
 import {
   CelDuration,
   CelMap,
+  CelOpaqueValue,
   CelRecord,
   CelTimestamp,
   CelTypeValue,
@@ -220,6 +221,11 @@ export function toJson(v: CelValue): JsonValue {
   if (v instanceof CelTimestamp) return formatTimestamp(v);
   if (v instanceof CelDuration) return formatDuration(v);
   if (v instanceof CelTypeValue) return v.name;
+  if (v instanceof CelOpaqueValue) {
+    // an optional is its value (or null); the network and URL types are their text
+    const j = v.toJsonValue();
+    return j === undefined ? null : typeof j === "string" ? j : toJson(j as CelValue);
+  }
   if (v instanceof CelMap) {
     const out: Record<string, JsonValue> = {};
     for (const [k, x] of v.entries()) setOwn(out, k instanceof CelUint ? k.value.toString() : String(k), toJson(x));

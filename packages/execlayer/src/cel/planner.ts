@@ -25,9 +25,11 @@ import { CelError, celErrors } from "./errors.ts";
 import { addInt, divInt, modInt, mulInt, subInt } from "./arith.ts";
 import { compileRegex, invalidRegex, regexMatches, safeTest } from "./regex.ts";
 import { parseDuration, parseTimestamp } from "./time.ts";
+import { deepSize, dynamicRegexCost, regexWeight, scanOne, scanWeight, shallowSize } from "./cost.ts";
 import { STANDARD_FUNCTIONS, inList, indexValue, relation, valueHasType, type Overload } from "./stdlib.ts";
 import {
   CelMap,
+  CelOptional,
   CelRecord,
   CelTypeValue,
   CelUint,
@@ -158,7 +160,7 @@ class Compiler {
       case "conditional":
         return this.conditional(e.test, e.then, e.otherwise, e.span);
       case "list":
-        return this.list(e.elements);
+        return this.list(e.elements, e.optionalIndices, e.span);
       case "map":
         return this.map(e);
       case "comprehension":
@@ -189,6 +191,13 @@ class Compiler {
     const operand = this.compile(e.operand);
     const field = e.field;
     const span = e.fieldSpan;
+    if (e.optional === true) {
+      return (f) => {
+        const v = operand(f);
+        if (isErr(v)) return v;
+        return optionalSelect(v instanceof CelOptional ? v : CelOptional.of(v), field, span);
+      };
+    }
     if (this.is(e.operand, "record")) {
       if (field in Object.prototype) {
         return (f) => {
@@ -227,7 +236,12 @@ class Compiler {
     const field = e.field;
     const span = e.span;
     return (f) => {
-      const v = operand(f);
+      let v = operand(f);
+      if (v instanceof CelOptional) {
+        // has() on an optional: false when empty, else the test on its value
+        if (v.value === undefined) return false;
+        v = v.value;
+      }
       if (v instanceof CelRecord) return v.fields[field] !== undefined && Object.prototype.hasOwnProperty.call(v.fields, field);
       if (v instanceof CelMap) return v.has(field);
       if (isErr(v)) return v;
@@ -239,11 +253,13 @@ class Compiler {
     const operand = this.compile(e.operand);
     const idx = this.compile(e.index);
     const span = e.span;
+    const optional = e.optional === true;
     return (f) => {
       const c = operand(f);
       if (isErr(c)) return c;
       const k = idx(f);
       if (isErr(k)) return k;
+      if (optional || c instanceof CelOptional) return optionalIndex(c instanceof CelOptional ? c : CelOptional.of(c), k, span);
       const r = indexValue(c, k);
       return isErr(r) ? r.at(span) : r;
     };
@@ -568,6 +584,10 @@ class Compiler {
   private callExpr(e: Extract<Expr, { kind: "call" }>): Node {
     const ref = this.ref(e);
     if (ref?.kind === "comprehension2") return this.comprehension2(e, ref.macro, ref.vars);
+    if (ref?.kind === "bind") return this.bind(e, ref.name);
+    if (ref?.kind === "optMap") return this.optMap(e, ref.name, ref.flat);
+    // a namespaced global function written like a method on a name (`math.greatest(a, b)`)
+    if (ref?.kind === "call" && !ref.receiver && e.target !== null) return this.call(e, e.args, ref.fn);
     const args = e.target === null ? e.args : [e.target, ...e.args];
     // timestamp("...") and duration("...") of a literal are constants: parse once, not per evaluation.
     if ((e.fn === "timestamp" || e.fn === "duration") && e.target === null && args.length === 1) {
@@ -670,7 +690,7 @@ class Compiler {
     if (overloads.length > 0) return overloads;
     const receiver = ref?.kind === "call" ? ref.receiver : node.kind === "call" && node.target !== null;
     const decl = this.checked.env.functions.get(fn);
-    return decl?.overloads.filter((o) => o.receiver === receiver && o.params.length === arity) ?? [];
+    return decl?.overloads.filter((o) => o.receiver === receiver && (o.params.length === arity || (o.rest !== undefined && arity > o.params.length))) ?? [];
   }
 
   /** A strict call: evaluate the arguments left to right, propagate the first error, dispatch. */
@@ -691,6 +711,7 @@ class Compiler {
         return err;
       };
     }
+    if (overloads.some((o) => o.cost !== undefined)) return extensionCall(fn, args, overloads, span);
     const dispatch = makeDispatcher(fn, overloads, span);
     const cost = callCost(fn, this.checked.env.functions.get(fn) === STANDARD_FUNCTIONS.get(fn));
     switch (args.length) {
@@ -734,8 +755,23 @@ class Compiler {
 
   // --- aggregates --------------------------------------------------------------------------------------------
 
-  private list(elements: readonly Expr[]): Node {
+  private list(elements: readonly Expr[], optionalIndices: readonly number[] | undefined, span: Span): Node {
     const items = elements.map((x) => this.compile(x));
+    if (optionalIndices !== undefined && optionalIndices.length > 0) {
+      const optional = items.map((_, k) => optionalIndices.includes(k));
+      return (f) => {
+        const out: CelValue[] = [];
+        for (let k = 0; k < items.length; k++) {
+          const v = items[k]!(f);
+          if (isErr(v)) return v;
+          if (!optional[k]) out.push(v);
+          else if (v instanceof CelOptional) {
+            if (v.value !== undefined) out.push(v.value);
+          } else return noOverload("[?_]", [v], span);
+        }
+        return out;
+      };
+    }
     if (items.length === 0) {
       const empty: readonly CelValue[] = Object.freeze([]);
       return () => empty;
@@ -752,20 +788,60 @@ class Compiler {
   }
 
   private map(e: Extract<Expr, { kind: "map" }>): Node {
-    const entries = e.entries.map((x) => [this.compile(x.key), this.compile(x.value)] as const);
+    const entries = e.entries.map((x) => [this.compile(x.key), this.compile(x.value), x.optional === true] as const);
     const span = e.span;
     return (f) => {
       const out: [CelValue, CelValue][] = [];
-      for (const [kn, vn] of entries) {
+      for (const [kn, vn, optional] of entries) {
         const k = kn(f);
         if (isErr(k)) return k;
         const v = vn(f);
         if (isErr(v)) return v;
-        out.push([k, v]);
+        if (!optional) out.push([k, v]);
+        else if (v instanceof CelOptional) {
+          if (v.value !== undefined) out.push([k, v.value]);
+        } else return noOverload("{?_: _}", [v], span);
       }
       const m = CelMap.from(out);
       return isErr(m) ? m.at(span) : m;
     };
+  }
+
+  // --- cel.bind and the optional macros -------------------------------------------------------------------
+
+  private bind(e: Extract<Expr, { kind: "call" }>, name: string): Node {
+    const init = this.compile(e.args[1]!);
+    return this.withLocals([name], ([slot]) => {
+      const s = slot!;
+      const body = this.compile(e.args[2]!);
+      return (f) => {
+        const v = init(f);
+        if (isErr(v)) return v;
+        f.locals[s] = v;
+        return body(f);
+      };
+    });
+  }
+
+  private optMap(e: Extract<Expr, { kind: "call" }>, name: string, flat: boolean): Node {
+    const target = this.compile(e.target!);
+    const span = e.span;
+    const fn = flat ? "optFlatMap" : "optMap";
+    return this.withLocals([name], ([slot]) => {
+      const s = slot!;
+      const body = this.compile(e.args[1]!);
+      return (f) => {
+        const o = target(f);
+        if (isErr(o)) return o;
+        if (!(o instanceof CelOptional)) return noOverload(fn, [o], span);
+        if (o.value === undefined) return o;
+        f.locals[s] = o.value;
+        const r = body(f);
+        if (isErr(r)) return r;
+        if (!flat) return CelOptional.of(r);
+        return r instanceof CelOptional ? r : noOverload(fn, [r], span);
+      };
+    });
   }
 
   // --- comprehensions ----------------------------------------------------------------------------------------
@@ -989,27 +1065,6 @@ function over(f: Frame, span: Span): CelError {
 /** Strings shorter than this compare in a constant amount of work for the fast paths (no charge). */
 const SHORT = 256;
 
-/** Steps for scanning string and bytes operands once: one per 8 code units (0 for scalars and short values). */
-function scanWeight(a: CelResult, b: CelResult | null): number {
-  return scanOne(a) + (b === null ? 0 : scanOne(b));
-}
-
-function scanOne(v: CelResult): number {
-  if (typeof v === "string") return v.length >>> 3;
-  if (v instanceof Uint8Array) return v.length >>> 3;
-  return 0;
-}
-
-/** A regex match's steps per 8 characters scanned: RE2 simulates the pattern's states in step, so it grows with it. */
-function regexWeight(patternLength: number): number {
-  return 1 + (patternLength >>> 3);
-}
-
-/** Matching a pattern only known at run time: compiling it (64 steps a character) and the match. */
-function dynamicRegexCost(s: string, pattern: string): number {
-  return pattern.length * 64 + (s.length >>> 3) * regexWeight(pattern.length);
-}
-
 /**
  * The charge of a call before its dispatch, from its arguments: strings and bytes by the code units the standard
  * functions scan (size, conversions, contains...); `+` adds the lists it copies; `matches` is a dynamic regex; a
@@ -1019,32 +1074,6 @@ function callCost(fn: string, standard: boolean): (a: CelValue, b: CelValue | nu
   if (fn === "matches") return (a, b) => (typeof a === "string" && typeof b === "string" ? dynamicRegexCost(a, b) : 0);
   if (fn === "_+_" || !standard) return (a, b) => shallowSize(a) + (b === null ? 0 : shallowSize(b));
   return scanWeight;
-}
-
-function shallowSize(v: CelValue): number {
-  if (Array.isArray(v)) return v.length;
-  if (v instanceof CelMap) return v.size;
-  return scanOne(v);
-}
-
-/** Deep sizes of the lists, maps and records equality and membership walk (values are immutable: cached). */
-const deepSizes = new WeakMap<object, number>();
-
-/** The work of walking a value: its elements and entries, nested ones included, and its strings' scan weight. */
-function deepSize(v: CelValue): number {
-  if (typeof v === "string") return v.length >>> 3;
-  if (typeof v !== "object" || v === null) return 0;
-  if (v instanceof Uint8Array) return v.length >>> 3;
-  const isList = Array.isArray(v);
-  if (!isList && !(v instanceof CelMap) && !(v instanceof CelRecord)) return 0;
-  let n = deepSizes.get(v);
-  if (n !== undefined) return n;
-  n = 1;
-  if (isList) for (let k = 0; k < v.length; k++) n += 1 + deepSize(v[k] as CelValue);
-  else if (v instanceof CelMap) for (const [k, x] of v.entries()) n += 1 + deepSize(k) + deepSize(x);
-  else for (const k of Object.keys((v as CelRecord).fields)) n += 1 + deepSize((v as CelRecord).fields[k] as CelValue);
-  deepSizes.set(v, n);
-  return n;
 }
 
 /** Equality walks at most the smaller operand; strings of equal length compare by content. */
@@ -1095,8 +1124,42 @@ function variable(name: string, span: Span): Node {
   };
 }
 
+/** `o.?field` and selection on an optional: empty when `o` is, or when the field (map key) is absent. */
+function optionalSelect(o: CelOptional, field: string, span: Span): CelResult {
+  const v = o.value;
+  if (v === undefined) return o;
+  if (v instanceof CelMap) {
+    const x = v.getString(field);
+    return x === undefined ? CelOptional.NONE : CelOptional.of(x);
+  }
+  if (v instanceof CelRecord) {
+    const x = Object.prototype.hasOwnProperty.call(v.fields, field) ? v.fields[field] : undefined;
+    return x === undefined ? CelOptional.NONE : CelOptional.of(x);
+  }
+  return selectField(v, field, span);
+}
+
+/** `c[?k]` and indexing an optional: empty when `c` is, or when the index (key) is absent. */
+function optionalIndex(o: CelOptional, k: CelValue, span: Span): CelResult {
+  const c = o.value;
+  if (c === undefined) return o;
+  if (Array.isArray(c)) {
+    const r = indexValue(c, k);
+    if (!isErr(r)) return CelOptional.of(r);
+    // an index of a valid type that is out of range is absent; a bad index type stays an error
+    return typeof k === "bigint" || k instanceof CelUint || (typeof k === "number" && Number.isInteger(k)) ? CelOptional.NONE : r.at(span);
+  }
+  if (c instanceof CelMap) {
+    const x = c.get(k);
+    return x === undefined ? CelOptional.NONE : CelOptional.of(x);
+  }
+  const r = indexValue(c, k);
+  return isErr(r) ? r.at(span) : r;
+}
+
 function selectField(v: CelResult, field: string, span: Span): CelResult {
   if (isErr(v)) return v;
+  if (v instanceof CelOptional) return optionalSelect(v, field, span);
   if (v instanceof CelRecord) {
     if (Object.prototype.hasOwnProperty.call(v.fields, field)) {
       const x = v.fields[field];
@@ -1113,6 +1176,51 @@ function selectField(v: CelResult, field: string, span: Span): CelResult {
     .at(span);
 }
 
+/**
+ * A strict call to extension overloads (they declare their cost): arguments left to right, the first error wins;
+ * the overload whose parameter types the values have is chosen once, charged its cost, then called.
+ */
+function extensionCall(fn: string, args: readonly Node[], overloads: readonly Overload[], span: Span): Node {
+  const n = args.length;
+  const fail = (vals: readonly CelValue[]) => celErrors.noSuchOverload(fn, vals.map((a) => typeNameOf(a))).at(span);
+  const invoke = (f: Frame, o: Overload, vals: CelValue[]): CelResult => {
+    if (o.cost !== undefined && (f.steps += o.cost(vals)) > f.limit) return over(f, span);
+    const r = o.impl(...vals);
+    return isErr(r) ? r.at(span) : r;
+  };
+  if (overloads.length === 1 && n === 1) {
+    const o = overloads[0]!;
+    const p0 = o.params[0]!;
+    const a0 = args[0]!;
+    const cost = o.cost;
+    const impl = o.impl;
+    return (f) => {
+      const x = a0(f);
+      if (isErr(x)) return x;
+      if (!valueHasType(x, p0)) return fail([x]);
+      if (cost !== undefined && (f.steps += cost([x])) > f.limit) return over(f, span);
+      const r = impl(x);
+      return isErr(r) ? r.at(span) : r;
+    };
+  }
+  return (f) => {
+    const vals: CelValue[] = new Array<CelValue>(n);
+    for (let k = 0; k < n; k++) {
+      const v = args[k]!(f);
+      if (isErr(v)) return v;
+      vals[k] = v;
+    }
+    for (const o of overloads) if (argsHaveTypes(o, vals)) return invoke(f, o, vals);
+    return fail(vals);
+  };
+}
+
+function argsHaveTypes(o: Overload, args: readonly CelValue[]): boolean {
+  if (args.length !== o.params.length && (o.rest === undefined || args.length < o.params.length)) return false;
+  for (let k = 0; k < args.length; k++) if (!valueHasType(args[k]!, o.params[k] ?? o.rest!)) return false;
+  return true;
+}
+
 interface Dispatcher {
   d1(a: CelValue): CelResult;
   d2(a: CelValue, b: CelValue): CelResult;
@@ -1125,12 +1233,13 @@ function makeDispatcher(fn: string, overloads: readonly Overload[], span: Span):
   const finish = (r: CelResult): CelResult => (isErr(r) ? r.at(span) : r);
   if (overloads.length === 1) {
     const o = overloads[0]!;
-    const [p0, p1] = o.params;
+    const p0 = o.params[0] ?? o.rest;
+    const p1 = o.params[1] ?? o.rest;
     const impl = o.impl;
     return {
       d1: (a) => (valueHasType(a, p0!) ? finish(impl(a)) : fail([a])),
       d2: (a, b) => (valueHasType(a, p0!) && valueHasType(b, p1!) ? finish(impl(a, b)) : fail([a, b])),
-      dn: (args) => (o.params.every((p, k) => valueHasType(args[k]!, p)) ? finish(impl(...args)) : fail(args)),
+      dn: (args) => (argsHaveTypes(o, args) ? finish(impl(...args)) : fail(args)),
     };
   }
   return {
@@ -1139,12 +1248,11 @@ function makeDispatcher(fn: string, overloads: readonly Overload[], span: Span):
       return fail([a]);
     },
     d2: (a, b) => {
-      for (const o of overloads)
-        if (valueHasType(a, o.params[0]!) && valueHasType(b, o.params[1]!)) return finish(o.impl(a, b));
+      for (const o of overloads) if (argsHaveTypes(o, [a, b])) return finish(o.impl(a, b));
       return fail([a, b]);
     },
     dn: (args) => {
-      for (const o of overloads) if (o.params.every((p, k) => valueHasType(args[k]!, p))) return finish(o.impl(...args));
+      for (const o of overloads) if (argsHaveTypes(o, args)) return finish(o.impl(...args));
       return fail(args);
     },
   };

@@ -33,6 +33,7 @@ import {
 } from "./arith.ts";
 import { CelError, celErrors } from "./errors.ts";
 import { regexMatches } from "./regex.ts";
+import { EXTENSION_FUNCTIONS } from "./ext/index.ts";
 import {
   addDurations,
   addTimestampDuration,
@@ -52,6 +53,7 @@ import {
 import {
   CelDuration,
   CelMap,
+  CelOpaqueValue,
   CelRecord,
   CelTimestamp,
   CelTypeValue,
@@ -66,23 +68,8 @@ import {
   type CelValue,
 } from "./values.ts";
 
-/** An implementation receives arguments already checked against the overload's parameter types. */
-export type OverloadImpl = (...args: CelValue[]) => CelResult;
-
-export interface Overload {
-  /** stable identifier, e.g. `add_int64`, `string_starts_with` */
-  readonly id: string;
-  /** member call `target.fn(args)`: `params[0]` is the target */
-  readonly receiver: boolean;
-  readonly params: readonly CelType[];
-  readonly result: CelType;
-  readonly impl: OverloadImpl;
-}
-
-export interface FunctionDecl {
-  readonly name: string;
-  readonly overloads: readonly Overload[];
-}
+export type { FunctionDecl, Overload, OverloadImpl } from "./functions.ts";
+import type { FunctionDecl, Overload, OverloadImpl } from "./functions.ts";
 
 const A = typeParam("A");
 const B = typeParam("B");
@@ -456,8 +443,12 @@ function merge(decls: readonly FunctionDecl[]): Map<string, FunctionDecl> {
   return out;
 }
 
-/** The standard functions by name (operators use CEL's internal names: `_+_`, `_==_`, `@in`, `_[_]`, `!_`, `-_`). */
-export const STANDARD_FUNCTIONS: ReadonlyMap<string, FunctionDecl> = merge(FUNCTIONS);
+/**
+ * The standard functions by name (operators use CEL's internal names: `_+_`, `_==_`, `@in`, `_[_]`, `!_`, `-_`),
+ * with the extension libraries every policy has (ext/): strings, math, lists, encoders, optionals, and
+ * Kubernetes' URLs, IPs/CIDRs and regex `find`.
+ */
+export const STANDARD_FUNCTIONS: ReadonlyMap<string, FunctionDecl> = merge([...FUNCTIONS, ...EXTENSION_FUNCTIONS]);
 
 /** Merges extra declarations (from a TypeEnv) into the standard set. */
 export function mergeFunctions(
@@ -497,6 +488,8 @@ export function valueHasType(v: CelValue, t: CelType): boolean {
       return v instanceof CelTypeValue;
     case "record":
       return v instanceof CelRecord && v.typeName === t.name;
+    case "opaque":
+      return v instanceof CelOpaqueValue && v.typeName === t.name;
     default:
       return true;
   }

@@ -26,15 +26,34 @@ export function makeDuration(nanos: bigint): CelDuration | CelError {
   return new CelDuration(nanos);
 }
 
+/**
+ * The accepted timestamp forms, the same for CEL's `timestamp()` and for `timestamp` action parameters (the IR's
+ * canonicalTimestamp, test/cel/time.test.ts holds them equal): RFC 3339 with seconds and a zone, `T`, `t` or a
+ * space between date and time, at most 9 fractional digits, years 0001-9999, no leap second.
+ */
+export const TIMESTAMP_FORMS = "RFC 3339 with seconds and a zone: `2024-05-19T12:00:00Z`, `2024-05-19 12:00:00.5+02:00`";
+
 const RFC3339 =
-  /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
+  /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
+
+/** What a text that is not an accepted timestamp lacks, when it is a near miss (`2024-05-19 12:00`). */
+export function timestampHint(text: string): string | undefined {
+  const m = /^(\d{4}-\d{2}-\d{2})(?:[Tt ](\d{2}:\d{2})(:\d{2}(?:\.\d+)?)?(.*))?$/.exec(text);
+  if (m === null) return undefined;
+  const date = m[1]!;
+  if (m[2] === undefined) return `add a time and a zone: \`${date}T00:00:00Z\``;
+  const seconds = m[3] ?? ":00";
+  const zone = m[4] === "" || m[4] === undefined ? "Z" : m[4];
+  const fixed = `${date}T${m[2]}${seconds}${zone}`;
+  return fixed === text ? undefined : `did you mean \`${fixed}\`? a timestamp needs seconds and a zone (\`Z\` for UTC)`;
+}
 
 /** Parses an RFC 3339 timestamp (`2009-02-13T23:31:30Z`, `...30.123+05:30`), within 0001..9999. */
 export function parseTimestamp(text: string): CelTimestamp | CelError {
   const m = RFC3339.exec(text);
   if (m === null) {
     if (/^\d{5,}-/.test(text)) return celErrors.range("timestamp");
-    return celErrors.conversion(`cannot parse \`${text}\` as a timestamp (expected RFC 3339, e.g. 2024-01-31T12:00:00Z)`);
+    return celErrors.conversion(`cannot parse \`${text}\` as a timestamp (expected ${TIMESTAMP_FORMS})`);
   }
   const year = Number(m[1]);
   const month = Number(m[2]);
@@ -43,8 +62,8 @@ export function parseTimestamp(text: string): CelTimestamp | CelError {
   const minute = Number(m[5]);
   const second = Number(m[6]);
   if (year < 1) return celErrors.range("timestamp");
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59 || second > 60)
-    return celErrors.conversion(`invalid date or time in timestamp \`${text}\``);
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59 || second > 59)
+    return celErrors.conversion(`invalid date or time in timestamp \`${text}\`${second === 60 ? " (leap seconds are not representable)" : ""}`);
   const frac = m[7] === undefined ? 0n : BigInt(m[7].padEnd(9, "0"));
   let offsetSeconds = 0;
   if (m[8] === undefined) {
@@ -54,7 +73,7 @@ export function parseTimestamp(text: string): CelTimestamp | CelError {
     offsetSeconds = (m[9] === "-" ? -1 : 1) * (oh * 3600 + om * 60);
   }
   const days = daysFromCivil(year, month, day);
-  const secs = BigInt(days) * 86400n + BigInt(hour * 3600 + minute * 60 + Math.min(second, 59)) - BigInt(offsetSeconds);
+  const secs = BigInt(days) * 86400n + BigInt(hour * 3600 + minute * 60 + second) - BigInt(offsetSeconds);
   return makeTimestamp(secs * NANOS_PER_SECOND + frac);
 }
 
@@ -83,6 +102,7 @@ const UNIT_NANOS: Readonly<Record<string, bigint>> = {
   s: NANOS_PER_SECOND,
   m: 60n * NANOS_PER_SECOND,
   h: 3600n * NANOS_PER_SECOND,
+  d: 86400n * NANOS_PER_SECOND,
 };
 
 /** Parses a Go-style duration: `100s`, `1.5h`, `1h30m`, `-1ns`, `0`. */
@@ -96,7 +116,8 @@ export function parseDuration(text: string): CelDuration | CelError {
   if (s === "0") return new CelDuration(0n);
   if (s === "") return badDuration(text);
   let total = 0n;
-  const part = /^(\d*)(?:\.(\d*))?(ns|us|µs|μs|ms|s|m|h)/;
+  // Go's units, and `d` (24h) as in .xpol durations (`within 7d`) and duration parameters: one syntax everywhere
+  const part = /^(\d*)(?:\.(\d*))?(ns|us|µs|μs|ms|s|m|h|d)/;
   while (s.length > 0) {
     const m = part.exec(s);
     if (m === null || (m[1] === "" && (m[2] === undefined || m[2] === ""))) return badDuration(text);
@@ -114,8 +135,11 @@ export function parseDuration(text: string): CelDuration | CelError {
   return makeDuration(neg ? -total : total);
 }
 
+/** The accepted duration forms, for messages. */
+export const DURATION_FORMS = "a duration is numbers with units, no spaces: `250ms`, `90s`, `15m`, `1.5h`, `7d`, `1h30m` (units ns, us, ms, s, m, h, d)";
+
 function badDuration(text: string): CelError {
-  return celErrors.conversion(`cannot parse \`${text}\` as a duration (expected e.g. 90s, 1h30m, 1.5h, 250ms)`);
+  return celErrors.conversion(`cannot parse \`${text}\` as a duration (expected e.g. 90s, 1h30m, 1.5h, 250ms, 7d)`);
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -55,7 +55,17 @@ export interface TypeParam {
   readonly name: string;
 }
 
-export type CelType = PrimitiveType | ListType | MapType | TypeType | RecordType | TypeParam;
+/**
+ * An abstract type of an extension library, by name, with type arguments: `optional_type(int)`, `net.IP`,
+ * `net.CIDR`, `kubernetes.URL`. Values are CelOpaqueValue subclasses with the same `typeName`.
+ */
+export interface OpaqueType {
+  readonly kind: "opaque";
+  readonly name: string;
+  readonly params: readonly CelType[];
+}
+
+export type CelType = PrimitiveType | ListType | MapType | TypeType | RecordType | TypeParam | OpaqueType;
 
 const prim = (kind: PrimitiveKind): PrimitiveType => Object.freeze({ kind });
 
@@ -86,6 +96,22 @@ export function typeType(of: CelType | null): TypeType {
   return { kind: "type", of };
 }
 
+export function opaqueType(name: string, params: readonly CelType[] = []): OpaqueType {
+  return { kind: "opaque", name, params };
+}
+
+/** `optional_type(T)`: the type of `optional.of(x)`, `m.?key`, `list[?i]`. */
+export const OPTIONAL_TYPE_NAME = "optional_type";
+
+export function optionalType(of: CelType): OpaqueType {
+  return opaqueType(OPTIONAL_TYPE_NAME, [of]);
+}
+
+/** The value type of an optional type, or undefined when `t` is not one. */
+export function optionalOf(t: CelType): CelType | undefined {
+  return t.kind === "opaque" && t.name === OPTIONAL_TYPE_NAME ? t.params[0] : undefined;
+}
+
 export function typeParam(name: string): TypeParam {
   return { kind: "param", name };
 }
@@ -113,6 +139,8 @@ export function formatType(t: CelType): string {
       return t.name;
     case "param":
       return t.name;
+    case "opaque":
+      return t.params.length === 0 ? t.name : `${t.name}(${t.params.map(formatType).join(", ")})`;
     case "timestamp":
       return "google.protobuf.Timestamp";
     case "duration":
@@ -131,6 +159,8 @@ export function runtimeTypeName(t: CelType): string {
       return "map";
     case "type":
       return "type";
+    case "opaque":
+      return t.name;
     default:
       return formatType(t);
   }
@@ -158,6 +188,10 @@ export function typeEquals(a: CelType, b: CelType): boolean {
       return a.name === (b as RecordType).name;
     case "param":
       return a.name === (b as TypeParam).name;
+    case "opaque": {
+      const o = b as OpaqueType;
+      return a.name === o.name && a.params.length === o.params.length && a.params.every((p, k) => typeEquals(p, o.params[k]!));
+    }
     default:
       return true;
   }
@@ -179,6 +213,8 @@ export function substitute(t: CelType, s: Substitution, defaultToDyn = false): C
       return mapType(substitute(t.key, s, defaultToDyn), substitute(t.value, s, defaultToDyn));
     case "type":
       return t.of === null ? t : typeType(substitute(t.of, s, defaultToDyn));
+    case "opaque":
+      return t.params.length === 0 ? t : opaqueType(t.name, t.params.map((p) => substitute(p, s, defaultToDyn)));
     default:
       return t;
   }
@@ -195,6 +231,8 @@ function occurs(name: string, t: CelType, s: Substitution): boolean {
       return occurs(name, r.key, s) || occurs(name, r.value, s);
     case "type":
       return r.of !== null && occurs(name, r.of, s);
+    case "opaque":
+      return r.params.some((p) => occurs(name, p, s));
     default:
       return false;
   }
@@ -253,6 +291,12 @@ function assign(formal: CelType, actual: CelType, s: Substitution): boolean {
       return true;
     case "record":
       return formal.name === (actual as RecordType).name;
+    case "opaque": {
+      const o = actual as OpaqueType;
+      if (formal.name !== o.name || formal.params.length !== o.params.length) return false;
+      for (let k = 0; k < formal.params.length; k++) if (!assign(formal.params[k]!, o.params[k]!, s)) return false;
+      return true;
+    }
     default:
       return true;
   }
@@ -266,6 +310,8 @@ export function joinTypes(a: CelType, b: CelType): CelType {
   if (a.kind === "list" && b.kind === "list") return listType(joinTypes(a.elem, b.elem));
   if (a.kind === "map" && b.kind === "map") return mapType(joinTypes(a.key, b.key), joinTypes(a.value, b.value));
   if (a.kind === "type" && b.kind === "type") return typeType(null);
+  if (a.kind === "opaque" && b.kind === "opaque" && a.name === b.name && a.params.length === b.params.length)
+    return opaqueType(a.name, a.params.map((p, k) => joinTypes(p, b.params[k]!)));
   return T.dyn;
 }
 
@@ -283,4 +329,5 @@ export const TYPE_IDENTIFIERS: ReadonlyMap<string, CelType> = new Map<string, Ce
   ["type", typeType(null)],
   ["google.protobuf.Timestamp", T.timestamp],
   ["google.protobuf.Duration", T.duration],
+  [OPTIONAL_TYPE_NAME, optionalType(T.dyn)],
 ]);

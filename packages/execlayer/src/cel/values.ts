@@ -101,6 +101,50 @@ export class CelRecord {
   }
 }
 
+/**
+ * A value of an extension library's abstract type (OpaqueType): optionals, IP addresses, CIDR ranges, URLs.
+ * Immutable; equality, display and JSON are the subclass's.
+ */
+export abstract class CelOpaqueValue {
+  /** the runtime type name, as `type(v)` shows it: `optional_type`, `net.IP` */
+  abstract readonly typeName: string;
+  abstract equals(other: CelValue): boolean;
+  abstract display(): string;
+  abstract toJsonValue(): unknown;
+  /** the work of walking the value (cost accounting of equality) */
+  size(): number {
+    return 1;
+  }
+}
+
+/** `optional.of(x)` / `optional.none()`: `value` is undefined when empty. */
+export class CelOptional extends CelOpaqueValue {
+  private constructor(readonly value: CelValue | undefined) {
+    super();
+  }
+  static readonly NONE = new CelOptional(undefined);
+  static of(v: CelValue): CelOptional {
+    return new CelOptional(v);
+  }
+  get typeName(): string {
+    return "optional_type";
+  }
+  hasValue(): boolean {
+    return this.value !== undefined;
+  }
+  equals(other: CelValue): boolean {
+    if (!(other instanceof CelOptional)) return false;
+    if (this.value === undefined || other.value === undefined) return this.value === other.value;
+    return celEquals(this.value, other.value);
+  }
+  display(): string {
+    return this.value === undefined ? "optional.none()" : `optional.of(${displayValue(this.value)})`;
+  }
+  toJsonValue(): unknown {
+    return this.value;
+  }
+}
+
 /** The JS key a CEL map key is stored under: int, uint and integral doubles share bigint keys. */
 type MapKeyJs = string | bigint | boolean;
 
@@ -193,7 +237,8 @@ export type CelValue =
   | CelTimestamp
   | CelDuration
   | CelTypeValue
-  | CelRecord;
+  | CelRecord
+  | CelOpaqueValue;
 
 export type CelResult = CelValue | CelError;
 
@@ -218,6 +263,7 @@ export function typeOf(v: CelValue): CelTypeValue {
       if (v instanceof CelDuration) return TypeValues.duration;
       if (v instanceof CelTypeValue) return TypeValues.type;
       if (v instanceof CelRecord) return new CelTypeValue(v.typeName);
+      if (v instanceof CelOpaqueValue) return new CelTypeValue(v.typeName);
       return TypeValues.null;
   }
 }
@@ -355,6 +401,7 @@ export function celEquals(a: CelValue, b: CelValue): boolean {
   if (a instanceof CelTimestamp) return b instanceof CelTimestamp && a.nanos === b.nanos;
   if (a instanceof CelDuration) return b instanceof CelDuration && a.nanos === b.nanos;
   if (a instanceof CelTypeValue) return b instanceof CelTypeValue && a.name === b.name;
+  if (a instanceof CelOpaqueValue) return a.equals(b);
   if (a instanceof CelRecord) {
     if (!(b instanceof CelRecord) || a.typeName !== b.typeName) return false;
     const names = new Set([...Object.keys(a.fields), ...Object.keys(b.fields)]);
@@ -393,6 +440,7 @@ export function displayValue(v: CelValue): string {
       if (v instanceof CelTimestamp) return `timestamp(${JSON.stringify(formatTimestampBasic(v.nanos))})`;
       if (v instanceof CelDuration) return `duration("${formatDurationBasic(v.nanos)}")`;
       if (v instanceof CelTypeValue) return v.name;
+      if (v instanceof CelOpaqueValue) return v.display();
       if (v instanceof CelRecord)
         return `${v.typeName}{${Object.entries(v.fields)
           .filter(([, x]) => x !== undefined)

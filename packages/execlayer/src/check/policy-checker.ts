@@ -1,13 +1,13 @@
 // The policy checker: resolves every name of a policy (one or more files plus the stdlib modules they import)
 // against its schema, types every expression, and reports every problem at once. The result feeds the compiler.
-import { readUtf8File } from "../diagnostics/file-error.ts";
+import { explainFileError, readUtf8File } from "../diagnostics/file-error.ts";
 import type { ActionDecl, CounterDecl, Declaration, DurationLit, Effect, Expr, FieldDecl, FieldInit, GroupDecl, IntLit, Name, OptionDecl, PolicyHeader, PropertyDecl, RecordDecl, RuleDecl, Target, TestDecl, TestStep, TierDecl, TierName, ToolDecl } from "../syntax/ast.ts";
 import { diagnostic, hasErrors, type Diagnostic, type DiagnosticDef, type RelatedInformation } from "../diagnostics/diagnostic.ts";
 import { Diagnostics as D } from "../diagnostics/catalogue.ts";
 import { didYouMean } from "../diagnostics/suggest.ts";
 import type { Tier } from "../vocabulary/decision.ts";
 import type { CalendarUnit, WindowSpec } from "../vocabulary/windows.ts";
-import { T, formatType, recordType, type CelType } from "../cel/types.ts";
+import { T, formatType, recordType, type CelType, type RecordType } from "../cel/types.ts";
 import { TypeEnv } from "../cel/checker.ts";
 import {
   actionRecordType,
@@ -116,6 +116,8 @@ class PolicyChecker {
   private readonly groupDecls = new Map<string, Located<GroupDecl>>();
   /** groups declared only as `group NAME {}` (see requireGroup) */
   private readonly requiredGroups = new Set<string>();
+  /** groups whose keyring file could not be read (their size is unknown) */
+  private readonly unreadableKeyrings = new Set<string>();
   /** paths of the stdlib modules the policy imports */
   private readonly moduleFiles = new Set<string>();
   private readonly counterDecls = new Map<string, Located<CounterDecl>>();
@@ -596,7 +598,9 @@ class PolicyChecker {
         this.report(D.escalationToSameTier, from.file, e.tier.span, [tier]);
         continue;
       }
-      out.push({ tier, condition, origin: { file: from.file, span: e.span } });
+      const text = this.sources.find((x) => x.path === from.file)?.text;
+      const written = text === undefined ? "" : text.slice(e.condition.span.start, e.condition.span.end).replace(/\s+/g, " ");
+      out.push({ tier, condition, origin: { file: from.file, span: e.span }, clause: `escalate to ${tier} when ${written}` });
     }
     return out;
   }
@@ -717,8 +721,9 @@ class PolicyChecker {
       const read = (this.options.readFile ?? readUtf8File)(path);
       keyringFailed = read instanceof Error;
       if (read instanceof Error) {
-        this.report(D.unreadableKeyring, g.file, g.decl.keyring.span, [rel, read.message], {
-          help: "the keyring path is relative to the policy file",
+        this.unreadableKeyrings.add(name);
+        this.report(D.unreadableKeyring, g.file, g.decl.keyring.span, [rel, explainFileError(read.message)], {
+          help: `looked for \`${path}\` (a keyring path is relative to the policy file that names it)`,
         });
       } else {
         this.sources.push({ path, text: read, kind: "keyring" });
@@ -881,7 +886,9 @@ class PolicyChecker {
     const out = new Set<string>();
     for (const t of targets) {
       if (t.kind === "action") {
-        if (actions.has(t.name)) out.add(t.name);
+        // an action type without a tier (XP3006, reported once) still has its fields: its conditions check
+        // against them instead of cascading into "`action` has no field" errors
+        if (actions.has(t.name) || (this.actions.get(t.name)?.tier === null)) out.add(t.name);
       } else if (t.kind === "glob") {
         for (const n of this.globMatches(t.pattern, t.regex)) if (actions.has(n)) out.add(n);
       } else {
@@ -953,6 +960,8 @@ class PolicyChecker {
       return false;
     }
     const decl = this.groupDecls.get(groupName);
+    // a group whose keyring could not be read has no known size: that error (XP3017) is the one to fix
+    if (this.unreadableKeyrings.has(groupName)) return true;
     if (group !== undefined && decl !== undefined && q.value > group.members.length && !this.requiredGroups.has(groupName)) {
       this.report(D.quorumTooLarge, file, q.span, [q.value, groupName, group.members.length], {
         related: [{ message: `\`${groupName}\` is declared here`, span: decl.decl.name.span, file: decl.file }],
@@ -969,7 +978,7 @@ class PolicyChecker {
   private checkTools(tools: readonly Located<ToolDecl>[], actions: ReadonlyMap<string, CheckedAction>, names: ReadonlyMap<string, readonly string[]>): Map<string, CheckedTool> {
     const out = new Map<string, CheckedTool>();
     const firsts = new Map<string, Located<ToolDecl>>();
-    const argsScope = new TypeEnv(new Map<string, CelType>([["args", T.dyn]]));
+    const dynArgsScope = new TypeEnv(new Map<string, CelType>([["args", T.dyn]]));
     for (const t of tools) {
       const toolName = t.decl.tool.value;
       const first = firsts.get(toolName);
@@ -978,6 +987,15 @@ class PolicyChecker {
         continue;
       }
       firsts.set(toolName, t);
+      // declared arguments make `args` a record: `args.acount` is then an error with "did you mean"
+      let argsType: RecordType | null = null;
+      let argsScope = dynArgsScope;
+      if (t.decl.args !== null) {
+        const declared = new Map<string, FieldSchema>();
+        this.resolveFields(t.file, t.decl.args, "tool argument", declared, new Map());
+        argsType = schemaRecordType(`args of tool ${toolName}`, { fields: declared });
+        argsScope = new TypeEnv(new Map<string, CelType>([["args", argsType]]));
+      }
       const actionName = t.decl.action.text;
       const action = actions.get(actionName);
       if (action === undefined) {
@@ -1031,7 +1049,7 @@ class PolicyChecker {
           ok = false;
         }
       }
-      if (ok) out.set(toolName, { tool: toolName, names: names.get(toolName) ?? [], action: actionName, target, params, origin: { file: t.file, span: t.decl.span } });
+      if (ok) out.set(toolName, { tool: toolName, names: names.get(toolName) ?? [], action: actionName, target, params, argsType, origin: { file: t.file, span: t.decl.span } });
     }
     return out;
   }

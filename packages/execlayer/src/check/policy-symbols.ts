@@ -3,7 +3,7 @@
 import type { PolicyFile, TestDecl, PropertyDecl } from "../syntax/ast.ts";
 import type { Tier } from "../vocabulary/decision.ts";
 import type { WindowSpec } from "../vocabulary/windows.ts";
-import type { CelType } from "../cel/types.ts";
+import type { CelType, RecordType } from "../cel/types.ts";
 import type { FieldSchema, RecordSchema } from "./policy-schema.ts";
 import type { ResolvedTarget } from "./policy-targets.ts";
 import type { DecodedKey } from "./policy-keys.ts";
@@ -35,6 +35,8 @@ export interface CheckedEscalation {
   readonly tier: Tier;
   readonly condition: TypedExpr;
   readonly origin: Origin;
+  /** the clause as written, `escalate to T2 when action.amount > 10000`, for the reason of a raised tier */
+  readonly clause: string;
 }
 
 export interface CheckedAction {
@@ -109,6 +111,8 @@ export interface CheckedTool {
   /** the `target` entry, if any: a string expression over `args` */
   readonly target: TypedExpr | null;
   readonly params: readonly { readonly name: string; readonly value: TypedExpr }[];
+  /** the declared arguments (`tool t(id: string)`), the type of `args`; null when undeclared (`args` is dyn) */
+  readonly argsType: RecordType | null;
   readonly origin: Origin;
 }
 

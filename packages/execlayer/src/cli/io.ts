@@ -30,6 +30,12 @@ export const ExitCode = {
   usage: 2,
   /** a file that cannot be read */
   unreadable: 3,
+  /** `xpol test`: a policy does not compile, so its tests did not run */
+  notCompiled: 4,
+  /** `xpol eval --exit-code`: a decision was deny */
+  denied: 5,
+  /** `xpol eval --exit-code`: a decision requires approval (none was deny) */
+  approvalRequired: 6,
 } as const;
 
 export type CommandRunner = (args: readonly string[], io: CliIO) => Promise<number>;

@@ -25,7 +25,7 @@ const commands: Record<string, CommandEntry> = {
 function usage(): string {
   const width = Math.max(...Object.keys(commands).map((c) => c.length));
   const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
-  return ["usage: xpol <command> [options]", "", "commands:", ...lines, "", "exit codes: 0 ok, 1 findings, 2 usage error, 3 unreadable input"].join("\n");
+  return ["usage: xpol <command> [options]", "", "commands:", ...lines, "", "exit codes: 0 ok, 1 findings, 2 usage error, 3 unreadable input, 4 (xpol test) a policy that does not compile; xpol eval --exit-code: 5 denied, 6 approval required"].join("\n");
 }
 
 export async function main(argv: readonly string[], io: CliIO = processIO): Promise<number> {

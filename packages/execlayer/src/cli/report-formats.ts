@@ -279,7 +279,12 @@ function humanTests(reports: readonly PolicyTestReport[], o: TestReportOptions, 
     if (o.coverageBelow !== undefined) out.push(`error[${o.coverageBelow.code}]: ${o.coverageBelow.message}`);
   }
   out.push("");
-  out.push(summaryLine(o.totals));
+  const notCompiled = reports.filter((r) => r.policy === null).length;
+  if (notCompiled > 0 && notCompiled === reports.length)
+    out.push(`no test ran: ${notCompiled === 1 ? "the policy does" : `${notCompiled} policies do`} not compile (the errors are above)`);
+  else if (notCompiled > 0)
+    out.push(`${summaryLine(o.totals)}; ${notCompiled} ${notCompiled === 1 ? "policy does" : "policies do"} not compile, and no test of ${notCompiled === 1 ? "it" : "them"} ran`);
+  else out.push(summaryLine(o.totals));
   return out.join("\n").replace(/^\n+/, "");
 }
 

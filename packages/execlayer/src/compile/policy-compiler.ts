@@ -144,6 +144,7 @@ class PolicyCompiler {
       escalations: a.escalations.map((e) => ({
         tierIndex: tierIndex(e.tier),
         condition: this.expr(e.condition),
+        description: `\`${e.clause}\` (tier of \`${a.name}\` in ${e.origin.file})`,
       })),
       rulesByTier,
       params,

@@ -14,7 +14,7 @@ import { Diagnostics } from "../diagnostics/catalogue.ts";
 import { forEachChild, type TypedExpr } from "../check/policy-exprs.ts";
 import type { MappedAction, ToolMapper, ToolMapperError } from "../ir/adapters.ts";
 import type { JsonObject, JsonValue } from "../ir/types.ts";
-import { T } from "../cel/types.ts";
+import { T, type RecordType } from "../cel/types.ts";
 import { fromJson, toJson } from "../cel/json.ts";
 import { CelError } from "../cel/errors.ts";
 import type { CompiledExpression } from "../cel/planner.ts";
@@ -99,6 +99,8 @@ interface ToolPlan {
   readonly reads: ArgsRead | null;
   readonly target: CompiledExpression | null;
   readonly params: readonly { readonly name: string; readonly optional: boolean; readonly value: CompiledExpression }[];
+  /** the declared arguments' type: the call's arguments are converted to it (and refused when they do not fit) */
+  readonly argsType: RecordType | null;
 }
 
 export function compileToolMapper(policy: CheckedPolicy, compile: (t: TypedExpr) => CompiledExpression): ToolMapper {
@@ -118,6 +120,7 @@ export function compileToolMapper(policy: CheckedPolicy, compile: (t: TypedExpr)
       reads,
       target: t.target === null ? null : compile(t.target),
       params: t.params.map((p) => ({ name: p.name, optional: fields?.get(p.name)?.optional ?? false, value: compile(p.value) })),
+      argsType: t.argsType,
     });
   }
   const aliases = new Map<string, string>();
@@ -137,7 +140,8 @@ export function compileToolMapper(policy: CheckedPolicy, compile: (t: TypedExpr)
           return { ok: false, error };
         }
       }
-      const celArgs = fromJson(args, T.dyn);
+      // declared arguments: of their types, required ones present (others are governed by `tool_args` above)
+      const celArgs = plan.argsType === null ? fromJson(args, T.dyn) : fromJson(args, plan.argsType, { extraFields: "ignore" });
       if (celArgs instanceof CelError) return { ok: false, error: `arguments: ${celArgs.message}` };
       const act = { args: celArgs };
       let target: string | null = null;

@@ -7,6 +7,22 @@ export function fileErrorReason(e: unknown): string {
   return typeof code === "string" ? code : e instanceof Error ? e.message : String(e);
 }
 
+const FILE_ERROR_WORDS: Readonly<Record<string, string>> = {
+  ENOENT: "no such file",
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  EISDIR: "it is a directory, not a file",
+  ENOTDIR: "a part of the path is not a directory",
+  ELOOP: "too many symbolic links",
+  EMFILE: "too many open files",
+};
+
+/** A `fileErrorReason` in words for a diagnostic: `no such file (ENOENT)`; other reasons as they are. */
+export function explainFileError(reason: string): string {
+  const words = FILE_ERROR_WORDS[reason];
+  return words === undefined ? reason : `${words} (${reason})`;
+}
+
 /** Strict UTF-8 (a leading BOM is dropped), or null when the bytes are not UTF-8. */
 export function decodeUtf8(bytes: Uint8Array): string | null {
   try {

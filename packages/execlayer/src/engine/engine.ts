@@ -7,7 +7,7 @@
 // a shared frozen object looked up by (tier, rule outcomes): no allocation beyond the activation.
 import { Diagnostics } from "../diagnostics/catalogue.ts";
 import { didYouMean } from "../diagnostics/suggest.ts";
-import type { ActionPlan, CounterValues, CountersResult, EvaluateOptions, RecordTypes, RulePlan } from "./plan.ts";
+import type { ActionPlan, CounterValues, EscalationPlan, CountersResult, EvaluateOptions, RecordTypes, RulePlan } from "./plan.ts";
 import type { Activation } from "../cel/planner.ts";
 import type { SovereignIR } from "../ir/types.ts";
 import type { DecideContext } from "./enforceable.ts";
@@ -87,12 +87,16 @@ function evaluate(
   let tierIdx = plan.tierIndex;
   let notes: string[] | null = null;
   let escalationFailed = false;
+  let raisedBy: EscalationPlan | undefined;
   for (const e of plan.escalations) {
     // Nothing raises above T3, and a failing escalation would only raise to T3.
     if (tierIdx === 3) break;
     const r = e.condition(act);
     if (r === true) {
-      if (e.tierIndex > tierIdx) tierIdx = e.tierIndex;
+      if (e.tierIndex > tierIdx) {
+        tierIdx = e.tierIndex;
+        raisedBy = e;
+      }
     } else if (r !== false) {
       tierIdx = 3;
       escalationFailed = true;
@@ -101,7 +105,7 @@ function evaluate(
   }
   const tier = TIERS[tierIdx]!;
   const raised = tierIdx !== plan.tierIndex;
-  if (raised && notes === null) notes = [`tier raised from ${plan.tier} to ${tier} by an escalation`];
+  if (raised && notes === null) notes = [`tier raised from ${plan.tier} to ${tier} by ${raisedBy?.description ?? "an escalation"}`];
   const ruleAct = raised && plan.uses.action ? withTier(act, tier) : act;
 
   // 2. Each applicable rule's outcome: 0 nothing, 1 its effect, 2 its else effect; errors are kept aside.
@@ -252,6 +256,16 @@ function keyText(v: CelResult): string | undefined {
 // -----------------------------------------------------------------------------------------------------------------
 // decide: the one-call stateless decision for embedders.
 
+/**
+ * Whose input a refused proposal's problem is in, by its path: the actor and context come from the caller (the
+ * embedding service), not from the agent, and a message that blamed the action sent people to the wrong place.
+ */
+export function inputProblemLead(path: string | undefined): string {
+  if (path !== undefined && /^\$\.context(\.|\[|$)/.test(path)) return "invalid context (the caller supplies it, not the agent)";
+  if (path !== undefined && /^\$\.actor(\.|\[|$)/.test(path)) return "invalid actor (the caller supplies it, not the agent)";
+  return "invalid action";
+}
+
 export interface DecideOptions {
   /** counter values before this action; absent counters read as 0 */
   readonly counters?: CounterValues;
@@ -285,7 +299,7 @@ export function decide(
     if (!built.ok) {
       const e = built.error;
       const where = e.path !== undefined && e.path !== "$" ? ` at ${e.path}` : "";
-      return forcedDeny(actionTypeOf(action), e.code, `invalid action: ${e.message}${where}${e.help !== undefined ? ` (${e.help})` : ""}`);
+      return forcedDeny(actionTypeOf(action), e.code, `${inputProblemLead(e.path)}: ${e.message}${where}${e.help !== undefined ? ` (${e.help})` : ""}`);
     }
     return policy.evaluate(built.ir, options.counters);
   } catch (e: unknown) {

@@ -27,6 +27,8 @@ export interface RulePlan {
 export interface EscalationPlan {
   readonly tierIndex: number;
   readonly condition: CompiledExpression;
+  /** how a raised tier is explained: the clause as written and where (`escalate to T2 when ...` in `p.xpol`) */
+  readonly description: string;
 }
 
 /** Converts one parameter's IR JSON value to its CEL value (validating it); errors name the field. */

@@ -1,5 +1,6 @@
-// CEL expressions as documents, with the fewest parentheses CEL's precedence allows: the result parses back to the
-// same tree. Literals are printed from their source text, so escapes, raw strings, triple quotes, hex and
+// CEL expressions as documents, with the parentheses CEL's precedence needs and those the author wrote around an
+// operator expression for clarity (`(a && b) || c`, `(x < y) == true`); redundant ones around names, literals and
+// calls go. The result parses back to the same tree. Literals are printed from their source text, so escapes, raw strings, triple quotes, hex and
 // exponents stay as written. Line breaks go at `&&` / `||` (operator first on the continuation line), inside
 // argument lists, list and map literals, and around `? :`.
 import type { Expr } from "../syntax/ast.ts";
@@ -46,7 +47,29 @@ export class ExprPrinter {
 
   private paren(e: Expr, needed: boolean): Doc {
     const d = this.doc(e);
-    return needed ? concat("(", d, ")") : d;
+    return needed || this.written(e) ? concat("(", d, ")") : d;
+  }
+
+  /**
+   * Did the author put this operator expression in parentheses? The source around its span is `(` ... `)`, one
+   * pair: the text between never closes more than it opened (`(a) && (b)` is not wrapped).
+   */
+  private written(e: Expr): boolean {
+    if (e.kind !== "binary" && e.kind !== "conditional" && e.kind !== "unary") return false;
+    let i = e.span.start - 1;
+    while (i >= 0 && /\s/.test(this.source[i]!)) i--;
+    if (this.source[i] !== "(") return false;
+    let j = e.span.end;
+    while (j < this.source.length && /\s/.test(this.source[j]!)) j++;
+    if (this.source[j] !== ")") return false;
+    let depth = 0;
+    for (let k = e.span.start; k < e.span.end; k++) {
+      const c = this.source[k];
+      if (c === '"' || c === "'") return true; // a string literal's brackets are not structure; the ends decided
+      if (c === "(") depth++;
+      else if (c === ")" && --depth < 0) return false;
+    }
+    return depth === 0;
   }
 
   /** Operand of `.field`, `[i]` or `.method()`. A negative literal binds as tightly as a member (`-1.abs()`). */
@@ -64,11 +87,11 @@ export class ExprPrinter {
       case "ident":
         return (e.rootScoped ? "." : "") + e.name;
       case "select":
-        return concat(this.member(e.operand), ".", fieldText(e.field));
+        return concat(this.member(e.operand), e.optional === true ? ".?" : ".", fieldText(e.field));
       case "has":
         return concat("has(", this.member(e.operand), ".", fieldText(e.field), ")");
       case "index":
-        return concat(this.member(e.operand), "[", this.doc(e.index), "]");
+        return concat(this.member(e.operand), e.optional === true ? "[?" : "[", this.doc(e.index), "]");
       case "call": {
         const head = e.target === null ? e.fn : concat(this.member(e.target), ".", e.fn);
         return this.callDoc(head, e.args);
@@ -96,16 +119,19 @@ export class ExprPrinter {
       case "conditional":
         return group(
           this.paren(e.test, this.prec(e.test) <= PREC_CONDITIONAL),
-          indent(line, "? ", this.paren(e.then, this.prec(e.then) <= PREC_CONDITIONAL), line, ": ", this.doc(e.otherwise)),
+          indent(line, "? ", this.paren(e.then, this.prec(e.then) <= PREC_CONDITIONAL), line, ": ", this.paren(e.otherwise, false)),
         );
-      case "list":
-        return e.elements.length === 0 ? "[]" : group("[", indent(softline, join(concat(",", line), e.elements.map((x) => this.doc(x)))), softline, "]");
+      case "list": {
+        const optional = new Set(e.optionalIndices ?? []);
+        const items = e.elements.map((x, k) => (optional.has(k) ? concat("?", this.doc(x)) : this.doc(x)));
+        return e.elements.length === 0 ? "[]" : group("[", indent(softline, join(concat(",", line), items)), softline, "]");
+      }
       case "map":
         return e.entries.length === 0
           ? "{}"
           : group(
               "{",
-              indent(line, join(concat(",", line), e.entries.map((m) => concat(this.doc(m.key), ": ", this.doc(m.value))))),
+              indent(line, join(concat(",", line), e.entries.map((m) => concat(m.optional === true ? "?" : "", this.doc(m.key), ": ", this.doc(m.value))))),
               line,
               "}",
             );
@@ -139,8 +165,8 @@ export class ExprPrinter {
     const p = BINARY_PRECEDENCE[op]!;
     const operands: Doc[] = [];
     const flatten = (x: Expr, right: boolean): void => {
-      // only the left spine is the same chain: `a && (b && c)` keeps its parentheses
-      if (x.kind === "binary" && x.op === op && !right) {
+      // only the left spine is the same chain: `a && (b && c)` keeps its parentheses, as `(a && b) && c` does
+      if (x.kind === "binary" && x.op === op && !right && (x === e || !this.written(x))) {
         flatten(x.left, false);
         flatten(x.right, true);
       } else if (operands.length === 0) operands.push(this.paren(x, this.prec(x) < p));

@@ -363,7 +363,11 @@ class Formatter {
       }
       case "tool": {
         const aliases = d.aliases.length === 0 ? "" : ` alias ${d.aliases.map((a) => this.src(a.span)).join(", ")}`;
-        const head = `tool ${this.src(d.tool.span)}${aliases} -> ${d.action.text}`;
+        const args =
+          d.args === null
+            ? ""
+            : `(${d.args.map((f) => `${f.name.text}${f.optional ? "?" : ""}: ${this.typeRef(f.type)}${f.annotations.map((a) => ` ${this.src(a.span)}`).join("")}`).join(", ")})`;
+        const head = `tool ${this.src(d.tool.span)}${args}${aliases} -> ${d.action.text}`;
         return { ...base, render: (ind) => this.braced(ind, head, this.findTok(d.action.span.end, "{"), d.span.end, d.fields.map((f) => this.fieldInitItem(f))) };
       }
       case "mcp_server": {

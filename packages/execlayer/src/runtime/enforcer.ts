@@ -35,6 +35,7 @@ import { toolCallProposal, type ToolCallDecision } from "./tool-call.ts";
 import { snapshotToolArgs } from "../ir/snapshot.ts";
 import { isoMillis } from "../ir/values.ts";
 import type { CompiledPolicy } from "../engine/plan.ts";
+import { inputProblemLead } from "../engine/engine.ts";
 
 /** The time source: ms since the epoch (or a Date). */
 export type Clock = () => number | Date;
@@ -152,7 +153,7 @@ export class Enforcer {
   async #decide(proposal: unknown, context: DecideContext, now: number): Promise<EnforcerDecision> {
     const policy = this.policy;
     const built: IrBuild = policy.toIR(proposal, { actor: context.actor, context: context.context, requestedAt: now });
-    if (!built.ok) return this.#refuseInput("invalid action", built.error, now);
+    if (!built.ok) return this.#refuseInput(inputProblemLead(built.error.path), built.error, now);
     const { ir, actionDigest, irDigest } = built;
     const counted = policy.countersFor(ir);
     if (!counted.ok) {

@@ -44,11 +44,12 @@ export interface IdentExpr {
   readonly span: Span;
 }
 
-/** `operand.field` */
+/** `operand.field`, or `operand.?field` (optional selection: an optional, empty when the field is absent) */
 export interface SelectExpr {
   readonly kind: "select";
   readonly operand: Expr;
   readonly field: string;
+  readonly optional?: boolean;
   readonly fieldSpan: Span;
   readonly span: Span;
 }
@@ -61,11 +62,12 @@ export interface HasExpr {
   readonly span: Span;
 }
 
-/** `operand[index]` */
+/** `operand[index]`, or `operand[?index]` (optional index: an optional, empty when the index is absent) */
 export interface IndexExpr {
   readonly kind: "index";
   readonly operand: Expr;
   readonly index: Expr;
+  readonly optional?: boolean;
   readonly span: Span;
 }
 
@@ -124,12 +126,16 @@ export interface ConditionalExpr {
 export interface ListExpr {
   readonly kind: "list";
   readonly elements: readonly Expr[];
+  /** positions of the `?x` elements: optionals, included only when they have a value */
+  readonly optionalIndices?: readonly number[];
   readonly span: Span;
 }
 
 export interface MapEntry {
   readonly key: Expr;
   readonly value: Expr;
+  /** `{?key: opt}`: the entry exists only when the optional `value` has a value */
+  readonly optional?: boolean;
   readonly span: Span;
 }
 
@@ -389,6 +395,8 @@ export interface FieldInit {
 export interface ToolDecl {
   readonly kind: "tool";
   readonly tool: StringLit; // identifiers are accepted and stored as their text
+  /** `tool get_invoice(id: string, page?: int)`: the arguments' declared types; null when not declared (dyn) */
+  readonly args: readonly FieldDecl[] | null;
   /** other exact names of the same tool (`alias read_file`) */
   readonly aliases: readonly StringLit[];
   readonly action: DottedName;

@@ -252,11 +252,17 @@ export class AstBuilder {
       return this.made({ kind: "select", operand, field, fieldSpan: tokenSpan(quoted), span: whole }, [operand]);
     }
     const dot = tok(n, "Dot");
+    const optional = tok(n, "Question") !== undefined;
     if (dot !== undefined) {
       const field = tok(n, "AnyIdent");
       if (field === undefined) return null;
       if (tok(n, "LParen") === undefined) {
-        return this.made({ kind: "select", operand, field: field.image, fieldSpan: tokenSpan(field), span: whole }, [operand]);
+        const select = { kind: "select", operand, field: field.image, fieldSpan: tokenSpan(field), span: whole } as const;
+        return this.made(optional ? { ...select, optional } : select, [operand]);
+      }
+      if (optional) {
+        this.sink.add(Diagnostics.unexpectedToken, tokenSpan(tok(n, "Question")!), ["`?`", "a field name (`.?` selects a field, not a method)"]);
+        return null;
       }
       const args = this.exprList(node(n, "exprList"));
       if (args === null) return null;
@@ -265,7 +271,7 @@ export class AstBuilder {
     if (tok(n, "LBracket") !== undefined) {
       const index = this.expr(node(n, "expr"));
       if (index === null) return null;
-      return this.made({ kind: "index", operand, index, span: whole }, [operand, index]);
+      return this.made(optional ? { kind: "index", operand, index, optional, span: whole } : { kind: "index", operand, index, span: whole }, [operand, index]);
     }
     // `T{...}`: message construction.
     const typeText = allTokens(primaryNode)
@@ -358,9 +364,20 @@ export class AstBuilder {
 
   private listLiteral(n: CstNode): Expr | null {
     const span = nodeSpan(n);
-    const elements = all(nodes(n, "expr"), (e) => this.expr(e));
+    const elementNodes = nodes(n, "expr");
+    const elements = all(elementNodes, (e) => this.expr(e));
     if (n.recoveredNode === true || span === null || elements === null) return null;
-    return this.made({ kind: "list", elements, span }, elements);
+    // `[?a, b]`: an element is optional when a `?` comes after the previous element and before it
+    const questions = toks(n, "Question").map((t) => t.startOffset);
+    if (questions.length === 0) return this.made({ kind: "list", elements, span }, elements);
+    const optionalIndices: number[] = [];
+    let after = span.start;
+    elements.forEach((el, k) => {
+      const start = nodeSpan(elementNodes[k]!)?.start ?? el.span.start;
+      if (questions.some((q) => q >= after && q < start)) optionalIndices.push(k);
+      after = el.span.end;
+    });
+    return this.made({ kind: "list", elements, optionalIndices, span }, elements);
   }
 
   private mapLiteral(n: CstNode): Expr | null {
@@ -370,7 +387,8 @@ export class AstBuilder {
       const es = nodeSpan(e);
       const key = this.expr(k);
       const value = this.expr(v);
-      return key === null || value === null || es === null ? null : { key, value, span: es };
+      if (key === null || value === null || es === null) return null;
+      return tok(e, "Question") !== undefined ? { key, value, optional: true, span: es } : { key, value, span: es };
     });
     if (n.recoveredNode === true || span === null || entries === null) return null;
     return this.made({ kind: "map", entries, span }, entries.flatMap((e) => [e.key, e.value]));
@@ -764,8 +782,9 @@ export class AstBuilder {
     const aliases = all(rest, (a) => this.toolName(a));
     const action = this.dottedName(node(n, "dottedName"));
     const fields = this.fieldInits(node(n, "fieldInits"));
-    if (tool === null || aliases === null || action === null || fields === null) return null;
-    return { kind: "tool", tool, aliases, action, fields, span };
+    const args = tok(n, "LParen") === undefined ? [] : all(nodes(n, "fieldDecl"), (f) => this.fieldDecl(f));
+    if (tool === null || aliases === null || action === null || fields === null || args === null) return null;
+    return { kind: "tool", tool, args: tok(n, "LParen") === undefined ? null : args, aliases, action, fields, span };
   }
 
   private mcpServerDecl(n: CstNode, span: Span): McpServerDecl | null {

@@ -20,7 +20,7 @@ import type { Expr, PolicyFile } from "./ast.ts";
 import { diagnostic, hasErrors, type Diagnostic, type DiagnosticDef, type DiagnosticExtras, type RelatedInformation } from "../diagnostics/diagnostic.ts";
 import { Diagnostics } from "../diagnostics/catalogue.ts";
 import { AstBuilder, type DiagnosticSink } from "./build.ts";
-import { AnyIdent, Colon, Comma, Gt, Kw, LBracket, LCurly, LParen, Lt, Pipe, RBracket, RCurly, RParen, StringLiteral, tokenIndexAt, xpolLexer } from "./lexer.ts";
+import { AnyIdent, Assign, Colon, Comma, Gt, Int, Kw, LBracket, LCurly, LParen, Lt, Pipe, RBracket, RCurly, RParen, StringLiteral, tokenIndexAt, xpolLexer } from "./lexer.ts";
 import { OFFENDING, TooManySyntaxErrors, xpolParser } from "./parser.ts";
 import type { Span } from "../vocabulary/span.ts";
 
@@ -271,8 +271,33 @@ function parserDiagnostics(text: string, tokens: readonly IToken[], r: Reporter,
     }
     if (atEof) found = "end of file";
     if (expected === "end of file") expected = expression ? "the end of the expression" : "a declaration";
-    r.add(Diagnostics.unexpectedToken, span, [found, expected], related.length > 0 ? { related } : {});
+    const help = atEof ? undefined : syntaxHint(t, tokens, expected);
+    const extras: DiagnosticExtras = { ...(related.length > 0 ? { related } : {}), ...(help !== undefined ? { help } : {}) };
+    r.add(Diagnostics.unexpectedToken, span, [found, expected], extras);
   }
+}
+
+const DURATION_UNITS: Readonly<Record<string, string>> = {
+  ms: "ms", millisecond: "ms", milliseconds: "ms",
+  s: "s", sec: "s", secs: "s", second: "s", seconds: "s",
+  m: "m", min: "m", mins: "m", minute: "m", minutes: "m",
+  h: "h", hr: "h", hrs: "h", hour: "h", hours: "h",
+  d: "d", day: "d", days: "d",
+};
+
+export const DURATION_SYNTAX_HELP =
+  "a duration is a number and a unit with no space between them: `500ms`, `30s`, `15m`, `1h`, `7d`, or combined, `1h30m`";
+
+/** What the commonest slips mean: `=` for `==`, a duration written in words (`1 hour`). */
+function syntaxHint(t: IToken, tokens: readonly IToken[], expected: string): string | undefined {
+  if (t.tokenType === Assign) return "did you mean `==`? conditions compare with `==`; a single `=` is not a CEL operator";
+  if (expected === "a duration") {
+    const next = tokens[tokenIndexAt(tokens, t.startOffset) + 1];
+    const unit = next !== undefined ? DURATION_UNITS[next.image.toLowerCase()] : undefined;
+    if (t.tokenType === Int && unit !== undefined) return `write \`${t.image}${unit}\`: ${DURATION_SYNTAX_HELP}`;
+    return DURATION_SYNTAX_HELP;
+  }
+  return undefined;
 }
 
 function refuseLarge(text: string, r: Reporter): boolean {

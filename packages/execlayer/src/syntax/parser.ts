@@ -277,6 +277,8 @@ export class XpolParser extends CstParser {
       {
         ALT: () => {
           this.CONSUME(Dot);
+          // `.?field`: optional selection
+          this.OPTION4(() => this.CONSUME(Question));
           this.CONSUME(AnyIdent);
           this.OPTION(() => {
             this.CONSUME(LParen);
@@ -294,6 +296,8 @@ export class XpolParser extends CstParser {
       {
         ALT: () => {
           this.CONSUME(LBracket);
+          // `[?index]`: optional index
+          this.OPTION5(() => this.CONSUME2(Question));
           this.SUBRULE(this.expr);
           this.CONSUME(RBracket);
         },
@@ -338,13 +342,15 @@ export class XpolParser extends CstParser {
     this.CONSUME(RParen);
   });
 
-  /** `[a, b]`, `[a, b,]` */
+  /** `[a, b]`, `[a, b,]`, `[?optional, b]` */
   listLiteral = this.RULE("listLiteral", () => {
     this.CONSUME(LBracket);
     this.OPTION(() => {
+      this.OPTION3(() => this.CONSUME(Question));
       this.SUBRULE(this.expr);
       this.MANY(() => {
         this.CONSUME(Comma);
+        this.OPTION4(() => this.CONSUME2(Question));
         this.SUBRULE2(this.expr);
       });
       this.OPTION2(() => this.CONSUME2(Comma));
@@ -366,7 +372,9 @@ export class XpolParser extends CstParser {
     this.CONSUME(RCurly);
   });
 
+  /** `k: v`, or `?k: optional` (an entry only when the optional has a value) */
   mapEntry = this.RULE("mapEntry", () => {
+    this.OPTION(() => this.CONSUME(Question));
     this.SUBRULE(this.expr);
     this.CONSUME(Colon);
     this.SUBRULE2(this.expr);
@@ -679,10 +687,25 @@ export class XpolParser extends CstParser {
     ]));
   });
 
-  /** `tool get_invoice [alias getInvoice, ...] -> invoice.read { target: ..., invoice_id: args.id }` */
+  /**
+   * `tool get_invoice[(id: string, page?: int)] [alias getInvoice, ...] -> invoice.read { target: ..., invoice_id: args.id }`:
+   * the optional list declares the tool's arguments, so the mapping's `args.X` are checked against them.
+   */
   toolDecl = this.RULE("toolDecl", () => {
     this.CONSUME(Kw.tool);
     this.SUBRULE(this.toolName);
+    this.OPTION2(() => {
+      this.CONSUME(LParen);
+      this.OPTION3(() => {
+        this.SUBRULE(this.fieldDecl);
+        this.MANY2(() => {
+          this.CONSUME2(Comma);
+          this.SUBRULE2(this.fieldDecl);
+        });
+        this.OPTION4(() => this.CONSUME3(Comma));
+      });
+      this.CONSUME(RParen);
+    });
     this.OPTION(() => {
       this.CONSUME(Kw.alias);
       this.SUBRULE2(this.toolName);

@@ -10,6 +10,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.ts";
 import { Diagnostics as D } from "../diagnostics/catalogue.ts";
 import { fileErrorReason } from "../diagnostics/file-error.ts";
+import { groupPolicyFiles } from "../compile/policy-groups.ts";
 import { compilePolicy } from "../compile/load.ts";
 import { readPolicyText } from "../compile/pipeline.ts";
 import type { PolicyTestReport } from "./results.ts";
@@ -93,7 +94,13 @@ export function findPolicySets(paths: readonly string[], cwd: string): { sets: P
       add(dir, [p, ...siblings.filter((f) => f === test)]);
     }
   }
-  return { sets: [...sets].map(([label, files]) => ({ label, files: [...files].sort() })), diagnostics };
+  // a directory with several independent policies gives one set per `policy` header
+  const out: PolicySet[] = [];
+  for (const [label, files] of sets) {
+    const groups = groupPolicyFiles([...files].sort(), cwd);
+    for (const g of groups) out.push({ label: groups.length === 1 ? label : `${label} (${basename(g.find((f) => !TEST_FILE.test(f)) ?? g[0]!)})`, files: g });
+  }
+  return { sets: out, diagnostics };
 }
 
 /** Compiles one set (through `compilePolicy`, the pipeline `xpol check` runs too) and runs its blocks. */

@@ -2,7 +2,7 @@
 // engines give the same result on the case's inputs (the check the benchmark makes before timing), and the
 // harness's headline case is among them.
 import { describe, expect, it } from "vitest";
-import { celBenchCases, formatBench, prepareCase, type BenchRow } from "../../bench/cel.ts";
+import { celBenchCases, celExtensionBenchCases, formatBench, prepareCase, type BenchRow } from "../../bench/cel.ts";
 import { CelError } from "../../src/cel/errors.ts";
 
 describe("the CEL bench cases", () => {
@@ -13,7 +13,13 @@ describe("the CEL bench cases", () => {
     expect(new Set(names).size).toBe(names.length);
   });
 
-  for (const c of celBenchCases) {
+  it("include the strings extension's functions, which @bufbuild/cel also has", () => {
+    const exprs = celExtensionBenchCases.map((c) => c.expr).join(" ");
+    for (const fn of ["split", "lowerAscii", "upperAscii", "indexOf", "substring", "replace", "trim", "join", "format", "strings.quote"])
+      expect(exprs).toContain(`${fn}(`);
+  });
+
+  for (const c of [...celBenchCases, ...celExtensionBenchCases]) {
     it(`${c.name}: both engines agree, on a value that is not an error`, () => {
       const p = prepareCase(c);
       const ours = p.ours();

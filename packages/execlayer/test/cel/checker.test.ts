@@ -57,6 +57,10 @@ const GOLDEN_CASES = [
   "action.customer.size(1)",
   "startsWith(action.customer, 'a')",
   'now > timestamp("2024-13-01T00:00:00Z") && now - duration("1y") < now',
+  'now > timestamp("2024-05-19 12:00")',
+  'now - duration("14 days") < now',
+  "action.customer.lowerAsci() == 'c-1'",
+  "math.greatest(action.customer, 1)",
 ];
 
 describe("checker diagnostics (golden)", () => {

@@ -82,6 +82,24 @@ describe("the cost of one operation grows with its operands, not more", () => {
     ["xs.exists(i, v, true)", (n) => base({ xs: strings(n) })],
     ["d == d", (n) => base({ d: strings(n) })],
     ["'x' in d", (n) => base({ d: strings(n) })],
+    // the extension libraries
+    ["s.lowerAscii() != p", (n) => base({ s: "A".repeat(n * 8) })],
+    ["s.trim() != p", (n) => base({ s: " a".repeat(n * 4) })],
+    ["s.reverse() != p", (n) => base({ s: "ab".repeat(n * 4) })],
+    ["s.indexOf('zz') >= -1", (n) => base({ s: "a".repeat(n * 8) })],
+    ["s.charAt(1) != p", (n) => base({ s: "a".repeat(n * 8) })],
+    ["size(s.split(',')) > 0", (n) => base({ s: "abcdefg,".repeat(n) })],
+    ["s.replace('a', 'bb') != p", (n) => base({ s: "a".repeat(n * 8) })],
+    ["xs.join(',') != p", (n) => base({ xs: strings(n) })],
+    ["'%s'.format([xs]) != p", (n) => base({ xs: strings(n / 2) })],
+    ["size(xs.distinct()) > 0", (n) => base({ xs: strings(n) })],
+    ["size(ll.flatten()) > 0", (n) => base({ ll: Array.from({ length: n / 4 }, () => [0n, 0n]) })],
+    ["size(xs.reverse()) > 0", (n) => base({ xs: strings(n) })],
+    ["size(lists.range(size(s))) > 0", (n) => base({ s: "a".repeat(n) })],
+    ["base64.encode(bytes(s)) != p", (n) => base({ s: "a".repeat(n * 4) })],
+    ["s.find('[0-9]+') != p", (n) => base({ s: "a".repeat(n * 8) })],
+    ["size(s.findAll(p)) >= 0", (n) => base({ s: "a".repeat(n * 8), p: "b" })],
+    ["url(s).getHost() != p", (n) => base({ s: "https://example.com/" + "a".repeat(n * 8) })],
   ];
   for (const [text, input] of cases) {
     it(`${text}: about n steps at size n, 4n at 4n`, () => {
@@ -96,6 +114,18 @@ describe("the cost of one operation grows with its operands, not more", () => {
   it("keeps small operands free: a short comparison or membership adds nothing to a comprehension's steps", () => {
     expect(steps("xs.all(x, x == 'item-1' || x.startsWith('it') || x in ['a', 'b'])", base({ xs: strings(100) }))).toBe(100);
     expect(steps("ns.all(n, n >= 0 && n + 1 > n)", base({ ns: ints(100) }))).toBe(100);
+  });
+});
+
+describe("the extension calls whose result outgrows their input are stopped before they build it", () => {
+  it("`s.replace('', p)` with both long (the result would be |s| x |p|)", () => {
+    expect(isCost(compile("s.replace('', p) != ''")(base({ s: "a".repeat(10_000), p: "b".repeat(10_000) })))).toBe(true);
+  });
+  it("`lists.range(n)` of a huge n", () => {
+    expect(isCost(compile("size(lists.range(int(s))) > 0")(base({ s: "1000000000" })))).toBe(true);
+  });
+  it("`'%s'.format([xs])` repeated over a large list", () => {
+    expect(isCost(compile("ns.all(n, '%s'.format([xs]) != '')")(base({ ns: ints(1_000), xs: strings(10_000) })))).toBe(true);
   });
 });
 

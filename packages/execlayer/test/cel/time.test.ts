@@ -12,6 +12,7 @@ import {
 } from "../../src/cel/time.ts";
 import { CelError } from "../../src/cel/errors.ts";
 import { CelDuration, CelTimestamp, MAX_TIMESTAMP_NANOS, MIN_TIMESTAMP_NANOS } from "../../src/cel/values.ts";
+import { canonicalDuration, canonicalTimestamp } from "../../src/ir/values.ts";
 
 const ts = (s: string): CelTimestamp => {
   const t = parseTimestamp(s);
@@ -118,4 +119,34 @@ describe("durations", () => {
       expect(dur(formatDuration(new CelDuration(n))).nanos).toBe(n);
     },
   );
+});
+
+describe("one set of timestamp forms for CEL's timestamp() and for timestamp parameters", () => {
+  const two = (max: number) => fc.integer({ min: 0, max }).map((n) => String(n).padStart(2, "0"));
+  const text = fc
+    .tuple(
+      fc.integer({ min: 0, max: 10000 }).map((n) => String(n).padStart(4, "0")),
+      two(13),
+      two(32),
+      fc.constantFrom("T", "t", " ", "_"),
+      two(24),
+      two(60),
+      fc.option(two(61), { nil: undefined }),
+      fc.option(fc.stringMatching(/^[0-9]{1,11}$/), { nil: undefined }),
+      fc.constantFrom("Z", "z", "", "+02:00", "-23:59", "+24:00", "+05:60"),
+    )
+    .map(([y, mo, d, sep, h, mi, s, frac, zone]) => `${y}-${mo}-${d}${sep}${h}:${mi}${s === undefined ? "" : `:${s}`}${frac === undefined || s === undefined ? "" : `.${frac}`}${zone}`);
+
+  test.prop([text], { numRuns: 2000 })("both accept the same texts, and read the same instant", (t) => {
+    const cel = parseTimestamp(t);
+    const ir = canonicalTimestamp(t);
+    expect(cel instanceof CelError, `${t}: cel ${cel instanceof CelError ? cel.message : "ok"}, ir ${ir.ok ? "ok" : ir.error}`).toBe(!ir.ok);
+    if (ir.ok && !(cel instanceof CelError)) expect(formatTimestamp(cel)).toBe(ir.value);
+  });
+
+  it("durations: `d` is a day in CEL's duration() as in `within 7d` and duration parameters", () => {
+    expect((parseDuration("14d") as CelDuration).nanos).toBe((parseDuration("336h") as CelDuration).nanos);
+    const ir = canonicalDuration("14d");
+    expect(ir.ok && ir.value).toBe(formatDuration(parseDuration("14d") as CelDuration));
+  });
 });

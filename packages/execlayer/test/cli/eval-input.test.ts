@@ -66,3 +66,44 @@ describe("xpol eval refuses input files that are not UTF-8", () => {
     expect(t.err).toEqual([]);
   });
 });
+
+describe("xpol eval --exit-code, for scripts", () => {
+  test("0 without the flag whatever the decision; with it 0 allowed, 5 denied, 6 approval required", async () => {
+    const dir = workdir({ "paid.json": update("paid"), "bad.json": update("bogus"), "ctx.json": who, "all.jsonl": `${update("paid")}\n${update("bogus")}\n` });
+    const codes: Record<string, number> = {};
+    const effects: Record<string, string> = {};
+    for (const f of ["paid.json", "bad.json"]) {
+      const plain = io(dir);
+      expect(await main(["eval", invoices, "--action", f, "--context", "ctx.json"], plain)).toBe(0);
+      const t = io(dir);
+      codes[f] = await main(["eval", invoices, "--action", f, "--context", "ctx.json", "--json", "--exit-code"], t);
+      effects[f] = (JSON.parse(t.out.join("")) as { effect: string }).effect;
+    }
+    const expected = (effect: string) => (effect === "deny" ? 5 : effect === "require_approval" ? 6 : 0);
+    for (const f of Object.keys(codes)) expect(codes[f], `${f}: ${effects[f]}`).toBe(expected(effects[f]!));
+    expect(Object.values(effects)).toContain("deny");
+    // several decisions: a deny among them decides
+    expect(await main(["eval", invoices, "--actions", "all.jsonl", "--context", "ctx.json", "--exit-code"], io(dir))).toBe(5);
+  });
+
+  test("6 when a decision requires approval and none is denied", async () => {
+    const dir = workdir({ "ctx.json": who });
+    // find, among the invoices example's actions, one that requires approval
+    const candidates = [
+      JSON.stringify({ action: { type: "invoice.refund", params: { invoice_id: "i", customer_id: "c-1", amount: 50000 } } }),
+      JSON.stringify({ action: { type: "invoice.delete", params: { invoice_id: "i", customer_id: "c-1" } } }),
+    ];
+    let found = false;
+    for (const [k, c] of candidates.entries()) {
+      writeFileSync(path.join(dir, `c${k}.json`), c);
+      const t = io(dir);
+      const code = await main(["eval", invoices, "--action", `c${k}.json`, "--context", "ctx.json", "--json", "--exit-code"], t);
+      const effect = (JSON.parse(t.out.join("")) as { effect: string }).effect;
+      if (effect === "require_approval") {
+        expect(code).toBe(6);
+        found = true;
+      }
+    }
+    expect(found).toBe(true);
+  });
+});

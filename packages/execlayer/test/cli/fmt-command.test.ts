@@ -12,7 +12,7 @@ describe("xpol fmt", () => {
     writeFileSync(join(dir, "p.xpol"), UNFORMATTED);
     const r = await xpol(["fmt", "p.xpol"], dir);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain("1 file reformatted, 0 unchanged");
+    expect(r.stdout).toContain("1 file reformatted, 0 already formatted");
     expect(readFileSync(join(dir, "p.xpol"), "utf8")).toBe(FORMATTED);
   });
 
@@ -29,11 +29,17 @@ describe("xpol fmt", () => {
     expect(readFileSync(join(dir, "sub", "bad.xpol"), "utf8")).toBe(UNFORMATTED);
   });
 
-  it("--check exits 0 when everything is formatted", async () => {
+  it("--check exits 0 when everything is formatted, and says the files are already formatted", async () => {
     const dir = scratch();
     writeFileSync(join(dir, "ok.xpol"), FORMATTED);
+    writeFileSync(join(dir, "ok2.xpol"), FORMATTED);
     const r = await xpol(["fmt", "--check", "."], dir);
-    expect([r.code, r.stdout.trim()]).toEqual([0, "1 file formatted"]);
+    expect([r.code, r.stdout.trim()]).toEqual([0, "2 files are already formatted"]);
+    const one = await xpol(["fmt", "--check", "ok.xpol"], dir);
+    expect([one.code, one.stdout.trim()]).toEqual([0, "1 file is already formatted"]);
+    // formatting clean files rewrites nothing and says so
+    const again = await xpol(["fmt", "."], dir);
+    expect([again.code, again.stdout.trim()]).toEqual([0, "0 files reformatted, 2 already formatted"]);
   });
 
   it("a file with syntax errors is not rewritten: diagnostics and exit 1", async () => {
@@ -64,7 +70,7 @@ describe("xpol fmt", () => {
     writeFileSync(join(dir, "golden", "g.xpol"), UNFORMATTED);
     writeFileSync(join(dir, ".xpolfmtignore"), "# inputs whose positions matter\ngolden/\n");
     const r = await xpol(["fmt", "--check", "."], dir);
-    expect([r.code, r.stdout.trim()]).toEqual([0, "0 files formatted"]);
+    expect([r.code, r.stdout.trim()]).toEqual([0, "0 files are already formatted"]);
   });
 
   it("exit 2 on usage errors, 3 on unreadable paths", async () => {

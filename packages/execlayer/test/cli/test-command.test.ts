@@ -23,13 +23,14 @@ describe("xpol test: exit codes", () => {
     expect(r.stdout).toContain('    test "counterexample: wrong: refunds are always allowed" {');
   });
 
-  it("1 when the policy does not compile", async () => {
+  it("4 when the policy does not compile: its diagnostics, and that no test ran", async () => {
     const dir = scratch();
     writeFileSync(join(dir, "p.xpol"), 'policy p\naction a.b { x: strin }\ntier a.b = T0\ntest "t" { action a.b { x: "1" } expect deny }\n');
     const r = await xpol(["test", "."], dir);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(4);
     expect(r.stdout).toContain("XP3004");
-    expect(lastLine(r.stdout)).toBe("0 passed, 1 failed");
+    expect(r.stdout).not.toMatch(/\d+ passed, \d+ failed/);
+    expect(lastLine(r.stdout)).toBe("no test ran: the policy does not compile (the errors are above)");
   });
 
   it("1 below --min-coverage, 0 at or above it", async () => {

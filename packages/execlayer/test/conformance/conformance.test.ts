@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseConformanceArgs, REQUIRED_SECTIONS, runConformance, skippedInRequired } from "../../scripts/conformance.ts";
+import { EXTENSION_SECTIONS, parseConformanceArgs, REQUIRED_SECTIONS, runConformance, skippedInRequired } from "../../scripts/conformance.ts";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const floor = JSON.parse(readFileSync(path.join(root, "conformance/floor.json"), "utf8")) as { requiredPassed: number };
@@ -25,6 +25,12 @@ describe("CEL conformance (required sections)", () => {
   it("passes at least 97% of the tests it runs", () => {
     const { passed, failed } = report.required;
     expect(passed / (passed + failed)).toBeGreaterThanOrEqual(0.97);
+  });
+
+  it.each(EXTENSION_SECTIONS)("passes at least 95%% of the %s tests it runs (the extension libraries)", (name) => {
+    const section = report.sections.find((s) => s.section === name)!;
+    expect(section.passed + section.failed).toBeGreaterThan(0);
+    expect(section.passed / (section.passed + section.failed)).toBeGreaterThanOrEqual(0.95);
   });
 
   it("is what conformance/results.json records (regenerate it with `npm run conformance -- --json conformance/results.json`)", () => {

@@ -119,7 +119,8 @@ rule sees_effective_tier on db.query { when action.tier == "T2"  deny "saw T2" }
     const d = p.evaluate(ir("db.query", { sql: "SELECT", rows: 500, note: "ok" }));
     expect(d.tier).toBe("T2");
     expect(rulesOf(d)).toEqual(["reads:allow", "t2_needs_one:require_approval", "sees_effective_tier:deny"]);
-    expect(d.reasons).toContain("tier raised from T1 to T2 by an escalation");
+    // the reason names the clause that raised it, as written, and where
+    expect(d.reasons.find((r) => r.startsWith("tier raised"))).toMatch(/^tier raised from T1 to T2 by `escalate to T2 when action\.rows > 100` \(tier of `db\.query` in .+\)$/);
   });
   test("the highest escalation that holds wins, whatever the order", () => {
     // T2 listed before T3, T3 before T2, and the last escalation alone

@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "vitest";
 import { fc } from "@fast-check/vitest";
 import { parsePolicySource } from "../../src/check/policy-parse.ts";
+import { groupPolicyFiles } from "../../src/compile/policy-groups.ts";
 import { defaultModuleResolver } from "../../src/check/policy-modules.ts";
 import { compilePolicy, formatDiagnostics } from "../../src/index.ts";
 import type { ContributingRule, Decision } from "../../src/index.ts";
@@ -23,18 +24,23 @@ interface Case {
   readonly sources: { path: string; text: string }[];
 }
 
+/** Each policy of examples/: a folder's files, split by their `policy` header as `xpol check` splits them. */
 function exampleCases(): Case[] {
   const dir = path.join(repo, "examples");
   return readdirSync(dir)
     .filter((d) => statSync(path.join(dir, d)).isDirectory())
     .sort()
-    .map((d) => ({
-      name: `examples/${d}`,
-      sources: readdirSync(path.join(dir, d))
+    .flatMap((d) => {
+      const files = readdirSync(path.join(dir, d))
         .filter((f) => f.endsWith(".xpol"))
         .sort()
-        .map((f) => ({ path: `examples/${d}/${f}`, text: readFileSync(path.join(dir, d, f), "utf8") })),
-    }))
+        .map((f) => `examples/${d}/${f}`);
+      const groups = groupPolicyFiles(files, repo);
+      return groups.map((g) => ({
+        name: groups.length === 1 ? `examples/${d}` : `examples/${d} (${path.basename(g[0]!)})`,
+        sources: g.map((f) => ({ path: f, text: readFileSync(path.join(repo, f), "utf8") })),
+      }));
+    })
     .filter((c) => c.sources.length > 0);
 }
 

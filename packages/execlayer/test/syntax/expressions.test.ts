@@ -103,7 +103,7 @@ describe("numbers", () => {
   });
 
   test("`1.` is not a double (the spec's grammar needs a digit after the dot)", () => {
-    expect(errors("1.")).toEqual(["XP1001 unexpected end of file, expected a name or a quoted field name"]);
+    expect(errors("1.")).toEqual(["XP1001 unexpected end of file, expected `?`, a name or a quoted field name"]);
   });
 
   test("the folded literal's span covers the minus", () => {

@@ -196,6 +196,7 @@ describe("declarations", () => {
     expect(shape(one(`tool get_invoice -> invoice.read {\n  target: "invoice/" + args.id\n  invoice_id: args.id, customer_id: args.c\n}`))).toEqual({
       kind: "tool",
       tool: { value: "get_invoice" },
+      args: null,
       aliases: [],
       action: { parts: ["invoice", "read"], text: "invoice.read" },
       fields: [
@@ -206,6 +207,13 @@ describe("declarations", () => {
     });
     const q = one(`tool "files/read-v2" -> file.read { path: args["the path"] }`);
     expect(q.kind === "tool" && q.tool.value).toBe("files/read-v2");
+  });
+
+  test("tool mappings may declare their arguments: `tool name(a: string, b?: list<int>) -> ...`", () => {
+    const t = one(`tool get_account(account_id: string, limit?: int,) alias getAccount -> account.read { account_id: args.account_id }`);
+    expect(t.kind === "tool" && t.args?.map((f) => `${f.name.text}${f.optional ? "?" : ""}`)).toEqual(["account_id", "limit?"]);
+    const none = one(`tool list_accounts() -> account.list { }`);
+    expect(none.kind === "tool" && none.args).toEqual([]);
   });
 
   test("test blocks: every step and outcome", () => {

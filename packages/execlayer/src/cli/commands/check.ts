@@ -1,9 +1,10 @@
 // xpol check FILE|DIR... [--format text|json|junit|github]: parses and type-checks policies, prints every diagnostic.
-// Files in the same directory form one policy (`invoices.xpol` with its `invoices.test.xpol`); a directory argument
-// brings in every `*.xpol` under it. Exit 0 when there is no error, 1 with errors, 2 on bad usage, 3 when a file
+// Files in the same directory form one policy (`invoices.xpol` with its `invoices.test.xpol`), or one per `policy`
+// header when the directory holds several (compile/policy-groups.ts); a directory argument brings in every `*.xpol`
+// under it. Exit 0 when there is no error, 1 with errors, 2 on bad usage, 3 when a file
 // cannot be read.
 import { statSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { resolve } from "node:path";
 import { findXpolFiles } from "../../format/files.ts";
 import { ExitCode, usageExit, type CliIO } from "../io.ts";
 import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.ts";
@@ -11,6 +12,7 @@ import { Diagnostics } from "../../diagnostics/catalogue.ts";
 import { diagnosticToJson } from "../../diagnostics/render.ts";
 import { SourceFile } from "../../diagnostics/source.ts";
 import { runPolicyPipeline } from "../../compile/pipeline.ts";
+import { groupPolicyFiles } from "../../compile/policy-groups.ts";
 import { renderDiagnosticsReport } from "../report-formats.ts";
 
 const USAGE = `usage: xpol check FILE|DIR... [--format text|json|junit|github]
@@ -88,13 +90,9 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
       unreadable = true;
     }
   }
-  // One policy per directory, each through the pipeline `compilePolicy` runs (reading, UTF-8 check, parse, check).
-  const groups = new Map<string, string[]>();
-  for (const p of paths) {
-    const dir = dirname(resolve(io.cwd, p));
-    groups.set(dir, [...(groups.get(dir) ?? []), p]);
-  }
-  for (const files of groups.values()) {
+  // One policy per directory and `policy` header, each through the pipeline `compilePolicy` runs (reading, UTF-8
+  // check, parse, check): independent policies in one folder are checked each on its own.
+  for (const files of groupPolicyFiles(paths, io.cwd)) {
     const r = runPolicyPipeline({ files, cwd: io.cwd }, { headerlessAsModule: true });
     diagnostics.push(...r.diagnostics);
     for (const [p, s] of r.sources) if (!sources.has(p)) sources.set(p, s);

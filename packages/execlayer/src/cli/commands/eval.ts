@@ -34,7 +34,10 @@ const USAGE = `usage: xpol eval POLICY... (--action FILE.json | --actions FILE.j
                      (the caller's side: actor required, context when the policy declares one, now
                      default the clock; an action's own actor/context must agree, its requested_at is ignored)
   --json             print the decision as one JSON object
-  --state DIR        keep counters and approval requests across runs in DIR (durable store; see \`xpol approvals\`)`;
+  --state DIR        keep counters and approval requests across runs in DIR (durable store; see \`xpol approvals\`)
+  --exit-code        for scripts: exit 5 when a decision is deny, 6 when one requires approval (and none denies)
+
+exit codes: 0 ok, 2 usage error, 3 unreadable input; with --exit-code 5 denied, 6 approval required`;
 
 interface Args {
   policies: string[];
@@ -43,10 +46,20 @@ interface Args {
   context?: string;
   json: boolean;
   state?: string;
+  /** --exit-code: the decisions' effects decide the exit code */
+  exitCode: boolean;
+}
+
+/** `--exit-code`: deny wins over require approval; all allowed is 0. */
+function effectsExit(effects: readonly string[], enabled: boolean): number {
+  if (!enabled) return ExitCode.ok;
+  if (effects.includes("deny")) return ExitCode.denied;
+  if (effects.includes("require_approval")) return ExitCode.approvalRequired;
+  return ExitCode.ok;
 }
 
 function parseArgs(args: readonly string[]): Args | string {
-  const out: Args = { policies: [], json: false };
+  const out: Args = { policies: [], json: false, exitCode: false };
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     const value = (): string | undefined => args[++i];
@@ -61,6 +74,9 @@ function parseArgs(args: readonly string[]): Args | string {
       }
       case "--json":
         out.json = true;
+        break;
+      case "--exit-code":
+        out.exitCode = true;
         break;
       case "--state": {
         const v = value();
@@ -107,17 +123,20 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
     if (text === undefined) return ExitCode.unreadable;
     const decision = decideText(policy, text, ctx);
     io.stdout(args.json ? JSON.stringify(decision) : formatDecision(decision));
-    return ExitCode.ok;
+    return effectsExit([decision.effect], args.exitCode);
   }
   const text = readText(args.actions!, io);
   if (text === undefined) return ExitCode.unreadable;
   const out: string[] = [];
+  const effects: string[] = [];
   for (const line of text.split(/\r?\n/)) {
     if (line.trim() === "") continue;
-    out.push(JSON.stringify(decideText(policy, line, ctx)));
+    const decision = decideText(policy, line, ctx);
+    effects.push(decision.effect);
+    out.push(JSON.stringify(decision));
   }
   if (out.length > 0) io.stdout(out.join("\n"));
-  return ExitCode.ok;
+  return effectsExit(effects, args.exitCode);
 }
 
 /** `--state DIR`: decisions by the runtime's Enforcer over the durable store in DIR (counters come from there). */
@@ -147,7 +166,7 @@ async function evalWithState(policy: CompiledPolicy, args: Args, ctx: { context:
     return JSON.stringify({ ...decision, ...(request !== undefined ? { request: { id: request.request.id, status: request.status, expires_at: isoMillis(request.request.expiresAt) } } : {}), ...(receipt !== undefined ? { receipt: { seq: receipt.seq } } : {}) });
   });
   if (out.length > 0) io.stdout(out.join("\n"));
-  return ExitCode.ok;
+  return effectsExit(r.decisions.map((d) => d.effect), args.exitCode);
 }
 
 /** The compiled policy, or an exit code after printing why not. */

@@ -52,10 +52,13 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
   let unreadable = found.unreadable.length > 0;
   let rewritten = 0;
   let unformatted = 0;
+  /** files not formatted because they cannot be read or parsed */
+  let failed = 0;
   for (const file of found.files) {
     // read as `xpol check` and compilePolicy read (strict UTF-8): a lossy decoding written back would lose bytes
     const read = readPolicyText(file, io.cwd);
     if ("error" in read) {
+      failed++;
       diagnostics.push(read.error);
       if (read.lossy !== undefined) sources.set(file, new SourceFile(file, read.lossy));
       unreadable ||= read.unreadable;
@@ -65,6 +68,7 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
     sources.set(file, new SourceFile(file, text));
     const r = formatPolicy(text, file);
     if (!r.ok) {
+      failed++;
       diagnostics.push(...r.diagnostics);
       continue;
     }
@@ -87,11 +91,14 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
     const report = diagnostics
       .map((d) => (d.code === Diagnostics.notFormatted.code ? `${d.severity}[${d.code}]: ${d.message}` : renderDiagnostics([d], sources)))
       .join("\n");
+    const clean = found.files.length - unformatted - failed;
+    const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+    const notFormattable = failed === 0 ? "" : `, ${plural(failed, "file", "files")} could not be formatted`;
     const summary = check
       ? unformatted === 0
-        ? `${found.files.length} file${found.files.length === 1 ? "" : "s"} formatted`
-        : `${unformatted} of ${found.files.length} files are not formatted`
-      : `${rewritten} file${rewritten === 1 ? "" : "s"} reformatted, ${found.files.length - rewritten} unchanged`;
+        ? `${plural(clean, "file is", "files are")} already formatted${notFormattable}`
+        : `${unformatted} of ${found.files.length} files are not formatted${notFormattable}`
+      : `${plural(rewritten, "file", "files")} reformatted, ${found.files.length - rewritten - failed} already formatted${notFormattable}`;
     io.stdout(report === "" ? summary : `${report}\n\n${summary}`);
   } else {
     io.stdout(renderDiagnosticsReport(format, { files: found.files, diagnostics, sources, tool: "xpol fmt" }));

@@ -3,8 +3,8 @@
 //
 // Finds the policies under PATH (a directory's `.xpol` files form one policy with their `*.test.xpol` files; see
 // src/testing/load.ts), compiles each, runs its test blocks through the runtime and checks its property blocks
-// with generated inputs. Exit: 0 all passed, 1 a failure (or a compile error, or coverage below --min-coverage),
-// 2 usage, 3 a path that cannot be read.
+// with generated inputs. Exit: 0 all passed, 1 a failure (or coverage below --min-coverage), 2 usage, 3 a path
+// that cannot be read, 4 a policy that does not compile (its diagnostics are printed; none of its tests ran).
 import { ExitCode, usageExit, type CliIO } from "../io.ts";
 import { diagnostic } from "../../diagnostics/diagnostic.ts";
 import { Diagnostics } from "../../diagnostics/catalogue.ts";
@@ -25,7 +25,8 @@ const USAGE = `usage: xpol test PATH... [options]
   --filter TEXT        run only tests and properties whose name contains TEXT (the others are skipped)
   --no-properties      skip property blocks
 
-exit codes: 0 all passed, 1 failures, 2 usage error, 3 unreadable input`;
+exit codes: 0 all passed, 1 failures, 2 usage error, 3 unreadable input,
+            4 a policy does not compile (no test of it ran)`;
 
 interface Args {
   paths: string[];
@@ -138,6 +139,7 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
   io.stdout(text);
   const unreadable = [...found.diagnostics, ...reports.flatMap((r) => r.diagnostics)].some((d) => d.code === Diagnostics.unreadableFile.code);
   if (unreadable) return ExitCode.unreadable;
+  if (reports.some((r) => r.policy === null)) return ExitCode.notCompiled;
   if (counted.failed > 0 || below !== undefined) return ExitCode.findings;
   return ExitCode.ok;
 }
