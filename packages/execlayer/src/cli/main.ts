@@ -20,6 +20,7 @@ const commands: Record<string, CommandEntry> = {
   approve: { summary: "sign and submit an approval (or a rejection) of a request", load: () => import("./commands/approve.ts") },
   test: { summary: "run the test and property blocks of policies (--coverage, --format junit|github|json)", load: () => import("./commands/test.ts") },
   fmt: { summary: "format .xpol files in place (--check: list the unformatted ones)", load: () => import("./commands/fmt.ts") },
+  serve: { summary: "run the HTTP decision service (needs the package @execlayer/server)", load: () => import("./commands/serve.ts") },
 };
 
 function usage(): string {

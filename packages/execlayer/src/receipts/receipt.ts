@@ -11,7 +11,7 @@
 //   PAE(type, payload) = "DSSEv1" SP len(type) SP type SP len(payload) SP payload (DSSE v1; len = decimal byte count).
 // Because the top-level keys are fixed, both canonical forms are written here directly; only the body goes through
 // the project's one JCS implementation (src/ir/canonicalize.ts).
-import { tryCanonicalize, tryCanonicalizeReusing } from "../ir/canonicalize.ts";
+import { canonicalize, tryCanonicalize, tryCanonicalizeReusing } from "../ir/canonicalize.ts";
 import type { JsonObject } from "../ir/types.ts";
 import { hash } from "node:crypto";
 import { fromBase64, toBase64 } from "./bytes.ts";
@@ -307,4 +307,10 @@ export function verifyReceiptSignature(receipt: Receipt, publicKey: Uint8Array):
   if (sig === null) return false;
   const unsigned = unsignedCanonical(body.value, receipt.kind, receipt.prev, receipt.seq, receipt.signer, receipt.time);
   return verifySignature(publicKey, signingMessage(unsigned), sig);
+}
+
+/** A receipt's chain hash (what the next receipt's `prev` holds), computed from the receipt itself. */
+export function receiptHash(receipt: Receipt): string {
+  const r = receipt;
+  return chainHash(unsignedCanonical(canonicalize(r.body), r.kind, r.prev, r.seq, r.signer, r.time));
 }

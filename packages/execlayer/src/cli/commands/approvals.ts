@@ -7,10 +7,9 @@ import { join, resolve } from "node:path";
 import { RECEIPTS_FILE } from "../../receipts/scan.ts";
 import { ExitCode, usageExit, type CliIO } from "../io.ts";
 import { formatDuration } from "../../vocabulary/windows.ts";
-import { requestInfo, type ApprovalRequestInfo } from "../../runtime/submit-approval.ts";
+import { requestInfo, requestInfoToJson, type ApprovalRequestInfo } from "../../runtime/submit-approval.ts";
 import { DurableStore } from "../../store/durable.ts";
 import { StoreError } from "../../runtime/store.ts";
-import { requestToJson, recordToJson } from "../../runtime/receipt-body.ts";
 
 const USAGE = `usage: xpol approvals list --state DIR [--json]
 
@@ -76,13 +75,7 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
     const now = Date.now();
     const open = (await store.openRequests(now)).map((s) => requestInfo(s, now));
     if (json) {
-      io.stdout(
-        JSON.stringify(
-          open.map((r) => ({ ...requestToJson(r.request), status: r.status, progress: r.progress, approvals: r.approvals.map(recordToJson) })),
-          null,
-          2,
-        ),
-      );
+      io.stdout(JSON.stringify(open.map(requestInfoToJson), null, 2));
     } else {
       io.stdout(open.length === 0 ? "no open approval requests" : open.map(formatRequest).join("\n\n"));
     }
