@@ -130,15 +130,21 @@ export async function startService(options: Partial<ServeOptions> = {}, policyTe
       cb();
     },
   });
-  const server = await startServer({
-    policies: [policyFile],
-    state: path.join(dir, "state"),
-    listen: "127.0.0.1:0",
-    watch: false,
-    durability: "none",
-    logDestination,
-    ...options,
-  });
+  let server: RunningServer;
+  try {
+    server = await startServer({
+      policies: [policyFile],
+      state: path.join(dir, "state"),
+      listen: "127.0.0.1:0",
+      watch: false,
+      durability: "none",
+      logDestination,
+      ...options,
+    });
+  } catch (e: unknown) {
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
   return {
     server,
     url: server.url,
