@@ -10,7 +10,8 @@ export interface ServeIO {
 }
 
 export const SERVE_USAGE = `usage: xpol serve --policy PATH... [--state DIR | --memory] [--listen HOST:PORT] [--tokens FILE]
-                  [--tls-cert FILE --tls-key FILE] [--body-limit BYTES] [--no-watch] [--log-level LEVEL]
+                  [--tls-cert FILE --tls-key FILE] [--body-limit BYTES] [--checkpoint-every N] [--no-watch]
+                  [--log-level LEVEL]
 
   --policy PATH      a .xpol file of the policy (repeat for each file), or one bundle .json (\`xpol compile\`)
   --state DIR        the embedded durable store: counters, approval requests, the signed receipt log
@@ -22,6 +23,7 @@ export const SERVE_USAGE = `usage: xpol serve --policy PATH... [--state DIR | --
   --tls-cert FILE    serve HTTPS with this certificate (PEM) ...
   --tls-key FILE     ... and this private key (PEM)
   --body-limit N     largest request body in bytes (default 1048576)
+  --checkpoint-every N  write a signed checkpoint every N receipts (default 1000; and on stop)
   --no-watch         do not reload when a policy file changes (SIGHUP and POST /v1/policy/reload still do)
   --log-level LEVEL  fatal, error, warn, info (default), debug
 
@@ -67,6 +69,12 @@ function parse(argv: readonly string[]): ServeOptions | string {
           const n = Number(need(value()));
           if (!Number.isSafeInteger(n) || n < 1024) return "--body-limit must be an integer of at least 1024";
           o.bodyLimit = n;
+          break;
+        }
+        case "--checkpoint-every": {
+          const n = Number(need(value()));
+          if (!Number.isSafeInteger(n) || n < 1) return "--checkpoint-every must be a positive integer";
+          o.checkpointEvery = n;
           break;
         }
         case "--no-watch":

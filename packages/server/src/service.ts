@@ -42,6 +42,8 @@ export interface ServeOptions {
   readonly logDestination?: DestinationStream;
   /** the durable store's durability: "fsync" (default) or "none" (tests and benchmarks only) */
   readonly durability?: "fsync" | "none";
+  /** the durable store writes a signed checkpoint every N receipts (default 1000) and on close */
+  readonly checkpointEvery?: number;
   /** long-poll waiters at once (default 1000; more get 429) */
   readonly maxWaiters?: number;
   /** add `POST /bench/noop`, the bench's baseline through the same hooks */
@@ -117,7 +119,11 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     try {
       // node:crypto signs several times faster than the pure-JS signer; Ed25519 is deterministic, so the receipts are
       // the same bytes either way
-      store = await DurableStore.open(stateDir, { signerKind: "native", durability: options.durability ?? "fsync" });
+      store = await DurableStore.open(stateDir, {
+        signerKind: "native",
+        durability: options.durability ?? "fsync",
+        ...(options.checkpointEvery !== undefined ? { checkpointEvery: options.checkpointEvery } : {}),
+      });
     } catch (e: unknown) {
       const err = e instanceof StoreError ? e : null;
       throw new ServeError(err?.code ?? D.unavailable.code, e instanceof Error ? e.message : String(e), err?.reason === "io" ? 3 : 1);
