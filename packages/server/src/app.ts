@@ -4,7 +4,7 @@
 import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type RouteHandlerMethod } from "fastify";
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type RouteHandlerMethod } from "fastify";
 import type { Logger } from "pino";
 import {
   APPROVAL_DOMAIN,
@@ -54,7 +54,8 @@ const MAX_WAIT_S = 60;
 export function buildApp(state: ServiceState, options: AppOptions): FastifyInstance {
   const app = Fastify({
     loggerInstance: options.logger,
-    disableRequestLogging: true,
+    // one line per request, written by our onResponse hook (with the decision), instead of Fastify's two
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit,
     requestTimeout: options.requestTimeout,
     connectionTimeout: options.requestTimeout * 2,
@@ -75,6 +76,8 @@ export function buildApp(state: ServiceState, options: AppOptions): FastifyInsta
   // the core's strict parser: what is decided is exactly what the caller sent, or nothing
   app.removeContentTypeParser("application/json");
   app.addContentTypeParser("application/json", { parseAs: "string" }, (_req, body, done) => {
+    // an empty body is no body (a route that needs one says so through its schema)
+    if (body === "") return done(null, undefined);
     const r = parseJson(body as string, { maxBytes: options.bodyLimit });
     if (r.ok) return done(null, r.value);
     const where = r.error.path !== undefined && r.error.path !== "$" ? ` at ${r.error.path}` : "";
@@ -84,6 +87,11 @@ export function buildApp(state: ServiceState, options: AppOptions): FastifyInsta
 
   app.addHook("onRequest", async (request, reply) => {
     void reply.header("x-request-id", request.id);
+  });
+  // while draining, every answer closes its connection: a keep-alive connection busy when the drain began would
+  // otherwise stay open and hold the close (Node closes only the connections idle at that moment)
+  app.addHook("onSend", async (_request, reply) => {
+    if (state.draining) void reply.header("connection", "close");
   });
   app.addHook("onResponse", async (request, reply) => {
     const line: Record<string, unknown> = { method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 1000) / 1000 };

@@ -122,17 +122,18 @@ export async function runServeCommand(argv: readonly string[], io: ServeIO): Pro
     io.stderr(`xpol serve: ${e instanceof Error ? e.message : String(e)}`);
     return 1;
   }
-  const p = server.state.holder.identity;
-  io.stderr(`xpol serve: listening on ${server.url} (policy ${p.name}${p.version !== null ? ` ${p.version}` : ""}, ${p.digest})`);
   const running = server;
+  const p = running.state.holder.identity;
   return new Promise<number>((resolve) => {
     const stop = (signal: string): void => {
       process.off("SIGTERM", onTerm);
       process.off("SIGINT", onInt);
-      process.off("SIGHUP", onHup);
       io.stderr(`xpol serve: ${signal}: draining`);
       running.close().then(
-        () => resolve(0),
+        () => {
+          process.off("SIGHUP", onHup);
+          resolve(0);
+        },
         (e: unknown) => {
           io.stderr(`xpol serve: closing failed: ${e instanceof Error ? e.message : String(e)}`);
           resolve(1);
@@ -141,9 +142,12 @@ export async function runServeCommand(argv: readonly string[], io: ServeIO): Pro
     };
     const onTerm = (): void => stop("SIGTERM");
     const onInt = (): void => stop("SIGINT");
-    const onHup = (): void => void running.state.reload("SIGHUP");
+    // a SIGHUP during the drain is ignored: the policy no longer matters
+    const onHup = (): void => void (running.state.draining ? undefined : running.state.reload("SIGHUP"));
+    // the handlers are in place before the line a supervisor waits for is printed
     process.on("SIGTERM", onTerm);
     process.on("SIGINT", onInt);
     process.on("SIGHUP", onHup);
+    io.stderr(`xpol serve: listening on ${running.url} (policy ${p.name}${p.version !== null ? ` ${p.version}` : ""}, ${p.digest})`);
   });
 }

@@ -6,11 +6,13 @@ import { ApprovalBook } from "./approvals.ts";
 import { ServiceMetrics } from "./metrics.ts";
 import { loadPolicyFiles, PolicyHolder } from "./policy.ts";
 
+export type ReloadOutcome = { readonly ok: true } | { readonly ok: false; readonly diagnostics: string };
+
 export class ServiceState {
   readonly book = new ApprovalBook();
   readonly metrics: ServiceMetrics;
   draining = false;
-  #reloading: Promise<{ ok: true } | { ok: false; diagnostics: string }> | null = null;
+  #reloads: Promise<void> = Promise.resolve();
 
   constructor(
     readonly holder: PolicyHolder,
@@ -35,26 +37,28 @@ export class ServiceState {
 
   /**
    * Compiles the policy files again and swaps the policy atomically when they check; otherwise logs the diagnostics
-   * and keeps the running policy. Concurrent reloads share one attempt.
+   * and keeps the running policy. Reloads run one after another, each reading the files as they are when it starts.
    */
-  reload(why: string): Promise<{ ok: true } | { ok: false; diagnostics: string }> {
-    this.#reloading ??= (async () => {
-      try {
-        const loaded = loadPolicyFiles(this.policyFiles, this.cwd);
-        if (!loaded.ok) {
-          this.metrics.reloads.inc({ outcome: "refused" });
-          this.log.error({ reload: why, diagnostics: loaded.diagnostics, policy: this.holder.identity.digest }, "policy reload refused; the running policy keeps serving");
-          return { ok: false as const, diagnostics: loaded.diagnostics };
-        }
-        const before = this.holder.identity.digest;
-        await this.holder.replace(loaded.policy, this.policyFiles);
-        this.metrics.reloads.inc({ outcome: "applied" });
-        this.log.info({ reload: why, from: before, to: this.holder.identity.digest, name: this.holder.identity.name, version: this.holder.identity.version }, "policy reloaded");
-        return { ok: true as const };
-      } finally {
-        this.#reloading = null;
-      }
-    })();
-    return this.#reloading;
+  reload(why: string): Promise<ReloadOutcome> {
+    const run = this.#reloads.then(() => this.#reloadNow(why));
+    this.#reloads = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  async #reloadNow(why: string): Promise<ReloadOutcome> {
+    const loaded = loadPolicyFiles(this.policyFiles, this.cwd);
+    if (!loaded.ok) {
+      this.metrics.reloads.inc({ outcome: "refused" });
+      this.log.error({ reload: why, diagnostics: loaded.diagnostics, policy: this.holder.identity.digest }, "policy reload refused; the running policy keeps serving");
+      return { ok: false, diagnostics: loaded.diagnostics };
+    }
+    const before = this.holder.identity.digest;
+    await this.holder.replace(loaded.policy, this.policyFiles);
+    this.metrics.reloads.inc({ outcome: "applied" });
+    this.log.info({ reload: why, from: before, to: this.holder.identity.digest, name: this.holder.identity.name, version: this.holder.identity.version }, "policy reloaded");
+    return { ok: true };
   }
 }
