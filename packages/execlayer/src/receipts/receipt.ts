@@ -182,6 +182,7 @@ export function finishReceipt<B extends JsonObject>(prepared: PreparedReceipt<B>
   framed[framed.length - 1] = 0x0a;
   const { seq, prev, time, kind, body, signer } = prepared;
   const receipt: Receipt<B> = { v: RECEIPT_VERSION, seq, prev, time, kind, body, signer, sig };
+  finishedHashes.set(receipt, prepared.hash);
   // The line's text is decoded from `framed` only when asked for: a receipt waiting for its group commit then holds
   // no copy of its ~1 KB text on the JS heap (the log never needs it).
   return {
@@ -309,8 +310,16 @@ export function verifyReceiptSignature(receipt: Receipt, publicKey: Uint8Array):
   return verifySignature(publicKey, signingMessage(unsigned), sig);
 }
 
-/** A receipt's chain hash (what the next receipt's `prev` holds), computed from the receipt itself. */
+/** The chain hashes of the receipts finished in this process, known from preparing them (receiptHash). */
+const finishedHashes = new WeakMap<Receipt, string>();
+
+/**
+ * A receipt's chain hash (what the next receipt's `prev` holds): remembered for a receipt this process signed,
+ * else computed from the receipt itself.
+ */
 export function receiptHash(receipt: Receipt): string {
+  const known = finishedHashes.get(receipt);
+  if (known !== undefined) return known;
   const r = receipt;
   return chainHash(unsignedCanonical(canonicalize(r.body), r.kind, r.prev, r.seq, r.signer, r.time));
 }
