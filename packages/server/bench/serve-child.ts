@@ -11,7 +11,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const dir = mkdtempSync(path.join(tmpdir(), "xpol-bench-http-"));
 const server = await startServer({
   policies: [path.resolve(here, "../../execlayer/examples/invoices/invoices.xpol")],
-  ...(mode === "memory" ? { memory: true } : { state: path.join(dir, "state"), durability: "fsync" }),
+  ...(mode === "memory" ? { memory: true } : { state: path.join(dir, "state"), durability: "fsync", signingThreads: Number(process.env["XPOL_BENCH_SIGNING_THREADS"] ?? "0") }),
   listen: "127.0.0.1:0",
   watch: false,
   benchNoop: true,

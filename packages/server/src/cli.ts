@@ -24,6 +24,7 @@ export const SERVE_USAGE = `usage: xpol serve --policy PATH... [--state DIR | --
   --tls-key FILE     ... and this private key (PEM)
   --body-limit N     largest request body in bytes (default 1048576)
   --checkpoint-every N  write a signed checkpoint every N receipts (default 1000; and on stop)
+  --signing-threads N   sign receipts on N worker threads (default 0: on the main thread)
   --no-watch         do not reload when a policy file changes (SIGHUP and POST /v1/policy/reload still do)
   --log-level LEVEL  fatal, error, warn, info (default), debug
 
@@ -75,6 +76,12 @@ function parse(argv: readonly string[]): ServeOptions | string {
           const n = Number(need(value()));
           if (!Number.isSafeInteger(n) || n < 1) return "--checkpoint-every must be a positive integer";
           o.checkpointEvery = n;
+          break;
+        }
+        case "--signing-threads": {
+          const n = Number(need(value()));
+          if (!Number.isSafeInteger(n) || n < 0) return "--signing-threads must be a non-negative integer";
+          o.signingThreads = n;
           break;
         }
         case "--no-watch":

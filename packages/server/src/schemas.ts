@@ -109,6 +109,21 @@ export const ApprovalList: Schema = {
   required: ["approvals"],
 };
 
+/** The statement an approver signs (execlayer's ApprovalStatement). */
+const Statement: Schema = {
+  type: "object",
+  properties: {
+    request: { type: "string" },
+    action_digest: { type: "string" },
+    policy_digest: { type: "string" },
+    verdict: { enum: ["approve", "reject"] },
+    approver: { type: "string" },
+    signed_at: { type: "string" },
+  },
+  required: ["request", "action_digest", "policy_digest", "verdict", "approver", "signed_at"],
+  additionalProperties: false,
+};
+
 export const ApprovalDetail: Schema = {
   type: "object",
   properties: {
@@ -116,18 +131,7 @@ export const ApprovalDetail: Schema = {
     action: { type: ["object", "null"], description: "the canonical action as the receipt recorded it: type, target, every parameter, the actor and context; sensitive fields masked" },
     reasons: { type: "array", items: { type: "string" } },
     rules: { type: "array", items: Rule },
-    statement: {
-      type: ["object", "null"],
-      description: "with `approver` (and optionally `verdict`, `signed_at`): the statement that approver signs",
-      properties: {
-        request: { type: "string" },
-        action_digest: { type: "string" },
-        policy_digest: { type: "string" },
-        verdict: { enum: ["approve", "reject"] },
-        approver: { type: "string" },
-        signed_at: { type: "string" },
-      },
-    },
+    statement: { ...Statement, type: ["object", "null"], description: "with `approver` (and optionally `verdict`, `signed_at`): the statement that approver signs" },
     statement_bytes: { type: ["string", "null"], description: "base64 of the exact bytes signed: UTF-8 of the domain line and the statement's JCS" },
     signing_domain: { type: "string" },
   },
@@ -150,19 +154,7 @@ export const SignedApprovalBody: Schema = {
   type: "object",
   description: "A signed approval or rejection (`xpol sign` writes one): the statement and the base64 Ed25519 signature over its bytes.",
   properties: {
-    statement: {
-      type: "object",
-      properties: {
-        request: { type: "string" },
-        action_digest: { type: "string" },
-        policy_digest: { type: "string" },
-        verdict: { enum: ["approve", "reject"] },
-        approver: { type: "string" },
-        signed_at: { type: "string" },
-      },
-      required: ["request", "action_digest", "policy_digest", "verdict", "approver", "signed_at"],
-      additionalProperties: false,
-    },
+    statement: Statement,
     signature: { type: "string" },
   },
   required: ["statement", "signature"],

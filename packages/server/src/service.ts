@@ -42,6 +42,8 @@ export interface ServeOptions {
   readonly logDestination?: DestinationStream;
   /** the durable store's durability: "fsync" (default) or "none" (tests and benchmarks only) */
   readonly durability?: "fsync" | "none";
+  /** sign receipts on this many worker threads (node:crypto; default 0: on the main thread) */
+  readonly signingThreads?: number;
   /** the durable store writes a signed checkpoint every N receipts (default 1000) and on close */
   readonly checkpointEvery?: number;
   /** long-poll waiters at once (default 1000; more get 429) */
@@ -123,6 +125,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         signerKind: "native",
         durability: options.durability ?? "fsync",
         ...(options.checkpointEvery !== undefined ? { checkpointEvery: options.checkpointEvery } : {}),
+        ...(options.signingThreads !== undefined ? { signingThreads: options.signingThreads } : {}),
       });
     } catch (e: unknown) {
       const err = e instanceof StoreError ? e : null;
