@@ -3,6 +3,8 @@
 // any action input), every refusal as RFC 9457 problem details, one JSON log line per request with its id.
 import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
+import http from "node:http";
+import https from "node:https";
 import path from "node:path";
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type RouteHandlerMethod } from "fastify";
 import type { Logger } from "pino";
@@ -20,7 +22,7 @@ import {
 import { CHECKPOINTS_FILE, RECEIPTS_FILE, proveConsistency, proveReceipt, receiptHash } from "execlayer/receipts";
 import { authenticate, bearerOf, LOCAL_CALLER, type Caller, type Role, type TokenEntry } from "./auth.ts";
 import { authzenItem, authzenItemError, authzenResponse, checkItem, decideItem, decisionResponse, type AzEvaluation, type DecisionItem } from "./decisions.ts";
-import { errorHandler, problem, sendProblem } from "./problem.ts";
+import { clientErrorHandler, errorHandler, problem, sendProblem } from "./problem.ts";
 import { ROUTES, type RouteSpec } from "./routes.ts";
 import type { ServiceState } from "./state.ts";
 
@@ -57,8 +59,13 @@ export function buildApp(state: ServiceState, options: AppOptions): FastifyInsta
     // one line per request, written by our onResponse hook (with the decision), instead of Fastify's two
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit,
-    requestTimeout: options.requestTimeout,
-    connectionTimeout: options.requestTimeout * 2,
+    // Node checks request deadlines every connectionsCheckingInterval (default 30 s): our own server, so a slow
+    // client is answered 408 about when its time is up
+    serverFactory: (handler: http.RequestListener) => {
+      const timeouts = { requestTimeout: options.requestTimeout, headersTimeout: options.requestTimeout, connectionsCheckingInterval: Math.max(100, Math.min(1000, options.requestTimeout / 4)) };
+      return options.https !== undefined ? https.createServer({ ...timeouts, cert: options.https.cert, key: options.https.key }, handler) : http.createServer(timeouts, handler);
+    },
+    clientErrorHandler,
     return503OnClosing: true,
     forceCloseConnections: "idle",
     genReqId: (req) => {
@@ -66,7 +73,6 @@ export function buildApp(state: ServiceState, options: AppOptions): FastifyInsta
       return typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
     },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
-    ...(options.https !== undefined ? { https: { cert: options.https.cert, key: options.https.key } } : {}),
   }) as unknown as FastifyInstance;
 
   app.decorateRequest("caller", null);

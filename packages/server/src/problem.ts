@@ -29,6 +29,7 @@ const TITLES: Record<number, string> = {
   409: "Conflict",
   413: "Content Too Large",
   415: "Unsupported Media Type",
+  431: "Request Header Fields Too Large",
   429: "Too Many Requests",
   500: "Internal Server Error",
   503: "Service Unavailable",
@@ -102,6 +103,23 @@ export function toProblem(err: FastifyError | ProblemError | Error, bodyLimit: n
 function mediaOf(message: string): string {
   const m = /: (.*)$/.exec(message);
   return m?.[1] ?? "unknown";
+}
+
+/**
+ * Fastify's clientErrorHandler: errors Node raises before a request reaches Fastify (a client too slow to send its
+ * request, headers too large, malformed HTTP), answered on the raw socket as problem details too.
+ */
+export function clientErrorHandler(err: NodeJS.ErrnoException, socket: import("node:net").Socket): void {
+  if (err.code === "ECONNRESET" || socket.destroyed || !socket.writable) return;
+  const p =
+    err.code === "ERR_HTTP_REQUEST_TIMEOUT"
+      ? problem(408, D.timeout.code, D.timeout.message())
+      : err.code === "HPE_HEADER_OVERFLOW"
+        ? problem(431, D.invalidRequest.code, D.invalidRequest.message("the request headers are too large"))
+        : problem(400, D.invalidRequest.code, D.invalidRequest.message("malformed HTTP request"));
+  const body = JSON.stringify({ type: `urn:execlayer:problem:${p.code}`, title: TITLES[p.status] ?? "Error", status: p.status, detail: p.message, code: p.code });
+  const reason = p.status === 408 ? "Request Timeout" : p.status === 431 ? "Request Header Fields Too Large" : "Bad Request";
+  socket.end(`HTTP/1.1 ${p.status} ${reason}\r\nConnection: close\r\nContent-Type: ${PROBLEM_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
 }
 
 /** The error handler of an app: logs the unexpected, answers problem+json. */

@@ -1,7 +1,8 @@
 // POST /v1/decisions and the batch over real HTTP on loopback: every proposal shape, the caller's actor and context,
 // receipts in the durable store, and every kind of bad input refused as problem+json before any decision.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import net from "node:net";
 import path from "node:path";
 import { ACTOR, CONTEXT, post, startService, type Service } from "./fixture.ts";
 
@@ -150,5 +151,31 @@ describe("bad input: problem+json with an XP code, never a decision", () => {
     expect(r.headers.get("x-request-id")).toBe("trace-42");
     const line = svc.logs.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l["reqId"] === "trace-42");
     expect(line).toMatchObject({ msg: "request", status: 200, url: "/v1/decisions", decision: { effect: "allow", tier: "T0" } });
+  });
+});
+
+describe("a slow client", () => {
+  it("that does not finish its request in time gets 408 XP8206 as problem details, and nothing is decided", async () => {
+    const slow = await startService({ requestTimeoutMs: 500 });
+    try {
+      const { port } = new URL(slow.url);
+      const answer = await new Promise<string>((resolve, reject) => {
+        const socket = net.connect(Number(port), "127.0.0.1", () => {
+          // the headers promise a body that never comes
+          socket.write("POST /v1/decisions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"tool\":");
+        });
+        let text = "";
+        socket.on("data", (c: Buffer) => (text += c.toString()));
+        socket.on("end", () => resolve(text));
+        socket.on("error", reject);
+        setTimeout(() => reject(new Error(`no answer: ${text}`)), 10_000);
+      });
+      expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+      expect(answer).toContain("Content-Type: application/problem+json");
+      expect(JSON.parse(answer.slice(answer.indexOf("\r\n\r\n") + 4))).toMatchObject({ status: 408, code: "XP8206" });
+      expect(existsSync(path.join(slow.dir, "state", "receipts.jsonl")) ? readFileSync(path.join(slow.dir, "state", "receipts.jsonl"), "utf8") : "").toBe("");
+    } finally {
+      await slow.stop();
+    }
   });
 });
