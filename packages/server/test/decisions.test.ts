@@ -179,3 +179,19 @@ describe("a slow client", () => {
     }
   });
 });
+
+describe("a store that cannot record", () => {
+  it("denies with the store's code, as the library does, and counts it as a store error", async () => {
+    const broken = await startService();
+    try {
+      await broken.server.state.store.close();
+      const r = await post(`${broken.url}/v1/decisions`, { tool: "get_invoice", args: { invoice_id: "inv-1", customer_id: "c-1" }, actor: ACTOR, context: CONTEXT });
+      expect(r.status).toBe(200);
+      expect(r.json).toMatchObject({ effect: "deny", code: "XP5023", receipt: null });
+      const metrics = await (await fetch(`${broken.url}/metrics`)).text();
+      expect(metrics).toContain('xpol_store_errors_total{code="XP5023"} 1');
+    } finally {
+      await broken.stop();
+    }
+  });
+});
