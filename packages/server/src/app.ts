@@ -250,7 +250,12 @@ function makeHandlers(state: ServiceState, options: AppOptions): Handlers {
 
     listApprovals: async () => {
       const open = await state.holder.enforcer.pendingApprovals();
-      return { approvals: open.map((r) => ({ ...requestInfoToJson(r), action: book.action(r.request.id) })) };
+      return {
+        approvals: open.map((r) => {
+          const asked = book.asked(r.request.id);
+          return { ...requestInfoToJson(r), action: book.action(r.request.id), reasons: asked?.reasons ?? [], rules: asked?.rules ?? [] };
+        }),
+      };
     },
 
     showApproval: async (request, reply) => {

@@ -105,7 +105,20 @@ export const BatchResponse: Schema = {
 
 export const ApprovalList: Schema = {
   type: "object",
-  properties: { approvals: { type: "array", items: { ...ApprovalRequestJson, properties: { ...(ApprovalRequestJson["properties"] as object), action: object } } } },
+  properties: {
+    approvals: {
+      type: "array",
+      items: {
+        ...ApprovalRequestJson,
+        properties: {
+          ...(ApprovalRequestJson["properties"] as object),
+          action: { type: ["object", "null"], description: "the canonical action as the receipt recorded it, sensitive fields masked" },
+          reasons: { type: "array", items: { type: "string" }, description: "why the policy asked for approval" },
+          rules: { type: "array", items: Rule, description: "the rules that asked for it" },
+        },
+      },
+    },
+  },
   required: ["approvals"],
 };
 

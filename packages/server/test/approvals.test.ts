@@ -28,6 +28,22 @@ const signFor = (signer: typeof aliceSigner, r: RequestJson, verdict: "approve" 
   signApproval(signer, { id: r.id, actionDigest: r.action_digest, policyDigest: r.policy_digest }, verdict, Date.now());
 
 describe("approvals over HTTP", () => {
+  it("too many waiting callers: 429 XP8207", async () => {
+    const few = await startService({ maxWaiters: 1 });
+    try {
+      const d = await post(`${few.url}/v1/decisions`, { proposal: { action: { type: "invoice.delete", target: "invoice/inv-1", params: { invoice_id: "inv-1", customer_id: "c-1" } } }, actor: ACTOR, context: CONTEXT });
+      const id = (d.json["request"] as RequestJson).id;
+      const first = get(`${few.url}/v1/approvals/${id}?wait=2`);
+      await new Promise((r) => setTimeout(r, 200));
+      const second = await get(`${few.url}/v1/approvals/${id}?wait=2`);
+      expect(second.status).toBe(429);
+      expect(second.json["code"]).toBe("XP8207");
+      expect((await first).status).toBe(200);
+    } finally {
+      await few.stop();
+    }
+  });
+
   it("lists open requests with the full canonical action, the sensitive note masked", async () => {
     expect((await post(`${svc.url}/v1/decisions`, update(1, "n1"))).json["effect"]).toBe("allow");
     expect((await post(`${svc.url}/v1/decisions`, update(2, "n2"))).json["effect"]).toBe("allow");
@@ -44,6 +60,8 @@ describe("approvals over HTTP", () => {
     expect(Object.keys(item.action.action.params)).toContain("note");
     expect(JSON.stringify(item)).not.toContain("4111");
     expect(item.action.actor).toEqual(ACTOR);
+    expect((item as unknown as { rules: unknown }).rules).toEqual([{ rule: "status_updates_within_threshold", effect: "require_approval", otherwise: true }]);
+    expect((item as unknown as { reasons: string[] }).reasons.join(" ")).toContain("requires approval by 1 of `finance`");
   });
 
   it("shows one request with the rules that asked for it and the exact bytes an approver signs", async () => {
