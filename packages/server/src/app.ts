@@ -2,7 +2,6 @@
 // the core's strict JSON parser for bodies (duplicate keys, unsafe integers and excessive nesting are refused, as for
 // any action input), every refusal as RFC 9457 problem details, one JSON log line per request with its id.
 import { randomUUID } from "node:crypto";
-import { readFile } from "node:fs/promises";
 import http from "node:http";
 import https from "node:https";
 import path from "node:path";
@@ -23,6 +22,7 @@ import { CHECKPOINTS_FILE, RECEIPTS_FILE, proveConsistency, proveReceipt, receip
 import { authenticate, bearerOf, LOCAL_CALLER, type Caller, type Role, type TokenEntry } from "./auth.ts";
 import { authzenItem, authzenItemError, authzenResponse, checkItem, decideItem, decisionResponse, type AzEvaluation, type DecisionItem } from "./decisions.ts";
 import { clientErrorHandler, errorHandler, problem, sendProblem } from "./problem.ts";
+import { completeLines, lineRange } from "./log-lines.ts";
 import { ROUTES, type RouteSpec } from "./routes.ts";
 import type { ServiceState } from "./state.ts";
 
@@ -204,16 +204,10 @@ function makeHandlers(state: ServiceState, options: AppOptions): Handlers {
   };
 
   /** Complete lines of a log file (a torn tail, still being written, is left out). */
-  const completeLines = async (name: string): Promise<string[]> => {
-    let text: string;
-    try {
-      text = await readFile(logFile(name), "utf8");
-    } catch (e: unknown) {
-      if ((e as NodeJS.ErrnoException).code === "ENOENT") return [];
-      throw e;
-    }
-    const end = text.lastIndexOf("\n");
-    return end < 0 ? [] : text.slice(0, end).split("\n");
+  const allLines = async (name: string): Promise<string[]> => {
+    const out: string[] = [];
+    for await (const line of completeLines(logFile(name))) out.push(line);
+    return out;
   };
 
   return {
@@ -352,15 +346,12 @@ function makeHandlers(state: ServiceState, options: AppOptions): Handlers {
 
     listReceipts: async (request, reply) => {
       const q = request.query as { from?: string; to?: string };
-      const lines = await completeLines(RECEIPTS_FILE);
       const from = q.from === undefined ? 0 : Number(q.from);
-      const to = q.to === undefined ? lines.length - 1 : Math.min(Number(q.to), lines.length - 1);
-      if (from > to && !(q.from === undefined && lines.length === 0)) {
-        if (from >= lines.length) throw problem(404, D.notFound.code, D.notFound.message(`receipt ${from} (the log holds ${lines.length})`));
-        throw problem(400, D.invalidRequest.code, D.invalidRequest.message("`from` is after `to`"));
-      }
-      const slice = lines.slice(from, to + 1);
-      return reply.type("application/jsonl").send(slice.length === 0 ? "" : slice.join("\n") + "\n");
+      const to = q.to === undefined ? undefined : Number(q.to);
+      if (to !== undefined && from > to) throw problem(400, D.invalidRequest.code, D.invalidRequest.message("`from` is after `to`"));
+      const lines = await lineRange(logFile(RECEIPTS_FILE), from, to);
+      if (lines === null) throw problem(404, D.notFound.code, D.notFound.message(`receipt ${from} (the log holds fewer)`));
+      return reply.type("application/jsonl").send(lines);
     },
 
     showReceipt: async (request, reply) => {
@@ -371,7 +362,7 @@ function makeHandlers(state: ServiceState, options: AppOptions): Handlers {
     },
 
     latestCheckpoint: async (request, reply) => {
-      const lines = await completeLines(CHECKPOINTS_FILE);
+      const lines = await allLines(CHECKPOINTS_FILE);
       const last = lines[lines.length - 1];
       if (last === undefined) return sendProblem(reply, problem(404, D.notFound.code, D.notFound.message("a checkpoint (none written yet)")), request.id);
       const note = (JSON.parse(last) as { note?: unknown }).note;
@@ -380,8 +371,8 @@ function makeHandlers(state: ServiceState, options: AppOptions): Handlers {
     },
 
     listCheckpoints: async (_request, reply) => {
-      const lines = await completeLines(CHECKPOINTS_FILE);
-      return reply.type("application/jsonl").send(lines.length === 0 ? "" : lines.join("\n") + "\n");
+      const lines = await lineRange(logFile(CHECKPOINTS_FILE), 0, undefined);
+      return reply.type("application/jsonl").send(lines);
     },
 
     consistencyProof: async (request, reply) => {

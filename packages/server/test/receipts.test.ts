@@ -86,5 +86,10 @@ describe("receipts over HTTP", () => {
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain("log is NOT intact");
     expect(bad.stderr).toContain("seq 5");
+    // a last line still being written (no newline yet) is not served
+    writeFileSync(file, lines.join("\n") + '{"body":{"partial');
+    const served = await get(`${svc.url}/v1/receipts`);
+    expect(served.text.split("\n").filter((l) => l !== "")).toHaveLength(10);
+    expect(served.text).not.toContain("partial");
   });
 });
