@@ -43,6 +43,12 @@ function parse(argv: readonly string[]): ServeOptions | string {
       if (v === undefined) throw new Error(`${a} needs a value`);
       return v;
     };
+    /** an integer option's value, at least `min` */
+    const integer = (min: number): number => {
+      const n = Number(need(value()));
+      if (!Number.isSafeInteger(n) || n < min) throw new Error(`${a} must be an integer of at least ${min}`);
+      return n;
+    };
     try {
       switch (a) {
         case "--policy":
@@ -66,24 +72,15 @@ function parse(argv: readonly string[]): ServeOptions | string {
         case "--tls-key":
           key = need(value());
           break;
-        case "--body-limit": {
-          const n = Number(need(value()));
-          if (!Number.isSafeInteger(n) || n < 1024) return "--body-limit must be an integer of at least 1024";
-          o.bodyLimit = n;
+        case "--body-limit":
+          o.bodyLimit = integer(1024);
           break;
-        }
-        case "--checkpoint-every": {
-          const n = Number(need(value()));
-          if (!Number.isSafeInteger(n) || n < 1) return "--checkpoint-every must be a positive integer";
-          o.checkpointEvery = n;
+        case "--checkpoint-every":
+          o.checkpointEvery = integer(1);
           break;
-        }
-        case "--signing-threads": {
-          const n = Number(need(value()));
-          if (!Number.isSafeInteger(n) || n < 0) return "--signing-threads must be a non-negative integer";
-          o.signingThreads = n;
+        case "--signing-threads":
+          o.signingThreads = integer(0);
           break;
-        }
         case "--no-watch":
           o.watch = false;
           break;

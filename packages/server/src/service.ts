@@ -108,7 +108,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   }
 
   const loaded = loadPolicyFiles(options.policies, cwd);
-  if (!loaded.ok) throw new ServeError(D.reloadRefused.code, `the policy does not check:\n${loaded.diagnostics}`, 1);
+  if (!loaded.ok) throw new ServeError(D.refusedConfig.code, D.refusedConfig.message(`the policy does not check:\n${loaded.diagnostics}`), 1);
 
   const log: Logger = pino({ level: options.logLevel ?? "info", base: { service: "xpol" } }, options.logDestination ?? pino.destination({ fd: 1, sync: false }));
 

@@ -90,3 +90,19 @@ describe("listening", () => {
     }
   });
 });
+
+describe("xpol serve's arguments", () => {
+  it("refuses bad values with the usage, exit 2, before starting anything", async () => {
+    const { runServeCommand } = await import("@execlayer/server");
+    const err: string[] = [];
+    const io = { cwd: process.cwd(), stdout: () => undefined, stderr: (t: string) => void err.push(t) };
+    expect(await runServeCommand(["--policy", "p.xpol", "--body-limit", "10"], io)).toBe(2);
+    expect(err.join("\n")).toContain("--body-limit must be an integer of at least 1024");
+    expect(await runServeCommand(["--policy", "p.xpol", "--tls-cert", "c.pem"], io)).toBe(2);
+    expect(err.join("\n")).toContain("give both --tls-cert and --tls-key");
+    expect(await runServeCommand(["--policy", "p.xpol", "--memory", "--state", "d"], io)).toBe(2);
+    expect(await runServeCommand(["--policy", "/nonexistent/p.xpol", "--listen", "127.0.0.1:0"], io)).toBe(1);
+    expect(err.join("\n")).toContain("XP8211: refusing to start: the policy does not check");
+    expect(err.join("\n")).toContain("XP8001");
+  });
+});
