@@ -10,8 +10,8 @@ export interface ServeIO {
 }
 
 export const SERVE_USAGE = `usage: xpol serve --policy PATH... [--state DIR | --memory] [--listen HOST:PORT] [--tokens FILE]
-                  [--tls-cert FILE --tls-key FILE] [--body-limit BYTES] [--checkpoint-every N] [--no-watch]
-                  [--log-level LEVEL]
+                  [--tls-cert FILE --tls-key FILE] [--body-limit BYTES] [--checkpoint-every N]
+                  [--signing-threads N] [--no-watch] [--log-level LEVEL]
 
   --policy PATH      a .xpol file of the policy (repeat for each file), or one bundle .json (\`xpol compile\`)
   --state DIR        the embedded durable store: counters, approval requests, the signed receipt log
