@@ -768,6 +768,17 @@ const CASES: ReadonlyArray<{ readonly name: string; readonly run: (o: Options) =
   { name: "scale", run: caseScale },
 ];
 
+// Cases owned by other workspace packages, with their own harness and dependencies (the http case drives
+// @execlayer/server with autocannon): `--only NAME` runs that package's `npm run bench` in a child process, so the
+// core neither imports nor depends on them.
+const FORWARDED: Readonly<Record<string, string>> = { http: "@execlayer/server" };
+
+function forward(name: string, argv: readonly string[]): number {
+  const pkg = FORWARDED[name]!;
+  const run = spawnSync("npm", ["run", "bench", "-w", pkg, "--", ...argv], { cwd: path.resolve(repo, "../.."), stdio: "inherit" });
+  return run.status ?? 1;
+}
+
 export interface CliOptions {
   readonly quick: boolean;
   readonly only: string | null;
@@ -794,7 +805,7 @@ export function parseArgs(argv: readonly string[]): CliOptions | string {
       case "--only": {
         const v = value();
         if (v === undefined) return "--only needs a case name";
-        if (!CASES.some((c) => c.name === v)) return `unknown case \`${v}\` (cases: ${CASES.map((c) => c.name).join(", ")})`;
+        if (!CASES.some((c) => c.name === v) && FORWARDED[v] === undefined) return `unknown case \`${v}\` (cases: ${[...CASES.map((c) => c.name), ...Object.keys(FORWARDED)].join(", ")})`;
         only = v;
         break;
       }
@@ -830,6 +841,7 @@ async function main(argv: readonly string[]): Promise<number> {
     await memoryChild(cli.quick, cli.runs);
     return 0;
   }
+  if (cli.only !== null && FORWARDED[cli.only] !== undefined) return forward(cli.only, argv);
   const options: Options = { quick: cli.quick, runs: cli.runs };
   const started = Date.now();
   const meta = {

@@ -19,7 +19,9 @@ export type { WindowSpec, CalendarUnit } from "./vocabulary/windows.ts";
 export type { CounterUse } from "./engine/counters.ts";
 export type { Result } from "./vocabulary/result.ts";
 export type { Span } from "./vocabulary/span.ts";
-export type { Diagnostic, Severity, RelatedInformation } from "./diagnostics/diagnostic.ts";
+export type { Diagnostic, Severity, RelatedInformation, DiagnosticDef } from "./diagnostics/diagnostic.ts";
+export { ServiceDiagnostics } from "./diagnostics/service.ts";
+export type { ServiceDiagnosticCatalogue } from "./diagnostics/service.ts";
 export type { SourceFile } from "./diagnostics/source.ts";
 
 // SovereignIR: canonical actions, digests, strict JSON, tool-call shapes
@@ -32,7 +34,7 @@ export { decisionToJson } from "./runtime/receipt-body.ts";
 export { PolicyDenied, ApprovalRequired } from "./runtime/guard.ts";
 export { enforceableFrom, redactSensitive } from "./engine/enforceable.ts";
 export { signApproval, approvalStatementBytes, parseSignedApproval, APPROVAL_DOMAIN } from "./runtime/approvals.ts";
-export { submitApprovalTo } from "./runtime/submit-approval.ts";
+export { submitApprovalTo, requestInfoToJson } from "./runtime/submit-approval.ts";
 export { MemoryStore } from "./store/memory.ts";
 export { MemoryJournal } from "./store/memory-journal.ts";
 export { DurableStore } from "./store/durable.ts";

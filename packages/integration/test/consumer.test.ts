@@ -284,6 +284,9 @@ describe("the packed execlayer, installed in a fresh project", () => {
       expect(v.stdout).toBe(`${core.version}\n`);
       const checked = await must(`${node.label} npx xpol check`, run("npx", ["xpol", "check", "policy.xpol"], project, env));
       expect(checked.stdout).toBe("checked 1 file: no problems\n");
+      // xpol serve finds the separately installed @execlayer/server (loaded on demand, not a core dependency)
+      const serve = await must(`${node.label} npx xpol serve --help`, run("npx", ["xpol", "serve", "--help"], project, env));
+      expect(serve.stdout).toContain("usage: xpol serve --policy PATH...");
     },
   );
 });

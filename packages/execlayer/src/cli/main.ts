@@ -16,10 +16,12 @@ const commands: Record<string, CommandEntry> = {
   "verify-proof": { summary: "check an inclusion proof without the log", load: () => import("./commands/verify-proof.ts") },
   eval: { summary: "decide one action (or one per line) against a policy", load: () => import("./commands/eval.ts") },
   compile: { summary: "check a policy and write it as a bundle", load: () => import("./commands/compile.ts") },
-  approvals: { summary: "list the open approval requests of a state directory", load: () => import("./commands/approvals.ts") },
+  approvals: { summary: "list or show the open approval requests of a state directory or a service", load: () => import("./commands/approvals.ts") },
   approve: { summary: "sign and submit an approval (or a rejection) of a request", load: () => import("./commands/approve.ts") },
+  sign: { summary: "sign an approval offline from a request's JSON (submit it with approve --signed)", load: () => import("./commands/sign.ts") },
   test: { summary: "run the test and property blocks of policies (--coverage, --format junit|github|json)", load: () => import("./commands/test.ts") },
   fmt: { summary: "format .xpol files in place (--check: list the unformatted ones)", load: () => import("./commands/fmt.ts") },
+  serve: { summary: "run the HTTP decision service (needs the package @execlayer/server)", load: () => import("./commands/serve.ts") },
 };
 
 function usage(): string {

@@ -225,4 +225,17 @@ export const Diagnostics = {
   // bundles (src/compile/bundle.ts)
   invalidBundle: def("XP8101", "error", (file: string, what: string) => `invalid bundle \`${file}\`: ${what}`),
   bundleDigestMismatch: def("XP8102", "error", (file: string, declared: string, actual: string) => `bundle \`${file}\` declares digest \`${declared}\`, but its sources hash to \`${actual}\``),
+  // the decision service (packages/server, `xpol serve`): problems with an HTTP request, answered as RFC 9457
+  // problem details; a request refused here never reaches a decision
+  serviceUnsupportedMediaType: def("XP8201", "error", (found: string, expected: string) => `unsupported content type \`${found}\`; send ${expected}`),
+  serviceInvalidRequest: def("XP8202", "error", (what: string) => `invalid request: ${what}`),
+  serviceUnauthenticated: def("XP8203", "error", (why: string) => `not authenticated: ${why}`),
+  serviceForbidden: def("XP8204", "error", (role: string, needed: string) => `role \`${role}\` may not do this; it needs ${needed}`),
+  serviceNotFound: def("XP8205", "error", (what: string) => `${what} not found`),
+  serviceTimeout: def("XP8206", "error", () => `the request was not received in time`),
+  serviceTooManyRequests: def("XP8207", "error", (what: string) => `too many requests: ${what}`),
+  serviceUnavailable: def("XP8208", "error", (why: string) => `service unavailable: ${why}`),
+  serviceReloadRefused: def("XP8209", "error", (why: string) => `policy reload refused, the running policy keeps serving: ${why}`),
+  serviceNotInstalled: def("XP8210", "error", (pkg: string) => `\`xpol serve\` needs the package \`${pkg}\`, which is not installed (npm install ${pkg})`),
+  serviceRefusedConfig: def("XP8211", "error", (why: string) => `refusing to start: ${why}`),
 } as const;

@@ -3,15 +3,16 @@
 // an auditor (`proveReceipt`); nothing here decides or writes state.
 export { formatPublicKey, parsePublicKey, keyIdOf, resolvePublicKey } from "./keys.ts";
 export { verifySignature } from "./verify-signature.ts";
-export { parseReceiptLine, verifyReceiptSignature, signingMessage, GENESIS_PREV, RECEIPT_PAYLOAD_TYPE } from "./receipt.ts";
+export { parseReceiptLine, verifyReceiptSignature, signingMessage, receiptHash, GENESIS_PREV, RECEIPT_PAYLOAD_TYPE } from "./receipt.ts";
+export { RECEIPTS_FILE, CHECKPOINTS_FILE } from "./scan.ts";
 export { readReceipts } from "./read.ts";
 export { verifyLog } from "./verify-log.ts";
-export { proveReceipt, verifyReceiptProof, PROOF_FORMAT } from "./proof.ts";
+export { proveReceipt, proveConsistency, verifyReceiptProof, PROOF_FORMAT } from "./proof.ts";
 export { verifyCheckpoint, noteVerifierKey } from "./checkpoint.ts";
 export { leafHash, verifyInclusion, verifyConsistency } from "./merkle.ts";
 export type { Receipt, ReceiptKind } from "./receipt.ts";
 export type { ReadItem } from "./read.ts";
 export type { VerifyLogResult, VerifyLogOptions } from "./verify-log.ts";
-export type { ReceiptProofBundle } from "./proof.ts";
+export type { ReceiptProofBundle, ConsistencyProofBundle } from "./proof.ts";
 export type { Checkpoint } from "./checkpoint.ts";
 export type { ReceiptProblem } from "./scan.ts";

@@ -2,7 +2,7 @@
 // the proof leads to. Checkable with the public key alone, without the log (`xpol verify-proof`).
 import { fromBase64, toBase64, utf8 } from "./bytes.ts";
 import { verifyCheckpoint, type Checkpoint } from "./checkpoint.ts";
-import { inclusionProof, leafHash, verifyInclusion } from "./merkle.ts";
+import { consistencyProof, inclusionProof, leafHash, rootOf, verifyInclusion } from "./merkle.ts";
 import { tryCanonicalize } from "../ir/canonicalize.ts";
 import { parseReceiptLineDetailed, signingMessage, type Receipt } from "./receipt.ts";
 import { scanCheckpoints, scanReceipts } from "./scan.ts";
@@ -51,6 +51,31 @@ export async function proveReceipt(dir: string, seq: number): Promise<ProofResul
     ok: true,
     value: { format: PROOF_FORMAT, receipt: found, leafIndex: seq, treeSize: cover.size, inclusion: path.map(toBase64), checkpoint: cover.note },
   };
+}
+
+/** An RFC 9162 consistency proof between two sizes of a log, with both roots (base64). */
+export interface ConsistencyProofBundle {
+  readonly first: number;
+  readonly second: number;
+  readonly firstRoot: string;
+  readonly secondRoot: string;
+  /** base64 hashes; check with `verifyConsistency` */
+  readonly proof: readonly string[];
+}
+
+/** Builds the consistency proof from tree size `first` to `second` (0 < first <= second <= receipts). Reads the log. */
+export async function proveConsistency(dir: string, first: number, second: number): Promise<ProofResult<ConsistencyProofBundle>> {
+  if (!Number.isSafeInteger(first) || !Number.isSafeInteger(second) || first < 1 || first > second) {
+    return { ok: false, error: "sizes must be integers with 0 < first <= second" };
+  }
+  const scan = await scanReceipts(dir, { checkpoints: [], keepLeaves: true });
+  if (scan.bad !== undefined) return { ok: false, error: `${scan.bad.message} (${scan.bad.file} line ${scan.bad.line})` };
+  if (scan.missing) return { ok: false, error: "no receipt log in this directory" };
+  const leaves = scan.leaves as Uint8Array[];
+  if (second > leaves.length) return { ok: false, error: `the log holds ${leaves.length} receipts, fewer than ${second}` };
+  const proof = consistencyProof(leaves, first, second);
+  if (proof === null) return { ok: false, error: "cannot build the consistency proof" };
+  return { ok: true, value: { first, second, firstRoot: toBase64(rootOf(leaves, first)), secondRoot: toBase64(rootOf(leaves, second)), proof: proof.map(toBase64) } };
 }
 
 /** Checks a proof bundle (parsed JSON, untrusted) with the public key alone. */

@@ -11,7 +11,7 @@
 //   PAE(type, payload) = "DSSEv1" SP len(type) SP type SP len(payload) SP payload (DSSE v1; len = decimal byte count).
 // Because the top-level keys are fixed, both canonical forms are written here directly; only the body goes through
 // the project's one JCS implementation (src/ir/canonicalize.ts).
-import { tryCanonicalize, tryCanonicalizeReusing, type KnownCanonical } from "../ir/canonicalize.ts";
+import { canonicalize, tryCanonicalize, tryCanonicalizeReusing, type KnownCanonical } from "../ir/canonicalize.ts";
 import type { JsonObject } from "../ir/types.ts";
 import { isoMillis } from "../ir/values.ts";
 import { hash } from "node:crypto";
@@ -201,7 +201,9 @@ export function frameSigned(prepared: Pick<PreparedReceipt<JsonObject>, "message
 /** The receipt object of a prepared receipt and its signature (base64). */
 export function signedReceipt<B extends JsonObject>(prepared: PreparedReceipt<B>, sig: string): Receipt<B> {
   const { seq, prev, time, kind, body, signer } = prepared;
-  return { v: RECEIPT_VERSION, seq, prev, time, kind, body, signer, sig };
+  const receipt: Receipt<B> = { v: RECEIPT_VERSION, seq, prev, time, kind, body, signer, sig };
+  finishedHashes.set(receipt, prepared.hash);
+  return receipt;
 }
 
 /** Adds the signature (64 bytes over `prepared.message`) to a prepared receipt. */
@@ -333,4 +335,18 @@ export function verifyReceiptSignature(receipt: Receipt, publicKey: Uint8Array):
   if (sig === null) return false;
   const unsigned = unsignedCanonical(body.value, receipt.kind, receipt.prev, receipt.seq, receipt.signer, receipt.time);
   return verifySignature(publicKey, signingMessage(unsigned), sig);
+}
+
+/** The chain hashes of the receipts finished in this process, known from preparing them (receiptHash). */
+const finishedHashes = new WeakMap<Receipt, string>();
+
+/**
+ * A receipt's chain hash (what the next receipt's `prev` holds): remembered for a receipt this process signed,
+ * else computed from the receipt itself.
+ */
+export function receiptHash(receipt: Receipt): string {
+  const known = finishedHashes.get(receipt);
+  if (known !== undefined) return known;
+  const r = receipt;
+  return chainHash(unsignedCanonical(canonicalize(r.body), r.kind, r.prev, r.seq, r.signer, r.time));
 }

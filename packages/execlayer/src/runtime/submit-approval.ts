@@ -7,7 +7,7 @@ import { DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH } from "../ir/json.ts";
 import type { JsonObject } from "../ir/types.ts";
 import type { Receipt } from "../receipts/receipt.ts";
 import type { StateChange, StateStore } from "./store.ts";
-import { approvalBody } from "./receipt-body.ts";
+import { approvalBody, recordToJson, requestToJson } from "./receipt-body.ts";
 import { parseSignedApproval, requestStatus, requirementProgress, verifyApproval, type ApprovalError, type ApprovalRecord, type ApprovalRequest, type RequestState, type RequestStatus, type RequirementProgress } from "./approvals.ts";
 import type { ApproverGroups } from "../vocabulary/approvers.ts";
 
@@ -25,6 +25,19 @@ export type ApprovalSubmission =
 
 export function requestInfo(state: RequestState, now: number): ApprovalRequestInfo {
   return { request: state.request, status: requestStatus(state, now), progress: requirementProgress(state), approvals: state.approvals };
+}
+
+/**
+ * A request as JSON, the one shape callers and approvers read (`xpol approvals list --json`, the decision service):
+ * the request's fields, its status, the progress of each required group and the approvals counted so far.
+ */
+export function requestInfoToJson(r: ApprovalRequestInfo): JsonObject {
+  return {
+    ...requestToJson(r.request),
+    status: r.status,
+    progress: r.progress.map((p) => ({ group: p.group, quorum: p.quorum, approvedBy: [...p.approvedBy] })),
+    approvals: r.approvals.map(recordToJson),
+  };
 }
 
 export interface SubmitOptions {

@@ -1,4 +1,4 @@
-// `xpol eval --state`, `xpol approvals list`, `xpol approve`: the approval workflow from the command line.
+// `xpol eval --state`, `xpol approvals list|show`, `xpol sign`, `xpol approve`: the approval workflow from the command line.
 import { afterAll, describe, expect, it } from "vitest";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -55,6 +55,16 @@ describe("approvals from the command line", () => {
     expect(list.out).toContain("action:   invoice.delete_all  customer/c-9");
     expect(list.out).toContain("tier:     T3");
     expect(list.out).toContain("requires: 2 of finance; approved by nobody yet (0/2)");
+
+    // show: one request; its JSON is what `xpol sign` signs offline, and the signed approval `approve` accepts
+    const shown = await xpol("approvals", "show", id!, "--state", "state", "--json");
+    expect(shown.code).toBe(0);
+    fs.writeFileSync(path.join(work, "request.json"), shown.out);
+    expect(JSON.parse(shown.out)).toMatchObject({ request: { id, status: "pending", action_type: "invoice.delete_all" } });
+    const signedOffline = await xpol("sign", "--request", "request.json", "--key", "carol.key", "--at", "2026-01-01T00:00:00Z");
+    expect(signedOffline.code).toBe(0);
+    expect(JSON.parse(signedOffline.out)).toMatchObject({ statement: { request: id, verdict: "approve", signed_at: "2026-01-01T00:00:00Z" } });
+    expect((await xpol("approvals", "show", "apr_000000000000000000000000", "--state", "state")).err).toContain("XP5011");
 
     const outsider = await xpol("approve", "--state", "state", "--request", id!, "--key", "mallory.key");
     expect(outsider.code).toBe(1);

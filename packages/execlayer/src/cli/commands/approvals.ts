@@ -1,21 +1,28 @@
-// xpol approvals list --state DIR [--json]
+// xpol approvals list (--state DIR | --server URL) [--json]
+// xpol approvals show ID (--state DIR | --server URL) [--json]
 //
-// The open approval requests in a state directory (written by `xpol eval --state DIR` or an embedded Enforcer):
-// id, action, tier, what is required, who approved so far, expiry.
+// The open approval requests of a state directory (written by `xpol eval --state DIR` or an embedded Enforcer), or
+// of a running `xpol serve` (which holds its directory's lock): id, action, tier, what is required, who approved so
+// far, expiry. `show` prints one request; from a service, also its full canonical action (sensitive fields masked),
+// and its JSON is what `xpol sign` signs.
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { RECEIPTS_FILE } from "../../receipts/scan.ts";
 import { ExitCode, usageExit, type CliIO } from "../io.ts";
 import { formatDuration } from "../../vocabulary/windows.ts";
-import { requestInfo, type ApprovalRequestInfo } from "../../runtime/submit-approval.ts";
+import { requestInfo, requestInfoToJson, type ApprovalRequestInfo } from "../../runtime/submit-approval.ts";
 import { DurableStore } from "../../store/durable.ts";
 import { StoreError } from "../../runtime/store.ts";
-import { requestToJson, recordToJson } from "../../runtime/receipt-body.ts";
+import type { JsonObject } from "../../ir/types.ts";
+import { callServer, tokenFrom, type ServerTarget } from "../server-client.ts";
 
-const USAGE = `usage: xpol approvals list --state DIR [--json]
+const USAGE = `usage: xpol approvals list (--state DIR | --server URL) [--token TOKEN] [--json]
+       xpol approvals show ID (--state DIR | --server URL) [--token TOKEN] [--json]
 
-  --state DIR   the state directory of \`xpol eval --state\` or an embedded Enforcer
-  --json        one JSON array of the open requests`;
+  --state DIR     the state directory of \`xpol eval --state\` or an embedded Enforcer
+  --server URL    a running \`xpol serve\` (e.g. http://127.0.0.1:8181)
+  --token TOKEN   its bearer token (default: the XPOL_TOKEN environment variable)
+  --json          print JSON (\`show --json\` is what \`xpol sign --request FILE\` reads)`;
 
 /**
  * Opens an existing state directory for a command, or prints why not and returns the exit code. Approving and
@@ -32,57 +39,88 @@ export async function openState(dir: string, command: string, io: CliIO): Promis
     return await DurableStore.open(full);
   } catch (e: unknown) {
     const err = e instanceof StoreError ? e : null;
-    io.stderr(`xpol ${command}: ${err !== null ? `${err.code}: ` : ""}${e instanceof Error ? e.message : String(e)}`);
+    const hint = err?.reason === "locked" ? " (a running `xpol serve` holds it: use --server URL)" : "";
+    io.stderr(`xpol ${command}: ${err !== null ? `${err.code}: ` : ""}${e instanceof Error ? e.message : String(e)}${hint}`);
     return err?.reason === "io" ? ExitCode.unreadable : ExitCode.findings;
   }
 }
 
 export function formatRequest(r: ApprovalRequestInfo): string {
-  const q = r.request;
-  const lines = [`${q.id}  ${r.status}`, `  action:   ${q.actionType}${q.target !== null ? `  ${q.target}` : ""}`, `  tier:     ${q.tier ?? "(unclassified)"}`];
-  for (const p of r.progress) {
+  return formatRequestJson(requestInfoToJson(r));
+}
+
+const str = (v: unknown): string => (typeof v === "string" ? v : JSON.stringify(v));
+
+/** A request as text, from its JSON (requestInfoToJson, or a service's answer). */
+export function formatRequestJson(r: JsonObject): string {
+  const lines = [`${str(r["id"])}  ${str(r["status"])}`, `  action:   ${str(r["action_type"])}${typeof r["target"] === "string" ? `  ${r["target"]}` : ""}`, `  tier:     ${typeof r["tier"] === "string" ? r["tier"] : "(unclassified)"}`];
+  for (const p of (r["progress"] ?? []) as { group: string; quorum: number; approvedBy: string[] }[]) {
     lines.push(`  requires: ${p.quorum} of ${p.group}; approved by ${p.approvedBy.length === 0 ? "nobody yet" : p.approvedBy.join(", ")} (${p.approvedBy.length}/${p.quorum})`);
   }
-  const members = [...new Set(q.approvers.map((a) => `${a.name} (${a.group})`))];
+  const members = [...new Set(((r["approvers"] ?? []) as { name: string; group: string }[]).map((a) => `${a.name} (${a.group})`))];
   if (members.length > 0) lines.push(`  approvers: ${members.join(", ")}`);
-  lines.push(`  created:  ${new Date(q.createdAt).toISOString()}`);
-  lines.push(`  expires:  ${new Date(q.expiresAt).toISOString()} (within ${formatDuration(q.expiresAt - q.createdAt)})`);
-  lines.push(`  digests:  action ${q.actionDigest}`);
-  lines.push(`            policy ${q.policyDigest}`);
+  const created = Date.parse(str(r["created_at"]));
+  const expires = Date.parse(str(r["expires_at"]));
+  lines.push(`  created:  ${str(r["created_at"])}`);
+  lines.push(`  expires:  ${str(r["expires_at"])} (within ${formatDuration(expires - created)})`);
+  lines.push(`  digests:  action ${str(r["action_digest"])}`);
+  lines.push(`            policy ${str(r["policy_digest"])}`);
   return lines.join("\n");
 }
 
-export async function run(argv: readonly string[], io: CliIO): Promise<number> {
-  let state: string | undefined;
-  let json = false;
+interface Args {
+  sub: "list" | "show";
+  id?: string;
+  state?: string;
+  server?: string;
+  token?: string;
+  json: boolean;
+}
+
+function parse(argv: readonly string[]): Args | string {
   const [sub, ...rest] = argv;
-  if (sub === "-h" || sub === "--help") return usageExit(io, "approvals", "", USAGE);
-  if (sub !== "list") return usageExit(io, "approvals", sub === undefined ? "missing subcommand" : `unknown subcommand \`${sub}\``, USAGE);
+  if (sub === "-h" || sub === "--help") return "";
+  if (sub !== "list" && sub !== "show") return sub === undefined ? "missing subcommand" : `unknown subcommand \`${sub}\``;
+  const out: Args = { sub, json: false };
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i]!;
-    if (a === "--state") {
-      state = rest[++i];
-      if (state === undefined) return usageExit(io, "approvals", "--state needs a directory", USAGE);
+    if (a === "--state" || a === "--server" || a === "--token") {
+      const v = rest[++i];
+      if (v === undefined) return `${a} needs a value`;
+      out[a.slice(2) as "state" | "server" | "token"] = v;
     } else if (a === "--json") {
-      json = true;
+      out.json = true;
+    } else if (sub === "show" && out.id === undefined && !a.startsWith("-")) {
+      out.id = a;
     } else {
-      return usageExit(io, "approvals", `unknown option \`${a}\``, USAGE);
+      return `unknown option \`${a}\``;
     }
   }
-  if (state === undefined) return usageExit(io, "approvals", "give --state DIR", USAGE);
-  const store = await openState(state, "approvals", io);
+  if ((out.state === undefined) === (out.server === undefined)) return "give --state DIR or --server URL";
+  if (sub === "show" && out.id === undefined) return "give the request ID";
+  return out;
+}
+
+export async function run(argv: readonly string[], io: CliIO): Promise<number> {
+  const args = parse(argv);
+  if (typeof args === "string") return usageExit(io, "approvals", args, USAGE);
+  if (args.server !== undefined) return fromServer({ url: args.server, token: tokenFrom(args.token) }, args, io);
+  const store = await openState(args.state!, "approvals", io);
   if (typeof store === "number") return store;
   try {
     const now = Date.now();
     const open = (await store.openRequests(now)).map((s) => requestInfo(s, now));
-    if (json) {
-      io.stdout(
-        JSON.stringify(
-          open.map((r) => ({ ...requestToJson(r.request), status: r.status, progress: r.progress, approvals: r.approvals.map(recordToJson) })),
-          null,
-          2,
-        ),
-      );
+    if (args.sub === "show") {
+      const found = open.find((r) => r.request.id === args.id);
+      if (found === undefined) {
+        io.stderr(`xpol approvals: XP5011: no open approval request \`${args.id}\` in \`${args.state}\``);
+        return ExitCode.findings;
+      }
+      io.stdout(args.json ? JSON.stringify({ request: requestInfoToJson(found) }, null, 2) : formatRequest(found));
+      return ExitCode.ok;
+    }
+    if (args.json) {
+      io.stdout(JSON.stringify(open.map(requestInfoToJson), null, 2));
     } else {
       io.stdout(open.length === 0 ? "no open approval requests" : open.map(formatRequest).join("\n\n"));
     }
@@ -90,4 +128,27 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
   } finally {
     await store.close().catch(() => undefined);
   }
+}
+
+async function fromServer(target: ServerTarget, args: Args, io: CliIO): Promise<number> {
+  const answer = await callServer(target, "GET", args.sub === "list" ? "v1/approvals" : `v1/approvals/${encodeURIComponent(args.id!)}`);
+  if (!answer.ok) {
+    io.stderr(`xpol approvals: ${answer.message}`);
+    return answer.status === 0 ? ExitCode.unreadable : ExitCode.findings;
+  }
+  if (args.sub === "list") {
+    const list = ((answer.json as { approvals?: JsonObject[] }).approvals ?? []) as JsonObject[];
+    if (args.json) io.stdout(JSON.stringify(list, null, 2));
+    else io.stdout(list.length === 0 ? "no open approval requests" : list.map((r) => formatRequestJson(r) + formatAction(r["action"])).join("\n\n"));
+    return ExitCode.ok;
+  }
+  const shown = answer.json as { request: JsonObject; action: unknown };
+  io.stdout(args.json ? JSON.stringify(shown, null, 2) : formatRequestJson(shown.request) + formatAction(shown.action));
+  return ExitCode.ok;
+}
+
+/** The canonical action as the receipt recorded it (sensitive fields masked), indented under the request. */
+function formatAction(action: unknown): string {
+  if (typeof action !== "object" || action === null) return "";
+  return "\n  canonical action (sensitive fields masked):\n" + JSON.stringify(action, null, 2).split("\n").map((l) => "    " + l).join("\n");
 }

@@ -1,9 +1,12 @@
 // xpol approve --state DIR --request ID --key NAME.key [--reject] [--json]
+// xpol approve --server URL --request ID --key NAME.key [--reject] [--json]
+// xpol approve --server URL --signed FILE [--json]
 //
 // Signs an approval (or, with --reject, a veto) of request ID with the private key in NAME.key (`xpol keygen`) and
-// submits it to the state directory. The request records its approvers, so no policy is needed. Exit 0 when the
-// approval counted, 1 when it was refused (the message says exactly why), 2 on bad usage, 3 when a file cannot be
-// read.
+// submits it to the state directory, or to a running `xpol serve` (the key stays here: the request is fetched, signed
+// locally and the signature posted). `--signed FILE` submits an approval `xpol sign` made offline. The request
+// records its approvers, so no policy is needed. Exit 0 when the approval counted, 1 when it was refused (the message
+// says exactly why), 2 on bad usage, 3 when a file cannot be read or the service cannot be reached.
 import { resolve } from "node:path";
 import { Diagnostics } from "../../diagnostics/catalogue.ts";
 import { ExitCode, usageExit, type CliIO } from "../io.ts";
@@ -11,28 +14,50 @@ import { readPrivateKeyFile } from "../../receipts/keys.ts";
 import { NobleSigner } from "../../receipts/signer.ts";
 import { signApproval } from "../../runtime/approvals.ts";
 import { submitApprovalTo } from "../../runtime/submit-approval.ts";
-import { formatRequest, openState } from "./approvals.ts";
+import { formatRequest, formatRequestJson, openState } from "./approvals.ts";
 import { recordToJson } from "../../runtime/receipt-body.ts";
+import { readFile } from "node:fs/promises";
+import type { JsonObject } from "../../ir/types.ts";
+import { callServer, tokenFrom, type ServerTarget } from "../server-client.ts";
+import { requestFromJson } from "./sign.ts";
 
-const USAGE = `usage: xpol approve --state DIR --request ID --key NAME.key [--reject] [--json]
+const USAGE = `usage: xpol approve (--state DIR | --server URL) --request ID --key NAME.key [--reject] [--json]
+       xpol approve --server URL --signed FILE [--json]
 
   --state DIR     the state directory holding the request
-  --request ID    the request to sign (see \`xpol approvals list --state DIR\`)
+  --server URL    a running \`xpol serve\` holding the request (the key is used here, never sent)
+  --token TOKEN   its bearer token (default: the XPOL_TOKEN environment variable)
+  --request ID    the request to sign (see \`xpol approvals list\`)
   --key FILE      your private key file (\`xpol keygen --out NAME\` writes NAME.key)
   --reject        sign a rejection: it vetoes the request
+  --signed FILE   submit an approval signed offline by \`xpol sign\` (with --server)
   --json          print the outcome as one JSON object`;
 
+interface Opts {
+  state?: string;
+  server?: string;
+  token?: string;
+  request?: string;
+  key?: string;
+  signed?: string;
+  reject: boolean;
+  json: boolean;
+}
+
 export async function run(argv: readonly string[], io: CliIO): Promise<number> {
-  const opts: { state?: string; request?: string; key?: string; reject: boolean; json: boolean } = { reject: false, json: false };
+  const opts: Opts = { reject: false, json: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     switch (a) {
       case "--state":
+      case "--server":
+      case "--token":
+      case "--signed":
       case "--request":
       case "--key": {
         const v = argv[++i];
         if (v === undefined) return usageExit(io, "approve", `${a} needs a value`, USAGE);
-        opts[a.slice(2) as "state" | "request" | "key"] = v;
+        opts[a.slice(2) as "state" | "server" | "token" | "signed" | "request" | "key"] = v;
         break;
       }
       case "--reject":
@@ -48,14 +73,21 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
         return usageExit(io, "approve", `unknown argument \`${a}\``, USAGE);
     }
   }
-  if (opts.state === undefined || opts.request === undefined || opts.key === undefined) return usageExit(io, "approve", "give --state, --request and --key", USAGE);
+  if ((opts.state === undefined) === (opts.server === undefined)) return usageExit(io, "approve", "give --state DIR or --server URL", USAGE);
+  if (opts.signed !== undefined) {
+    if (opts.server === undefined) return usageExit(io, "approve", "--signed goes with --server", USAGE);
+    if (opts.key !== undefined || opts.request !== undefined || opts.reject) return usageExit(io, "approve", "--signed submits an approval as signed: no --key, --request or --reject", USAGE);
+    return submitSigned({ url: opts.server, token: tokenFrom(opts.token) }, opts.signed, opts.json, io);
+  }
+  if (opts.request === undefined || opts.key === undefined) return usageExit(io, "approve", "give --request and --key", USAGE);
   const pair = await readPrivateKeyFile(resolve(io.cwd, opts.key));
   if (!pair.ok) {
     io.stderr(`xpol approve: ${pair.error}`);
     return pair.unreadable === true ? ExitCode.unreadable : ExitCode.findings;
   }
   const signer = new NobleSigner(pair.value);
-  const store = await openState(opts.state, "approve", io);
+  if (opts.server !== undefined) return approveOnServer({ url: opts.server, token: tokenFrom(opts.token) }, opts.request, signer, opts, io);
+  const store = await openState(opts.state!, "approve", io);
   if (typeof store === "number") return store;
   try {
     const now = Date.now();
@@ -84,4 +116,53 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
   } finally {
     await store.close().catch(() => undefined);
   }
+}
+
+/** Fetches the request from the service, signs it here, posts the signature. */
+async function approveOnServer(target: ServerTarget, id: string, signer: NobleSigner, opts: Opts, io: CliIO): Promise<number> {
+  const shown = await callServer(target, "GET", `v1/approvals/${encodeURIComponent(id)}`);
+  if (!shown.ok) {
+    io.stderr(`xpol approve: ${shown.message}`);
+    return shown.status === 0 ? ExitCode.unreadable : ExitCode.findings;
+  }
+  const request = requestFromJson(shown.json);
+  if (typeof request === "string") {
+    io.stderr(`xpol approve: the service answered an unexpected request: ${request}`);
+    return ExitCode.findings;
+  }
+  const signed = signApproval(signer, request, opts.reject ? "reject" : "approve", Date.now());
+  return post(target, signed, opts.json, io);
+}
+
+async function submitSigned(target: ServerTarget, file: string, json: boolean, io: CliIO): Promise<number> {
+  let signed: unknown;
+  try {
+    signed = JSON.parse(await readFile(resolve(io.cwd, file), "utf8"));
+  } catch (e: unknown) {
+    io.stderr(`xpol approve: cannot read \`${file}\`: ${e instanceof Error ? e.message : String(e)}`);
+    return ExitCode.unreadable;
+  }
+  return post(target, signed, json, io);
+}
+
+async function post(target: ServerTarget, signed: unknown, json: boolean, io: CliIO): Promise<number> {
+  const id = (signed as { statement?: { request?: unknown } } | null)?.statement?.request;
+  if (typeof id !== "string") {
+    io.stderr("xpol approve: the signed approval names no request (`statement.request`)");
+    return ExitCode.findings;
+  }
+  const answer = await callServer(target, "POST", `v1/approvals/${encodeURIComponent(id)}/signatures`, signed);
+  if (!answer.ok) {
+    if (json) io.stdout(JSON.stringify({ accepted: false, request: id, error: answer.message }));
+    io.stderr(`xpol approve: refused, ${answer.message}`);
+    return answer.status === 0 ? ExitCode.unreadable : ExitCode.findings;
+  }
+  const body = answer.json as { request: JsonObject; receipt: { seq: number } | null };
+  if (json) {
+    io.stdout(JSON.stringify({ accepted: true, request: id, status: body.request["status"], approvals: body.request["approvals"], receipt: body.receipt?.seq ?? null }));
+  } else {
+    const verdict = (signed as { statement: { verdict?: string } }).statement.verdict === "reject" ? "rejection" : "approval";
+    io.stdout(`${verdict} recorded\n\n${formatRequestJson(body.request)}`);
+  }
+  return ExitCode.ok;
 }

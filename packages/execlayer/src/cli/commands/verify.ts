@@ -4,16 +4,25 @@
 // checkpoint (signature, root against the receipts it covers, each covering more than the one before), and that
 // every kept checkpoint (--checkpoint) still agrees with the log and is still among its checkpoints. Never modifies
 // the log.
+// With --server URL instead of DIR, the log of a running `xpol serve` is fetched (its checkpoints, then its receipts,
+// byte for byte as the service's files hold them) and checked exactly as a directory is, with the key you trust
+// (never one the service hands out).
 // Exit 0 intact, 1 tampered or damaged (names the first bad seq), 2 usage, 3 the log cannot be read.
 import path from "node:path";
 import { resolvePublicKey } from "../../receipts/keys.ts";
 import { KEPT_CHECKPOINT_FILE, verifyLog } from "../../receipts/verify-log.ts";
-import { readFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
 import { ExitCode, usageExit, type CliIO } from "../io.ts";
+import { CHECKPOINTS_FILE, RECEIPTS_FILE } from "../../receipts/scan.ts";
+import { callServer, tokenFrom, type ServerTarget } from "../server-client.ts";
+import type { Result } from "../../vocabulary/result.ts";
 
-const USAGE = `usage: xpol verify DIR --key PUB [--checkpoint FILE]... [--json]
+const USAGE = `usage: xpol verify (DIR | --server URL [--token TOKEN]) --key PUB [--checkpoint FILE]... [--json]
 
   DIR                a receipt log directory (receipts.jsonl, checkpoints.jsonl), e.g. a state directory
+  --server URL       the log of a running \`xpol serve\` (fetched, then checked as a directory is)
+  --token TOKEN      its bearer token, role auditor (default: the XPOL_TOKEN environment variable)
   --key PUB          the signer's public key: a .pub file or \`ed25519:<64 hex>\`
   --checkpoint FILE  a checkpoint you kept from an earlier look (its signed note, or a line of checkpoints.jsonl):
                      the log must still agree with it, i.e. it only grew since (repeatable)
@@ -35,6 +44,8 @@ function keptNote(text: string): string {
 
 export async function run(argv: readonly string[], io: CliIO): Promise<number> {
   let dir: string | undefined;
+  let server: string | undefined;
+  let token: string | undefined;
   let key: string | undefined;
   let json = false;
   const keptFiles: string[] = [];
@@ -44,13 +55,16 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
     if (a === "--key" && argv[i + 1] !== undefined) key = argv[++i];
     else if (a.startsWith("--key=")) key = a.slice("--key=".length);
     else if (a === "--json") json = true;
+    else if (a === "--server" && argv[i + 1] !== undefined) server = argv[++i];
+    else if (a === "--token" && argv[i + 1] !== undefined) token = argv[++i];
     else if (a === "--checkpoint" && argv[i + 1] !== undefined) keptFiles.push(argv[++i]!);
     else if (!a.startsWith("-") && dir === undefined) dir = a;
     else {
       return usageExit(io, "verify", `unexpected argument \`${a}\``, USAGE);
     }
   }
-  if (dir === undefined || key === undefined) return usageExit(io, "verify", `${dir === undefined ? "DIR" : "--key PUB"} is required`, USAGE);
+  if (dir !== undefined && server !== undefined) return usageExit(io, "verify", "give DIR or --server URL, not both", USAGE);
+  if ((dir === undefined && server === undefined) || key === undefined) return usageExit(io, "verify", `${key === undefined ? "--key PUB" : "DIR"} is required`, USAGE);
   const pub = await resolvePublicKey(key, io.cwd);
   if (!pub.ok) {
     io.stderr(`xpol verify: ${pub.error}`);
@@ -67,7 +81,21 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
     }
     kept.push(keptNote(text));
   }
-  const result = await verifyLog(path.resolve(io.cwd, dir), pub.value, { kept });
+  let fetched: string | null = null;
+  if (server !== undefined) {
+    const got = await fetchLog({ url: server, token: tokenFrom(token) });
+    if (!got.ok) {
+      io.stderr(`xpol verify: ${got.error}`);
+      return ExitCode.unreadable;
+    }
+    fetched = got.value;
+  }
+  let result;
+  try {
+    result = await verifyLog(fetched ?? path.resolve(io.cwd, dir!), pub.value, { kept });
+  } finally {
+    if (fetched !== null) await rm(fetched, { recursive: true, force: true });
+  }
   if (json) io.stdout(JSON.stringify(result, null, 2));
   if (result.ok) {
     if (!json) {
@@ -99,4 +127,19 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
     }
   }
   return bad.problem === "unreadable" ? ExitCode.unreadable : ExitCode.findings;
+}
+
+/**
+ * Fetches a service's log into a fresh temporary directory (checkpoints first, so every checkpoint is covered by the
+ * receipts fetched after it) and returns its path.
+ */
+async function fetchLog(target: ServerTarget): Promise<Result<string>> {
+  const checkpoints = await callServer(target, "GET", "v1/checkpoints");
+  if (!checkpoints.ok) return { ok: false, error: checkpoints.message };
+  const receipts = await callServer(target, "GET", "v1/receipts");
+  if (!receipts.ok) return { ok: false, error: receipts.message };
+  const dir = await mkdtemp(path.join(os.tmpdir(), "xpol-verify-"));
+  await writeFile(path.join(dir, CHECKPOINTS_FILE), checkpoints.text);
+  await writeFile(path.join(dir, RECEIPTS_FILE), receipts.text);
+  return { ok: true, value: dir };
 }

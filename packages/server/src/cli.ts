@@ -1,0 +1,157 @@
+// `xpol serve`: the core's CLI loads this package on demand and hands it the arguments. It runs until SIGTERM or
+// SIGINT (drain, then exit 0); SIGHUP reloads the policy.
+import { DEFAULT_LISTEN, ServeError, startServer, type ServeOptions } from "./service.ts";
+
+/** What the command needs from the outside world (the core CLI's CliIO has this shape). */
+export interface ServeIO {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  readonly cwd: string;
+}
+
+export const SERVE_USAGE = `usage: xpol serve --policy PATH... [--state DIR | --memory] [--listen HOST:PORT] [--tokens FILE]
+                  [--tls-cert FILE --tls-key FILE] [--body-limit BYTES] [--checkpoint-every N]
+                  [--signing-threads N] [--no-watch] [--log-level LEVEL]
+
+  --policy PATH      a .xpol file of the policy (repeat for each file), or one bundle .json (\`xpol compile\`)
+  --state DIR        the embedded durable store: counters, approval requests, the signed receipt log
+                     (default ./xpol-state)
+  --memory           keep state in memory only: no receipts, nothing survives a restart
+  --listen HOST:PORT where to listen (default ${DEFAULT_LISTEN}); beyond loopback only with --tokens
+  --tokens FILE      bearer tokens with roles, hashed: {"tokens": [{"name", "sha256", "roles": [...]}]}
+                     (roles: agent, approver, auditor, admin)
+  --tls-cert FILE    serve HTTPS with this certificate (PEM) ...
+  --tls-key FILE     ... and this private key (PEM)
+  --body-limit N     largest request body in bytes (default 1048576)
+  --checkpoint-every N  write a signed checkpoint every N receipts (default 1000; and on stop)
+  --signing-threads N   sign receipts on N worker threads (default 0: on the main thread)
+  --no-watch         do not reload when a policy file changes (SIGHUP and POST /v1/policy/reload still do)
+  --log-level LEVEL  fatal, error, warn, info (default), debug
+
+exit codes: 0 stopped by SIGTERM/SIGINT, 1 the policy does not check or the store cannot be used,
+            2 usage or a refused configuration, 3 a file cannot be read`;
+
+function parse(argv: readonly string[]): ServeOptions | string {
+  const policies: string[] = [];
+  const o: { -readonly [K in keyof ServeOptions]?: ServeOptions[K] } = {};
+  let cert: string | undefined;
+  let key: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const value = (): string | undefined => argv[++i];
+    const need = (v: string | undefined): string => {
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    /** an integer option's value, at least `min` */
+    const integer = (min: number): number => {
+      const n = Number(need(value()));
+      if (!Number.isSafeInteger(n) || n < min) throw new Error(`${a} must be an integer of at least ${min}`);
+      return n;
+    };
+    try {
+      switch (a) {
+        case "--policy":
+          policies.push(need(value()));
+          break;
+        case "--state":
+          o.state = need(value());
+          break;
+        case "--memory":
+          o.memory = true;
+          break;
+        case "--listen":
+          o.listen = need(value());
+          break;
+        case "--tokens":
+          o.tokensFile = need(value());
+          break;
+        case "--tls-cert":
+          cert = need(value());
+          break;
+        case "--tls-key":
+          key = need(value());
+          break;
+        case "--body-limit":
+          o.bodyLimit = integer(1024);
+          break;
+        case "--checkpoint-every":
+          o.checkpointEvery = integer(1);
+          break;
+        case "--signing-threads":
+          o.signingThreads = integer(0);
+          break;
+        case "--no-watch":
+          o.watch = false;
+          break;
+        case "--log-level":
+          o.logLevel = need(value());
+          break;
+        case "-h":
+        case "--help":
+          return "";
+        default:
+          if (a.startsWith("-")) return `unknown option \`${a}\``;
+          policies.push(a);
+      }
+    } catch (e: unknown) {
+      return e instanceof Error ? e.message : String(e);
+    }
+  }
+  if (policies.length === 0) return "give the policy: --policy PATH";
+  if ((cert === undefined) !== (key === undefined)) return "give both --tls-cert and --tls-key";
+  if (o.memory === true && o.state !== undefined) return "give --state or --memory, not both";
+  return { ...o, policies, ...(cert !== undefined && key !== undefined ? { tls: { cert, key } } : {}) };
+}
+
+/** Runs the service until a stop signal; resolves with the exit code. */
+export async function runServeCommand(argv: readonly string[], io: ServeIO): Promise<number> {
+  const parsed = parse(argv);
+  if (typeof parsed === "string") {
+    if (parsed === "") {
+      io.stdout(SERVE_USAGE);
+      return 0;
+    }
+    io.stderr(`xpol serve: ${parsed}\n\n${SERVE_USAGE}`);
+    return 2;
+  }
+  let server;
+  try {
+    server = await startServer({ ...parsed, cwd: io.cwd });
+  } catch (e: unknown) {
+    if (e instanceof ServeError) {
+      io.stderr(`xpol serve: ${e.code}: ${e.message}`);
+      return e.exit;
+    }
+    io.stderr(`xpol serve: ${e instanceof Error ? e.message : String(e)}`);
+    return 1;
+  }
+  const running = server;
+  const p = running.state.holder.identity;
+  return new Promise<number>((resolve) => {
+    const stop = (signal: string): void => {
+      process.off("SIGTERM", onTerm);
+      process.off("SIGINT", onInt);
+      io.stderr(`xpol serve: ${signal}: draining`);
+      running.close().then(
+        () => {
+          process.off("SIGHUP", onHup);
+          resolve(0);
+        },
+        (e: unknown) => {
+          io.stderr(`xpol serve: closing failed: ${e instanceof Error ? e.message : String(e)}`);
+          resolve(1);
+        },
+      );
+    };
+    const onTerm = (): void => stop("SIGTERM");
+    const onInt = (): void => stop("SIGINT");
+    // a SIGHUP during the drain is ignored: the policy no longer matters
+    const onHup = (): void => void (running.state.draining ? undefined : running.state.reload("SIGHUP"));
+    // the handlers are in place before the line a supervisor waits for is printed
+    process.on("SIGTERM", onTerm);
+    process.on("SIGINT", onInt);
+    process.on("SIGHUP", onHup);
+    io.stderr(`xpol serve: listening on ${running.url} (policy ${p.name}${p.version !== null ? ` ${p.version}` : ""}, ${p.digest})`);
+  });
+}

@@ -1,0 +1,206 @@
+// Starting and stopping the service: the policy (refused at start when it does not check), the store (the embedded
+// DurableStore by default), tokens and TLS, the listener, the policy-file watcher. `close()` drains: the listener
+// stops taking requests, in-flight ones finish (long-polls are answered with the state as it is), then the store
+// flushes its group commit, writes its final checkpoint and releases its lock, so no acknowledged decision is lost.
+import { readFileSync, watch, type FSWatcher } from "node:fs";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import type { FastifyInstance } from "fastify";
+import pino, { type DestinationStream, type Logger } from "pino";
+import { DurableStore, MemoryStore, ServiceDiagnostics as D, StoreError, type Receipt, type StateStore } from "execlayer";
+import { buildApp } from "./app.ts";
+import { isLoopback, readTokensFile, type TokenEntry } from "./auth.ts";
+import { buildOpenApiDocument } from "./openapi.ts";
+import { loadPolicyFiles, PolicyHolder } from "./policy.ts";
+import { ServiceState } from "./state.ts";
+import { packageVersion } from "./version.ts";
+
+export interface ServeOptions {
+  /** `.xpol` files forming one policy, or one bundle `.json` (`xpol compile`) */
+  readonly policies: readonly string[];
+  /** where relative paths start; default the process's */
+  readonly cwd?: string;
+  /** the state directory of the embedded durable store (default `xpol-state`) */
+  readonly state?: string;
+  /** keep state in memory only: no receipts, nothing survives a restart (benchmarks, tests) */
+  readonly memory?: boolean;
+  /** `HOST:PORT` (default 127.0.0.1:8181; port 0 picks one) */
+  readonly listen?: string;
+  /** a JSON file of hashed bearer tokens with roles (auth.ts); required to listen beyond loopback */
+  readonly tokensFile?: string;
+  /** serve HTTPS with this certificate and key (PEM files) */
+  readonly tls?: { readonly cert: string; readonly key: string };
+  /** largest request body, bytes (default 1 MiB) */
+  readonly bodyLimit?: number;
+  /** ms to receive a whole request before answering 408 (default 30 s) */
+  readonly requestTimeoutMs?: number;
+  /** reload the policy when one of its files changes (default true) */
+  readonly watch?: boolean;
+  /** pino level (default info) */
+  readonly logLevel?: string;
+  /** where the JSON log goes (default stdout) */
+  readonly logDestination?: DestinationStream;
+  /** the durable store's durability: "fsync" (default) or "none" (tests and benchmarks only) */
+  readonly durability?: "fsync" | "none";
+  /** sign receipts on this many worker threads (node:crypto; default 0: on the main thread) */
+  readonly signingThreads?: number;
+  /** the durable store writes a signed checkpoint every N receipts (default 1000) and on close */
+  readonly checkpointEvery?: number;
+  /** long-poll waiters at once (default 1000; more get 429) */
+  readonly maxWaiters?: number;
+  /** add `POST /bench/noop`, the bench's baseline through the same hooks */
+  readonly benchNoop?: boolean;
+}
+
+export interface RunningServer {
+  /** `http(s)://host:port` */
+  readonly url: string;
+  readonly app: FastifyInstance;
+  readonly state: ServiceState;
+  /** drains and stops; resolves when the store is closed */
+  close(): Promise<void>;
+}
+
+/** Why the service did not start; `code` is the XP code, `exit` the CLI's exit code. */
+export class ServeError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly exit: number,
+  ) {
+    super(message);
+  }
+}
+
+export const DEFAULT_LISTEN = "127.0.0.1:8181";
+export const DEFAULT_BODY_LIMIT = 1 << 20;
+
+export function parseListen(listen: string): { host: string; port: number } | null {
+  const m = /^(\[[^\]]+\]|[^:]*):(\d{1,5})$/.exec(listen);
+  if (m === null) return null;
+  const port = Number(m[2]);
+  if (port > 65535) return null;
+  const host = m[1] === "" ? "127.0.0.1" : m[1]!.replace(/^\[|\]$/g, "");
+  return { host, port };
+}
+
+export async function startServer(options: ServeOptions): Promise<RunningServer> {
+  const cwd = options.cwd ?? process.cwd();
+  const listen = parseListen(options.listen ?? DEFAULT_LISTEN);
+  if (listen === null) throw new ServeError(D.refusedConfig.code, D.refusedConfig.message(`\`--listen ${options.listen}\` is not HOST:PORT`), 2);
+
+  let tokens: TokenEntry[] | null = null;
+  if (options.tokensFile !== undefined) {
+    const t = readTokensFile(path.resolve(cwd, options.tokensFile));
+    if (!t.ok) throw new ServeError(D.refusedConfig.code, D.refusedConfig.message(t.error), 3);
+    tokens = t.value;
+  }
+  if (tokens === null && !isLoopback(listen.host)) {
+    throw new ServeError(D.refusedConfig.code, D.refusedConfig.message(`\`${listen.host}\` is reachable from other machines; give --tokens FILE (bearer tokens with roles) to listen there`), 2);
+  }
+  let https: { cert: Buffer; key: Buffer } | undefined;
+  if (options.tls !== undefined) {
+    try {
+      https = { cert: readFileSync(path.resolve(cwd, options.tls.cert)), key: readFileSync(path.resolve(cwd, options.tls.key)) };
+    } catch (e: unknown) {
+      throw new ServeError(D.refusedConfig.code, D.refusedConfig.message(`cannot read the TLS certificate or key: ${e instanceof Error ? e.message : String(e)}`), 3);
+    }
+  }
+
+  const loaded = loadPolicyFiles(options.policies, cwd);
+  if (!loaded.ok) throw new ServeError(D.refusedConfig.code, D.refusedConfig.message(`the policy does not check:\n${loaded.diagnostics}`), 1);
+
+  const log: Logger = pino({ level: options.logLevel ?? "info", base: { service: "xpol" } }, options.logDestination ?? pino.destination({ fd: 1, sync: false }));
+
+  let store: StateStore<Receipt>;
+  let stateDir: string | null = null;
+  if (options.memory === true) {
+    store = new MemoryStore<Receipt>();
+  } else {
+    stateDir = path.resolve(cwd, options.state ?? "xpol-state");
+    try {
+      // node:crypto signs several times faster than the pure-JS signer; Ed25519 is deterministic, so the receipts are
+      // the same bytes either way
+      store = await DurableStore.open(stateDir, {
+        signerKind: "native",
+        durability: options.durability ?? "fsync",
+        ...(options.checkpointEvery !== undefined ? { checkpointEvery: options.checkpointEvery } : {}),
+        ...(options.signingThreads !== undefined ? { signingThreads: options.signingThreads } : {}),
+      });
+    } catch (e: unknown) {
+      const err = e instanceof StoreError ? e : null;
+      throw new ServeError(err?.code ?? D.unavailable.code, e instanceof Error ? e.message : String(e), err?.reason === "io" ? 3 : 1);
+    }
+  }
+
+  const holder = await PolicyHolder.create(loaded.policy, options.policies, store);
+  const state = new ServiceState(holder, store, stateDir, options.policies, cwd, log);
+  if (stateDir !== null) await state.book.loadFromLog(stateDir, await holder.enforcer.pendingApprovals());
+
+  const app = buildApp(state, {
+    logger: log,
+    bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    requestTimeout: options.requestTimeoutMs ?? 30_000,
+    tokens,
+    ...(https !== undefined ? { https } : {}),
+    maxWaiters: options.maxWaiters ?? 1000,
+    openapi: buildOpenApiDocument(packageVersion()),
+    noop: options.benchNoop === true,
+  });
+
+  try {
+    await app.listen({ host: listen.host, port: listen.port });
+  } catch (e: unknown) {
+    await app.close().catch(() => undefined);
+    await store.close().catch(() => undefined);
+    throw new ServeError(D.refusedConfig.code, D.refusedConfig.message(`cannot listen on ${listen.host}:${listen.port}: ${e instanceof Error ? e.message : String(e)}`), 1);
+  }
+  const address = app.server.address() as AddressInfo;
+  const hostText = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  const url = `${https !== undefined ? "https" : "http"}://${hostText}:${address.port}`;
+
+  const watchers = options.watch === false ? [] : watchPolicyFiles(options.policies.map((f) => path.resolve(cwd, f)), () => void state.reload("policy file changed"));
+  log.info({ url, policy: holder.identity, store: stateDir ?? "memory", tokens: tokens !== null, tls: https !== undefined }, "xpol serve listening");
+
+  let closing: Promise<void> | null = null;
+  return {
+    url,
+    app,
+    state,
+    close: () =>
+      (closing ??= (async () => {
+        for (const w of watchers) w.close();
+        await app.close();
+        await store.close();
+        log.info({ url }, "xpol serve stopped; the store is closed");
+        log.flush?.();
+      })()),
+  };
+}
+
+/** Watches the directories of the files (editors replace a file by renaming), debounced. */
+function watchPolicyFiles(files: readonly string[], onChange: () => void): FSWatcher[] {
+  let timer: NodeJS.Timeout | null = null;
+  const names = new Set(files.map((f) => path.basename(f)));
+  const fire = (): void => {
+    if (timer !== null) clearTimeout(timer);
+    timer = setTimeout(() => {
+      timer = null;
+      onChange();
+    }, 200);
+  };
+  const dirs = [...new Set(files.map((f) => path.dirname(f)))];
+  const out: FSWatcher[] = [];
+  for (const dir of dirs) {
+    try {
+      const w = watch(dir, (_event, name) => {
+        if (name === null || names.has(name.toString())) fire();
+      });
+      w.unref();
+      out.push(w);
+    } catch {
+      // a directory that cannot be watched: reload stays available through SIGHUP and the admin route
+    }
+  }
+  return out;
+}
