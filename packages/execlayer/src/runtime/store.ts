@@ -95,7 +95,7 @@ export class StoreError extends Error {
   constructor(
     readonly code: string,
     message: string,
-    readonly reason: "locked" | "corrupt" | "io" | "closed",
+    readonly reason: "locked" | "corrupt" | "io" | "closed" | "schema",
     /** for `locked`: who holds the directory */
     readonly holder?: { readonly pid: number; readonly host: string; readonly since: string },
     /** for `corrupt`: the first receipt that cannot be trusted (`seq`), and the log's own error (`cause`, with its XP6xxx code) */
