@@ -12,11 +12,13 @@ export const alice = NobleSigner.fromSeed(seed(1));
 export const bob = NobleSigner.fromSeed(seed(2));
 export const carol = NobleSigner.fromSeed(seed(3));
 
-export function invoicePolicy(limit?: number): CompiledPolicy {
+/** The invoice policy; `limit` replaces the monthly 1,000, `window` the counter's window (e.g. "rolling 1h"). */
+export function invoicePolicy(limit?: number, window?: string): CompiledPolicy {
   let text = fs.readFileSync(path.join(examples, "invoices/invoices.xpol"), "utf8");
   const keys = [...text.matchAll(/"(ed25519:[0-9a-f]{64})"/g)].map((m) => m[1]!);
   [alice, bob, carol].forEach((s, i) => (text = text.replace(keys[i]!, formatPublicKey(s.publicKey))));
   if (limit !== undefined) text = text.replace(/< 1000/g, `< ${limit}`);
+  if (window !== undefined) text = text.replace("window calendar month", `window ${window}`);
   const { policy, diagnostics } = compilePolicy({ sources: [{ path: "invoices.xpol", text }] });
   const errors = diagnostics.filter((d) => d.severity === "error");
   if (policy === undefined || errors.length > 0) throw new Error(`invoice policy: ${errors.map((d) => d.message).join("; ")}`);
