@@ -139,6 +139,8 @@ export function createPool(url: string, options: PostgresStoreOptions = {}): Poo
   // An idle client whose server went away emits an error; the pool drops it. Without a listener it would crash the
   // process; the next transaction then fails (deny) or reconnects.
   pool.on("error", () => undefined);
+  // The same for a client in use (a batch in flight): its query rejects with the error, which denies the batch.
+  pool.on("connect", (client) => client.on("error", () => undefined));
   return pool;
 }
 

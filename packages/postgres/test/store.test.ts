@@ -171,3 +171,54 @@ describe.skipIf(noPostgres)("the invoice scenario", () => {
     expect(again.request?.request.id).not.toBe(second.request!.request.id);
   });
 });
+
+describe.skipIf(noPostgres)("a decision whose connection breaks, or that waits too long", () => {
+  const JAN = Date.parse("2026-01-15T09:00:00Z");
+
+  /** Holds the counter row's lock from another session, so the store's decision waits inside its transaction. */
+  async function holdCounter(url: string) {
+    const pg = (await import("pg")).default;
+    const holder = new pg.Client({ connectionString: url });
+    await holder.connect();
+    await holder.query("BEGIN");
+    await holder.query("INSERT INTO execlayer_counters (counter, win, key) VALUES ('status_updates', 'calendar:month', '[\"invoice-bot\"]') ON CONFLICT DO NOTHING");
+    await holder.query("SELECT * FROM execlayer_counters FOR UPDATE");
+    return holder;
+  }
+
+  it("the connection killed mid-decision: deny XP5004, nothing changed; the next decision works", async () => {
+    const { store: s, url } = await store({ statementTimeoutMs: 20_000 });
+    const enforcer = await Enforcer.create({ policy: invoicePolicy(), store: s, clock: () => JAN });
+    const holder = await holdCounter(url);
+    const pending = enforcer.decide(setStatus("inv-1"), who);
+    // wait until the store's transaction is blocked on the lock, then kill its backend
+    for (let i = 0; i < 100; i++) {
+      const waiting = await sql(url, "SELECT pid FROM pg_stat_activity WHERE application_name = 'execlayer' AND wait_event_type = 'Lock'");
+      if (waiting.length > 0) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const killed = await sql(url, "SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE application_name = 'execlayer' AND wait_event_type = 'Lock'");
+    expect(killed).toEqual([{ ok: true }]);
+    const d = await pending;
+    expect(d).toMatchObject({ effect: "deny", code: "XP5004" });
+    expect(d.reasons[0]).toMatch(/PostgreSQL/);
+    await holder.query("ROLLBACK");
+    await holder.end();
+    expect(await counterValue(s, "status_updates", month, '["invoice-bot"]', JAN)).toBe(0);
+    expect(await sql(url, "SELECT count(*)::int AS n FROM execlayer_receipts")).toEqual([{ n: 1 }]); // the read above
+    expect((await enforcer.decide(setStatus("inv-1"), who)).effect).toBe("allow");
+    expect(await counterValue(s, "status_updates", month, '["invoice-bot"]', JAN)).toBe(1);
+  });
+
+  it("a lock held past the statement timeout: deny XP5004, nothing changed", async () => {
+    const { store: s, url } = await store({ statementTimeoutMs: 300 });
+    const enforcer = await Enforcer.create({ policy: invoicePolicy(), store: s, clock: () => JAN });
+    const holder = await holdCounter(url);
+    const d = await enforcer.decide(setStatus("inv-1"), who);
+    expect(d).toMatchObject({ effect: "deny", code: "XP5004" });
+    expect(d.reasons[0]).toMatch(/lock timeout|statement timeout|55P03|57014/);
+    await holder.query("ROLLBACK");
+    await holder.end();
+    expect(await counterValue(s, "status_updates", month, '["invoice-bot"]', JAN)).toBe(0);
+  });
+});
