@@ -34,7 +34,9 @@ const USAGE = `usage: xpol eval POLICY... (--action FILE.json | --actions FILE.j
                      (the caller's side: actor required, context when the policy declares one, now
                      default the clock; an action's own actor/context must agree, its requested_at is ignored)
   --json             print the decision as one JSON object
-  --state DIR        keep counters and approval requests across runs in DIR (durable store; see \`xpol approvals\`)`;
+  --state DIR        keep counters and approval requests across runs in DIR (durable store; see \`xpol approvals\`)
+  --postgres URL     keep them in PostgreSQL instead, shared with every replica using it (needs @execlayer/postgres;
+                     the database's schema must be migrated: \`xpol db migrate --postgres URL\`)`;
 
 interface Args {
   policies: string[];
@@ -43,6 +45,7 @@ interface Args {
   context?: string;
   json: boolean;
   state?: string;
+  postgres?: string;
 }
 
 function parseArgs(args: readonly string[]): Args | string {
@@ -68,6 +71,12 @@ function parseArgs(args: readonly string[]): Args | string {
         out.state = v;
         break;
       }
+      case "--postgres": {
+        const v = value();
+        if (v === undefined) return "--postgres needs a database URL";
+        out.postgres = v;
+        break;
+      }
       case "-h":
       case "--help":
         return "";
@@ -78,6 +87,7 @@ function parseArgs(args: readonly string[]): Args | string {
   }
   if (out.policies.length === 0) return "give at least one policy file";
   if ((out.action === undefined) === (out.actions === undefined)) return "give exactly one of --action and --actions";
+  if (out.state !== undefined && out.postgres !== undefined) return "give at most one of --state and --postgres";
   return out;
 }
 
@@ -100,7 +110,7 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
     ctx = parsed;
   }
 
-  if (args.state !== undefined) return evalWithState(policy, args, ctx, io);
+  if (args.state !== undefined || args.postgres !== undefined) return evalWithState(policy, args, ctx, io);
 
   if (args.action !== undefined) {
     const text = readText(args.action, io);
@@ -120,17 +130,17 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
   return ExitCode.ok;
 }
 
-/** `--state DIR`: decisions by the runtime's Enforcer over the durable store in DIR (counters come from there). */
+/** `--state DIR` / `--postgres URL`: decisions by the runtime's Enforcer over that store (counters come from there). */
 async function evalWithState(policy: CompiledPolicy, args: Args, ctx: { context: DecideContext; options: DecideOptions }, io: CliIO): Promise<number> {
   if (ctx.options.counters !== undefined) {
-    io.stderr("xpol eval: `counters` cannot be given with --state: they come from the state directory");
+    io.stderr(`xpol eval: \`counters\` cannot be given with ${args.postgres !== undefined ? "--postgres" : "--state"}: they come from the store`);
     return ExitCode.usage;
   }
   const text = readText((args.action ?? args.actions)!, io);
   if (text === undefined) return ExitCode.unreadable;
   const proposals = args.action !== undefined ? [text] : text.split(/\r?\n/).filter((l) => l.trim() !== "");
   const now = typeof ctx.options.now === "string" ? ctx.options.now : undefined;
-  const r = await decideWithState(policy, proposals, ctx.context, { dir: resolve(io.cwd, args.state!), ...(now !== undefined ? { now } : {}) });
+  const r = await decideWithState(policy, proposals, ctx.context, { ...(args.postgres !== undefined ? { postgres: args.postgres } : { dir: resolve(io.cwd, args.state!) }), ...(now !== undefined ? { now } : {}) });
   if (!r.ok) {
     io.stderr(`xpol eval: ${r.error.code}: ${r.error.message}`);
     return r.error.reason === "io" ? ExitCode.unreadable : ExitCode.findings;

@@ -5,18 +5,27 @@
 // every kept checkpoint (--checkpoint) still agrees with the log and is still among its checkpoints. Never modifies
 // the log.
 // Exit 0 intact, 1 tampered or damaged (names the first bad seq), 2 usage, 3 the log cannot be read.
+//
+// xpol verify --postgres URL [--key PUB]... [--json]: every replica's receipt chain in the PostgreSQL state store
+// (@execlayer/postgres, loaded on demand), each held to the same rules as a log directory. With --key, every chain
+// must be signed by one of the keys given; without, each is checked against the key registered beside it in the
+// database (intact, but not proven to be written by a key the auditor trusts: said so in the output).
 import path from "node:path";
 import { resolvePublicKey } from "../../receipts/keys.ts";
 import { KEPT_CHECKPOINT_FILE, verifyLog } from "../../receipts/verify-log.ts";
 import { readFile } from "node:fs/promises";
 import { ExitCode, usageExit, type CliIO } from "../io.ts";
+import { loadPostgres } from "../postgres.ts";
 
 const USAGE = `usage: xpol verify DIR --key PUB [--checkpoint FILE]... [--json]
+       xpol verify --postgres URL [--key PUB]... [--json]
 
   DIR                a receipt log directory (receipts.jsonl, checkpoints.jsonl), e.g. a state directory
   --key PUB          the signer's public key: a .pub file or \`ed25519:<64 hex>\`
   --checkpoint FILE  a checkpoint you kept from an earlier look (its signed note, or a line of checkpoints.jsonl):
                      the log must still agree with it, i.e. it only grew since (repeatable)
+  --postgres URL     verify every replica's chain in the PostgreSQL state store (needs @execlayer/postgres);
+                     --key (repeatable) lists the replicas' keys the chains must be signed by
   --json             print the result as JSON`;
 
 /** A kept checkpoint file holds the signed note itself, or a `{"note": ...}` line copied from checkpoints.jsonl. */
@@ -36,13 +45,16 @@ function keptNote(text: string): string {
 export async function run(argv: readonly string[], io: CliIO): Promise<number> {
   let dir: string | undefined;
   let key: string | undefined;
+  const keys: string[] = [];
+  let postgres: string | undefined;
   let json = false;
   const keptFiles: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
     if (a === "-h" || a === "--help") return usageExit(io, "verify", "", USAGE);
-    if (a === "--key" && argv[i + 1] !== undefined) key = argv[++i];
-    else if (a.startsWith("--key=")) key = a.slice("--key=".length);
+    if (a === "--key" && argv[i + 1] !== undefined) keys.push((key = argv[++i]!));
+    else if (a.startsWith("--key=")) keys.push((key = a.slice("--key=".length)));
+    else if (a === "--postgres" && argv[i + 1] !== undefined) postgres = argv[++i];
     else if (a === "--json") json = true;
     else if (a === "--checkpoint" && argv[i + 1] !== undefined) keptFiles.push(argv[++i]!);
     else if (!a.startsWith("-") && dir === undefined) dir = a;
@@ -50,6 +62,11 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
       return usageExit(io, "verify", `unexpected argument \`${a}\``, USAGE);
     }
   }
+  if (postgres !== undefined) {
+    if (dir !== undefined || keptFiles.length > 0) return usageExit(io, "verify", "--postgres takes no DIR and no --checkpoint", USAGE);
+    return verifyPostgres(postgres, keys, json, io);
+  }
+  if (keys.length > 1) return usageExit(io, "verify", "give one --key for a log directory", USAGE);
   if (dir === undefined || key === undefined) return usageExit(io, "verify", `${dir === undefined ? "DIR" : "--key PUB"} is required`, USAGE);
   const pub = await resolvePublicKey(key, io.cwd);
   if (!pub.ok) {
@@ -99,4 +116,45 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
     }
   }
   return bad.problem === "unreadable" ? ExitCode.unreadable : ExitCode.findings;
+}
+
+/** `--postgres URL`: every chain in the database. */
+async function verifyPostgres(url: string, keyTexts: readonly string[], json: boolean, io: CliIO): Promise<number> {
+  const keys: Uint8Array[] = [];
+  for (const k of keyTexts) {
+    const pub = await resolvePublicKey(k, io.cwd);
+    if (!pub.ok) {
+      io.stderr(`xpol verify: ${pub.error}`);
+      return pub.unreadable === true ? ExitCode.unreadable : ExitCode.usage;
+    }
+    keys.push(pub.value);
+  }
+  const pg = await loadPostgres();
+  if (!pg.ok) {
+    io.stderr(`xpol verify: ${pg.error}`);
+    return ExitCode.unreadable;
+  }
+  let r: Awaited<ReturnType<typeof pg.value.verifyChains>>;
+  try {
+    r = await pg.value.verifyChains(url, { keys });
+  } catch (e: unknown) {
+    const code = (e as { code?: unknown }).code;
+    io.stderr(`xpol verify: ${typeof code === "string" ? `${code}: ` : ""}${e instanceof Error ? e.message : String(e)}`);
+    return ExitCode.unreadable;
+  }
+  if (json) io.stdout(JSON.stringify(r, null, 2));
+  else {
+    for (const c of r.chains) {
+      const head = `${c.id} (replica ${c.replica}, key ${c.keyId})`;
+      if (c.ok) io.stdout(`ok: ${head}: ${c.result.count} receipts, ${c.result.checkpoints} checkpoints${c.closed ? "" : ", not closed (its replica stopped without closing the store)"}`);
+      else if (c.unknownKey === true) io.stderr(`NOT TRUSTED: ${head}: signed by ${c.publicKey}, which is not one of the keys given`);
+      else {
+        const bad = c.result.firstBad;
+        io.stderr(`NOT INTACT: ${head}: ${c.result.count} receipts verified before the problem${bad === undefined ? "" : `; first bad receipt: seq ${bad.seq}\n${bad.code} ${bad.problem}: ${bad.message}`}`);
+      }
+    }
+    io.stdout(`${r.ok ? "ok" : "FAILED"}: ${r.chains.filter((c) => c.ok).length} of ${r.chains.length} chain(s) verified`);
+    if (r.keysFromDatabase) io.stdout("note: checked against the keys registered in the database itself; give the replicas' keys with --key to prove who signed");
+  }
+  return r.ok ? ExitCode.ok : ExitCode.findings;
 }

@@ -1,0 +1,69 @@
+// The core's CLI with --postgres: `xpol db migrate`, `xpol eval --postgres`, `xpol verify --postgres`, `xpol db
+// export` and `xpol verify DIR` on the export. The CLI runs on the sources (scripts/xpol.ts through tsx) and loads
+// this package with a dynamic import, as an installed xpol does.
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { createRequire } from "node:module";
+import { describe, expect, it } from "vitest";
+import { SCHEMA_VERSION } from "@execlayer/postgres";
+import { freshDatabase, noPostgres, sql } from "./helpers/db.ts";
+import { examples } from "./helpers/policy.ts";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const core = path.resolve(here, "../../execlayer");
+// the tsx loader by absolute URL: the commands run in a temporary directory
+const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
+
+function xpol(args: readonly string[], cwd: string): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ["--conditions=@execlayer/source", "--import", tsx, path.join(core, "scripts/xpol.ts"), ...args], { cwd, encoding: "utf8", timeout: 120_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe.skipIf(noPostgres)("xpol --postgres", () => {
+  it("migrate, eval twice against one counter, verify every chain, export and verify the export offline", async () => {
+    const url = await freshDatabase();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "xp-cli-"));
+    try {
+      fs.writeFileSync(path.join(dir, "ctx.json"), JSON.stringify({ actor: { agent: "bot", on_behalf_of: "acme" }, context: { assigned_customers: ["c-1"] } }));
+      fs.writeFileSync(path.join(dir, "a.json"), JSON.stringify({ type: "tool_use", id: "t", name: "delete_invoice", input: { invoice_id: "inv-1", customer_id: "c-1" } }));
+      const unmigrated = xpol(["eval", path.join(examples, "invoices/invoices.xpol"), "--postgres", url, "--action", "a.json", "--context", "ctx.json"], dir);
+      expect(unmigrated.status).toBe(1);
+      expect(unmigrated.stderr).toContain("XP5024");
+
+      const m = xpol(["db", "migrate", "--postgres", url], dir);
+      expect(m.stderr).toBe("");
+      expect(m.stdout).toContain(`schema version 0 -> ${SCHEMA_VERSION}`);
+      expect(xpol(["db", "migrate", "--postgres", url], dir).stdout).toContain("nothing to do");
+
+      const first = xpol(["eval", path.join(examples, "invoices/invoices.xpol"), "--postgres", url, "--action", "a.json", "--context", "ctx.json"], dir);
+      expect(first.stdout).toMatch(/require_approval/);
+      expect(first.stdout).toMatch(/request: apr_[0-9a-f]{24} \(pending/);
+      const second = xpol(["eval", path.join(examples, "invoices/invoices.xpol"), "--postgres", url, "--action", "a.json", "--context", "ctx.json"], dir);
+      // the same open request, found in the database by another process
+      expect(second.stdout.match(/apr_[0-9a-f]{24}/)?.[0]).toBe(first.stdout.match(/apr_[0-9a-f]{24}/)?.[0]);
+
+      const v = xpol(["verify", "--postgres", url], dir);
+      expect(v.status).toBe(0);
+      expect(v.stdout).toContain("ok: 2 of 2 chain(s) verified");
+      expect(v.stdout).toContain("keys registered in the database");
+      const [chainKey] = (await sql<{ public_key: string }>(url, "SELECT public_key FROM execlayer_chains ORDER BY started_at LIMIT 1")).map((r) => r.public_key);
+      const untrusted = xpol(["verify", "--postgres", url, "--key", chainKey!], dir);
+      expect(untrusted.status).toBe(1);
+      expect(untrusted.stderr).toContain("NOT TRUSTED");
+
+      const ex = xpol(["db", "export", "--postgres", url, "--out", "audit"], dir);
+      expect(ex.status).toBe(0);
+      const index = JSON.parse(fs.readFileSync(path.join(dir, "audit/chains.json"), "utf8")) as { chains: { dir: string }[] };
+      expect(index.chains).toHaveLength(2);
+      for (const c of index.chains) {
+        const off = xpol(["verify", path.join("audit", c.dir), "--key", path.join("audit", c.dir, "runtime.pub")], dir);
+        expect(off.stdout).toMatch(/^ok: 1 receipts verified, 1 checkpoints/);
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
