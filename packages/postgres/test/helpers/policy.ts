@@ -21,7 +21,7 @@ export function invoicePolicy(limit?: number, window?: string): CompiledPolicy {
   if (window !== undefined) text = text.replace("window calendar month", `window ${window}`);
   const { policy, diagnostics } = compilePolicy({ sources: [{ path: "invoices.xpol", text }] });
   const errors = diagnostics.filter((d) => d.severity === "error");
-  if (policy === undefined || errors.length > 0) throw new Error(`invoice policy: ${errors.map((d) => d.message).join("; ")}`);
+  if (policy === null || policy === undefined || errors.length > 0) throw new Error(`invoice policy: ${errors.map((d) => d.message).join("; ")}`);
   return policy;
 }
 

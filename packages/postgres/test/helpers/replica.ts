@@ -2,6 +2,7 @@
 // argv[2] is JSON (ReplicaArgs). Prints {"ready":true} once connected, waits for "go" on stdin, then:
 //   burst: decides `n` proposals (at most `concurrency` at a time), prints one summary line {"effects", "codes"}
 //   load:  decides until "stop" on stdin, printing one line per decision *after* decide returned it
+//   timed: decides for `seconds` (bench), prints {"count", "latencies"} (ms, sorted) and the store's stats
 // then closes the store (final checkpoint) and prints {"closed":true}.
 import * as readline from "node:readline";
 import { Enforcer } from "execlayer";
@@ -10,7 +11,9 @@ import { invoicePolicy, setStatus, who } from "./policy.ts";
 
 export interface ReplicaArgs {
   readonly url: string;
-  readonly mode: "burst" | "load";
+  readonly mode: "burst" | "load" | "timed";
+  /** timed: how long */
+  readonly seconds?: number;
   readonly replica: string;
   readonly limit?: number;
   readonly window?: string;
@@ -54,6 +57,22 @@ if (args.mode === "burst") {
   };
   await Promise.all(Array.from({ length: args.concurrency ?? 32 }, worker));
   out({ effects, codes, stats: store.stats });
+} else if (args.mode === "timed") {
+  const end = performance.now() + (args.seconds ?? 10) * 1000;
+  const latencies: number[] = [];
+  const effects: Record<string, number> = {};
+  let k = 0;
+  const worker = async () => {
+    while (performance.now() < end) {
+      const t = performance.now();
+      const d = await enforcer.decide(setStatus(`${args.replica}-${k++}`), who);
+      latencies.push(performance.now() - t);
+      effects[d.effect] = (effects[d.effect] ?? 0) + 1;
+    }
+  };
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: args.concurrency ?? 64 }, worker));
+  out({ count: latencies.length, ms: performance.now() - t0, effects, latencies: latencies.sort((a, b) => a - b), stats: store.stats });
 } else {
   let i = 0;
   const worker = async () => {
