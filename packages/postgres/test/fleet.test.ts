@@ -10,10 +10,23 @@ import { migrate } from "@execlayer/postgres";
 
 type Summary = { effects: Record<string, number>; codes: Record<string, number> };
 
-async function summaries(fleet: Awaited<ReturnType<typeof startFleet>>): Promise<Summary[]> {
-  const out = await Promise.all(fleet.map((r) => r.waitFor((l) => l["effects"] !== undefined, 120_000)));
+type Fleet = Awaited<ReturnType<typeof startFleet>>;
+
+/** Each replica's summary of round `round` (they were sent "go" for it). */
+async function round(fleet: Fleet, n: number): Promise<Summary[]> {
+  return (await Promise.all(fleet.map((r) => r.waitFor((l) => l["round"] === n, 120_000)))) as unknown as Summary[];
+}
+
+/** The first round's summaries; then the replicas close their stores. */
+async function summaries(fleet: Fleet): Promise<Summary[]> {
+  const out = await round(fleet, 0);
+  await done(fleet);
+  return out;
+}
+
+async function done(fleet: Fleet): Promise<void> {
+  for (const r of fleet) r.send("done");
   await Promise.all(fleet.map((r) => r.waitFor((l) => l["closed"] === true)));
-  return out as unknown as Summary[];
 }
 
 function total(s: readonly Summary[], effect: string): number {
@@ -66,13 +79,15 @@ describe.skipIf(noPostgres)("a fleet of replica processes", () => {
     await migrate(url);
     const T = Date.parse("2026-03-10T12:00:00.000Z");
     const H = 3_600_000;
-    const phase = async (now: number, n: number) =>
-      summaries(await startFleet([0, 1, 2, 3].map((i) => ({ url, mode: "burst" as const, replica: `r${i}`, n, concurrency: 16, limit: 100, window: "rolling 1h", now, receipts: false }))));
-    // 200 proposals at T: exactly 100 counted
-    expect(total(await phase(T, 50), "allow")).toBe(100);
+    // one fleet, three rounds at fixed times: 200 proposals at T, exactly 100 counted
+    const fleet = await startFleet([0, 1, 2, 3].map((i) => ({ url, mode: "burst" as const, replica: `r${i}`, n: 50, concurrency: 16, limit: 100, window: "rolling 1h", now: T, receipts: false })));
+    expect(total(await round(fleet, 0), "allow")).toBe(100);
     // one millisecond before those events leave the window: none
-    expect(total(await phase(T + H - 1, 25), "allow")).toBe(0);
+    for (const r of fleet) r.send(`go ${JSON.stringify({ now: T + H - 1, n: 25 })}`);
+    expect(total(await round(fleet, 1), "allow")).toBe(0);
     // at T + 1h they are out (t - 1h < e fails for e = T): exactly 100 again
-    expect(total(await phase(T + H, 50), "allow")).toBe(100);
+    for (const r of fleet) r.send(`go ${JSON.stringify({ now: T + H, n: 50 })}`);
+    expect(total(await round(fleet, 2), "allow")).toBe(100);
+    await done(fleet);
   });
 });

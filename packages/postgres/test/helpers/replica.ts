@@ -1,6 +1,7 @@
 // One runtime replica in its own process, for the fleet tests: an Enforcer over PostgresStore with its own pool.
 // argv[2] is JSON (ReplicaArgs). Prints {"ready":true} once connected, waits for "go" on stdin, then:
-//   burst: decides `n` proposals (at most `concurrency` at a time), prints one summary line {"effects", "codes"}
+//   burst: decides `n` proposals (at most `concurrency` at a time), prints one summary line {"effects", "codes"};
+//          then waits for another `go {"now": ms, "n": count}` (a new round at that time) or "done"
 //   load:  decides until "stop" on stdin, printing one line per decision *after* decide returned it
 //   timed: decides for `seconds` (bench), prints {"count", "latencies"} (ms, sorted) and the store's stats
 // then closes the store (final checkpoint) and prints {"closed":true}.
@@ -29,34 +30,48 @@ export interface ReplicaArgs {
 
 const args = JSON.parse(process.argv[2]!) as ReplicaArgs;
 const store = await PostgresStore.connect(args.url, { replica: args.replica, ...(args.receipts === false ? { receipts: false } : {}), poolSize: args.poolSize ?? 2, statementTimeoutMs: 3000, connectTimeoutMs: 2000 });
-const enforcer = await Enforcer.create({ policy: invoicePolicy(args.limit, args.window), store, clock: () => args.now ?? Date.now() });
+let now = args.now;
+const enforcer = await Enforcer.create({ policy: invoicePolicy(args.limit, args.window), store, clock: () => now ?? Date.now() });
 const out = (o: unknown) => process.stdout.write(JSON.stringify(o) + "\n");
 
 const lines = readline.createInterface({ input: process.stdin });
 let stopped = false;
-const go = new Promise<void>((resolve) => {
-  lines.on("line", (l) => {
-    if (l === "go") resolve();
-    if (l === "stop") stopped = true;
-  });
+// commands in arrival order: "go" or "go {json}", "done"
+const commands: string[] = [];
+let wake: (() => void) | null = null;
+lines.on("line", (l) => {
+  if (l === "stop") stopped = true;
+  commands.push(l);
+  wake?.();
 });
+async function nextCommand(): Promise<string> {
+  while (commands.length === 0) await new Promise<void>((r) => (wake = r));
+  return commands.shift()!;
+}
 out({ ready: true, pid: process.pid });
-await go;
+let command = await nextCommand();
 
 if (args.mode === "burst") {
-  const n = args.n ?? 100;
-  const effects: Record<string, number> = {};
-  const codes: Record<string, number> = {};
-  let next = 0;
-  const worker = async () => {
-    for (let i = next++; i < n; i = next++) {
-      const d = await enforcer.decide(setStatus(args.invoice ?? `${args.replica}-${i}`), who);
-      effects[d.effect] = (effects[d.effect] ?? 0) + 1;
-      if (d.code !== undefined) codes[d.code] = (codes[d.code] ?? 0) + 1;
-    }
-  };
-  await Promise.all(Array.from({ length: args.concurrency ?? 32 }, worker));
-  out({ effects, codes, stats: store.stats });
+  let round = 0;
+  let seq = 0;
+  while (command.startsWith("go")) {
+    const o = command.length > 2 ? (JSON.parse(command.slice(3)) as { now?: number; n?: number }) : {};
+    if (o.now !== undefined) now = o.now;
+    const n = o.n ?? args.n ?? 100;
+    const effects: Record<string, number> = {};
+    const codes: Record<string, number> = {};
+    let next = 0;
+    const worker = async () => {
+      for (let i = next++; i < n; i = next++) {
+        const d = await enforcer.decide(setStatus(args.invoice ?? `${args.replica}-${seq++}`), who);
+        effects[d.effect] = (effects[d.effect] ?? 0) + 1;
+        if (d.code !== undefined) codes[d.code] = (codes[d.code] ?? 0) + 1;
+      }
+    };
+    await Promise.all(Array.from({ length: args.concurrency ?? 32 }, worker));
+    out({ round: round++, effects, codes, stats: store.stats });
+    command = await nextCommand();
+  }
 } else if (args.mode === "timed") {
   const end = performance.now() + (args.seconds ?? 10) * 1000;
   const latencies: number[] = [];
