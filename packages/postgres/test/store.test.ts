@@ -1,5 +1,5 @@
-// PostgresStore against a real server: schema checks, the runtime's transaction sequence (fail closed with the same
-// codes as the in-process stores), and the invoice scenario through the Enforcer.
+// PostgresStore against a real server: schema checks, what batching adds to the runtime's transaction sequence (the
+// sequence itself: conformance.test.ts), failures inside a decision, and the invoice scenario through the Enforcer.
 import { afterAll, describe, expect, it } from "vitest";
 import { Enforcer, NobleSigner, signApproval, type StateChange, type Receipt, type StateStore } from "execlayer";
 import { verifyLog } from "execlayer/receipts";
@@ -57,24 +57,7 @@ describe.skipIf(noPostgres)("schema", () => {
   });
 });
 
-describe.skipIf(noPostgres)("the runtime's transaction sequence", () => {
-  it("applies and journals a step, its changes in `body.state`", async () => {
-    const { store: s } = await store();
-    const out = await s.transact({ now: T0, counters: [{ counter: "c", window: day, key: '["k"]' }] }, () => ({ result: 7, changes: [count], event }));
-    expect(out.ok && out.result).toBe(7);
-    expect(out.ok && out.receipt?.body).toEqual({ note: "x", state: [{ op: "count", counter: "c", window: "calendar:day", key: '["k"]', at: "2026-01-31T10:00:00.000Z", amount: 1 }] });
-    expect(await counterValue(s, "c", day, '["k"]', T0)).toBe(1);
-  });
-
-  it("a body that throws: XP5001, nothing applied", async () => {
-    const { store: s } = await store();
-    const out = await s.transact({ now: T0 }, () => {
-      throw new Error("boom");
-    });
-    expect(out).toMatchObject({ ok: false, error: { code: "XP5001" } });
-    expect(await counterValue(s, "c", day, '["k"]', T0)).toBe(0);
-  });
-
+describe.skipIf(noPostgres)("the runtime's transaction sequence, in batches (the rest: conformance.test.ts)", () => {
   it("changes that do not apply: XP5001, nothing applied; the rest of the batch is unaffected", async () => {
     const { store: s } = await store();
     const scope = { now: T0, counters: [{ counter: "c", window: day, key: '["k"]' }] };
@@ -85,13 +68,6 @@ describe.skipIf(noPostgres)("the runtime's transaction sequence", () => {
     expect(bad).toMatchObject({ ok: false, error: { code: "XP5001" } });
     expect(good).toMatchObject({ ok: true, result: 1 });
     expect(await counterValue(s, "c", day, '["k"]', T0)).toBe(1);
-  });
-
-  it("a closed store: XP5023", async () => {
-    const { store: s } = await store();
-    await s.close();
-    const out = await s.transact({ now: T0 }, () => ({ result: 0, changes: [count], event }));
-    expect(out).toMatchObject({ ok: false, error: { code: "XP5023" } });
   });
 
   it("without receipts: not journaled, nothing in the chains", async () => {
