@@ -70,6 +70,18 @@ describe.skipIf(noPostgres)("the runtime's transaction sequence, in batches (the
     expect(await counterValue(s, "c", day, '["k"]', T0)).toBe(1);
   });
 
+  it("receipts signed on worker threads (signingThreads, the store's own key): the chain verifies", async () => {
+    const url = await freshDatabase();
+    const s = await PostgresStore.connect(url, { migrate: true, signingThreads: 2, checkpointEvery: 64 });
+    const scope = { now: T0, counters: [{ counter: "c", window: day, key: '["k"]' }] };
+    const outs = await Promise.all(Array.from({ length: 200 }, () => s.transact(scope, () => ({ result: 0, changes: [count], event }))));
+    expect(outs.every((o) => o.ok && o.receipt !== undefined)).toBe(true);
+    await s.close();
+    const v = await verifyChains(url);
+    expect(v).toMatchObject({ ok: true, chains: [{ receipts: 200, closed: true }] });
+    expect(v.chains[0]!.checkpoints).toBeGreaterThanOrEqual(2);
+  });
+
   it("without receipts: not journaled, nothing in the chains", async () => {
     const { store: s, url } = await store({ receipts: false });
     expect(s.journaled).toBe(false);
