@@ -8,7 +8,12 @@ import * as path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
+import * as postgresPackage from "@execlayer/postgres";
 import { SCHEMA_VERSION } from "@execlayer/postgres";
+import type { PostgresModule } from "../../execlayer/src/cli/postgres.ts";
+
+// The contract the core's CLI loads this package by (it cannot import its types): checked here at compile time.
+export const contract: PostgresModule = postgresPackage;
 import { freshDatabase, noPostgres, sql } from "./helpers/db.ts";
 import { examples } from "./helpers/policy.ts";
 

@@ -9,7 +9,10 @@ import type { Result } from "../vocabulary/result.ts";
 
 export const POSTGRES_PACKAGE = "@execlayer/postgres";
 
-/** What the CLI uses of @execlayer/postgres (checked when loaded). */
+/**
+ * What the CLI uses of @execlayer/postgres (checked when loaded; packages/postgres/test/cli.test.ts holds the package
+ * to this type at compile time, since the core cannot import the package's own types).
+ */
 export interface PostgresModule {
   readonly PostgresStore: { connect(url: string, options?: { readonly signer?: Signer; readonly replica?: string }): Promise<StateStore<Receipt>> };
   migrate(url: string): Promise<{ readonly from: number; readonly to: number; readonly applied: readonly number[] }>;
@@ -20,6 +23,7 @@ export interface PostgresModule {
   ): Promise<{ readonly ok: boolean; readonly keysFromDatabase: boolean; readonly chains: readonly (ChainInfo & { readonly ok: boolean; readonly result: VerifyLogResult; readonly unknownKey?: true })[] }>;
 }
 
+/** A chain as the CLI prints it: the part of the package's `ChainExport` it reads. */
 export interface ChainInfo {
   readonly id: string;
   readonly replica: string;
