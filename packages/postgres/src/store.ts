@@ -2,7 +2,7 @@
 // stay exact fleet-wide and an approved action runs once in the whole fleet.
 //
 // Concurrency: row locks on exactly the rows a decision reads (the TxScope read set), READ COMMITTED. One database
-// transaction locks, in a fixed global order (counters, then actions, then requests; each sorted), the union of the
+// transaction locks, in a fixed global order (actions, then requests, then counters; each sorted), the union of the
 // read sets of a batch of the runtime's transactions, loads those rows into the runtime's own state (StateBatch),
 // runs each transaction's body against it in order, exactly as the in-process stores do, and writes back the rows
 // that changed with one receipt per transaction, then commits. A lock on a row that does not exist yet (a counter
@@ -324,7 +324,9 @@ export class PostgresStore implements StateStore<Receipt> {
       if (why !== null) throw new Error(`a row does not read back: ${why}`);
     };
 
-    // 1. lock and read: counters, actions, requests (the global order), each sorted
+    // 1. lock and read in the global order: actions, requests (found through the actions, or asked by id), then
+    // counters, each sorted; the counters come last because they are the rows replicas contend on (one agent's
+    // monthly count): taken last, they are held for the shortest time
     const counters = new Map<string, { counter: string; window: string; key: string }>();
     const actions = new Map<string, { policyDigest: string; actionDigest: string }>();
     const requestIds = new Set<string>();
@@ -335,17 +337,6 @@ export class PostgresStore implements StateStore<Receipt> {
       }
       for (const a of scope.actions ?? []) actions.set(`${a.policyDigest}\u0001${a.actionDigest}`, a);
       for (const r of scope.requests ?? []) requestIds.add(r);
-    }
-    if (counters.size > 0) {
-      const list = [...counters.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map((e) => e[1]);
-      const rows = await client.query<{ counter: string; win: string; key: string; cell: JsonValue | null }>({
-        name: "xp_lock_counters",
-        text:
-          "INSERT INTO execlayer_counters AS c (counter, win, key) SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) " +
-          "ON CONFLICT (counter, win, key) DO UPDATE SET cell = c.cell RETURNING counter, win, key, cell",
-        values: [list.map((c) => c.counter), list.map((c) => c.window), list.map((c) => c.key)],
-      });
-      for (const r of rows.rows) load(state.loadCounter({ counter: r.counter, window: r.win, key: r.key, cell: r.cell }));
     }
     const actionList = [...actions.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map((e) => e[1]);
     if (actionList.length > 0) {
@@ -365,6 +356,17 @@ export class PostgresStore implements StateStore<Receipt> {
         values: [[...requestIds].sort()],
       });
       for (const r of rows.rows) load(state.loadRequest(r.history));
+    }
+    if (counters.size > 0) {
+      const list = [...counters.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map((e) => e[1]);
+      const rows = await client.query<{ counter: string; win: string; key: string; cell: JsonValue | null }>({
+        name: "xp_lock_counters",
+        text:
+          "INSERT INTO execlayer_counters AS c (counter, win, key) SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) " +
+          "ON CONFLICT (counter, win, key) DO UPDATE SET cell = c.cell RETURNING counter, win, key, cell",
+        values: [list.map((c) => c.counter), list.map((c) => c.window), list.map((c) => c.key)],
+      });
+      for (const r of rows.rows) load(state.loadCounter({ counter: r.counter, window: r.win, key: r.key, cell: r.cell }));
     }
 
     // 2. the runtime's transactions, in order, against the locked rows; one receipt each
