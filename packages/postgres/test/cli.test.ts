@@ -10,6 +10,7 @@ import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
 import * as postgresPackage from "@execlayer/postgres";
 import { SCHEMA_VERSION } from "@execlayer/postgres";
+import { keyPairFromSeed, writeKeyFiles } from "execlayer";
 import type { PostgresModule } from "../../execlayer/src/cli/postgres.ts";
 
 // The contract the core's CLI loads this package by (it cannot import its types): checked here at compile time.
@@ -28,7 +29,7 @@ function xpol(args: readonly string[], cwd: string): { status: number | null; st
 }
 
 describe.skipIf(noPostgres)("xpol --postgres", () => {
-  it("migrate, eval twice against one counter, verify every chain, export and verify the export offline", async () => {
+  it("migrate, eval twice, list and approve the request, eval runs it once, verify every chain, export and verify the export offline", async () => {
     const url = await freshDatabase();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "xp-cli-"));
     try {
@@ -50,9 +51,24 @@ describe.skipIf(noPostgres)("xpol --postgres", () => {
       // the same open request, found in the database by another process
       expect(second.stdout.match(/apr_[0-9a-f]{24}/)?.[0]).toBe(first.stdout.match(/apr_[0-9a-f]{24}/)?.[0]);
 
+      // an approver lists the open requests of the fleet and signs one; the action then runs once (each of the four
+      // evals and the approval writes one receipt, on a chain of its own: five chains)
+      const id = first.stdout.match(/apr_[0-9a-f]{24}/)![0];
+      const listed = xpol(["approvals", "list", "--postgres", url], dir);
+      expect(listed.stdout).toContain(`${id}  pending`);
+      // alice of the example's group `finance`: the RFC 8032 test key 1
+      await writeKeyFiles(path.join(dir, "alice"), keyPairFromSeed(Buffer.from("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60", "hex")));
+      const approved = xpol(["approve", "--postgres", url, "--request", id, "--key", "alice.key"], dir);
+      expect(approved.stderr).toBe("");
+      expect(approved.stdout).toContain("approval by alice recorded");
+      const run = xpol(["eval", path.join(examples, "invoices/invoices.xpol"), "--postgres", url, "--action", "a.json", "--context", "ctx.json"], dir);
+      expect(run.stdout).toMatch(/^effect: allow\n[\s\S]*approved by alice/);
+      const replay = xpol(["eval", path.join(examples, "invoices/invoices.xpol"), "--postgres", url, "--action", "a.json", "--context", "ctx.json"], dir);
+      expect(replay.stdout).toMatch(/XP5005/);
+
       const v = xpol(["verify", "--postgres", url], dir);
       expect(v.status).toBe(0);
-      expect(v.stdout).toContain("ok: 2 of 2 chain(s) verified");
+      expect(v.stdout).toContain("ok: 5 of 5 chain(s) verified");
       expect(v.stdout).toContain("keys registered in the database");
       const [chainKey] = (await sql<{ public_key: string }>(url, "SELECT public_key FROM execlayer_chains ORDER BY started_at LIMIT 1")).map((r) => r.public_key);
       const untrusted = xpol(["verify", "--postgres", url, "--key", chainKey!], dir);
@@ -62,7 +78,7 @@ describe.skipIf(noPostgres)("xpol --postgres", () => {
       const ex = xpol(["db", "export", "--postgres", url, "--out", "audit"], dir);
       expect(ex.status).toBe(0);
       const index = JSON.parse(fs.readFileSync(path.join(dir, "audit/chains.json"), "utf8")) as { chains: { dir: string }[] };
-      expect(index.chains).toHaveLength(2);
+      expect(index.chains).toHaveLength(5);
       for (const c of index.chains) {
         const off = xpol(["verify", path.join("audit", c.dir), "--key", path.join("audit", c.dir, "runtime.pub")], dir);
         expect(off.stdout).toMatch(/^ok: 1 receipts verified, 1 checkpoints/);

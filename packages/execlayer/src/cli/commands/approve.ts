@@ -1,7 +1,7 @@
-// xpol approve --state DIR --request ID --key NAME.key [--reject] [--json]
+// xpol approve (--state DIR | --postgres URL) --request ID --key NAME.key [--reject] [--json]
 //
 // Signs an approval (or, with --reject, a veto) of request ID with the private key in NAME.key (`xpol keygen`) and
-// submits it to the state directory. The request records its approvers, so no policy is needed. Exit 0 when the
+// submits it to the state directory, or to the PostgreSQL state store of a fleet (@execlayer/postgres). The request records its approvers, so no policy is needed. Exit 0 when the
 // approval counted, 1 when it was refused (the message says exactly why), 2 on bad usage, 3 when a file cannot be
 // read.
 import { resolve } from "node:path";
@@ -11,28 +11,30 @@ import { readPrivateKeyFile } from "../../receipts/keys.ts";
 import { NobleSigner } from "../../receipts/signer.ts";
 import { signApproval } from "../../runtime/approvals.ts";
 import { submitApprovalTo } from "../../runtime/submit-approval.ts";
-import { formatRequest, openState } from "./approvals.ts";
+import { formatRequest, openApprovalsStore } from "./approvals.ts";
 import { recordToJson } from "../../runtime/receipt-body.ts";
 
-const USAGE = `usage: xpol approve --state DIR --request ID --key NAME.key [--reject] [--json]
+const USAGE = `usage: xpol approve (--state DIR | --postgres URL) --request ID --key NAME.key [--reject] [--json]
 
   --state DIR     the state directory holding the request
+  --postgres URL  or the PostgreSQL state store holding it (needs @execlayer/postgres)
   --request ID    the request to sign (see \`xpol approvals list --state DIR\`)
   --key FILE      your private key file (\`xpol keygen --out NAME\` writes NAME.key)
   --reject        sign a rejection: it vetoes the request
   --json          print the outcome as one JSON object`;
 
 export async function run(argv: readonly string[], io: CliIO): Promise<number> {
-  const opts: { state?: string; request?: string; key?: string; reject: boolean; json: boolean } = { reject: false, json: false };
+  const opts: { state?: string; postgres?: string; request?: string; key?: string; reject: boolean; json: boolean } = { reject: false, json: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     switch (a) {
       case "--state":
+      case "--postgres":
       case "--request":
       case "--key": {
         const v = argv[++i];
         if (v === undefined) return usageExit(io, "approve", `${a} needs a value`, USAGE);
-        opts[a.slice(2) as "state" | "request" | "key"] = v;
+        opts[a.slice(2) as "state" | "postgres" | "request" | "key"] = v;
         break;
       }
       case "--reject":
@@ -48,20 +50,24 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
         return usageExit(io, "approve", `unknown argument \`${a}\``, USAGE);
     }
   }
-  if (opts.state === undefined || opts.request === undefined || opts.key === undefined) return usageExit(io, "approve", "give --state, --request and --key", USAGE);
+  if ((opts.state === undefined) === (opts.postgres === undefined) || opts.request === undefined || opts.key === undefined) {
+    return usageExit(io, "approve", "give --state (or --postgres), --request and --key", USAGE);
+  }
   const pair = await readPrivateKeyFile(resolve(io.cwd, opts.key));
   if (!pair.ok) {
     io.stderr(`xpol approve: ${pair.error}`);
     return pair.unreadable === true ? ExitCode.unreadable : ExitCode.findings;
   }
   const signer = new NobleSigner(pair.value);
-  const store = await openState(opts.state, "approve", io);
-  if (typeof store === "number") return store;
+  const opened = await openApprovalsStore(opts.postgres !== undefined ? { postgres: opts.postgres } : { state: opts.state! }, "approve", io);
+  if (typeof opened === "number") return opened;
+  const store = opened.store;
   try {
     const now = Date.now();
-    const state = store.state.requestById(opts.request);
+    const state = await opened.requestById(opts.request, now);
     if (state === undefined) {
-      io.stderr(`xpol approve: ${Diagnostics.approvalUnknownRequest.code}: ${Diagnostics.approvalUnknownRequest.message(opts.request)} in \`${opts.state}\` (see \`xpol approvals list --state ${opts.state}\`)`);
+      const where = opts.postgres !== undefined ? "among the open requests" : `in \`${opts.state}\``;
+      io.stderr(`xpol approve: ${Diagnostics.approvalUnknownRequest.code}: ${Diagnostics.approvalUnknownRequest.message(opts.request)} ${where} (see \`${opened.listHint}\`)`);
       return ExitCode.findings;
     }
     const signed = signApproval(signer, state.request, opts.reject ? "reject" : "approve", now);
