@@ -212,3 +212,47 @@ describe.skipIf(noPostgres)("a decision whose connection breaks, or that waits t
     expect(await counterValue(s, "status_updates", month, '["invoice-bot"]', JAN)).toBe(0);
   });
 });
+
+describe.skipIf(noPostgres)("approvals racing across connections (each store its own pool and batches)", () => {
+  const JAN = Date.parse("2026-01-15T09:00:00Z");
+
+  async function fleetOf(n: number) {
+    const url = await freshDatabase();
+    await migrate(url);
+    const policy = invoicePolicy();
+    return Promise.all(
+      Array.from({ length: n }, async () => {
+        const s = await PostgresStore.connect(url, { signer });
+        open.push(s);
+        return Enforcer.create({ policy, store: s, clock: () => JAN });
+      }),
+    );
+  }
+
+  it("the same approver's signature submitted by 4 replicas at once counts once", async () => {
+    const replicas = await fleetOf(4);
+    const req = (await replicas[0]!.decide(deleteInvoice("inv-1"), who)).request!.request;
+    const signed = signApproval(bob, req, "approve", JAN);
+    const outs = await Promise.all(replicas.flatMap((e) => [e.submitApproval(signed), e.submitApproval(signed)]));
+    expect(outs.filter((o) => o.accepted)).toHaveLength(1);
+    expect(outs.filter((o) => !o.accepted).map((o) => !o.accepted && o.error.kind)).toEqual(Array(7).fill("duplicate"));
+    const runs = await Promise.all(replicas.map((e) => e.decide(deleteInvoice("inv-1"), who)));
+    expect(runs.filter((d) => d.effect === "allow")).toHaveLength(1);
+  });
+
+  it("a veto racing the approved action's use: one of them wins, never both", async () => {
+    const replicas = await fleetOf(2);
+    const [a, b] = replicas as [Enforcer, Enforcer];
+    for (let i = 0; i < 10; i++) {
+      const req = (await a.decide(deleteInvoice(`inv-${i}`), who)).request!.request;
+      expect((await a.submitApproval(signApproval(bob, req, "approve", JAN))).accepted).toBe(true);
+      const [veto, run] = await Promise.all([a.submitApproval(signApproval(carol, req, "reject", JAN)), b.decide(deleteInvoice(`inv-${i}`), who)]);
+      if (run.effect === "allow") {
+        expect(veto).toMatchObject({ accepted: false, error: { kind: "request_closed" } });
+      } else {
+        expect(veto.accepted).toBe(true);
+        expect(run).toMatchObject({ effect: "deny", code: "XP5006" });
+      }
+    }
+  });
+});
