@@ -13,6 +13,7 @@ import { isValidKeyId } from "./receipt.ts";
 import type { JsonObject } from "../ir/types.ts";
 import type { Signer } from "./signer.ts";
 
+/** How a chain names itself in its checkpoints, and how often it checkpoints. */
 export interface ReceiptChainOptions {
   /** the chain's identity: first line of its checkpoints and their key name (no spaces, no `+`) */
   readonly origin: string;
@@ -23,18 +24,24 @@ export interface ReceiptChainOptions {
 /** A sealed receipt: its seq and its line (the canonical text, without the newline). */
 export interface SealedReceipt {
   readonly seq: number;
+  /** the receipt's canonical JSON line, without the newline: what a receipt log file holds */
   readonly line: string;
   readonly receipt: Receipt;
 }
 
+/** A signed checkpoint of a chain: its first `size` receipts. */
 export interface ChainCheckpoint {
+  /** receipts covered */
   readonly size: number;
   /** the C2SP signed note */
   readonly note: string;
 }
 
+/** A signed, hash-chained receipt sequence with Merkle checkpoints, kept in memory (see the header). */
 export class ReceiptChain {
+  /** signs the receipts and checkpoints */
   readonly signer: Signer;
+  /** the checkpoints' origin line and key name */
   readonly origin: string;
   readonly #every: number;
   // committed

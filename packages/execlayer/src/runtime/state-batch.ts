@@ -19,17 +19,23 @@ import { Diagnostics } from "../diagnostics/catalogue.ts";
 
 /** A counter cell as a row: `cell` is null for a cell that has never counted. */
 export interface CounterRow {
+  /** the counter's declared name */
   readonly counter: string;
   /** window label (`calendar:month`, `rolling:<ms>ms`, `total`) */
   readonly window: string;
+  /** canonical text of the `per` values ("" for a global counter) */
   readonly key: string;
+  /** engine/counters.ts cellToJson */
   readonly cell: JsonValue | null;
 }
 
 /** An approval request as a row: its identity and its history of state changes (JSON). */
 export interface RequestRow {
+  /** `apr_<24 hex>` */
   readonly id: string;
+  /** the policy the request was made under */
   readonly policyDigest: string;
+  /** the action it is for */
   readonly actionDigest: string;
   /** ms */
   readonly createdAt: number;
@@ -37,12 +43,14 @@ export interface RequestRow {
   readonly expiresAt: number;
   /** ms, once the approved action ran */
   readonly consumedAt: number | null;
+  /** its state changes as JSON (receipt-body.ts): the `request` change, then each `approval` and `consume` */
   readonly history: readonly JsonValue[];
 }
 
 /** What one transaction of the batch answered: its result and its journal entry, or why it failed (nothing applied). */
 export type BatchStep<R, Entry> = { readonly ok: true; readonly result: R; readonly entry?: Entry } | { readonly ok: false; readonly error: StoreFailure };
 
+/** The locked rows of one database transaction as the runtime's state (see the header). */
 export class StateBatch {
   readonly #state = new RuntimeState();
   /** request id -> its history, for every request loaded or created in this batch */

@@ -62,9 +62,11 @@ export interface TxStep<R> {
   readonly event?: JournalEvent;
 }
 
+/** Why a store could not run a transaction: the runtime denies with this code and message. */
 export interface StoreFailure {
   /** XP5xxx */
   readonly code: string;
+  /** the diagnostic's message, saying why */
   readonly message: string;
 }
 
@@ -74,6 +76,7 @@ export type TxOutcome<R, Receipt> =
 
 /** A request as listed for approvers. */
 export interface RequestSnapshot extends RequestState {
+  /** open requests only */
   readonly status: "pending" | "approved";
 }
 
