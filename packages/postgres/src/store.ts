@@ -115,9 +115,10 @@ function errorText(e: unknown): string {
   return String(e);
 }
 
+/** The server's SQLSTATE of an error, or undefined when the error is not the server's answer. */
 function sqlState(e: unknown): string | undefined {
   const code = (e as { code?: unknown } | null)?.code;
-  return typeof code === "string" ? code : undefined;
+  return typeof code === "string" && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
 }
 
 function sanitize(name: string): string {
@@ -287,6 +288,10 @@ export class PostgresStore implements StateStore<Receipt> {
         if (committing) {
           // the server may or may not have committed: this chain ends here, a new one starts with the next receipt
           this.#chain = null;
+          broken = e;
+        } else if (sqlState(e) === undefined) {
+          // not the server's answer (the connection broke, or the client's read timeout): the connection is dropped,
+          // and the server rolls the transaction back with it
           broken = e;
         } else {
           try {

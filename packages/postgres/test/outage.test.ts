@@ -5,7 +5,9 @@ import { migrate, PostgresStore, verifyChains } from "@execlayer/postgres";
 import { cluster, freshDatabase, noPostgres, sql } from "./helpers/db.ts";
 import { startFleet } from "./helpers/fleet.ts";
 import { counterValue, month } from "./helpers/policy.ts";
-import { startServer, stopServer } from "./helpers/cluster.ts";
+import { serverPids, startServer, stopServer } from "./helpers/cluster.ts";
+import { Enforcer } from "execlayer";
+import { invoicePolicy, setStatus, who } from "./helpers/policy.ts";
 
 type Ack = { i: number; t: number; effect: string; code: string | null; sig: string | null };
 
@@ -84,5 +86,29 @@ describe.skipIf(noPostgres)("failures mid-load", () => {
     expect(allows).toBeGreaterThanOrEqual(acked.length);
     const v = await verifyChains(url);
     expect(v.ok).toBe(true);
+  });
+
+  it("a server that stops answering (frozen): deny XP5004 within the client's timeout, nothing changed; it resumes", async () => {
+    const url = await freshDatabase();
+    await migrate(url);
+    const store = await PostgresStore.connect(url, { statementTimeoutMs: 1000, poolSize: 1 });
+    const enforcer = await Enforcer.create({ policy: invoicePolicy(), store });
+    expect((await enforcer.decide(setStatus("inv-0"), who)).effect).toBe("allow");
+    const pids = serverPids(cluster!);
+    for (const pid of pids) process.kill(pid, "SIGSTOP");
+    let d;
+    const t = Date.now();
+    try {
+      d = await enforcer.decide(setStatus("inv-1"), who);
+    } finally {
+      for (const pid of pids.slice().reverse()) process.kill(pid, "SIGCONT");
+    }
+    expect(d).toMatchObject({ effect: "deny", code: "XP5004" });
+    expect(d.reasons[0]).toMatch(/timeout/i);
+    expect(Date.now() - t).toBeLessThan(10_000);
+    expect((await enforcer.decide(setStatus("inv-2"), who)).effect).toBe("allow");
+    await store.close();
+    const { counter } = await stored(url);
+    expect(counter).toBe(2);
   });
 });

@@ -89,3 +89,10 @@ export function destroyCluster(c: Cluster): void {
   }
   fs.rmSync(c.dir, { recursive: true, force: true });
 }
+
+/** The server's processes (the postmaster and its children), by pid: for freezing it with SIGSTOP. */
+export function serverPids(c: Cluster): number[] {
+  const postmaster = Number(fs.readFileSync(path.join(c.data, "postmaster.pid"), "utf8").split("\n")[0]);
+  const children = spawnSync("ps", ["-o", "pid=", "--ppid", String(postmaster)], { encoding: "utf8" }).stdout.split(/\s+/).filter((x) => x !== "").map(Number);
+  return [...children, postmaster];
+}
