@@ -301,8 +301,8 @@ export class PostgresStore implements StateStore<Receipt> {
           }
         }
         const state = sqlState(e);
-        if (state === undefined || !RETRYABLE.has(state)) broken ??= e;
-        client.release(broken instanceof Error ? broken : undefined);
+        // a connection that rolled back cleanly goes back to the pool; any other is dropped
+        client.release(broken === undefined ? undefined : broken instanceof Error ? broken : new Error(String(broken)));
         if (!committing && state !== undefined && RETRYABLE.has(state) && attempt < this.#maxRetries) {
           this.#stats.retries++;
           // a short random pause so the colliding batches do not collide again

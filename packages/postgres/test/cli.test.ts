@@ -1,12 +1,12 @@
-// The core's CLI with --postgres: `xpol db migrate`, `xpol eval --postgres`, `xpol verify --postgres`, `xpol db
-// export` and `xpol verify DIR` on the export. The CLI runs on the sources (scripts/xpol.ts through tsx) and loads
-// this package with a dynamic import, as an installed xpol does.
+// The core's CLI with --postgres: `xpol db migrate`, `xpol eval --postgres`, `xpol approvals`/`approve --postgres`,
+// `xpol verify --postgres`, `xpol db export` and `xpol verify DIR` on the export. The CLI runs as installed: the
+// core's bin/xpol.js on its build (dist/), loading this package's build with a dynamic import (`npm test` here and at
+// the root builds both first).
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import * as postgresPackage from "@execlayer/postgres";
 import { SCHEMA_VERSION } from "@execlayer/postgres";
@@ -20,11 +20,9 @@ import { examples } from "./helpers/policy.ts";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const core = path.resolve(here, "../../execlayer");
-// the tsx loader by absolute URL: the commands run in a temporary directory
-const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
 
 function xpol(args: readonly string[], cwd: string): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ["--conditions=@execlayer/source", "--import", tsx, path.join(core, "scripts/xpol.ts"), ...args], { cwd, encoding: "utf8", timeout: 120_000 });
+  const r = spawnSync(process.execPath, [path.join(core, "bin/xpol.js"), ...args], { cwd, encoding: "utf8", timeout: 120_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
