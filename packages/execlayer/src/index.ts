@@ -15,6 +15,7 @@ export type { DecideContext, EnforceablePolicy, IrBuild } from "./engine/enforce
 export type { Bundle } from "./compile/bundle.ts";
 export type { FormatResult } from "./format/index.ts";
 export type { Decision, Effect, Tier, ApprovalRequirement, ContributingRule } from "./vocabulary/decision.ts";
+export { windowLabel } from "./vocabulary/windows.ts";
 export type { WindowSpec, CalendarUnit } from "./vocabulary/windows.ts";
 export type { CounterUse } from "./engine/counters.ts";
 export type { Result } from "./vocabulary/result.ts";
@@ -47,6 +48,14 @@ export type { ToolCallDecision } from "./runtime/tool-call.ts";
 export type { ApprovalRequest, ApprovalStatement, SignedApproval, ApprovalError, ApprovalErrorKind, RequestStatus, Verdict } from "./runtime/approvals.ts";
 export type { StateStore, StateChange, TxScope, TxStep, TxOutcome, StateView, Journal } from "./runtime/store.ts";
 export type { DurableStoreOptions } from "./store/durable.ts";
+
+// Stores kept outside the process (a SQL database: @execlayer/postgres): the runtime's state as rows, stepped with the
+// runtime's one transaction sequence, and the signed receipt chain they store beside it
+export { StateBatch, storeRefusal, databaseStoreError } from "./runtime/state-batch.ts";
+export { ReceiptChain } from "./receipts/chain.ts";
+export type { CounterRow, RequestRow, BatchStep } from "./runtime/state-batch.ts";
+export type { StoreFailure, RequestSnapshot } from "./runtime/store.ts";
+export type { ReceiptChainOptions, SealedReceipt, ChainCheckpoint } from "./receipts/chain.ts";
 
 // Keys and signers: approvers' and the runtime's Ed25519 keys; receipts are signed by a Signer
 export { generateKeyPair, keyPairFromSeed, keyIdOf, formatPublicKey, parsePublicKey, readPrivateKeyFile, writeKeyFiles } from "./receipts/keys.ts";

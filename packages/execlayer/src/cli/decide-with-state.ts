@@ -1,5 +1,7 @@
-// Stateful decisions for `xpol eval --state DIR`: the same proposals as the stateless `eval`, decided by an Enforcer
-// over the durable store in DIR, so counters and approval requests carry over between invocations.
+// Stateful decisions for `xpol eval --state DIR` and `xpol eval --postgres URL`: the same proposals as the stateless
+// `eval`, decided by an Enforcer over the durable store in DIR, or the PostgreSQL store (@execlayer/postgres, loaded
+// on demand; each run writes its receipts as a new chain), so counters and approval requests carry over between
+// invocations.
 import { Diagnostics } from "../diagnostics/catalogue.ts";
 import { DurableStore } from "../store/durable.ts";
 import { StoreError } from "../runtime/store.ts";
@@ -7,10 +9,15 @@ import type { DecideContext } from "../engine/enforceable.ts";
 import { Enforcer } from "../runtime/enforcer.ts";
 import type { CompiledPolicy } from "../engine/plan.ts";
 import type { EnforcerDecision } from "../runtime/outcome.ts";
+import type { StateStore } from "../runtime/store.ts";
+import type { Receipt } from "../receipts/receipt.ts";
+import { loadPostgres } from "./postgres.ts";
 
 export interface StatefulEvalOptions {
   /** the state directory (created if missing) */
-  readonly dir: string;
+  readonly dir?: string;
+  /** or the PostgreSQL database (its schema migrated: `xpol db migrate`) */
+  readonly postgres?: string;
   /** a fixed decision time (RFC 3339); default: the clock (a proposal's own `requested_at` is never used) */
   readonly now?: string;
 }
@@ -24,11 +31,12 @@ export async function decideWithState(
   context: DecideContext,
   options: StatefulEvalOptions,
 ): Promise<StatefulEvalResult> {
-  let store: DurableStore;
+  let store: StateStore<Receipt>;
   try {
-    store = await DurableStore.open(options.dir);
+    store = await openStore(options);
   } catch (e: unknown) {
     if (e instanceof StoreError) return { ok: false, error: e };
+    if (e instanceof Error && e.name === "StoreError") return { ok: false, error: e as StoreError };
     return { ok: false, error: new StoreError(Diagnostics.storeOpenFailed.code, e instanceof Error ? e.message : String(e), "io") };
   }
   // As in the stateless `eval`: the decision time is `now` if given, else the clock; never the proposal's own.
@@ -45,4 +53,11 @@ export async function decideWithState(
     await store.close().catch(() => undefined);
   }
   return { ok: true, decisions };
+}
+
+async function openStore(options: StatefulEvalOptions): Promise<StateStore<Receipt>> {
+  if (options.postgres === undefined) return DurableStore.open(options.dir ?? ".");
+  const pg = await loadPostgres();
+  if (!pg.ok) throw new StoreError(Diagnostics.storeDatabaseFailed.code, pg.error, "io");
+  return pg.value.PostgresStore.connect(options.postgres, { replica: "xpol-eval" });
 }

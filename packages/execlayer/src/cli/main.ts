@@ -20,6 +20,7 @@ const commands: Record<string, CommandEntry> = {
   approve: { summary: "sign and submit an approval (or a rejection) of a request", load: () => import("./commands/approve.ts") },
   sign: { summary: "sign an approval offline from a request's JSON (submit it with approve --signed)", load: () => import("./commands/sign.ts") },
   test: { summary: "run the test and property blocks of policies (--coverage, --format junit|github|json)", load: () => import("./commands/test.ts") },
+  db: { summary: "migrate the PostgreSQL state database, or export its receipt chains (--postgres URL)", load: () => import("./commands/db.ts") },
   fmt: { summary: "format .xpol files in place (--check: list the unformatted ones)", load: () => import("./commands/fmt.ts") },
   serve: { summary: "run the HTTP decision service (needs the package @execlayer/server)", load: () => import("./commands/serve.ts") },
 };

@@ -179,6 +179,9 @@ export const Diagnostics = {
   storeCorrupt: def("XP5021", "error", (dir: string, why: string) => `state directory \`${dir}\` cannot be replayed: ${why}`),
   storeOpenFailed: def("XP5022", "error", (dir: string, why: string) => `cannot open state directory \`${dir}\`: ${why}`),
   storeClosed: def("XP5023", "error", () => `the state store is closed`),
+  // stores kept in a database (@execlayer/postgres)
+  storeSchemaUnknown: def("XP5024", "error", (where: string, why: string) => `state database \`${where}\` has a schema this code does not know: ${why}`),
+  storeDatabaseFailed: def("XP5025", "error", (where: string, why: string) => `cannot use state database \`${where}\`: ${why}`),
 
   // --- XP6xxx receipts and logs --------------------------------------------------------------------------------
   receiptLogForeign: def("XP6001", "error", (file: string) => `\`${file}\` is not an ExecLayer receipt log`),

@@ -150,3 +150,48 @@ function insertRollingOutOfOrder(c: RollingCell, at: number, amount: number): vo
   c.times.splice(i, 0, at);
   c.amounts.splice(i, 0, amount);
 }
+
+/**
+ * A cell as JSON, for stores that keep cells outside the process (a database row): `{ window_start, value }`
+ * (calendar), `{ value }` (total), `{ events: [[time ms, amount], ...] }` (rolling, the kept events only, oldest
+ * first). `cellFromJson` reads it back for the same window kind, or null when it does not fit.
+ */
+export function cellToJson(cell: CounterCell): { readonly [k: string]: number | readonly (readonly [number, number])[] } {
+  switch (cell.kind) {
+    case "total":
+      return { value: cell.value };
+    case "calendar":
+      return { window_start: cell.windowStart, value: cell.value };
+    case "rolling": {
+      const events: [number, number][] = [];
+      for (let i = cell.head; i < cell.times.length; i++) events.push([cell.times[i]!, cell.amounts[i]!]);
+      return { events };
+    }
+  }
+}
+
+export function cellFromJson(v: unknown, window: WindowSpec): CounterCell | null {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) return null;
+  const o = v as Record<string, unknown>;
+  const int = (x: unknown): x is number => typeof x === "number" && Number.isSafeInteger(x);
+  switch (window.kind) {
+    case "total":
+      return int(o["value"]) ? { kind: "total", value: o["value"] } : null;
+    case "calendar":
+      return int(o["window_start"]) && int(o["value"]) ? { kind: "calendar", windowStart: o["window_start"], value: o["value"] } : null;
+    case "rolling": {
+      const events = o["events"];
+      if (!Array.isArray(events)) return null;
+      const cell: RollingCell = { kind: "rolling", times: [], amounts: [], head: 0, sum: 0 };
+      let last = Number.NEGATIVE_INFINITY;
+      for (const e of events as unknown[]) {
+        if (!Array.isArray(e) || e.length !== 2 || !int(e[0]) || !int(e[1]) || e[0] <= last) return null;
+        last = e[0];
+        cell.times.push(e[0]);
+        cell.amounts.push(e[1]);
+        cell.sum += e[1];
+      }
+      return cell;
+    }
+  }
+}

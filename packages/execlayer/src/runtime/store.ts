@@ -65,9 +65,11 @@ export interface TxStep<R> {
   readonly event?: JournalEvent;
 }
 
+/** Why a store could not run a transaction: the runtime denies with this code and message. */
 export interface StoreFailure {
   /** XP5xxx */
   readonly code: string;
+  /** the diagnostic's message, saying why */
   readonly message: string;
 }
 
@@ -77,6 +79,7 @@ export type TxOutcome<R, Receipt> =
 
 /** A request as listed for approvers. */
 export interface RequestSnapshot extends RequestState {
+  /** open requests only */
   readonly status: "pending" | "approved";
 }
 
@@ -98,7 +101,7 @@ export class StoreError extends Error {
   constructor(
     readonly code: string,
     message: string,
-    readonly reason: "locked" | "corrupt" | "io" | "closed",
+    readonly reason: "locked" | "corrupt" | "io" | "closed" | "schema",
     /** for `locked`: who holds the directory */
     readonly holder?: { readonly pid: number; readonly host: string; readonly since: string },
     /** for `corrupt`: the first receipt that cannot be trusted (`seq`), and the log's own error (`cause`, with its XP6xxx code) */

@@ -1,6 +1,6 @@
-// The one transaction sequence (src/runtime/transaction.ts) as both stores run it: fail closed with the same codes,
-// nothing applied when the body throws, the changes do not fit or the journal cannot append; no receipt acknowledged
-// when the flush fails; replay through the same parser and `apply`.
+// The one transaction sequence (src/runtime/transaction.ts) as both stores run it: the shared conformance suite
+// (conformance.ts, which packages/postgres runs too), then what is particular to each: nothing applied when the
+// journal cannot append; no receipt acknowledged when the flush fails; replay through the same parser and `apply`.
 import { afterEach, describe, expect, it } from "vitest";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -13,7 +13,8 @@ import { replayBody, runTransaction } from "../../src/runtime/transaction.ts";
 import { DurableStore } from "../../src/index.ts";
 import { MemoryJournal } from "../../src/index.ts";
 import { MemoryStore } from "../../src/index.ts";
-import { windowLabel, parseWindowLabel } from "../../src/vocabulary/windows.ts";
+import { parseWindowLabel } from "../../src/vocabulary/windows.ts";
+import { storeConformance } from "./conformance.ts";
 
 const T0 = Date.parse("2026-01-31T10:00:00Z");
 const day = parseWindowLabel("calendar:day")!;
@@ -40,43 +41,8 @@ function value(state: RuntimeState): number {
   return state.counter("c", day, '["k"]', T0);
 }
 
-describe.each([
-  ["memory, journaled", async () => new MemoryStore<Receipt>({ journal: new MemoryJournal(signer()) })],
-  ["durable", durable],
-] as const)("%s", (_name, make) => {
-  it("applies and journals a step, its changes in `body.state`", async () => {
-    const store = await make();
-    const out = await store.transact({ now: T0 }, () => ({ result: 7, changes: [count], event }));
-    expect(out.ok && out.result).toBe(7);
-    expect(out.ok && out.receipt?.body).toEqual({ note: "x", state: [{ op: "count", counter: "c", window: windowLabel(day), key: '["k"]', at: "2026-01-31T10:00:00.000Z", amount: 1 }] });
-    expect(value(store.state)).toBe(1);
-  });
-
-  it("a body that throws: XP5001, nothing applied", async () => {
-    const store = await make();
-    const out = await store.transact({ now: T0 }, () => {
-      throw new Error("boom");
-    });
-    expect(out).toMatchObject({ ok: false, error: { code: "XP5001" } });
-    expect(!out.ok && out.error.message).toContain("boom");
-    expect(value(store.state)).toBe(0);
-  });
-
-  it("changes that do not apply: XP5001, nothing applied", async () => {
-    const store = await make();
-    const out = await store.transact({ now: T0 }, () => ({ result: 0, changes: [count, { op: "consume", request: "apr_nope", at: T0 }], event }));
-    expect(out).toMatchObject({ ok: false, error: { code: "XP5001" } });
-    expect(value(store.state)).toBe(0);
-  });
-
-  it("a closed store: XP5023", async () => {
-    const store = await make();
-    await store.close();
-    const out = await store.transact({ now: T0 }, () => ({ result: 0, changes: [count], event }));
-    expect(out).toMatchObject({ ok: false, error: { code: "XP5023" } });
-    expect(value(store.state)).toBe(0);
-  });
-});
+storeConformance("memory, journaled", { make: async () => new MemoryStore<Receipt>({ journal: new MemoryJournal(signer()) }), value: async (s) => value(s.state) });
+storeConformance("durable", { make: durable, value: async (s) => value(s.state) });
 
 describe("store-specific parts", () => {
   it("the memory store applies a step without an event unrecorded; the durable store journals it as `state`", async () => {

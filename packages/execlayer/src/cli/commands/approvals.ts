@@ -1,10 +1,11 @@
-// xpol approvals list (--state DIR | --server URL) [--json]
-// xpol approvals show ID (--state DIR | --server URL) [--json]
+// xpol approvals list (--state DIR | --server URL | --postgres URL) [--json]
+// xpol approvals show ID (--state DIR | --server URL | --postgres URL) [--json]
 //
-// The open approval requests of a state directory (written by `xpol eval --state DIR` or an embedded Enforcer), or
-// of a running `xpol serve` (which holds its directory's lock): id, action, tier, what is required, who approved so
-// far, expiry. `show` prints one request; from a service, also its full canonical action (sensitive fields masked),
-// and its JSON is what `xpol sign` signs.
+// The open approval requests of a state directory (written by `xpol eval --state DIR` or an embedded Enforcer), of
+// a running `xpol serve` (which holds its directory's lock), or of the PostgreSQL state store of a fleet
+// (@execlayer/postgres, loaded on demand): id, action, tier, what is required, who approved so far, expiry. `show`
+// prints one request; from a service, also its full canonical action (sensitive fields masked), and its JSON is what
+// `xpol sign` signs.
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { RECEIPTS_FILE } from "../../receipts/scan.ts";
@@ -15,14 +16,19 @@ import { DurableStore } from "../../store/durable.ts";
 import { StoreError } from "../../runtime/store.ts";
 import type { JsonObject } from "../../ir/types.ts";
 import { callServer, tokenFrom, type ServerTarget } from "../server-client.ts";
+import type { StateStore } from "../../runtime/store.ts";
+import type { Receipt } from "../../receipts/receipt.ts";
+import type { RequestState } from "../../runtime/approvals.ts";
+import { loadPostgres } from "../postgres.ts";
 
-const USAGE = `usage: xpol approvals list (--state DIR | --server URL) [--token TOKEN] [--json]
-       xpol approvals show ID (--state DIR | --server URL) [--token TOKEN] [--json]
+const USAGE = `usage: xpol approvals list (--state DIR | --server URL | --postgres URL) [--token TOKEN] [--json]
+       xpol approvals show ID (--state DIR | --server URL | --postgres URL) [--token TOKEN] [--json]
 
-  --state DIR     the state directory of \`xpol eval --state\` or an embedded Enforcer
-  --server URL    a running \`xpol serve\` (e.g. http://127.0.0.1:8181)
-  --token TOKEN   its bearer token (default: the XPOL_TOKEN environment variable)
-  --json          print JSON (\`show --json\` is what \`xpol sign --request FILE\` reads)`;
+  --state DIR      the state directory of \`xpol eval --state\` or an embedded Enforcer
+  --server URL     a running \`xpol serve\` (e.g. http://127.0.0.1:8181)
+  --postgres URL   the PostgreSQL state store of a fleet (needs @execlayer/postgres)
+  --token TOKEN    the service's bearer token (default: the XPOL_TOKEN environment variable)
+  --json           print JSON (\`show --json\` is what \`xpol sign --request FILE\` reads)`;
 
 /**
  * Opens an existing state directory for a command, or prints why not and returns the exit code. Approving and
@@ -42,6 +48,41 @@ export async function openState(dir: string, command: string, io: CliIO): Promis
     const hint = err?.reason === "locked" ? " (a running `xpol serve` holds it: use --server URL)" : "";
     io.stderr(`xpol ${command}: ${err !== null ? `${err.code}: ` : ""}${e instanceof Error ? e.message : String(e)}${hint}`);
     return err?.reason === "io" ? ExitCode.unreadable : ExitCode.findings;
+  }
+}
+
+/** A store a command approves in or lists from, with how to find one request in it. */
+export interface ApprovalsStore {
+  readonly store: StateStore<Receipt>;
+  /** the request by id (the durable store: any it holds; PostgreSQL: an open one) */
+  requestById(id: string, now: number): Promise<RequestState | undefined>;
+  /** how to list its requests, for messages */
+  readonly listHint: string;
+}
+
+/** Opens `--state DIR` or `--postgres URL` for a command, or prints why not and returns the exit code. */
+export async function openApprovalsStore(where: { readonly state?: string; readonly postgres?: string }, command: string, io: CliIO): Promise<ApprovalsStore | number> {
+  if (where.postgres === undefined) {
+    const store = await openState(where.state!, command, io);
+    if (typeof store === "number") return store;
+    return { store, requestById: async (id) => store.state.requestById(id), listHint: `xpol approvals list --state ${where.state}` };
+  }
+  const pg = await loadPostgres();
+  if (!pg.ok) {
+    io.stderr(`xpol ${command}: ${pg.error}`);
+    return ExitCode.unreadable;
+  }
+  try {
+    const store = await pg.value.PostgresStore.connect(where.postgres, { replica: `xpol-${command}` });
+    return {
+      store,
+      requestById: async (id, now) => (await store.openRequests(now)).find((r) => r.request.id === id),
+      listHint: "xpol approvals list --postgres URL",
+    };
+  } catch (e: unknown) {
+    const code = (e as { code?: unknown }).code;
+    io.stderr(`xpol ${command}: ${typeof code === "string" ? `${code}: ` : ""}${e instanceof Error ? e.message : String(e)}`);
+    return (e as { reason?: unknown }).reason === "schema" ? ExitCode.findings : ExitCode.unreadable;
   }
 }
 
@@ -73,6 +114,7 @@ interface Args {
   id?: string;
   state?: string;
   server?: string;
+  postgres?: string;
   token?: string;
   json: boolean;
 }
@@ -84,10 +126,10 @@ function parse(argv: readonly string[]): Args | string {
   const out: Args = { sub, json: false };
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i]!;
-    if (a === "--state" || a === "--server" || a === "--token") {
+    if (a === "--state" || a === "--server" || a === "--postgres" || a === "--token") {
       const v = rest[++i];
       if (v === undefined) return `${a} needs a value`;
-      out[a.slice(2) as "state" | "server" | "token"] = v;
+      out[a.slice(2) as "state" | "server" | "postgres" | "token"] = v;
     } else if (a === "--json") {
       out.json = true;
     } else if (sub === "show" && out.id === undefined && !a.startsWith("-")) {
@@ -96,7 +138,7 @@ function parse(argv: readonly string[]): Args | string {
       return `unknown option \`${a}\``;
     }
   }
-  if ((out.state === undefined) === (out.server === undefined)) return "give --state DIR or --server URL";
+  if ([out.state, out.server, out.postgres].filter((x) => x !== undefined).length !== 1) return "give one of --state DIR, --server URL, --postgres URL";
   if (sub === "show" && out.id === undefined) return "give the request ID";
   return out;
 }
@@ -105,8 +147,9 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
   const args = parse(argv);
   if (typeof args === "string") return usageExit(io, "approvals", args, USAGE);
   if (args.server !== undefined) return fromServer({ url: args.server, token: tokenFrom(args.token) }, args, io);
-  const store = await openState(args.state!, "approvals", io);
-  if (typeof store === "number") return store;
+  const opened = await openApprovalsStore(args.postgres !== undefined ? { postgres: args.postgres } : { state: args.state! }, "approvals", io);
+  if (typeof opened === "number") return opened;
+  const store = opened.store;
   try {
     const now = Date.now();
     const open = (await store.openRequests(now)).map((s) => requestInfo(s, now));

@@ -1,12 +1,13 @@
-// xpol approve --state DIR --request ID --key NAME.key [--reject] [--json]
+// xpol approve (--state DIR | --postgres URL) --request ID --key NAME.key [--reject] [--json]
 // xpol approve --server URL --request ID --key NAME.key [--reject] [--json]
 // xpol approve --server URL --signed FILE [--json]
 //
 // Signs an approval (or, with --reject, a veto) of request ID with the private key in NAME.key (`xpol keygen`) and
-// submits it to the state directory, or to a running `xpol serve` (the key stays here: the request is fetched, signed
-// locally and the signature posted). `--signed FILE` submits an approval `xpol sign` made offline. The request
-// records its approvers, so no policy is needed. Exit 0 when the approval counted, 1 when it was refused (the message
-// says exactly why), 2 on bad usage, 3 when a file cannot be read or the service cannot be reached.
+// submits it to the state directory, to the PostgreSQL state store of a fleet (@execlayer/postgres), or to a running
+// `xpol serve` (the key stays here: the request is fetched, signed locally and the signature posted). `--signed FILE`
+// submits an approval `xpol sign` made offline. The request records its approvers, so no policy is needed. Exit 0
+// when the approval counted, 1 when it was refused (the message says exactly why), 2 on bad usage, 3 when a file
+// cannot be read or the service cannot be reached.
 import { resolve } from "node:path";
 import { Diagnostics } from "../../diagnostics/catalogue.ts";
 import { ExitCode, usageExit, type CliIO } from "../io.ts";
@@ -14,19 +15,20 @@ import { readPrivateKeyFile } from "../../receipts/keys.ts";
 import { NobleSigner } from "../../receipts/signer.ts";
 import { signApproval } from "../../runtime/approvals.ts";
 import { submitApprovalTo } from "../../runtime/submit-approval.ts";
-import { formatRequest, formatRequestJson, openState } from "./approvals.ts";
+import { formatRequest, formatRequestJson, openApprovalsStore } from "./approvals.ts";
 import { recordToJson } from "../../runtime/receipt-body.ts";
 import { readFile } from "node:fs/promises";
 import type { JsonObject } from "../../ir/types.ts";
 import { callServer, tokenFrom, type ServerTarget } from "../server-client.ts";
 import { requestFromJson } from "./sign.ts";
 
-const USAGE = `usage: xpol approve (--state DIR | --server URL) --request ID --key NAME.key [--reject] [--json]
+const USAGE = `usage: xpol approve (--state DIR | --server URL | --postgres URL) --request ID --key NAME.key [--reject] [--json]
        xpol approve --server URL --signed FILE [--json]
 
   --state DIR     the state directory holding the request
   --server URL    a running \`xpol serve\` holding the request (the key is used here, never sent)
-  --token TOKEN   its bearer token (default: the XPOL_TOKEN environment variable)
+  --postgres URL  the PostgreSQL state store holding it (needs @execlayer/postgres)
+  --token TOKEN   the service's bearer token (default: the XPOL_TOKEN environment variable)
   --request ID    the request to sign (see \`xpol approvals list\`)
   --key FILE      your private key file (\`xpol keygen --out NAME\` writes NAME.key)
   --reject        sign a rejection: it vetoes the request
@@ -36,6 +38,7 @@ const USAGE = `usage: xpol approve (--state DIR | --server URL) --request ID --k
 interface Opts {
   state?: string;
   server?: string;
+  postgres?: string;
   token?: string;
   request?: string;
   key?: string;
@@ -51,13 +54,14 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
     switch (a) {
       case "--state":
       case "--server":
+      case "--postgres":
       case "--token":
       case "--signed":
       case "--request":
       case "--key": {
         const v = argv[++i];
         if (v === undefined) return usageExit(io, "approve", `${a} needs a value`, USAGE);
-        opts[a.slice(2) as "state" | "server" | "token" | "signed" | "request" | "key"] = v;
+        opts[a.slice(2) as "state" | "server" | "postgres" | "token" | "signed" | "request" | "key"] = v;
         break;
       }
       case "--reject":
@@ -73,7 +77,7 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
         return usageExit(io, "approve", `unknown argument \`${a}\``, USAGE);
     }
   }
-  if ((opts.state === undefined) === (opts.server === undefined)) return usageExit(io, "approve", "give --state DIR or --server URL", USAGE);
+  if ([opts.state, opts.server, opts.postgres].filter((x) => x !== undefined).length !== 1) return usageExit(io, "approve", "give one of --state DIR, --server URL, --postgres URL", USAGE);
   if (opts.signed !== undefined) {
     if (opts.server === undefined) return usageExit(io, "approve", "--signed goes with --server", USAGE);
     if (opts.key !== undefined || opts.request !== undefined || opts.reject) return usageExit(io, "approve", "--signed submits an approval as signed: no --key, --request or --reject", USAGE);
@@ -87,13 +91,15 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
   }
   const signer = new NobleSigner(pair.value);
   if (opts.server !== undefined) return approveOnServer({ url: opts.server, token: tokenFrom(opts.token) }, opts.request, signer, opts, io);
-  const store = await openState(opts.state!, "approve", io);
-  if (typeof store === "number") return store;
+  const opened = await openApprovalsStore(opts.postgres !== undefined ? { postgres: opts.postgres } : { state: opts.state! }, "approve", io);
+  if (typeof opened === "number") return opened;
+  const store = opened.store;
   try {
     const now = Date.now();
-    const state = store.state.requestById(opts.request);
+    const state = await opened.requestById(opts.request, now);
     if (state === undefined) {
-      io.stderr(`xpol approve: ${Diagnostics.approvalUnknownRequest.code}: ${Diagnostics.approvalUnknownRequest.message(opts.request)} in \`${opts.state}\` (see \`xpol approvals list --state ${opts.state}\`)`);
+      const where = opts.postgres !== undefined ? "among the open requests" : `in \`${opts.state}\``;
+      io.stderr(`xpol approve: ${Diagnostics.approvalUnknownRequest.code}: ${Diagnostics.approvalUnknownRequest.message(opts.request)} ${where} (see \`${opened.listHint}\`)`);
       return ExitCode.findings;
     }
     const signed = signApproval(signer, state.request, opts.reject ? "reject" : "approve", now);

@@ -35,6 +35,8 @@ const USAGE = `usage: xpol eval POLICY... (--action FILE.json | --actions FILE.j
                      default the clock; an action's own actor/context must agree, its requested_at is ignored)
   --json             print the decision as one JSON object
   --state DIR        keep counters and approval requests across runs in DIR (durable store; see \`xpol approvals\`)
+  --postgres URL     keep them in PostgreSQL instead, shared with every replica using it (needs @execlayer/postgres;
+                     the database's schema must be migrated: \`xpol db migrate --postgres URL\`)
   --exit-code        for scripts: exit 5 when a decision is deny, 6 when one requires approval (and none denies)
 
 exit codes: 0 ok, 2 usage error, 3 unreadable input; with --exit-code 5 denied, 6 approval required`;
@@ -46,6 +48,7 @@ interface Args {
   context?: string;
   json: boolean;
   state?: string;
+  postgres?: string;
   /** --exit-code: the decisions' effects decide the exit code */
   exitCode: boolean;
 }
@@ -84,6 +87,12 @@ function parseArgs(args: readonly string[]): Args | string {
         out.state = v;
         break;
       }
+      case "--postgres": {
+        const v = value();
+        if (v === undefined) return "--postgres needs a database URL";
+        out.postgres = v;
+        break;
+      }
       case "-h":
       case "--help":
         return "";
@@ -94,6 +103,7 @@ function parseArgs(args: readonly string[]): Args | string {
   }
   if (out.policies.length === 0) return "give at least one policy file";
   if ((out.action === undefined) === (out.actions === undefined)) return "give exactly one of --action and --actions";
+  if (out.state !== undefined && out.postgres !== undefined) return "give at most one of --state and --postgres";
   return out;
 }
 
@@ -116,7 +126,7 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
     ctx = parsed;
   }
 
-  if (args.state !== undefined) return evalWithState(policy, args, ctx, io);
+  if (args.state !== undefined || args.postgres !== undefined) return evalWithState(policy, args, ctx, io);
 
   if (args.action !== undefined) {
     const text = readText(args.action, io);
@@ -139,17 +149,17 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
   return effectsExit(effects, args.exitCode);
 }
 
-/** `--state DIR`: decisions by the runtime's Enforcer over the durable store in DIR (counters come from there). */
+/** `--state DIR` / `--postgres URL`: decisions by the runtime's Enforcer over that store (counters come from there). */
 async function evalWithState(policy: CompiledPolicy, args: Args, ctx: { context: DecideContext; options: DecideOptions }, io: CliIO): Promise<number> {
   if (ctx.options.counters !== undefined) {
-    io.stderr("xpol eval: `counters` cannot be given with --state: they come from the state directory");
+    io.stderr(`xpol eval: \`counters\` cannot be given with ${args.postgres !== undefined ? "--postgres" : "--state"}: they come from the store`);
     return ExitCode.usage;
   }
   const text = readText((args.action ?? args.actions)!, io);
   if (text === undefined) return ExitCode.unreadable;
   const proposals = args.action !== undefined ? [text] : text.split(/\r?\n/).filter((l) => l.trim() !== "");
   const now = typeof ctx.options.now === "string" ? ctx.options.now : undefined;
-  const r = await decideWithState(policy, proposals, ctx.context, { dir: resolve(io.cwd, args.state!), ...(now !== undefined ? { now } : {}) });
+  const r = await decideWithState(policy, proposals, ctx.context, { ...(args.postgres !== undefined ? { postgres: args.postgres } : { dir: resolve(io.cwd, args.state!) }), ...(now !== undefined ? { now } : {}) });
   if (!r.ok) {
     io.stderr(`xpol eval: ${r.error.code}: ${r.error.message}`);
     return r.error.reason === "io" ? ExitCode.unreadable : ExitCode.findings;

@@ -8,6 +8,11 @@
 // byte for byte as the service's files hold them) and checked exactly as a directory is, with the key you trust
 // (never one the service hands out).
 // Exit 0 intact, 1 tampered or damaged (names the first bad seq), 2 usage, 3 the log cannot be read.
+//
+// xpol verify --postgres URL [--key PUB]... [--json]: every replica's receipt chain in the PostgreSQL state store
+// (@execlayer/postgres, loaded on demand), each held to the same rules as a log directory. With --key, every chain
+// must be signed by one of the keys given; without, each is checked against the key registered beside it in the
+// database (intact, but not proven to be written by a key the auditor trusts: said so in the output).
 import path from "node:path";
 import { resolvePublicKey } from "../../receipts/keys.ts";
 import { KEPT_CHECKPOINT_FILE, verifyLog } from "../../receipts/verify-log.ts";
@@ -17,8 +22,10 @@ import { ExitCode, usageExit, type CliIO } from "../io.ts";
 import { CHECKPOINTS_FILE, RECEIPTS_FILE } from "../../receipts/scan.ts";
 import { callServer, tokenFrom, type ServerTarget } from "../server-client.ts";
 import type { Result } from "../../vocabulary/result.ts";
+import { loadPostgres } from "../postgres.ts";
 
 const USAGE = `usage: xpol verify (DIR | --server URL [--token TOKEN]) --key PUB [--checkpoint FILE]... [--json]
+       xpol verify --postgres URL [--key PUB]... [--json]
 
   DIR                a receipt log directory (receipts.jsonl, checkpoints.jsonl), e.g. a state directory
   --server URL       the log of a running \`xpol serve\` (fetched, then checked as a directory is)
@@ -26,6 +33,8 @@ const USAGE = `usage: xpol verify (DIR | --server URL [--token TOKEN]) --key PUB
   --key PUB          the signer's public key: a .pub file or \`ed25519:<64 hex>\`
   --checkpoint FILE  a checkpoint you kept from an earlier look (its signed note, or a line of checkpoints.jsonl):
                      the log must still agree with it, i.e. it only grew since (repeatable)
+  --postgres URL     verify every replica's chain in the PostgreSQL state store (needs @execlayer/postgres);
+                     --key (repeatable) lists the replicas' keys the chains must be signed by
   --json             print the result as JSON`;
 
 /** A kept checkpoint file holds the signed note itself, or a `{"note": ...}` line copied from checkpoints.jsonl. */
@@ -47,13 +56,16 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
   let server: string | undefined;
   let token: string | undefined;
   let key: string | undefined;
+  const keys: string[] = [];
+  let postgres: string | undefined;
   let json = false;
   const keptFiles: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
     if (a === "-h" || a === "--help") return usageExit(io, "verify", "", USAGE);
-    if (a === "--key" && argv[i + 1] !== undefined) key = argv[++i];
-    else if (a.startsWith("--key=")) key = a.slice("--key=".length);
+    if (a === "--key" && argv[i + 1] !== undefined) keys.push((key = argv[++i]!));
+    else if (a.startsWith("--key=")) keys.push((key = a.slice("--key=".length)));
+    else if (a === "--postgres" && argv[i + 1] !== undefined) postgres = argv[++i];
     else if (a === "--json") json = true;
     else if (a === "--server" && argv[i + 1] !== undefined) server = argv[++i];
     else if (a === "--token" && argv[i + 1] !== undefined) token = argv[++i];
@@ -63,6 +75,11 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
       return usageExit(io, "verify", `unexpected argument \`${a}\``, USAGE);
     }
   }
+  if (postgres !== undefined) {
+    if (dir !== undefined || server !== undefined || keptFiles.length > 0) return usageExit(io, "verify", "--postgres takes no DIR, --server or --checkpoint", USAGE);
+    return verifyPostgres(postgres, keys, json, io);
+  }
+  if (keys.length > 1) return usageExit(io, "verify", "give one --key for a log directory", USAGE);
   if (dir !== undefined && server !== undefined) return usageExit(io, "verify", "give DIR or --server URL, not both", USAGE);
   if ((dir === undefined && server === undefined) || key === undefined) return usageExit(io, "verify", `${key === undefined ? "--key PUB" : "DIR"} is required`, USAGE);
   const pub = await resolvePublicKey(key, io.cwd);
@@ -142,4 +159,45 @@ async function fetchLog(target: ServerTarget): Promise<Result<string>> {
   await writeFile(path.join(dir, CHECKPOINTS_FILE), checkpoints.text);
   await writeFile(path.join(dir, RECEIPTS_FILE), receipts.text);
   return { ok: true, value: dir };
+}
+
+/** `--postgres URL`: every chain in the database. */
+async function verifyPostgres(url: string, keyTexts: readonly string[], json: boolean, io: CliIO): Promise<number> {
+  const keys: Uint8Array[] = [];
+  for (const k of keyTexts) {
+    const pub = await resolvePublicKey(k, io.cwd);
+    if (!pub.ok) {
+      io.stderr(`xpol verify: ${pub.error}`);
+      return pub.unreadable === true ? ExitCode.unreadable : ExitCode.usage;
+    }
+    keys.push(pub.value);
+  }
+  const pg = await loadPostgres();
+  if (!pg.ok) {
+    io.stderr(`xpol verify: ${pg.error}`);
+    return ExitCode.unreadable;
+  }
+  let r: Awaited<ReturnType<typeof pg.value.verifyChains>>;
+  try {
+    r = await pg.value.verifyChains(url, { keys });
+  } catch (e: unknown) {
+    const code = (e as { code?: unknown }).code;
+    io.stderr(`xpol verify: ${typeof code === "string" ? `${code}: ` : ""}${e instanceof Error ? e.message : String(e)}`);
+    return ExitCode.unreadable;
+  }
+  if (json) io.stdout(JSON.stringify(r, null, 2));
+  else {
+    for (const c of r.chains) {
+      const head = `${c.id} (replica ${c.replica}, key ${c.keyId})`;
+      if (c.ok) io.stdout(`ok: ${head}: ${c.result.count} receipts, ${c.result.checkpoints} checkpoints${c.closed ? "" : ", not closed (its replica stopped without closing the store)"}`);
+      else if (c.unknownKey === true) io.stderr(`NOT TRUSTED: ${head}: signed by ${c.publicKey}, which is not one of the keys given`);
+      else {
+        const bad = c.result.firstBad;
+        io.stderr(`NOT INTACT: ${head}: ${c.result.count} receipts verified before the problem${bad === undefined ? "" : `; first bad receipt: seq ${bad.seq}\n${bad.code} ${bad.problem}: ${bad.message}`}`);
+      }
+    }
+    io.stdout(`${r.ok ? "ok" : "FAILED"}: ${r.chains.filter((c) => c.ok).length} of ${r.chains.length} chain(s) verified`);
+    if (r.keysFromDatabase) io.stdout("note: checked against the keys registered in the database itself; give the replicas' keys with --key to prove who signed");
+  }
+  return r.ok ? ExitCode.ok : ExitCode.findings;
 }
