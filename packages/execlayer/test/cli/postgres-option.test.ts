@@ -22,7 +22,10 @@ describe("--postgres", () => {
     expect(c.err.join("\n")).toContain("--postgres URL is required");
     const d = capture();
     expect(await main(["verify", "--postgres", "postgresql://x@127.0.0.1:1/db", "--checkpoint", "cp.txt"], d.io)).toBe(2);
-    expect(d.err.join("\n")).toContain("--postgres takes no DIR and no --checkpoint");
+    expect(d.err.join("\n")).toContain("--postgres takes no DIR, --server or --checkpoint");
+    const s = capture();
+    expect(await main(["approvals", "list", "--server", "http://127.0.0.1:1", "--postgres", "postgresql://x@h/db"], s.io)).toBe(2);
+    expect(s.err.join("\n")).toContain("give one of --state DIR, --server URL, --postgres URL");
     const e = capture();
     expect(await main(["eval", "p.xpol", "--action", "a.json", "--state", "s", "--postgres", "postgresql://x@h/db"], e.io)).toBe(2);
     expect(e.err.join("\n")).toContain("at most one of --state and --postgres");
