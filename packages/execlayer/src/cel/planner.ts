@@ -1184,7 +1184,11 @@ function extensionCall(fn: string, args: readonly Node[], overloads: readonly Ov
   const n = args.length;
   const fail = (vals: readonly CelValue[]) => celErrors.noSuchOverload(fn, vals.map((a) => typeNameOf(a))).at(span);
   const invoke = (f: Frame, o: Overload, vals: CelValue[]): CelResult => {
-    if (o.cost !== undefined && (f.steps += o.cost(vals)) > f.limit) return over(f, span);
+    // a core overload met through dynamic dispatch (`string(dyn(b))`) pays what the core functions scan
+    let w = 0;
+    if (o.cost !== undefined) w = o.cost(vals);
+    else for (const v of vals) w += scanOne(v);
+    if (w > 0 && (f.steps += w) > f.limit) return over(f, span);
     const r = o.impl(...vals);
     return isErr(r) ? r.at(span) : r;
   };

@@ -7,7 +7,7 @@
 // a shared frozen object looked up by (tier, rule outcomes): no allocation beyond the activation.
 import { Diagnostics } from "../diagnostics/catalogue.ts";
 import { didYouMean } from "../diagnostics/suggest.ts";
-import type { ActionPlan, CounterValues, EscalationPlan, CountersResult, EvaluateOptions, RecordTypes, RulePlan } from "./plan.ts";
+import type { ActionPlan, CounterValues, CountersResult, EvaluateOptions, RecordTypes, RulePlan } from "./plan.ts";
 import type { Activation } from "../cel/planner.ts";
 import type { SovereignIR } from "../ir/types.ts";
 import type { DecideContext } from "./enforceable.ts";
@@ -87,16 +87,12 @@ function evaluate(
   let tierIdx = plan.tierIndex;
   let notes: string[] | null = null;
   let escalationFailed = false;
-  let raisedBy: EscalationPlan | undefined;
   for (const e of plan.escalations) {
     // Nothing raises above T3, and a failing escalation would only raise to T3.
     if (tierIdx === 3) break;
     const r = e.condition(act);
     if (r === true) {
-      if (e.tierIndex > tierIdx) {
-        tierIdx = e.tierIndex;
-        raisedBy = e;
-      }
+      if (e.tierIndex > tierIdx) tierIdx = e.tierIndex;
     } else if (r !== false) {
       tierIdx = 3;
       escalationFailed = true;
@@ -105,7 +101,7 @@ function evaluate(
   }
   const tier = TIERS[tierIdx]!;
   const raised = tierIdx !== plan.tierIndex;
-  if (raised && notes === null) notes = [`tier raised from ${plan.tier} to ${tier} by ${raisedBy?.description ?? "an escalation"}`];
+  if (raised && notes === null) notes = [raisedNote(plan, tierIdx, act)];
   const ruleAct = raised && plan.uses.action ? withTier(act, tier) : act;
 
   // 2. Each applicable rule's outcome: 0 nothing, 1 its effect, 2 its else effect; errors are kept aside.
@@ -254,6 +250,16 @@ function keyText(v: CelResult): string | undefined {
 }
 
 // -----------------------------------------------------------------------------------------------------------------
+/**
+ * Why the tier was raised: the first escalation to the final tier whose condition holds, by its clause. Kept out of
+ * evaluate's body (it runs only when a tier was raised; a larger loop there measurably slowed every decision) and
+ * re-evaluates the pure conditions rather than tracking the winner in the hot loop.
+ */
+function raisedNote(plan: ActionPlan, tierIdx: number, act: Activation): string {
+  const by = plan.escalations.find((e) => e.tierIndex === tierIdx && e.condition(act) === true);
+  return `tier raised from ${plan.tier} to ${TIERS[tierIdx]} by ${by?.description ?? "an escalation"}`;
+}
+
 // decide: the one-call stateless decision for embedders.
 
 /**

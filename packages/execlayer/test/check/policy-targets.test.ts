@@ -69,9 +69,12 @@ describe("rule target globs", () => {
       const t = process.cpuUsage(t0);
       return t.user + t.system + 1;
     };
+    // the fastest of three runs each: a garbage collection of the heap the earlier test files left in this worker
+    // (isolate: false) lands in one run, not in all three, and CPU time counts the collector's threads too
+    const fastest = (n: number): number => Math.min(work(n), work(n), work(n));
     work(10_000);
-    const small = work(10_000);
-    const large = work(40_000);
+    const small = fastest(10_000);
+    const large = fastest(40_000);
     expect(large / small).toBeLessThan(16);
   });
 });
