@@ -199,7 +199,9 @@ function makeHandlers(state: ServiceState, options: AppOptions): Handlers {
   };
 
   const logFile = (name: string): string => {
-    if (state.stateDir === null) throw problem(404, D.notFound.code, D.notFound.message("a receipt log (this service keeps none: it runs with --memory)"));
+    if (state.stateDir === null) {
+      throw problem(404, D.notFound.code, D.notFound.message("a receipt log (this service keeps none here: it runs with --memory, or with --postgres, whose chains `xpol verify --postgres URL` checks)"));
+    }
     return path.join(state.stateDir, name);
   };
 

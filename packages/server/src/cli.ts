@@ -9,7 +9,7 @@ export interface ServeIO {
   readonly cwd: string;
 }
 
-export const SERVE_USAGE = `usage: xpol serve --policy PATH... [--state DIR | --memory] [--listen HOST:PORT] [--tokens FILE]
+export const SERVE_USAGE = `usage: xpol serve --policy PATH... [--state DIR | --memory | --postgres URL] [--listen HOST:PORT] [--tokens FILE]
                   [--tls-cert FILE --tls-key FILE] [--body-limit BYTES] [--checkpoint-every N]
                   [--signing-threads N] [--no-watch] [--log-level LEVEL]
 
@@ -17,6 +17,9 @@ export const SERVE_USAGE = `usage: xpol serve --policy PATH... [--state DIR | --
   --state DIR        the embedded durable store: counters, approval requests, the signed receipt log
                      (default ./xpol-state)
   --memory           keep state in memory only: no receipts, nothing survives a restart
+  --postgres URL     the PostgreSQL state store shared by a fleet of replicas (needs @execlayer/postgres; the schema
+                     must be migrated: \`xpol db migrate --postgres URL\`); receipts: one chain per replica in the
+                     database (\`xpol verify --postgres URL\`)
   --listen HOST:PORT where to listen (default ${DEFAULT_LISTEN}); beyond loopback only with --tokens
   --tokens FILE      bearer tokens with roles, hashed: {"tokens": [{"name", "sha256", "roles": [...]}]}
                      (roles: agent, approver, auditor, admin)
@@ -60,6 +63,9 @@ function parse(argv: readonly string[]): ServeOptions | string {
         case "--memory":
           o.memory = true;
           break;
+        case "--postgres":
+          o.postgres = need(value());
+          break;
         case "--listen":
           o.listen = need(value());
           break;
@@ -100,7 +106,7 @@ function parse(argv: readonly string[]): ServeOptions | string {
   }
   if (policies.length === 0) return "give the policy: --policy PATH";
   if ((cert === undefined) !== (key === undefined)) return "give both --tls-cert and --tls-key";
-  if (o.memory === true && o.state !== undefined) return "give --state or --memory, not both";
+  if ([o.memory === true ? true : undefined, o.state, o.postgres].filter((x) => x !== undefined).length > 1) return "give one of --state, --memory, --postgres";
   return { ...o, policies, ...(cert !== undefined && key !== undefined ? { tls: { cert, key } } : {}) };
 }
 

@@ -24,6 +24,11 @@ export interface ServeOptions {
   readonly state?: string;
   /** keep state in memory only: no receipts, nothing survives a restart (benchmarks, tests) */
   readonly memory?: boolean;
+  /**
+   * the PostgreSQL state store shared by a fleet (`@execlayer/postgres`, loaded on demand): counters exact and an
+   * approved action run once across every replica; each replica writes its own receipt chain in the database
+   */
+  readonly postgres?: string;
   /** `HOST:PORT` (default 127.0.0.1:8181; port 0 picks one) */
   readonly listen?: string;
   /** a JSON file of hashed bearer tokens with roles (auth.ts); required to listen beyond loopback */
@@ -50,6 +55,29 @@ export interface ServeOptions {
   readonly maxWaiters?: number;
   /** add `POST /bench/noop`, the bench's baseline through the same hooks */
   readonly benchNoop?: boolean;
+}
+
+// The package's name is a variable: the server has no build-time or package dependency on it (as the core's CLI).
+const POSTGRES_PACKAGE: string = "@execlayer/postgres";
+
+interface PostgresModule {
+  readonly PostgresStore: { connect(url: string, options: { replica?: string; signingThreads?: number }): Promise<StateStore<Receipt>> };
+}
+
+/** Opens the fleet's PostgreSQL store, or refuses to start with the store's code (schema, database) or XP8210. */
+async function connectPostgres(url: string, signingThreads: number | undefined): Promise<StateStore<Receipt>> {
+  let mod: PostgresModule;
+  try {
+    mod = (await import(POSTGRES_PACKAGE)) as PostgresModule;
+  } catch {
+    throw new ServeError(D.notInstalled.code, D.notInstalled.message(POSTGRES_PACKAGE), 3);
+  }
+  try {
+    return await mod.PostgresStore.connect(url, { replica: `xpol-serve-${process.pid}`, ...(signingThreads !== undefined ? { signingThreads } : {}) });
+  } catch (e: unknown) {
+    const err = e instanceof StoreError ? e : null;
+    throw new ServeError(err?.code ?? D.unavailable.code, e instanceof Error ? e.message : String(e), err?.reason === "schema" ? 1 : 3);
+  }
 }
 
 export interface RunningServer {
@@ -116,6 +144,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   let stateDir: string | null = null;
   if (options.memory === true) {
     store = new MemoryStore<Receipt>();
+  } else if (options.postgres !== undefined) {
+    store = await connectPostgres(options.postgres, options.signingThreads);
   } else {
     stateDir = path.resolve(cwd, options.state ?? "xpol-state");
     try {
@@ -160,7 +190,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const url = `${https !== undefined ? "https" : "http"}://${hostText}:${address.port}`;
 
   const watchers = options.watch === false ? [] : watchPolicyFiles(options.policies.map((f) => path.resolve(cwd, f)), () => void state.reload("policy file changed"));
-  log.info({ url, policy: holder.identity, store: stateDir ?? "memory", tokens: tokens !== null, tls: https !== undefined }, "xpol serve listening");
+  log.info({ url, policy: holder.identity, store: stateDir ?? (options.postgres !== undefined ? "postgres" : "memory"), tokens: tokens !== null, tls: https !== undefined }, "xpol serve listening");
 
   let closing: Promise<void> | null = null;
   return {

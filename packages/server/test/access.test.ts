@@ -101,6 +101,8 @@ describe("xpol serve's arguments", () => {
     expect(await runServeCommand(["--policy", "p.xpol", "--tls-cert", "c.pem"], io)).toBe(2);
     expect(err.join("\n")).toContain("give both --tls-cert and --tls-key");
     expect(await runServeCommand(["--policy", "p.xpol", "--memory", "--state", "d"], io)).toBe(2);
+    expect(await runServeCommand(["--policy", "p.xpol", "--state", "d", "--postgres", "postgresql://x@127.0.0.1:1/db"], io)).toBe(2);
+    expect(err.join("\n")).toContain("give one of --state, --memory, --postgres");
     expect(await runServeCommand(["--policy", "/nonexistent/p.xpol", "--listen", "127.0.0.1:0"], io)).toBe(1);
     expect(err.join("\n")).toContain("XP8211: refusing to start: the policy does not check");
     expect(err.join("\n")).toContain("XP8001");

@@ -19,6 +19,8 @@ export interface ServiceDiagnosticCatalogue {
   readonly unavailable: DiagnosticDef<[why: string]>;
   readonly reloadRefused: DiagnosticDef<[why: string]>;
   readonly refusedConfig: DiagnosticDef<[why: string]>;
+  /** XP8210: a package the service needs (`@execlayer/postgres` for --postgres) is not installed */
+  readonly notInstalled: DiagnosticDef<[pkg: string]>;
   /** XP5011: an approval request id the store does not know */
   readonly unknownApprovalRequest: DiagnosticDef<[id: string]>;
   /** XP5004 and XP5023: the denies of a store that cannot record (counted as store errors) */
@@ -39,6 +41,7 @@ export const ServiceDiagnostics: ServiceDiagnosticCatalogue = {
   unavailable: Diagnostics.serviceUnavailable,
   reloadRefused: Diagnostics.serviceReloadRefused,
   refusedConfig: Diagnostics.serviceRefusedConfig,
+  notInstalled: Diagnostics.serviceNotInstalled,
   unknownApprovalRequest: Diagnostics.approvalUnknownRequest,
   storeUnavailable: Diagnostics.storeUnavailable,
   storeClosed: Diagnostics.storeClosed,

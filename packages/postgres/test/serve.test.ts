@@ -1,0 +1,83 @@
+// `xpol serve --postgres URL`: two service replicas on one database decide as one fleet. The server is loaded as a
+// user runs it (startServer from @execlayer/server, which loads this package by name), against a real server.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { Writable } from "node:stream";
+import { afterAll, describe, expect, it } from "vitest";
+import { startServer, type RunningServer } from "@execlayer/server";
+import { migrate, verifyChains } from "@execlayer/postgres";
+import { freshDatabase, noPostgres } from "./helpers/db.ts";
+
+const POLICY = `policy fleet version "1.0.0"
+
+actor {
+  agent: string
+}
+
+action invoice.update_status {
+  invoice_id: string
+}
+
+tier invoice.update_status = T1
+
+counter updates {
+  on invoice.update_status
+  per actor.agent
+  window calendar month
+}
+
+rule capped on invoice.update_status {
+  when counter.updates < 5
+  allow
+  else deny "over the monthly cap"
+}
+`;
+
+const dir = mkdtempSync(path.join(tmpdir(), "xp-serve-pg-"));
+const running: RunningServer[] = [];
+afterAll(async () => {
+  for (const s of running) await s.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const quiet = (): Writable => new Writable({ write: (_c, _e, cb) => cb() });
+
+async function replica(url: string): Promise<RunningServer> {
+  const policyFile = path.join(dir, "fleet.xpol");
+  writeFileSync(policyFile, POLICY);
+  const s = await startServer({ policies: [policyFile], postgres: url, listen: "127.0.0.1:0", watch: false, logDestination: quiet() });
+  running.push(s);
+  return s;
+}
+
+async function decide(base: string, i: number): Promise<{ effect: string; receipt: { seq: number } | null }> {
+  const res = await fetch(`${base}/v1/decisions`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ proposal: { action: { type: "invoice.update_status", target: `invoice/${i}`, params: { invoice_id: `inv-${i}` } } }, actor: { agent: "bot" } }),
+  });
+  expect(res.status).toBe(200);
+  return (await res.json()) as { effect: string; receipt: { seq: number } | null };
+}
+
+describe.skipIf(noPostgres)("xpol serve --postgres", () => {
+  it("refuses a database whose schema is not migrated (XP5024), then two replicas share one exact counter", async () => {
+    const url = await freshDatabase();
+    const policyFile = path.join(dir, "fleet.xpol");
+    writeFileSync(policyFile, POLICY);
+    await expect(startServer({ policies: [policyFile], postgres: url, listen: "127.0.0.1:0", watch: false, logDestination: quiet() })).rejects.toMatchObject({ code: "XP5024" });
+    await migrate(url);
+    const [a, b] = [await replica(url), await replica(url)];
+    // 12 updates by one agent, alternating replicas, 6 at a time: the cap of 5 holds for the fleet, not per replica
+    const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => decide(i % 2 === 0 ? a.url : b.url, i)));
+    expect(answers.filter((d) => d.effect === "allow")).toHaveLength(5);
+    expect(answers.filter((d) => d.effect === "deny")).toHaveLength(7);
+    expect(answers.every((d) => d.receipt !== null)).toBe(true);
+    // each replica's receipts are a chain in the database, and every chain verifies
+    for (const s of running.splice(0)) await s.close();
+    const chains = await verifyChains(url, {});
+    expect(chains.ok).toBe(true);
+    expect(chains.chains.reduce((n, c) => n + (c.ok ? c.result.count : 0), 0)).toBe(12);
+  });
+});
