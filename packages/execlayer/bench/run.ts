@@ -149,16 +149,12 @@ async function caseDecide(o: Options): Promise<Omit<CaseResult, "seconds" | "loa
   const enforcerOps = o.quick ? 5_000 : 30_000;
   const decideRates: number[] = [];
   const bookkeepingRates: number[] = [];
-  const floorRates: number[] = [];
   await benchMemoryDecide(enforcerOps, enforcerOps);
   await benchMemoryBookkeeping(enforcerOps, enforcerOps);
-  benchIrFloor(enforcerOps, enforcerOps);
   for (let r = 0; r < o.runs; r++) {
-    floorRates.push(benchIrFloor(enforcerOps, 1_000).rate);
     decideRates.push((await benchMemoryDecide(enforcerOps, 1_000)).rate);
     bookkeepingRates.push((await benchMemoryBookkeeping(enforcerOps, 1_000)).rate);
   }
-  const vsFloor = pairedRatios(decideRates, floorRates).map((x) => x * 100);
 
   const figures = [
     figure("decide.xpol", "xpol stateless decisions (invoice workload)", "decisions/s", ours, {
@@ -176,10 +172,6 @@ async function caseDecide(o: Options): Promise<Omit<CaseResult, "seconds" | "loa
     figure("decide.enforcer.bookkeeping", "Enforcer.decide with the IR prebuilt", "decisions/s", bookkeepingRates, {
       notes: "evaluation + counters + approval requests; normalization cached",
     }),
-    figure("decide.floor", "floor: a plain script building the same IRs, RFC 8785 + both SHA-256 digests", "IRs/s", floorRates, {
-      notes: "no validation, no schema, no state (bench/runtime.ts benchIrFloor; its digests are checked against the Enforcer's)",
-    }),
-    figure("decide.enforcer.vs_floor", "Enforcer.decide from a raw tool call / the floor (paired runs)", "%", vsFloor),
   ];
   const perItem = perItemCosts(c, peer, o.quick);
   const xpol = summarize(ours);
@@ -192,12 +184,6 @@ async function caseDecide(o: Options): Promise<Omit<CaseResult, "seconds" | "loa
       met: xpol.median >= 1_000_000,
     },
     { case: "decide", target: ">= 300x Cedar", measured: `${rs.median.toFixed(0)}x`, met: rs.median >= 300 },
-    {
-      case: "decide",
-      target: "Enforcer.decide from a raw tool call (memory store) >= 80% of the floor script",
-      measured: `${summarize(vsFloor).median.toFixed(0)}% (${fmt(summarize(decideRates).median)}/s vs ${fmt(summarize(floorRates).median)}/s)`,
-      met: summarize(vsFloor).median >= 80,
-    },
   ];
   return {
     name: "decide",
@@ -570,7 +556,9 @@ async function casePath(o: Options): Promise<Omit<CaseResult, "seconds" | "loada
   const d64 = pct(rates(runs.durable64), runs.signCores);
   const d256 = pct(rates(runs.durable256), runs.signCores);
   const figures = [
-    figure("path.floor", "floor: plain script, the same IRs + RFC 8785 + both SHA-256 digests", "IRs/s", runs.floor),
+    figure("path.floor", "floor: plain script, the same IRs + RFC 8785 + both SHA-256 digests", "IRs/s", runs.floor, {
+      notes: "no validation, no schema, no state (bench/runtime.ts benchIrFloor; its digests are checked against the Enforcer's)",
+    }),
     figure("path.memory.raw", "Enforcer.decide from a raw tool call, memory store", "decisions/s", runs.raw),
     figure("path.memory.bookkeeping", "Enforcer.decide, IR prebuilt, memory store", "decisions/s", runs.bookkeeping),
     figure("path.journal.native", "decisions + native receipts, memory journal, one caller", "decisions/s", rates(runs.journal), lat(runs.journal)),
