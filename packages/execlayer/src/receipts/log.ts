@@ -23,7 +23,9 @@ import { isValidKeyName, signCheckpoint, verifyCheckpoint, type Checkpoint } fro
 import { CompactTree } from "./merkle.ts";
 import { sha256, toBase64 } from "./bytes.ts";
 import {
+  encodeUnsealed,
   finishReceipt,
+  SEAL_KIND,
   signedReceipt,
   isValidKeyId,
   prepareReceipt,
@@ -82,7 +84,13 @@ export interface ReceiptLogOptions {
   readonly checkpointEvery?: number;
   /** "fsync" (default): flush() waits for fdatasync. "none": no syncs (tests, benchmarks, throwaway logs). */
   readonly durability?: "fsync" | "none";
-  /** called for each existing receipt while opening, in order: how the store rebuilds its state (if it throws, open rejects with that error) */
+  /**
+   * "per-receipt" (default): every receipt is signed. "per-batch": receipts carry no signature; each group commit ends
+   * with one signed `seal` receipt holding the Merkle root of the log up to it, so each receipt still verifies on its
+   * own with its inclusion proof (proveReceipt). One signature per write instead of one per receipt.
+   */
+  readonly signatures?: "per-receipt" | "per-batch";
+  /** called for each existing receipt while opening, in order (not the log's own seals): how the store rebuilds its state (if it throws, open rejects with that error) */
   readonly replay?: (receipt: Receipt, where: { readonly line: number; readonly offset: number }) => void;
 }
 
@@ -132,7 +140,8 @@ export type AppendResult<B extends JsonObject> = AppendedReceipt<B> | { readonly
  * (`signing`, a batch's signatures, this one at `index`), or not yet requested.
  */
 interface Buffered {
-  readonly prepared: PreparedReceipt<JsonObject>;
+  /** null: encoded unsigned (per-batch signatures), its entry complete */
+  readonly prepared: PreparedReceipt<JsonObject> | null;
   readonly entry: Entry<JsonObject>;
   signing: Promise<readonly OffThread[]> | null;
   index: number;
@@ -149,11 +158,11 @@ interface OffThread {
 function offThreadSigning(signer: Signer): ((group: readonly Buffered[]) => Promise<readonly OffThread[]>) | null {
   if (signer.frameMany !== undefined && signer.signMany !== undefined) {
     const frameMany = signer.frameMany.bind(signer);
-    return (group) => frameMany(group.map((b) => b.prepared));
+    return (group) => frameMany(group.map((b) => b.prepared as PreparedReceipt<JsonObject>));
   }
   if (signer.signMany === undefined) return null;
   const signMany = signer.signMany.bind(signer);
-  return async (group) => (await signMany(group.map((b) => b.prepared.message))).map((signature) => ({ signature }));
+  return async (group) => (await signMany(group.map((b) => (b.prepared as PreparedReceipt<JsonObject>).message))).map((signature) => ({ signature }));
 }
 
 /** With batch signing, signatures are requested once this many receipts wait, so signing overlaps deciding. */
@@ -223,6 +232,8 @@ export class ReceiptLog {
   readonly #tree: CompactTree;
   /** the signer's signMany: then receipts are signed in the group commit rather than in append */
   readonly #signMany: ((group: readonly Buffered[]) => Promise<readonly OffThread[]>) | null;
+  /** per-batch signatures: receipts go out unsigned, each write closed by a signed seal */
+  readonly #perBatch: boolean;
   #headHash: string;
   #size: number;
   #durableSize: number;
@@ -260,7 +271,8 @@ export class ReceiptLog {
     this.#receipts = handles.receipts;
     this.#checkpoints = handles.checkpoints;
     this.#tree = state.tree;
-    this.#signMany = offThreadSigning(options.signer);
+    this.#perBatch = options.signatures === "per-batch";
+    this.#signMany = this.#perBatch ? null : offThreadSigning(options.signer);
     this.#size = state.tree.size;
     this.#headHash = state.headHash;
     this.#durableSize = state.tree.size;
@@ -288,6 +300,9 @@ export class ReceiptLog {
     if (!Number.isSafeInteger(every) || every < 0) {
       throw new ReceiptLogError("options", Diagnostics.receiptInvalid.code, "checkpointEvery must be a non-negative integer");
     }
+    if (options.signatures !== undefined && options.signatures !== "per-receipt" && options.signatures !== "per-batch") {
+      throw new ReceiptLogError("options", Diagnostics.receiptInvalid.code, 'signatures must be "per-receipt" or "per-batch"');
+    }
     const durable = (options.durability ?? "fsync") === "fsync";
     const absDir = path.resolve(dir);
     try {
@@ -313,11 +328,13 @@ export class ReceiptLog {
       else forged ??= checkpointProblem(cp, v.error);
     }
     const expectSigner = options.signer.keyId;
+    const replay = options.replay;
     const scan = await scanReceipts(absDir, {
       checkpoints: cps.records,
       expectSigner,
       verifyFrom: { publicKey, seq: trusted, parallelAfter: TAIL_INLINE_CHECKS },
-      ...(options.replay ? { onReceipt: options.replay } : {}),
+      // unsigned receipts reach replay only once their seal (or a checkpoint) is read: an unsealed tail never does
+      ...(replay ? { onReceipt: (r: Receipt, where: { readonly line: number; readonly offset: number }) => r.kind !== SEAL_KIND && replay(r, where) } : {}),
     });
     if (scan.bad !== undefined) {
       if (scan.bad.problem === "checkpoint-root") {
@@ -330,8 +347,15 @@ export class ReceiptLog {
     if (forged !== undefined) throw ReceiptLogError.from(forged);
 
     const truncated: TornTail[] = [];
+    // An unsealed tail (a batch whose write stopped before its seal) was never acknowledged: it goes, like a torn line.
+    const u = scan.unsealed;
+    const kept = u === undefined ? scan : { ...scan, count: u.count, headHash: u.headHash, tree: u.tree, validBytes: u.validBytes };
     try {
-      if (scan.torn !== undefined) {
+      if (u !== undefined) {
+        const end = scan.validBytes + (scan.torn?.bytes ?? 0);
+        await truncateTail(absDir, RECEIPTS_FILE, u.validBytes, durable);
+        truncated.push({ file: RECEIPTS_FILE, line: u.line, offset: u.offset, bytes: end - u.validBytes });
+      } else if (scan.torn !== undefined) {
         await truncateTail(absDir, RECEIPTS_FILE, scan.validBytes, durable);
         truncated.push(scan.torn);
       }
@@ -361,11 +385,11 @@ export class ReceiptLog {
       options,
       { receipts, checkpoints },
       {
-        tree: scan.tree,
-        headHash: scan.headHash,
+        tree: kept.tree,
+        headHash: kept.headHash,
         checkpointedSize: last?.size ?? 0,
         lastCheckpoint: last?.note ?? null,
-        report: { existing: scan.count, checkpoints: cps.records.length, truncated },
+        report: { existing: kept.count, checkpoints: cps.records.length, truncated },
       },
     );
   }
@@ -408,6 +432,8 @@ export class ReceiptLog {
     if (this.#closed) return { ok: false, error: logError("closed", Diagnostics.receiptLogClosed) };
     const t = receiptTime(time);
     if (!t.ok) return { ok: false, error: logError("invalid", Diagnostics.receiptInvalid, t.error) };
+    if (kind === SEAL_KIND) return { ok: false, error: logError("invalid", Diagnostics.receiptInvalid, `receipt kind \`${SEAL_KIND}\` is the log's own`) };
+    if (this.#perBatch) return this.#appendUnsealed(kind, body, t.value, known);
     const prepared = prepareReceipt({ seq: this.#size, prev: this.#headHash, time: t.value, kind, body }, this.signer.keyId, known);
     if (!prepared.ok) return { ok: false, error: logError("invalid", Diagnostics.receiptInvalid, prepared.error) };
     const entry = new Entry<B>(this.#size);
@@ -422,6 +448,37 @@ export class ReceiptLog {
     this.#pending.push(buffered);
     if (this.#signMany !== null && this.#unsent.push(buffered) >= SIGN_EVERY) this.#requestSignatures();
     return entry;
+  }
+
+  /** Per-batch signatures: the receipt is complete (unsigned) at once and its leaf joins the tree; the seal comes with its write. */
+  #appendUnsealed<B extends JsonObject>(kind: ReceiptKind, body: B, time: string, known: KnownCanonical | undefined): AppendResult<B> {
+    const encoded = encodeUnsealed({ seq: this.#size, prev: this.#headHash, time, kind, body }, this.signer.keyId, known);
+    if (!encoded.ok) return { ok: false, error: logError("invalid", Diagnostics.receiptInvalid, encoded.error) };
+    const entry = new Entry<B>(this.#size);
+    const buffered: Buffered = { prepared: null, entry: entry as Entry<JsonObject>, signing: null, index: 0 };
+    this.#finishFramed(buffered, encoded.value.receipt, encoded.value.framed.subarray(1), encoded.value.leaf);
+    this.#size++;
+    this.#headHash = encoded.value.hash;
+    this.#pending.push(buffered);
+    return entry;
+  }
+
+  /**
+   * Per-batch signatures: closes what is pending with a seal, signed here: a receipt of kind `seal` whose body holds
+   * the Merkle root of every receipt before it. Synchronous, so nothing is appended between the batch and its seal.
+   */
+  #appendSeal(): Buffered {
+    const size = this.#size;
+    const body = { root: "sha256:" + Buffer.from(this.#tree.root()).toString("hex"), size };
+    const prepared = prepareReceipt({ seq: size, prev: this.#headHash, time: new Date().toISOString(), kind: SEAL_KIND, body }, this.signer.keyId);
+    if (!prepared.ok) throw logError("invalid", Diagnostics.receiptInvalid, prepared.error);
+    const signed = signPrepared(prepared.value, this.signer);
+    if (!signed.ok) throw logError("io", Diagnostics.receiptLogIo, "seal signing", signed.error);
+    const b: Buffered = { prepared: prepared.value, entry: new Entry<JsonObject>(size), signing: null, index: 0 };
+    this.#finish(b, signed.value);
+    this.#size++;
+    this.#headHash = prepared.value.hash;
+    return b;
   }
 
   /** Batch signing: asks the signer for the signatures of every receipt not yet sent; they are awaited in #write. */
@@ -486,6 +543,14 @@ export class ReceiptLog {
     // more work) while the next batch is still being signed, instead of everyone waiting for one big batch.
     // Signing inside append never waits, and its checkpoints need the tree to end where the batch ends: all of it.
     const batch = this.#signMany !== null && this.#pending.length > MAX_BATCH ? this.#pending.splice(0, MAX_BATCH) : this.#pending.splice(0);
+    if (this.#perBatch && batch.length > 0) {
+      try {
+        batch.push(this.#appendSeal());
+      } catch (e: unknown) {
+        this.#fail(e);
+        return;
+      }
+    }
     const p = this.#write(batch).then(
       () => {
         this.#inflight = null;
@@ -579,8 +644,9 @@ export class ReceiptLog {
       }
       const one = signed[b.index];
       if (one === undefined || one.signature.length !== 64) throw logError("io", Diagnostics.receiptLogIo, "signing", "the signer returned too few signatures");
-      if (one.line !== undefined && one.leaf !== undefined) this.#finishFramed(b, signedReceipt(b.prepared, toBase64(one.signature)), one.line, one.leaf);
-      else this.#finish(b, finishReceipt(b.prepared, one.signature));
+      const prepared = b.prepared as PreparedReceipt<JsonObject>;
+      if (one.line !== undefined && one.leaf !== undefined) this.#finishFramed(b, signedReceipt(prepared, toBase64(one.signature)), one.line, one.leaf);
+      else this.#finish(b, finishReceipt(prepared, one.signature));
     }
   }
 

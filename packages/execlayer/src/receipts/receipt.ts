@@ -9,13 +9,16 @@
 //   breaks that receipt's own signature; a changed body breaks both its signature and the next `prev`.
 // - sig: base64 Ed25519 signature over PAE("execlayer/receipt/v2", JCS(receipt without `sig`)), where
 //   PAE(type, payload) = "DSSEv1" SP len(type) SP type SP len(payload) SP payload (DSSE v1; len = decimal byte count).
+//   A receipt written with per-batch signatures has no `sig`: its line is its unsigned payload, and it is vouched for
+//   by the signed `seal` receipt that closes its batch (the Merkle root of the log up to the seal) or by a signed
+//   checkpoint that covers it. Verifiers accept an unsigned receipt only so covered (scan.ts).
 // Because the top-level keys are fixed, both canonical forms are written here directly; only the body goes through
 // the project's one JCS implementation (src/ir/canonicalize.ts).
 import { canonicalize, tryCanonicalize, tryCanonicalizeReusing, type KnownCanonical } from "../ir/canonicalize.ts";
 import type { JsonObject } from "../ir/types.ts";
 import { isoMillis } from "../ir/values.ts";
 import { hash } from "node:crypto";
-import { fromBase64, toBase64 } from "./bytes.ts";
+import { fromBase64, sha256, toBase64 } from "./bytes.ts";
 import type { Signer } from "./signer.ts";
 import { verifySignature } from "./verify-signature.ts";
 import type { Result } from "../vocabulary/result.ts";
@@ -36,10 +39,31 @@ export interface Receipt<B extends JsonObject = JsonObject> {
   readonly kind: ReceiptKind;
   readonly body: B;
   readonly signer: string;
-  readonly sig: string;
+  /** absent for a receipt sealed with its batch (per-batch signatures): the seal after it is signed instead */
+  readonly sig?: string;
 }
 
 export type UnsignedReceipt<B extends JsonObject = JsonObject> = Omit<Receipt<B>, "sig">;
+
+/** The kind of the receipt that closes a batch of unsigned receipts; the log writes it, nothing else may. */
+export const SEAL_KIND = "seal";
+
+/** A seal's body: the RFC 9162 root (`sha256:<hex>`) of the log's first `size` receipts, size = the seal's own seq. */
+export interface SealBody extends JsonObject {
+  readonly root: string;
+  readonly size: number;
+}
+
+/** The seal body, checked: exactly `{ root, size }`. */
+export function parseSealBody(body: JsonObject): ReceiptResult<SealBody> {
+  const keys = Object.keys(body);
+  const root = body["root"];
+  const size = body["size"];
+  if (keys.length !== 2 || typeof root !== "string" || !HASH.test(root) || typeof size !== "number" || !Number.isSafeInteger(size) || size < 0) {
+    return { ok: false, error: "a seal's body must be exactly { root: sha256:<64 hex>, size: integer }" };
+  }
+  return { ok: true, value: { root, size } };
+}
 
 /** What a caller gives to have a receipt made: the rest (v, signer, sig) comes from the format and the signer. */
 export type ReceiptFields<B extends JsonObject> = Pick<UnsignedReceipt<B>, "seq" | "prev" | "time" | "kind" | "body">;
@@ -178,6 +202,41 @@ export function prepareReceipt<B extends JsonObject>(
   return { ok: true, value: { seq, prev, time, kind, body, signer: keyId, message, hash, payloadAt: prefix.length, headBytes: hLen } };
 }
 
+/** A receipt encoded without a signature (per-batch signatures): its line framed for the log, chain and leaf hashes. */
+export interface UnsealedReceipt<B extends JsonObject> {
+  readonly receipt: Receipt<B>;
+  /** 0x00 || line || "\n": the RFC 9162 leaf input and the bytes to write */
+  readonly framed: Buffer;
+  /** chainHash of the line (its whole text is the unsigned payload): the next receipt's `prev` */
+  readonly hash: string;
+  /** RFC 9162 leaf hash of the line */
+  readonly leaf: Uint8Array;
+}
+
+/**
+ * Encodes a receipt that carries no signature of its own, with prepareReceipt's checks: the line is the unsigned
+ * payload, written straight into its frame (no PAE message: nothing signs it here; the batch's seal covers it).
+ */
+export function encodeUnsealed<B extends JsonObject>(fields: ReceiptFields<B>, keyId: string, known?: KnownCanonical): ReceiptResult<UnsealedReceipt<B>> {
+  const { seq, prev, time, kind, body } = fields;
+  if (!isReceiptKind(kind) || kind === SEAL_KIND) return { ok: false, error: `receipt kind \`${kind}\` must match [a-z][a-z0-9_.-]* and not be \`${SEAL_KIND}\`` };
+  if (typeof body !== "object" || body === null || Array.isArray(body)) return { ok: false, error: "receipt body must be a JSON object" };
+  const bodyCanonical = tryCanonicalizeReusing(body, known);
+  if (!bodyCanonical.ok) return { ok: false, error: `receipt body is not JSON: ${bodyCanonical.error.message} at ${bodyCanonical.error.path}` };
+  const h = head(bodyCanonical.value, kind, prev, seq);
+  const t = tail(keyId, time);
+  const hLen = Buffer.byteLength(h, "utf8");
+  const framed = Buffer.allocUnsafe(1 + hLen + t.length + 1);
+  framed[0] = 0x00;
+  framed.write(h, 1, "utf8");
+  framed.write(t, 1 + hLen, "latin1");
+  framed[framed.length - 1] = 0x0a;
+  const receipt: Receipt<B> = { v: RECEIPT_VERSION, seq, prev, time, kind, body, signer: keyId };
+  const hash = chainHash(framed.subarray(1, framed.length - 1));
+  finishedHashes.set(receipt, hash);
+  return { ok: true, value: { receipt, framed, hash, leaf: sha256(framed.subarray(0, framed.length - 1)) } };
+}
+
 /** Bytes of the `"sig":"<base64 of 64 bytes>",` field a signature adds to the unsigned payload. */
 export const SIG_FIELD_BYTES = '"sig":"'.length + 88 + '",'.length;
 
@@ -234,6 +293,7 @@ export function signPrepared<B extends JsonObject>(prepared: PreparedReceipt<B>,
 }
 
 const FIELDS = ["body", "kind", "prev", "seq", "sig", "signer", "time", "v"];
+const UNSIGNED_FIELDS = FIELDS.filter((f) => f !== "sig");
 
 /**
  * Parses one log line into a receipt and checks that the line is exactly its canonical form (so a receipt has one
@@ -248,7 +308,8 @@ export interface ParsedReceiptLine {
   readonly receipt: Receipt;
   /** JCS of the receipt without `sig`: the payload of the signed PAE message */
   readonly unsigned: string;
-  readonly sig: Uint8Array;
+  /** null: a receipt without `sig`, sealed with its batch */
+  readonly sig: Uint8Array | null;
 }
 
 /** parseReceiptLine, also returning what signature verification needs (so the body is canonicalized once). */
@@ -262,8 +323,9 @@ export function parseReceiptLineDetailed(line: string): ReceiptResult<ParsedRece
   if (typeof data !== "object" || data === null || Array.isArray(data)) return { ok: false, error: "line is not a JSON object" };
   const o = data as Record<string, unknown>;
   const keys = Object.keys(o).sort();
-  if (keys.length !== FIELDS.length || keys.some((k, i) => k !== FIELDS[i])) {
-    return { ok: false, error: `receipt must have exactly the fields ${FIELDS.join(", ")}` };
+  const expected = "sig" in o ? FIELDS : UNSIGNED_FIELDS;
+  if (keys.length !== expected.length || keys.some((k, i) => k !== expected[i])) {
+    return { ok: false, error: `receipt must have exactly the fields ${FIELDS.join(", ")} (sig absent when sealed with its batch)` };
   }
   if (o["v"] !== RECEIPT_VERSION) return { ok: false, error: `unsupported receipt version \`${String(o["v"])}\`` };
   const seq = o["seq"];
@@ -279,19 +341,24 @@ export function parseReceiptLineDetailed(line: string): ReceiptResult<ParsedRece
   const signer = o["signer"];
   if (typeof signer !== "string" || !KEY_ID.test(signer)) return { ok: false, error: "signer must be ed25519:<16 hex>" };
   const sig = o["sig"];
+  const unsealed = sig === undefined;
   const sigBytes = typeof sig === "string" ? fromBase64(sig) : null;
-  if (sigBytes === null || sigBytes.length !== 64) return { ok: false, error: "sig must be base64 of 64 bytes" };
-  const receipt: Receipt = { v: RECEIPT_VERSION, seq, prev, time, kind, body: body as JsonObject, signer, sig: sig as string };
+  if (!unsealed && (sigBytes === null || sigBytes.length !== 64)) return { ok: false, error: "sig must be base64 of 64 bytes" };
+  if (unsealed && kind === SEAL_KIND) return { ok: false, error: "a seal must be signed" };
+  const receipt: Receipt = unsealed
+    ? { v: RECEIPT_VERSION, seq, prev, time, kind, body: body as JsonObject, signer }
+    : { v: RECEIPT_VERSION, seq, prev, time, kind, body: body as JsonObject, signer, sig: sig as string };
   const bodyCanonical = tryCanonicalize(body);
   if (!bodyCanonical.ok) return { ok: false, error: `body is not JSON: ${bodyCanonical.error.message}` };
-  if (signedCanonical(bodyCanonical.value, kind, prev, seq, sig as string, signer, time) !== line) {
+  const unsigned = unsignedCanonical(bodyCanonical.value, kind, prev, seq, signer, time);
+  if ((unsealed ? unsigned : signedCanonical(bodyCanonical.value, kind, prev, seq, sig as string, signer, time)) !== line) {
     return { ok: false, error: "line is not in canonical (RFC 8785) form" };
   }
-  const unsigned = unsignedCanonical(bodyCanonical.value, kind, prev, seq, signer, time);
   return { ok: true, value: { receipt, unsigned, sig: sigBytes } };
 }
 
 export interface SkimmedReceiptLine {
+  readonly kind: string;
   readonly seq: number;
   readonly prev: string;
   readonly signer: string;
@@ -300,7 +367,7 @@ export interface SkimmedReceiptLine {
   readonly sig: Uint8Array;
 }
 
-const TOP_FIELDS = /,"kind":"[a-z][a-z0-9_.-]{0,63}","prev":"(sha256:[0-9a-f]{64})","seq":(0|[1-9][0-9]{0,15}),"sig":"([A-Za-z0-9+/]{86}==)","signer":"(ed25519:[0-9a-f]{16})","time":"([0-9T:.Z+-]{20,40})","v":2\}$/y;
+const TOP_FIELDS = /,"kind":"([a-z][a-z0-9_.-]{0,63})","prev":"(sha256:[0-9a-f]{64})","seq":(0|[1-9][0-9]{0,15}),"sig":"([A-Za-z0-9+/]{86}==)","signer":"(ed25519:[0-9a-f]{16})","time":"([0-9T:.Z+-]{20,40})","v":2\}$/y;
 
 /**
  * The verifier's fast reading of a line: the fields after `body` are matched exactly as the canonical form writes
@@ -316,7 +383,7 @@ export function skimReceiptLine(line: string): SkimmedReceiptLine | null {
   TOP_FIELDS.lastIndex = at;
   const m = TOP_FIELDS.exec(line);
   if (m === null) return null;
-  const [, prev, seqText, sigText, signer, time] = m as unknown as [string, string, string, string, string, string];
+  const [, kind, prev, seqText, sigText, signer, time] = m as unknown as [string, string, string, string, string, string, string];
   const seq = Number(seqText);
   if (!Number.isSafeInteger(seq) || !isRfc3339(time)) return null;
   const sig = fromBase64(sigText);
@@ -324,11 +391,12 @@ export function skimReceiptLine(line: string): SkimmedReceiptLine | null {
   const sigField = `"sig":"${sigText}",`;
   const sigAt = line.lastIndexOf(sigField);
   const unsigned = line.slice(0, sigAt) + line.slice(sigAt + sigField.length);
-  return { seq, prev, signer, unsigned, sig };
+  return { kind, seq, prev, signer, unsigned, sig };
 }
 
 /** Checks a receipt's signature with the given public key (strict RFC 8032, see verify-signature.ts). */
 export function verifyReceiptSignature(receipt: Receipt, publicKey: Uint8Array): boolean {
+  if (receipt.sig === undefined) return false;
   const body = tryCanonicalize(receipt.body);
   if (!body.ok) return false;
   const sig = fromBase64(receipt.sig);

@@ -9,7 +9,7 @@ import { keyIdOf } from "./keys.ts";
 import { promises as fs } from "node:fs";
 import { decodeUtf8, LineTooLong, MAX_LINE_BYTES, readLines } from "./lines.ts";
 import { CompactTree, leafHash } from "./merkle.ts";
-import { chainHash, GENESIS_PREV, parseReceiptLineDetailed, signingMessage, skimReceiptLine, type Receipt } from "./receipt.ts";
+import { chainHash, GENESIS_PREV, parseReceiptLineDetailed, parseSealBody, SEAL_KIND, signingMessage, skimReceiptLine, type Receipt } from "./receipt.ts";
 import { ParallelVerifier, type SignatureFailure } from "./parallel-verify.ts";
 import { verifySignature } from "./verify-signature.ts";
 
@@ -30,6 +30,8 @@ export type ReceiptProblem =
   | "checkpoint-order" // the log's checkpoints do not each cover more than the one before: reordered or duplicated
   | "checkpoint-removed" // a checkpoint the auditor kept is no longer among the log's: removed
   | "truncated" // a checkpoint covers receipts that are no longer in the log
+  | "seal" // a seal's root is not the Merkle root of the log before it, or its body is not a seal's
+  | "unsealed" // receipts without a signature that no signed seal or checkpoint covers
   | "torn"; // the last line is incomplete (interrupted write)
 
 export interface ScanProblem {
@@ -171,6 +173,20 @@ export interface ReceiptScanOptions {
   readonly onReceipt?: (receipt: Receipt, where: { readonly line: number; readonly offset: number }) => void;
 }
 
+/**
+ * Receipts without a signature at the end of the log that no seal or checkpoint covers (per-batch signatures: a batch
+ * whose write stopped before its seal), and the scan's state just before the first of them.
+ */
+export interface UnsealedTail {
+  readonly seq: number;
+  readonly line: number;
+  readonly offset: number;
+  readonly count: number;
+  readonly headHash: string;
+  readonly tree: CompactTree;
+  readonly validBytes: number;
+}
+
 export interface ReceiptScan {
   /** receipts that passed every check, in order */
   readonly count: number;
@@ -183,6 +199,7 @@ export interface ReceiptScan {
   /** true when the receipts file does not exist */
   readonly missing: boolean;
   readonly torn?: TornTail;
+  readonly unsealed?: UnsealedTail;
   readonly bad?: ScanProblem;
 }
 
@@ -273,6 +290,10 @@ async function scanLines(dir: string, options: ReceiptScanOptions, tail: TailVer
   let validBytes = 0;
   let torn: TornTail | undefined;
   let callbackError: { error: unknown } | undefined;
+  // Receipts without a signature since the last seal or checkpoint: the state before the first, and (for onReceipt)
+  // the receipts themselves, passed on only once something signed covers them.
+  let unsealed: UnsealedTail | undefined;
+  const held: { receipt: Receipt; where: { line: number; offset: number } }[] = [];
   const state = () => ({
     count,
     headHash,
@@ -281,7 +302,21 @@ async function scanLines(dir: string, options: ReceiptScanOptions, tail: TailVer
     missing: false,
     ...(leaves !== undefined ? { leaves } : {}),
     ...(torn !== undefined ? { torn } : {}),
+    ...(unsealed !== undefined ? { unsealed } : {}),
   });
+  const deliver = (receipt: Receipt, where: { line: number; offset: number }): void => {
+    if (options.onReceipt === undefined) return;
+    try {
+      options.onReceipt(receipt, where);
+    } catch (e: unknown) {
+      callbackError = { error: e };
+      throw e;
+    }
+  };
+  const sealed = (): void => {
+    unsealed = undefined;
+    for (const h of held.splice(0)) deliver(h.receipt, h.where);
+  };
   const checkCheckpoints = (): ScanProblem | undefined => {
     while (cpIndex < cps.length && (cps[cpIndex] as CheckpointRecord).size === tree.size) {
       const cp = cps[cpIndex] as CheckpointRecord;
@@ -289,6 +324,7 @@ async function scanLines(dir: string, options: ReceiptScanOptions, tail: TailVer
         return problem("checkpoint-root", Diagnostics.receiptCheckpointRoot, [cp.size], { file: cp.file ?? CHECKPOINTS_FILE, line: cp.line, offset: cp.offset, seq: Math.max(cp.size - 1, 0) });
       }
       cpIndex++;
+      if (unsealed !== undefined) sealed();
     }
     return undefined;
   };
@@ -308,9 +344,9 @@ async function scanLines(dir: string, options: ReceiptScanOptions, tail: TailVer
       // Skimming (verifier with a key): the signature over the cut-out unsigned text vouches for the form; the full
       // parse runs only when something is off, to name the problem.
       const skimmed = options.skim === true && text !== null ? skimReceiptLine(text) : null;
-      let fields: { seq: number; prev: string; signer: string; unsigned: string; sig: Uint8Array };
+      let fields: { kind: string; seq: number; prev: string; signer: string; unsigned: string; sig: Uint8Array | null };
       let receipt: Receipt | undefined;
-      if (skimmed !== null) {
+      if (skimmed !== null && skimmed.kind !== SEAL_KIND) {
         fields = skimmed;
       } else {
         const parsed = text === null ? ({ ok: false, error: "line is not UTF-8" } as const) : parseReceiptLineDetailed(text);
@@ -322,7 +358,7 @@ async function scanLines(dir: string, options: ReceiptScanOptions, tail: TailVer
         receipt = parsed.value.receipt;
         fields = { ...receipt, unsigned: parsed.value.unsigned, sig: parsed.value.sig };
       }
-      const { seq, prev, signer, unsigned, sig } = fields;
+      const { kind, seq, prev, signer, unsigned, sig } = fields;
       if (seq !== count) return { ...state(), bad: problem("seq", Diagnostics.receiptLogSeq, [count, seq], at) };
       if (prev !== headHash) return { ...state(), bad: problem("prev", Diagnostics.receiptLogPrev, [seq], at) };
       if (expectedSigner !== undefined && signer !== expectedSigner) {
@@ -332,7 +368,10 @@ async function scanLines(dir: string, options: ReceiptScanOptions, tail: TailVer
             : problem("signer", Diagnostics.receiptLogOtherSigner, [signer, expectedSigner], at);
         return { ...state(), bad };
       }
-      if (options.deferSignature !== undefined) {
+      if (sig === null) {
+        // Sealed with its batch: vouched for by the next seal or checkpoint, not by a signature of its own.
+        unsealed ??= { seq, line: item.line, offset: item.offset, count, headHash, tree: tree.clone(), validBytes };
+      } else if (options.deferSignature !== undefined) {
         const wait = options.deferSignature(seq, signingMessage(unsigned), sig, { line: item.line, offset: item.offset });
         if (wait !== undefined) await wait;
       } else if (options.publicKey !== undefined && !verifySignature(options.publicKey, signingMessage(unsigned), sig)) {
@@ -342,19 +381,22 @@ async function scanLines(dir: string, options: ReceiptScanOptions, tail: TailVer
         if (ok === false) return { ...state(), bad: signatureProblem(text, seq, at) };
         if (ok !== true) await ok;
       }
+      if (kind === SEAL_KIND) {
+        // A seal vouches (by its signature, checked above or queued) for the root of everything before it.
+        const body = parseSealBody((receipt as Receipt).body);
+        const why = !body.ok ? body.error : body.value.size !== seq ? `it covers ${body.value.size} receipts, not the ${seq} before it` : body.value.root !== "sha256:" + Buffer.from(tree.root()).toString("hex") ? "its root is not the log's Merkle root before it" : null;
+        if (why !== null) return { ...state(), bad: problem("seal", Diagnostics.receiptSealInvalid, [seq, why], at) };
+        if (unsealed !== undefined) sealed();
+      }
       const leaf = leafHash(item.bytes);
       tree.appendLeafHash(leaf);
       leaves?.push(leaf);
       headHash = chainHash(unsigned);
       count++;
       validBytes = item.offset + item.bytes.length + 1;
-      if (options.onReceipt !== undefined && receipt !== undefined) {
-        try {
-          options.onReceipt(receipt, { line: item.line, offset: item.offset });
-        } catch (e: unknown) {
-          callbackError = { error: e };
-          throw e;
-        }
+      if (receipt !== undefined) {
+        if (unsealed !== undefined) held.push({ receipt, where: { line: item.line, offset: item.offset } });
+        else deliver(receipt, { line: item.line, offset: item.offset });
       }
       bad = checkCheckpoints();
       if (bad !== undefined) return { ...state(), bad };

@@ -119,6 +119,11 @@ export async function verifyLog(dir: string, publicKey: Uint8Array, options: Ver
     return failed(seq, cps.records.length, signatureProblem(text, seq, { file: RECEIPTS_FILE, line: position.line, offset: position.offset, seq }));
   }
   if (scan.bad !== undefined) return failed(scan.count, cps.records.length, scan.bad);
+  if (scan.unsealed !== undefined) {
+    const u = scan.unsealed;
+    const def = Diagnostics.receiptLogUnsealed;
+    return failed(u.count, cps.records.length, { problem: "unsealed", code: def.code, message: def.message(u.seq, scan.count), file: RECEIPTS_FILE, line: u.line, offset: u.offset, seq: u.seq });
+  }
   for (const { cp, v } of verdicts) {
     if (!v.ok) {
       return failed(scan.count, cps.records.length, {

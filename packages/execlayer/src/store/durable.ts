@@ -36,6 +36,12 @@ export interface DurableStoreOptions {
   /** with signerKind "native": sign each group commit on this many worker threads (SigningPool); 0 (default): on
    * the main thread. Throughput under concurrent callers, at the cost of a thread hop per commit. */
   readonly signingThreads?: number;
+  /**
+   * "per-receipt" (default): every receipt signed. "per-batch": one signed seal per group commit covers its receipts
+   * by their Merkle root (each receipt still verifies offline with its inclusion proof); a signature per write
+   * instead of per decision. See src/receipts/README.md, "Per-batch signatures".
+   */
+  readonly signatures?: "per-receipt" | "per-batch";
   /** the log's checkpoint origin; default `execlayer/<directory name>` */
   readonly origin?: string;
   /** checkpoint every N receipts (default 1000) */
@@ -155,6 +161,7 @@ export class DurableStore implements StateStore<Receipt> {
           origin: options.origin ?? defaultOrigin(abs),
           ...(options.checkpointEvery !== undefined ? { checkpointEvery: options.checkpointEvery } : {}),
           durability: options.durability ?? "fsync",
+          ...(options.signatures !== undefined ? { signatures: options.signatures } : {}),
           replay,
         });
       } catch (e: unknown) {

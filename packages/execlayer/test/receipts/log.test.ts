@@ -47,7 +47,7 @@ describe("receipt format", () => {
       const { sig, ...unsigned } = receipt;
       const payload = canonicalize(unsigned as unknown as JsonObject);
       const message = `DSSEv1 20 execlayer/receipt/v2 ${Buffer.byteLength(payload)} ${payload}`;
-      expect(verifySignature(key.publicKey, Buffer.from(message), Buffer.from(sig, "base64"))).toBe(true);
+      expect(verifySignature(key.publicKey, Buffer.from(message), Buffer.from(sig ?? "", "base64"))).toBe(true);
       // the chain covers exactly what the signature covers: the receipt without `sig`
       prev = "sha256:" + createHash("sha256").update(payload).digest("hex");
       expect(chainHashOfLine(line)).toBe(prev);

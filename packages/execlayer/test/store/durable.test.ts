@@ -4,7 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { NativeSigner, NobleSigner } from "../../src/index.ts";
 import { ReceiptLog } from "../../src/receipts/log.ts";
-import { verifyLog } from "../../src/receipts/index.ts";
+import { proveReceipt, verifyLog, verifyReceiptProof } from "../../src/receipts/index.ts";
 import { signApproval } from "../../src/index.ts";
 import { Enforcer } from "../../src/index.ts";
 import { DurableStore } from "../../src/index.ts";
@@ -111,6 +111,31 @@ describe("DurableStore", () => {
     // threads without node:crypto, or beside a signer of the caller's: refused, not silently ignored
     await expect(DurableStore.open(dir, { signingThreads: 2 })).rejects.toThrow(/signerKind "native"/);
     await expect(DurableStore.open(dir, { signingThreads: 2, signerKind: "native", signer: NativeSigner.fromSeed(seed(9)) })).rejects.toThrow(/SigningPool/);
+  });
+
+  it("with per-batch signatures: the same limits hold, each decision's receipt is sealed with its batch, proves on its own, and replays", async () => {
+    const dir = tempDir();
+    const store = await DurableStore.open(dir, { signerKind: "native", signatures: "per-batch", checkpointEvery: 0 });
+    const enforcer = await Enforcer.create({ policy: fakePolicy({ groups, limit: 300 }), store });
+    const all = await Promise.all(Array.from({ length: 1000 }, () => enforcer.decide(...update())));
+    expect(all.filter((d) => d.effect === "allow")).toHaveLength(300);
+    expect(all.every((d) => d.receipt !== undefined && d.receipt.sig === undefined)).toBe(true);
+    const seals = store.log.size - 1000;
+    expect(seals).toBeGreaterThan(0); // one per group commit
+    expect(seals).toBeLessThan(1000);
+    // before any checkpoint: a decision's receipt proves to its batch's seal, with the public key alone
+    const seq = (all[500] as (typeof all)[number]).receipt!.seq;
+    const proof = await proveReceipt(dir, seq);
+    expect(proof.ok && proof.value.seal?.kind).toBe("seal");
+    const pub = fs.readFileSync(path.join(dir, "runtime.pub"), "utf8").trim();
+    const publicKey = Buffer.from(pub.slice("ed25519:".length), "hex");
+    if (proof.ok) expect(verifyReceiptProof(JSON.parse(JSON.stringify(proof.value)), publicKey)).toMatchObject({ ok: true, value: { receipt: { seq } } });
+    await store.close();
+    expect(await verifyLog(dir, publicKey)).toMatchObject({ ok: true, count: 1000 + seals });
+    // reopened in either mode: the same state
+    const reopened = await DurableStore.open(dir, { signerKind: "native" });
+    expect(reopened.state.counter("status_updates", { kind: "calendar", unit: "month" }, '["bot"]', Date.now())).toBe(300);
+    await reopened.close();
   });
 
   it("a second opener of the same directory gets a typed error naming the holder", async () => {

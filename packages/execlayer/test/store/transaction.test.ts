@@ -29,10 +29,10 @@ afterEach(async () => {
   for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 });
 
-async function durable(): Promise<DurableStore> {
+async function durable(signatures: "per-receipt" | "per-batch" = "per-receipt"): Promise<DurableStore> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "xp-tx-"));
   dirs.push(dir);
-  const s = await DurableStore.open(dir, { signer: signer(), durability: "none" });
+  const s = await DurableStore.open(dir, { signer: signer(), durability: "none", signatures });
   opened.push(s);
   return s;
 }
@@ -42,7 +42,8 @@ function value(state: RuntimeState): number {
 }
 
 storeConformance("memory, journaled", { make: async () => new MemoryStore<Receipt>({ journal: new MemoryJournal(signer()) }), value: async (s) => value(s.state) });
-storeConformance("durable", { make: durable, value: async (s) => value(s.state) });
+storeConformance("durable", { make: () => durable(), value: async (s) => value(s.state) });
+storeConformance("durable, per-batch signatures", { make: () => durable("per-batch"), value: async (s) => value(s.state) });
 
 describe("store-specific parts", () => {
   it("the memory store applies a step without an event unrecorded; the durable store journals it as `state`", async () => {

@@ -50,7 +50,8 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
     io.stderr(`xpol verify-proof: proof does NOT verify: ${result.error}`);
     return ExitCode.findings;
   }
-  const { receipt, checkpoint } = result.value;
-  io.stdout(`ok: receipt ${receipt.seq} (${receipt.kind}, ${receipt.time}) is in ${checkpoint.origin} at tree size ${checkpoint.size}`);
+  const { receipt, checkpoint, seal } = result.value;
+  const where = checkpoint !== undefined ? `${checkpoint.origin} at tree size ${checkpoint.size}` : `the log sealed by receipt ${seal?.seq ?? "?"} (${seal?.time ?? "?"})`;
+  io.stdout(`ok: receipt ${receipt.seq} (${receipt.kind}, ${receipt.time}) is in ${where}`);
   return ExitCode.ok;
 }
