@@ -13,7 +13,8 @@
 // - runtime.heap.counters        heap after 1,000,000 distinct counter keys
 // - runtime.bytes.pending        heap bytes per pending approval request (and journal bytes per request receipt)
 import { hash } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { promises as fsp } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -224,19 +225,35 @@ export async function benchJournaled(kind: "native" | "noble", options: { ops?: 
   });
 }
 
-export async function benchDurable(kind: AppendSignerKind, options: { ops?: number; concurrency?: number } = {}): Promise<RuntimeBenchResult> {
+export async function benchDurable(
+  kind: AppendSignerKind,
+  options: { ops?: number; concurrency?: number; signatures?: "per-receipt" | "per-batch"; keepLines?: (lines: Buffer[]) => void } = {},
+): Promise<RuntimeBenchResult> {
   const ops = options.ops ?? (kind === "noble" ? 4_000 : 20_000);
   const concurrency = options.concurrency ?? 64;
+  const signatures = options.signatures ?? "per-receipt";
   const dir = mkdtempSync(path.join(tmpdir(), "xp-bench-runtime-"));
   const signer = benchSigner(kind, keyPairFromSeed(new Uint8Array(32).fill(3)));
   try {
-    const store = await DurableStore.open(dir, { signer });
+    const store = await DurableStore.open(dir, { signer, signatures });
     const enforcer = await Enforcer.create({ policy: invoicePolicyCompiled(), store, clock: tickingClock() });
     const { ms, latencies } = await driveWithReceipts(enforcer, ops, concurrency);
     await store.close();
-    return result(`runtime.durable.${kind}`, ops, ms, "decisions/s", {
+    if (options.keepLines !== undefined) {
+      // the decisions' own lines (not the seals), with their newlines: what benchRawAppends writes again
+      const text = readFileSync(path.join(dir, "receipts.jsonl"));
+      const lines: Buffer[] = [];
+      for (let at = 0; at < text.length; ) {
+        const nl = text.indexOf(0x0a, at);
+        const line = text.subarray(at, nl + 1);
+        if (!line.includes('"kind":"seal"')) lines.push(Buffer.from(line));
+        at = nl + 1;
+      }
+      options.keepLines(lines);
+    }
+    return result(`runtime.durable.${kind}${signatures === "per-batch" ? ".batch" : ""}`, ops, ms, "decisions/s", {
       ...latencyFields(latencies),
-      notes: `${concurrency} concurrent callers, fsync group commit, one receipt per decision`,
+      notes: `${concurrency} concurrent callers, fsync group commit, ${signatures === "per-batch" ? "one signed seal per write" : "one signed receipt per decision"}`,
     });
   } finally {
     await signer.close?.();
@@ -333,5 +350,71 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
     const r = await c.run();
     const lat = r.p50Us !== undefined ? `  p50 ${Math.round(r.p50Us)} µs, p99 ${Math.round(r.p99Us ?? 0)} µs` : "";
     console.log(`${r.name.padEnd(28)} ${String(Math.round(r.rate)).padStart(9)} ${r.unit}${lat}  (${r.ops} in ${Math.round(r.ms)} ms${r.notes ? "; " + r.notes : ""})`);
+  }
+}
+
+/**
+ * The floor of durable appends: `concurrency` callers each append one of `lines` (the same bytes a durable run wrote)
+ * and wait until it is on disk, through a group commit built like the receipt log's (one write at a time of
+ * everything waiting, each followed by an fdatasync the next write does not wait for; a caller is answered once a
+ * sync covers its line), and nothing else: no decision, no encoding, no hashing, no signature.
+ */
+export async function benchRawAppends(lines: readonly Buffer[], concurrency = 64): Promise<RuntimeBenchResult> {
+  const dir = mkdtempSync(path.join(tmpdir(), "xp-bench-appends-"));
+  const h = await fsp.open(path.join(dir, "raw.jsonl"), "a");
+  try {
+    let pending: Buffer[] = [];
+    let appended = 0;
+    let durable = 0;
+    const waiters: { target: number; resolve: () => void }[] = [];
+    let writing = false;
+    const settle = (): void => {
+      let n = 0;
+      while (n < waiters.length && waiters[n]!.target <= durable) n++;
+      for (const w of waiters.splice(0, n)) w.resolve();
+    };
+    const pump = (): void => {
+      if (writing || pending.length === 0) return;
+      writing = true;
+      const batch = pending;
+      pending = [];
+      const size = appended;
+      void (async () => {
+        await h.write(batch.length === 1 ? batch[0]! : Buffer.concat(batch));
+        writing = false;
+        void h.datasync().then(() => {
+          if (size > durable) durable = size;
+          settle();
+        });
+        setImmediate(pump);
+      })();
+    };
+    const append = (line: Buffer): Promise<void> => {
+      pending.push(line);
+      const target = ++appended;
+      const done = new Promise<void>((resolve) => waiters.push({ target, resolve }));
+      setImmediate(pump);
+      return done;
+    };
+    const ops = lines.length;
+    const latencies = new Float64Array(ops);
+    let next = 0;
+    const t = performance.now();
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (next < ops) {
+          const i = next++;
+          const start = performance.now();
+          await append(lines[i]!);
+          latencies[i] = performance.now() - start;
+        }
+      }),
+    );
+    const ms = performance.now() - t;
+    latencies.sort();
+    return result("runtime.appends.raw", ops, ms, "lines/s", { ...latencyFields(latencies), notes: `${concurrency} callers, group commit, fdatasync` });
+  } finally {
+    await h.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -11,7 +11,7 @@ export interface ServeIO {
 
 export const SERVE_USAGE = `usage: xpol serve --policy PATH... [--state DIR | --memory | --postgres URL] [--listen HOST:PORT] [--tokens FILE]
                   [--tls-cert FILE --tls-key FILE] [--body-limit BYTES] [--checkpoint-every N]
-                  [--signing-threads N] [--no-watch] [--log-level LEVEL]
+                  [--signing-threads N] [--signatures per-receipt|per-batch] [--no-watch] [--log-level LEVEL]
 
   --policy PATH      a .xpol file of the policy (repeat for each file), or one bundle .json (\`xpol compile\`)
   --state DIR        the embedded durable store: counters, approval requests, the signed receipt log
@@ -28,6 +28,8 @@ export const SERVE_USAGE = `usage: xpol serve --policy PATH... [--state DIR | --
   --body-limit N     largest request body in bytes (default 1048576)
   --checkpoint-every N  write a signed checkpoint every N receipts (default 1000; and on stop)
   --signing-threads N   sign receipts on N worker threads (default 0: on the main thread)
+  --signatures MODE     per-receipt (default): every receipt signed; per-batch: one signed seal per group commit
+                        covers its receipts by their Merkle root (each still proves on its own: \`xpol prove\`)
   --no-watch         do not reload when a policy file changes (SIGHUP and POST /v1/policy/reload still do)
   --log-level LEVEL  fatal, error, warn, info (default), debug
 
@@ -87,6 +89,12 @@ function parse(argv: readonly string[]): ServeOptions | string {
         case "--signing-threads":
           o.signingThreads = integer(0);
           break;
+        case "--signatures": {
+          const mode = need(value());
+          if (mode !== "per-receipt" && mode !== "per-batch") return `--signatures must be per-receipt or per-batch, not \`${mode}\``;
+          o.signatures = mode;
+          break;
+        }
         case "--no-watch":
           o.watch = false;
           break;

@@ -129,7 +129,7 @@ export const ROUTES: readonly RouteSpec[] = [
     operationId: "showReceipt",
     method: "GET",
     url: "/v1/receipts/:seq",
-    summary: "One receipt with its inclusion proof to the latest checkpoint that covers it",
+    summary: "One receipt with its inclusion proof to the latest checkpoint that covers it (or to its batch's seal)",
     tag: "receipts",
     roles: ["auditor", "admin"],
     params: S.SeqParams,

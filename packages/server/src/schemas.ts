@@ -292,7 +292,8 @@ export const ConsistencyQuery: Schema = {
 
 export const ReceiptProof: Schema = {
   type: "object",
-  description: "a receipt with its RFC 9162 inclusion proof to a signed checkpoint (`xpol verify-proof` checks it offline)",
+  description:
+    "a receipt with its RFC 9162 inclusion proof to a signed checkpoint, or (per-batch signatures, before a checkpoint covers it) to the signed seal of its batch (`xpol verify-proof` checks it offline)",
   properties: {
     format: { type: "string" },
     receipt: object,
@@ -300,8 +301,9 @@ export const ReceiptProof: Schema = {
     treeSize: { type: "integer" },
     inclusion: { type: "array", items: { type: "string" } },
     checkpoint: { type: "string" },
+    seal: object,
   },
-  required: ["format", "receipt", "leafIndex", "treeSize", "inclusion", "checkpoint"],
+  required: ["format", "receipt", "leafIndex", "treeSize", "inclusion"],
 };
 
 export const ConsistencyProof: Schema = {

@@ -49,6 +49,8 @@ export interface ServeOptions {
   readonly durability?: "fsync" | "none";
   /** sign receipts on this many worker threads (node:crypto; default 0: on the main thread) */
   readonly signingThreads?: number;
+  /** the durable store's receipts: each signed ("per-receipt", default) or sealed per group commit ("per-batch") */
+  readonly signatures?: "per-receipt" | "per-batch";
   /** the durable store writes a signed checkpoint every N receipts (default 1000) and on close */
   readonly checkpointEvery?: number;
   /** long-poll waiters at once (default 1000; more get 429) */
@@ -156,6 +158,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         durability: options.durability ?? "fsync",
         ...(options.checkpointEvery !== undefined ? { checkpointEvery: options.checkpointEvery } : {}),
         ...(options.signingThreads !== undefined ? { signingThreads: options.signingThreads } : {}),
+        ...(options.signatures !== undefined ? { signatures: options.signatures } : {}),
       });
     } catch (e: unknown) {
       const err = e instanceof StoreError ? e : null;

@@ -93,3 +93,29 @@ describe("receipts over HTTP", () => {
     expect(served.text).not.toContain("partial");
   });
 });
+
+describe("receipts over HTTP, per-batch signatures (xpol serve --signatures per-batch)", () => {
+  it("a decision's receipt carries no signature, proves to its batch's seal before any checkpoint, and the log verifies", async () => {
+    const batch = await startService({ signatures: "per-batch", checkpointEvery: 1000 });
+    try {
+      for (let i = 0; i < 3; i++) {
+        const d = await post(`${batch.url}/v1/decisions`, { tool: "get_invoice", args: { invoice_id: `inv-${i}`, customer_id: "c-1" }, actor: ACTOR, context: CONTEXT });
+        expect(d.status).toBe(200);
+      }
+      const lines = readFileSync(path.join(batch.dir, "state", "receipts.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { kind: string; sig?: string });
+      // one decision per write here (each caller waits for its answer): decision, seal, decision, seal, ...
+      expect(lines.map((r) => r.kind)).toEqual(["decision", "seal", "decision", "seal", "decision", "seal"]);
+      expect(lines.filter((r) => r.kind === "decision").every((r) => r.sig === undefined)).toBe(true);
+      const key = parsePublicKey(readFileSync(path.join(batch.dir, "state", "runtime.pub"), "utf8"));
+      if (!key.ok) throw new Error(key.error);
+      const r = await get(`${batch.url}/v1/receipts/4`);
+      expect(r.status).toBe(200);
+      expect(verifyReceiptProof(r.json, key.value)).toMatchObject({ ok: true, value: { receipt: { seq: 4 }, seal: { seq: 5 } } });
+      const ok = await xpol(["verify", "--server", batch.url, "--key", path.join("state", "runtime.pub")], batch.dir);
+      expect(ok.stderr).toBe("");
+      expect(ok.stdout).toMatch(/^ok: 6 receipts verified/);
+    } finally {
+      await batch.stop();
+    }
+  });
+});

@@ -205,8 +205,8 @@ export const Diagnostics = {
     `checkpoint at line ${line} (size ${size}) follows one of size ${previous}: checkpoints were ${size === previous ? "duplicated" : "reordered"} (each checkpoint covers more than the one before)`),
   receiptCheckpointRemoved: def("XP6019", "error", (kept: number, size: number) => `kept checkpoint ${kept} (size ${size}) is no longer among the log's checkpoints: checkpoints were removed`),
   receiptSealInvalid: def("XP6020", "error", (seq: number, why: string) => `receipt ${seq} is not a valid seal: ${why}`),
-  receiptLogUnsealed: def("XP6021", "error", (seq: number, count: number) =>
-    `receipts ${seq}..${count - 1} carry no signature and no signed seal or checkpoint covers them (per-batch signatures: a batch written without its seal)`),
+  receiptLogUnsealed: def("XP6021", "error", (first: number, last: number) =>
+    `receipts ${first}..${last} carry no signature and no signed seal or checkpoint covers them (per-batch signatures: a batch written without its seal)`),
 
   // --- XP7xxx policy tests and formatting ----------------------------------------------------------------------
   // test and property blocks (src/testing)

@@ -122,7 +122,7 @@ export async function verifyLog(dir: string, publicKey: Uint8Array, options: Ver
   if (scan.unsealed !== undefined) {
     const u = scan.unsealed;
     const def = Diagnostics.receiptLogUnsealed;
-    return failed(u.count, cps.records.length, { problem: "unsealed", code: def.code, message: def.message(u.seq, scan.count), file: RECEIPTS_FILE, line: u.line, offset: u.offset, seq: u.seq });
+    return failed(u.count, cps.records.length, { problem: "unsealed", code: def.code, message: def.message(u.seq, scan.count - 1), file: RECEIPTS_FILE, line: u.line, offset: u.offset, seq: u.seq });
   }
   for (const { cp, v } of verdicts) {
     if (!v.ok) {

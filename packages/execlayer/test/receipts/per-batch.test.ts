@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { ReceiptLog } from "../../src/receipts/log.ts";
-import { NativeSigner, type JsonObject } from "../../src/index.ts";
+import { NativeSigner } from "../../src/index.ts";
 import { parseReceiptLine, proveReceipt, verifyLog, verifyReceiptProof, type Receipt } from "../../src/receipts/index.ts";
 import { decisionBody, ORIGIN, seedKey, tempDir } from "./helpers.ts";
 
@@ -72,7 +72,7 @@ describe("a per-batch log", () => {
       const v = verifyReceiptProof(JSON.parse(JSON.stringify(proof.value)), key.publicKey);
       expect(v).toMatchObject({ ok: true, value: { receipt: { seq } } });
       // a changed body, a seal of another key, or a seal made up for it: refused
-      const changed = JSON.parse(JSON.stringify(proof.value)) as { receipt: { body: JsonObject } };
+      const changed = JSON.parse(JSON.stringify(proof.value)) as { receipt: { body: Record<string, unknown> } };
       changed.receipt.body["i"] = 999;
       expect(verifyReceiptProof(changed, key.publicKey).ok).toBe(false);
       expect(verifyReceiptProof(JSON.parse(JSON.stringify(proof.value)), seedKey(8).publicKey).ok).toBe(false);
