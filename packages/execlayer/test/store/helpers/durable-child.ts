@@ -9,10 +9,12 @@ import { fakePolicy } from "../../runtime/helpers/fake-policy.ts";
 const dir = process.argv[2]!;
 // "threads": the store signs with its key on 2 worker threads (SigningPool), receipts signed in the group commit
 const threads = process.argv[3] === "threads";
+// "batch": per-batch signatures, one signed seal per group commit
+const batch = process.argv[3] === "batch";
 const seed = (n: number) => new Uint8Array(32).fill(n);
 const groups = { finance: [["alice", NobleSigner.fromSeed(seed(1))]] as const };
 
-const store = await DurableStore.open(dir, { checkpointEvery: 50, ...(threads ? { signerKind: "native", signingThreads: 2 } as const : {}) });
+const store = await DurableStore.open(dir, { checkpointEvery: 50, ...(threads ? { signerKind: "native", signingThreads: 2 } as const : {}), ...(batch ? { signerKind: "native", signatures: "per-batch" } as const : {}) });
 const enforcer = await Enforcer.create({ policy: fakePolicy({ groups, limit: 1_000_000 }), store });
 process.stdout.write(JSON.stringify({ ready: true, pid: process.pid }) + "\n");
 
