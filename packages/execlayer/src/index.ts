@@ -6,6 +6,7 @@
 export { compilePolicy, formatDiagnostics } from "./compile/load.ts";
 export { decide } from "./engine/engine.ts";
 export { toBundle, loadBundle, BUNDLE_FORMAT } from "./compile/bundle.ts";
+export { POLICY_DIGEST_KIND, policyDigestDocument } from "./compile/policy-digest.ts";
 export { formatPolicy } from "./format/index.ts";
 export type { CompileResult } from "./compile/load.ts";
 export type { PolicyInput, SourceInput } from "./compile/pipeline.ts";

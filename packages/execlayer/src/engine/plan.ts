@@ -112,9 +112,16 @@ export interface CounterSpec {
 export interface CompiledPolicy {
   readonly name: string;
   readonly version: string | null;
-  /** `sha256:<hex>` over the canonical sources (see compile/policy-digest.ts); approvals and receipts bind to it */
+  /**
+   * The policy digest, `sha256:<hex>` over the canonical form of what decides (`execlayer/policy/v2`: schema, tiers,
+   * counters, groups, rules, tool mappings; not tests, comments, formatting, name, version or the order of
+   * declarations): approval requests and receipts bind to it, so an edit that changes no decision keeps pending
+   * approvals. See compile/policy-digest.ts for the exact document.
+   */
   readonly digest: string;
-  /** the sources the digest covers, with canonical paths */
+  /** `sha256:<hex>` over the exact source texts (`execlayer/policy/v1`): what bundles check their sources against */
+  readonly sourcesDigest: string;
+  /** the sources the policy was compiled from, with canonical paths */
   readonly sources: readonly SourceText[];
   readonly checked: CheckedPolicy;
   /** for src/ir normalization (`toSovereignIR(proposal, policy.irSchema, { mapper: policy.toolMapper, ... })`) */
