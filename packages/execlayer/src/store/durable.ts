@@ -14,7 +14,8 @@
 // Receipts are signed by the store's key: `options.signer`, or `DIR/runtime.key` (created with mode 0600 on first
 // open, public half in `DIR/runtime.pub`). A log accepts one signer: reopening with another key is refused.
 // Beside it, `DIR/runtime.redaction-key` (created with it, mode 0600): the key `@sensitive` values are committed under
-// in receipts (receipts/redaction.ts), unless `options.redactionKey` is given.
+// in receipts (receipts/redaction.ts), unless `options.redactionKey` is given. `DIR/principals.keyring`, when the
+// service writes one, holds the approver keys of principals (runtime/principal-keyring.ts).
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Diagnostics } from "../diagnostics/catalogue.ts";
@@ -25,6 +26,7 @@ import type { Receipt } from "../receipts/receipt.ts";
 import { createSigner, type Signer, type SignerKind } from "../receipts/signer.ts";
 import { SigningPool } from "../receipts/signing-pool.ts";
 import { acquireDirectoryLock, type DirectoryLock } from "./lock.ts";
+import { filePrincipalKeyring, PRINCIPAL_KEYRING_FILE, type PrincipalKeyring } from "../runtime/principal-keyring.ts";
 import { generateRedactionKey, readRedactionKeyFile, writeRedactionKeyFile, type RedactionKey } from "../receipts/redaction.ts";
 import { RuntimeState } from "../runtime/state.ts";
 import { StoreError, type RequestSnapshot, type StateStore, type StateView, type StoreFailure, type TxOutcome, type TxScope, type TxStep } from "../runtime/store.ts";
@@ -107,6 +109,8 @@ export class DurableStore implements StateStore<Receipt> {
   readonly log: ReceiptLog;
   readonly signer: Signer;
   readonly redactionKey: RedactionKey;
+  /** `DIR/principals.keyring`, re-read when it changes: the approver keys of principals (runtime/principal-keyring.ts) */
+  readonly principalKeys: PrincipalKeyring;
   readonly #lock: DirectoryLock;
   /** the store made its signer (from DIR/runtime.key), so it releases it on close */
   readonly #ownsSigner: boolean;
@@ -116,6 +120,7 @@ export class DurableStore implements StateStore<Receipt> {
   private constructor(dir: string, state: RuntimeState, log: ReceiptLog, signer: Signer, lock: DirectoryLock, ownsSigner: boolean, redactionKey: RedactionKey) {
     this.dir = dir;
     this.redactionKey = redactionKey;
+    this.principalKeys = filePrincipalKeyring(path.join(dir, PRINCIPAL_KEYRING_FILE));
     this.state = state;
     this.log = log;
     this.signer = signer;
