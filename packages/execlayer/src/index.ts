@@ -37,6 +37,8 @@ export { PolicyDenied, ApprovalRequired } from "./runtime/guard.ts";
 export { enforceableFrom, redactSensitive } from "./engine/enforceable.ts";
 export { generateRedactionKey, redactionKeyFromBytes, readRedactionKeyFile, writeRedactionKeyFile, commitSensitive, checkSensitiveValue, SENSITIVE_COMMITMENT_SCHEME } from "./receipts/redaction.ts";
 export type { RedactionKey, SensitiveCommitter, SensitiveCheck } from "./receipts/redaction.ts";
+export { principalKeyring, parsePrincipalKeyring, filePrincipalKeyring, PRINCIPAL_KEYRING_FILE } from "./runtime/principal-keyring.ts";
+export type { PrincipalKeyring } from "./runtime/principal-keyring.ts";
 export { signApproval, approvalStatementBytes, parseSignedApproval, APPROVAL_DOMAIN } from "./runtime/approvals.ts";
 export { submitApprovalTo, requestInfoToJson } from "./runtime/submit-approval.ts";
 export { MemoryStore } from "./store/memory.ts";

@@ -95,6 +95,7 @@ class PolicyCompiler {
       toolMapper: compileToolMapper(p, (t) => this.expr(t)),
       counters,
       groups,
+      principalGroups: new Map([...p.groups.values()].flatMap((g) => (g.principal === null ? [] : [[g.name, g.principal.field] as const]))),
       plans,
       countersFor: (ir) => countersFor(plans, records, ir),
       evaluate: (ir, counterValues, options) => evaluatePlan(plans, records, ir, counterValues, options),

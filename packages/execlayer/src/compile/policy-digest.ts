@@ -100,7 +100,7 @@ export function decisionDocument(p: CheckedPolicy): JsonObject {
   for (const g of p.groups.values()) {
     const members: Record<string, JsonValue> = {};
     for (const m of g.members) members[m.name] = m.key.text;
-    groups[g.name] = { members };
+    groups[g.name] = g.principal === null ? { members } : { per: `actor.${g.principal.field}` };
   }
   const rules: Record<string, JsonValue> = {};
   for (const r of p.rules) {

@@ -48,6 +48,8 @@ export interface EnforceablePolicy {
   readonly digest: string;
   /** approver groups with decoded keys */
   readonly groups: ApproverGroups;
+  /** groups resolved per principal: group name -> the `actor` field whose value names the principal */
+  readonly principalGroups?: ReadonlyMap<string, string>;
   /**
    * a tool call or IR-shaped proposal -> normalized SovereignIR and its two digests; never throws. Identity and time
    * come from `options` only (a missing actor, or context when the policy declares one, is XP4033; a proposal's own
@@ -112,6 +114,7 @@ export function enforceableFrom(policy: CompiledPolicy): EnforceablePolicy {
     version: policy.version,
     digest: policy.digest,
     groups: policy.groups,
+    principalGroups: policy.principalGroups,
     toIR(proposal, options): IrBuild {
       const built = toSovereignIR(proposal, policy.irSchema, {
         mapper: policy.toolMapper,

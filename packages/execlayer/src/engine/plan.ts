@@ -128,8 +128,10 @@ export interface CompiledPolicy {
   readonly irSchema: IrSchema;
   readonly toolMapper: ToolMapper;
   readonly counters: ReadonlyMap<string, CounterSpec>;
-  /** approver groups with decoded public keys */
+  /** approver groups with decoded public keys (a group resolved per principal has none here) */
   readonly groups: ApproverGroups;
+  /** groups resolved per principal (`group NAME per actor.FIELD`): group name -> the actor field naming the principal */
+  readonly principalGroups: ReadonlyMap<string, string>;
   /** one plan per declared action type */
   readonly plans: ReadonlyMap<string, ActionPlan>;
   /** the counters this action reads and would increment, with their keys and amounts; never throws */

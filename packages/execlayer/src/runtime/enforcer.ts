@@ -35,7 +35,10 @@ import { toolCallProposal, type ToolCallDecision } from "./tool-call.ts";
 import { snapshotToolArgs } from "../ir/snapshot.ts";
 import { isoMillis } from "../ir/values.ts";
 import type { CompiledPolicy } from "../engine/plan.ts";
+import type { Result } from "../vocabulary/result.ts";
 import { inputProblemLead } from "../engine/engine.ts";
+import { decodeApproverKey } from "../check/policy-keys.ts";
+import type { PrincipalKeyring } from "./principal-keyring.ts";
 import { generateRedactionKey, sensitiveCommitter, type RedactionKey, type SensitiveCommitter } from "../receipts/redaction.ts";
 
 /** The time source: ms since the epoch (or a Date). */
@@ -58,6 +61,12 @@ export interface EnforcerOptions {
    * Replicas sharing a store must share it: the action digest of a proposal with sensitive values depends on it.
    */
   readonly redactionKey?: RedactionKey;
+  /**
+   * the approver keys of principals, for groups declared `group NAME per actor.FIELD` (runtime/principal-keyring.ts);
+   * default: the store's (`DIR/principals.keyring` of a DurableStore). Without one, such a group has no approvers
+   * and a decision requiring it is denied (XP5008).
+   */
+  readonly principalKeys?: PrincipalKeyring;
 }
 
 
@@ -128,9 +137,11 @@ export class Enforcer {
   /** the id of the key sensitive values are committed under (receipts name it) */
   readonly redactionKeyId: string;
   readonly #commit: SensitiveCommitter;
+  readonly #principalKeys: PrincipalKeyring | undefined;
 
-  private constructor(policy: EnforceablePolicy, store: StateStore<Receipt>, clock: () => number, skewMs: number, redactionKey: RedactionKey) {
+  private constructor(policy: EnforceablePolicy, store: StateStore<Receipt>, clock: () => number, skewMs: number, redactionKey: RedactionKey, principalKeys: PrincipalKeyring | undefined) {
     this.policy = policy;
+    this.#principalKeys = principalKeys;
     this.store = store;
     this.#clock = clock;
     this.#skewMs = skewMs;
@@ -147,7 +158,7 @@ export class Enforcer {
     };
     const policy = isEnforceable(options.policy) ? options.policy : enforceableFrom(options.policy);
     const redactionKey = options.redactionKey ?? store.redactionKey ?? generateRedactionKey();
-    return new Enforcer(policy, store, now, options.signedAtSkewMs ?? DEFAULT_SIGNED_AT_SKEW_MS, redactionKey);
+    return new Enforcer(policy, store, now, options.signedAtSkewMs ?? DEFAULT_SIGNED_AT_SKEW_MS, redactionKey, options.principalKeys ?? store.principalKeys);
   }
 
   /** Decides one proposed action (a tool call in any supported shape, or an IR-shaped action). Never throws. */
@@ -210,6 +221,38 @@ export class Enforcer {
       this.#approversCache.set(requirements, a);
     }
     return a;
+  }
+
+  /**
+   * The approvers a new request pins: the members of its static groups, and for a group resolved per principal the
+   * keys the principal keyring holds for the value of the group's actor field (strictly decoded: an invalid key is an
+   * error, not skipped). Never from the proposal: `actor` is the caller's.
+   */
+  #resolveApprovers(requirements: readonly ApprovalRequirement[], ir: SovereignIR): Result<Approver[], { group: string; why: string }> {
+    const fixed = this.#approvers(requirements);
+    const perPrincipal = this.policy.principalGroups;
+    if (perPrincipal === undefined || perPrincipal.size === 0 || !requirements.some((q) => perPrincipal.has(q.group))) return { ok: true, value: fixed };
+    const out = [...fixed];
+    for (const q of requirements) {
+      const field = perPrincipal.get(q.group);
+      if (field === undefined) continue;
+      const fail = (why: string) => ({ ok: false, error: { group: q.group, why } }) as const;
+      const principal = ir.actor[field];
+      if (typeof principal !== "string" || principal === "") return fail(`\`actor.${field}\` names no principal (it is ${principal === undefined ? "absent" : JSON.stringify(principal)})`);
+      if (this.#principalKeys === undefined) return fail(`the runtime has no principal keyring to find the keys of \`${principal}\` (Enforcer.create({ principalKeys }), or principals.keyring in the state directory)`);
+      const keys = this.#principalKeys.keysFor(principal);
+      if (!keys.ok) return fail(keys.error);
+      if (keys.value.length < q.quorum) return fail(`the principal keyring holds no key for \`${principal}\` (\`actor.${field}\`)`);
+      const seen = new Set<string>();
+      for (const k of keys.value) {
+        const decoded = decodeApproverKey(k);
+        if (!decoded.ok) return fail(`the principal keyring holds an invalid key for \`${principal}\`: ${decoded.error}`);
+        if (seen.has(decoded.value.text)) continue;
+        seen.add(decoded.value.text);
+        out.push({ group: q.group, name: principal, key: decoded.value.text });
+      }
+    }
+    return { ok: true, value: out };
   }
 
   /** Inside the transaction: read, evaluate, decide what changes. Synchronous. */
@@ -298,6 +341,12 @@ export class Enforcer {
     reasons: readonly string[],
   ): Evaluated {
     const policy = this.policy;
+    const approvers = this.#resolveApprovers(requirements, ir);
+    if (!approvers.ok) {
+      const { group, why } = approvers.error;
+      const decision = forcedDeny(evaluated, Diagnostics.approversUnresolved.code, Diagnostics.approversUnresolved.message(group, why));
+      return { decision, changes: [], consumed: false, reads };
+    }
     const request: ApprovalRequest = {
       id: requestIdFor(policy.digest, actionDigest, now, requirements),
       actionDigest,
@@ -309,7 +358,7 @@ export class Enforcer {
       requirements,
       createdAt: now,
       expiresAt: expiryOf(now, requirements),
-      approvers: this.#approvers(requirements),
+      approvers: approvers.value,
     };
     return {
       decision: reasons === evaluated.reasons ? evaluated : { ...evaluated, reasons },

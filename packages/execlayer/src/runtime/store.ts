@@ -10,6 +10,7 @@ import type { KnownCanonical } from "../ir/canonicalize.ts";
 import type { ApprovalRecord, ApprovalRequest, RequestState } from "./approvals.ts";
 import type { WindowSpec } from "../vocabulary/windows.ts";
 import type { RedactionKey } from "../receipts/redaction.ts";
+import type { PrincipalKeyring } from "./principal-keyring.ts";
 
 /** One state change. Every store applies the same changes with the same code (state.ts), so replay is exact. */
 export type StateChange =
@@ -93,6 +94,8 @@ export interface StateStore<Receipt = unknown> {
    * beside its signing key; an Enforcer uses it unless given its own
    */
   readonly redactionKey?: RedactionKey;
+  /** the approver keys of principals (groups declared `per actor.FIELD`); an Enforcer uses it unless given its own */
+  readonly principalKeys?: PrincipalKeyring;
   /** Runs one atomic step. Never rejects: failures are `{ ok: false }`. */
   transact<R>(scope: TxScope, body: (view: StateView) => TxStep<R>): Promise<TxOutcome<R, Receipt>>;
   /** open requests (pending or approved, not expired) at `now`, oldest first */
