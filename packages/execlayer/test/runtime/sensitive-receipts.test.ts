@@ -45,7 +45,8 @@ function policy(): CompiledPolicy {
   return r.policy;
 }
 
-const T0 = Date.parse("2026-01-31T10:00:00Z");
+// now: `xpol approvals show` lists the requests open at the real time
+const T0 = Date.now() - 60_000;
 const IBAN = "DE89370400440532013000";
 const EMAIL = "ana@example.com";
 const send = (amount: number, iban = IBAN) => ({ action: { type: "payout.send", params: { iban, amount } } });
@@ -154,5 +155,19 @@ describe("a state directory keeps its redaction key beside its signing key", () 
     expect([wrong.code, wrong.stdout]).toEqual([1, "receipt 0: `action.params.iban` does NOT match the claimed value\n"]);
     const noKey = await xpol(["check-value", dir, "--seq", "0", "--field", "action.params.iban", "--value", '"x"', "--key", path.join(dir, "missing")]);
     expect(noKey.code).toBe(3);
+
+    // approvals show: the action as recorded, sensitive values masked; the key holder checks claimed ones
+    const id = asked.request!.request.id;
+    const shown = await xpol(["approvals", "show", id, "--state", dir]);
+    expect(shown.stderr).toBe("");
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toContain('"iban": "‹sensitive›"');
+    expect(shown.stdout).toContain('"email": "‹sensitive›"');
+    expect(shown.stdout).toContain('"amount": 5000');
+    expect(shown.stdout).not.toContain(IBAN);
+    const checked = await xpol(["approvals", "show", id, "--state", dir, "--check", `action.params.iban=${JSON.stringify(IBAN)}`, "--check", 'actor.email="eve@example.com"']);
+    expect(checked.stdout).toContain("`action.params.iban` matches the claimed value");
+    expect(checked.stdout).toContain("`actor.email` does NOT match the claimed value");
+    expect(checked.code).toBe(1);
   });
 });
