@@ -15,11 +15,10 @@
 // Its id, `hmac-sha256:` + 16 hex of HMAC(key, "execlayer/redaction-key-id"), names it in receipts without revealing it.
 // Receipts verify offline without it: the key only matters to check a claimed sensitive value.
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
-import { promises as fs } from "node:fs";
 import { canonicalize } from "../ir/canonicalize.ts";
 import type { JsonObject, JsonValue } from "../ir/types.ts";
 import { fromHex, toHex } from "./bytes.ts";
-import type { KeyResult } from "./keys.ts";
+import { readKeyFile, writeSecretFile, type KeyResult } from "./keys.ts";
 
 /** The commitment scheme receipts name (`body.redaction.scheme`). */
 export const SENSITIVE_COMMITMENT_SCHEME = "hmac-sha256/v1";
@@ -128,22 +127,10 @@ export function parseRedactionKeyFile(text: string): KeyResult<RedactionKey> {
 }
 
 export async function readRedactionKeyFile(file: string): Promise<KeyResult<RedactionKey>> {
-  let text: string;
-  try {
-    text = await fs.readFile(file, "utf8");
-  } catch (e: unknown) {
-    return { ok: false, error: `cannot read \`${file}\`: ${e instanceof Error ? e.message : String(e)}`, unreadable: true };
-  }
-  return parseRedactionKeyFile(text);
+  return readKeyFile(file, parseRedactionKeyFile);
 }
 
 /** Writes a new key file (mode 0600; refuses to overwrite one). */
 export async function writeRedactionKeyFile(file: string, key: RedactionKey): Promise<void> {
-  const handle = await fs.open(file, "wx", 0o600);
-  try {
-    await handle.writeFile(formatRedactionKeyFile(key));
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
+  await writeSecretFile(file, formatRedactionKeyFile(key));
 }
