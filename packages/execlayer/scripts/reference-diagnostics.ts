@@ -50,6 +50,11 @@ export const DIAGNOSTIC_NOTES: Readonly<Record<string, { readonly cause: string;
   XP3051: { cause: "a rule's condition can never hold (a comparison with a value out of the field's range, contradictory tests)", fix: "correct the condition, or remove the rule" },
   XP3053: { cause: "a group no rule requires approvals from", fix: "use it in `require approval N of GROUP`, or remove it" },
   XP3055: { cause: "`mcp server NAME { std.module }` names a module that maps no tool this policy has", fix: "import the module, or list the tools one by one" },
+  XP3056: { cause: "`group NAME per EXPR` names something other than a string field of `actor` (the principal must come from the caller)", fix: "write `group NAME per actor.FIELD` with a declared string field, such as `actor.on_behalf_of`" },
+  XP5008: {
+    cause: "a decision requires a group resolved per principal, and the runtime found no key for that principal: the actor field is absent, the runtime has no principal keyring, the keyring holds no (or an invalid) key for the principal, or it cannot be read",
+    fix: "add the principal's key to the keyring the service owns (`principals.keyring` in the state directory, or `Enforcer.create({ principalKeys })`); the decision is denied with a receipt until then",
+  },
   XP7001: { cause: "a `test` block's decision is not the one it expects", fix: "the report shows expected and actual and the rules that fired: fix the rule or the expectation" },
   XP7002: { cause: "a `test` block cannot run (its action is invalid input, a step is missing)", fix: "the message says why" },
   XP7003: { cause: "a `property` found an input for which its claim fails", fix: "the report prints the counterexample as a test block and the seed to replay it" },

@@ -6,6 +6,7 @@
 export { compilePolicy, formatDiagnostics } from "./compile/load.ts";
 export { decide } from "./engine/engine.ts";
 export { toBundle, loadBundle, BUNDLE_FORMAT } from "./compile/bundle.ts";
+export { POLICY_DIGEST_KIND, policyDigestDocument } from "./compile/policy-digest.ts";
 export { formatPolicy } from "./format/index.ts";
 export type { CompileResult } from "./compile/load.ts";
 export type { PolicyInput, SourceInput } from "./compile/pipeline.ts";
@@ -34,6 +35,10 @@ export { Enforcer } from "./runtime/enforcer.ts";
 export { decisionToJson } from "./runtime/receipt-body.ts";
 export { PolicyDenied, ApprovalRequired } from "./runtime/guard.ts";
 export { enforceableFrom, redactSensitive } from "./engine/enforceable.ts";
+export { generateRedactionKey, redactionKeyFromBytes, readRedactionKeyFile, writeRedactionKeyFile, commitSensitive, checkSensitiveValue, SENSITIVE_COMMITMENT_SCHEME } from "./receipts/redaction.ts";
+export type { RedactionKey, SensitiveCommitter, SensitiveCheck } from "./receipts/redaction.ts";
+export { principalKeyring, parsePrincipalKeyring, filePrincipalKeyring, PRINCIPAL_KEYRING_FILE } from "./runtime/principal-keyring.ts";
+export type { PrincipalKeyring } from "./runtime/principal-keyring.ts";
 export { signApproval, approvalStatementBytes, parseSignedApproval, APPROVAL_DOMAIN } from "./runtime/approvals.ts";
 export { submitApprovalTo, requestInfoToJson } from "./runtime/submit-approval.ts";
 export { MemoryStore } from "./store/memory.ts";

@@ -684,6 +684,7 @@ class PolicyChecker {
       return;
     }
     this.groupDecls.set(name, g);
+    if (g.decl.principal !== null) return this.declarePrincipalGroup(g, g.decl.principal);
     const members: CheckedMember[] = [];
     const names = new Map<string, Span>();
     const keys = new Map<string, string>();
@@ -738,7 +739,26 @@ class PolicyChecker {
     if (members.length === 0 && g.decl.members.length === 0 && (g.decl.keyring === null || (names.size === 0 && !keyringFailed))) {
       this.report(D.emptyGroup, g.file, g.decl.name.span, [name], { help: "add members as `name: \"ed25519:...\"`" });
     }
-    this.groups.set(name, { name, members, origin: { file: g.file, span: g.decl.span } });
+    this.groups.set(name, { name, members, principal: null, origin: { file: g.file, span: g.decl.span } });
+  }
+
+  /**
+   * `group NAME per actor.FIELD`: the members are resolved per decision by the runtime, from the keyring the service
+   * supplies, by the value of a string field of `actor` (which the caller supplies, never the model). Only that form.
+   */
+  private declarePrincipalGroup(g: Located<GroupDecl>, e: Expr): void {
+    const name = g.decl.name.text;
+    const field = e.kind === "select" && e.optional !== true && e.operand.kind === "ident" && e.operand.name === "actor" && !e.operand.rootScoped ? e.field : null;
+    const schema = field === null ? undefined : this.actor.get(field);
+    if (field === null || schema === undefined || schema.type.kind !== "string") {
+      const strings = [...this.actor.values()].filter((f) => f.type.kind === "string").map((f) => `\`actor.${f.name}\``);
+      const found = e.kind === "select" && e.operand.kind === "ident" ? `${e.operand.name}.${e.field}` : e.kind === "ident" ? e.name : "an expression";
+      const near = field === null || schema !== undefined ? undefined : didYouMean(`actor.${field}`, strings.map((x) => x.slice(1, -1)));
+      this.report(D.invalidPrincipalField, g.file, e.span, [name, found], {
+        help: near ?? `write \`group ${name} per actor.FIELD\` with a string field of \`actor\`: ${strings.join(", ")}`,
+      });
+    }
+    this.groups.set(name, { name, members: [], principal: { field: field ?? "" }, origin: { file: g.file, span: g.decl.span } });
   }
 
   /**
@@ -751,7 +771,7 @@ class PolicyChecker {
     if (this.groupDecls.has(name)) return;
     this.requiredGroups.add(name);
     this.groupDecls.set(name, g);
-    this.groups.set(name, { name, members: [], origin: { file: g.file, span: g.decl.span } });
+    this.groups.set(name, { name, members: [], principal: null, origin: { file: g.file, span: g.decl.span } });
     if (this.options.module === true) return;
     const fromModule = this.moduleFiles.has(g.file);
     this.report(D.emptyGroup, g.file, g.decl.name.span, [name], {
@@ -960,6 +980,14 @@ class PolicyChecker {
       return false;
     }
     const decl = this.groupDecls.get(groupName);
+    if (group?.principal != null) {
+      if (q.value === 1) return true;
+      this.report(D.principalGroupQuorum, file, q.span, [q.value, groupName], {
+        related: decl === undefined ? [] : [{ message: `\`${groupName}\` is declared here`, span: decl.decl.name.span, file: decl.file }],
+        help: `require approval 1 of ${groupName}; to ask more people, add a rule requiring another group as well`,
+      });
+      return false;
+    }
     // a group whose keyring could not be read has no known size: that error (XP3017) is the one to fix
     if (this.unreadableKeyrings.has(groupName)) return true;
     if (group !== undefined && decl !== undefined && q.value > group.members.length && !this.requiredGroups.has(groupName)) {
@@ -1222,7 +1250,7 @@ function sameField(a: FieldSchema, b: FieldSchema): boolean {
 }
 
 function isRequiredGroup(g: GroupDecl): boolean {
-  return g.members.length === 0 && g.keyring === null;
+  return g.members.length === 0 && g.keyring === null && g.principal === null;
 }
 
 /** The tool mapping a test's `tool NAME` reaches, resolved as the runtime resolves a tool call. */

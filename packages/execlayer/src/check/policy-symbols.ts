@@ -99,7 +99,10 @@ export interface CheckedMember {
 
 export interface CheckedGroup {
   readonly name: string;
+  /** empty for a group resolved per principal */
   readonly members: readonly CheckedMember[];
+  /** `group NAME per actor.FIELD`: members are the runtime's principal keyring's keys for that field's value */
+  readonly principal: { readonly field: string } | null;
   readonly origin: Origin;
 }
 

@@ -13,6 +13,7 @@ const commands: Record<string, CommandEntry> = {
   keygen: { summary: "generate an Ed25519 key pair (NAME.key, NAME.pub)", load: () => import("./commands/keygen.ts") },
   verify: { summary: "verify a receipt log offline with the signer's public key", load: () => import("./commands/verify.ts") },
   prove: { summary: "print an inclusion proof for one receipt (JSON)", load: () => import("./commands/prove.ts") },
+  "check-value": { summary: "check a claimed @sensitive value against its keyed commitment in a receipt (needs the redaction key)", load: () => import("./commands/check-value.ts") },
   "verify-proof": { summary: "check an inclusion proof without the log", load: () => import("./commands/verify-proof.ts") },
   eval: { summary: "decide one action (or one per line) against a policy", load: () => import("./commands/eval.ts") },
   compile: { summary: "check a policy and write it as a bundle", load: () => import("./commands/compile.ts") },

@@ -1,11 +1,14 @@
 // Bundles: a compiled policy's sources in one JSON file, so a service can load exactly what CI checked.
-//   { "format": "execlayer-bundle/v1", "digest": "sha256:...", "name": ..., "version": ..., "sources": [{path, text}] }
-// Loading recomputes the digest over the sources and refuses a mismatch, then compiles from the sources (keyrings
-// and stdlib modules come from the bundle itself, never from the disk).
+//   { "format": "execlayer-bundle/v1", "digest": "sha256:...", "sources_digest": "sha256:...", "name": ...,
+//     "version": ..., "sources": [{path, text}] }
+// `digest` is the policy digest (what decides, compile/policy-digest.ts), `sources_digest` the digest of the exact
+// texts. Loading checks the texts against `sources_digest`, compiles them (keyrings and stdlib modules come from the
+// bundle itself, never from the disk) and refuses a policy whose digest is not `digest`. A bundle written before the
+// policy digest covered only what decides has no `sources_digest`, and its `digest` is the sources digest: accepted.
 import { diagnostic } from "../diagnostics/diagnostic.ts";
 import { Diagnostics } from "../diagnostics/catalogue.ts";
 import { sourcesModuleResolver, STDLIB_PREFIX } from "../check/policy-modules.ts";
-import { policyDigest } from "./policy-digest.ts";
+import { sourcesDigest } from "./policy-digest.ts";
 import { buildPolicy, type BuildResult } from "./policy-build.ts";
 import type { CompiledPolicy } from "../engine/plan.ts";
 import type { SourceText } from "../engine/plan.ts";
@@ -15,6 +18,7 @@ export const BUNDLE_FORMAT = "execlayer-bundle/v1";
 export interface Bundle {
   readonly format: typeof BUNDLE_FORMAT;
   readonly digest: string;
+  readonly sources_digest: string;
   readonly name: string;
   readonly version: string | null;
   readonly sources: readonly SourceText[];
@@ -24,6 +28,7 @@ export function toBundle(policy: CompiledPolicy): Bundle {
   return {
     format: BUNDLE_FORMAT,
     digest: policy.digest,
+    sources_digest: policy.sourcesDigest,
     name: policy.name,
     version: policy.version,
     sources: policy.sources.map((s) => ({ path: s.path, text: s.text })),
@@ -65,19 +70,18 @@ export function loadBundle(input: string | unknown, file = "<bundle>"): BuildRes
     seen.add(path);
     sources.push({ path, text });
   }
-  const actual = policyDigest(sources);
-  if (actual !== b.digest) {
-    return {
-      policy: null,
-      sources: [],
-      diagnostics: [
-        diagnostic(Diagnostics.bundleDigestMismatch, AT_START, [file, String(b.digest), actual], {
-          file,
-          help: "the sources were changed after the bundle was written; rebuild it with `xpol compile`",
-        }),
-      ],
-    };
-  }
+  const actual = sourcesDigest(sources);
+  const mismatch = (claimed: string, computed: string): BuildResult => ({
+    policy: null,
+    sources: [],
+    diagnostics: [
+      diagnostic(Diagnostics.bundleDigestMismatch, AT_START, [file, claimed, computed], {
+        file,
+        help: "the sources were changed after the bundle was written; rebuild it with `xpol compile`",
+      }),
+    ],
+  });
+  if (b.sources_digest !== undefined && b.sources_digest !== actual) return mismatch(String(b.sources_digest), actual);
   const texts = new Map(sources.map((s) => [s.path, s.text]));
   // Policy files are the `.xpol` sources outside the stdlib; everything else is a keyring read through `readFile`.
   const policyFiles = sources.filter((s) => s.path.endsWith(".xpol") && !s.path.startsWith(STDLIB_PREFIX));
@@ -85,8 +89,12 @@ export function loadBundle(input: string | unknown, file = "<bundle>"): BuildRes
     readFile: (path) => texts.get(path) ?? new Error("not in the bundle"),
     modules: sourcesModuleResolver(sources),
   });
-  if (built.policy !== null && built.policy.digest !== actual) {
+  if (built.policy === null) return built;
+  if (built.policy.sourcesDigest !== actual) {
     return bundleError(file, "its sources compile to a different set of files than it holds", "rebuild it with `xpol compile`");
   }
+  // a bundle from before the policy digest covered only what decides: its `digest` is the sources digest
+  const legacy = b.sources_digest === undefined && b.digest === actual;
+  if (built.policy.digest !== b.digest && !legacy) return mismatch(b.digest, built.policy.digest);
   return built;
 }

@@ -19,7 +19,7 @@ import { fromJson } from "../cel/json.ts";
 import { CelError, celErrors } from "../cel/errors.ts";
 import { CelUint, INT64_MAX, INT64_MIN } from "../cel/values.ts";
 import { compileExpression, type CompiledExpression } from "../cel/planner.ts";
-import { canonicalSources, policyDigest } from "./policy-digest.ts";
+import { canonicalSources, policyDigest, sourcesDigest } from "./policy-digest.ts";
 import type { ActionPlan, CompiledPolicy, CounterPlan, CounterSpec, ParamConverter, ParamPlan, RecordTypes, RulePlan, VariableUse } from "../engine/plan.ts";
 import { compileToolMapper } from "./policy-tools.ts";
 import { countersFor, evaluatePlan } from "../engine/engine.ts";
@@ -77,13 +77,17 @@ class PolicyCompiler {
     );
     const sources = canonicalSources(p.sources);
     let digest: string | undefined;
+    let textDigest: string | undefined;
     const records = this.records;
     return {
       name: p.name,
       version: p.version,
-      // Computed on first use: decisions never need it.
+      // Computed on first use: decisions never need them.
       get digest(): string {
-        return (digest ??= policyDigest(sources));
+        return (digest ??= policyDigest(p));
+      },
+      get sourcesDigest(): string {
+        return (textDigest ??= sourcesDigest(sources));
       },
       sources,
       checked: p,
@@ -91,6 +95,7 @@ class PolicyCompiler {
       toolMapper: compileToolMapper(p, (t) => this.expr(t)),
       counters,
       groups,
+      principalGroups: new Map([...p.groups.values()].flatMap((g) => (g.principal === null ? [] : [[g.name, g.principal.field] as const]))),
       plans,
       countersFor: (ir) => countersFor(plans, records, ir),
       evaluate: (ir, counterValues, options) => evaluatePlan(plans, records, ir, counterValues, options),

@@ -116,6 +116,8 @@ export const Diagnostics = {
   unusedGroup: def("XP3053", "warning", (name: string) => `approver group \`${name}\` is never used`),
   invalidMcpServerName: def("XP3054", "error", (name: string) => `\`${name}\` is not a valid MCP server name`),
   mcpModuleWithoutTools: def("XP3055", "error", (module: string) => `module \`${module}\` maps no tools of this policy`),
+  invalidPrincipalField: def("XP3056", "error", (group: string, found: string) => `group \`${group}\` is resolved per principal from \`${found}\`, which is not a string field of \`actor\``),
+  principalGroupQuorum: def("XP3057", "error", (quorum: number, group: string) => `quorum ${quorum} of group \`${group}\`, which is resolved per principal: the principal is one person, so the quorum is 1`),
 
   // --- XP4xxx action input / SovereignIR -----------------------------------------------------------------------
   // JSON text and values (src/ir/json.ts, src/ir/canonicalize.ts)
@@ -163,6 +165,7 @@ export const Diagnostics = {
   storeUnavailable: def("XP5004", "error", (why: string) => `state store unavailable, denied: ${why}`),
   approvalReplayed: def("XP5005", "error", (id: string, at: string) => `approval request \`${id}\` was already used at ${at}: an approved action runs once`),
   approvalVetoed: def("XP5006", "error", (id: string, by: string) => `approval request \`${id}\` was rejected by ${by}`),
+  approversUnresolved: def("XP5008", "error", (group: string, why: string) => `no approvers for group \`${group}\`, denied: ${why}`),
   approvalExpired: def("XP5007", "error", (id: string, at: string) => `approval request \`${id}\` expired at ${at} before it was approved and used`),
   // submitted approvals that do not count (nothing changes)
   approvalMalformed: def("XP5010", "error", (why: string) => `malformed approval: ${why}`),

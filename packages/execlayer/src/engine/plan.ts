@@ -112,17 +112,26 @@ export interface CounterSpec {
 export interface CompiledPolicy {
   readonly name: string;
   readonly version: string | null;
-  /** `sha256:<hex>` over the canonical sources (see compile/policy-digest.ts); approvals and receipts bind to it */
+  /**
+   * The policy digest, `sha256:<hex>` over the canonical form of what decides (`execlayer/policy/v2`: schema, tiers,
+   * counters, groups, rules, tool mappings; not tests, comments, formatting, name, version or the order of
+   * declarations): approval requests and receipts bind to it, so an edit that changes no decision keeps pending
+   * approvals. See compile/policy-digest.ts for the exact document.
+   */
   readonly digest: string;
-  /** the sources the digest covers, with canonical paths */
+  /** `sha256:<hex>` over the exact source texts (`execlayer/policy/v1`): what bundles check their sources against */
+  readonly sourcesDigest: string;
+  /** the sources the policy was compiled from, with canonical paths */
   readonly sources: readonly SourceText[];
   readonly checked: CheckedPolicy;
   /** for src/ir normalization (`toSovereignIR(proposal, policy.irSchema, { mapper: policy.toolMapper, ... })`) */
   readonly irSchema: IrSchema;
   readonly toolMapper: ToolMapper;
   readonly counters: ReadonlyMap<string, CounterSpec>;
-  /** approver groups with decoded public keys */
+  /** approver groups with decoded public keys (a group resolved per principal has none here) */
   readonly groups: ApproverGroups;
+  /** groups resolved per principal (`group NAME per actor.FIELD`): group name -> the actor field naming the principal */
+  readonly principalGroups: ReadonlyMap<string, string>;
   /** one plan per declared action type */
   readonly plans: ReadonlyMap<string, ActionPlan>;
   /** the counters this action reads and would increment, with their keys and amounts; never throws */

@@ -338,6 +338,7 @@ class Formatter {
         return { ...base, render: (ind) => this.braced(ind, `counter ${d.name.text}`, this.findTok(d.name.span.end, "{"), d.span.end, this.counterClauses(d)) };
       case "group": {
         if (d.keyring !== null) return { ...base, render: (ind) => this.leaf(ind, `group ${d.name.text} from ${this.src(d.keyring!.span)}`) };
+        if (d.principal !== null) return { ...base, render: (ind) => this.leaf(ind, `group ${d.name.text} per ${this.src(d.principal!.span)}`) };
         const items: Item[] = d.members.map((m) => ({
           start: m.span.start,
           end: m.span.end,

@@ -7,6 +7,8 @@ export { parseReceiptLine, verifyReceiptSignature, signingMessage, receiptHash, 
 export { RECEIPTS_FILE, CHECKPOINTS_FILE } from "./scan.ts";
 export { readReceipts } from "./read.ts";
 export { verifyLog } from "./verify-log.ts";
+export { checkSensitiveValue, parseRedactionKeyFile, redactionKeyFromBytes, SENSITIVE_COMMITMENT_SCHEME } from "./redaction.ts";
+export type { RedactionKey, SensitiveCheck } from "./redaction.ts";
 export { proveReceipt, proveConsistency, verifyReceiptProof, PROOF_FORMAT } from "./proof.ts";
 export { verifyCheckpoint, noteVerifierKey } from "./checkpoint.ts";
 export { leafHash, verifyInclusion, verifyConsistency } from "./merkle.ts";

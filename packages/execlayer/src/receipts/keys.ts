@@ -87,26 +87,36 @@ export function parsePrivateKeyFile(text: string): KeyResult<KeyPair> {
 export async function writeKeyFiles(base: string, pair: KeyPair): Promise<{ keyFile: string; pubFile: string }> {
   const keyFile = `${base}.key`;
   const pubFile = `${base}.pub`;
-  // "wx": refuse to clobber a key; mode applies at creation, so the secret is never world-readable.
-  const handle = await fs.open(keyFile, "wx", 0o600);
-  try {
-    await handle.writeFile(formatPrivateKeyFile(pair));
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
+  await writeSecretFile(keyFile, formatPrivateKeyFile(pair));
   await fs.writeFile(pubFile, formatPublicKey(pair.publicKey) + "\n", { flag: "wx", mode: 0o644 });
   return { keyFile, pubFile };
 }
 
 export async function readPrivateKeyFile(file: string): Promise<KeyResult<KeyPair>> {
+  return readKeyFile(file, parsePrivateKeyFile);
+}
+
+/** Reads a key file and parses it; a file that cannot be read says so (`unreadable`). */
+export async function readKeyFile<T>(file: string, parse: (text: string) => KeyResult<T>): Promise<KeyResult<T>> {
   let text: string;
   try {
     text = await fs.readFile(file, "utf8");
   } catch (e: unknown) {
     return { ok: false, error: `cannot read \`${file}\`: ${e instanceof Error ? e.message : String(e)}`, unreadable: true };
   }
-  return parsePrivateKeyFile(text);
+  return parse(text);
+}
+
+/** Writes a secret (a private key file): synced, and refusing to overwrite one. */
+export async function writeSecretFile(file: string, text: string): Promise<void> {
+  // "wx": refuse to clobber a key; mode applies at creation, so the secret is never world-readable.
+  const handle = await fs.open(file, "wx", 0o600);
+  try {
+    await handle.writeFile(text);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
 }
 
 /** A public key given either inline (`ed25519:<hex>`) or as the path of a `.pub` file. */

@@ -35,7 +35,11 @@ import { toolCallProposal, type ToolCallDecision } from "./tool-call.ts";
 import { snapshotToolArgs } from "../ir/snapshot.ts";
 import { isoMillis } from "../ir/values.ts";
 import type { CompiledPolicy } from "../engine/plan.ts";
+import type { Result } from "../vocabulary/result.ts";
 import { inputProblemLead } from "../engine/engine.ts";
+import { decodeApproverKey } from "../check/policy-keys.ts";
+import type { PrincipalKeyring } from "./principal-keyring.ts";
+import { generateRedactionKey, sensitiveCommitter, type RedactionKey, type SensitiveCommitter } from "../receipts/redaction.ts";
 
 /** The time source: ms since the epoch (or a Date). */
 export type Clock = () => number | Date;
@@ -51,6 +55,18 @@ export interface EnforcerOptions {
   readonly clock?: Clock;
   /** clock-skew allowance for approvers' `signed_at` (default 30 s) */
   readonly signedAtSkewMs?: number;
+  /**
+   * the key `@sensitive` values are committed under in receipts (HMAC-SHA256, receipts/redaction.ts); default: the
+   * store's (`DIR/runtime.redaction-key` of a DurableStore, one per MemoryStore), else one made for this runtime.
+   * Replicas sharing a store must share it: the action digest of a proposal with sensitive values depends on it.
+   */
+  readonly redactionKey?: RedactionKey;
+  /**
+   * the approver keys of principals, for groups declared `group NAME per actor.FIELD` (runtime/principal-keyring.ts);
+   * default: the store's (`DIR/principals.keyring` of a DurableStore). Without one, such a group has no approvers
+   * and a decision requiring it is denied (XP5008).
+   */
+  readonly principalKeys?: PrincipalKeyring;
 }
 
 
@@ -118,12 +134,19 @@ export class Enforcer {
   readonly #clock: () => number;
   readonly #skewMs: number;
   readonly #values = new Map<string, number>();
+  /** the id of the key sensitive values are committed under (receipts name it) */
+  readonly redactionKeyId: string;
+  readonly #commit: SensitiveCommitter;
+  readonly #principalKeys: PrincipalKeyring | undefined;
 
-  private constructor(policy: EnforceablePolicy, store: StateStore<Receipt>, clock: () => number, skewMs: number) {
+  private constructor(policy: EnforceablePolicy, store: StateStore<Receipt>, clock: () => number, skewMs: number, redactionKey: RedactionKey, principalKeys: PrincipalKeyring | undefined) {
     this.policy = policy;
+    this.#principalKeys = principalKeys;
     this.store = store;
     this.#clock = clock;
     this.#skewMs = skewMs;
+    this.redactionKeyId = redactionKey.keyId;
+    this.#commit = sensitiveCommitter(redactionKey);
   }
 
   static async create(options: EnforcerOptions): Promise<Enforcer> {
@@ -134,7 +157,8 @@ export class Enforcer {
       return typeof t === "number" ? t : t.getTime();
     };
     const policy = isEnforceable(options.policy) ? options.policy : enforceableFrom(options.policy);
-    return new Enforcer(policy, store, now, options.signedAtSkewMs ?? DEFAULT_SIGNED_AT_SKEW_MS);
+    const redactionKey = options.redactionKey ?? store.redactionKey ?? generateRedactionKey();
+    return new Enforcer(policy, store, now, options.signedAtSkewMs ?? DEFAULT_SIGNED_AT_SKEW_MS, redactionKey, options.principalKeys ?? store.principalKeys);
   }
 
   /** Decides one proposed action (a tool call in any supported shape, or an IR-shaped action). Never throws. */
@@ -152,13 +176,13 @@ export class Enforcer {
 
   async #decide(proposal: unknown, context: DecideContext, now: number): Promise<EnforcerDecision> {
     const policy = this.policy;
-    const built: IrBuild = policy.toIR(proposal, { actor: context.actor, context: context.context, requestedAt: now });
+    const built: IrBuild = policy.toIR(proposal, { actor: context.actor, context: context.context, requestedAt: now, commit: this.#commit });
     if (!built.ok) return this.#refuseInput(inputProblemLead(built.error.path), built.error, now);
-    const { ir, actionDigest, irDigest } = built;
+    const { ir, actionDigest } = built;
     const counted = policy.countersFor(ir);
     if (!counted.ok) {
       const decision = forcedDeny(null, counted.error.code, counted.error.message);
-      return this.#recordOnly(decision, now, { action: this.#action(ir, actionDigest, irDigest) });
+      return this.#recordOnly(decision, now, { action: this.#action(built) });
     }
     const uses = counted.uses;
     const outcome = await this.store.transact(
@@ -166,23 +190,23 @@ export class Enforcer {
       (view) => {
         let ev: Evaluated;
         try {
-          ev = this.#evaluate(view, ir, actionDigest, irDigest, uses, now);
+          ev = this.#evaluate(view, ir, actionDigest, built.irDigest, uses, now);
         } catch (e: unknown) {
           // fail closed, but still inside the transaction so the deny is recorded
           const decision = forcedDeny(null, Diagnostics.runtimeInternalError.code, Diagnostics.runtimeInternalError.message(message(e)));
           ev = { decision, changes: [], consumed: false, reads: [] };
         }
         if (!this.store.journaled) return { result: ev, changes: ev.changes };
-        const step: TxStep<Evaluated> = { result: ev, changes: ev.changes, event: this.#decisionEvent(ev, ir, actionDigest, irDigest, now, built.canonical) };
+        const step: TxStep<Evaluated> = { result: ev, changes: ev.changes, event: this.#decisionEvent(ev, built, now) };
         return step;
       },
     );
     if (!outcome.ok) {
-      return { ...forcedDeny(null, outcome.error.code, outcome.error.message), actionDigest, irDigest };
+      return { ...forcedDeny(null, outcome.error.code, outcome.error.message), actionDigest, irDigest: built.irDigest };
     }
     const ev = outcome.result;
     // one object per decision: the engine's decisions are shared frozen objects
-    const out: { -readonly [K in keyof EnforcerDecision]: EnforcerDecision[K] } = { ...ev.decision, actionDigest, irDigest };
+    const out: { -readonly [K in keyof EnforcerDecision]: EnforcerDecision[K] } = { ...ev.decision, actionDigest, irDigest: built.irDigest };
     if (ev.request !== undefined) out.request = info(ev.request, now);
     if (outcome.receipt !== undefined) out.receipt = outcome.receipt;
     return out;
@@ -197,6 +221,38 @@ export class Enforcer {
       this.#approversCache.set(requirements, a);
     }
     return a;
+  }
+
+  /**
+   * The approvers a new request pins: the members of its static groups, and for a group resolved per principal the
+   * keys the principal keyring holds for the value of the group's actor field (strictly decoded: an invalid key is an
+   * error, not skipped). Never from the proposal: `actor` is the caller's.
+   */
+  #resolveApprovers(requirements: readonly ApprovalRequirement[], ir: SovereignIR): Result<Approver[], { group: string; why: string }> {
+    const fixed = this.#approvers(requirements);
+    const perPrincipal = this.policy.principalGroups;
+    if (perPrincipal === undefined || perPrincipal.size === 0 || !requirements.some((q) => perPrincipal.has(q.group))) return { ok: true, value: fixed };
+    const out = [...fixed];
+    for (const q of requirements) {
+      const field = perPrincipal.get(q.group);
+      if (field === undefined) continue;
+      const fail = (why: string) => ({ ok: false, error: { group: q.group, why } }) as const;
+      const principal = ir.actor[field];
+      if (typeof principal !== "string" || principal === "") return fail(`\`actor.${field}\` names no principal (it is ${principal === undefined ? "absent" : JSON.stringify(principal)})`);
+      if (this.#principalKeys === undefined) return fail(`the runtime has no principal keyring to find the keys of \`${principal}\` (Enforcer.create({ principalKeys }), or principals.keyring in the state directory)`);
+      const keys = this.#principalKeys.keysFor(principal);
+      if (!keys.ok) return fail(keys.error);
+      if (keys.value.length < q.quorum) return fail(`the principal keyring holds no key for \`${principal}\` (\`actor.${field}\`)`);
+      const seen = new Set<string>();
+      for (const k of keys.value) {
+        const decoded = decodeApproverKey(k);
+        if (!decoded.ok) return fail(`the principal keyring holds an invalid key for \`${principal}\`: ${decoded.error}`);
+        if (seen.has(decoded.value.text)) continue;
+        seen.add(decoded.value.text);
+        out.push({ group: q.group, name: principal, key: decoded.value.text });
+      }
+    }
+    return { ok: true, value: out };
   }
 
   /** Inside the transaction: read, evaluate, decide what changes. Synchronous. */
@@ -285,6 +341,12 @@ export class Enforcer {
     reasons: readonly string[],
   ): Evaluated {
     const policy = this.policy;
+    const approvers = this.#resolveApprovers(requirements, ir);
+    if (!approvers.ok) {
+      const { group, why } = approvers.error;
+      const decision = forcedDeny(evaluated, Diagnostics.approversUnresolved.code, Diagnostics.approversUnresolved.message(group, why));
+      return { decision, changes: [], consumed: false, reads };
+    }
     const request: ApprovalRequest = {
       id: requestIdFor(policy.digest, actionDigest, now, requirements),
       actionDigest,
@@ -296,7 +358,7 @@ export class Enforcer {
       requirements,
       createdAt: now,
       expiresAt: expiryOf(now, requirements),
-      approvers: this.#approvers(requirements),
+      approvers: approvers.value,
     };
     return {
       decision: reasons === evaluated.reasons ? evaluated : { ...evaluated, reasons },
@@ -307,8 +369,13 @@ export class Enforcer {
     };
   }
 
-  /** The action as receipts record it: the IR with the policy's sensitive fields redacted. */
-  #action(ir: SovereignIR, actionDigest: string, irDigest: string): ActionFields {
+  /** The action as receipts record it: the IR with the policy's sensitive fields committed (keyed). */
+  #action(built: IrBuild & { ok: true }): ActionFields {
+    const { ir, actionDigest, irDigest } = built;
+    if (built.recorded !== undefined) {
+      const redaction = { fields: built.redacted ?? [], keyId: this.redactionKeyId };
+      return { actionDigest, irDigest, ir: built.recorded, redaction };
+    }
     return { actionDigest, irDigest, ir: this.policy.receiptIR !== undefined ? this.policy.receiptIR(ir) : (ir as unknown as JsonObject) };
   }
 
@@ -320,9 +387,11 @@ export class Enforcer {
     return this.#policyJsonCache;
   }
 
-  /** `canonical`: the IR's text from toIR, spliced into the receipt when the IR is recorded as is (not redacted). */
-  #decisionEvent(ev: Evaluated, ir: SovereignIR, actionDigest: string, irDigest: string, now: number, canonical: string | undefined): JournalEvent {
-    const action = this.#action(ir, actionDigest, irDigest);
+  /** `built.canonical`: the recorded IR's text from toIR, spliced into the receipt. */
+  #decisionEvent(ev: Evaluated, built: IrBuild & { ok: true }, now: number): JournalEvent {
+    const action = this.#action(built);
+    const canonical = built.canonical;
+    const recorded = built.recorded ?? (built.ir as unknown as JsonObject);
     const body = decisionBody({
       policy: this.#policyJson(),
       action,
@@ -332,7 +401,7 @@ export class Enforcer {
       ...(ev.request !== undefined ? { request: ev.request } : {}),
     });
     const kind = ev.consumed ? "consumption" : "decision";
-    return canonical !== undefined && action.ir === (ir as unknown as JsonObject) ? { kind, body, time: now, known: { value: ir, text: canonical } } : { kind, body, time: now };
+    return canonical !== undefined && action.ir === recorded ? { kind, body, time: now, known: { value: recorded, text: canonical } } : { kind, body, time: now };
   }
 
   /** A decision made without reaching the policy (bad input, internal error): recorded, changes nothing. */

@@ -25,6 +25,7 @@ import type { CounterUse } from "../engine/counters.ts";
 import { TIERS, type ApprovalRequirement, type Decision, type Tier } from "../vocabulary/decision.ts";
 import { parseWindowLabel, windowLabel } from "../vocabulary/windows.ts";
 import type { Result } from "../vocabulary/result.ts";
+import { SENSITIVE_COMMITMENT_SCHEME } from "../receipts/redaction.ts";
 
 /** The version of the body schema described here (not written into v1 bodies: see the header). */
 export const RECEIPT_BODY_VERSION = 1;
@@ -160,8 +161,15 @@ export function changeToJson(c: StateChange): JsonObject {
 export interface ActionFields {
   readonly actionDigest: string;
   readonly irDigest: string;
-  /** the IR as recorded: `policy.receiptIR(ir)` when the policy redacts, else the IR itself */
+  /** the IR as recorded: sensitive values replaced by keyed commitments when the policy has any, else the IR itself */
   readonly ir: JsonObject;
+  /** present when `ir` holds keyed commitments: which fields, under which redaction key */
+  readonly redaction?: { readonly fields: readonly string[]; readonly keyId: string };
+}
+
+/** `redaction`: how the sensitive values of `ir` are committed (receipts/redaction.ts), for whoever holds the key. */
+export function redactionToJson(r: NonNullable<ActionFields["redaction"]>): JsonObject {
+  return { scheme: SENSITIVE_COMMITMENT_SCHEME, key: r.keyId, fields: [...r.fields] };
 }
 
 /** A decision the policy reached (kind `decision`, or `consumption` when an approved request was used). */
@@ -186,6 +194,7 @@ export function decisionBody(p: DecisionBodyParts): JsonObject {
     decision: decisionJsonShared(p.decision),
     counters: p.counters.map((r) => counterReadToJson(r, p.changes)),
   };
+  if (p.action.redaction !== undefined) body["redaction"] = redactionToJson(p.action.redaction);
   if (p.request !== undefined) {
     body["request"] = requestToJson(p.request.request);
     body["approvals"] = p.request.approvals.map(recordToJson);
@@ -210,6 +219,7 @@ export function forcedDenyBody(policy: JsonObject, decision: Decision, input: Fo
     body["action_digest"] = input.action.actionDigest;
     body["ir_digest"] = input.action.irDigest;
     body["ir"] = input.action.ir;
+    if (input.action.redaction !== undefined) body["redaction"] = redactionToJson(input.action.redaction);
   }
   body["decision"] = decisionToJson(decision);
   return body;

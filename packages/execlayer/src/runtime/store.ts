@@ -9,6 +9,8 @@ import type { JsonObject } from "../ir/types.ts";
 import type { KnownCanonical } from "../ir/canonicalize.ts";
 import type { ApprovalRecord, ApprovalRequest, RequestState } from "./approvals.ts";
 import type { WindowSpec } from "../vocabulary/windows.ts";
+import type { RedactionKey } from "../receipts/redaction.ts";
+import type { PrincipalKeyring } from "./principal-keyring.ts";
 
 /** One state change. Every store applies the same changes with the same code (state.ts), so replay is exact. */
 export type StateChange =
@@ -87,6 +89,13 @@ export interface StateStore<Receipt = unknown> {
   readonly kind: string;
   /** true when steps' events are recorded (so callers build event bodies only then) */
   readonly journaled: boolean;
+  /**
+   * the key `@sensitive` values are committed under in the receipts this store keeps (receipts/redaction.ts), kept
+   * beside its signing key; an Enforcer uses it unless given its own
+   */
+  readonly redactionKey?: RedactionKey;
+  /** the approver keys of principals (groups declared `per actor.FIELD`); an Enforcer uses it unless given its own */
+  readonly principalKeys?: PrincipalKeyring;
   /** Runs one atomic step. Never rejects: failures are `{ ok: false }`. */
   transact<R>(scope: TxScope, body: (view: StateView) => TxStep<R>): Promise<TxOutcome<R, Receipt>>;
   /** open requests (pending or approved, not expired) at `now`, oldest first */

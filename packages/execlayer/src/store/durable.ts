@@ -13,6 +13,9 @@
 // Single writer: `DIR/LOCK` (lock.ts). A second opener gets StoreError `locked` naming the holder.
 // Receipts are signed by the store's key: `options.signer`, or `DIR/runtime.key` (created with mode 0600 on first
 // open, public half in `DIR/runtime.pub`). A log accepts one signer: reopening with another key is refused.
+// Beside it, `DIR/runtime.redaction-key` (created with it, mode 0600): the key `@sensitive` values are committed under
+// in receipts (receipts/redaction.ts), unless `options.redactionKey` is given. `DIR/principals.keyring`, when the
+// service writes one, holds the approver keys of principals (runtime/principal-keyring.ts).
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Diagnostics } from "../diagnostics/catalogue.ts";
@@ -23,6 +26,8 @@ import type { Receipt } from "../receipts/receipt.ts";
 import { createSigner, type Signer, type SignerKind } from "../receipts/signer.ts";
 import { SigningPool } from "../receipts/signing-pool.ts";
 import { acquireDirectoryLock, type DirectoryLock } from "./lock.ts";
+import { filePrincipalKeyring, PRINCIPAL_KEYRING_FILE, type PrincipalKeyring } from "../runtime/principal-keyring.ts";
+import { generateRedactionKey, readRedactionKeyFile, writeRedactionKeyFile, type RedactionKey } from "../receipts/redaction.ts";
 import { RuntimeState } from "../runtime/state.ts";
 import { StoreError, type RequestSnapshot, type StateStore, type StateView, type StoreFailure, type TxOutcome, type TxScope, type TxStep } from "../runtime/store.ts";
 import { replayBody, runTransaction, storeClosed, storeUnavailable, type Transactor } from "../runtime/transaction.ts";
@@ -48,9 +53,27 @@ export interface DurableStoreOptions {
   readonly checkpointEvery?: number;
   /** "fsync" (default) or "none" (tests and benchmarks only: no durability) */
   readonly durability?: "fsync" | "none";
+  /** commits `@sensitive` values in receipts; default: the directory's own `DIR/runtime.redaction-key`, created on first open */
+  readonly redactionKey?: RedactionKey;
 }
 
 export const RUNTIME_KEY_BASE = "runtime";
+/** The redaction key's file in a state directory, beside `runtime.key`. */
+export const REDACTION_KEY_FILE = "runtime.redaction-key";
+
+async function loadOrCreateRedactionKey(dir: string): Promise<RedactionKey> {
+  const file = path.join(dir, REDACTION_KEY_FILE);
+  if (!fs.existsSync(file)) {
+    try {
+      await writeRedactionKeyFile(file, generateRedactionKey());
+    } catch (e: unknown) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    }
+  }
+  const key = await readRedactionKeyFile(file);
+  if (!key.ok) throw new StoreError(Diagnostics.storeOpenFailed.code, Diagnostics.storeOpenFailed.message(dir, key.error), "io");
+  return key.value;
+}
 
 /** A log append that failed (the transaction answers XP5004 with its message). */
 class AppendFailed extends Error {}
@@ -91,14 +114,19 @@ export class DurableStore implements StateStore<Receipt> {
   readonly state: RuntimeState;
   readonly log: ReceiptLog;
   readonly signer: Signer;
+  readonly redactionKey: RedactionKey;
+  /** `DIR/principals.keyring`, re-read when it changes: the approver keys of principals (runtime/principal-keyring.ts) */
+  readonly principalKeys: PrincipalKeyring;
   readonly #lock: DirectoryLock;
   /** the store made its signer (from DIR/runtime.key), so it releases it on close */
   readonly #ownsSigner: boolean;
   readonly #tx: Transactor<Receipt, AppendedReceipt<JsonObject>>;
   #closed = false;
 
-  private constructor(dir: string, state: RuntimeState, log: ReceiptLog, signer: Signer, lock: DirectoryLock, ownsSigner: boolean) {
+  private constructor(dir: string, state: RuntimeState, log: ReceiptLog, signer: Signer, lock: DirectoryLock, ownsSigner: boolean, redactionKey: RedactionKey) {
     this.dir = dir;
+    this.redactionKey = redactionKey;
+    this.principalKeys = filePrincipalKeyring(path.join(dir, PRINCIPAL_KEYRING_FILE));
     this.state = state;
     this.log = log;
     this.signer = signer;
@@ -147,6 +175,7 @@ export class DurableStore implements StateStore<Receipt> {
     try {
       made = options.signer === undefined ? await loadOrCreateSigner(abs, options.signerKind ?? "noble", threads) : undefined;
       const signer = options.signer ?? (made as Signer);
+      const redactionKey = options.redactionKey ?? (await loadOrCreateRedactionKey(abs));
       const state = new RuntimeState();
       let bad: { why: string; seq: number } | null = null;
       const replay = (receipt: Receipt, where: { line: number }): void => {
@@ -181,7 +210,7 @@ export class DurableStore implements StateStore<Receipt> {
         const { why, seq } = bad as { why: string; seq: number };
         throw new StoreError(Diagnostics.storeCorrupt.code, Diagnostics.storeCorrupt.message(abs, why), "corrupt", undefined, { seq });
       }
-      return new DurableStore(abs, state, log, signer, lock, made !== undefined);
+      return new DurableStore(abs, state, log, signer, lock, made !== undefined, redactionKey);
     } catch (e: unknown) {
       await made?.close?.().catch(() => undefined);
       lock.release();

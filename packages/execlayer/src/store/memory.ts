@@ -5,9 +5,12 @@
 import { RuntimeState } from "../runtime/state.ts";
 import type { Journal, RequestSnapshot, StateStore, StateView, StoreFailure, TxOutcome, TxScope, TxStep } from "../runtime/store.ts";
 import { runTransaction, storeClosed, type Transactor, type TxJournal } from "../runtime/transaction.ts";
+import { generateRedactionKey, type RedactionKey } from "../receipts/redaction.ts";
 
 export interface MemoryStoreOptions<Receipt> {
   readonly journal?: Journal<Receipt>;
+  /** the key `@sensitive` values are committed under in receipts; default: a new random one for this store */
+  readonly redactionKey?: RedactionKey;
 }
 
 export class MemoryStore<Receipt = never> implements StateStore<Receipt> {
@@ -17,7 +20,10 @@ export class MemoryStore<Receipt = never> implements StateStore<Receipt> {
   readonly #tx: Transactor<Receipt>;
   #closed = false;
 
+  readonly redactionKey: RedactionKey;
+
   constructor(options: MemoryStoreOptions<Receipt> = {}) {
+    this.redactionKey = options.redactionKey ?? generateRedactionKey();
     const journal = options.journal;
     this.#journal = journal;
     // the journal's receipt is made by `append` (a step without an event is applied unrecorded)

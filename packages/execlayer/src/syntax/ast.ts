@@ -342,12 +342,18 @@ export interface GroupMember {
   readonly span: Span;
 }
 
-/** `group finance { alice: "ed25519:..." }` or `group ops from "keys/ops.keyring"` */
+/**
+ * `group finance { alice: "ed25519:..." }`, `group ops from "keys/ops.keyring"`, or `group owner per
+ * actor.on_behalf_of` (the members resolved per decision: the keys the runtime's principal keyring holds for that
+ * actor field's value)
+ */
 export interface GroupDecl {
   readonly kind: "group";
   readonly name: Name;
   readonly members: readonly GroupMember[];
   readonly keyring: StringLit | null;
+  /** `per EXPR`: the actor field whose value names the principal (the checker accepts only `actor.FIELD`) */
+  readonly principal: Expr | null;
   readonly span: Span;
 }
 

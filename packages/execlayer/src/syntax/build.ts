@@ -725,7 +725,11 @@ export class AstBuilder {
     if (name === null) return null;
     if (tok(n, "KwFrom") !== undefined) {
       const keyring = this.stringLit(tok(n, "StringLiteral"));
-      return keyring === null ? null : { kind: "group", name, members: [], keyring, span };
+      return keyring === null ? null : { kind: "group", name, members: [], keyring, principal: null, span };
+    }
+    if (tok(n, "KwPer") !== undefined) {
+      const principal = this.expr(node(n, "expr"));
+      return principal === null ? null : { kind: "group", name, members: [], keyring: null, principal, span };
     }
     const members = all(nodes(n, "groupMember"), (m): GroupMember | null => {
       const ms = nodeSpan(m);
@@ -734,7 +738,7 @@ export class AstBuilder {
       return m.recoveredNode === true || ms === null || mname === null || key === null ? null : { name: mname, key, span: ms };
     });
     if (members === null) return null;
-    return { kind: "group", name, members, keyring: null, span };
+    return { kind: "group", name, members, keyring: null, principal: null, span };
   }
 
   private ruleDecl(n: CstNode, span: Span): RuleDecl | null {

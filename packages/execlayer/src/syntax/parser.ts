@@ -628,6 +628,13 @@ export class XpolParser extends CstParser {
           this.CONSUME(StringLiteral);
         },
       },
+      {
+        // `group owner per actor.on_behalf_of`: members resolved per decision from the runtime's principal keyring
+        ALT: () => {
+          this.CONSUME(Kw.per);
+          this.SUBRULE(this.expr);
+        },
+      },
     ]));
   });
 

@@ -8,7 +8,7 @@ import { describe, expect, test } from "vitest";
 import { fc, test as fcTest } from "@fast-check/vitest";
 import { compilePolicy } from "../../src/index.ts";
 import { loadBundle, toBundle, BUNDLE_FORMAT } from "../../src/index.ts";
-import { policyDigest } from "../../src/compile/policy-digest.ts";
+import { sourcesDigest } from "../../src/compile/policy-digest.ts";
 import { digest } from "../../src/index.ts";
 import { toSovereignIR } from "../../src/index.ts";
 import { keyIdOf } from "../../src/index.ts";
@@ -36,11 +36,12 @@ describe("compilePolicy from files", () => {
   });
 });
 
-describe("the policy digest", () => {
+// The policy digest (what decides) has its own file: policy-digest.test.ts. These are the sources digest's.
+describe("the sources digest", () => {
   test("is sha256 over JCS of the sorted sources", () => {
     const p = compile(`policy p version "1"\naction a.x { n: int }\ntier a.x = T0\nrule r on a.x { allow }\n`);
-    expect(p.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
-    expect(p.digest).toBe(digest({ kind: "execlayer/policy/v1", sources: [{ path: "policy.xpol", text: p.sources[0]!.text }] }));
+    expect(p.sourcesDigest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(p.sourcesDigest).toBe(digest({ kind: "execlayer/policy/v1", sources: [{ path: "policy.xpol", text: p.sources[0]!.text }] }));
   });
 
   test("does not depend on the directory the policy is compiled from, nor on the order files are given", () => {
@@ -49,6 +50,8 @@ describe("the policy digest", () => {
     const dir = tempDir();
     for (const f of invoices) writeFileSync(path.join(dir, path.basename(f)), readFileSync(path.join(repo, f)));
     const c = compilePolicy({ files: invoices.map((f) => path.basename(f)), cwd: dir }).policy!;
+    expect(b.sourcesDigest).toBe(a.sourcesDigest);
+    expect(c.sourcesDigest).toBe(a.sourcesDigest);
     expect(b.digest).toBe(a.digest);
     expect(c.digest).toBe(a.digest);
     expect(a.sources.map((s) => s.path)).toEqual(["invoices.test.xpol", "invoices.xpol"]);
@@ -57,8 +60,8 @@ describe("the policy digest", () => {
   test("changes with any byte of any source", () => {
     const base = `policy p version "1"\naction a.x { n: int }\ntier a.x = T0\nrule r on a.x { allow }\n`;
     const p = compile(base);
-    expect(compile(base + "// comment\n").digest).not.toBe(p.digest);
-    expect(compile(base.replace('"1"', '"2"')).digest).not.toBe(p.digest);
+    expect(compile(base + "// comment\n").sourcesDigest).not.toBe(p.sourcesDigest);
+    expect(compile(base.replace('"1"', '"2"')).sourcesDigest).not.toBe(p.sourcesDigest);
   });
 
   test("covers imported stdlib modules and keyrings", () => {
@@ -66,14 +69,14 @@ describe("the policy digest", () => {
     const keyring = `alice ${KEYS.alice}\n`;
     const p = compile(text, { "keys/ops.keyring": keyring });
     expect(p.sources.map((s) => s.path)).toEqual(["<std>/http.xpol", "keys/ops.keyring", "policy.xpol"]);
-    expect(compile(text, { "keys/ops.keyring": keyring + "# another comment\n" }).digest).not.toBe(p.digest);
+    expect(compile(text, { "keys/ops.keyring": keyring + "# another comment\n" }).sourcesDigest).not.toBe(p.sourcesDigest);
   });
 
   fcTest.prop([fc.array(fc.record({ path: fc.string({ minLength: 1, maxLength: 8 }), text: fc.string() }), { maxLength: 4 })])(
-    "policyDigest is independent of the order of sources",
+    "sourcesDigest is independent of the order of sources",
     (sources) => {
       const unique = [...new Map(sources.map((s) => [s.path, s])).values()];
-      expect(policyDigest([...unique].reverse())).toBe(policyDigest(unique));
+      expect(sourcesDigest([...unique].reverse())).toBe(sourcesDigest(unique));
     },
   );
 });
@@ -83,7 +86,7 @@ describe("bundles", () => {
 
   test("round trip: the loaded policy has the same digest and decides the same", () => {
     const bundle = toBundle(policy);
-    expect(bundle).toMatchObject({ format: BUNDLE_FORMAT, digest: policy.digest, name: "invoices", version: "1.0.0" });
+    expect(bundle).toMatchObject({ format: BUNDLE_FORMAT, digest: policy.digest, sources_digest: policy.sourcesDigest, name: "invoices", version: "1.0.0" });
     const loaded = loadBundle(JSON.stringify(bundle), "b.json");
     expect(loaded.diagnostics).toEqual([]);
     expect(loaded.policy!.digest).toBe(policy.digest);
@@ -97,7 +100,32 @@ describe("bundles", () => {
     const r = loadBundle(tampered, "b.json");
     expect(r.policy).toBeNull();
     expect(r.diagnostics.map((d) => d.code)).toEqual(["XP8102"]);
+    expect(r.diagnostics[0]!.message).toContain(bundle.sources_digest);
+  });
+
+  test("a source changed where it does not decide is still refused (the sources digest), unless re-digested", () => {
+    const bundle = toBundle(policy);
+    const edited = bundle.sources.map((s) => ({ ...s, text: s.text + "\n// a comment\n" }));
+    expect(loadBundle({ ...bundle, sources: edited }, "b.json").diagnostics.map((d) => d.code)).toEqual(["XP8102"]);
+    const redigested = loadBundle({ ...bundle, sources: edited, sources_digest: sourcesDigest(edited) }, "b.json");
+    expect(redigested.diagnostics).toEqual([]);
+    expect(redigested.policy!.digest).toBe(policy.digest);
+  });
+
+  test("a bundle whose policy decides differently than its `digest` says is refused", () => {
+    const bundle = toBundle(policy);
+    const edited = bundle.sources.map((s) => ({ ...s, text: s.text.replace("require approval 2 of finance", "require approval 1 of finance") }));
+    const r = loadBundle({ ...bundle, sources: edited, sources_digest: sourcesDigest(edited) }, "b.json");
+    expect(r.policy).toBeNull();
+    expect(r.diagnostics.map((d) => d.code)).toEqual(["XP8102"]);
     expect(r.diagnostics[0]!.message).toContain(bundle.digest);
+  });
+
+  test("a bundle written before the policy digest covered only what decides (digest = sources digest) still loads", () => {
+    const { sources_digest, ...bundle } = toBundle(policy);
+    const r = loadBundle({ ...bundle, digest: sources_digest }, "old.json");
+    expect(r.diagnostics).toEqual([]);
+    expect(r.policy!.digest).toBe(policy.digest);
   });
 
   test("keyrings and stdlib modules travel inside the bundle", () => {
@@ -114,13 +142,13 @@ describe("bundles", () => {
   test("a bundle holding a source twice, or a source the policy does not read, is refused", () => {
     const bundle = toBundle(policy);
     const twice = [...bundle.sources, bundle.sources[0]!];
-    const dup = loadBundle({ ...bundle, sources: twice, digest: policyDigest(twice) }, "b.json");
+    const dup = loadBundle({ ...bundle, sources: twice, sources_digest: sourcesDigest(twice) }, "b.json");
     expect(dup.policy).toBeNull();
     expect(dup.diagnostics.map((d) => d.code)).toEqual(["XP8101"]);
     expect(dup.diagnostics[0]!.message).toContain(`source \`${bundle.sources[0]!.path}\` appears twice`);
     // the digest matches the sources, but compiling them does not read the extra one: not what CI checked
     const extra = [...bundle.sources, { path: "unused.keyring", text: `alice ${KEYS.alice}\n` }];
-    const r = loadBundle({ ...bundle, sources: extra, digest: policyDigest(extra) }, "b.json");
+    const r = loadBundle({ ...bundle, sources: extra, sources_digest: sourcesDigest(extra) }, "b.json");
     expect(r.policy).toBeNull();
     expect(r.diagnostics.map((d) => d.code)).toEqual(["XP8101"]);
     expect(r.diagnostics[0]!.message).toContain("its sources compile to a different set of files than it holds");

@@ -10,6 +10,7 @@ import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { compilePolicy } from "../../src/index.ts";
+import { redactionKeyFromBytes } from "../../src/index.ts";
 import { canonicalize } from "../../src/index.ts";
 import type { JsonObject, JsonValue } from "../../src/index.ts";
 import { formatPublicKey } from "../../src/index.ts";
@@ -90,7 +91,8 @@ async function scenario(): Promise<{ pinned: Pinned[]; linesSha256: string }> {
   expect(diagnostics.filter((d) => d.severity === "error")).toEqual([]);
   let now = T0;
   const journal = new MemoryJournal(runtimeKey, { retain: true });
-  const store = new MemoryStore<Receipt>({ journal });
+  // a fixed redaction key: the golden bytes hold its commitments
+  const store = new MemoryStore<Receipt>({ journal, redactionKey: redactionKeyFromBytes(new Uint8Array(32).fill(7)) });
   const enforcer = await Enforcer.create({ policy: policy!, store, clock: () => now });
   const who = { actor: { agent: "pay-bot" } };
   const send = (amount: number) => ({ action: { type: "payment.send", params: { to: "bob", amount, card: "4111-1111-1111-1111" } } });
@@ -132,7 +134,7 @@ async function scenario(): Promise<{ pinned: Pinned[]; linesSha256: string }> {
   // a step journaled without an event of its own (the durable store): kind `state`
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "xp-golden-"));
   dirs.push(dir);
-  const durable = await DurableStore.open(dir, { signer: runtimeKey, durability: "none" });
+  const durable = await DurableStore.open(dir, { signer: runtimeKey, durability: "none", redactionKey: redactionKeyFromBytes(new Uint8Array(32).fill(7)) });
   try {
     const day = { kind: "calendar", unit: "day" } as const;
     const out = await durable.transact({ now }, () => ({ result: null, changes: [{ op: "count", counter: "daily_spend", window: day, key: '["pay-bot"]', at: now, amount: 7 }] }));

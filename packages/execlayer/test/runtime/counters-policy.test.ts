@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { compilePolicy } from "../../src/index.ts";
 import { NobleSigner } from "../../src/index.ts";
 import type { Receipt } from "../../src/index.ts";
-import { digest } from "../../src/index.ts";
+import { commitSensitive, digest } from "../../src/index.ts";
 import { Enforcer } from "../../src/index.ts";
 import { MemoryJournal } from "../../src/index.ts";
 import { MemoryStore } from "../../src/index.ts";
@@ -113,11 +113,12 @@ describe("counters from a compiled policy", () => {
   });
 
   it("receipts record counter reads and increments, and never a @sensitive value", async () => {
-    const { enforcer, journal } = await setup();
+    const { enforcer, journal, store } = await setup();
     const d = await enforcer.decide(send(50), { actor: { agent: "a" } });
     expect(d.effect).toBe("allow");
     const body = d.receipt!.body as { ir: { action: { params: Record<string, unknown> } }; counters: unknown[]; state: unknown[] };
-    expect(body.ir.action.params["card"]).toBe(digest("4111-1111-1111-1111"));
+    expect(body.ir.action.params["card"]).toBe(commitSensitive(store.redactionKey, "action.params.card", "4111-1111-1111-1111"));
+    expect(journal.lines.join("\n")).not.toContain(digest("4111-1111-1111-1111"));
     expect(body.ir.action.params["amount"]).toBe(50);
     expect(journal.lines.join("\n")).not.toContain("4111-1111");
     expect(body.counters).toEqual([

@@ -152,7 +152,7 @@ describe("declarations", () => {
     expect(d.kind === "rule" && noSpans(d.targets)).toEqual([{ kind: "action", name: { parts: ["tier"], text: "tier" } }]);
   });
 
-  test("groups: inline members or a keyring file", () => {
+  test("groups: inline members, a keyring file, or per principal", () => {
     expect(shape(one(`group finance { alice: "ed25519:aa", bob: "ed25519:bb", }`))).toEqual({
       kind: "group",
       name: { text: "finance" },
@@ -161,8 +161,10 @@ describe("declarations", () => {
         { name: { text: "bob" }, key: { value: "ed25519:bb" } },
       ],
       keyring: null,
+      principal: null,
     });
-    expect(shape(one(`group ops from "keys/ops.keyring"`))).toEqual({ kind: "group", name: { text: "ops" }, members: [], keyring: { value: "keys/ops.keyring" } });
+    expect(shape(one(`group ops from "keys/ops.keyring"`))).toEqual({ kind: "group", name: { text: "ops" }, members: [], keyring: { value: "keys/ops.keyring" }, principal: null });
+    expect(shape(one(`group owner per actor.on_behalf_of`))).toEqual({ kind: "group", name: { text: "owner" }, members: [], keyring: null, principal: "actor.on_behalf_of" });
   });
 
   test("rules: conditions, every effect, else, reasons", () => {

@@ -1,11 +1,13 @@
 // xpol approvals list (--state DIR | --server URL | --postgres URL) [--json]
-// xpol approvals show ID (--state DIR | --server URL | --postgres URL) [--json]
+// xpol approvals show ID (--state DIR | --server URL | --postgres URL) [--json] [--check FIELD=JSON ...]
 //
 // The open approval requests of a state directory (written by `xpol eval --state DIR` or an embedded Enforcer), of
 // a running `xpol serve` (which holds its directory's lock), or of the PostgreSQL state store of a fleet
 // (@execlayer/postgres, loaded on demand): id, action, tier, what is required, who approved so far, expiry. `show`
-// prints one request; from a service, also its full canonical action (sensitive fields masked), and its JSON is what
-// `xpol sign` signs.
+// prints one request with its full canonical action as the receipt that opened it recorded it (from a state directory
+// or a service), `@sensitive` values masked: receipts hold only their keyed commitments. The holder of the redaction
+// key (`DIR/runtime.redaction-key`) checks a claimed value with `--check FIELD=JSON`; nobody can read one back.
+// Its JSON is what `xpol sign` signs.
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { RECEIPTS_FILE } from "../../receipts/scan.ts";
@@ -20,6 +22,10 @@ import type { StateStore } from "../../runtime/store.ts";
 import type { Receipt } from "../../receipts/receipt.ts";
 import type { RequestState } from "../../runtime/approvals.ts";
 import { loadPostgres } from "../postgres.ts";
+import { readReceipts } from "../../receipts/read.ts";
+import { checkSensitiveValue, readRedactionKeyFile, SENSITIVE_COMMITMENT_PREFIX } from "../../receipts/redaction.ts";
+import { REDACTION_KEY_FILE } from "../../store/durable.ts";
+import type { JsonValue } from "../../ir/types.ts";
 
 const USAGE = `usage: xpol approvals list (--state DIR | --server URL | --postgres URL) [--token TOKEN] [--json]
        xpol approvals show ID (--state DIR | --server URL | --postgres URL) [--token TOKEN] [--json]
@@ -28,7 +34,9 @@ const USAGE = `usage: xpol approvals list (--state DIR | --server URL | --postgr
   --server URL     a running \`xpol serve\` (e.g. http://127.0.0.1:8181)
   --postgres URL   the PostgreSQL state store of a fleet (needs @execlayer/postgres)
   --token TOKEN    the service's bearer token (default: the XPOL_TOKEN environment variable)
-  --json           print JSON (\`show --json\` is what \`xpol sign --request FILE\` reads)`;
+  --json           print JSON (\`show --json\` is what \`xpol sign --request FILE\` reads)
+  --check FIELD=JSON  with show --state: check a claimed value of a @sensitive field (e.g. action.params.iban='"DE89..."')
+                   against its commitment; needs the redaction key (DIR/${REDACTION_KEY_FILE}, or --redaction-key FILE)`;
 
 /**
  * Opens an existing state directory for a command, or prints why not and returns the exit code. Approving and
@@ -117,13 +125,15 @@ interface Args {
   postgres?: string;
   token?: string;
   json: boolean;
+  checks: { field: string; value: JsonValue }[];
+  redactionKey?: string;
 }
 
 function parse(argv: readonly string[]): Args | string {
   const [sub, ...rest] = argv;
   if (sub === "-h" || sub === "--help") return "";
   if (sub !== "list" && sub !== "show") return sub === undefined ? "missing subcommand" : `unknown subcommand \`${sub}\``;
-  const out: Args = { sub, json: false };
+  const out: Args = { sub, json: false, checks: [] };
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i]!;
     if (a === "--state" || a === "--server" || a === "--postgres" || a === "--token") {
@@ -132,6 +142,19 @@ function parse(argv: readonly string[]): Args | string {
       out[a.slice(2) as "state" | "server" | "postgres" | "token"] = v;
     } else if (a === "--json") {
       out.json = true;
+    } else if (sub === "show" && (a === "--check" || a === "--redaction-key")) {
+      const v = rest[++i];
+      if (v === undefined) return `${a} needs a value`;
+      if (a === "--redaction-key") out.redactionKey = v;
+      else {
+        const eq = v.indexOf("=");
+        if (eq <= 0) return "--check takes FIELD=JSON";
+        try {
+          out.checks.push({ field: v.slice(0, eq), value: JSON.parse(v.slice(eq + 1)) as JsonValue });
+        } catch {
+          return `--check ${v.slice(0, eq)}: the value must be JSON (quote a string: '"text"')`;
+        }
+      }
     } else if (sub === "show" && out.id === undefined && !a.startsWith("-")) {
       out.id = a;
     } else {
@@ -140,6 +163,7 @@ function parse(argv: readonly string[]): Args | string {
   }
   if ([out.state, out.server, out.postgres].filter((x) => x !== undefined).length !== 1) return "give one of --state DIR, --server URL, --postgres URL";
   if (sub === "show" && out.id === undefined) return "give the request ID";
+  if ((out.checks.length > 0 || out.redactionKey !== undefined) && out.state === undefined) return "--check reads the receipts of a state directory: give --state DIR";
   return out;
 }
 
@@ -159,8 +183,11 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
         io.stderr(`xpol approvals: XP5011: no open approval request \`${args.id}\` in \`${args.state}\``);
         return ExitCode.findings;
       }
-      io.stdout(args.json ? JSON.stringify({ request: requestInfoToJson(found) }, null, 2) : formatRequest(found));
-      return ExitCode.ok;
+      const opened = args.state === undefined ? null : await openingReceipt(resolve(io.cwd, args.state), found.request.id);
+      const action = opened === null ? null : masked(opened);
+      io.stdout(args.json ? JSON.stringify({ request: requestInfoToJson(found), ...(action !== null ? { action } : {}) }, null, 2) : formatRequest(found) + formatAction(action));
+      if (args.checks.length === 0) return ExitCode.ok;
+      return checkClaims(args, opened, io);
     }
     if (args.json) {
       io.stdout(JSON.stringify(open.map(requestInfoToJson), null, 2));
@@ -193,5 +220,55 @@ async function fromServer(target: ServerTarget, args: Args, io: CliIO): Promise<
 /** The canonical action as the receipt recorded it (sensitive fields masked), indented under the request. */
 function formatAction(action: unknown): string {
   if (typeof action !== "object" || action === null) return "";
-  return "\n  canonical action (sensitive fields masked):\n" + JSON.stringify(action, null, 2).split("\n").map((l) => "    " + l).join("\n");
+  return "\n  canonical action (sensitive fields masked):\n" + JSON.stringify(maskCommitments(action as JsonValue), null, 2).split("\n").map((l) => "    " + l).join("\n");
+}
+
+const MASK = "‹sensitive›";
+
+/** A keyed commitment shown as what it stands for: a value only the requester and the tool see. */
+function maskCommitments(v: JsonValue): JsonValue {
+  if (typeof v === "string") return v.startsWith(SENSITIVE_COMMITMENT_PREFIX) ? MASK : v;
+  if (Array.isArray(v)) return v.map(maskCommitments);
+  if (v !== null && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, maskCommitments(x)]));
+  return v;
+}
+
+/** The body of the receipt that opened request `id` (it records the action), or null when the log has none. */
+async function openingReceipt(dir: string, id: string): Promise<JsonObject | null> {
+  for await (const item of readReceipts(dir)) {
+    if (!item.ok) return null;
+    const body = item.receipt.body;
+    const req = body["request"];
+    if (req !== null && typeof req === "object" && !Array.isArray(req) && (req as JsonObject)["id"] === id && typeof body["ir"] === "object") return body;
+  }
+  return null;
+}
+
+/** The recorded action with each committed field (`body.redaction.fields`) masked. */
+function masked(body: JsonObject): JsonObject | null {
+  const ir = body["ir"];
+  if (ir === null || typeof ir !== "object" || Array.isArray(ir)) return null;
+  return maskCommitments(ir) as JsonObject;
+}
+
+/** `--check FIELD=JSON`: the key holder checks claimed values against the receipt that opened the request. */
+async function checkClaims(args: Args, opened: JsonObject | null, io: CliIO): Promise<number> {
+  if (opened === null) {
+    io.stderr(`xpol approvals: the receipt that opened \`${args.id}\` is not in \`${args.state}\`: nothing to check against`);
+    return ExitCode.findings;
+  }
+  const keyFile = resolve(io.cwd, args.redactionKey ?? join(args.state!, REDACTION_KEY_FILE));
+  const key = await readRedactionKeyFile(keyFile);
+  if (!key.ok) {
+    io.stderr(`xpol approvals: ${key.error}`);
+    return ExitCode.unreadable;
+  }
+  let all = true;
+  for (const c of args.checks) {
+    const r = checkSensitiveValue(opened, c.field, c.value, key.value);
+    if (!r.ok) io.stderr(`xpol approvals: --check ${c.field}: ${r.error}`);
+    else io.stdout(`  check:    \`${c.field}\` ${r.matches ? "matches" : "does NOT match"} the claimed value`);
+    all &&= r.ok && r.matches;
+  }
+  return all ? ExitCode.ok : ExitCode.findings;
 }
