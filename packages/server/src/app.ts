@@ -24,6 +24,8 @@ import { authzenItem, authzenItemError, authzenResponse, checkItem, decideItem, 
 import { clientErrorHandler, errorHandler, problem, sendProblem } from "./problem.ts";
 import { completeLines, lineRange } from "./log-lines.ts";
 import { ROUTES, type RouteSpec } from "./routes.ts";
+import { approvalView } from "./view.ts";
+import { registerConsole } from "./console.ts";
 import type { ServiceState } from "./state.ts";
 
 export interface AppOptions {
@@ -129,6 +131,7 @@ export function buildApp(state: ServiceState, options: AppOptions): FastifyInsta
     if (handler === undefined) throw new Error(`no handler for ${spec.operationId}`);
     register(app, spec, handler, admit(spec.roles));
   }
+  registerConsole(app);
   if (options.noop === true) {
     app.post("/bench/noop", { preHandler: admit(["agent", "admin"]) }, async () => ({ effect: "allow" }));
   }
@@ -247,10 +250,7 @@ function makeHandlers(state: ServiceState, options: AppOptions): Handlers {
     listApprovals: async () => {
       const open = await state.holder.enforcer.pendingApprovals();
       return {
-        approvals: open.map((r) => {
-          const asked = book.asked(r.request.id);
-          return { ...requestInfoToJson(r), action: book.action(r.request.id), reasons: asked?.reasons ?? [], rules: asked?.rules ?? [] };
-        }),
+        approvals: open.map((r) => approvalView(r, book, state.holder.policy)),
       };
     },
 
@@ -276,12 +276,15 @@ function makeHandlers(state: ServiceState, options: AppOptions): Handlers {
         if (Number.isNaN(Date.parse(signedAt))) throw problem(400, D.invalidRequest.code, D.invalidRequest.message("`signed_at` must be an RFC 3339 time"));
         statement = { request: id, action_digest: info.request.actionDigest, policy_digest: info.request.policyDigest, verdict: q.verdict ?? "approve", approver: q.approver, signed_at: signedAt };
       }
-      const asked = book.asked(id);
+      const { action, reasons, rules, tier_basis, sensitive, console_path, ...requestJson } = approvalView(info, book, state.holder.policy);
       return {
-        request: requestInfoToJson(info),
-        action: book.action(id),
-        reasons: asked?.reasons ?? [],
-        rules: asked?.rules ?? [],
+        request: requestJson,
+        action,
+        reasons,
+        rules,
+        tier_basis,
+        sensitive,
+        console_path,
         statement,
         statement_bytes: statement === null ? null : Buffer.from(approvalStatementBytes(statement)).toString("base64"),
         signing_domain: APPROVAL_DOMAIN,
