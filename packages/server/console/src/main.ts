@@ -478,7 +478,7 @@ async function verifyNow(keyText: string): Promise<void> {
     return;
   }
   const rows = check.receipts.slice(-200).map((r) =>
-    h("tr", {}, h("td", {}, String(r.seq)), h("td", {}, r.time), h("td", {}, r.kind), h("td", {}, r.summary), h("td", {}, r.included === null ? "not yet in a checkpoint" : r.included ? "✔" : "✘")),
+    h("tr", {}, h("td", {}, String(r.seq)), h("td", {}, h("time", { datetime: r.time }, r.time.slice(11, 19))), h("td", {}, `${r.kind}: ${r.summary}`), h("td", {}, r.included === null ? "not yet" : r.included ? "✔" : "✘")),
   );
   out.replaceChildren(
     message(check.ok ? "ok" : "bad", h("strong", { id: "verify-verdict" }, check.ok ? "The log verifies." : "The log does NOT verify.")),
@@ -490,7 +490,7 @@ async function verifyNow(keyText: string): Promise<void> {
         "table",
         {},
         h("caption", { class: "muted" }, check.receipts.length > 200 ? "The latest 200 receipts" : "Receipts"),
-        h("thead", {}, h("tr", {}, ...["Seq", "Time", "Kind", "What", "In a checkpoint"].map((t) => h("th", { scope: "col" }, t)))),
+        h("thead", {}, h("tr", {}, ...["Seq", "Time (UTC)", "What", "Included"].map((t) => h("th", { scope: "col" }, t)))),
         h("tbody", {}, ...rows),
       ),
     ),
@@ -504,6 +504,7 @@ async function route(): Promise<void> {
   const m = /^\/approvals\/([A-Za-z0-9_]+)$/.exec(hash);
   $("nav-approvals").toggleAttribute("aria-current", false);
   $("nav-receipts").toggleAttribute("aria-current", false);
+  $("key-area").hidden = hash === "/receipts";
   if (hash === "/receipts") {
     $("nav-receipts").setAttribute("aria-current", "page");
     receiptsView();

@@ -45,8 +45,12 @@ function summary(r: Receipt): string {
   const d = b["decision"] as Record<string, unknown> | undefined;
   const ir = b["ir"] as { action?: { type?: string; target?: string } } | undefined;
   if (d !== undefined) return `${String(d["effect"])} ${ir?.action?.type ?? String(d["action_type"] ?? "")}${ir?.action?.target !== undefined ? ` ${ir.action.target}` : ""}`;
-  const a = b["approval"] as Record<string, unknown> | undefined;
-  if (a !== undefined) return `${String(a["verdict"] ?? "approval")} by ${String(a["member"] ?? a["approver"] ?? "?")}`;
+  const a = b["approval"] as { statement?: { verdict?: string; approver?: string; request?: string } } | null | undefined;
+  if (r.kind === "approval" && a !== undefined) {
+    const st = a?.statement;
+    const outcome = b["accepted"] === true ? String(b["status"] ?? "accepted") : `refused (${String((b["error"] as { code?: string } | undefined)?.code ?? "?")})`;
+    return `${st?.verdict ?? "approval"} of ${st?.request ?? "?"} by ${st?.approver ?? "?"}: ${outcome}`;
+  }
   return r.kind;
 }
 
