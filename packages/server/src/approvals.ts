@@ -24,6 +24,8 @@ const REMEMBERED = 10_000;
 
 export class ApprovalBook {
   readonly #known = new Map<string, Known>();
+  /** told of every change of a request recorded by a decision or an approval (webhooks), after it is recorded */
+  onChange: ((before: ApprovalRequestInfo | undefined, after: ApprovalRequestInfo) => void) | null = null;
   readonly #waiters = new Map<string, Set<() => void>>();
   #waiting = 0;
 
@@ -42,6 +44,7 @@ export class ApprovalBook {
     }
     this.#remember(id, { action: old?.action ?? ir, asked, info });
     this.#wake(id);
+    this.onChange?.(old?.info, info);
   }
 
   /** Records a request's state after a submitted approval (and wakes those waiting on it). */
@@ -50,6 +53,7 @@ export class ApprovalBook {
     const old = this.#known.get(id);
     this.#remember(id, { action: old?.action ?? null, asked: old?.asked ?? null, info });
     this.#wake(id);
+    this.onChange?.(old?.info, info);
   }
 
   /** The recorded action of a request, when known. */

@@ -11,7 +11,17 @@ export function consolePath(id: string): string {
   return `/console#/approvals/${encodeURIComponent(id)}`;
 }
 
-export function approvalView(info: ApprovalRequestInfo, book: ApprovalBook, policy: CompiledPolicy): JsonObject {
+/** The request's JSON fields and what the console shows beside them. */
+export type ApprovalViewJson = JsonObject & {
+  readonly action: JsonObject | null;
+  readonly reasons: JsonValue;
+  readonly rules: JsonValue;
+  readonly tier_basis: JsonObject;
+  readonly sensitive: string[];
+  readonly console_path: string;
+};
+
+export function approvalView(info: ApprovalRequestInfo, book: ApprovalBook, policy: CompiledPolicy): ApprovalViewJson {
   const id = info.request.id;
   const action = book.action(id);
   const asked = book.asked(id);
