@@ -41,7 +41,8 @@ export class ApprovalNotifier {
   }
 
   #send(type: WebhookEvent, info: ApprovalRequestInfo): void {
-    const { action, reasons, rules, tier_basis, sensitive, console_path, ...request } = approvalView(info, this.book, this.policy());
+    // never revealed: a webhook goes to a receiver, not to an approver whose token may see @sensitive values
+    const { action, reasons, rules, tier_basis, sensitive, console_path, ...request } = approvalView(info, this.book, this.policy(), false);
     const content: Record<string, JsonValue> = { request, action, reasons, rules, tier_basis, sensitive, link: `${this.#baseUrl}${console_path}` };
     if (type === "signature.added") {
       const last = request["approvals"];

@@ -111,6 +111,10 @@ const ViewFields = {
     properties: { tier: nullableString, declared: nullableString, raised: { type: "boolean" } },
   },
   sensitive: { type: "array", items: { type: "string" }, description: "paths (`action.params.note`) of the @sensitive fields, masked in `action`" },
+  revealed: {
+    type: "object",
+    description: "only for a token with `reveal_sensitive`, while the request is open and only if this process decided it: the @sensitive values by path",
+  },
   console_path: { type: "string", description: "the approval console's page of this request, relative to the service's URL" },
 } as const;
 

@@ -18,13 +18,16 @@ export type ApprovalViewJson = JsonObject & {
   readonly rules: JsonValue;
   readonly tier_basis: JsonObject;
   readonly sensitive: string[];
+  /** only for a caller allowed to see them (reveal.ts): the @sensitive values by path */
+  readonly revealed?: JsonObject;
   readonly console_path: string;
 };
 
-export function approvalView(info: ApprovalRequestInfo, book: ApprovalBook, policy: CompiledPolicy): ApprovalViewJson {
+export function approvalView(info: ApprovalRequestInfo, book: ApprovalBook, policy: CompiledPolicy, reveal = false): ApprovalViewJson {
   const id = info.request.id;
   const action = book.action(id);
   const asked = book.asked(id);
+  const revealed = reveal ? book.revealed(id) : null;
   return {
     ...requestInfoToJson(info),
     action,
@@ -32,6 +35,7 @@ export function approvalView(info: ApprovalRequestInfo, book: ApprovalBook, poli
     rules: asked?.rules ?? [],
     tier_basis: tierBasis(info, policy),
     sensitive: sensitivePaths(action, info.request.actionType, policy),
+    ...(revealed !== null ? { revealed } : {}),
     console_path: consolePath(id),
   };
 }

@@ -106,6 +106,7 @@ interface View {
   rules: { rule: string; effect: string; reason?: string; otherwise?: boolean }[];
   tier_basis?: { tier: string | null; declared: string | null; raised: boolean };
   sensitive?: string[];
+  revealed?: Record<string, unknown>;
 }
 interface Detail extends View {
   request: ApprovalJson;
@@ -153,12 +154,13 @@ function message(kind: "ok" | "bad" | "warn", ...children: (Node | string)[]): H
 }
 
 /** A table of an object's fields; masked (@sensitive) ones say so. */
-function fieldTable(caption: string, values: Record<string, unknown>, maskedPrefix: string, masked: readonly string[]): HTMLElement {
+function fieldTable(caption: string, values: Record<string, unknown>, maskedPrefix: string, masked: readonly string[], revealed: Record<string, unknown>): HTMLElement {
   const rows = Object.entries(values).map(([k, v]) => {
-    const isMasked = masked.includes(`${maskedPrefix}.${k}`);
-    const cell = isMasked
-      ? h("td", {}, h("span", { class: "masked" }, "masked (@sensitive)"), " ", h("code", { class: "muted" }, valueText(v)))
-      : h("td", {}, h("code", {}, valueText(v)));
+    const path = `${maskedPrefix}.${k}`;
+    const cell =
+      !masked.includes(path) ? h("td", {}, h("code", {}, valueText(v)))
+      : path in revealed ? h("td", {}, h("code", {}, valueText(revealed[path])), " ", h("span", { class: "masked" }, "(@sensitive: shown to you, recorded masked)"))
+      : h("td", {}, h("span", { class: "masked" }, "masked (@sensitive)"), " ", h("code", { class: "muted" }, valueText(v)));
     return h("tr", {}, h("th", { scope: "row" }, k), cell);
   });
   if (rows.length === 0) return h("p", { class: "muted" }, `${caption}: none`);
@@ -282,6 +284,7 @@ async function detailView(id: string, notice?: HTMLElement): Promise<void> {
   }
   const r = d.request;
   const masked = d.sensitive ?? [];
+  const revealed = d.revealed ?? {};
   const ir = d.action ?? {};
   const act = isObject(ir["action"]) ? ir["action"] : {};
   const params = isObject(act["params"]) ? act["params"] : {};
@@ -327,19 +330,19 @@ async function detailView(id: string, notice?: HTMLElement): Promise<void> {
     ),
     h("h2", {}, "The action"),
     h("dl", {}, h("dt", {}, "Type"), h("dd", {}, h("code", {}, r.action_type)), h("dt", {}, "Target"), h("dd", {}, h("code", {}, r.target ?? "none"))),
-    d.action === null ? message("warn", "The service does not hold this request's recorded action (its receipt could not be read).") : fieldTable("Every parameter", params, "action.params", masked),
+    d.action === null ? message("warn", "The service does not hold this request's recorded action (its receipt could not be read).") : fieldTable("Every parameter", params, "action.params", masked, revealed),
     h("h2", {}, "Why it needs approval"),
     h("dl", {}, h("dt", {}, "Tier"), h("dd", {}, tierText)),
     h("ul", {}, ...d.rules.map((x) => h("li", {}, h("code", {}, x.rule), ` → ${x.effect}${x.otherwise === true ? " (its condition did not hold)" : ""}${x.reason !== undefined ? `: ${x.reason}` : ""}`))),
     h("ul", {}, ...d.reasons.map((x) => h("li", {}, x))),
     h("h2", {}, "Who asks"),
-    fieldTable("The requesting agent and on whose behalf", actor, "actor", masked),
+    fieldTable("The requesting agent and on whose behalf", actor, "actor", masked, revealed),
     h("h2", {}, "Context it was decided in"),
-    fieldTable("Context", context, "context", masked),
+    fieldTable("Context", context, "context", masked, revealed),
     h("h2", {}, "Signatures"),
     whoSigned(r),
     ...(r.approvals.length > 0 ? [h("ul", {}, ...r.approvals.map((a) => h("li", {}, `${a.member ?? a.approver} — ${a.verdict ?? "approve"} at ${a.signed_at ?? "?"}`)))] : []),
-    ...(masked.length > 0 ? [h("p", { class: "hint" }, `Masked: ${masked.join(", ")}. @sensitive values are not shown here; the receipt binds them without revealing them.`)] : []),
+    ...(masked.length > 0 ? [h("p", { class: "hint" }, `@sensitive: ${masked.join(", ")}. Receipts bind these values without revealing them; the console shows them only to an approver whose access token may see them, while the request is open.`)] : []),
     signing,
     h("p", {}, h("a", { href: "#/approvals" }, "Back to the list")),
   );
