@@ -51,6 +51,11 @@ export class ApprovalNotifier {
     this.notifier.send(type, content);
   }
 
+  /** Watches the expiry of a request opened before this process started (its opening was announced then). */
+  watch(info: ApprovalRequestInfo): void {
+    if (this.notifier.enabled && (info.status === "pending" || info.status === "approved")) this.#watchExpiry(info);
+  }
+
   #watchExpiry(info: ApprovalRequestInfo): void {
     const id = info.request.id;
     if (this.#timers.has(id)) return;

@@ -171,8 +171,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
 
   const holder = await PolicyHolder.create(loaded.policy, options.policies, store);
   const state = new ServiceState(holder, store, stateDir, options.policies, cwd, log);
-  if (stateDir !== null) await state.book.loadFromLog(stateDir, await holder.enforcer.pendingApprovals());
+  const openAtStart = await holder.enforcer.pendingApprovals();
+  if (stateDir !== null) await state.book.loadFromLog(stateDir, openAtStart);
   const notify = new ApprovalNotifier(new Notifier(options.webhooks ?? { targets: [] }, log.child({ component: "webhooks" }), state.metrics.webhooks), state.book, () => state.holder.policy, options.publicUrl ?? "");
+  for (const r of openAtStart) notify.watch(r);
   // told after the change is recorded; nothing it does (or throws) reaches the decision or approval being answered
   state.book.onChange = (before, after) => {
     try {

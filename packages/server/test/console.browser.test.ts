@@ -4,12 +4,13 @@
 // request, a request approved meanwhile) is said in words and changes nothing; the receipts view verifies the log
 // with the runtime's public key. One browser for the file. Screenshots go to a temporary directory, or into
 // docs/images with XP_UPDATE_SCREENSHOTS=1 (that is how the committed ones were taken).
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { approvalStatementBytes, formatPublicKey, keyIdOf, signApproval, type ApprovalStatement, type KeyPair } from "execlayer";
+import { hashToken } from "@execlayer/server";
 import { ACTOR, CONTEXT, alice, bob, bobSigner, get, invoicePolicy, mallory, post, startService, type Service } from "./fixture.ts";
 
 const CHROMIUM = process.env["XP_CHROMIUM"] ?? "/usr/bin/chromium";
@@ -194,5 +195,50 @@ describe("the approval console in Chromium", () => {
     await expect.poll(() => page.locator("#verify-result").textContent(), { timeout: 20_000 }).toContain("The log does NOT verify.");
     expect(await page.locator("#verify-checks").textContent()).toContain("its signature does not verify with this key");
     await page.close();
+  });
+
+  it("behind tokens: the page asks for one; a @sensitive value is shown only with a token allowed to see it", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "xpol-console-tokens-"));
+    const tokens = path.join(dir, "tokens.json");
+    writeFileSync(
+      tokens,
+      JSON.stringify({
+        tokens: [
+          { name: "agent", sha256: hashToken("tok-agent-0123456789"), roles: ["agent"] },
+          { name: "approver", sha256: hashToken("tok-approver-0123456789"), roles: ["approver"] },
+          { name: "trusted", sha256: hashToken("tok-trusted-0123456789"), roles: ["approver"], reveal_sensitive: true },
+        ],
+      }),
+    );
+    const guarded = await startService({ tokensFile: tokens });
+    try {
+      const agent = { authorization: "Bearer tok-agent-0123456789" };
+      const update = (n: number, note: string) => ({ tool: "set_invoice_status", args: { invoice_id: `inv-${n}`, customer_id: "c-1", status: "paid", note }, actor: ACTOR, context: CONTEXT });
+      await post(`${guarded.url}/v1/decisions`, update(1, "a"), agent);
+      await post(`${guarded.url}/v1/decisions`, update(2, "b"), agent);
+      const r = (await post(`${guarded.url}/v1/decisions`, update(3, "refund to IBAN DE89 3704"), agent)).json["request"] as RequestJson;
+
+      const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+      page.on("pageerror", (e) => pageErrors.push(e.message));
+      await page.goto(`${guarded.url}/console#/approvals/${r.id}`);
+      await expect.poll(() => page.locator("main").textContent()).toContain("enter an access token above");
+      for (const [token, shown] of [["tok-approver-0123456789", false], ["tok-trusted-0123456789", true]] as const) {
+        await page.getByLabel("Access token").fill(token);
+        await page.getByLabel("Access token").press("Tab");
+        await expect.poll(() => page.locator("main h1").textContent()).toBe("invoice.update_status on invoice/inv-3");
+        const text = (await page.locator("main").textContent())!;
+        if (shown) {
+          expect(text).toContain("refund to IBAN DE89 3704");
+          expect(text).toContain("@sensitive: shown to you");
+        } else {
+          expect(text).not.toContain("DE89");
+          expect(text).toContain("masked (@sensitive)");
+        }
+      }
+      await page.close();
+    } finally {
+      await guarded.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
