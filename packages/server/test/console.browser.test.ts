@@ -4,14 +4,13 @@
 // request, a request approved meanwhile) is said in words and changes nothing; the receipts view verifies the log
 // with the runtime's public key. One browser for the file. Screenshots go to a temporary directory, or into
 // docs/images with XP_UPDATE_SCREENSHOTS=1 (that is how the committed ones were taken).
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { approvalStatementBytes, formatPublicKey, keyIdOf, signApproval, type ApprovalStatement, type KeyPair } from "execlayer";
-import { hashToken } from "@execlayer/server";
-import { ACTOR, CONTEXT, alice, bob, bobSigner, get, invoicePolicy, mallory, post, startService, type Service } from "./fixture.ts";
+import { ACTOR, CONTEXT, alice, bob, bobSigner, get, invoicePolicy, mallory, post, startService, startServiceWithTokens, type Service } from "./fixture.ts";
 
 const CHROMIUM = process.env["XP_CHROMIUM"] ?? "/usr/bin/chromium";
 const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
@@ -198,19 +197,11 @@ describe("the approval console in Chromium", () => {
   });
 
   it("behind tokens: the page asks for one; a @sensitive value is shown only with a token allowed to see it", async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), "xpol-console-tokens-"));
-    const tokens = path.join(dir, "tokens.json");
-    writeFileSync(
-      tokens,
-      JSON.stringify({
-        tokens: [
-          { name: "agent", sha256: hashToken("tok-agent-0123456789"), roles: ["agent"] },
-          { name: "approver", sha256: hashToken("tok-approver-0123456789"), roles: ["approver"] },
-          { name: "trusted", sha256: hashToken("tok-trusted-0123456789"), roles: ["approver"], reveal_sensitive: true },
-        ],
-      }),
-    );
-    const guarded = await startService({ tokensFile: tokens });
+    const guarded = await startServiceWithTokens([
+      { name: "agent", token: "tok-agent-0123456789", roles: ["agent"] },
+      { name: "approver", token: "tok-approver-0123456789", roles: ["approver"] },
+      { name: "trusted", token: "tok-trusted-0123456789", roles: ["approver"], reveal_sensitive: true },
+    ]);
     try {
       const agent = { authorization: "Bearer tok-agent-0123456789" };
       const update = (n: number, note: string) => ({ tool: "set_invoice_status", args: { invoice_id: `inv-${n}`, customer_id: "c-1", status: "paid", note }, actor: ACTOR, context: CONTEXT });
@@ -238,7 +229,6 @@ describe("the approval console in Chromium", () => {
       await page.close();
     } finally {
       await guarded.stop();
-      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -1,13 +1,9 @@
 // Who sees a @sensitive value: nobody through the service, except an approver whose token says
 // `"reveal_sensitive": true`, for a request this process decided, while it is open; and never a webhook or a
 // receipt. The values shown are the decided ones (their IR digest is the decision's), through both input shapes.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signApproval } from "execlayer";
-import { hashToken } from "@execlayer/server";
-import { ACTOR, CONTEXT, aliceSigner, get, post, startService, type Service } from "./fixture.ts";
+import { ACTOR, CONTEXT, aliceSigner, get, post, startServiceWithTokens, type Service } from "./fixture.ts";
 
 const TOKENS = { agent: "tok-agent-0123456789", approver: "tok-approver-0123456789", trusted: "tok-trusted-0123456789" };
 const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
@@ -15,22 +11,11 @@ const SECRET = "card 4111-1111-1111-1111";
 
 let svc: Service;
 beforeAll(async () => {
-  const file = path.join(mkdtempSync(path.join(tmpdir(), "xpol-tokens-")), "tokens.json");
-  writeFileSync(
-    file,
-    JSON.stringify({
-      tokens: [
-        { name: "agent", sha256: hashToken(TOKENS.agent), roles: ["agent"] },
-        { name: "approver", sha256: hashToken(TOKENS.approver), roles: ["approver"] },
-        { name: "trusted-approver", sha256: hashToken(TOKENS.trusted), roles: ["approver"], reveal_sensitive: true },
-      ],
-    }),
-  );
-  try {
-    svc = await startService({ tokensFile: file });
-  } finally {
-    rmSync(path.dirname(file), { recursive: true, force: true });
-  }
+  svc = await startServiceWithTokens([
+    { name: "agent", token: TOKENS.agent, roles: ["agent"] },
+    { name: "approver", token: TOKENS.approver, roles: ["approver"] },
+    { name: "trusted-approver", token: TOKENS.trusted, roles: ["approver"], reveal_sensitive: true },
+  ]);
 });
 afterAll(async () => {
   await svc.stop();
