@@ -216,7 +216,9 @@ describe("the approval console in Chromium", () => {
       for (const [token, shown] of [["tok-approver-0123456789", false], ["tok-trusted-0123456789", true]] as const) {
         await page.getByLabel("Access token").fill(token);
         await page.getByLabel("Access token").press("Tab");
-        await expect.poll(() => page.locator("main h1").textContent()).toBe("invoice.update_status on invoice/inv-3");
+        // the page draws the request again with the new token: wait for that drawing, then read it
+        await expect.poll(() => page.locator("main").textContent()).toContain(shown ? "@sensitive: shown to you" : "masked (@sensitive)");
+        expect(await page.locator("main h1").textContent()).toBe("invoice.update_status on invoice/inv-3");
         const text = (await page.locator("main").textContent())!;
         if (shown) {
           expect(text).toContain("refund to IBAN DE89 3704");

@@ -313,7 +313,7 @@ async function detailView(id: string, notice?: HTMLElement): Promise<void> {
     ),
     h("button", { type: "button", class: "approve", id: "approve", disabled: r.status !== "pending" }, "Approve"),
     h("button", { type: "button", class: "reject", id: "reject", disabled: r.status !== "pending" }, "Reject (veto)"),
-    h("div", { id: "sign-result", role: "status", "aria-live": "polite" }, notice ?? ""),
+    h("div", { id: "sign-result", role: "status", "aria-live": "polite", tabindex: "-1" }, notice ?? ""),
   );
 
   show(
@@ -348,6 +348,8 @@ async function detailView(id: string, notice?: HTMLElement): Promise<void> {
   );
   $("approve").addEventListener("click", () => void sign(r.id, "approve"));
   $("reject").addEventListener("click", () => void sign(r.id, "reject"));
+  // after a signature the page is drawn again: keyboard and screen-reader users land on the outcome
+  if (notice !== undefined) $("sign-result").focus();
 }
 
 function memberName(r: ApprovalJson, k: LoadedKey): string | null {
