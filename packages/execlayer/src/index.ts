@@ -63,7 +63,7 @@ export type { StoreFailure, RequestSnapshot } from "./runtime/store.ts";
 export type { ReceiptChainOptions, SealedReceipt, ChainCheckpoint } from "./receipts/chain.ts";
 
 // Keys and signers: approvers' and the runtime's Ed25519 keys; receipts are signed by a Signer
-export { generateKeyPair, keyPairFromSeed, keyIdOf, formatPublicKey, parsePublicKey, readPrivateKeyFile, writeKeyFiles } from "./receipts/keys.ts";
+export { generateKeyPair, keyPairFromSeed, keyIdOf, formatPublicKey, parsePublicKey, parsePrivateKeyFile, readPrivateKeyFile, writeKeyFiles } from "./receipts/keys.ts";
 export { NobleSigner, NativeSigner, createSigner } from "./receipts/signer.ts";
 export { SigningPool } from "./receipts/signing-pool.ts";
 export type { KeyPair } from "./receipts/keys.ts";

@@ -15,15 +15,19 @@ import {
   ServiceDiagnostics as D,
   type ApprovalRequestInfo,
   type ApprovalStatement,
+  type Enforcer,
   type JsonObject,
   type JsonValue,
 } from "execlayer";
 import { CHECKPOINTS_FILE, RECEIPTS_FILE, proveConsistency, proveReceipt, receiptHash } from "execlayer/receipts";
 import { authenticate, bearerOf, LOCAL_CALLER, type Caller, type Role, type TokenEntry } from "./auth.ts";
-import { authzenItem, authzenItemError, authzenResponse, checkItem, decideItem, decisionResponse, type AzEvaluation, type DecisionItem } from "./decisions.ts";
+import { authzenItem, authzenItemError, authzenResponse, checkItem, decideItem, decisionResponse, type AzEvaluation, type Decided, type DecisionItem } from "./decisions.ts";
+import { sensitiveValues } from "./reveal.ts";
 import { clientErrorHandler, errorHandler, problem, sendProblem } from "./problem.ts";
 import { completeLines, lineRange } from "./log-lines.ts";
 import { ROUTES, type RouteSpec } from "./routes.ts";
+import { approvalView, sensitivePaths } from "./view.ts";
+import { registerConsole } from "./console.ts";
 import type { ServiceState } from "./state.ts";
 
 export interface AppOptions {
@@ -129,6 +133,7 @@ export function buildApp(state: ServiceState, options: AppOptions): FastifyInsta
     if (handler === undefined) throw new Error(`no handler for ${spec.operationId}`);
     register(app, spec, handler, admit(spec.roles));
   }
+  registerConsole(app);
   if (options.noop === true) {
     app.post("/bench/noop", { preHandler: admit(["agent", "admin"]) }, async () => ({ effect: "allow" }));
   }
@@ -157,8 +162,21 @@ function makeHandlers(state: ServiceState, options: AppOptions): Handlers {
     if (state.draining) throw problem(503, D.unavailable.code, D.unavailable.message("the service is shutting down"));
   };
 
-  const noteAndAnswer = (request: FastifyRequest, decided: Awaited<ReturnType<typeof decideItem>>): void => {
+  /** Keeps the @sensitive values of a request a decision opened, for approvers whose token may see them. */
+  const keepSensitive = (enforcer: Enforcer, item: DecisionItem, decided: Decided, defaults: { actor?: JsonObject | undefined; context?: JsonObject | undefined }): void => {
+    const d = decided.decision;
+    if (d.effect !== "require_approval" || d.request === undefined) return;
+    const id = d.request.request.id;
+    if (book.revealed(id) !== null) return;
+    const paths = sensitivePaths(book.action(id), d.request.request.actionType, state.holder.policy);
+    const ctx = { actor: item.actor ?? defaults.actor, context: item.context ?? defaults.context };
+    const values = sensitiveValues(enforcer, item, decided.args, ctx, d, book.action(id), paths);
+    if (values !== null) book.keepRevealed(id, values);
+  };
+
+  const noteAndAnswer = (request: FastifyRequest, decided: Decided, enforcer: Enforcer, item: DecisionItem): void => {
     book.noteDecision(decided.decision);
+    keepSensitive(enforcer, item, decided, {});
     state.metrics.count(decided.decision);
     const d = decided.decision;
     request.decisionLog = {
@@ -193,8 +211,10 @@ function makeHandlers(state: ServiceState, options: AppOptions): Handlers {
       const missing = (["subject", "action", "resource"] as const).filter((k) => e[k] === undefined).join(", ");
       return authzenItemError(400, `missing ${missing}`, D.invalidRequest.code);
     }
-    const decided = await decideItem(state.holder.enforcer, authzenItem({ ...e, subject: e.subject, action: e.action, resource: e.resource }, isActionType), {});
-    noteAndAnswer(request, decided);
+    const enforcer = state.holder.enforcer;
+    const item = authzenItem({ ...e, subject: e.subject, action: e.action, resource: e.resource }, isActionType);
+    const decided = await decideItem(enforcer, item, {});
+    noteAndAnswer(request, decided, enforcer, item);
     return authzenResponse(decided);
   };
 
@@ -218,8 +238,9 @@ function makeHandlers(state: ServiceState, options: AppOptions): Handlers {
       const item = request.body as DecisionItem;
       checkItem(item, "body");
       return timed("decisions", async () => {
-        const decided = await decideItem(state.holder.enforcer, item, {});
-        noteAndAnswer(request, decided);
+        const enforcer = state.holder.enforcer;
+        const decided = await decideItem(enforcer, item, {});
+        noteAndAnswer(request, decided, enforcer, item);
         return decisionResponse(decided);
       });
     },
@@ -235,6 +256,7 @@ function makeHandlers(state: ServiceState, options: AppOptions): Handlers {
         for (const item of body.decisions) {
           const decided = await decideItem(enforcer, item, { actor: body.actor, context: body.context });
           book.noteDecision(decided.decision);
+          keepSensitive(enforcer, item, decided, { actor: body.actor, context: body.context });
           state.metrics.count(decided.decision);
           summary.push(decided.decision.effect);
           out.push(decisionResponse(decided));
@@ -244,13 +266,10 @@ function makeHandlers(state: ServiceState, options: AppOptions): Handlers {
       });
     },
 
-    listApprovals: async () => {
+    listApprovals: async (request) => {
       const open = await state.holder.enforcer.pendingApprovals();
       return {
-        approvals: open.map((r) => {
-          const asked = book.asked(r.request.id);
-          return { ...requestInfoToJson(r), action: book.action(r.request.id), reasons: asked?.reasons ?? [], rules: asked?.rules ?? [] };
-        }),
+        approvals: open.map((r) => approvalView(r, book, state.holder.policy, request.caller?.revealSensitive === true)),
       };
     },
 
@@ -276,12 +295,16 @@ function makeHandlers(state: ServiceState, options: AppOptions): Handlers {
         if (Number.isNaN(Date.parse(signedAt))) throw problem(400, D.invalidRequest.code, D.invalidRequest.message("`signed_at` must be an RFC 3339 time"));
         statement = { request: id, action_digest: info.request.actionDigest, policy_digest: info.request.policyDigest, verdict: q.verdict ?? "approve", approver: q.approver, signed_at: signedAt };
       }
-      const asked = book.asked(id);
+      const { action, reasons, rules, tier_basis, sensitive, revealed, console_path, ...requestJson } = approvalView(info, book, state.holder.policy, request.caller?.revealSensitive === true);
       return {
-        request: requestInfoToJson(info),
-        action: book.action(id),
-        reasons: asked?.reasons ?? [],
-        rules: asked?.rules ?? [],
+        request: requestJson,
+        action,
+        reasons,
+        rules,
+        tier_basis,
+        sensitive,
+        ...(revealed !== undefined ? { revealed } : {}),
+        console_path,
         statement,
         statement_bytes: statement === null ? null : Buffer.from(approvalStatementBytes(statement)).toString("base64"),
         signing_domain: APPROVAL_DOMAIN,

@@ -24,7 +24,11 @@ const REMEMBERED = 10_000;
 
 export class ApprovalBook {
   readonly #known = new Map<string, Known>();
+  /** told of every change of a request recorded by a decision or an approval (webhooks), after it is recorded */
+  onChange: ((before: ApprovalRequestInfo | undefined, after: ApprovalRequestInfo) => void) | null = null;
   readonly #waiters = new Map<string, Set<() => void>>();
+  /** @sensitive values of open requests opened by this process (reveal.ts); dropped when a request is settled */
+  readonly #revealed = new Map<string, JsonObject>();
   #waiting = 0;
 
   /** Records what a decision says about its request (and wakes those waiting on it). */
@@ -42,6 +46,7 @@ export class ApprovalBook {
     }
     this.#remember(id, { action: old?.action ?? ir, asked, info });
     this.#wake(id);
+    this.onChange?.(old?.info, info);
   }
 
   /** Records a request's state after a submitted approval (and wakes those waiting on it). */
@@ -50,6 +55,24 @@ export class ApprovalBook {
     const old = this.#known.get(id);
     this.#remember(id, { action: old?.action ?? null, asked: old?.asked ?? null, info });
     this.#wake(id);
+    this.onChange?.(old?.info, info);
+  }
+
+  /** Keeps the sensitive values of an open request (reveal.ts checked they are the decided ones). */
+  keepRevealed(id: string, values: JsonObject): void {
+    const k = this.#known.get(id);
+    if (k === undefined || (k.info.status !== "pending" && k.info.status !== "approved")) return;
+    this.#revealed.set(id, values);
+  }
+
+  /** The kept sensitive values of an open request, or null. */
+  revealed(id: string): JsonObject | null {
+    const k = this.lastSeen(id, Date.now());
+    if (k === undefined || (k.status !== "pending" && k.status !== "approved")) {
+      this.#revealed.delete(id);
+      return null;
+    }
+    return this.#revealed.get(id) ?? null;
   }
 
   /** The recorded action of a request, when known. */
@@ -130,11 +153,15 @@ export class ApprovalBook {
   }
 
   #remember(id: string, k: Known): void {
+    if (k.info.status !== "pending" && k.info.status !== "approved") this.#revealed.delete(id);
     this.#known.delete(id);
     this.#known.set(id, k);
     if (this.#known.size > REMEMBERED) {
       const oldest = this.#known.keys().next().value;
-      if (oldest !== undefined) this.#known.delete(oldest);
+      if (oldest !== undefined) {
+        this.#known.delete(oldest);
+        this.#revealed.delete(oldest);
+      }
     }
   }
 }

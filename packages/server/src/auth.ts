@@ -5,6 +5,7 @@
 //
 // File format (JSON):
 //   { "tokens": [ { "name": "invoice-agent", "sha256": "<64 hex of sha256(token)>", "roles": ["agent"] }, ... ] }
+// An entry may add `"reveal_sensitive": true`: its caller sees the @sensitive values of open requests (reveal.ts).
 import { createHash, timingSafeEqual } from "node:crypto";
 import { readFileSync } from "node:fs";
 
@@ -15,15 +16,18 @@ export interface TokenEntry {
   readonly name: string;
   readonly hash: Buffer;
   readonly roles: readonly Role[];
+  readonly revealSensitive?: boolean;
 }
 
 export interface Caller {
   readonly name: string;
   readonly roles: readonly Role[];
+  /** sees @sensitive values of open requests (only ever by a token that says so) */
+  readonly revealSensitive: boolean;
 }
 
-/** Without a tokens file (loopback only): every caller has every role. */
-export const LOCAL_CALLER: Caller = { name: "local", roles: ROLES };
+/** Without a tokens file (loopback only): every caller has every role, but sees no @sensitive value. */
+export const LOCAL_CALLER: Caller = { name: "local", roles: ROLES, revealSensitive: false };
 
 export function hashToken(token: string): string {
   return createHash("sha256").update(token, "utf8").digest("hex");
@@ -43,13 +47,14 @@ export function readTokensFile(file: string): { ok: true; value: TokenEntry[] } 
   for (const [i, t] of list.entries()) {
     const where = `tokens file \`${file}\`, entry ${i}`;
     if (typeof t !== "object" || t === null) return { ok: false, error: `${where}: not an object` };
-    const { name, sha256, roles } = t as { name?: unknown; sha256?: unknown; roles?: unknown };
+    const { name, sha256, roles, reveal_sensitive } = t as { name?: unknown; sha256?: unknown; roles?: unknown; reveal_sensitive?: unknown };
     if (typeof name !== "string" || name === "") return { ok: false, error: `${where}: \`name\` must be a non-empty string` };
     if (typeof sha256 !== "string" || !/^[0-9a-f]{64}$/.test(sha256)) return { ok: false, error: `${where}: \`sha256\` must be 64 lowercase hex digits (sha256 of the token)` };
     if (!Array.isArray(roles) || roles.length === 0 || !roles.every((r): r is Role => (ROLES as readonly unknown[]).includes(r))) {
       return { ok: false, error: `${where}: \`roles\` must be a non-empty list of ${ROLES.join(", ")}` };
     }
-    out.push({ name, hash: Buffer.from(sha256, "hex"), roles });
+    if (reveal_sensitive !== undefined && typeof reveal_sensitive !== "boolean") return { ok: false, error: `${where}: \`reveal_sensitive\` must be true or false` };
+    out.push({ name, hash: Buffer.from(sha256, "hex"), roles, ...(reveal_sensitive === true ? { revealSensitive: true } : {}) });
   }
   return { ok: true, value: out };
 }
@@ -61,7 +66,7 @@ export function authenticate(entries: readonly TokenEntry[], token: string): Cal
   for (const e of entries) {
     if (timingSafeEqual(presented, e.hash) && found === null) found = e;
   }
-  return found === null ? null : { name: found.name, roles: found.roles };
+  return found === null ? null : { name: found.name, roles: found.roles, revealSensitive: found.revealSensitive === true };
 }
 
 /** The bearer token of an Authorization header, or null. */

@@ -1,6 +1,14 @@
 // `xpol serve`: the core's CLI loads this package on demand and hands it the arguments. It runs until SIGTERM or
 // SIGINT (drain, then exit 0); SIGHUP reloads the policy.
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { DEFAULT_LISTEN, ServeError, startServer, type ServeOptions } from "./service.ts";
+
+/** The options and, with --webhook, where the secret is (read when the command runs). */
+interface Parsed {
+  readonly options: ServeOptions;
+  readonly webhook: { readonly urls: readonly string[]; readonly secretFile: string; readonly format: "json" | "slack" } | null;
+}
 
 /** What the command needs from the outside world (the core CLI's CliIO has this shape). */
 export interface ServeIO {
@@ -12,6 +20,7 @@ export interface ServeIO {
 export const SERVE_USAGE = `usage: xpol serve --policy PATH... [--state DIR | --memory | --postgres URL] [--listen HOST:PORT] [--tokens FILE]
                   [--tls-cert FILE --tls-key FILE] [--body-limit BYTES] [--checkpoint-every N]
                   [--signing-threads N] [--signatures per-receipt|per-batch] [--no-watch] [--log-level LEVEL]
+                  [--webhook URL... --webhook-secret-file FILE [--webhook-format json|slack]] [--public-url URL]
 
   --policy PATH      a .xpol file of the policy (repeat for each file), or one bundle .json (\`xpol compile\`)
   --state DIR        the embedded durable store: counters, approval requests, the signed receipt log
@@ -32,12 +41,20 @@ export const SERVE_USAGE = `usage: xpol serve --policy PATH... [--state DIR | --
                         covers its receipts by their Merkle root (each still proves on its own: \`xpol prove\`)
   --no-watch         do not reload when a policy file changes (SIGHUP and POST /v1/policy/reload still do)
   --log-level LEVEL  fatal, error, warn, info (default), debug
+  --webhook URL      POST approval events (opened, signature added, approved, vetoed, expired, consumed) there,
+                     signed with HMAC-SHA256 (X-ExecLayer-Signature: t=...,v1=...), retried with backoff (repeatable)
+  --webhook-secret-file FILE  the shared HMAC secret (its first line, at least 16 characters)
+  --webhook-format F json (default: the event) or slack (a Slack incoming-webhook message)
+  --public-url URL   the service's URL as approvers reach it, for the console links in webhooks
 
 exit codes: 0 stopped by SIGTERM/SIGINT, 1 the policy does not check or the store cannot be used,
             2 usage or a refused configuration, 3 a file cannot be read`;
 
-function parse(argv: readonly string[]): ServeOptions | string {
+function parse(argv: readonly string[]): Parsed | string {
   const policies: string[] = [];
+  const webhooks: string[] = [];
+  let secretFile: string | undefined;
+  let format: "json" | "slack" = "json";
   const o: { -readonly [K in keyof ServeOptions]?: ServeOptions[K] } = {};
   let cert: string | undefined;
   let key: string | undefined;
@@ -101,6 +118,25 @@ function parse(argv: readonly string[]): ServeOptions | string {
         case "--log-level":
           o.logLevel = need(value());
           break;
+        case "--webhook": {
+          const u = need(value());
+          if (!/^https?:\/\/[^\s]+$/.test(u)) throw new Error("--webhook must be an http(s) URL");
+          webhooks.push(u);
+          break;
+        }
+        case "--webhook-secret-file":
+          secretFile = need(value());
+          break;
+        case "--webhook-format": {
+          const f = need(value());
+          if (f !== "json" && f !== "slack") throw new Error("--webhook-format must be json or slack");
+          format = f;
+          break;
+        }
+        case "--public-url":
+          o.publicUrl = need(value());
+          if (!/^https?:\/\/[^\s]+$/.test(o.publicUrl)) throw new Error("--public-url must be an http(s) URL");
+          break;
         case "-h":
         case "--help":
           return "";
@@ -115,7 +151,24 @@ function parse(argv: readonly string[]): ServeOptions | string {
   if (policies.length === 0) return "give the policy: --policy PATH";
   if ((cert === undefined) !== (key === undefined)) return "give both --tls-cert and --tls-key";
   if ([o.memory === true ? true : undefined, o.state, o.postgres].filter((x) => x !== undefined).length > 1) return "give one of --state, --memory, --postgres";
-  return { ...o, policies, ...(cert !== undefined && key !== undefined ? { tls: { cert, key } } : {}) };
+  if (webhooks.length > 0 && secretFile === undefined) return "give --webhook-secret-file FILE with --webhook (receivers check the HMAC signature)";
+  if (webhooks.length === 0 && secretFile !== undefined) return "--webhook-secret-file needs --webhook URL";
+  return {
+    options: { ...o, policies, ...(cert !== undefined && key !== undefined ? { tls: { cert, key } } : {}) },
+    webhook: secretFile !== undefined ? { urls: webhooks, secretFile, format } : null,
+  };
+}
+
+/** The webhook targets, with the secret read from its file; or why not. */
+function webhookTargets(w: NonNullable<Parsed["webhook"]>, cwd: string): ServeOptions["webhooks"] | string {
+  let secret: string;
+  try {
+    secret = (readFileSync(path.resolve(cwd, w.secretFile), "utf8").split(/\r?\n/)[0] ?? "").trim();
+  } catch (e: unknown) {
+    return `cannot read the webhook secret file \`${w.secretFile}\`: ${e instanceof Error ? e.message : String(e)}`;
+  }
+  if (secret.length < 16) return `the webhook secret in \`${w.secretFile}\` must be at least 16 characters`;
+  return { targets: w.urls.map((url) => ({ url, secret, format: w.format })) };
 }
 
 /** Runs the service until a stop signal; resolves with the exit code. */
@@ -129,9 +182,18 @@ export async function runServeCommand(argv: readonly string[], io: ServeIO): Pro
     io.stderr(`xpol serve: ${parsed}\n\n${SERVE_USAGE}`);
     return 2;
   }
+  let webhooks: ServeOptions["webhooks"];
+  if (parsed.webhook !== null) {
+    const t = webhookTargets(parsed.webhook, io.cwd);
+    if (typeof t === "string") {
+      io.stderr(`xpol serve: ${t}`);
+      return 3;
+    }
+    webhooks = t;
+  }
   let server;
   try {
-    server = await startServer({ ...parsed, cwd: io.cwd });
+    server = await startServer({ ...parsed.options, ...(webhooks !== undefined ? { webhooks } : {}), cwd: io.cwd });
   } catch (e: unknown) {
     if (e instanceof ServeError) {
       io.stderr(`xpol serve: ${e.code}: ${e.message}`);

@@ -11,3 +11,5 @@ export { ROUTES } from "./routes.ts";
 export type { RouteSpec, ResponseSpec } from "./routes.ts";
 export { PROBLEM_TYPE } from "./problem.ts";
 export type { Problem } from "./problem.ts";
+export { verifyWebhookSignature, signWebhook, slackMessage, WEBHOOK_EVENTS, SIGNATURE_HEADER, EVENT_HEADER, DELIVERY_HEADER } from "./webhooks.ts";
+export type { WebhookEvent, WebhookOptions, WebhookTarget } from "./webhooks.ts";

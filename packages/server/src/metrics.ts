@@ -11,6 +11,7 @@ export class ServiceMetrics {
   readonly storeErrors: Counter<"code">;
   readonly reloads: Counter<"outcome">;
   readonly pending: Gauge;
+  readonly webhooks: Counter<"outcome">;
 
   constructor(pendingCount: () => Promise<number>) {
     const registers = [this.registry];
@@ -33,6 +34,7 @@ export class ServiceMetrics {
         this.set(await pendingCount());
       },
     });
+    this.webhooks = new Counter({ name: "xpol_webhook_deliveries_total", help: "webhook attempts by outcome (delivered, retried, failed, dropped)", labelNames: ["outcome"], registers });
     collectDefaultMetrics({ register: this.registry, prefix: "xpol_" });
   }
 

@@ -103,6 +103,21 @@ export const BatchResponse: Schema = {
   required: ["decisions"],
 };
 
+/** What the console shows beside the request and its action (view.ts). */
+const ViewFields = {
+  tier_basis: {
+    type: "object",
+    description: "how the tier was reached: the tier the policy declares for the action type, and whether escalations raised it (named in the reasons)",
+    properties: { tier: nullableString, declared: nullableString, raised: { type: "boolean" } },
+  },
+  sensitive: { type: "array", items: { type: "string" }, description: "paths (`action.params.note`) of the @sensitive fields, masked in `action`" },
+  revealed: {
+    type: "object",
+    description: "only for a token with `reveal_sensitive`, while the request is open and only if this process decided it: the @sensitive values by path",
+  },
+  console_path: { type: "string", description: "the approval console's page of this request, relative to the service's URL" },
+} as const;
+
 export const ApprovalList: Schema = {
   type: "object",
   properties: {
@@ -115,6 +130,7 @@ export const ApprovalList: Schema = {
           action: { type: ["object", "null"], description: "the canonical action as the receipt recorded it, sensitive fields masked" },
           reasons: { type: "array", items: { type: "string" }, description: "why the policy asked for approval" },
           rules: { type: "array", items: Rule, description: "the rules that asked for it" },
+          ...ViewFields,
         },
       },
     },
@@ -144,6 +160,7 @@ export const ApprovalDetail: Schema = {
     action: { type: ["object", "null"], description: "the canonical action as the receipt recorded it: type, target, every parameter, the actor and context; sensitive fields masked" },
     reasons: { type: "array", items: { type: "string" } },
     rules: { type: "array", items: Rule },
+    ...ViewFields,
     statement: { ...Statement, type: ["object", "null"], description: "with `approver` (and optionally `verdict`, `signed_at`): the statement that approver signs" },
     statement_bytes: { type: ["string", "null"], description: "base64 of the exact bytes signed: UTF-8 of the domain line and the statement's JCS" },
     signing_domain: { type: "string" },

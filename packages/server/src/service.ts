@@ -13,6 +13,8 @@ import { isLoopback, readTokensFile, type TokenEntry } from "./auth.ts";
 import { buildOpenApiDocument } from "./openapi.ts";
 import { loadPolicyFiles, PolicyHolder } from "./policy.ts";
 import { ServiceState } from "./state.ts";
+import { ApprovalNotifier } from "./notify.ts";
+import { Notifier, type WebhookOptions } from "./webhooks.ts";
 import { packageVersion } from "./version.ts";
 
 export interface ServeOptions {
@@ -55,6 +57,10 @@ export interface ServeOptions {
   readonly checkpointEvery?: number;
   /** long-poll waiters at once (default 1000; more get 429) */
   readonly maxWaiters?: number;
+  /** webhooks on approval events (webhooks.ts): targets with their secrets, retries */
+  readonly webhooks?: WebhookOptions;
+  /** the service's URL as approvers reach it, for the links in webhooks (default the URL it listens on) */
+  readonly publicUrl?: string;
   /** add `POST /bench/noop`, the bench's baseline through the same hooks */
   readonly benchNoop?: boolean;
 }
@@ -168,7 +174,18 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
 
   const holder = await PolicyHolder.create(loaded.policy, options.policies, store);
   const state = new ServiceState(holder, store, stateDir, options.policies, cwd, log);
-  if (stateDir !== null) await state.book.loadFromLog(stateDir, await holder.enforcer.pendingApprovals());
+  const openAtStart = await holder.enforcer.pendingApprovals();
+  if (stateDir !== null) await state.book.loadFromLog(stateDir, openAtStart);
+  const notify = new ApprovalNotifier(new Notifier(options.webhooks ?? { targets: [] }, log.child({ component: "webhooks" }), state.metrics.webhooks), state.book, () => state.holder.policy, options.publicUrl ?? "");
+  for (const r of openAtStart) notify.watch(r);
+  // told after the change is recorded; nothing it does (or throws) reaches the decision or approval being answered
+  state.book.onChange = (before, after) => {
+    try {
+      notify.changed(before, after);
+    } catch (e: unknown) {
+      log.error({ err: e instanceof Error ? e.message : String(e), request: after.request.id }, "webhook event not sent");
+    }
+  };
 
   const app = buildApp(state, {
     logger: log,
@@ -191,6 +208,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const address = app.server.address() as AddressInfo;
   const hostText = address.family === "IPv6" ? `[${address.address}]` : address.address;
   const url = `${https !== undefined ? "https" : "http"}://${hostText}:${address.port}`;
+  notify.baseUrl = options.publicUrl ?? url;
 
   const watchers = options.watch === false ? [] : watchPolicyFiles(options.policies.map((f) => path.resolve(cwd, f)), () => void state.reload("policy file changed"));
   log.info({ url, policy: holder.identity, store: stateDir ?? (options.postgres !== undefined ? "postgres" : "memory"), tokens: tokens !== null, tls: https !== undefined }, "xpol serve listening");
@@ -204,6 +222,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       (closing ??= (async () => {
         for (const w of watchers) w.close();
         await app.close();
+        notify.close();
         await store.close();
         log.info({ url }, "xpol serve stopped; the store is closed");
         log.flush?.();

@@ -1,12 +1,11 @@
 // Access: bearer tokens with roles from a file of hashed tokens, refusal to listen beyond loopback without them,
 // and TLS from a certificate and key (a self-signed test certificate in test/fixtures, for 127.0.0.1).
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import https from "node:https";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashToken, ServeError } from "@execlayer/server";
-import { ACTOR, CONTEXT, get, post, startService, type Service } from "./fixture.ts";
+import { ACTOR, CONTEXT, get, post, startService, startServiceWithTokens, type Service } from "./fixture.ts";
 
 const TOKENS = { agent: "tok-agent-0123456789", approver: "tok-approver-0123456789", auditor: "tok-auditor-0123456789", admin: "tok-admin-0123456789" };
 const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
@@ -14,13 +13,7 @@ const decision = { tool: "get_invoice", args: { invoice_id: "inv-1", customer_id
 
 let svc: Service;
 beforeAll(async () => {
-  const dir = path.join(mkdtempSync(path.join(tmpdir(), "xpol-tokens-")), "tokens.json");
-  writeFileSync(dir, JSON.stringify({ tokens: Object.entries(TOKENS).map(([role, token]) => ({ name: `${role}-1`, sha256: hashToken(token), roles: [role] })) }));
-  try {
-    svc = await startService({ tokensFile: dir });
-  } finally {
-    rmSync(path.dirname(dir), { recursive: true, force: true });
-  }
+  svc = await startServiceWithTokens(Object.entries(TOKENS).map(([role, token]) => ({ name: `${role}-1`, token, roles: [role] })));
 });
 afterAll(async () => {
   await svc.stop();

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { Writable } from "node:stream";
 import { formatPublicKey, keyPairFromSeed, NobleSigner, type KeyPair } from "execlayer";
-import { startServer, type RunningServer, type ServeOptions } from "@execlayer/server";
+import { hashToken, startServer, type RunningServer, type ServeOptions } from "@execlayer/server";
 
 export const alice: KeyPair = keyPairFromSeed(new Uint8Array(32).fill(1));
 export const bob: KeyPair = keyPairFromSeed(new Uint8Array(32).fill(2));
@@ -156,6 +156,26 @@ export async function startService(options: Partial<ServeOptions> = {}, policyTe
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A tokens file entry as a test writes it: the token itself is hashed here. */
+export interface TestToken {
+  readonly name: string;
+  readonly token: string;
+  readonly roles: readonly string[];
+  readonly reveal_sensitive?: boolean;
+}
+
+/** Starts a service behind a tokens file of `tokens` (the file is removed once the service has read it). */
+export async function startServiceWithTokens(tokens: readonly TestToken[], options: Partial<ServeOptions> = {}): Promise<Service> {
+  const dir = mkdtempSync(path.join(tmpdir(), "xpol-tokens-"));
+  const file = path.join(dir, "tokens.json");
+  writeFileSync(file, JSON.stringify({ tokens: tokens.map(({ token, ...t }) => ({ ...t, sha256: hashToken(token) })) }));
+  try {
+    return await startService({ ...options, tokensFile: file });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** POST JSON (or a raw body) and read the answer. */

@@ -1,0 +1,54 @@
+// node:crypto in the browser, for the core modules the console bundles: the same hash functions (@noble/hashes, a
+// core dependency) and the browser's random source. OpenSSL key objects do not exist here: `createPublicKey` throws,
+// so the core's verifySignature takes its reference path (noble, strict RFC 8032) — the same verdict by design.
+import { Buffer } from "buffer";
+import { sha256, sha512 } from "@noble/hashes/sha2.js";
+
+type Algorithm = "sha256" | "sha512";
+type Input = string | Uint8Array;
+
+const fns = { sha256, sha512 } as const;
+const enc = new TextEncoder();
+const bytesOf = (x: Input): Uint8Array => (typeof x === "string" ? enc.encode(x) : x);
+
+function fn(algorithm: string): (typeof fns)[Algorithm] {
+  const f = (fns as Record<string, (typeof fns)[Algorithm] | undefined>)[algorithm];
+  if (f === undefined) throw new Error(`console: hash ${algorithm} is not available in the browser`);
+  return f;
+}
+
+function output(digest: Uint8Array, encoding?: string): Uint8Array | string {
+  const b = Buffer.from(digest);
+  return encoding === undefined || encoding === "buffer" ? b : b.toString(encoding as "hex" | "base64");
+}
+
+export function hash(algorithm: string, data: Input, encoding?: string): Uint8Array | string {
+  return output(fn(algorithm)(bytesOf(data)), encoding ?? "hex");
+}
+
+export function createHash(algorithm: string) {
+  const h = fn(algorithm).create();
+  const api = {
+    update(data: Input) {
+      h.update(bytesOf(data));
+      return api;
+    },
+    digest(encoding?: string) {
+      return output(h.digest(), encoding);
+    },
+  };
+  return api;
+}
+
+export function randomBytes(n: number): Uint8Array {
+  return Buffer.from(crypto.getRandomValues(new Uint8Array(n)));
+}
+
+function unavailable(name: string): never {
+  throw new Error(`console: node:crypto ${name} is not available in the browser`);
+}
+export const createPublicKey = (): never => unavailable("createPublicKey");
+export const createPrivateKey = (): never => unavailable("createPrivateKey");
+export const verify = (): never => unavailable("verify");
+export const sign = (): never => unavailable("sign");
+export default { hash, createHash, randomBytes, createPublicKey, createPrivateKey, verify, sign };
