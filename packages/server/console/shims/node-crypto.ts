@@ -3,6 +3,7 @@
 // so the core's verifySignature takes its reference path (noble, strict RFC 8032) — the same verdict by design.
 import { Buffer } from "buffer";
 import { sha256, sha512 } from "@noble/hashes/sha2.js";
+import { hmac } from "@noble/hashes/hmac.js";
 
 type Algorithm = "sha256" | "sha512";
 type Input = string | Uint8Array;
@@ -40,6 +41,27 @@ export function createHash(algorithm: string) {
   return api;
 }
 
+export function createHmac(algorithm: string, key: Uint8Array) {
+  const h = hmac.create(fn(algorithm), key);
+  const api = {
+    update(data: Input) {
+      h.update(bytesOf(data));
+      return api;
+    },
+    digest(encoding?: string) {
+      return output(h.digest(), encoding);
+    },
+  };
+  return api;
+}
+
+export function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) throw new RangeError("Input buffers must have the same byte length");
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= (a[i] as number) ^ (b[i] as number);
+  return diff === 0;
+}
+
 export function randomBytes(n: number): Uint8Array {
   return Buffer.from(crypto.getRandomValues(new Uint8Array(n)));
 }
@@ -51,4 +73,4 @@ export const createPublicKey = (): never => unavailable("createPublicKey");
 export const createPrivateKey = (): never => unavailable("createPrivateKey");
 export const verify = (): never => unavailable("verify");
 export const sign = (): never => unavailable("sign");
-export default { hash, createHash, randomBytes, createPublicKey, createPrivateKey, verify, sign };
+export default { hash, createHash, createHmac, timingSafeEqual, randomBytes, createPublicKey, createPrivateKey, verify, sign };
