@@ -169,6 +169,12 @@ export interface ReceiptScanOptions {
   readonly skim?: boolean;
   /** called for every receipt that passed the checks, in order (not with skim) */
   readonly onReceipt?: (receipt: Receipt, where: { readonly line: number; readonly offset: number }) => void;
+  /**
+   * called with every line that passed the checks, in order, with skim too (xpol replay reads the bodies during the
+   * verifier's own pass); with deferred signatures a line is passed on before its verdict, so the caller must
+   * discard what it built when the scan reports a problem
+   */
+  readonly onLine?: (seq: number, text: string) => void;
 }
 
 export interface ReceiptScan {
@@ -348,9 +354,10 @@ async function scanLines(dir: string, options: ReceiptScanOptions, tail: TailVer
       headHash = chainHash(unsigned);
       count++;
       validBytes = item.offset + item.bytes.length + 1;
-      if (options.onReceipt !== undefined && receipt !== undefined) {
+      if ((options.onReceipt !== undefined && receipt !== undefined) || (options.onLine !== undefined && text !== null)) {
         try {
-          options.onReceipt(receipt, { line: item.line, offset: item.offset });
+          if (receipt !== undefined) options.onReceipt?.(receipt, { line: item.line, offset: item.offset });
+          if (text !== null) options.onLine?.(seq, text);
         } catch (e: unknown) {
           callbackError = { error: e };
           throw e;
