@@ -84,16 +84,17 @@ export class ChangeTally {
   constructor(readonly examplesPerChange = 5) {}
 
   /**
-   * One decision compared. `example` is built only for a change that still needs examples (it may be costly: a
-   * shrunk test block).
+   * One decision compared. `changedRules` and `example` are asked for only for a change (and `example` only while
+   * that change still needs examples: it may be costly, a shrunk test block).
    */
-  add(actionType: string | null, from: Effect, to: Effect, rules: { readonly old: readonly string[]; readonly new: readonly string[] }, example?: () => ChangeExample): void {
+  add(actionType: string | null, from: Effect, to: Effect, changedRules: () => { readonly old: readonly string[]; readonly new: readonly string[] }, example?: () => ChangeExample): void {
     this.#compared++;
     const k = pairKey(from, to);
     const t = this.#transitions.get(k);
     if (t !== undefined) t.count++;
     else this.#transitions.set(k, { from, to, count: 1 });
     if (from === to) return;
+    const rules = changedRules();
     const type = actionType ?? "(unknown action type)";
     bump(this.#byType, `${type}\u0000${k}`, type, from, to);
     // The change is counted under the rules that reach the new effect, else (a rule that stopped applying) the old.

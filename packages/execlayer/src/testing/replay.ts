@@ -185,6 +185,7 @@ export class Replayer {
   readonly #shadowPolicies = new Map<string, ReplayPolicyName>();
   readonly #notReplayable = new Map<string, { count: number; seqs: number[] }>();
   readonly #values = new Map<string, number>();
+  readonly #decisionCache = new Map<string, RecordedDecision | null>();
   #receipts = 0;
   #decisions = 0;
   #refused = 0;
@@ -199,6 +200,14 @@ export class Replayer {
 
   /** One receipt line of the log, as written (canonical JSON). Lines that are not receipts are counted and skipped. */
   line(seq: number, text: string): void {
+    if (this.#policy !== null) {
+      const cut = cutDecisionLine(text, this.#decisionCache);
+      if (cut !== null) {
+        this.#receipts++;
+        if (cut.decision === undefined) return; // another kind
+        return this.#decisionReceipt(seq, cut.kind, cut.time, cut.decision, cut.policy, cut.ir, cut.counters, undefined);
+      }
+    }
     let r: unknown;
     try {
       r = JSON.parse(text);
@@ -214,29 +223,35 @@ export class Replayer {
   receipt(seq: number, kind: string, time: string, body: JsonObject): void {
     this.#receipts++;
     if (kind !== "decision" && kind !== "consumption") return;
+    this.#decisionReceipt(seq, kind, time, recordedDecision(body["decision"]), body["policy"], body["ir"], body["counters"], body["shadow"]);
+  }
+
+  #decisionReceipt(seq: number, kind: string, time: string, recorded: RecordedDecision | null, policy: JsonValue | undefined, ir: JsonValue | undefined, counters: JsonValue | undefined, shadow: JsonValue | undefined): void {
     const { since, until } = this.#options;
     if (since !== undefined || until !== undefined) {
       const t = Date.parse(time);
       if (since !== undefined && !(t >= since)) return;
       if (until !== undefined && !(t < until)) return;
     }
-    const recorded = recordedDecision(body["decision"]);
     if (recorded === null) return;
     this.#decisions++;
-    const named = policyName(body["policy"]);
-    if (named !== null && !this.#recorded.has(named.digest)) this.#recorded.set(named.digest, named);
-    const ir = body["ir"];
+    this.#notePolicy(policy);
     if (!isObject(ir) || !isObject(ir["action"])) {
       this.#refused++;
       return;
     }
     const from = policyEffect(kind, recorded);
-    if (this.#policy === null) this.#compareShadow(seq, time, body, recorded, from, ir);
-    else this.#redecide(this.#policy, seq, time, body, recorded, from, ir as unknown as SovereignIR);
+    if (this.#policy === null) this.#compareShadow(seq, time, shadow, recorded, from, ir);
+    else this.#redecide(this.#policy, seq, time, counters, recorded, from, ir as unknown as SovereignIR);
   }
 
-  #compareShadow(seq: number, time: string, body: JsonObject, recorded: RecordedDecision, from: Effect, ir: JsonObject): void {
-    const shadow = body["shadow"];
+  #notePolicy(v: JsonValue | undefined): void {
+    if (!isObject(v) || typeof v["digest"] !== "string" || this.#recorded.has(v["digest"])) return;
+    const named = policyName(v);
+    if (named !== null) this.#recorded.set(named.digest, named);
+  }
+
+  #compareShadow(seq: number, time: string, shadow: JsonValue | undefined, recorded: RecordedDecision, from: Effect, ir: JsonObject): void {
     const sd = isObject(shadow) ? recordedDecision(shadow["decision"]) : null;
     if (!isObject(shadow) || sd === null) {
       this.#withoutShadow++;
@@ -247,22 +262,21 @@ export class Replayer {
     const to = sd.effect;
     const action = ir["action"] as JsonObject;
     const type = typeof action["type"] === "string" ? action["type"] : recorded.actionType;
-    const oldRules = decidingRules(recorded);
-    const newRules = decidingRules(sd);
-    this.#tally.add(type, from, to, { old: oldRules, new: newRules }, () => ({
+    const rules = (): { old: string[]; new: string[] } => ({ old: decidingRules(recorded), new: decidingRules(sd) });
+    this.#tally.add(type, from, to, rules, () => ({
       from,
       to,
       actionType: type,
       target: typeof action["target"] === "string" ? action["target"] : null,
       seq,
       time,
-      oldRules,
-      newRules,
+      oldRules: rules().old,
+      newRules: rules().new,
       reason: sd.reasons[0] ?? "",
     }));
   }
 
-  #redecide(policy: CompiledPolicy, seq: number, time: string, body: JsonObject, recorded: RecordedDecision, from: Effect, ir: SovereignIR): void {
+  #redecide(policy: CompiledPolicy, seq: number, time: string, counters: JsonValue | undefined, recorded: RecordedDecision, from: Effect, ir: SovereignIR): void {
     const type = ir.action.type;
     if (typeof type === "string") {
       const r = this.#replayableIR(policy, type, ir);
@@ -280,7 +294,7 @@ export class Replayer {
       const plan = policy.plans.get(type);
       for (const use of counted.uses) {
         if (values.has(use.counter) || plan?.countersRead.includes(use.counter) !== true) continue;
-        const v = recordedCounter(body["counters"], use.counter, use.key, windowLabel(use.window));
+        const v = recordedCounter(counters, use.counter, use.key, windowLabel(use.window));
         if (v === undefined) {
           return this.#skip(seq, `the new policy reads counter \`${use.counter}\` (${windowLabel(use.window)}), which the original decision did not read`);
         }
@@ -289,17 +303,16 @@ export class Replayer {
       decision = policy.evaluate(ir, values);
     }
     const to = decision.effect;
-    const oldRules = decidingRules(recorded);
-    const newRules = decidingRules(decision);
-    this.#tally.add(type, from, to, { old: oldRules, new: newRules }, () => ({
+    const rules = (): { old: string[]; new: string[] } => ({ old: decidingRules(recorded), new: decidingRules(decision) });
+    this.#tally.add(type, from, to, rules, () => ({
       from,
       to,
       actionType: type,
       target: ir.action.target,
       seq,
       time,
-      oldRules,
-      newRules,
+      oldRules: rules().old,
+      newRules: rules().new,
       reason: decision.reasons[0] ?? "",
     }));
   }
@@ -376,4 +389,52 @@ function recordedCounter(list: JsonValue | undefined, counter: string, key: stri
     if (isObject(c) && c["counter"] === counter && c["key"] === key && c["window"] === window && typeof c["value"] === "number") return c["value"];
   }
   return undefined;
+}
+
+// --- reading a decision receipt's line without parsing all of it ------------------------------------------------
+
+/**
+ * The parts of a decision receipt replay reads, cut out of its canonical line rather than parsing the whole line
+ * (replay's budget is 10% over verifying the log, and a line is mostly digests, reasons and state). JCS sorts keys,
+ * so the line reads
+ *   {"body":{"action_digest":..,["approvals":[..],]"counters":[..],"decision":{..},"ir":{..},"ir_digest":"..",
+ *   "policy":{..},...},"kind":"..",...,"time":"..","v":2}
+ * A quote inside a string is escaped, so `,"decision":{` found after `,"counters":[` is the body's own key (a
+ * counter read has no such key), and `,"ir":{` after it too (a decision has none). The IR's end is the first
+ * `,"ir_digest":"` after its start: a parameter of that name would cut it short, and a cut-short object is never
+ * valid JSON, so every cut is parsed and anything unexpected (a failed parse, a missing key, another layout)
+ * answers null: the caller parses the whole line. Recorded decisions repeat (the engine shares them): each text is
+ * parsed once (`cache`).
+ */
+function cutDecisionLine(
+  text: string,
+  cache: Map<string, RecordedDecision | null>,
+): { kind: string; time: string; decision?: RecordedDecision | null; policy?: JsonValue; ir?: JsonValue; counters?: JsonValue } | null {
+  const k = text.lastIndexOf(',"kind":"');
+  const t = text.lastIndexOf(',"time":"');
+  if (k < 0 || t < k || !text.startsWith('{"body":{')) return null;
+  const kind = text.slice(k + 9, text.indexOf('"', k + 9));
+  const time = text.slice(t + 9, text.indexOf('"', t + 9));
+  if (kind !== "decision" && kind !== "consumption") return { kind, time };
+  const c = text.indexOf(',"counters":[');
+  const d = c < 0 ? -1 : text.indexOf(',"decision":{', c);
+  const i = d < 0 ? -1 : text.indexOf(',"ir":{', d);
+  const g = i < 0 ? -1 : text.indexOf(',"ir_digest":"', i);
+  const p = g < 0 ? -1 : text.indexOf(',"policy":{', g);
+  const pe = p < 0 ? -1 : text.indexOf("}", p);
+  if (pe < 0 || pe > k) return null;
+  try {
+    const decisionText = text.slice(d + 12, i);
+    let decision = cache.get(decisionText);
+    if (decision === undefined) {
+      decision = recordedDecision(JSON.parse(decisionText) as JsonValue);
+      if (cache.size >= 10_000) cache.clear();
+      cache.set(decisionText, decision);
+    }
+    const policy = JSON.parse(text.slice(p + 10, pe + 1)) as JsonValue;
+    if (!isObject(policy) || typeof policy["digest"] !== "string") return null;
+    return { kind, time, decision, policy, ir: JSON.parse(text.slice(i + 6, g)) as JsonValue, counters: JSON.parse(text.slice(c + 12, d)) as JsonValue };
+  } catch {
+    return null;
+  }
 }

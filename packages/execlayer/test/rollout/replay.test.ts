@@ -8,6 +8,7 @@ import { xpol, wellFormedXml } from "../cli/helpers.ts";
 import { compiled, recordLog, RULE, runtimePub, START, writePolicies, type Policies } from "./fixture.ts";
 import { DurableStore, Enforcer, NativeSigner } from "../../src/index.ts";
 import { runtimeSeed } from "./fixture.ts";
+import { Replayer } from "../../src/testing/replay.ts";
 
 let p: Policies;
 let state: string;
@@ -127,5 +128,22 @@ describe("xpol replay", () => {
     const same = await replayJson(["--policy", before, "--state", join(dir, "state")]);
     expect(same.json.notReplayable).toEqual([]);
     expect(same.json.changes).toMatchObject({ compared: 3, changed: 0 });
+  });
+
+  it("reading receipt lines (cut out of the canonical text) and parsed receipts agree, also when a cut fails", () => {
+    const policy = compiled(p.tightened);
+    const lines = readFileSync(join(state, "receipts.jsonl"), "utf8").trim().split("\n");
+    // a parameter named like the body's key after the IR: the cut IR is not JSON, the whole line is parsed instead
+    lines.push(lines[600]!.replace('"params":{', '"params":{"ir_digest":"sha256:x",').replace('"seq":600', `"seq":${lines.length}`));
+    const byLine = new Replayer(policy);
+    const byReceipt = new Replayer(policy);
+    lines.forEach((l, seq) => {
+      byLine.line(seq, l);
+      const r = JSON.parse(l) as { kind: string; time: string; body: Record<string, never> };
+      byReceipt.receipt(seq, r.kind, r.time, r.body);
+    });
+    const a = byLine.report();
+    expect(a).toEqual(byReceipt.report());
+    expect(a.changes.transitions).toContainEqual(expect.objectContaining({ from: "allow", to: "deny", count: 1 }));
   });
 });
