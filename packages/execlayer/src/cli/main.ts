@@ -22,6 +22,7 @@ const commands: Record<string, CommandEntry> = {
   test: { summary: "run the test and property blocks of policies (--coverage, --format junit|github|json)", load: () => import("./commands/test.ts") },
   db: { summary: "migrate the PostgreSQL state database, or export its receipt chains (--postgres URL)", load: () => import("./commands/db.ts") },
   fmt: { summary: "format .xpol files in place (--check: list the unformatted ones)", load: () => import("./commands/fmt.ts") },
+  diff: { summary: "what changed between two policies: declarations, then inputs decided differently (as test blocks)", load: () => import("./commands/diff.ts") },
   replay: { summary: "decide a receipt log's decisions again under a new policy and report what changes", load: () => import("./commands/replay.ts") },
   serve: { summary: "run the HTTP decision service (needs the package @execlayer/server)", load: () => import("./commands/serve.ts") },
 };
