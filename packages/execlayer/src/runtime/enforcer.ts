@@ -51,6 +51,19 @@ export interface EnforcerOptions {
   readonly clock?: Clock;
   /** clock-skew allowance for approvers' `signed_at` (default 30 s) */
   readonly signedAtSkewMs?: number;
+  /**
+   * shadow mode: a candidate policy that decides every call too, with the same counter values, and is never
+   * enforced; its decision is recorded in the receipt beside the real one (`shadow`), returned as
+   * `decision.shadow` and counted (`shadowCounts()`). `xpol replay --shadow` summarizes a period of them.
+   */
+  readonly shadow?: CompiledPolicy | EnforceablePolicy;
+}
+
+/** Shadow mode's tally: how often the real policy's effect met each effect of the candidate. */
+export interface ShadowCount {
+  readonly real: Decision["effect"];
+  readonly shadow: Decision["effect"];
+  readonly count: number;
 }
 
 
@@ -110,7 +123,12 @@ interface Evaluated {
   readonly request?: RequestState;
   readonly consumed: boolean;
   readonly reads: readonly { readonly use: CounterUse; readonly value: number }[];
+  /** shadow mode: the candidate's decision */
+  readonly shadow?: Decision;
 }
+
+/** The candidate's view of a call, prepared before the transaction (its IR and the counters it reads). */
+type ShadowCall = { readonly ir: SovereignIR; readonly uses: readonly CounterUse[] } | { readonly decision: Decision };
 
 export class Enforcer {
   readonly policy: EnforceablePolicy;
@@ -118,12 +136,16 @@ export class Enforcer {
   readonly #clock: () => number;
   readonly #skewMs: number;
   readonly #values = new Map<string, number>();
+  /** shadow mode's candidate, or null */
+  readonly shadowPolicy: EnforceablePolicy | null;
+  readonly #shadowCounts = new Map<string, ShadowCount>();
 
-  private constructor(policy: EnforceablePolicy, store: StateStore<Receipt>, clock: () => number, skewMs: number) {
+  private constructor(policy: EnforceablePolicy, store: StateStore<Receipt>, clock: () => number, skewMs: number, shadow: EnforceablePolicy | null) {
     this.policy = policy;
     this.store = store;
     this.#clock = clock;
     this.#skewMs = skewMs;
+    this.shadowPolicy = shadow;
   }
 
   static async create(options: EnforcerOptions): Promise<Enforcer> {
@@ -134,7 +156,8 @@ export class Enforcer {
       return typeof t === "number" ? t : t.getTime();
     };
     const policy = isEnforceable(options.policy) ? options.policy : enforceableFrom(options.policy);
-    return new Enforcer(policy, store, now, options.signedAtSkewMs ?? DEFAULT_SIGNED_AT_SKEW_MS);
+    const shadow = options.shadow === undefined ? null : isEnforceable(options.shadow) ? options.shadow : enforceableFrom(options.shadow);
+    return new Enforcer(policy, store, now, options.signedAtSkewMs ?? DEFAULT_SIGNED_AT_SKEW_MS, shadow);
   }
 
   /** Decides one proposed action (a tool call in any supported shape, or an IR-shaped action). Never throws. */
@@ -161,8 +184,10 @@ export class Enforcer {
       return this.#recordOnly(decision, now, { action: this.#action(ir, actionDigest, irDigest) });
     }
     const uses = counted.uses;
+    const shadowCall = this.shadowPolicy === null ? null : this.#shadowCall(this.shadowPolicy, proposal, context, now);
+    const scoped = shadowCall !== null && "uses" in shadowCall && shadowCall.uses.length > 0 ? [...uses, ...shadowCall.uses] : uses;
     const outcome = await this.store.transact(
-      { now, counters: uses, actions: [{ policyDigest: policy.digest, actionDigest }] },
+      { now, counters: scoped, actions: [{ policyDigest: policy.digest, actionDigest }] },
       (view) => {
         let ev: Evaluated;
         try {
@@ -172,6 +197,7 @@ export class Enforcer {
           const decision = forcedDeny(null, Diagnostics.runtimeInternalError.code, Diagnostics.runtimeInternalError.message(message(e)));
           ev = { decision, changes: [], consumed: false, reads: [] };
         }
+        if (shadowCall !== null) ev = { ...ev, shadow: this.#shadowDecide(view, shadowCall, now) };
         if (!this.store.journaled) return { result: ev, changes: ev.changes };
         const step: TxStep<Evaluated> = { result: ev, changes: ev.changes, event: this.#decisionEvent(ev, ir, actionDigest, irDigest, now, built.canonical) };
         return step;
@@ -185,7 +211,47 @@ export class Enforcer {
     const out: { -readonly [K in keyof EnforcerDecision]: EnforcerDecision[K] } = { ...ev.decision, actionDigest, irDigest };
     if (ev.request !== undefined) out.request = info(ev.request, now);
     if (outcome.receipt !== undefined) out.receipt = outcome.receipt;
+    if (ev.shadow !== undefined) {
+      out.shadow = ev.shadow;
+      const k = `${ev.decision.effect}>${ev.shadow.effect}`;
+      const c = this.#shadowCounts.get(k);
+      this.#shadowCounts.set(k, { real: ev.decision.effect, shadow: ev.shadow.effect, count: (c?.count ?? 0) + 1 });
+    }
     return out;
+  }
+
+  /** Shadow mode: the candidate's IR and counters for the call (its own schema and mappings), outside the transaction. */
+  #shadowCall(shadow: EnforceablePolicy, proposal: unknown, context: DecideContext, now: number): ShadowCall {
+    try {
+      const built = shadow.toIR(proposal, { actor: context.actor, context: context.context, requestedAt: now });
+      if (!built.ok) return { decision: forcedDeny(null, built.error.code, `${inputProblemLead(built.error.path)}: ${built.error.message}`) };
+      const counted = shadow.countersFor(built.ir);
+      if (!counted.ok) return { decision: forcedDeny(null, counted.error.code, counted.error.message) };
+      return { ir: built.ir, uses: counted.uses };
+    } catch (e: unknown) {
+      return { decision: forcedDeny(null, Diagnostics.runtimeInternalError.code, Diagnostics.runtimeInternalError.message(message(e))) };
+    }
+  }
+
+  /**
+   * Inside the transaction: the candidate decides with the counter values it reads now (cells it shares with the
+   * real policy, by name and window, hold the real counts; a counter only the candidate declares reads what the
+   * real policy never counted: 0). Changes nothing; a failure is the candidate's deny, never the real decision's.
+   */
+  #shadowDecide(view: StateView, call: ShadowCall, now: number): Decision {
+    if ("decision" in call) return call.decision;
+    try {
+      const values = new Map<string, number>();
+      for (const use of call.uses) if (!values.has(use.counter)) values.set(use.counter, view.counter(use.counter, use.window, use.key, now));
+      return this.shadowPolicy!.evaluate(call.ir, values);
+    } catch (e: unknown) {
+      return forcedDeny(null, Diagnostics.runtimeInternalError.code, Diagnostics.runtimeInternalError.message(message(e)));
+    }
+  }
+
+  /** Shadow mode's tally since this Enforcer was created: real effect -> candidate effect, with counts. */
+  shadowCounts(): readonly ShadowCount[] {
+    return [...this.#shadowCounts.values()];
   }
 
   // The engine hands out the same requirements array for the same outcome: share one approvers list among requests.
@@ -315,6 +381,11 @@ export class Enforcer {
   // The policy's identity goes into every receipt: built, frozen and canonicalized once (policyJson), so the
   // receipt encoder splices its text.
   #policyJsonCache: JsonObject | null = null;
+  #shadowPolicyJsonCache: JsonObject | null = null;
+  #shadowPolicyJson(): JsonObject {
+    if (this.#shadowPolicyJsonCache === null) this.#shadowPolicyJsonCache = policyJson(this.shadowPolicy!);
+    return this.#shadowPolicyJsonCache;
+  }
   #policyJson(): JsonObject {
     if (this.#policyJsonCache === null) this.#policyJsonCache = policyJson(this.policy);
     return this.#policyJsonCache;
@@ -330,6 +401,7 @@ export class Enforcer {
       counters: ev.reads,
       changes: ev.changes,
       ...(ev.request !== undefined ? { request: ev.request } : {}),
+      ...(ev.shadow !== undefined ? { shadow: { policy: this.#shadowPolicyJson(), decision: ev.shadow } } : {}),
     });
     const kind = ev.consumed ? "consumption" : "decision";
     return canonical !== undefined && action.ir === (ir as unknown as JsonObject) ? { kind, body, time: now, known: { value: ir, text: canonical } } : { kind, body, time: now };

@@ -175,6 +175,8 @@ export interface DecisionBodyParts {
   readonly changes: readonly StateChange[];
   /** the approval request the decision concerns, with the approvals it has collected */
   readonly request?: { readonly request: ApprovalRequest; readonly approvals: readonly ApprovalRecord[] };
+  /** shadow mode: the candidate policy (from policyJson) and its decision, never enforced */
+  readonly shadow?: { readonly policy: JsonObject; readonly decision: Decision };
 }
 
 export function decisionBody(p: DecisionBodyParts): JsonObject {
@@ -190,6 +192,8 @@ export function decisionBody(p: DecisionBodyParts): JsonObject {
     body["request"] = requestToJson(p.request.request);
     body["approvals"] = p.request.approvals.map(recordToJson);
   }
+  // optional and additive (body schema v1): readers that do not know it ignore it
+  if (p.shadow !== undefined) body["shadow"] = { policy: p.shadow.policy, decision: decisionJsonShared(p.shadow.decision) };
   return body;
 }
 
