@@ -11,7 +11,7 @@ export interface ServeIO {
 
 export const SERVE_USAGE = `usage: xpol serve --policy PATH... [--state DIR | --memory | --postgres URL] [--listen HOST:PORT] [--tokens FILE]
                   [--tls-cert FILE --tls-key FILE] [--body-limit BYTES] [--checkpoint-every N]
-                  [--signing-threads N] [--no-watch] [--log-level LEVEL]
+                  [--signing-threads N] [--no-watch] [--log-level LEVEL] [--shadow PATH]...
 
   --policy PATH      a .xpol file of the policy (repeat for each file), or one bundle .json (\`xpol compile\`)
   --state DIR        the embedded durable store: counters, approval requests, the signed receipt log
@@ -30,12 +30,16 @@ export const SERVE_USAGE = `usage: xpol serve --policy PATH... [--state DIR | --
   --signing-threads N   sign receipts on N worker threads (default 0: on the main thread)
   --no-watch         do not reload when a policy file changes (SIGHUP and POST /v1/policy/reload still do)
   --log-level LEVEL  fatal, error, warn, info (default), debug
+  --shadow PATH      shadow mode: a candidate policy (.xpol files, repeat; or one bundle .json) that decides every
+                     call too, never enforced; its decision is recorded in each receipt beside the real one and
+                     counted in /metrics (xpol_shadow_decisions_total); \`xpol replay --shadow\` reports a period
 
 exit codes: 0 stopped by SIGTERM/SIGINT, 1 the policy does not check or the store cannot be used,
             2 usage or a refused configuration, 3 a file cannot be read`;
 
 function parse(argv: readonly string[]): ServeOptions | string {
   const policies: string[] = [];
+  const shadow: string[] = [];
   const o: { -readonly [K in keyof ServeOptions]?: ServeOptions[K] } = {};
   let cert: string | undefined;
   let key: string | undefined;
@@ -56,6 +60,9 @@ function parse(argv: readonly string[]): ServeOptions | string {
       switch (a) {
         case "--policy":
           policies.push(need(value()));
+          break;
+        case "--shadow":
+          shadow.push(need(value()));
           break;
         case "--state":
           o.state = need(value());
@@ -107,7 +114,7 @@ function parse(argv: readonly string[]): ServeOptions | string {
   if (policies.length === 0) return "give the policy: --policy PATH";
   if ((cert === undefined) !== (key === undefined)) return "give both --tls-cert and --tls-key";
   if ([o.memory === true ? true : undefined, o.state, o.postgres].filter((x) => x !== undefined).length > 1) return "give one of --state, --memory, --postgres";
-  return { ...o, policies, ...(cert !== undefined && key !== undefined ? { tls: { cert, key } } : {}) };
+  return { ...o, policies, ...(shadow.length > 0 ? { shadow } : {}), ...(cert !== undefined && key !== undefined ? { tls: { cert, key } } : {}) };
 }
 
 /** Runs the service until a stop signal; resolves with the exit code. */

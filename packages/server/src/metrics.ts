@@ -11,6 +11,7 @@ export class ServiceMetrics {
   readonly storeErrors: Counter<"code">;
   readonly reloads: Counter<"outcome">;
   readonly pending: Gauge;
+  readonly shadowDecisions: Counter<"effect" | "shadow_effect">;
 
   constructor(pendingCount: () => Promise<number>) {
     const registers = [this.registry];
@@ -33,6 +34,12 @@ export class ServiceMetrics {
         this.set(await pendingCount());
       },
     });
+    this.shadowDecisions = new Counter({
+      name: "xpol_shadow_decisions_total",
+      help: "shadow mode: decisions by the real policy's effect and the candidate's (never enforced)",
+      labelNames: ["effect", "shadow_effect"],
+      registers,
+    });
     collectDefaultMetrics({ register: this.registry, prefix: "xpol_" });
   }
 
@@ -40,6 +47,7 @@ export class ServiceMetrics {
   count(d: EnforcerDecision): void {
     this.decisions.inc({ effect: d.effect, tier: d.tier ?? "none" });
     for (const r of d.rules) this.ruleDecisions.inc({ rule: r.rule, effect: r.effect });
+    if (d.shadow !== undefined) this.shadowDecisions.inc({ effect: d.effect, shadow_effect: d.shadow.effect });
     if (d.code === D.storeUnavailable.code || d.code === D.storeClosed.code) this.storeErrors.inc({ code: d.code });
   }
 }

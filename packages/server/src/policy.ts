@@ -37,16 +37,19 @@ export class PolicyHolder {
   #enforcer: Enforcer;
   #policy: CompiledPolicy;
   #identity: PolicyIdentity;
+  /** shadow mode's candidate: it stays across reloads of the real policy */
+  readonly #shadow: CompiledPolicy | undefined;
 
-  private constructor(enforcer: Enforcer, policy: CompiledPolicy, identity: PolicyIdentity) {
+  private constructor(enforcer: Enforcer, policy: CompiledPolicy, identity: PolicyIdentity, shadow: CompiledPolicy | undefined) {
     this.#enforcer = enforcer;
     this.#policy = policy;
     this.#identity = identity;
+    this.#shadow = shadow;
   }
 
-  static async create(policy: CompiledPolicy, files: readonly string[], store: StateStore<Receipt>): Promise<PolicyHolder> {
-    const enforcer = await Enforcer.create({ policy, store });
-    return new PolicyHolder(enforcer, policy, identityOf(policy, files));
+  static async create(policy: CompiledPolicy, files: readonly string[], store: StateStore<Receipt>, shadow?: CompiledPolicy): Promise<PolicyHolder> {
+    const enforcer = await Enforcer.create({ policy, store, ...(shadow !== undefined ? { shadow } : {}) });
+    return new PolicyHolder(enforcer, policy, identityOf(policy, files), shadow);
   }
 
   /** The Enforcer of the policy serving now: take it once per request. */
@@ -65,7 +68,7 @@ export class PolicyHolder {
 
   /** Replaces the policy (over the same store); the old Enforcer is left to finish what it has started. */
   async replace(policy: CompiledPolicy, files: readonly string[]): Promise<void> {
-    const enforcer = await Enforcer.create({ policy, store: this.#enforcer.store });
+    const enforcer = await Enforcer.create({ policy, store: this.#enforcer.store, ...(this.#shadow !== undefined ? { shadow: this.#shadow } : {}) });
     this.#enforcer = enforcer;
     this.#policy = policy;
     this.#identity = identityOf(policy, files);

@@ -7,7 +7,7 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import type { FastifyInstance } from "fastify";
 import pino, { type DestinationStream, type Logger } from "pino";
-import { DurableStore, MemoryStore, ServiceDiagnostics as D, StoreError, type Receipt, type StateStore } from "execlayer";
+import { DurableStore, MemoryStore, ServiceDiagnostics as D, StoreError, type CompiledPolicy, type Receipt, type StateStore } from "execlayer";
 import { buildApp } from "./app.ts";
 import { isLoopback, readTokensFile, type TokenEntry } from "./auth.ts";
 import { buildOpenApiDocument } from "./openapi.ts";
@@ -18,6 +18,11 @@ import { packageVersion } from "./version.ts";
 export interface ServeOptions {
   /** `.xpol` files forming one policy, or one bundle `.json` (`xpol compile`) */
   readonly policies: readonly string[];
+  /**
+   * shadow mode: a candidate policy (files or one bundle) that decides every call too, never enforced; its decision
+   * is recorded in each receipt beside the real one and counted in /metrics (`xpol replay --shadow` reports a period)
+   */
+  readonly shadow?: readonly string[];
   /** where relative paths start; default the process's */
   readonly cwd?: string;
   /** the state directory of the embedded durable store (default `xpol-state`) */
@@ -137,6 +142,12 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
 
   const loaded = loadPolicyFiles(options.policies, cwd);
   if (!loaded.ok) throw new ServeError(D.refusedConfig.code, D.refusedConfig.message(`the policy does not check:\n${loaded.diagnostics}`), 1);
+  let shadow: CompiledPolicy | undefined;
+  if (options.shadow !== undefined && options.shadow.length > 0) {
+    const candidate = loadPolicyFiles(options.shadow, cwd);
+    if (!candidate.ok) throw new ServeError(D.refusedConfig.code, D.refusedConfig.message(`the shadow policy does not check:\n${candidate.diagnostics}`), 1);
+    shadow = candidate.policy;
+  }
 
   const log: Logger = pino({ level: options.logLevel ?? "info", base: { service: "xpol" } }, options.logDestination ?? pino.destination({ fd: 1, sync: false }));
 
@@ -163,7 +174,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     }
   }
 
-  const holder = await PolicyHolder.create(loaded.policy, options.policies, store);
+  const holder = await PolicyHolder.create(loaded.policy, options.policies, store, shadow);
   const state = new ServiceState(holder, store, stateDir, options.policies, cwd, log);
   if (stateDir !== null) await state.book.loadFromLog(stateDir, await holder.enforcer.pendingApprovals());
 
