@@ -12,6 +12,7 @@ export interface ServeIO {
 export const SERVE_USAGE = `usage: xpol serve --policy PATH... [--state DIR | --memory | --postgres URL] [--listen HOST:PORT] [--tokens FILE]
                   [--tls-cert FILE --tls-key FILE] [--body-limit BYTES] [--checkpoint-every N]
                   [--signing-threads N] [--no-watch] [--log-level LEVEL] [--shadow PATH]...
+                  [--bundle-signers KEYRING --bundle-quorum M]
 
   --policy PATH      a .xpol file of the policy (repeat for each file), or one bundle .json (\`xpol compile\`)
   --state DIR        the embedded durable store: counters, approval requests, the signed receipt log
@@ -33,6 +34,9 @@ export const SERVE_USAGE = `usage: xpol serve --policy PATH... [--state DIR | --
   --shadow PATH      shadow mode: a candidate policy (.xpol files, repeat; or one bundle .json) that decides every
                      call too, never enforced; its decision is recorded in each receipt beside the real one and
                      counted in /metrics (xpol_shadow_decisions_total); \`xpol replay --shadow\` reports a period
+  --bundle-signers F load only a signed bundle (--policy BUNDLE.json): F is the policy approvers' keyring, one
+                     \`name ed25519:<64 hex>\` per line ...
+  --bundle-quorum M  ... and M of them must have approved its digest (\`xpol sign-bundle\`); a reload too
 
 exit codes: 0 stopped by SIGTERM/SIGINT, 1 the policy does not check or the store cannot be used,
             2 usage or a refused configuration, 3 a file cannot be read`;
@@ -60,6 +64,12 @@ function parse(argv: readonly string[]): ServeOptions | string {
       switch (a) {
         case "--policy":
           policies.push(need(value()));
+          break;
+        case "--bundle-signers":
+          o.bundleSigners = need(value());
+          break;
+        case "--bundle-quorum":
+          o.bundleQuorum = integer(1);
           break;
         case "--shadow":
           shadow.push(need(value()));

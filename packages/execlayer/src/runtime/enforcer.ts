@@ -36,13 +36,20 @@ import { snapshotToolArgs } from "../ir/snapshot.ts";
 import { isoMillis } from "../ir/values.ts";
 import type { CompiledPolicy } from "../engine/plan.ts";
 import { inputProblemLead } from "../engine/engine.ts";
+import { isVerifiedBundle, verifyBundle, type BundleApproval, type BundleSigner, type VerifiedBundle } from "./bundle-approvals.ts";
 
 /** The time source: ms since the epoch (or a Date). */
 export type Clock = () => number | Date;
 
 export interface EnforcerOptions {
-  /** a compiled policy (`compilePolicy`), or anything implementing EnforceablePolicy */
-  readonly policy: CompiledPolicy | EnforceablePolicy;
+  /** a compiled policy (`compilePolicy`), or anything implementing EnforceablePolicy; or give `bundle` */
+  readonly policy?: CompiledPolicy | EnforceablePolicy;
+  /**
+   * a signed policy bundle (`xpol compile -o`, then `xpol sign-bundle` by each approver; its JSON text or value):
+   * the Enforcer loads it only when `quorum` distinct `signers` approved its digest (else `create` rejects), and
+   * every receipt names the bundle and its signers; or a bundle `verifyBundle` already verified
+   */
+  readonly bundle?: { readonly bundle: unknown; readonly signers: readonly BundleSigner[]; readonly quorum: number } | VerifiedBundle;
   /**
    * where counters, approval requests and receipts live: \`new MemoryStore()\` for one process (with a
    * \`MemoryJournal\` to sign receipts in memory), \`await DurableStore.open(dir)\` to survive restarts
@@ -57,6 +64,15 @@ export interface EnforcerOptions {
    * `decision.shadow` and counted (`shadowCounts()`). `xpol replay --shadow` summarizes a period of them.
    */
   readonly shadow?: CompiledPolicy | EnforceablePolicy;
+}
+
+/** A bundle Enforcer.create refused to load: not a bundle, or without the quorum of approvals. */
+export class BundleRefused extends Error {
+  readonly code = Diagnostics.invalidBundle.code;
+  constructor(why: string) {
+    super(`policy bundle refused: ${why}`);
+    this.name = "BundleRefused";
+  }
 }
 
 /** Shadow mode's tally: how often the real policy's effect met each effect of the candidate. */
@@ -136,11 +152,14 @@ export class Enforcer {
   readonly #clock: () => number;
   readonly #skewMs: number;
   readonly #values = new Map<string, number>();
+  /** the signed bundle the policy came from (digest, quorum, signers), or null */
+  readonly bundle: BundleApproval | null;
   /** shadow mode's candidate, or null */
   readonly shadowPolicy: EnforceablePolicy | null;
   readonly #shadowCounts = new Map<string, ShadowCount>();
 
-  private constructor(policy: EnforceablePolicy, store: StateStore<Receipt>, clock: () => number, skewMs: number, shadow: EnforceablePolicy | null) {
+  private constructor(policy: EnforceablePolicy, store: StateStore<Receipt>, clock: () => number, skewMs: number, shadow: EnforceablePolicy | null, bundle: BundleApproval | null) {
+    this.bundle = bundle;
     this.policy = policy;
     this.store = store;
     this.#clock = clock;
@@ -150,14 +169,30 @@ export class Enforcer {
 
   static async create(options: EnforcerOptions): Promise<Enforcer> {
     const store = options.store;
+    let given = options.policy;
+    let bundle: BundleApproval | null = null;
+    if (options.bundle !== undefined) {
+      if (given !== undefined) throw new BundleRefused("give `policy` or `bundle`, not both");
+      const b = options.bundle;
+      let verified: VerifiedBundle;
+      if (isVerifiedBundle(b)) verified = b;
+      else if ("signers" in b) {
+        const v = verifyBundle(b.bundle, b.signers, b.quorum);
+        if (!v.ok) throw new BundleRefused(v.error);
+        verified = v.value;
+      } else throw new BundleRefused("`bundle` is neither a bundle with its signers and quorum nor a result of verifyBundle");
+      given = verified.policy;
+      bundle = verified.approval;
+    }
+    if (given === undefined) throw new TypeError("Enforcer.create needs `policy` (or a signed `bundle`)");
     const clock = options.clock ?? Date.now;
     const now = (): number => {
       const t = clock();
       return typeof t === "number" ? t : t.getTime();
     };
-    const policy = isEnforceable(options.policy) ? options.policy : enforceableFrom(options.policy);
+    const policy = isEnforceable(given) ? given : enforceableFrom(given);
     const shadow = options.shadow === undefined ? null : isEnforceable(options.shadow) ? options.shadow : enforceableFrom(options.shadow);
-    return new Enforcer(policy, store, now, options.signedAtSkewMs ?? DEFAULT_SIGNED_AT_SKEW_MS, shadow);
+    return new Enforcer(policy, store, now, options.signedAtSkewMs ?? DEFAULT_SIGNED_AT_SKEW_MS, shadow, bundle);
   }
 
   /** Decides one proposed action (a tool call in any supported shape, or an IR-shaped action). Never throws. */
@@ -387,7 +422,7 @@ export class Enforcer {
     return this.#shadowPolicyJsonCache;
   }
   #policyJson(): JsonObject {
-    if (this.#policyJsonCache === null) this.#policyJsonCache = policyJson(this.policy);
+    if (this.#policyJsonCache === null) this.#policyJsonCache = policyJson(this.policy, this.bundle ?? undefined);
     return this.#policyJsonCache;
   }
 

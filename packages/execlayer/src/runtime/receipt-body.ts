@@ -25,6 +25,7 @@ import type { CounterUse } from "../engine/counters.ts";
 import { TIERS, type ApprovalRequirement, type Decision, type Tier } from "../vocabulary/decision.ts";
 import { parseWindowLabel, windowLabel } from "../vocabulary/windows.ts";
 import type { Result } from "../vocabulary/result.ts";
+import type { BundleApproval } from "./bundle-approvals.ts";
 
 /** The version of the body schema described here (not written into v1 bodies: see the header). */
 export const RECEIPT_BODY_VERSION = 1;
@@ -43,9 +44,13 @@ export interface PolicyIdentity {
   readonly digest: string;
 }
 
-/** The policy identity as bodies record it: frozen and canonicalized once (build it once per policy). */
-export function policyJson(p: PolicyIdentity): JsonObject {
-  const o: JsonObject = { name: p.name, version: p.version, digest: p.digest };
+/**
+ * The policy identity as bodies record it: frozen and canonicalized once (build it once per policy). A policy loaded
+ * from a signed bundle adds `bundle` (optional, additive): its digest, the quorum and who approved it.
+ */
+export function policyJson(p: PolicyIdentity, bundle?: BundleApproval): JsonObject {
+  const o: Record<string, JsonValue> = { name: p.name, version: p.version, digest: p.digest };
+  if (bundle !== undefined) o["bundle"] = { digest: bundle.digest, quorum: bundle.quorum, signers: bundle.signers.map((s) => ({ name: s.name, approver: s.approver, signed_at: s.signed_at })) };
   rememberCanonical(o);
   return o;
 }
