@@ -10,7 +10,6 @@ import { fileURLToPath } from "node:url";
 import { runPolicyPipeline } from "../src/compile/pipeline.ts";
 import type { CompiledPolicy } from "../src/engine/plan.ts";
 import { enforceableFrom } from "../src/engine/enforceable.ts";
-import { keyPairFromSeed } from "../src/receipts/keys.ts";
 import { ReceiptLog } from "../src/receipts/log.ts";
 import { NativeSigner } from "../src/receipts/signer.ts";
 import { verifyLog } from "../src/receipts/verify-log.ts";
@@ -18,9 +17,9 @@ import { decisionBody, policyJson } from "../src/runtime/receipt-body.ts";
 import { Replayer, type ReplayReport } from "../src/testing/replay.ts";
 import type { StateChange } from "../src/runtime/store.ts";
 import { toolCallProposal } from "../src/runtime/tool-call.ts";
+import { pair, timeVerifyLog } from "./receipts.ts";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const pair = keyPairFromSeed(new Uint8Array(32).fill(11));
 
 export function compileExample(tighten: boolean): CompiledPolicy {
   const file = path.join(here, "../examples/invoices/invoices.xpol");
@@ -68,11 +67,7 @@ export async function writeReplayLog(receipts: number): Promise<string> {
 }
 
 export async function timeVerify(dir: string, receipts: number): Promise<number> {
-  const t = performance.now();
-  const v = await verifyLog(dir, pair.publicKey);
-  const ms = performance.now() - t;
-  if (!v.ok || v.count !== receipts) throw new Error(`verification failed: ${JSON.stringify(v.firstBad)}`);
-  return ms;
+  return (await timeVerifyLog(dir, receipts)).ms;
 }
 
 /** `xpol replay --key`'s work: the verifier's pass with every body re-decided under `policy`. */

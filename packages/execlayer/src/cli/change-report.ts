@@ -3,7 +3,7 @@
 // direction), github (one annotation per change, an error when --fail-on names its direction).
 import type { ChangeDirection, ChangeSummary, GroupedTransition } from "../testing/changes.ts";
 import type { Effect } from "../vocabulary/decision.ts";
-import { githubCommand, junitDocument, xmlEscape, xmlText, type ReportFormat } from "./report-formats.ts";
+import { githubCommand, junitDocument, parseReportFormat, xmlEscape, xmlText, type ReportFormat } from "./report-formats.ts";
 
 export interface ChangeReport {
   /** `xpol replay`, `xpol diff` */
@@ -17,7 +17,31 @@ export interface ChangeReport {
   readonly json: unknown;
 }
 
-export const FAIL_ON: readonly ChangeDirection[] = ["widened", "narrowed"];
+/** The report options replay and diff share. */
+export interface ChangeReportOptions {
+  format: ReportFormat;
+  failOn: ChangeDirection[];
+}
+
+/**
+ * Reads `--format F` or `--fail-on WHICH` into `into` when `flag` is one of them: true when read, a message when
+ * its value is wrong, false when `flag` is another option.
+ */
+export function readChangeReportOption(flag: string, value: () => string | undefined, into: ChangeReportOptions): boolean | string {
+  if (flag === "--format") {
+    const f = parseReportFormat(value() ?? "");
+    if (f === undefined) return "--format is text, json, junit or github";
+    into.format = f;
+    return true;
+  }
+  if (flag === "--fail-on") {
+    const v = value();
+    if (v !== "widened" && v !== "narrowed") return "--fail-on is widened or narrowed";
+    if (!into.failOn.includes(v)) into.failOn.push(v);
+    return true;
+  }
+  return false;
+}
 
 export function effectName(e: Effect): string {
   return e === "require_approval" ? "require approval" : e;

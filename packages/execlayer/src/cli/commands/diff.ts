@@ -8,8 +8,8 @@ import { ExitCode, usageExit, type CliIO } from "../io.ts";
 import { loadPolicy } from "./eval.ts";
 import { diffPolicies, type DeclarationChange } from "../../testing/policy-diff.ts";
 import type { ChangeDirection } from "../../testing/changes.ts";
-import { parseReportFormat, type ReportFormat } from "../report-formats.ts";
-import { failsOn, renderChangeReport } from "../change-report.ts";
+import type { ReportFormat } from "../report-formats.ts";
+import { failsOn, readChangeReportOption, renderChangeReport } from "../change-report.ts";
 
 const USAGE = `usage: xpol diff OLD... -- NEW... [options]
 
@@ -48,21 +48,13 @@ function parseArgs(argv: readonly string[]): Args | string {
         out[a.slice(2) as "runs" | "seed"] = v;
         break;
       }
-      case "--format": {
-        const f = parseReportFormat(value() ?? "");
-        if (f === undefined) return "--format is text, json, junit or github";
-        out.format = f;
-        break;
-      }
-      case "--fail-on": {
-        const v = value();
-        if (v !== "widened" && v !== "narrowed") return "--fail-on is widened or narrowed";
-        if (!out.failOn.includes(v)) out.failOn.push(v);
-        break;
-      }
-      default:
+      default: {
+        const read = readChangeReportOption(a, value, out);
+        if (typeof read === "string") return read;
+        if (read) break;
         if (a.startsWith("--")) return `unexpected argument \`${a}\``;
         out[side].push(a);
+      }
     }
   }
   if (out.old.length === 0 || out.new.length === 0) return "give OLD... -- NEW...";

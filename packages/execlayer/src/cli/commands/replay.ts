@@ -19,8 +19,8 @@ import { verifyLog } from "../../receipts/verify-log.ts";
 import { RECEIPTS_FILE, scanReceipts } from "../../receipts/scan.ts";
 import { Replayer, type ReplayReport } from "../../testing/replay.ts";
 import type { ChangeDirection } from "../../testing/changes.ts";
-import { parseReportFormat, type ReportFormat } from "../report-formats.ts";
-import { failsOn, renderChangeReport } from "../change-report.ts";
+import type { ReportFormat } from "../report-formats.ts";
+import { failsOn, readChangeReportOption, renderChangeReport } from "../change-report.ts";
 import { loadPostgres } from "../postgres.ts";
 import type { CompiledPolicy } from "../../engine/plan.ts";
 
@@ -91,20 +91,12 @@ function parseArgs(argv: readonly string[]): Args | string {
         out[a.slice(2) as "since" | "until"] = t;
         break;
       }
-      case "--format": {
-        const f = parseReportFormat(value() ?? "");
-        if (f === undefined) return "--format is text, json, junit or github";
-        out.format = f;
-        break;
-      }
-      case "--fail-on": {
-        const v = value();
-        if (v !== "widened" && v !== "narrowed") return "--fail-on is widened or narrowed";
-        if (!out.failOn.includes(v)) out.failOn.push(v);
-        break;
-      }
-      default:
+      default: {
+        const read = readChangeReportOption(a, value, out);
+        if (typeof read === "string") return read;
+        if (read) break;
         return `unexpected argument \`${a}\``;
+      }
     }
   }
   const sources = [out.state, out.receipts, out.postgres].filter((s) => s !== undefined).length;

@@ -40,22 +40,12 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
     else return usageExit(io, "sign-bundle", `unexpected argument \`${a}\``, USAGE);
   }
   if (o.bundle === undefined) return usageExit(io, "sign-bundle", "give the bundle", USAGE);
-  let text: string;
-  try {
-    text = await readFile(resolve(io.cwd, o.bundle), "utf8");
-  } catch (e: unknown) {
-    io.stderr(`xpol sign-bundle: cannot read \`${o.bundle}\`: ${e instanceof Error ? e.message : String(e)}`);
-    return ExitCode.unreadable;
-  }
+  const text = await readText(o.bundle, io);
+  if (text === null) return ExitCode.unreadable;
   if (o.verify) {
     if (o.signers === undefined || o.quorum === undefined) return usageExit(io, "sign-bundle", "--verify needs --bundle-signers and --bundle-quorum", USAGE);
-    let ring: string;
-    try {
-      ring = await readFile(resolve(io.cwd, o.signers), "utf8");
-    } catch (e: unknown) {
-      io.stderr(`xpol sign-bundle: cannot read \`${o.signers}\`: ${e instanceof Error ? e.message : String(e)}`);
-      return ExitCode.unreadable;
-    }
+    const ring = await readText(o.signers, io);
+    if (ring === null) return ExitCode.unreadable;
     const signers = parseBundleSigners(ring);
     if (!signers.ok) {
       io.stderr(`xpol sign-bundle: ${o.signers}: ${signers.error}`);
@@ -102,4 +92,13 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
   }
   io.stderr(`xpol sign-bundle: ${signer.keyId} approved ${built.policy.name} ${built.policy.digest}; ${others.length + 1} approval(s) in ${out}`);
   return ExitCode.ok;
+}
+
+async function readText(file: string, io: CliIO): Promise<string | null> {
+  try {
+    return await readFile(resolve(io.cwd, file), "utf8");
+  } catch (e: unknown) {
+    io.stderr(`xpol sign-bundle: cannot read \`${file}\`: ${e instanceof Error ? e.message : String(e)}`);
+    return null;
+  }
 }
