@@ -14,7 +14,7 @@ import os from "node:os";
 import { mkdtemp, rm, stat, symlink } from "node:fs/promises";
 import { ExitCode, usageExit, type CliIO } from "../io.ts";
 import { loadPolicy } from "./eval.ts";
-import { resolvePublicKey } from "../../receipts/keys.ts";
+import { formatPublicKey, parsePublicKey, resolvePublicKey } from "../../receipts/keys.ts";
 import { verifyLog } from "../../receipts/verify-log.ts";
 import { RECEIPTS_FILE, scanReceipts } from "../../receipts/scan.ts";
 import { Replayer, type ReplayReport } from "../../testing/replay.ts";
@@ -34,7 +34,8 @@ const USAGE = `usage: xpol replay --policy NEW... (--state DIR | --receipts FILE
   --receipts FILE    a receipts.jsonl file
   --postgres URL     every replica's chain in the PostgreSQL state store (needs @execlayer/postgres)
   --key PUB          verify the log's signatures, chain and checkpoints with the signer's key in the same pass
-                     (as \`xpol verify\`); without it the chain is checked but not the signatures (said so)
+                     (as \`xpol verify\`); without it the chain is checked but not the signatures (said so);
+                     --postgres checks each replica's chain with the key registered beside it (--key: must be it)
   --since T          only receipts at or after T (RFC 3339, or a date)
   --until T          only receipts before T
   --format F         text (default), json, junit, github
@@ -183,7 +184,15 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
         io.stderr(`xpol replay: ${e instanceof Error ? e.message : String(e)}`);
         return ExitCode.unreadable;
       }
-      for (const c of chains) dirs.push({ dir: c.dir, label: `chain ${c.id} (replica ${c.replica})`, key });
+      for (const c of chains) {
+        // each replica signs its own chain: checked with the key registered beside it (with --key, it must be that)
+        const registered = parsePublicKey(c.publicKey);
+        if (!registered.ok || (key !== null && formatPublicKey(key) !== c.publicKey)) {
+          io.stderr(`xpol replay: chain ${c.id} (replica ${c.replica}) is signed by ${c.publicKey}${key !== null ? ", not by the key given" : ""}`);
+          return ExitCode.findings;
+        }
+        dirs.push({ dir: c.dir, label: `chain ${c.id} (replica ${c.replica})${key === null ? " with the key registered in the database" : ""}`, key: registered.value });
+      }
     }
     for (const d of dirs) {
       const pass = await replayDir(d.dir, d.key, replayer);
