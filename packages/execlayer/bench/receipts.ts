@@ -25,7 +25,8 @@ export interface BenchResult {
   readonly notes?: string;
 }
 
-const pair = keyPairFromSeed(new Uint8Array(32).fill(7));
+/** The bench logs' signing key (replay.ts writes its log with it too, so timeVerifyLog checks both). */
+export const pair = keyPairFromSeed(new Uint8Array(32).fill(7));
 
 /** A decision body of realistic size (~800 bytes of JSON; with the signing prefix and padding, ~1 KB to sign). */
 export function sampleDecisionBody(i: number): JsonObject {

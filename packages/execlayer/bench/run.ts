@@ -31,6 +31,7 @@ import {
   type RuntimeBenchResult,
 } from "./runtime.ts";
 import { pairedRatios, percentileSorted, summarize, type Summary } from "./stats.ts";
+import { compileExample, timeReplay, timeVerify, writeReplayLog } from "./replay.ts";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, "..");
@@ -662,6 +663,55 @@ async function caseVerify(o: Options): Promise<Omit<CaseResult, "seconds" | "loa
 }
 
 // ------------------------------------------------------------------------------------------------------------------
+// Case: replay (xpol replay --key) against verification of the same log, interleaved run by run
+
+async function caseReplay(o: Options): Promise<Omit<CaseResult, "seconds" | "loadavg">> {
+  const receipts = o.quick ? 10_000 : 100_000;
+  const tightened = compileExample(true);
+  const warm = await writeReplayLog(5_000);
+  try {
+    await timeVerify(warm, 5_000);
+    await timeReplay(warm, 5_000, tightened);
+  } finally {
+    rmSync(warm, { recursive: true, force: true });
+  }
+  const dir = await writeReplayLog(receipts);
+  try {
+    const verify: number[] = [];
+    const replay: number[] = [];
+    let changed = 0;
+    for (let r = 0; r < o.runs; r++) {
+      // alternate which goes first, so neither always runs on a cooler (or hotter) machine
+      if (r % 2 === 0) verify.push(await timeVerify(dir, receipts));
+      const rep = await timeReplay(dir, receipts, tightened);
+      replay.push(rep.ms);
+      changed = rep.report.changes.changed;
+      if (r % 2 === 1) verify.push(await timeVerify(dir, receipts));
+    }
+    const ratio = pairedRatios(replay, verify);
+    const med = summarize(ratio).median;
+    const figures = [
+      figure("replay.verify.seconds", `verifyLog, ${receipts.toLocaleString("en-US")}-receipt log of the invoices example`, "s", verify.map((x) => x / 1000)),
+      figure("replay.seconds", `replay (verifyLog + re-deciding every decision under the tightened threshold), same log`, "s", replay.map((x) => x / 1000), {
+        notes: `${changed.toLocaleString("en-US")} decisions change (allow -> require approval)`,
+      }),
+      figure("replay.ratio", "replay time / verify time, paired runs", "x", ratio),
+    ];
+    const targets: TargetCheck[] = [
+      {
+        case: "replay",
+        target: "replay of a 100,000-receipt log within 1.1x the time verify takes on it",
+        measured: `${med.toFixed(3)}x (${summarize(replay).median.toFixed(0)} ms vs ${summarize(verify).median.toFixed(0)} ms, median of ${o.runs} paired runs)`,
+        met: receipts === 100_000 ? med <= 1.1 : null,
+      },
+    ];
+    return { name: "replay", title: "Replay against verification", figures, targets };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ------------------------------------------------------------------------------------------------------------------
 // Case 7: bounded cost for every input (parse, check, format at 1 and 4 MB; the worst-case decision)
 
 async function caseScale(o: Options): Promise<Omit<CaseResult, "seconds" | "loadavg">> {
@@ -785,6 +835,7 @@ const CASES: ReadonlyArray<{ readonly name: string; readonly run: (o: Options) =
   { name: "path", run: casePath },
   { name: "compile", run: caseCompile },
   { name: "verify", run: caseVerify },
+  { name: "replay", run: caseReplay },
   { name: "memory", run: caseMemory },
   { name: "scale", run: caseScale },
 ];

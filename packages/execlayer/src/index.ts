@@ -31,7 +31,9 @@ export { toSovereignIR, canonicalize, tryCanonicalize, digest, actionDigest, irD
 export type { SovereignIR, IrAction, IrActor, JsonValue, JsonObject, IrError, IrResult, IrSchema, ActionTypeSchema, RecordSchema, FieldSchema, FieldType, ToolMapper, ToolCall, BuildOptions, BuildResult } from "./ir/index.ts";
 
 // Runtime: the stateful Enforcer, guarded tools, M-of-N signed approvals, stores
-export { Enforcer } from "./runtime/enforcer.ts";
+export { Enforcer, BundleRefused } from "./runtime/enforcer.ts";
+export { signBundle, verifyBundle, parseBundleSigners, bundleStatementBytes, BUNDLE_APPROVAL_DOMAIN } from "./runtime/bundle-approvals.ts";
+export type { BundleStatement, SignedBundleApproval, BundleSigner, BundleApproval, VerifiedBundle } from "./runtime/bundle-approvals.ts";
 export { decisionToJson } from "./runtime/receipt-body.ts";
 export { PolicyDenied, ApprovalRequired } from "./runtime/guard.ts";
 export { enforceableFrom, redactSensitive } from "./engine/enforceable.ts";
@@ -45,7 +47,7 @@ export { MemoryStore } from "./store/memory.ts";
 export { MemoryJournal } from "./store/memory-journal.ts";
 export { DurableStore } from "./store/durable.ts";
 export { StoreError } from "./runtime/store.ts";
-export type { EnforcerOptions, Clock } from "./runtime/enforcer.ts";
+export type { EnforcerOptions, Clock, ShadowCount } from "./runtime/enforcer.ts";
 export type { EnforcerDecision } from "./runtime/outcome.ts";
 export type { ApprovalRequestInfo, ApprovalSubmission } from "./runtime/submit-approval.ts";
 export type { GuardOptions } from "./runtime/guard.ts";

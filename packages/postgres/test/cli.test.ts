@@ -1,5 +1,5 @@
 // The core's CLI with --postgres: `xpol db migrate`, `xpol eval --postgres`, `xpol approvals`/`approve --postgres`,
-// `xpol verify --postgres`, `xpol db export` and `xpol verify DIR` on the export. The CLI runs as installed: the
+// `xpol verify --postgres`, `xpol replay --postgres`, `xpol db export` and `xpol verify DIR` on the export. The CLI runs as installed: the
 // core's bin/xpol.js on its build (dist/), loading this package's build with a dynamic import (`npm test` here and at
 // the root builds both first).
 import { spawnSync } from "node:child_process";
@@ -72,6 +72,14 @@ describe.skipIf(noPostgres)("xpol --postgres", () => {
       const untrusted = xpol(["verify", "--postgres", url, "--key", chainKey!], dir);
       expect(untrusted.status).toBe(1);
       expect(untrusted.stderr).toContain("NOT TRUSTED");
+
+      // xpol replay --postgres: every chain's decisions re-decided (the policy's effect: the used request's run and
+      // the refused second run were both "require approval" by the policy), none changes under the same policy
+      const re = xpol(["replay", "--postgres", url, "--policy", path.join(examples, "invoices/invoices.xpol"), "--fail-on", "widened", "--fail-on", "narrowed"], dir);
+      expect(re.stderr).toBe("");
+      expect(re.status).toBe(0);
+      expect(re.stdout).toContain("4 decision(s) compared: 4 unchanged, 0 changed");
+      expect(re.stdout.match(/^chain .* with the key registered in the database: signatures, chain and checkpoints verified$/gm)).toHaveLength(5);
 
       const ex = xpol(["db", "export", "--postgres", url, "--out", "audit"], dir);
       expect(ex.status).toBe(0);

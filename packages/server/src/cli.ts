@@ -20,6 +20,7 @@ export interface ServeIO {
 export const SERVE_USAGE = `usage: xpol serve --policy PATH... [--state DIR | --memory | --postgres URL] [--listen HOST:PORT] [--tokens FILE]
                   [--tls-cert FILE --tls-key FILE] [--body-limit BYTES] [--checkpoint-every N]
                   [--signing-threads N] [--signatures per-receipt|per-batch] [--no-watch] [--log-level LEVEL]
+                  [--shadow PATH]... [--bundle-signers KEYRING --bundle-quorum M]
                   [--webhook URL... --webhook-secret-file FILE [--webhook-format json|slack]] [--public-url URL]
 
   --policy PATH      a .xpol file of the policy (repeat for each file), or one bundle .json (\`xpol compile\`)
@@ -41,6 +42,12 @@ export const SERVE_USAGE = `usage: xpol serve --policy PATH... [--state DIR | --
                         covers its receipts by their Merkle root (each still proves on its own: \`xpol prove\`)
   --no-watch         do not reload when a policy file changes (SIGHUP and POST /v1/policy/reload still do)
   --log-level LEVEL  fatal, error, warn, info (default), debug
+  --shadow PATH      shadow mode: a candidate policy (.xpol files, repeat; or one bundle .json) that decides every
+                     call too, never enforced; its decision is recorded in each receipt beside the real one and
+                     counted in /metrics (xpol_shadow_decisions_total); \`xpol replay --shadow\` reports a period
+  --bundle-signers F load only a signed bundle (--policy BUNDLE.json): F is the policy approvers' keyring, one
+                     \`name ed25519:<64 hex>\` per line ...
+  --bundle-quorum M  ... and M of them must have approved its digest (\`xpol sign-bundle\`); a reload too
   --webhook URL      POST approval events (opened, signature added, approved, vetoed, expired, consumed) there,
                      signed with HMAC-SHA256 (X-ExecLayer-Signature: t=...,v1=...), retried with backoff (repeatable)
   --webhook-secret-file FILE  the shared HMAC secret (its first line, at least 16 characters)
@@ -55,6 +62,7 @@ function parse(argv: readonly string[]): Parsed | string {
   const webhooks: string[] = [];
   let secretFile: string | undefined;
   let format: "json" | "slack" = "json";
+  const shadow: string[] = [];
   const o: { -readonly [K in keyof ServeOptions]?: ServeOptions[K] } = {};
   let cert: string | undefined;
   let key: string | undefined;
@@ -75,6 +83,15 @@ function parse(argv: readonly string[]): Parsed | string {
       switch (a) {
         case "--policy":
           policies.push(need(value()));
+          break;
+        case "--bundle-signers":
+          o.bundleSigners = need(value());
+          break;
+        case "--bundle-quorum":
+          o.bundleQuorum = integer(1);
+          break;
+        case "--shadow":
+          shadow.push(need(value()));
           break;
         case "--state":
           o.state = need(value());
@@ -154,7 +171,7 @@ function parse(argv: readonly string[]): Parsed | string {
   if (webhooks.length > 0 && secretFile === undefined) return "give --webhook-secret-file FILE with --webhook (receivers check the HMAC signature)";
   if (webhooks.length === 0 && secretFile !== undefined) return "--webhook-secret-file needs --webhook URL";
   return {
-    options: { ...o, policies, ...(cert !== undefined && key !== undefined ? { tls: { cert, key } } : {}) },
+    options: { ...o, policies, ...(shadow.length > 0 ? { shadow } : {}), ...(cert !== undefined && key !== undefined ? { tls: { cert, key } } : {}) },
     webhook: secretFile !== undefined ? { urls: webhooks, secretFile, format } : null,
   };
 }

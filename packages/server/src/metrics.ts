@@ -12,6 +12,7 @@ export class ServiceMetrics {
   readonly reloads: Counter<"outcome">;
   readonly pending: Gauge;
   readonly webhooks: Counter<"outcome">;
+  readonly shadowDecisions: Counter<"effect" | "shadow_effect">;
 
   constructor(pendingCount: () => Promise<number>) {
     const registers = [this.registry];
@@ -35,6 +36,12 @@ export class ServiceMetrics {
       },
     });
     this.webhooks = new Counter({ name: "xpol_webhook_deliveries_total", help: "webhook attempts by outcome (delivered, retried, failed, dropped)", labelNames: ["outcome"], registers });
+    this.shadowDecisions = new Counter({
+      name: "xpol_shadow_decisions_total",
+      help: "shadow mode: decisions by the real policy's effect and the candidate's (never enforced)",
+      labelNames: ["effect", "shadow_effect"],
+      registers,
+    });
     collectDefaultMetrics({ register: this.registry, prefix: "xpol_" });
   }
 
@@ -42,6 +49,7 @@ export class ServiceMetrics {
   count(d: EnforcerDecision): void {
     this.decisions.inc({ effect: d.effect, tier: d.tier ?? "none" });
     for (const r of d.rules) this.ruleDecisions.inc({ rule: r.rule, effect: r.effect });
+    if (d.shadow !== undefined) this.shadowDecisions.inc({ effect: d.effect, shadow_effect: d.shadow.effect });
     if (d.code === D.storeUnavailable.code || d.code === D.storeClosed.code) this.storeErrors.inc({ code: d.code });
   }
 }

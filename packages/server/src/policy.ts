@@ -2,7 +2,13 @@
 // Enforcer with one over the same store. A policy that fails to check is refused with its diagnostics and the
 // running one keeps serving; a request in flight finishes on the Enforcer it started with.
 import { readFileSync } from "node:fs";
-import { Enforcer, compilePolicy, formatDiagnostics, loadBundle, type CompiledPolicy, type StateStore, type Receipt } from "execlayer";
+import { Enforcer, compilePolicy, formatDiagnostics, loadBundle, verifyBundle, type BundleSigner, type CompiledPolicy, type StateStore, type Receipt, type VerifiedBundle } from "execlayer";
+
+/** `--bundle-signers KEYRING --bundle-quorum M`: only a bundle approved by M of these loads (at start and on reload). */
+export interface BundleCheck {
+  readonly signers: readonly BundleSigner[];
+  readonly quorum: number;
+}
 
 export interface PolicyIdentity {
   readonly name: string;
@@ -14,11 +20,20 @@ export interface PolicyIdentity {
   readonly loadedAt: string;
 }
 
-export type PolicyLoad = { readonly ok: true; readonly policy: CompiledPolicy } | { readonly ok: false; readonly diagnostics: string };
+export type PolicyLoad = { readonly ok: true; readonly policy: CompiledPolicy; readonly bundle?: VerifiedBundle } | { readonly ok: false; readonly diagnostics: string };
 
-/** Compiles `.xpol` files (one policy), or reads one bundle `.json` from `xpol compile`. Never throws. */
-export function loadPolicyFiles(files: readonly string[], cwd: string): PolicyLoad {
+/**
+ * Compiles `.xpol` files (one policy), or reads one bundle `.json` from `xpol compile`; with `bundle`, only a signed
+ * bundle carrying the quorum loads. Never throws.
+ */
+export function loadPolicyFiles(files: readonly string[], cwd: string, bundle?: BundleCheck): PolicyLoad {
   try {
+    if (bundle !== undefined) {
+      if (files.length !== 1 || !files[0]!.endsWith(".json")) return { ok: false, diagnostics: "with --bundle-signers, the policy must be one signed bundle .json (xpol compile -o, then xpol sign-bundle)" };
+      const text = readFileSync(new URL(files[0]!, `file://${cwd.endsWith("/") ? cwd : cwd + "/"}`), "utf8");
+      const v = verifyBundle(text, bundle.signers, bundle.quorum, files[0]);
+      return v.ok ? { ok: true, policy: v.value.policy, bundle: v.value } : { ok: false, diagnostics: v.error };
+    }
     if (files.length === 1 && files[0]!.endsWith(".json")) {
       const text = readFileSync(new URL(files[0]!, `file://${cwd.endsWith("/") ? cwd : cwd + "/"}`), "utf8");
       const built = loadBundle(text, files[0]);
@@ -37,16 +52,20 @@ export class PolicyHolder {
   #enforcer: Enforcer;
   #policy: CompiledPolicy;
   #identity: PolicyIdentity;
+  /** shadow mode's candidate: it stays across reloads of the real policy */
+  readonly #shadow: CompiledPolicy | undefined;
 
-  private constructor(enforcer: Enforcer, policy: CompiledPolicy, identity: PolicyIdentity) {
+  private constructor(enforcer: Enforcer, policy: CompiledPolicy, identity: PolicyIdentity, shadow: CompiledPolicy | undefined) {
     this.#enforcer = enforcer;
     this.#policy = policy;
     this.#identity = identity;
+    this.#shadow = shadow;
   }
 
-  static async create(policy: CompiledPolicy, files: readonly string[], store: StateStore<Receipt>): Promise<PolicyHolder> {
-    const enforcer = await Enforcer.create({ policy, store });
-    return new PolicyHolder(enforcer, policy, identityOf(policy, files));
+  static async create(policy: CompiledPolicy, files: readonly string[], store: StateStore<Receipt>, shadow?: CompiledPolicy, bundle?: VerifiedBundle): Promise<PolicyHolder> {
+    // a verified bundle is the policy (its receipts name the bundle and its signers)
+    const enforcer = await Enforcer.create({ ...(bundle !== undefined ? { bundle } : { policy }), store, ...(shadow !== undefined ? { shadow } : {}) });
+    return new PolicyHolder(enforcer, policy, identityOf(policy, files), shadow);
   }
 
   /** The Enforcer of the policy serving now: take it once per request. */
@@ -64,8 +83,8 @@ export class PolicyHolder {
   }
 
   /** Replaces the policy (over the same store); the old Enforcer is left to finish what it has started. */
-  async replace(policy: CompiledPolicy, files: readonly string[]): Promise<void> {
-    const enforcer = await Enforcer.create({ policy, store: this.#enforcer.store });
+  async replace(policy: CompiledPolicy, files: readonly string[], bundle?: VerifiedBundle): Promise<void> {
+    const enforcer = await Enforcer.create({ ...(bundle !== undefined ? { bundle } : { policy }), store: this.#enforcer.store, ...(this.#shadow !== undefined ? { shadow: this.#shadow } : {}) });
     this.#enforcer = enforcer;
     this.#policy = policy;
     this.#identity = identityOf(policy, files);

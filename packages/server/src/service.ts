@@ -7,11 +7,11 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import type { FastifyInstance } from "fastify";
 import pino, { type DestinationStream, type Logger } from "pino";
-import { DurableStore, MemoryStore, ServiceDiagnostics as D, StoreError, type Receipt, type StateStore } from "execlayer";
+import { DurableStore, MemoryStore, ServiceDiagnostics as D, StoreError, type CompiledPolicy, type Receipt, type StateStore, parseBundleSigners } from "execlayer";
 import { buildApp } from "./app.ts";
 import { isLoopback, readTokensFile, type TokenEntry } from "./auth.ts";
 import { buildOpenApiDocument } from "./openapi.ts";
-import { loadPolicyFiles, PolicyHolder } from "./policy.ts";
+import { loadPolicyFiles, PolicyHolder, type BundleCheck } from "./policy.ts";
 import { ServiceState } from "./state.ts";
 import { ApprovalNotifier } from "./notify.ts";
 import { Notifier, type WebhookOptions } from "./webhooks.ts";
@@ -20,6 +20,17 @@ import { packageVersion } from "./version.ts";
 export interface ServeOptions {
   /** `.xpol` files forming one policy, or one bundle `.json` (`xpol compile`) */
   readonly policies: readonly string[];
+  /**
+   * shadow mode: a candidate policy (files or one bundle) that decides every call too, never enforced; its decision
+   * is recorded in each receipt beside the real one and counted in /metrics (`xpol replay --shadow` reports a period)
+   */
+  readonly shadow?: readonly string[];
+  /**
+   * load only a signed bundle: the policy approvers' keyring file (`name ed25519:<hex>` per line) and how many of
+   * them must have approved the bundle's digest (`xpol sign-bundle`); receipts name the bundle and its signers
+   */
+  readonly bundleSigners?: string;
+  readonly bundleQuorum?: number;
   /** where relative paths start; default the process's */
   readonly cwd?: string;
   /** the state directory of the embedded durable store (default `xpol-state`) */
@@ -143,8 +154,27 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     }
   }
 
-  const loaded = loadPolicyFiles(options.policies, cwd);
+  let bundleCheck: BundleCheck | undefined;
+  if (options.bundleSigners !== undefined || options.bundleQuorum !== undefined) {
+    if (options.bundleSigners === undefined || options.bundleQuorum === undefined) throw new ServeError(D.refusedConfig.code, D.refusedConfig.message("give both --bundle-signers and --bundle-quorum"), 2);
+    let ring: string;
+    try {
+      ring = readFileSync(path.resolve(cwd, options.bundleSigners), "utf8");
+    } catch (e: unknown) {
+      throw new ServeError(D.refusedConfig.code, D.refusedConfig.message(`cannot read the bundle signers' keyring: ${e instanceof Error ? e.message : String(e)}`), 3);
+    }
+    const signers = parseBundleSigners(ring);
+    if (!signers.ok) throw new ServeError(D.refusedConfig.code, D.refusedConfig.message(`${options.bundleSigners}: ${signers.error}`), 2);
+    bundleCheck = { signers: signers.value, quorum: options.bundleQuorum };
+  }
+  const loaded = loadPolicyFiles(options.policies, cwd, bundleCheck);
   if (!loaded.ok) throw new ServeError(D.refusedConfig.code, D.refusedConfig.message(`the policy does not check:\n${loaded.diagnostics}`), 1);
+  let shadow: CompiledPolicy | undefined;
+  if (options.shadow !== undefined && options.shadow.length > 0) {
+    const candidate = loadPolicyFiles(options.shadow, cwd);
+    if (!candidate.ok) throw new ServeError(D.refusedConfig.code, D.refusedConfig.message(`the shadow policy does not check:\n${candidate.diagnostics}`), 1);
+    shadow = candidate.policy;
+  }
 
   const log: Logger = pino({ level: options.logLevel ?? "info", base: { service: "xpol" } }, options.logDestination ?? pino.destination({ fd: 1, sync: false }));
 
@@ -172,8 +202,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     }
   }
 
-  const holder = await PolicyHolder.create(loaded.policy, options.policies, store);
-  const state = new ServiceState(holder, store, stateDir, options.policies, cwd, log);
+  const holder = await PolicyHolder.create(loaded.policy, options.policies, store, shadow, loaded.bundle);
+  const state = new ServiceState(holder, store, stateDir, options.policies, cwd, log, bundleCheck);
   const openAtStart = await holder.enforcer.pendingApprovals();
   if (stateDir !== null) await state.book.loadFromLog(stateDir, openAtStart);
   const notify = new ApprovalNotifier(new Notifier(options.webhooks ?? { targets: [] }, log.child({ component: "webhooks" }), state.metrics.webhooks), state.book, () => state.holder.policy, options.publicUrl ?? "");

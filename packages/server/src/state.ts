@@ -4,7 +4,7 @@ import type { Logger } from "pino";
 import { DurableStore, type StateStore, type Receipt } from "execlayer";
 import { ApprovalBook } from "./approvals.ts";
 import { ServiceMetrics } from "./metrics.ts";
-import { loadPolicyFiles, PolicyHolder } from "./policy.ts";
+import { loadPolicyFiles, PolicyHolder, type BundleCheck } from "./policy.ts";
 
 export type ReloadOutcome = { readonly ok: true } | { readonly ok: false; readonly diagnostics: string };
 
@@ -22,6 +22,8 @@ export class ServiceState {
     readonly policyFiles: readonly string[],
     readonly cwd: string,
     readonly log: Logger,
+    /** --bundle-signers / --bundle-quorum: a reload too loads only a bundle with the quorum */
+    readonly bundleCheck?: BundleCheck,
   ) {
     this.metrics = new ServiceMetrics(async () => (await this.holder.enforcer.pendingApprovals()).length);
   }
@@ -49,14 +51,14 @@ export class ServiceState {
   }
 
   async #reloadNow(why: string): Promise<ReloadOutcome> {
-    const loaded = loadPolicyFiles(this.policyFiles, this.cwd);
+    const loaded = loadPolicyFiles(this.policyFiles, this.cwd, this.bundleCheck);
     if (!loaded.ok) {
       this.metrics.reloads.inc({ outcome: "refused" });
       this.log.error({ reload: why, diagnostics: loaded.diagnostics, policy: this.holder.identity.digest }, "policy reload refused; the running policy keeps serving");
       return { ok: false, diagnostics: loaded.diagnostics };
     }
     const before = this.holder.identity.digest;
-    await this.holder.replace(loaded.policy, this.policyFiles);
+    await this.holder.replace(loaded.policy, this.policyFiles, loaded.bundle);
     this.metrics.reloads.inc({ outcome: "applied" });
     this.log.info({ reload: why, from: before, to: this.holder.identity.digest, name: this.holder.identity.name, version: this.holder.identity.version }, "policy reloaded");
     return { ok: true };

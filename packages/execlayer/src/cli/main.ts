@@ -20,9 +20,12 @@ const commands: Record<string, CommandEntry> = {
   approvals: { summary: "list or show the open approval requests of a state directory or a service", load: () => import("./commands/approvals.ts") },
   approve: { summary: "sign and submit an approval (or a rejection) of a request", load: () => import("./commands/approve.ts") },
   sign: { summary: "sign an approval offline from a request's JSON (submit it with approve --signed)", load: () => import("./commands/sign.ts") },
+  "sign-bundle": { summary: "approve a policy bundle as one of its M-of-N policy approvers (--verify: check the quorum)", load: () => import("./commands/sign-bundle.ts") },
   test: { summary: "run the test and property blocks of policies (--coverage, --format junit|github|json)", load: () => import("./commands/test.ts") },
   db: { summary: "migrate the PostgreSQL state database, or export its receipt chains (--postgres URL)", load: () => import("./commands/db.ts") },
   fmt: { summary: "format .xpol files in place (--check: list the unformatted ones)", load: () => import("./commands/fmt.ts") },
+  diff: { summary: "what changed between two policies: declarations, then inputs decided differently (as test blocks)", load: () => import("./commands/diff.ts") },
+  replay: { summary: "decide a receipt log's decisions again under a new policy and report what changes", load: () => import("./commands/replay.ts") },
   serve: { summary: "run the HTTP decision service (needs the package @execlayer/server)", load: () => import("./commands/serve.ts") },
 };
 

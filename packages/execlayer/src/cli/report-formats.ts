@@ -45,7 +45,7 @@ export function xmlEscape(text: string): string {
 }
 
 /** Element content: as xmlEscape, but line breaks and tabs stay readable. */
-function xmlText(text: string): string {
+export function xmlText(text: string): string {
   return xmlEscape(text).replace(/&#10;/g, "\n").replace(/&#9;/g, "\t").replace(/&#13;/g, "");
 }
 
@@ -144,7 +144,7 @@ export function renderDiagnosticsReport(format: ReportFormat, r: DiagnosticsRepo
   }
 }
 
-function junitDocument(name: string, suites: readonly string[], tests: number, failures: number, skipped: number): string {
+export function junitDocument(name: string, suites: readonly string[], tests: number, failures: number, skipped: number): string {
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites name="${xmlEscape(name)}" tests="${tests}" failures="${failures}" errors="0" skipped="${skipped}">`,

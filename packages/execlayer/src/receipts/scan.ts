@@ -171,6 +171,12 @@ export interface ReceiptScanOptions {
   readonly skim?: boolean;
   /** called for every receipt that passed the checks, in order (not with skim) */
   readonly onReceipt?: (receipt: Receipt, where: { readonly line: number; readonly offset: number }) => void;
+  /**
+   * called with every line that passed the checks, in order, with skim too (xpol replay reads the bodies during the
+   * verifier's own pass); with deferred signatures a line is passed on before its verdict, so the caller must
+   * discard what it built when the scan reports a problem
+   */
+  readonly onLine?: (seq: number, text: string) => void;
 }
 
 /**
@@ -394,6 +400,14 @@ async function scanLines(dir: string, options: ReceiptScanOptions, tail: TailVer
       headHash = chainHash(unsigned);
       count++;
       validBytes = item.offset + item.bytes.length + 1;
+      if (options.onLine !== undefined && text !== null) {
+        try {
+          options.onLine(seq, text);
+        } catch (e: unknown) {
+          callbackError = { error: e };
+          throw e;
+        }
+      }
       if (receipt !== undefined) {
         if (unsealed !== undefined) held.push({ receipt, where: { line: item.line, offset: item.offset } });
         else deliver(receipt, { line: item.line, offset: item.offset });

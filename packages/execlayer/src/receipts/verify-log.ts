@@ -53,6 +53,11 @@ export interface VerifyLogOptions {
    * the key and rewrote receipts and checkpoints alike, which the log's own checkpoints cannot.
    */
   readonly kept?: readonly string[];
+  /**
+   * every receipt line, in order, as the pass reads it (before the worker threads' signature verdicts: discard what
+   * was built from them unless the result is ok)
+   */
+  readonly onLine?: (seq: number, text: string) => void;
 }
 
 /** Where a kept checkpoint is named in a problem report: not a line of checkpoints.jsonl. */
@@ -107,6 +112,7 @@ export async function verifyLog(dir: string, publicKey: Uint8Array, options: Ver
       checkpoints: signedCheckpoints,
       publicKey,
       skim: true,
+      ...(options.onLine !== undefined ? { onLine: options.onLine } : {}),
       ...(parallel !== null ? { deferSignature: (seq, message, sig, where) => parallel.submit(seq, message, sig, where) } : {}),
     });
     if (parallel !== null) sigBad = await parallel.finish();

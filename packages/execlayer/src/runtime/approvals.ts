@@ -130,19 +130,25 @@ export interface ApprovalError {
   readonly approver?: string;
 }
 
+/**
+ * The bytes a statement's signature covers: its domain, then the JCS of its fields. Every signed statement of the
+ * project goes through here with a domain of its own (action approvals, policy bundle approvals), so a signature
+ * made for one kind can never be taken for another.
+ */
+export function statementBytes(domain: string, fields: Readonly<Record<string, string>>): Uint8Array {
+  return utf8.encode(domain + canonicalize(fields));
+}
+
 export function approvalStatementBytes(statement: ApprovalStatement): Uint8Array {
   const s = statement;
-  return utf8.encode(
-    APPROVAL_DOMAIN +
-      canonicalize({
-        request: s.request,
-        action_digest: s.action_digest,
-        policy_digest: s.policy_digest,
-        verdict: s.verdict,
-        approver: s.approver,
-        signed_at: s.signed_at,
-      }),
-  );
+  return statementBytes(APPROVAL_DOMAIN, {
+    request: s.request,
+    action_digest: s.action_digest,
+    policy_digest: s.policy_digest,
+    verdict: s.verdict,
+    approver: s.approver,
+    signed_at: s.signed_at,
+  });
 }
 
 /** Signs an approval (or a rejection) of `request` with `signer`, at `signedAt` (ms or RFC 3339). */

@@ -40,13 +40,20 @@ import { inputProblemLead } from "../engine/engine.ts";
 import { decodeApproverKey } from "../check/policy-keys.ts";
 import type { PrincipalKeyring } from "./principal-keyring.ts";
 import { generateRedactionKey, sensitiveCommitter, type RedactionKey, type SensitiveCommitter } from "../receipts/redaction.ts";
+import { isVerifiedBundle, verifyBundle, type BundleApproval, type BundleSigner, type VerifiedBundle } from "./bundle-approvals.ts";
 
 /** The time source: ms since the epoch (or a Date). */
 export type Clock = () => number | Date;
 
 export interface EnforcerOptions {
-  /** a compiled policy (`compilePolicy`), or anything implementing EnforceablePolicy */
-  readonly policy: CompiledPolicy | EnforceablePolicy;
+  /** a compiled policy (`compilePolicy`), or anything implementing EnforceablePolicy; or give `bundle` */
+  readonly policy?: CompiledPolicy | EnforceablePolicy;
+  /**
+   * a signed policy bundle (`xpol compile -o`, then `xpol sign-bundle` by each approver; its JSON text or value):
+   * the Enforcer loads it only when `quorum` distinct `signers` approved its digest (else `create` rejects), and
+   * every receipt names the bundle and its signers; or a bundle `verifyBundle` already verified
+   */
+  readonly bundle?: { readonly bundle: unknown; readonly signers: readonly BundleSigner[]; readonly quorum: number } | VerifiedBundle;
   /**
    * where counters, approval requests and receipts live: \`new MemoryStore()\` for one process (with a
    * \`MemoryJournal\` to sign receipts in memory), \`await DurableStore.open(dir)\` to survive restarts
@@ -67,6 +74,28 @@ export interface EnforcerOptions {
    * and a decision requiring it is denied (XP5008).
    */
   readonly principalKeys?: PrincipalKeyring;
+  /**
+   * shadow mode: a candidate policy that decides every call too, with the same counter values, and is never
+   * enforced; its decision is recorded in the receipt beside the real one (`shadow`), returned as
+   * `decision.shadow` and counted (`shadowCounts()`). `xpol replay --shadow` summarizes a period of them.
+   */
+  readonly shadow?: CompiledPolicy | EnforceablePolicy;
+}
+
+/** A bundle Enforcer.create refused to load: not a bundle, or without the quorum of approvals. */
+export class BundleRefused extends Error {
+  readonly code = Diagnostics.invalidBundle.code;
+  constructor(why: string) {
+    super(`policy bundle refused: ${why}`);
+    this.name = "BundleRefused";
+  }
+}
+
+/** Shadow mode's tally: how often the real policy's effect met each effect of the candidate. */
+export interface ShadowCount {
+  readonly real: Decision["effect"];
+  readonly shadow: Decision["effect"];
+  readonly count: number;
 }
 
 
@@ -126,7 +155,12 @@ interface Evaluated {
   readonly request?: RequestState;
   readonly consumed: boolean;
   readonly reads: readonly { readonly use: CounterUse; readonly value: number }[];
+  /** shadow mode: the candidate's decision */
+  readonly shadow?: Decision;
 }
+
+/** The candidate's view of a call, prepared before the transaction (its IR and the counters it reads). */
+type ShadowCall = { readonly ir: SovereignIR; readonly uses: readonly CounterUse[] } | { readonly decision: Decision };
 
 export class Enforcer {
   readonly policy: EnforceablePolicy;
@@ -138,8 +172,23 @@ export class Enforcer {
   readonly redactionKeyId: string;
   readonly #commit: SensitiveCommitter;
   readonly #principalKeys: PrincipalKeyring | undefined;
+  /** the signed bundle the policy came from (digest, quorum, signers), or null */
+  readonly bundle: BundleApproval | null;
+  /** shadow mode's candidate, or null */
+  readonly shadowPolicy: EnforceablePolicy | null;
+  readonly #shadowCounts = new Map<string, ShadowCount>();
 
-  private constructor(policy: EnforceablePolicy, store: StateStore<Receipt>, clock: () => number, skewMs: number, redactionKey: RedactionKey, principalKeys: PrincipalKeyring | undefined) {
+  private constructor(
+    policy: EnforceablePolicy,
+    store: StateStore<Receipt>,
+    clock: () => number,
+    skewMs: number,
+    keys: { readonly redactionKey: RedactionKey; readonly principalKeys: PrincipalKeyring | undefined },
+    shadow: EnforceablePolicy | null,
+    bundle: BundleApproval | null,
+  ) {
+    this.bundle = bundle;
+    const { redactionKey, principalKeys } = keys;
     this.policy = policy;
     this.#principalKeys = principalKeys;
     this.store = store;
@@ -147,18 +196,37 @@ export class Enforcer {
     this.#skewMs = skewMs;
     this.redactionKeyId = redactionKey.keyId;
     this.#commit = sensitiveCommitter(redactionKey);
+    this.shadowPolicy = shadow;
   }
 
   static async create(options: EnforcerOptions): Promise<Enforcer> {
     const store = options.store;
+    let given = options.policy;
+    let bundle: BundleApproval | null = null;
+    if (options.bundle !== undefined) {
+      if (given !== undefined) throw new BundleRefused("give `policy` or `bundle`, not both");
+      const b = options.bundle;
+      let verified: VerifiedBundle;
+      if (isVerifiedBundle(b)) verified = b;
+      else if ("signers" in b) {
+        const v = verifyBundle(b.bundle, b.signers, b.quorum);
+        if (!v.ok) throw new BundleRefused(v.error);
+        verified = v.value;
+      } else throw new BundleRefused("`bundle` is neither a bundle with its signers and quorum nor a result of verifyBundle");
+      given = verified.policy;
+      bundle = verified.approval;
+    }
+    if (given === undefined) throw new TypeError("Enforcer.create needs `policy` (or a signed `bundle`)");
     const clock = options.clock ?? Date.now;
     const now = (): number => {
       const t = clock();
       return typeof t === "number" ? t : t.getTime();
     };
-    const policy = isEnforceable(options.policy) ? options.policy : enforceableFrom(options.policy);
+    const policy = isEnforceable(given) ? given : enforceableFrom(given);
+    const shadow = options.shadow === undefined ? null : isEnforceable(options.shadow) ? options.shadow : enforceableFrom(options.shadow);
     const redactionKey = options.redactionKey ?? store.redactionKey ?? generateRedactionKey();
-    return new Enforcer(policy, store, now, options.signedAtSkewMs ?? DEFAULT_SIGNED_AT_SKEW_MS, redactionKey, options.principalKeys ?? store.principalKeys);
+    const keys = { redactionKey, principalKeys: options.principalKeys ?? store.principalKeys };
+    return new Enforcer(policy, store, now, options.signedAtSkewMs ?? DEFAULT_SIGNED_AT_SKEW_MS, keys, shadow, bundle);
   }
 
   /** Decides one proposed action (a tool call in any supported shape, or an IR-shaped action). Never throws. */
@@ -185,8 +253,10 @@ export class Enforcer {
       return this.#recordOnly(decision, now, { action: this.#action(built) });
     }
     const uses = counted.uses;
+    const shadowCall = this.shadowPolicy === null ? null : this.#shadowCall(this.shadowPolicy, proposal, context, now);
+    const scoped = shadowCall !== null && "uses" in shadowCall && shadowCall.uses.length > 0 ? [...uses, ...shadowCall.uses] : uses;
     const outcome = await this.store.transact(
-      { now, counters: uses, actions: [{ policyDigest: policy.digest, actionDigest }] },
+      { now, counters: scoped, actions: [{ policyDigest: policy.digest, actionDigest }] },
       (view) => {
         let ev: Evaluated;
         try {
@@ -196,6 +266,7 @@ export class Enforcer {
           const decision = forcedDeny(null, Diagnostics.runtimeInternalError.code, Diagnostics.runtimeInternalError.message(message(e)));
           ev = { decision, changes: [], consumed: false, reads: [] };
         }
+        if (shadowCall !== null) ev = { ...ev, shadow: this.#shadowDecide(view, shadowCall, now) };
         if (!this.store.journaled) return { result: ev, changes: ev.changes };
         const step: TxStep<Evaluated> = { result: ev, changes: ev.changes, event: this.#decisionEvent(ev, built, now) };
         return step;
@@ -209,7 +280,47 @@ export class Enforcer {
     const out: { -readonly [K in keyof EnforcerDecision]: EnforcerDecision[K] } = { ...ev.decision, actionDigest, irDigest: built.irDigest };
     if (ev.request !== undefined) out.request = info(ev.request, now);
     if (outcome.receipt !== undefined) out.receipt = outcome.receipt;
+    if (ev.shadow !== undefined) {
+      out.shadow = ev.shadow;
+      const k = `${ev.decision.effect}>${ev.shadow.effect}`;
+      const c = this.#shadowCounts.get(k);
+      this.#shadowCounts.set(k, { real: ev.decision.effect, shadow: ev.shadow.effect, count: (c?.count ?? 0) + 1 });
+    }
     return out;
+  }
+
+  /** Shadow mode: the candidate's IR and counters for the call (its own schema and mappings), outside the transaction. */
+  #shadowCall(shadow: EnforceablePolicy, proposal: unknown, context: DecideContext, now: number): ShadowCall {
+    try {
+      const built = shadow.toIR(proposal, { actor: context.actor, context: context.context, requestedAt: now });
+      if (!built.ok) return { decision: forcedDeny(null, built.error.code, `${inputProblemLead(built.error.path)}: ${built.error.message}`) };
+      const counted = shadow.countersFor(built.ir);
+      if (!counted.ok) return { decision: forcedDeny(null, counted.error.code, counted.error.message) };
+      return { ir: built.ir, uses: counted.uses };
+    } catch (e: unknown) {
+      return { decision: forcedDeny(null, Diagnostics.runtimeInternalError.code, Diagnostics.runtimeInternalError.message(message(e))) };
+    }
+  }
+
+  /**
+   * Inside the transaction: the candidate decides with the counter values it reads now (cells it shares with the
+   * real policy, by name and window, hold the real counts; a counter only the candidate declares reads what the
+   * real policy never counted: 0). Changes nothing; a failure is the candidate's deny, never the real decision's.
+   */
+  #shadowDecide(view: StateView, call: ShadowCall, now: number): Decision {
+    if ("decision" in call) return call.decision;
+    try {
+      const values = new Map<string, number>();
+      for (const use of call.uses) if (!values.has(use.counter)) values.set(use.counter, view.counter(use.counter, use.window, use.key, now));
+      return this.shadowPolicy!.evaluate(call.ir, values);
+    } catch (e: unknown) {
+      return forcedDeny(null, Diagnostics.runtimeInternalError.code, Diagnostics.runtimeInternalError.message(message(e)));
+    }
+  }
+
+  /** Shadow mode's tally since this Enforcer was created: real effect -> candidate effect, with counts. */
+  shadowCounts(): readonly ShadowCount[] {
+    return [...this.#shadowCounts.values()];
   }
 
   // The engine hands out the same requirements array for the same outcome: share one approvers list among requests.
@@ -382,8 +493,13 @@ export class Enforcer {
   // The policy's identity goes into every receipt: built, frozen and canonicalized once (policyJson), so the
   // receipt encoder splices its text.
   #policyJsonCache: JsonObject | null = null;
+  #shadowPolicyJsonCache: JsonObject | null = null;
+  #shadowPolicyJson(): JsonObject {
+    if (this.#shadowPolicyJsonCache === null) this.#shadowPolicyJsonCache = policyJson(this.shadowPolicy!);
+    return this.#shadowPolicyJsonCache;
+  }
   #policyJson(): JsonObject {
-    if (this.#policyJsonCache === null) this.#policyJsonCache = policyJson(this.policy);
+    if (this.#policyJsonCache === null) this.#policyJsonCache = policyJson(this.policy, this.bundle ?? undefined);
     return this.#policyJsonCache;
   }
 
@@ -399,6 +515,7 @@ export class Enforcer {
       counters: ev.reads,
       changes: ev.changes,
       ...(ev.request !== undefined ? { request: ev.request } : {}),
+      ...(ev.shadow !== undefined ? { shadow: { policy: this.#shadowPolicyJson(), decision: ev.shadow } } : {}),
     });
     const kind = ev.consumed ? "consumption" : "decision";
     return canonical !== undefined && action.ir === recorded ? { kind, body, time: now, known: { value: recorded, text: canonical } } : { kind, body, time: now };

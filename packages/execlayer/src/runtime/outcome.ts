@@ -9,4 +9,6 @@ export type EnforcerDecision = Decision & {
   readonly request?: ApprovalRequestInfo;
   readonly actionDigest?: string;
   readonly irDigest?: string;
+  /** shadow mode: what the candidate policy decided for the same call (never enforced; recorded in the receipt) */
+  readonly shadow?: Decision;
 };

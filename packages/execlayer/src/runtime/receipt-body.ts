@@ -26,6 +26,7 @@ import { TIERS, type ApprovalRequirement, type Decision, type Tier } from "../vo
 import { parseWindowLabel, windowLabel } from "../vocabulary/windows.ts";
 import type { Result } from "../vocabulary/result.ts";
 import { SENSITIVE_COMMITMENT_SCHEME } from "../receipts/redaction.ts";
+import type { BundleApproval } from "./bundle-approvals.ts";
 
 /** The version of the body schema described here (not written into v1 bodies: see the header). */
 export const RECEIPT_BODY_VERSION = 1;
@@ -44,9 +45,13 @@ export interface PolicyIdentity {
   readonly digest: string;
 }
 
-/** The policy identity as bodies record it: frozen and canonicalized once (build it once per policy). */
-export function policyJson(p: PolicyIdentity): JsonObject {
-  const o: JsonObject = { name: p.name, version: p.version, digest: p.digest };
+/**
+ * The policy identity as bodies record it: frozen and canonicalized once (build it once per policy). A policy loaded
+ * from a signed bundle adds `bundle` (optional, additive): its digest, the quorum and who approved it.
+ */
+export function policyJson(p: PolicyIdentity, bundle?: BundleApproval): JsonObject {
+  const o: Record<string, JsonValue> = { name: p.name, version: p.version, digest: p.digest };
+  if (bundle !== undefined) o["bundle"] = { digest: bundle.digest, quorum: bundle.quorum, signers: bundle.signers.map((s) => ({ name: s.name, approver: s.approver, signed_at: s.signed_at })) };
   rememberCanonical(o);
   return o;
 }
@@ -183,6 +188,8 @@ export interface DecisionBodyParts {
   readonly changes: readonly StateChange[];
   /** the approval request the decision concerns, with the approvals it has collected */
   readonly request?: { readonly request: ApprovalRequest; readonly approvals: readonly ApprovalRecord[] };
+  /** shadow mode: the candidate policy (from policyJson) and its decision, never enforced */
+  readonly shadow?: { readonly policy: JsonObject; readonly decision: Decision };
 }
 
 export function decisionBody(p: DecisionBodyParts): JsonObject {
@@ -199,6 +206,8 @@ export function decisionBody(p: DecisionBodyParts): JsonObject {
     body["request"] = requestToJson(p.request.request);
     body["approvals"] = p.request.approvals.map(recordToJson);
   }
+  // optional and additive (body schema v1): readers that do not know it ignore it
+  if (p.shadow !== undefined) body["shadow"] = { policy: p.shadow.policy, decision: decisionJsonShared(p.shadow.decision) };
   return body;
 }
 

@@ -167,24 +167,39 @@ export class PropertyChecker {
 
   /** The counterexample as a test block that reproduces the failure. */
   testBlock(decl: PropertyDecl, setup: Setup, s: Scenario, outcome: ScenarioOutcome | null, source: string | undefined): string {
-    const c = this.policy.checked;
-    const lines: string[] = [`test ${celString(`counterexample: ${decl.name.value}`)} {`];
-    const call = s.call;
-    if (call.kind === "action") {
-      const fields = c.actions.get(call.type)?.fields ?? new Map<string, FieldSchema>();
-      lines.push(`  action ${call.type} ${inits(call.params, fields)}`);
-    }
-    lines.push(`  actor ${inits(s.actor, c.actor.fields)}`);
-    lines.push(`  context ${inits(s.context, c.context.fields)}`);
-    const used = new Set((outcome?.uses ?? []).map((u) => u.counter));
-    for (const [name, v] of [...s.counters].sort(([a], [b]) => (a < b ? -1 : 1))) if (used.has(name) && v !== 0) lines.push(`  counter ${name} = ${v}`);
-    for (const a of setup.approvals) lines.push(`  approvals ${a.count}${a.group === null ? "" : ` of ${a.group}`}`);
-    lines.push(`  at ${celString(isoMillis(s.now))}`);
     const expect = source === undefined ? describeExpected(decl.expect) : source.slice(decl.expect.span.start, decl.expect.span.end);
-    lines.push(`  expect ${expect}`);
-    lines.push("}");
-    return lines.join("\n");
+    const used = new Set((outcome?.uses ?? []).map((u) => u.counter));
+    return scenarioTestBlock(this.policy, celString(`counterexample: ${decl.name.value}`), s, used, expect, setup.approvals);
   }
+}
+
+/**
+ * A scenario as a ready-to-paste `test` block: `name` is the block's name literal, `counters` the counters the
+ * action reads or counts (only those, when not 0, are set), `expect` the outcome as written after `expect`.
+ */
+export function scenarioTestBlock(
+  policy: CompiledPolicy,
+  name: string,
+  s: Scenario,
+  counters: ReadonlySet<string>,
+  expect: string,
+  approvals: Setup["approvals"] = [],
+): string {
+  const c = policy.checked;
+  const lines: string[] = [`test ${name} {`];
+  const call = s.call;
+  if (call.kind === "action") {
+    const fields = c.actions.get(call.type)?.fields ?? new Map<string, FieldSchema>();
+    lines.push(`  action ${call.type} ${inits(call.params, fields)}`);
+  }
+  lines.push(`  actor ${inits(s.actor, c.actor.fields)}`);
+  lines.push(`  context ${inits(s.context, c.context.fields)}`);
+  for (const [n, v] of [...s.counters].sort(([a], [b]) => (a < b ? -1 : 1))) if (counters.has(n) && v !== 0) lines.push(`  counter ${n} = ${v}`);
+  for (const a of approvals) lines.push(`  approvals ${a.count}${a.group === null ? "" : ` of ${a.group}`}`);
+  lines.push(`  at ${celString(isoMillis(s.now))}`);
+  lines.push(`  expect ${expect}`);
+  lines.push("}");
+  return lines.join("\n");
 }
 
 function inits(values: JsonObject, fields: ReadonlyMap<string, FieldSchema>): string {

@@ -1,0 +1,149 @@
+// xpol replay over a real receipt log of the invoices example: what a tightened threshold changes, that a renamed
+// rule changes nothing, the period filters, the formats and --fail-on, a log that is not intact, and decisions whose
+// new rules read a field the receipts hold as a commitment.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readFileSync, rmSync, writeFileSync, mkdirSync, cpSync } from "node:fs";
+import { join } from "node:path";
+import { xpol, wellFormedXml } from "../cli/helpers.ts";
+import { compiled, recordLog, RULE, runtimePub, START, writePolicies, type Policies } from "./fixture.ts";
+import { DurableStore, Enforcer, NativeSigner } from "../../src/index.ts";
+import { runtimeSeed } from "./fixture.ts";
+import { Replayer } from "../../src/testing/replay.ts";
+
+let p: Policies;
+let state: string;
+
+beforeAll(async () => {
+  p = writePolicies();
+  state = join(p.dir, "state");
+  await recordLog(state, compiled(p.original));
+});
+afterAll(() => rmSync(p.dir, { recursive: true, force: true }));
+
+interface Json {
+  decisions: number;
+  changes: { compared: number; changed: number; widened: number; narrowed: number; transitions: { from: string; to: string; count: number }[]; byActionType: { key: string; count: number }[]; byRule: { key: string; count: number }[]; examples: { seq: number; from: string; to: string }[] };
+  notReplayable: { reason: string; count: number; seqs: number[] }[];
+}
+
+async function replayJson(args: string[]): Promise<{ code: number; json: Json }> {
+  const r = await xpol(["replay", ...args, "--format", "json"]);
+  expect(r.stderr).toBe("");
+  return { code: r.code, json: JSON.parse(r.stdout) as Json };
+}
+
+describe("xpol replay", () => {
+  it("tightening the invoice threshold from 1,000 to 500: the 500 updates between them now need approval", async () => {
+    const r = await xpol(["replay", "--policy", p.tightened, "--state", state, "--key", runtimePub]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("signatures, chain and checkpoints verified");
+    expect(r.stdout).toContain("1400 decision(s) compared: 900 unchanged, 500 changed (0 widened, 500 narrowed)");
+    expect(r.stdout).toMatch(/allow -> require approval +500 {2}narrowed/);
+    const { json } = await replayJson(["--policy", p.tightened, "--state", state]);
+    expect(json.changes.byActionType).toEqual([expect.objectContaining({ key: "invoice.update_status", count: 500, from: "allow", to: "require_approval" })]);
+    expect(json.changes.byRule).toEqual([expect.objectContaining({ key: RULE, count: 500 })]);
+    // the receipts with the 501st to 1,000th count of the month: every example is one of them
+    const log = readFileSync(join(state, "receipts.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { seq: number; body: { counters: { value: number }[] } });
+    for (const e of json.changes.examples) expect(log[e.seq]!.body.counters[0]!.value).toBeGreaterThanOrEqual(500);
+    expect(json.changes.examples.length).toBe(5);
+  });
+
+  it("renaming a rule only: no decision changes, and --fail-on passes", async () => {
+    const r = await xpol(["replay", "--policy", p.renamed, "--state", state, "--fail-on", "widened", "--fail-on", "narrowed"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("1400 decision(s) compared: 1400 unchanged, 0 changed");
+    expect(r.stdout).toContain("no decision changes");
+  });
+
+  it("--fail-on narrowed fails the tightened policy, --fail-on widened does not; loosening it back is widened", async () => {
+    expect((await xpol(["replay", "--policy", p.tightened, "--state", state, "--fail-on", "narrowed"])).code).toBe(1);
+    expect((await xpol(["replay", "--policy", p.tightened, "--state", state, "--fail-on", "widened"])).code).toBe(0);
+    // a log decided by the tightened policy, replayed under the original: the same 500, widened
+    const tight = join(p.dir, "tight-state");
+    await recordLog(tight, compiled(p.tightened));
+    const { code, json } = await replayJson(["--policy", p.original, "--receipts", join(tight, "receipts.jsonl"), "--fail-on", "widened"]);
+    expect(code).toBe(1);
+    // under the tightened policy the count stopped at 500 (what needs approval is not counted): every update that
+    // needed approval read 500, and the original allows each of them
+    const tightLog = readFileSync(join(tight, "receipts.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { body: { decision: { effect: string; action_type: string } } });
+    const approvals = tightLog.filter((r) => r.body.decision.effect === "require_approval" && r.body.decision.action_type === "invoice.update_status").length;
+    expect(approvals).toBeGreaterThan(500);
+    expect(json.changes).toMatchObject({ changed: approvals, widened: approvals, narrowed: 0 });
+  });
+
+  it("--since and --until select a period by receipt time", async () => {
+    const since = new Date(START + 1000 * 1000).toISOString();
+    const until = new Date(START + 1100 * 1000).toISOString();
+    const { json } = await replayJson(["--policy", p.tightened, "--state", state, "--since", since, "--until", until]);
+    expect(json.decisions).toBe(100);
+    const all = await replayJson(["--policy", p.tightened, "--state", state, "--until", since]);
+    expect(all.json.decisions).toBe(999);
+  });
+
+  it("junit and github formats name the change and fail it with --fail-on", async () => {
+    const j = await xpol(["replay", "--policy", p.tightened, "--state", state, "--format", "junit", "--fail-on", "narrowed"]);
+    expect(wellFormedXml(j.stdout)).toBeNull();
+    expect(j.stdout).toContain('failures="1"');
+    expect(j.stdout).toContain("500 decision(s) narrowed: allow -&gt; require approval");
+    const g = await xpol(["replay", "--policy", p.tightened, "--state", state, "--format", "github", "--fail-on", "narrowed"]);
+    expect(g.stdout).toMatch(/^::error title=xpol replay%3A narrowed::500 decision\(s\) allow -> require approval; rules: status_updates_within_threshold \(500\); e\.g\. receipt seq \d+$/m);
+  });
+
+  it("a log that is not intact gives no report (exit 1), and usage errors exit 2", async () => {
+    const bad = join(p.dir, "bad");
+    mkdirSync(bad);
+    cpSync(join(state, "receipts.jsonl"), join(bad, "receipts.jsonl"));
+    const lines = readFileSync(join(bad, "receipts.jsonl"), "utf8").split("\n");
+    lines[700] = lines[700]!.replace('"effect":"allow"', '"effect":"deny"');
+    writeFileSync(join(bad, "receipts.jsonl"), lines.join("\n"));
+    const r = await xpol(["replay", "--policy", p.tightened, "--state", bad, "--key", runtimePub]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toContain("log is NOT intact, no report");
+    expect(r.stderr).toContain("seq 700");
+    expect((await xpol(["replay", "--policy", p.tightened])).code).toBe(2);
+    expect((await xpol(["replay", "--state", state])).code).toBe(2);
+  });
+
+  it("a decision whose new rules read a sensitive field is not replayable, naming the field; unread ones replay", async () => {
+    const text = readFileSync(p.original, "utf8").replace("  note?: string\n", "  note?: string @sensitive\n");
+    const dir = join(p.dir, "sensitive");
+    mkdirSync(dir);
+    const before = join(dir, "before.xpol");
+    writeFileSync(before, text);
+    const after = join(dir, "after.xpol");
+    writeFileSync(after, text + '\nrule no_urgent_notes on invoice.update_status {\n  when has(action.note) && action.note.contains("urgent")\n  deny\n}\n');
+    const store = await DurableStore.open(join(dir, "state"), { signer: NativeSigner.fromSeed(runtimeSeed), durability: "none" });
+    const enforcer = await Enforcer.create({ policy: compiled(before), store, clock: () => START });
+    const ctx = { actor: { agent: "a", on_behalf_of: "b" }, context: { assigned_customers: [] } };
+    for (const note of ["urgent", "later", undefined]) {
+      const params = { invoice_id: "i", customer_id: "c", status: "paid", ...(note !== undefined ? { note } : {}) };
+      await enforcer.decide({ action: { type: "invoice.update_status", params } }, ctx);
+    }
+    await enforcer.close();
+    const { json } = await replayJson(["--policy", after, "--state", join(dir, "state")]);
+    expect(json.notReplayable).toEqual([{ reason: expect.stringContaining("`action.note`") as string, count: 2, seqs: [0, 1] }]);
+    expect(json.changes.compared).toBe(1);
+    // the unchanged policy does not read `note`: all three replay, unchanged
+    const same = await replayJson(["--policy", before, "--state", join(dir, "state")]);
+    expect(same.json.notReplayable).toEqual([]);
+    expect(same.json.changes).toMatchObject({ compared: 3, changed: 0 });
+  });
+
+  it("reading receipt lines (cut out of the canonical text) and parsed receipts agree, also when a cut fails", () => {
+    const policy = compiled(p.tightened);
+    const lines = readFileSync(join(state, "receipts.jsonl"), "utf8").trim().split("\n");
+    // a parameter named like the body's key after the IR: the cut IR is not JSON, the whole line is parsed instead
+    lines.push(lines[600]!.replace('"params":{', '"params":{"ir_digest":"sha256:x",').replace('"seq":600', `"seq":${lines.length}`));
+    const byLine = new Replayer(policy);
+    const byReceipt = new Replayer(policy);
+    lines.forEach((l, seq) => {
+      byLine.line(seq, l);
+      const r = JSON.parse(l) as { kind: string; time: string; body: Record<string, never> };
+      byReceipt.receipt(seq, r.kind, r.time, r.body);
+    });
+    const a = byLine.report();
+    expect(a).toEqual(byReceipt.report());
+    expect(a.changes.transitions).toContainEqual(expect.objectContaining({ from: "allow", to: "deny", count: 1 }));
+  });
+});
