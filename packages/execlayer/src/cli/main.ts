@@ -23,6 +23,7 @@ const commands: Record<string, CommandEntry> = {
   db: { summary: "migrate the PostgreSQL state database, or export its receipt chains (--postgres URL)", load: () => import("./commands/db.ts") },
   fmt: { summary: "format .xpol files in place (--check: list the unformatted ones)", load: () => import("./commands/fmt.ts") },
   serve: { summary: "run the HTTP decision service (needs the package @execlayer/server)", load: () => import("./commands/serve.ts") },
+  mcp: { summary: "enforce the policy on an MCP server's tool calls, as a proxy (needs the package @execlayer/mcp)", load: () => import("./commands/mcp.ts") },
 };
 
 function usage(): string {
