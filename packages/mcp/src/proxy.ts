@@ -10,7 +10,8 @@ import type { DecideContext } from "execlayer";
 import { authenticate, bearerOf, isLoopback, parseListen, readTokensFile, ServeError, startServer, type RunningServer, type TokenEntry } from "@execlayer/server";
 import { localhostHostValidation, toNodeHandler, type NodeIncomingMessageLike } from "@modelcontextprotocol/node";
 import { createMcpHandler, Server, type McpRequestContext, type ServerCapabilities, type ServerContext, type Tool } from "@modelcontextprotocol/server";
-import { serveStdio, StdioServerTransport } from "@modelcontextprotocol/server/stdio";
+import { serveStdio } from "@modelcontextprotocol/server/stdio";
+import { LineTransport } from "./stdio.ts";
 import { Governor, upstreamError } from "./governor.ts";
 import { toDecideContext, type Identities } from "./identity.ts";
 import { Upstream, type UpstreamSpec } from "./upstream.ts";
@@ -171,8 +172,8 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   let stop: () => Promise<void>;
   let mcpUrl: string | null = null;
   if (listen === null) {
-    const transport = options.stdio !== undefined ? new StdioServerTransport(options.stdio.stdin as never, options.stdio.stdout as never) : undefined;
-    const handle = serveStdio(factory, { ...(transport !== undefined ? { transport } : {}), onerror: (e) => log(`client: ${e.message}`) });
+    const transport = new LineTransport(options.stdio?.stdin ?? process.stdin, options.stdio?.stdout ?? process.stdout, (why) => log(`client sent a malformed message (answered with an error): ${why}`));
+    const handle = serveStdio(factory, { transport, onerror: (e) => log(`client: ${e.message}`) });
     stop = () => handle.close();
   } else {
     const handler = createMcpHandler(factory, { onerror: (e) => log(`client: ${e.message}`) });

@@ -15,6 +15,8 @@ export interface UpstreamOptions {
   readonly restart?: boolean;
   /** ms an upstream request may take before the client is answered with an error (default 60 s) */
   readonly timeoutMs?: number;
+  /** ms the server may take to start and answer initialize (default 30 s, or the request timeout when longer) */
+  readonly connectTimeoutMs?: number;
   /** the upstream's stderr (stdio): "inherit" (default) passes it to the proxy's stderr */
   readonly stderr?: "inherit" | "ignore" | "pipe";
   /** notifications the upstream sends unprompted (list changes, resource updates, log messages) */
@@ -115,7 +117,7 @@ export class Upstream {
       this.options.onNotification?.(n.method, n.params as Record<string, unknown> | undefined);
     };
     try {
-      await client.connect(transport, { timeout: this.timeoutMs });
+      await client.connect(transport, { timeout: this.options.connectTimeoutMs ?? Math.max(this.timeoutMs, 30_000) });
     } catch (e: unknown) {
       await client.close().catch(() => undefined);
       const why = e instanceof Error ? e.message : String(e);

@@ -95,3 +95,53 @@ export function textOf(result: { content?: unknown }): string {
   const content = (result.content ?? []) as { type: string; text?: string }[];
   return content.map((c) => (c.type === "text" ? (c.text ?? "") : `[${c.type}]`)).join("\n");
 }
+
+/** A JSON-RPC peer on raw streams: sends lines (valid or not) and collects the proxy's answers by id. */
+export class RawPeer {
+  readonly messages: Record<string, unknown>[] = [];
+  #buffer = "";
+  #waiters: (() => void)[] = [];
+  constructor(
+    readonly toProxy: NodeJS.WritableStream,
+    fromProxy: NodeJS.ReadableStream,
+  ) {
+    fromProxy.on("data", (c: Buffer) => {
+      this.#buffer += c.toString("utf8");
+      let nl: number;
+      while ((nl = this.#buffer.indexOf("\n")) >= 0) {
+        const line = this.#buffer.slice(0, nl);
+        this.#buffer = this.#buffer.slice(nl + 1);
+        this.messages.push(JSON.parse(line) as Record<string, unknown>);
+        for (const w of this.#waiters.splice(0)) w();
+      }
+    });
+  }
+
+  line(text: string): void {
+    this.toProxy.write(`${text}\n`);
+  }
+
+  /** The message answering `id`, waiting up to `ms`. */
+  async answer(id: number | string | null, ms = 20_000): Promise<Record<string, unknown>> {
+    const until = Date.now() + ms;
+    for (;;) {
+      const found = this.messages.find((m) => m["id"] === id && ("result" in m || "error" in m));
+      if (found !== undefined) return found;
+      if (Date.now() > until) throw new Error(`no answer to ${String(id)}; got ${JSON.stringify(this.messages)}`);
+      await new Promise<void>((resolve) => {
+        this.#waiters.push(resolve);
+        setTimeout(resolve, 100);
+      });
+    }
+  }
+
+  async request(id: number, method: string, params?: unknown): Promise<Record<string, unknown>> {
+    this.line(JSON.stringify({ jsonrpc: "2.0", id, method, ...(params !== undefined ? { params } : {}) }));
+    return this.answer(id);
+  }
+
+  async initialize(): Promise<void> {
+    await this.request(0, "initialize", { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "raw", version: "1" } });
+    this.line(JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }));
+  }
+}
