@@ -80,13 +80,13 @@ export function signFor(signer: NobleSigner, r: { id: string; action_digest: str
   return signApproval(signer, { id: r.id, actionDigest: r.action_digest, policyDigest: r.policy_digest }, verdict, Date.now());
 }
 
-export async function getJson(url: string): Promise<Record<string, unknown>> {
-  const r = await fetch(url);
+export async function getJson(url: string, headers: Record<string, string> = {}): Promise<Record<string, unknown>> {
+  const r = await fetch(url, { headers });
   return (await r.json()) as Record<string, unknown>;
 }
 
-export async function postJson(url: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
-  const r = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: Record<string, unknown> }> {
+  const r = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
   return { status: r.status, json: (await r.json()) as Record<string, unknown> };
 }
 
