@@ -78,19 +78,33 @@ function comment(text: string | undefined): string {
   return `// ${one.length > 110 ? `${one.slice(0, 107)}...` : one}\n`;
 }
 
+/** The stdlib module mapping the server's tools, with the tools it maps and its T0 action types; null when unknown. */
+export function stdlibMappingFor(serverName: string): { module: string; tools: ReadonlySet<string>; reads: readonly string[] } | null {
+  const module = STDLIB_MAPPINGS[serverName];
+  if (module === undefined) return null;
+  const r = compilePolicy({ sources: [{ path: "<stdlib>", text: `policy stdlib_probe version "0"\n\nimport ${module}\n\nactor {\n  agent: string\n}\n` }] });
+  if (r.policy === null) return null;
+  const reads = [...r.policy.plans.values()].filter((p) => p.tier === "T0").map((p) => p.type);
+  return { module, tools: new Set(r.policy.toolMapper.tools), reads };
+}
+
 /** The starter policy's text (not yet formatted). */
-export function starterPolicy(server: { name: string; version?: string | undefined }, tools: readonly Tool[], hasResources: boolean): string {
+export function starterPolicy(server: { name: string; version?: string | undefined }, allTools: readonly Tool[], hasResources: boolean): string {
   const policyName = snake(server.name);
+  // a server the standard library knows: its module maps the tools (typed actions, reviewed tiers); the rest are
+  // generated from the schemas as for any server
+  const std = stdlibMappingFor(server.name);
+  const tools = std === null ? allTools : allTools.filter((t) => !std.tools.has(t.name));
   const out: string[] = [];
   out.push(`// A starter policy for the MCP server \`${server.name}\`${server.version !== undefined ? ` ${server.version}` : ""}, written by \`xpol mcp discover\`.`);
   out.push("// REVIEW IT BEFORE USE. Tiers are suggested from the tools' annotations (readOnlyHint -> T0, destructiveHint -> T2,");
   out.push("// otherwise T1); annotations are the server's own untrusted hints, not guarantees. A tool without a `tool` mapping");
   out.push("// is denied, and so is every action no rule allows: only the read-only tools are allowed below.");
-  const std = STDLIB_MAPPINGS[server.name];
-  if (std !== undefined) out.push(`// The standard library maps this server's tools: \`import ${std}\` (instead of the mappings below) gives typed actions.`);
+  if (std !== null) out.push(`// The standard library maps this server's tools (${std.module}): its action types and tiers, not the annotations.`);
   out.push(`policy ${policyName} version "0.1.0"`, "");
+  if (std !== null) out.push(`import ${std.module}`, "");
   out.push("// the proxy supplies the actor (xpol mcp --actor '{\"agent\": \"...\"}'), never the model", "actor {", "  agent: string", "}", "");
-  const reads: string[] = [];
+  const reads: string[] = std === null ? [] : [...std.reads];
   const used = new Set<string>();
   for (const tool of tools) {
     let type = `mcp.${snake(tool.name)}`;
@@ -128,7 +142,7 @@ export function starterPolicy(server: { name: string; version?: string | undefin
     out.push(`tool ${JSON.stringify(RESOURCE_READ_TOOL)} -> mcp.resource_read {`, "  target: args.uri", "  uri: args.uri", "}", "");
   }
   if (reads.length > 0) {
-    out.push("// the tools the server calls read-only: allowed (check that they are)", `rule read_only on ${reads.join(", ")} {`, "  allow", "}", "");
+    out.push("// the read-only actions: allowed (check that they are)", `rule read_only on ${reads.join(", ")} {`, "  allow", "}", "");
   }
   return out.filter((l, i, all) => !(l === "" && all[i - 1] === "")).join("\n");
 }

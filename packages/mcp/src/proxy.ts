@@ -12,6 +12,7 @@ import { localhostHostValidation, toNodeHandler, type NodeIncomingMessageLike } 
 import { createMcpHandler, Server, type McpRequestContext, type ServerCapabilities, type ServerContext, type Tool } from "@modelcontextprotocol/server";
 import { serveStdio } from "@modelcontextprotocol/server/stdio";
 import { LineTransport } from "./stdio.ts";
+import { STDLIB_MAPPINGS } from "./discover.ts";
 import { Governor, upstreamError } from "./governor.ts";
 import { toDecideContext, type Identities } from "./identity.ts";
 import { Upstream, type UpstreamSpec } from "./upstream.ts";
@@ -67,6 +68,26 @@ export interface RunningProxy {
   close(): Promise<void>;
 }
 
+/**
+ * A policy that maps none of the server's tools denies every call (fail closed); say so at start, naming the
+ * standard library's module when the server is one it knows by name.
+ */
+async function warnUnmapped(upstream: Upstream, service: RunningServer, log: (line: string) => void): Promise<void> {
+  if (upstream.info.capabilities.tools === undefined) return;
+  try {
+    const { tools } = await upstream.forward((c, o) => c.listTools(undefined, { ...o, cacheMode: "bypass" }));
+    const mapper = service.state.holder.policy.toolMapper;
+    const unmapped = tools.filter((t) => !mapper.tools.includes(t.name) && mapper.aliases?.has(t.name) !== true).map((t) => t.name);
+    if (unmapped.length === 0) return;
+    const name = upstream.info.version?.name ?? "";
+    const std = STDLIB_MAPPINGS[name];
+    const hint = std !== undefined ? `; the standard library maps \`${name}\`'s tools: \`import ${std}\`` : "; `xpol mcp discover` writes a starter policy";
+    log(`the policy maps ${unmapped.length === tools.length ? "none" : `${tools.length - unmapped.length} of ${tools.length}`} of the server's tools: calls to ${unmapped.slice(0, 8).join(", ")}${unmapped.length > 8 ? ", ..." : ""} are denied${hint}`);
+  } catch {
+    // the tool list is advisory here; a server that cannot list its tools is reported by the first call
+  }
+}
+
 /** The capabilities the proxy offers: the upstream's, for the methods it forwards. */
 function mirrored(up: ServerCapabilities): ServerCapabilities {
   const c: ServerCapabilities = {};
@@ -120,6 +141,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     await service.close().catch(() => undefined);
     throw new ServeError("XP8208", `refusing to start: ${e instanceof Error ? e.message : String(e)}`, 1);
   }
+  await warnUnmapped(upstream, service, log);
   const governor = new Governor(service, upstream, { waitMs: options.waitMs ?? null, ...(options.heartbeatMs !== undefined ? { heartbeatMs: options.heartbeatMs } : {}) });
 
   /** The actor and context of a request: the token's client's over HTTP, else the configured default. */

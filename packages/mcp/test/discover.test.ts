@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Client } from "@modelcontextprotocol/client";
 import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
 import { compilePolicy, formatPolicy } from "execlayer";
-import { EVERYTHING_SERVER, XPOL, scratch, textOf } from "./helpers.ts";
+import { runMcpCommand } from "@execlayer/mcp";
+import { EVERYTHING_SERVER, FILESYSTEM_SERVER, XPOL, scratch, textOf } from "./helpers.ts";
 
 let tmp: ReturnType<typeof scratch>;
 let text: string;
@@ -65,5 +66,18 @@ describe("xpol mcp discover", () => {
     } finally {
       await client.close();
     }
+  });
+
+  it("a server the standard library knows by name (the filesystem server): the starter imports its mapping module", async () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runMcpCommand(["discover", "--out", "-", "--", process.execPath, FILESYSTEM_SERVER, tmp.dir], { cwd: tmp.dir, stdout: (t) => void out.push(t), stderr: (t) => void err.push(t) });
+    expect(code).toBe(0);
+    const starter = out.join("");
+    expect(starter).toContain("import std.mcp.filesystem");
+    expect(starter).not.toMatch(/^tool /m);
+    expect(starter).toMatch(/rule read_only on fs\.read, fs\.read_many, fs\.list, fs\.search, fs\.stat, fs\.roots \{/);
+    const compiled = compilePolicy({ sources: [{ path: "fs.xpol", text: starter }] });
+    expect(compiled.policy?.toolMapper.tools).toEqual(expect.arrayContaining(["read_text_file", "write_file", "move_file"]));
   });
 });
