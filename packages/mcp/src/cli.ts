@@ -6,6 +6,7 @@ import { discover, DISCOVER_USAGE } from "./discover.ts";
 import { readIdentityFile, readJsonObject, type Identities } from "./identity.ts";
 import { startProxy, type ProxyOptions } from "./proxy.ts";
 import type { UpstreamSpec } from "./upstream.ts";
+import { parseDuration, splitCommand, upstreamOf } from "./args.ts";
 
 /** What the command needs from the outside world (the core CLI's CliIO has this shape). */
 export interface McpIO {
@@ -43,33 +44,20 @@ export const MCP_USAGE = `usage: xpol mcp --policy PATH... [--state DIR | --memo
 exit codes: 0 the client closed the connection or SIGTERM/SIGINT, 1 the policy does not check or the upstream
             cannot start, 2 usage or a refused configuration, 3 a file cannot be read`;
 
-/** `90s`, `10m`, `2h`, `500ms` -> ms */
-export function parseDuration(text: string): number | null {
-  const m = /^(\d+)(ms|s|m|h)$/.exec(text);
-  if (m === null) return null;
-  const n = Number(m[1]);
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as "ms" | "s" | "m" | "h"];
-  return n * unit;
-}
-
 interface Parsed {
   readonly options: Omit<ProxyOptions, "cwd">;
 }
 
-function parse(argv: readonly string[], cwd: string): Parsed | { error: string; exit: number } | "help" {
+function parse(all: readonly string[], cwd: string): Parsed | { error: string; exit: number } | "help" {
   const policies: string[] = [];
   const o: { -readonly [K in keyof ProxyOptions]?: ProxyOptions[K] } = {};
   let actor: string | undefined;
   let context: string | undefined;
   let identityFile: string | undefined;
   let upstreamUrl: string | undefined;
-  let command: string[] | null = null;
+  const { options: argv, command } = splitCommand(all);
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    if (a === "--") {
-      command = argv.slice(i + 1) as string[];
-      break;
-    }
     const need = (): string => {
       const v = argv[++i];
       if (v === undefined) throw new Error(`${a} needs a value`);
@@ -140,16 +128,8 @@ function parse(argv: readonly string[], cwd: string): Parsed | { error: string; 
   }
   if (policies.length === 0) return { error: "give the policy: --policy PATH", exit: 2 };
   if (o.memory === true && o.state !== undefined) return { error: "give one of --state, --memory", exit: 2 };
-  if ((command === null || command.length === 0) === (upstreamUrl === undefined)) {
-    return { error: "give the upstream server: `-- COMMAND ARGS...` (stdio) or `--upstream URL` (Streamable HTTP), one of them", exit: 2 };
-  }
-  let upstream: UpstreamSpec;
-  if (upstreamUrl !== undefined) {
-    if (!/^https?:\/\//.test(upstreamUrl)) return { error: `--upstream takes an http(s) URL, not \`${upstreamUrl}\``, exit: 2 };
-    upstream = { kind: "http", url: upstreamUrl };
-  } else {
-    upstream = { kind: "stdio", command: command![0]!, args: command!.slice(1), cwd };
-  }
+  const upstream = upstreamOf(command, upstreamUrl, cwd);
+  if (typeof upstream === "string") return { error: upstream, exit: 2 };
   let identities: Identities = { default: {}, clients: new Map() };
   if (identityFile !== undefined) {
     const r = readIdentityFile(identityFile, cwd);

@@ -8,7 +8,8 @@ import path from "node:path";
 import { compilePolicy, formatDiagnostics, formatPolicy } from "execlayer";
 import type { Tool } from "@modelcontextprotocol/client";
 import { RESOURCE_READ_TOOL } from "./governor.ts";
-import { Upstream, type UpstreamSpec } from "./upstream.ts";
+import { parseDuration, splitCommand, upstreamOf } from "./args.ts";
+import { Upstream } from "./upstream.ts";
 
 export const DISCOVER_USAGE = `usage: xpol mcp discover [--out FILE] [--timeout DURATION] (-- COMMAND ARGS... | --upstream URL)
 
@@ -151,18 +152,14 @@ export async function discover(argv: readonly string[], io: { stdout: (t: string
   let out: string | undefined;
   let url: string | undefined;
   let timeoutMs = 30_000;
-  let command: string[] | null = null;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === "--") {
-      command = argv.slice(i + 1) as string[];
-      break;
-    }
+  const { options, command } = splitCommand(argv);
+  for (let i = 0; i < options.length; i++) {
+    const a = options[i]!;
     if (a === "-h" || a === "--help") {
       io.stdout(DISCOVER_USAGE);
       return 0;
     }
-    const v = argv[++i];
+    const v = options[++i];
     if ((a !== "--out" && a !== "--upstream" && a !== "--timeout") || v === undefined) {
       io.stderr(`xpol mcp discover: ${v === undefined && a.startsWith("--") ? `${a} needs a value` : `unknown option \`${a}\``}\n\n${DISCOVER_USAGE}`);
       return 2;
@@ -170,19 +167,19 @@ export async function discover(argv: readonly string[], io: { stdout: (t: string
     if (a === "--out") out = v;
     else if (a === "--upstream") url = v;
     else {
-      const m = /^(\d+)(ms|s|m)$/.exec(v);
-      if (m === null) {
-        io.stderr(`xpol mcp discover: --timeout takes a duration such as 30s`);
+      const ms = parseDuration(v);
+      if (ms === null || ms <= 0) {
+        io.stderr(`xpol mcp discover: --timeout takes a duration such as 30s, not \`${v}\``);
         return 2;
       }
-      timeoutMs = Number(m[1]) * { ms: 1, s: 1000, m: 60_000 }[m[2] as "ms" | "s" | "m"];
+      timeoutMs = ms;
     }
   }
-  if ((command === null || command.length === 0) === (url === undefined)) {
-    io.stderr(`xpol mcp discover: give the server: \`-- COMMAND ARGS...\` or \`--upstream URL\`\n\n${DISCOVER_USAGE}`);
+  const spec = upstreamOf(command, url, io.cwd);
+  if (typeof spec === "string") {
+    io.stderr(`xpol mcp discover: ${spec}\n\n${DISCOVER_USAGE}`);
     return 2;
   }
-  const spec: UpstreamSpec = url !== undefined ? { kind: "http", url } : { kind: "stdio", command: command![0]!, args: command!.slice(1), cwd: io.cwd };
   const upstream = new Upstream(spec, { timeoutMs, stderr: "ignore" });
   let text: string;
   let name: string;

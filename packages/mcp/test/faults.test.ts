@@ -24,26 +24,7 @@ action demo.call {
   text?: string
 }
 tier demo.call = T0
-
-tool echo -> demo.call {
-  tool: "echo"
-  text: args.text
-}
-
-tool crash -> demo.call {
-  tool: "crash"
-  text: args.text
-}
-
-tool hang -> demo.call {
-  tool: "hang"
-  text: args.text
-}
-
-tool garbage -> demo.call {
-  tool: "garbage"
-  text: args.text
-}
+${["echo", "crash", "hang", "garbage"].map((t) => `\ntool ${t} -> demo.call {\n  tool: "${t}"\n  text: args.text\n}\n`).join("")}
 
 rule calls on demo.call {
   allow
