@@ -88,6 +88,9 @@ async function warnUnmapped(upstream: Upstream, service: RunningServer, log: (li
   }
 }
 
+/** Notifications an upstream sends on its own that the proxy relays to its clients. */
+const RELAYED = new Set(["notifications/tools/list_changed", "notifications/resources/list_changed", "notifications/prompts/list_changed", "notifications/resources/updated", "notifications/message"]);
+
 /** The capabilities the proxy offers: the upstream's, for the methods it forwards. */
 function mirrored(up: ServerCapabilities): ServerCapabilities {
   const c: ServerCapabilities = {};
@@ -95,6 +98,7 @@ function mirrored(up: ServerCapabilities): ServerCapabilities {
   if (up.resources !== undefined) c.resources = up.resources.subscribe === true ? { subscribe: true } : {};
   if (up.prompts !== undefined) c.prompts = {};
   if (up.completions !== undefined) c.completions = {};
+  if (up.logging !== undefined) c.logging = {};
   return c;
 }
 
@@ -129,7 +133,14 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     logDestination: { write: (line: string) => void log(line.trimEnd()) },
   });
 
+  // the servers serving clients now (one per stdio connection; one per request over HTTP, gone with its response):
+  // what the upstream announces on its own is relayed to them unchanged
+  const live = new Set<Server>();
   const upstream = new Upstream(options.upstream, {
+    onNotification: (method, params) => {
+      if (!RELAYED.has(method)) return;
+      for (const s of live) void s.notification({ method, ...(params !== undefined ? { params } : {}) }).catch(() => undefined);
+    },
     ...(options.restart !== undefined ? { restart: options.restart } : {}),
     ...(options.upstreamTimeoutMs !== undefined ? { timeoutMs: options.upstreamTimeoutMs } : {}),
     ...(options.upstreamStderr !== undefined ? { stderr: options.upstreamStderr } : {}),
@@ -188,6 +199,11 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     if (caps.completions !== undefined) {
       server.setRequestHandler("completion/complete", (req, ctx) => fwd((c, o) => c.complete(req.params, o), ctx));
     }
+    if (caps.logging !== undefined) {
+      server.setRequestHandler("logging/setLevel", (req, ctx) => fwd((c, o) => c.setLoggingLevel(req.params.level, o), ctx));
+    }
+    live.add(server);
+    server.onclose = () => void live.delete(server);
     return server;
   };
 
