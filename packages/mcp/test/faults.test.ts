@@ -116,6 +116,19 @@ describe("faults fail closed", () => {
     expect(calls()).toEqual(["echo"]);
   });
 
+  it("a reload to a policy that does not check is refused: the running policy keeps deciding", async () => {
+    const { peer, calls } = await proxy("reload");
+    writeFileSync(path.join(tmp.dir, "faults.xpol"), POLICY.replace("allow\n}", "allow"));
+    try {
+      const reload = await running.at(-1)!.service.state.reload("test");
+      expect(reload.ok).toBe(false);
+      expect((await peer.request(1, "tools/call", call("echo", "kept")))["result"]).toMatchObject({ content: [{ text: "echo: kept" }] });
+      expect(calls()).toEqual(["echo"]);
+    } finally {
+      writeFileSync(path.join(tmp.dir, "faults.xpol"), POLICY);
+    }
+  });
+
   it("a policy that does not check: the proxy refuses to start (exit 1) and never starts the upstream", async () => {
     const log = path.join(tmp.dir, "never.log");
     const refused = await startProxy({
