@@ -33,7 +33,8 @@ export const MCP_USAGE = `usage: xpol mcp --policy PATH... [--state DIR | --memo
   --identity FILE    {"actor", "context", "clients": {"<token name>": {"actor", "context"}}} (HTTP clients by token)
   --wait DURATION    hold a call that needs approval open while approvers sign (e.g. 90s, 10m; progress
                      notifications while waiting), then run it once
-  --hide-denied      leave out of tools/list the tools the policy can never allow (no mapping)
+  --hide-denied      leave out of tools/list the tools the policy can never allow (no mapping, or no rule
+                     that can allow them or ask for approval)
   --restart          start the upstream again after it exits (default: later calls get an error saying why)
   --timeout DURATION how long an upstream request may take (default 60s)
   --upstream URL     proxy a Streamable HTTP server instead of starting COMMAND

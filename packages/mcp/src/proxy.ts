@@ -167,10 +167,20 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       throw upstreamError(e, upstream.timeoutMs);
     });
 
-  /** A tool no mapping names can never be allowed (an unmapped tool is denied). */
+  /**
+   * A tool the policy can never allow: no mapping names it (an unmapped tool is denied), or no rule on its action type
+   * can allow it or ask for approval (an action no rule allows is denied). Computed per policy, so a reload counts.
+   */
+  let allowable: { digest: string; names: ReadonlySet<string> } | null = null;
   const mayBeAllowed = (tool: Tool): boolean => {
-    const mapper = service.state.holder.policy.toolMapper;
-    return mapper.tools.includes(tool.name) || mapper.aliases?.has(tool.name) === true;
+    const policy = service.state.holder.policy;
+    if (allowable?.digest !== policy.digest) {
+      const permissive = new Set(policy.checked.rules.filter((r) => [r.effect, r.otherwise].some((e) => e !== null && e.kind !== "deny")).flatMap((r) => r.actionTypes));
+      const names = new Set<string>();
+      for (const t of policy.checked.tools.values()) if (permissive.has(t.action)) for (const n of [t.tool, ...t.names]) names.add(n);
+      allowable = { digest: policy.digest, names };
+    }
+    return allowable.names.has(tool.name);
   };
 
   const factory = (_ctx: McpRequestContext): Server => {

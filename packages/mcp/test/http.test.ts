@@ -37,6 +37,16 @@ action demo.sum {
 }
 tier demo.sum = T3
 
+// mapped, but no rule can allow it: --hide-denied leaves it out of tools/list
+action demo.toggle {}
+tier demo.toggle = T1
+
+tool "toggle-simulated-logging" -> demo.toggle {}
+
+rule no_toggles on demo.toggle {
+  deny
+}
+
 action mcp.resource_read {
   uri: string
 }
@@ -143,7 +153,7 @@ afterAll(async () => {
 const auth = { authorization: "Bearer tok-approver-0123456789" };
 
 describe("xpol mcp over Streamable HTTP, in front of the everything server's own Streamable HTTP", () => {
-  it("serves a 2025-11-25 client and a 2026-07-28 client from one endpoint; --hide-denied lists only mapped tools", async () => {
+  it("serves a 2025-11-25 client and a 2026-07-28 client from one endpoint; --hide-denied lists only tools a rule can allow", async () => {
     const legacy = await connect(TOKENS.assistant, "legacy");
     const modern = await connect(TOKENS.assistant, "modern");
     expect(legacy.getProtocolEra()).toBe("legacy");
