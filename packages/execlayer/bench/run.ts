@@ -841,9 +841,9 @@ const CASES: ReadonlyArray<{ readonly name: string; readonly run: (o: Options) =
 ];
 
 // Cases owned by other workspace packages, with their own harness and dependencies (the http case drives
-// @execlayer/server with autocannon): `--only NAME` runs that package's `npm run bench` in a child process, so the
-// core neither imports nor depends on them.
-const FORWARDED: Readonly<Record<string, string>> = { http: "@execlayer/server" };
+// @execlayer/server with autocannon, the mcp case drives xpol mcp with the MCP SDK's client): `--only NAME` runs that
+// package's `npm run bench` in a child process, so the core neither imports nor depends on them.
+const FORWARDED: Readonly<Record<string, string>> = { http: "@execlayer/server", mcp: "@execlayer/mcp" };
 
 function forward(name: string, argv: readonly string[]): number {
   const pkg = FORWARDED[name]!;

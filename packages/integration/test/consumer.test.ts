@@ -287,6 +287,9 @@ describe("the packed execlayer, installed in a fresh project", () => {
       // xpol serve finds the separately installed @execlayer/server (loaded on demand, not a core dependency)
       const serve = await must(`${node.label} npx xpol serve --help`, run("npx", ["xpol", "serve", "--help"], project, env));
       expect(serve.stdout).toContain("usage: xpol serve --policy PATH...");
+      // and xpol mcp the separately installed @execlayer/mcp (with the MCP SDK it depends on)
+      const mcp = await must(`${node.label} npx xpol mcp --help`, run("npx", ["xpol", "mcp", "--help"], project, env));
+      expect(mcp.stdout).toContain("usage: xpol mcp --policy PATH...");
     },
   );
 });

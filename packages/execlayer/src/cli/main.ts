@@ -27,6 +27,7 @@ const commands: Record<string, CommandEntry> = {
   diff: { summary: "what changed between two policies: declarations, then inputs decided differently (as test blocks)", load: () => import("./commands/diff.ts") },
   replay: { summary: "decide a receipt log's decisions again under a new policy and report what changes", load: () => import("./commands/replay.ts") },
   serve: { summary: "run the HTTP decision service (needs the package @execlayer/server)", load: () => import("./commands/serve.ts") },
+  mcp: { summary: "enforce the policy on an MCP server's tool calls, as a proxy (needs the package @execlayer/mcp)", load: () => import("./commands/mcp.ts") },
 };
 
 function usage(): string {

@@ -245,6 +245,7 @@ export const Diagnostics = {
   serviceTooManyRequests: def("XP8207", "error", (what: string) => `too many requests: ${what}`),
   serviceUnavailable: def("XP8208", "error", (why: string) => `service unavailable: ${why}`),
   serviceReloadRefused: def("XP8209", "error", (why: string) => `policy reload refused, the running policy keeps serving: ${why}`),
-  serviceNotInstalled: def("XP8210", "error", (pkg: string) => `\`xpol serve\` needs the package \`${pkg}\`, which is not installed (npm install ${pkg})`),
+  // the command defaults to `serve` (the service's own --postgres); `xpol mcp` names itself
+  serviceNotInstalled: def("XP8210", "error", (pkg: string, command: string = "serve") => `\`xpol ${command}\` needs the package \`${pkg}\`, which is not installed (npm install ${pkg})`),
   serviceRefusedConfig: def("XP8211", "error", (why: string) => `refusing to start: ${why}`),
 } as const;

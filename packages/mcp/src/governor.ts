@@ -1,0 +1,140 @@
+// The decisions: every `tools/call` and `resources/read` a client sends is decided by the policy serving now, through
+// the core's one boundary function (`Enforcer.decideToolCall`), before anything reaches the upstream; the upstream
+// then receives exactly the arguments the decision was made on (the frozen snapshot it returns), never the client's.
+// A resource read is decided as the tool `resources/read` with `{uri}` (a policy maps it: `tool "resources/read" ->
+// ...`), so a file server's resources cannot bypass the rules its tools obey. Anything else is not governed here.
+import type { DecideContext, EnforcerDecision, JsonObject, ToolCallDecision } from "execlayer";
+import type { RunningServer } from "@execlayer/server";
+import { ProtocolError, ProtocolErrorCode, type CallToolResult, type ReadResourceResult, type ServerContext } from "@modelcontextprotocol/server";
+import { deniedResult, pendingResult } from "./results.ts";
+import { Upstream, UpstreamUnavailable } from "./upstream.ts";
+
+/** The tool name a resource read is decided as (no MCP tool may be named so: `/` is not a tool-name character). */
+export const RESOURCE_READ_TOOL = "resources/read";
+
+export interface GovernorOptions {
+  /** hold a call that needs approval open this long (ms) while approvers sign; null answers at once */
+  readonly waitMs: number | null;
+  /** while waiting: a progress notification at least this often (ms; default 10 s) */
+  readonly heartbeatMs?: number;
+}
+
+type Service = Pick<RunningServer, "state" | "url">;
+
+export class Governor {
+  constructor(
+    readonly service: Service,
+    readonly upstream: Upstream,
+    readonly options: GovernorOptions,
+  ) {}
+
+  /** Where approvers see and sign a request: the approvals API of the proxy's decision service. */
+  approvalUrl(id: string): string {
+    return `${this.service.url}/v1/approvals/${id}`;
+  }
+
+  /** Decides one tools/call and forwards it only when allowed, with the decided arguments. Never throws for a refusal. */
+  async callTool(params: { name: string; arguments?: Record<string, unknown> | undefined }, who: DecideContext, ctx: ServerContext): Promise<CallToolResult> {
+    const name = params.name;
+    const what = `the call to \`${name}\``;
+    if (name === RESOURCE_READ_TOOL) {
+      // decided as what it claims to be, a tool call; never forwarded (no upstream tool has this name)
+      const d = await this.#decide(`tools/call ${name}`, params.arguments ?? {}, who);
+      return deniedResult(what, d.decision.effect === "deny" ? d.decision : { ...d.decision, effect: "deny", reasons: [`\`${name}\` is reserved for resource reads`] });
+    }
+    let r = await this.#decide(name, params.arguments ?? {}, who);
+    if (r.decision.effect === "require_approval" && this.options.waitMs !== null && r.decision.request !== undefined && r.args !== null) {
+      const waited = await this.#waitForApproval(name, r.args, r.decision, who, ctx);
+      if (waited === null) return pendingResult(what, this.#latest(r.decision), this.approvalUrl(r.decision.request.request.id), true);
+      r = waited;
+    }
+    const d = r.decision;
+    if (d.effect === "allow" && r.args !== null) {
+      const args = r.args;
+      const token = ctx.mcpReq._meta?.progressToken;
+      return this.#forward((c, o) =>
+        c.callTool(
+          { name, arguments: args as Record<string, unknown> },
+          token === undefined ? o : { ...o, onprogress: (p) => void ctx.mcpReq.notify({ method: "notifications/progress", params: { ...p, progressToken: token } }).catch(() => undefined) },
+        ),
+        ctx,
+      );
+    }
+    if (d.effect === "require_approval") return pendingResult(what, d, d.request !== undefined ? this.approvalUrl(d.request.request.id) : null, false);
+    return deniedResult(what, d);
+  }
+
+  /** Decides one resources/read; a refusal is a JSON-RPC error naming the reason, the code and the receipt. */
+  async readResource(params: { uri: string }, who: DecideContext, ctx: ServerContext): Promise<ReadResourceResult> {
+    const r = await this.#decide(RESOURCE_READ_TOOL, { uri: params.uri }, who);
+    const d = r.decision;
+    if (d.effect === "allow" && r.args !== null && typeof r.args["uri"] === "string") {
+      const uri = r.args["uri"];
+      return this.#forward((c, o) => c.readResource({ uri }, { ...o, cacheMode: "bypass" }), ctx);
+    }
+    const text = (d.effect === "require_approval" ? pendingResult(`reading \`${params.uri}\``, d, d.request !== undefined ? this.approvalUrl(d.request.request.id) : null, false) : deniedResult(`reading \`${params.uri}\``, d)).content;
+    const message = text.map((c) => (c.type === "text" ? c.text : "")).join("\n");
+    throw new ProtocolError(ProtocolErrorCode.InvalidRequest, message, { "dev.execlayer/decision": { effect: d.effect, code: d.code ?? null, reasons: [...d.reasons] } });
+  }
+
+  async #decide(name: string, args: unknown, who: DecideContext): Promise<ToolCallDecision> {
+    const state = this.service.state;
+    const r = await state.holder.enforcer.decideToolCall(name, args, who);
+    state.book.noteDecision(r.decision);
+    return r;
+  }
+
+  /** The decision with the request as last seen (its signatures so far). */
+  #latest(d: EnforcerDecision): EnforcerDecision {
+    const id = d.request?.request.id;
+    const seen = id === undefined ? undefined : this.service.state.book.lastSeen(id, Date.now());
+    return seen === undefined ? d : { ...d, request: seen };
+  }
+
+  /**
+   * Holds the call while approvers sign (a progress notification on each change and every heartbeat, when the client
+   * asked for progress). Once the request is settled the call is decided again on the same snapshot: approved runs
+   * once (a second waiter for the same request is refused as a replay), vetoed or expired is denied. Null when the
+   * wait ended first (the client cancelled, or the time is up).
+   */
+  async #waitForApproval(name: string, args: JsonObject, first: EnforcerDecision, who: DecideContext, ctx: ServerContext): Promise<ToolCallDecision | null> {
+    const book = this.service.state.book;
+    const request = first.request!.request;
+    const until = Math.min(Date.now() + (this.options.waitMs ?? 0), request.expiresAt);
+    const heartbeat = this.options.heartbeatMs ?? 10_000;
+    const token = ctx.mcpReq._meta?.progressToken;
+    let step = 0;
+    for (;;) {
+      const seen = book.lastSeen(request.id, Date.now());
+      if (seen !== undefined && seen.status !== "pending") return this.#decide(name, args, who);
+      const now = Date.now();
+      if (now >= until || ctx.mcpReq.signal.aborted) return null;
+      if (token !== undefined) {
+        const have = (seen?.progress ?? []).map((p) => `${p.approvedBy.length}/${p.quorum} ${p.group}`).join(", ");
+        const message = `waiting for approval ${request.id}${have !== "" ? ` (${have})` : ""}: ${this.approvalUrl(request.id)}`;
+        await ctx.mcpReq.notify({ method: "notifications/progress", params: { progressToken: token, progress: ++step, message } }).catch(() => undefined);
+      }
+      const woke = book.wait(request.id, Math.min(until, now + heartbeat), 1000);
+      if (woke === false) return null;
+      await woke;
+    }
+  }
+
+  /** Runs an allowed request upstream; its failures become JSON-RPC errors with the reason (never a crash). */
+  async #forward<T>(run: Parameters<Upstream["forward"]>[0] extends (c: infer C, o: infer O) => Promise<unknown> ? (c: C, o: O) => Promise<T> : never, ctx: ServerContext): Promise<T> {
+    try {
+      return await this.upstream.forward(run, ctx.mcpReq.signal);
+    } catch (e: unknown) {
+      throw upstreamError(e, this.upstream.timeoutMs);
+    }
+  }
+}
+
+/** An upstream failure as the error the client receives: the upstream's own JSON-RPC errors pass through. */
+export function upstreamError(e: unknown, timeoutMs: number): ProtocolError {
+  if (e instanceof ProtocolError) return e;
+  if (e instanceof UpstreamUnavailable) return new ProtocolError(ProtocolErrorCode.InternalError, e.message);
+  const message = e instanceof Error ? e.message : String(e);
+  if (/timed? ?out/i.test(message)) return new ProtocolError(ProtocolErrorCode.InternalError, `the upstream MCP server did not answer within ${timeoutMs} ms`);
+  return new ProtocolError(ProtocolErrorCode.InternalError, `the upstream MCP server failed: ${message}`);
+}

@@ -1,0 +1,62 @@
+// What the client (and the model behind it) reads when a call did not run: a tool result with `isError: true` whose
+// text says why, with the XP code and the receipt, or what is pending and who must sign where. The decision itself
+// rides along in `_meta` for clients that read it.
+import type { EnforcerDecision, JsonObject } from "execlayer";
+import { receiptHash } from "execlayer/receipts";
+import type { CallToolResult } from "@modelcontextprotocol/server";
+
+/** The `_meta` key of ExecLayer's decision in a result the proxy wrote. */
+export const DECISION_META_KEY = "dev.execlayer/decision";
+
+/** `receipt #seq sha256:...`, or a note that none was written (a memory store). */
+export function receiptText(d: EnforcerDecision): string {
+  return d.receipt === undefined ? "no receipt (the proxy keeps no receipt log)" : `receipt #${d.receipt.seq} ${receiptHash(d.receipt)}`;
+}
+
+export function decisionMeta(d: EnforcerDecision, approvalUrl: string | null): JsonObject {
+  const m: Record<string, JsonObject[keyof JsonObject]> = { effect: d.effect, tier: d.tier, reasons: [...d.reasons] };
+  if (d.code !== undefined) m["code"] = d.code;
+  if (d.actionType !== null) m["action_type"] = d.actionType;
+  if (d.receipt !== undefined) m["receipt"] = { seq: d.receipt.seq, hash: receiptHash(d.receipt) };
+  if (d.request !== undefined) {
+    const r = d.request.request;
+    m["request"] = { id: r.id, status: d.request.status, expires_at: new Date(r.expiresAt).toISOString() };
+    if (approvalUrl !== null) m["approval_url"] = approvalUrl;
+  }
+  return m;
+}
+
+/** The call was denied: the reason, the code and the receipt. */
+export function deniedResult(what: string, d: EnforcerDecision): CallToolResult {
+  const reason = d.reasons.length > 0 ? d.reasons.join("; ") : "no rule allows this action";
+  const code = d.code !== undefined ? ` (${d.code})` : "";
+  return {
+    content: [{ type: "text", text: `ExecLayer denied ${what}: ${reason}${code}. It did not run; ${receiptText(d)}.` }],
+    isError: true,
+    _meta: { [DECISION_META_KEY]: decisionMeta(d, null) },
+  };
+}
+
+/** The call waits for approvers: who must sign, how many, until when, and where. */
+export function pendingResult(what: string, d: EnforcerDecision, approvalUrl: string | null, waited: boolean): CallToolResult {
+  const info = d.request;
+  const needs = (d.approval?.requirements ?? []).map((q) => `${q.quorum} of ${q.group}`).join(" and ");
+  const lines: string[] = [];
+  if (info === undefined) {
+    lines.push(`ExecLayer requires approval (${needs}) before ${what} runs, but no request could be opened; ${receiptText(d)}.`);
+  } else {
+    const r = info.request;
+    const who = r.approvers.map((a) => `${a.name} (${a.group})`).join(", ");
+    const have = info.progress.map((p) => `${p.approvedBy.length} of ${p.quorum} from ${p.group}`).join(", ");
+    lines.push(`ExecLayer requires approval before ${what} runs: ${needs}${who !== "" ? ` among ${who}` : ""}, by ${new Date(r.expiresAt).toISOString()}.`);
+    lines.push(`Approval request ${r.id} is ${info.status}${have !== "" ? ` (${have} so far)` : ""}.`);
+    if (approvalUrl !== null) lines.push(`Approvers review and sign it at ${approvalUrl} (or with \`xpol approve\`).`);
+    lines.push(
+      waited
+        ? "The proxy waited for the approvals and they did not arrive in time; the call did not run. Call the tool again with exactly the same arguments once it is approved: it then runs once."
+        : "The call did not run. Call the tool again with exactly the same arguments once it is approved: it then runs once.",
+    );
+    lines.push(`Reason: ${d.reasons.join("; ") || "the policy requires approval"}; ${receiptText(d)}.`);
+  }
+  return { content: [{ type: "text", text: lines.join("\n") }], isError: true, _meta: { [DECISION_META_KEY]: decisionMeta(d, approvalUrl) } };
+}

@@ -1,0 +1,147 @@
+// What the tests share: temporary directories, approver keys, the paths of the CLI and the real MCP servers from npm,
+// the wire tap's log, and signing an approval request the way an approver does.
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { formatPublicKey, keyPairFromSeed, NobleSigner, signApproval, type KeyPair } from "execlayer";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const require = createRequire(import.meta.url);
+
+/** The core's CLI (dist/: `npm run build` first), which loads @execlayer/mcp by name as a user's install does. */
+export const XPOL = path.resolve(here, "../../execlayer/bin/xpol.js");
+export const TAP = path.join(here, "fixtures/tap.mjs");
+/** @modelcontextprotocol/server-filesystem, the reference filesystem server */
+export const FILESYSTEM_SERVER = path.join(path.dirname(require.resolve("@modelcontextprotocol/server-filesystem/package.json")), "dist/index.js");
+/** @modelcontextprotocol/server-everything, a server with many kinds of tools, resources and prompts */
+export const EVERYTHING_SERVER = path.join(path.dirname(require.resolve("@modelcontextprotocol/server-everything/package.json")), "dist/index.js");
+
+export const alice: KeyPair = keyPairFromSeed(new Uint8Array(32).fill(1));
+export const bob: KeyPair = keyPairFromSeed(new Uint8Array(32).fill(2));
+export const aliceSigner = new NobleSigner(alice);
+export const bobSigner = new NobleSigner(bob);
+
+export const ACTOR = { agent: "coder" };
+
+export function scratch(): { dir: string; remove: () => void } {
+  const dir = mkdtempSync(path.join(tmpdir(), "xpol-mcp-"));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** The requests that reached the server, as the tap logged them. */
+export function tapped(log: string): string[] {
+  try {
+    return readFileSync(log, "utf8").split("\n").filter((l) => l !== "");
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * A coding agent's policy over the filesystem server (the stdlib's mapping): reads and listings inside the workspace
+ * are allowed, anything outside it or with `..` is denied, a move inside it needs two signatures from `leads`, and
+ * writes inside it are allowed. Resource reads (`resources/read`) of `file://` URIs in the workspace are allowed.
+ */
+export function filesystemPolicy(ws: string): string {
+  return `policy coding_agent version "1.0.0"
+
+import std.mcp.filesystem
+
+actor {
+  agent: string
+}
+
+group leads {
+  alice: "${formatPublicKey(alice.publicKey)}"
+  bob: "${formatPublicKey(bob.publicKey)}"
+}
+
+rule reads_in_workspace on fs.read, fs.list, fs.search, fs.stat {
+  when (action.path.startsWith("${ws}/") || action.path == "${ws}") && !action.path.contains("..")
+  allow
+}
+
+rule writes_in_workspace on fs.write, fs.mkdir {
+  when action.path.startsWith("${ws}/") && !action.path.contains("..")
+  allow
+}
+
+rule moves_need_two_leads on fs.move {
+  when action.path.startsWith("${ws}/") && action.destination.startsWith("${ws}/")
+  require approval 2 of leads within 1h
+}
+`;
+}
+
+/** Signs request `r` (as the approvals API lists it) for `signer`. */
+export function signFor(signer: NobleSigner, r: { id: string; action_digest: string; policy_digest: string }, verdict: "approve" | "reject" = "approve") {
+  return signApproval(signer, { id: r.id, actionDigest: r.action_digest, policyDigest: r.policy_digest }, verdict, Date.now());
+}
+
+export async function getJson(url: string, headers: Record<string, string> = {}): Promise<Record<string, unknown>> {
+  const r = await fetch(url, { headers });
+  return (await r.json()) as Record<string, unknown>;
+}
+
+export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: Record<string, unknown> }> {
+  const r = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
+  return { status: r.status, json: (await r.json()) as Record<string, unknown> };
+}
+
+/** The text of a tool result's content. */
+export function textOf(result: { content?: unknown }): string {
+  const content = (result.content ?? []) as { type: string; text?: string }[];
+  return content.map((c) => (c.type === "text" ? (c.text ?? "") : `[${c.type}]`)).join("\n");
+}
+
+/** A JSON-RPC peer on raw streams: sends lines (valid or not) and collects the proxy's answers by id. */
+export class RawPeer {
+  readonly messages: Record<string, unknown>[] = [];
+  #buffer = "";
+  #waiters: (() => void)[] = [];
+  constructor(
+    readonly toProxy: NodeJS.WritableStream,
+    fromProxy: NodeJS.ReadableStream,
+  ) {
+    fromProxy.on("data", (c: Buffer) => {
+      this.#buffer += c.toString("utf8");
+      let nl: number;
+      while ((nl = this.#buffer.indexOf("\n")) >= 0) {
+        const line = this.#buffer.slice(0, nl);
+        this.#buffer = this.#buffer.slice(nl + 1);
+        this.messages.push(JSON.parse(line) as Record<string, unknown>);
+        for (const w of this.#waiters.splice(0)) w();
+      }
+    });
+  }
+
+  line(text: string): void {
+    this.toProxy.write(`${text}\n`);
+  }
+
+  /** The message answering `id`, waiting up to `ms`. */
+  async answer(id: number | string | null, ms = 20_000): Promise<Record<string, unknown>> {
+    const until = Date.now() + ms;
+    for (;;) {
+      const found = this.messages.find((m) => m["id"] === id && ("result" in m || "error" in m));
+      if (found !== undefined) return found;
+      if (Date.now() > until) throw new Error(`no answer to ${String(id)}; got ${JSON.stringify(this.messages)}`);
+      await new Promise<void>((resolve) => {
+        this.#waiters.push(resolve);
+        setTimeout(resolve, 100);
+      });
+    }
+  }
+
+  async request(id: number, method: string, params?: unknown): Promise<Record<string, unknown>> {
+    this.line(JSON.stringify({ jsonrpc: "2.0", id, method, ...(params !== undefined ? { params } : {}) }));
+    return this.answer(id);
+  }
+
+  async initialize(): Promise<void> {
+    await this.request(0, "initialize", { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "raw", version: "1" } });
+    this.line(JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }));
+  }
+}
