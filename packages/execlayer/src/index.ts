@@ -33,6 +33,7 @@ export type { SovereignIR, IrAction, IrActor, JsonValue, JsonObject, IrError, Ir
 export { Enforcer } from "./runtime/enforcer.ts";
 export { decisionToJson } from "./runtime/receipt-body.ts";
 export { PolicyDenied, ApprovalRequired } from "./runtime/guard.ts";
+export { CallDecisions, toolRefusal } from "./runtime/call-decisions.ts";
 export { enforceableFrom, redactSensitive } from "./engine/enforceable.ts";
 export { signApproval, approvalStatementBytes, parseSignedApproval, APPROVAL_DOMAIN } from "./runtime/approvals.ts";
 export { submitApprovalTo, requestInfoToJson } from "./runtime/submit-approval.ts";
@@ -45,6 +46,7 @@ export type { EnforcerDecision } from "./runtime/outcome.ts";
 export type { ApprovalRequestInfo, ApprovalSubmission } from "./runtime/submit-approval.ts";
 export type { GuardOptions } from "./runtime/guard.ts";
 export type { ToolCallDecision } from "./runtime/tool-call.ts";
+export type { ToolRefusal } from "./runtime/call-decisions.ts";
 export type { ApprovalRequest, ApprovalStatement, SignedApproval, ApprovalError, ApprovalErrorKind, RequestStatus, Verdict } from "./runtime/approvals.ts";
 export type { StateStore, StateChange, TxScope, TxStep, TxOutcome, StateView, Journal } from "./runtime/store.ts";
 export type { DurableStoreOptions } from "./store/durable.ts";
