@@ -7,8 +7,8 @@
 // approves only once ExecLayer reports the request approved by its signed quorum. A response approved by anyone
 // else (the SDK's own yes, a forged message) reaches `execute`, which decides again and refuses while the request is
 // not signed: the SDK's yes never stands in for the signatures.
-import { ApprovalRequired, PolicyDenied, tryCanonicalize } from "execlayer";
-import type { ApprovalRequestInfo, DecideContext, Enforcer, EnforcerDecision, ToolCallDecision } from "execlayer";
+import { ApprovalRequired, CallDecisions, toolRefusal } from "execlayer";
+import type { ApprovalRequestInfo, DecideContext, Enforcer, EnforcerDecision, ToolCallDecision, ToolRefusal } from "execlayer";
 
 /** A tool call as the SDK shows it to approval hooks and in tool-approval-request parts. */
 export interface AiToolCall {
@@ -29,18 +29,6 @@ export interface AiSdkGuardOptions {
 /** The tool shape this package wraps: any `ai` 6 or 7 tool with an `execute`. */
 export interface AiToolLike {
   readonly execute?: ((input: never, options: never) => unknown) | undefined;
-}
-
-/** What the model reads when the tool did not run. */
-export interface ToolRefusal {
-  readonly refused: true;
-  readonly effect: "deny" | "require_approval";
-  /** the reason, as the policy or the runtime gave it */
-  readonly reason: string;
-  /** the XP code, when the runtime forced the deny */
-  readonly code?: string;
-  /** the ExecLayer approval request, when one is involved */
-  readonly request?: string;
 }
 
 /** The SDK's approval status (the subset this package answers). */
@@ -66,24 +54,7 @@ export interface ApprovalCheck {
 
 type Execute = (input: unknown, options: unknown) => unknown;
 
-interface Remembered {
-  readonly toolName: string;
-  readonly canonicalInput: string;
-  readonly decided: ToolCallDecision;
-}
-
-/** The refusal the model reads, worded by the core's own errors. */
-export function refusal(decision: EnforcerDecision): ToolRefusal {
-  const requestId = decision.request?.request.id;
-  const reason = decision.effect === "require_approval" ? `${new ApprovalRequired(decision).message}; the tool did not run` : new PolicyDenied(decision).message;
-  return {
-    refused: true,
-    effect: decision.effect === "require_approval" ? "require_approval" : "deny",
-    reason,
-    ...(decision.code !== undefined ? { code: decision.code } : {}),
-    ...(requestId !== undefined ? { request: requestId } : {}),
-  };
-}
+export type { ToolRefusal };
 
 /** True when `messages` already answer an approval request for this tool call: the SDK is resuming it. */
 function answered(messages: unknown, toolCallId: string): boolean {
@@ -113,14 +84,13 @@ function answered(messages: unknown, toolCallId: string): boolean {
 export class AiSdkGuard {
   readonly #enforcer: Enforcer;
   readonly #context: CallContext;
-  readonly #max: number;
   // the decision the approval hook made, for `execute` of the same call: one decision per call, never two
-  readonly #remembered = new Map<string, Remembered>();
+  readonly #decided: CallDecisions;
 
   constructor(enforcer: Enforcer, options: AiSdkGuardOptions = {}) {
     this.#enforcer = enforcer;
     this.#context = options.context ?? {};
-    this.#max = options.maxRemembered ?? 1000;
+    this.#decided = new CallDecisions(options.maxRemembered);
   }
 
   async #contextFor(call: AiToolCall): Promise<DecideContext> {
@@ -149,24 +119,9 @@ export class AiSdkGuard {
   async #preflight(call: AiToolCall, messages: unknown): Promise<EnforcerDecision | "resuming"> {
     if (answered(messages, call.toolCallId)) return "resuming";
     const decided = await this.#decide(call);
-    if (decided.decision.effect !== "require_approval") this.#remember(call, decided);
+    // a pending approval is decided again at execution, when the signatures may have come in
+    if (decided.decision.effect !== "require_approval") this.#decided.keep(call.toolCallId, call.toolName, call.input, decided);
     return decided.decision;
-  }
-
-  #remember(call: AiToolCall, decided: ToolCallDecision): void {
-    const canonical = tryCanonicalize(call.input);
-    if (!canonical.ok) return;
-    if (this.#remembered.size >= this.#max) this.#remembered.delete(this.#remembered.keys().next().value as string);
-    this.#remembered.set(call.toolCallId, { toolName: call.toolName, canonicalInput: canonical.value, decided });
-  }
-
-  /** The kept decision for exactly this call (same id, tool and input), taken once. */
-  #take(call: AiToolCall): ToolCallDecision | undefined {
-    const r = this.#remembered.get(call.toolCallId);
-    if (r === undefined) return undefined;
-    this.#remembered.delete(call.toolCallId);
-    const input = tryCanonicalize(call.input);
-    return r.toolName === call.toolName && input.ok && r.canonicalInput === input.value ? r.decided : undefined;
   }
 
   /** The tools, each gated by the policy; the keys are the tool names the policy's `tool` mappings know. */
@@ -185,8 +140,8 @@ export class AiSdkGuard {
         },
         execute: async (input: unknown, options: { toolCallId: string }): Promise<unknown> => {
           const call = { toolName, toolCallId: options.toolCallId, input };
-          const { decision, args } = this.#take(call) ?? (await this.#decide(call));
-          if (decision.effect !== "allow" || args === null) return refusal(decision);
+          const { decision, args } = this.#decided.take(call.toolCallId, toolName, input) ?? (await this.#decide(call));
+          if (decision.effect !== "allow" || args === null) return toolRefusal(decision);
           return execute.call(tool, args, options);
         },
       };
@@ -202,7 +157,7 @@ export class AiSdkGuard {
       case "allow":
         return "not-applicable";
       case "deny":
-        return { type: "denied", reason: refusal(d).reason };
+        return { type: "denied", reason: toolRefusal(d).reason };
       case "require_approval":
         return { type: "user-approval", reason: new ApprovalRequired(d).message };
     }
