@@ -36,6 +36,7 @@ export { signBundle, verifyBundle, parseBundleSigners, bundleStatementBytes, BUN
 export type { BundleStatement, SignedBundleApproval, BundleSigner, BundleApproval, VerifiedBundle } from "./runtime/bundle-approvals.ts";
 export { decisionToJson } from "./runtime/receipt-body.ts";
 export { PolicyDenied, ApprovalRequired } from "./runtime/guard.ts";
+export { CallDecisions, toolRefusal } from "./runtime/call-decisions.ts";
 export { enforceableFrom, redactSensitive } from "./engine/enforceable.ts";
 export { generateRedactionKey, redactionKeyFromBytes, readRedactionKeyFile, writeRedactionKeyFile, commitSensitive, checkSensitiveValue, SENSITIVE_COMMITMENT_SCHEME } from "./receipts/redaction.ts";
 export type { RedactionKey, SensitiveCommitter, SensitiveCheck } from "./receipts/redaction.ts";
@@ -52,6 +53,7 @@ export type { EnforcerDecision } from "./runtime/outcome.ts";
 export type { ApprovalRequestInfo, ApprovalSubmission } from "./runtime/submit-approval.ts";
 export type { GuardOptions } from "./runtime/guard.ts";
 export type { ToolCallDecision } from "./runtime/tool-call.ts";
+export type { ToolRefusal } from "./runtime/call-decisions.ts";
 export type { ApprovalRequest, ApprovalStatement, SignedApproval, ApprovalError, ApprovalErrorKind, RequestStatus, Verdict } from "./runtime/approvals.ts";
 export type { StateStore, StateChange, TxScope, TxStep, TxOutcome, StateView, Journal } from "./runtime/store.ts";
 export type { DurableStoreOptions } from "./store/durable.ts";

@@ -573,6 +573,27 @@ export class Enforcer {
     return { decision, args: null };
   }
 
+  /**
+   * The open approval request (pending or approved, not expired) this tool call would use, found without deciding:
+   * nothing changes and nothing is recorded. For adapters that pause a run on require approval and must tell, before
+   * resuming, whether the humans have signed; the tool still runs only through `decideToolCall`. Undefined when the
+   * call cannot be mapped, the store cannot be read, or no request is open for exactly this action.
+   */
+  async approvalForToolCall(toolName: string, args: unknown, context: DecideContext = {}): Promise<ApprovalRequestInfo | undefined> {
+    try {
+      const snapshot = snapshotToolArgs(args);
+      if (!snapshot.ok) return undefined;
+      const now = this.#clock();
+      const built = this.policy.toIR(toolCallProposal(toolName, snapshot.value), { actor: context.actor, context: context.context, requestedAt: now });
+      if (!built.ok) return undefined;
+      const open = await this.store.openRequests(now);
+      const found = open.find((s) => s.request.policyDigest === this.policy.digest && s.request.actionDigest === built.actionDigest);
+      return found === undefined ? undefined : info(found, now);
+    } catch {
+      return undefined;
+    }
+  }
+
   /** The deny for input refused before the policy saw it (`what: message at path`), recorded with the input error. */
   #refuseInput(what: string, e: { readonly code: string; readonly message: string; readonly path?: string | undefined }, now: number): Promise<EnforcerDecision> {
     const where = e.path !== undefined && e.path !== "$" ? ` at ${e.path}` : "";
