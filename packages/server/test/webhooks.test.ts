@@ -59,8 +59,15 @@ class Receiver {
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
+  /**
+   * The events accepted at `path`, each once: delivery is at least once (an attempt the receiver accepted but whose
+   * answer came after the sender's timeout is sent again), so a receiver deduplicates on the delivery id, as here.
+   */
   events(path: string): { type: string; body: Record<string, unknown>; raw: Received }[] {
-    return this.accepted.filter((r) => r.path === path).map((r) => ({ type: String(r.headers[EVENT_HEADER]), body: JSON.parse(r.body) as Record<string, unknown>, raw: r }));
+    const seen = new Set<string>();
+    return this.accepted
+      .filter((r) => r.path === path && !seen.has(String(r.headers[DELIVERY_HEADER])) && seen.add(String(r.headers[DELIVERY_HEADER])))
+      .map((r) => ({ type: String(r.headers[EVENT_HEADER]), body: JSON.parse(r.body) as Record<string, unknown>, raw: r }));
   }
 }
 
