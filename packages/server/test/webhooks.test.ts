@@ -27,7 +27,7 @@ interface Received {
   attempt: number;
 }
 
-/** The receiver: per delivery id, attempt 1 answers 500, attempt 2 never answers, attempt 3 is accepted; `/down` always answers 500. */
+/** The receiver: per delivery id, attempt 1 answers 500, attempt 2 never answers, later ones are accepted; `/down` always answers 500. */
 class Receiver {
   readonly accepted: Received[] = [];
   readonly attempts = new Map<string, number>();
@@ -59,8 +59,15 @@ class Receiver {
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
+  /**
+   * The events accepted at `path`, each once: delivery is at least once (an attempt the receiver accepted but whose
+   * answer came after the sender's timeout is sent again), so a receiver deduplicates on the delivery id, as here.
+   */
   events(path: string): { type: string; body: Record<string, unknown>; raw: Received }[] {
-    return this.accepted.filter((r) => r.path === path).map((r) => ({ type: String(r.headers[EVENT_HEADER]), body: JSON.parse(r.body) as Record<string, unknown>, raw: r }));
+    const seen = new Set<string>();
+    return this.accepted
+      .filter((r) => r.path === path && !seen.has(String(r.headers[DELIVERY_HEADER])) && seen.add(String(r.headers[DELIVERY_HEADER])))
+      .map((r) => ({ type: String(r.headers[EVENT_HEADER]), body: JSON.parse(r.body) as Record<string, unknown>, raw: r }));
   }
 }
 
@@ -78,7 +85,8 @@ beforeAll(async () => {
           { url: `${receiver.url}/slack`, secret: SECRET, format: "slack" },
           { url: `${receiver.url}/down`, secret: SECRET },
         ],
-        attempts: 3,
+        // two attempts to spare beyond the third, so a slow loopback answer on a loaded machine is retried, not lost
+        attempts: 5,
         backoffMs: 40,
         timeoutMs: 300,
       },
@@ -123,8 +131,8 @@ describe("webhooks", () => {
     await expect.poll(() => eventsOf(v.id).map((e) => e.type).sort(), { timeout: 15_000 }).toEqual(["request.opened", "request.vetoed"]);
     await expect.poll(() => eventsOf(q.id).map((e) => e.type).sort(), { timeout: 15_000 }).toEqual(["request.expired", "request.opened"]);
 
-    // each accepted on its third attempt: once after a 500, once after a timeout
-    for (const e of receiver.events("/json")) expect(e.raw.attempt).toBe(3);
+    // each accepted on its third attempt or later: after a 500, then a timeout
+    for (const e of receiver.events("/json")) expect(e.raw.attempt).toBeGreaterThanOrEqual(3);
     const logs = svc.logs.join("\n");
     expect(logs).toContain("webhook attempt failed; retrying");
     expect(logs).toContain("answered 500");
