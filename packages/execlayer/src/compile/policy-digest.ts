@@ -35,7 +35,7 @@ import type { FieldSchema, RecordSchema } from "../check/policy-schema.ts";
 import type { FieldType } from "../ir/schema.ts";
 import { targetMatches } from "../check/policy-targets.ts";
 import type { TypedExpr } from "../check/policy-exprs.ts";
-import { withoutPositions } from "../format/ast-equal.ts";
+import { POSITION_KEYS } from "../format/ast-equal.ts";
 import { formatType } from "../cel/types.ts";
 import { windowLabel } from "../vocabulary/windows.ts";
 import type { SourceText } from "../engine/plan.ts";
@@ -174,18 +174,35 @@ function effectJson(e: CheckedEffect): JsonObject {
     : { kind: e.kind, reason: e.reason };
 }
 
-/** An expression as its position-free syntax tree (numbers that JSON cannot hold become tagged strings). */
+/**
+ * An expression as its position-free syntax tree, in one pass (what `withoutPositions` gives, made JSON: bigints and
+ * bytes as tagged strings, numbers JSON cannot hold as tagged strings).
+ */
 function exprJson(t: TypedExpr): JsonValue {
-  return jsonSafe(withoutPositions(t.expr));
+  return treeJson(t.expr);
 }
 
-function jsonSafe(v: unknown): JsonValue {
-  if (typeof v === "number") return Number.isFinite(v) ? v : `number:${String(v)}`;
-  if (Array.isArray(v)) return v.map(jsonSafe);
-  if (v !== null && typeof v === "object") {
-    const out: Record<string, JsonValue> = {};
-    for (const [k, x] of Object.entries(v)) if (x !== undefined) out[k] = jsonSafe(x);
-    return out;
+function treeJson(v: unknown): JsonValue {
+  switch (typeof v) {
+    case "number":
+      return Number.isFinite(v) && !Object.is(v, -0) ? v : `number:${Object.is(v, -0) ? "-0" : String(v)}`;
+    case "bigint":
+      return `${v}n`;
+    case "string":
+    case "boolean":
+      return v;
+    case "object": {
+      if (v === null) return null;
+      if (v instanceof Uint8Array) return `bytes:${Buffer.from(v).toString("hex")}`;
+      if (Array.isArray(v)) return v.map(treeJson);
+      const out: Record<string, JsonValue> = {};
+      for (const k in v) {
+        const x = (v as Record<string, unknown>)[k];
+        if (x !== undefined && !POSITION_KEYS.has(k)) out[k] = treeJson(x);
+      }
+      return out;
+    }
+    default:
+      return null;
   }
-  return v as JsonValue;
 }
