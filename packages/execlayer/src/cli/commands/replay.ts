@@ -191,7 +191,8 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
           io.stderr(`xpol replay: chain ${c.id} (replica ${c.replica}) is signed by ${c.publicKey}${key !== null ? ", not by the key given" : ""}`);
           return ExitCode.findings;
         }
-        dirs.push({ dir: c.dir, label: `chain ${c.id} (replica ${c.replica})${key === null ? " with the key registered in the database" : ""}`, key: registered.value });
+        // exportChains names each chain's directory relative to the export
+        dirs.push({ dir: path.resolve(tmp, c.dir), label: `chain ${c.id} (replica ${c.replica})${key === null ? " with the key registered in the database" : ""}`, key: registered.value });
       }
     }
     for (const d of dirs) {
