@@ -27,8 +27,8 @@ export function hash(algorithm: string, data: Input, encoding?: string): Uint8Ar
   return output(fn(algorithm)(bytesOf(data)), encoding ?? "hex");
 }
 
-export function createHash(algorithm: string) {
-  const h = fn(algorithm).create();
+/** node:crypto's streaming Hash/Hmac surface over a noble hash instance. */
+function streaming(h: { update(data: Uint8Array): unknown; digest(): Uint8Array }) {
   const api = {
     update(data: Input) {
       h.update(bytesOf(data));
@@ -41,18 +41,12 @@ export function createHash(algorithm: string) {
   return api;
 }
 
+export function createHash(algorithm: string) {
+  return streaming(fn(algorithm).create());
+}
+
 export function createHmac(algorithm: string, key: Uint8Array) {
-  const h = hmac.create(fn(algorithm), key);
-  const api = {
-    update(data: Input) {
-      h.update(bytesOf(data));
-      return api;
-    },
-    digest(encoding?: string) {
-      return output(h.digest(), encoding);
-    },
-  };
-  return api;
+  return streaming(hmac.create(fn(algorithm), key));
 }
 
 export function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
