@@ -2,7 +2,7 @@
 // exception: an approver whose token says `"reveal_sensitive": true` sees the values of a request opened by this
 // process while it is open, so they can judge what they sign. The service keeps those values in memory only (never
 // written, never logged, gone when the request is settled or the service stops), and only when they are provably
-// the ones decided: the proposal is normalized again by the Enforcer's own `toIR` at the request's recorded time, and
+// the ones decided: the proposal is normalized again by the Enforcer's own `irAt` (same commitments) at the request's recorded time, and
 // the values are kept only if that IR's digest equals the decision's IR digest.
 import type { Enforcer, EnforcerDecision, JsonObject, JsonValue } from "execlayer";
 import type { DecisionItem } from "./decisions.ts";
@@ -34,7 +34,7 @@ export function sensitiveValues(
   if (proposal === null) return null;
   let built;
   try {
-    built = enforcer.policy.toIR(proposal, { actor: ctx.actor, context: ctx.context, requestedAt: Date.parse(at) });
+    built = enforcer.irAt(proposal, { actor: ctx.actor, context: ctx.context }, Date.parse(at));
   } catch {
     return null;
   }

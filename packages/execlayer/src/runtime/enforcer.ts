@@ -242,6 +242,16 @@ export class Enforcer {
     }
   }
 
+  /**
+   * The IR this Enforcer builds for a proposal at a given request time (ms since the epoch), with the same
+   * commitments of @sensitive values as `decide`, so its digests can be held against a decision's; nothing is decided
+   * or recorded. (The service uses it to show an approver the values a request was opened with, once it has shown
+   * they are the decided ones.)
+   */
+  irAt(proposal: unknown, context: DecideContext, requestedAt: number): IrBuild {
+    return this.policy.toIR(proposal, { actor: context.actor, context: context.context, requestedAt, commit: this.#commit });
+  }
+
   async #decide(proposal: unknown, context: DecideContext, now: number): Promise<EnforcerDecision> {
     const policy = this.policy;
     const built: IrBuild = policy.toIR(proposal, { actor: context.actor, context: context.context, requestedAt: now, commit: this.#commit });
