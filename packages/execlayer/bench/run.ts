@@ -542,17 +542,15 @@ async function casePath(o: Options): Promise<Omit<CaseResult, "seconds" | "loada
     const durable64 = await benchDurable("native.threads", { ops: Math.round(nDurable * f), concurrency: 64 });
     const durable256 = await benchDurable("native.threads", { ops: Math.round(nDurable * f), concurrency: 256 });
     // per-batch signatures, and the floor for them: the same bytes appended durably by a bare group commit
-    let lines64: Buffer[] = [];
-    let lines256: Buffer[] = [];
-    const batch64 = await benchDurable("native", { ops: Math.round(nDurable * f), concurrency: 64, signatures: "per-batch", keepLines: (l) => (lines64 = l) });
-    const appends64 = await benchRawAppends(lines64, 64);
-    const batch256 = await benchDurable("native", { ops: Math.round(nDurable * f), concurrency: 256, signatures: "per-batch", keepLines: (l) => (lines256 = l) });
-    const appends256 = await benchRawAppends(lines256, 256);
+    for (const callers of [64, 256] as const) {
+      let lines: Buffer[] = [];
+      const batch = await benchDurable("native", { ops: Math.round(nDurable * f), concurrency: callers, signatures: "per-batch", keepLines: (l) => (lines = l) });
+      const appends = await benchRawAppends(lines, callers);
+      if (round < 0) continue;
+      runs[`batch${callers}`].push(batch);
+      runs[`appends${callers}`].push(appends);
+    }
     if (round < 0) continue;
-    runs.batch64.push(batch64);
-    runs.batch256.push(batch256);
-    runs.appends64.push(appends64);
-    runs.appends256.push(appends256);
     runs.floor.push(floor);
     runs.raw.push(raw);
     runs.bookkeeping.push(bookkeeping);

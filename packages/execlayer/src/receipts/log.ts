@@ -26,6 +26,7 @@ import {
   encodeUnsealed,
   finishReceipt,
   SEAL_KIND,
+  sealBody,
   signedReceipt,
   isValidKeyId,
   prepareReceipt,
@@ -469,7 +470,7 @@ export class ReceiptLog {
    */
   #appendSeal(): Buffered {
     const size = this.#size;
-    const body = { root: "sha256:" + Buffer.from(this.#tree.root()).toString("hex"), size };
+    const body = sealBody(size, this.#tree.root());
     const prepared = prepareReceipt({ seq: size, prev: this.#headHash, time: new Date().toISOString(), kind: SEAL_KIND, body }, this.signer.keyId);
     if (!prepared.ok) throw logError("invalid", Diagnostics.receiptInvalid, prepared.error);
     const signed = signPrepared(prepared.value, this.signer);

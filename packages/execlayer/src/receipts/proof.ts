@@ -5,7 +5,7 @@ import { fromBase64, toBase64, utf8 } from "./bytes.ts";
 import { verifyCheckpoint, type Checkpoint } from "./checkpoint.ts";
 import { consistencyProof, inclusionProof, leafHash, rootOf, verifyInclusion } from "./merkle.ts";
 import { tryCanonicalize } from "../ir/canonicalize.ts";
-import { parseReceiptLineDetailed, parseSealBody, SEAL_KIND, signingMessage, type Receipt } from "./receipt.ts";
+import { parseReceiptLineDetailed, parseSealBody, SEAL_KIND, sealRoot, signingMessage, type Receipt } from "./receipt.ts";
 import { scanCheckpoints, scanReceipts } from "./scan.ts";
 import { verifySignature } from "./verify-signature.ts";
 import type { Result } from "../vocabulary/result.ts";
@@ -104,7 +104,7 @@ function provenRoot(b: Record<string, unknown>, publicKey: Uint8Array): ProofRes
     const body = parseSealBody(receipt.body);
     if (!body.ok) return body;
     if (body.value.size !== receipt.seq) return { ok: false, error: "the seal's size must equal its seq" };
-    return { ok: true, value: { size: body.value.size, root: Buffer.from(body.value.root.slice("sha256:".length), "hex"), seal: receipt } };
+    return { ok: true, value: { size: body.value.size, root: sealRoot(body.value), seal: receipt } };
   }
   if (typeof b["checkpoint"] !== "string") return { ok: false, error: "`checkpoint` must be a signed note (or `seal` a seal receipt)" };
   const cp = verifyCheckpoint(b["checkpoint"], publicKey);
@@ -125,7 +125,7 @@ export function verifyReceiptProof(bundle: unknown, publicKey: Uint8Array): Proo
   // The receipt's JCS is its log line (and the Merkle leaf); parsing it back checks every field.
   const r = receiptLine(b["receipt"], "receipt");
   if (!r.ok) return r;
-  const line = { value: r.value.line };
+  const { line } = r.value;
   const { receipt, unsigned, sig } = r.value.parsed.value;
   if (sig !== null && !verifySignature(publicKey, signingMessage(unsigned), sig)) return { ok: false, error: "receipt signature does not verify with the given key" };
   if (b["leafIndex"] !== receipt.seq) return { ok: false, error: "`leafIndex` must equal the receipt's seq" };
@@ -138,7 +138,7 @@ export function verifyReceiptProof(bundle: unknown, publicKey: Uint8Array): Proo
     if (h === null) return { ok: false, error: "`inclusion` holds invalid base64" };
     hashes.push(h);
   }
-  const inc = verifyInclusion(receipt.seq, cp.value.size, leafHash(utf8.encode(line.value)), hashes, cp.value.root);
+  const inc = verifyInclusion(receipt.seq, cp.value.size, leafHash(utf8.encode(line)), hashes, cp.value.root);
   if (!inc.ok) return { ok: false, error: `inclusion: ${inc.error}` };
   const { checkpoint, seal } = cp.value;
   return { ok: true, value: { receipt, ...(checkpoint !== undefined ? { checkpoint } : {}), ...(seal !== undefined ? { seal } : {}) } };

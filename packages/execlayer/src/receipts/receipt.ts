@@ -54,6 +54,16 @@ export interface SealBody extends JsonObject {
   readonly size: number;
 }
 
+/** The body of the seal of a log's first `size` receipts, whose RFC 9162 root is `root`. */
+export function sealBody(size: number, root: Uint8Array): SealBody {
+  return { root: "sha256:" + Buffer.from(root).toString("hex"), size };
+}
+
+/** The root bytes a checked seal body holds. */
+export function sealRoot(body: SealBody): Uint8Array {
+  return Buffer.from(body.root.slice("sha256:".length), "hex");
+}
+
 /** The seal body, checked: exactly `{ root, size }`. */
 export function parseSealBody(body: JsonObject): ReceiptResult<SealBody> {
   const keys = Object.keys(body);

@@ -9,7 +9,7 @@ import { keyIdOf } from "./keys.ts";
 import { promises as fs } from "node:fs";
 import { decodeUtf8, LineTooLong, MAX_LINE_BYTES, readLines } from "./lines.ts";
 import { CompactTree, leafHash } from "./merkle.ts";
-import { chainHash, GENESIS_PREV, parseReceiptLineDetailed, parseSealBody, SEAL_KIND, signingMessage, skimReceiptLine, type Receipt } from "./receipt.ts";
+import { chainHash, GENESIS_PREV, parseReceiptLineDetailed, parseSealBody, SEAL_KIND, sealRoot, signingMessage, skimReceiptLine, type Receipt } from "./receipt.ts";
 import { ParallelVerifier, type SignatureFailure } from "./parallel-verify.ts";
 import { verifySignature } from "./verify-signature.ts";
 
@@ -390,7 +390,13 @@ async function scanLines(dir: string, options: ReceiptScanOptions, tail: TailVer
       if (kind === SEAL_KIND) {
         // A seal vouches (by its signature, checked above or queued) for the root of everything before it.
         const body = parseSealBody((receipt as Receipt).body);
-        const why = !body.ok ? body.error : body.value.size !== seq ? `it covers ${body.value.size} receipts, not the ${seq} before it` : body.value.root !== "sha256:" + Buffer.from(tree.root()).toString("hex") ? "its root is not the log's Merkle root before it" : null;
+        const why = !body.ok
+          ? body.error
+          : body.value.size !== seq
+            ? `it covers ${body.value.size} receipts, not the ${seq} before it`
+            : !bytesEqual(sealRoot(body.value), tree.root())
+              ? "its root is not the log's Merkle root before it"
+              : null;
         if (why !== null) return { ...state(), bad: problem("seal", Diagnostics.receiptSealInvalid, [seq, why], at) };
         if (unsealed !== undefined) sealed();
       }

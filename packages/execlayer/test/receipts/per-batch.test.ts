@@ -2,10 +2,12 @@
 // Merkle root of the log up to it. Every receipt must still verify on its own (its inclusion proof to a seal or a
 // checkpoint), the log as a whole with `verifyLog`, and nothing unsealed may be trusted or replayed.
 import { test as fcTest, fc } from "@fast-check/vitest";
+import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { ReceiptLog } from "../../src/receipts/log.ts";
+import { signReceipt } from "../../src/receipts/receipt.ts";
 import { NativeSigner } from "../../src/index.ts";
 import { parseReceiptLine, proveReceipt, verifyLog, verifyReceiptProof, type Receipt } from "../../src/receipts/index.ts";
 import { decisionBody, ORIGIN, seedKey, tempDir } from "./helpers.ts";
@@ -89,14 +91,23 @@ describe("a per-batch log", () => {
     if (proof.ok) expect(verifyReceiptProof(JSON.parse(JSON.stringify(proof.value)), key.publicKey).ok).toBe(true);
   });
 
-  test("a changed unsigned receipt breaks its seal's root; a forged seal root is named", async () => {
+  test("a changed unsigned receipt breaks the chain; a seal signed with the key over a wrong root is named (XP6020)", async () => {
     const dir = await writeBatches([3, 3]);
     const ls = lines(dir);
     writeFileSync(path.join(dir, R), ls.map((l, i) => (i === 1 ? l.replace('"i":1', '"i":7') : l)).join("\n") + "\n");
-    const v = await verifyLog(dir, key.publicKey);
-    expect(v.ok).toBe(false);
     // the next receipt's prev no longer matches: the chain names receipt 2
-    expect(v.firstBad).toMatchObject({ seq: 2, problem: "prev" });
+    expect((await verifyLog(dir, key.publicKey)).firstBad).toMatchObject({ seq: 2, problem: "prev" });
+
+    // an insider with the key re-signs the first seal over another root: the signature holds, the root does not
+    const clean = await writeBatches([3, 3]);
+    const cls = lines(clean);
+    const seal = parsed(clean)[3] as Receipt;
+    expect(seal.kind).toBe("seal");
+    const forged = signReceipt({ seq: seal.seq, prev: seal.prev, time: seal.time, kind: "seal", body: { root: "sha256:" + "ab".repeat(32), size: 3 } }, new NativeSigner(key));
+    expect(forged.ok).toBe(true);
+    if (!forged.ok) return;
+    writeFileSync(path.join(clean, R), cls.map((l, i) => (i === 3 ? forged.value.line : l)).join("\n") + "\n");
+    expect(await verifyLog(clean, key.publicKey)).toMatchObject({ ok: false, firstBad: { seq: 3, problem: "seal", code: "XP6020", line: 4 } });
   });
 
   test("receipts after the last seal are reported unsealed (XP6021); reopening drops them and replays only sealed ones", async () => {
@@ -123,10 +134,6 @@ describe("a per-batch log", () => {
     const ls = lines(dir);
     const last = parsed(dir).at(-1) as Receipt;
     // a well-formed next receipt, chained correctly, but covered by no seal
-    const forgedDir = await writeBatches([1], { close: false });
-    const template = parseReceiptLine(lines(forgedDir)[0] as string);
-    expect(template.ok).toBe(true);
-    const { createHash } = await import("node:crypto");
     const prev = "sha256:" + createHash("sha256").update(ls.at(-1)!.replace(/"sig":"[^"]+",/, "")).digest("hex");
     const forged = `{"body":{"forged":true},"kind":"decision","prev":"${prev}","seq":${last.seq + 1},"signer":"${last.signer}","time":"2026-01-01T00:00:00.000Z","v":2}`;
     writeFileSync(path.join(dir, R), [...ls, forged].join("\n") + "\n");
