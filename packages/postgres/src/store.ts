@@ -238,6 +238,20 @@ export class PostgresStore implements StateStore<Receipt> {
     });
   }
 
+  /**
+   * Readiness: closed, or the database does not answer a query (within the pool's connect and query timeouts): the
+   * replica then can only deny, so its probe says so. A pool whose connections are all busy waits like a decision would.
+   */
+  async health(): Promise<StoreFailure | null> {
+    if (this.#closed) return storeRefusal("closed");
+    try {
+      await this.#pool.query("SELECT 1");
+      return null;
+    } catch (e: unknown) {
+      return storeRefusal("unavailable", `PostgreSQL: ${errorText(e)}`);
+    }
+  }
+
   // The callers of this turn join one batch: the drain starts on the next turn.
   #schedule(): void {
     if (this.#running || this.#scheduled) return;

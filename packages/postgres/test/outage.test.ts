@@ -97,17 +97,23 @@ describe.skipIf(noPostgres)("failures mid-load", () => {
     const pids = serverPids(cluster!);
     for (const pid of pids) process.kill(pid, "SIGSTOP");
     let d;
+    let health;
     const t = Date.now();
     try {
       d = await enforcer.decide(setStatus("inv-1"), who);
+      // the readiness probe (xpol serve's /readyz) says the replica can only deny now
+      health = await store.health();
     } finally {
       for (const pid of pids.slice().reverse()) process.kill(pid, "SIGCONT");
     }
     expect(d).toMatchObject({ effect: "deny", code: "XP5004" });
     expect(d.reasons[0]).toMatch(/timeout/i);
+    expect(health).toMatchObject({ code: "XP5004", message: expect.stringMatching(/PostgreSQL/) });
     expect(Date.now() - t).toBeLessThan(10_000);
+    expect(await store.health()).toBeNull();
     expect((await enforcer.decide(setStatus("inv-2"), who)).effect).toBe("allow");
     await store.close();
+    expect(await store.health()).toMatchObject({ code: "XP5023" });
     const { counter } = await stored(url);
     expect(counter).toBe(2);
   });

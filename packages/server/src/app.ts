@@ -419,7 +419,7 @@ function makeHandlers(state: ServiceState, options: AppOptions): Handlers {
     healthz: async () => ({ status: "ok" }),
 
     readyz: async (_request, reply) => {
-      const checks = { policy: state.holder.identity.digest, store: state.storeProblem() ?? "ok", draining: state.draining };
+      const checks = { policy: state.holder.identity.digest, store: (await state.storeProblem()) ?? "ok", draining: state.draining };
       const ready = checks.store === "ok" && !state.draining;
       return reply.code(ready ? 200 : 503).send({ status: ready ? "ready" : "not ready", checks });
     },

@@ -1,7 +1,7 @@
 // What the handlers share: the policy holder, the store, the approval book, the metrics, and whether the service
 // is draining. Reload lives here so the admin route, SIGHUP and the file watcher take the same path.
 import type { Logger } from "pino";
-import { DurableStore, type StateStore, type Receipt } from "execlayer";
+import type { StateStore, Receipt } from "execlayer";
 import { ApprovalBook } from "./approvals.ts";
 import { ServiceMetrics } from "./metrics.ts";
 import { loadPolicyFiles, PolicyHolder, type BundleCheck } from "./policy.ts";
@@ -28,13 +28,10 @@ export class ServiceState {
     this.metrics = new ServiceMetrics(async () => (await this.holder.enforcer.pendingApprovals()).length);
   }
 
-  /** Why the store cannot take writes now, or null. */
-  storeProblem(): string | null {
-    if (this.store instanceof DurableStore) {
-      const broken = this.store.log.broken;
-      return broken === null ? null : `${broken.code}: ${broken.message}`;
-    }
-    return null;
+  /** Why the store cannot take a transaction now (closed, broken, its database unreachable), or null. */
+  async storeProblem(): Promise<string | null> {
+    const failure = (await this.store.health?.()) ?? null;
+    return failure === null ? null : `${failure.code}: ${failure.message}`;
   }
 
   /**

@@ -41,4 +41,16 @@ describe("health", () => {
     expect(ready.json).toMatchObject({ status: "ready", checks: { store: "ok", draining: false } });
     expect(String((ready.json["checks"] as { policy: string }).policy)).toMatch(/^sha256:/);
   });
+
+  it("/readyz says not ready, with the store's code, once the store cannot take a transaction", async () => {
+    const other = await startService();
+    try {
+      await other.server.state.store.close();
+      const r = await get(`${other.url}/readyz`);
+      expect(r.status).toBe(503);
+      expect(r.json).toMatchObject({ status: "not ready", checks: { store: expect.stringMatching(/^XP5023: /), draining: false } });
+    } finally {
+      await other.stop();
+    }
+  });
 });

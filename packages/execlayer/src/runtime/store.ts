@@ -100,6 +100,12 @@ export interface StateStore<Receipt = unknown> {
   transact<R>(scope: TxScope, body: (view: StateView) => TxStep<R>): Promise<TxOutcome<R, Receipt>>;
   /** open requests (pending or approved, not expired) at `now`, oldest first */
   openRequests(now: number): Promise<readonly RequestSnapshot[]>;
+  /**
+   * Readiness: why the store cannot take a transaction now (closed, its journal broken, its database unreachable),
+   * or null. A service's readiness probe asks it, so a load balancer stops sending work that can only be denied.
+   * Never rejects. Optional for stores of older code: a store without it is taken as ready.
+   */
+  health?(): Promise<StoreFailure | null>;
   /** releases resources (the durable store: final checkpoint, lock); further transactions fail */
   close(): Promise<void>;
 }

@@ -228,6 +228,10 @@ export class DurableStore implements StateStore<Receipt> {
     return this.state.openRequests(now);
   }
 
+  async health(): Promise<StoreFailure | null> {
+    return this.#tx.refuse();
+  }
+
   /** Flushes, writes the final checkpoint, releases the lock. */
   async close(): Promise<void> {
     if (this.#closed) return;

@@ -45,6 +45,10 @@ export class MemoryStore<Receipt = never> implements StateStore<Receipt> {
     return this.state.openRequests(now);
   }
 
+  async health(): Promise<StoreFailure | null> {
+    return this.#tx.refuse();
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
   }
