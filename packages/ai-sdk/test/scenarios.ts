@@ -128,7 +128,7 @@ export function aiSdkScenarios(label: string, ai: AiModule, useToolApproval: boo
       await generate(h, model, { prompt: "wire it" });
       expect(h.runs).toEqual([]);
       expect(saw.join()).toMatch(/wire_money/);
-      expect(saw.join()).toMatch(/denied by policy/);
+      expect(saw.join()).toMatch(/denied \(XP\d{4}\)/);
     });
 
     it("require approval: the run pauses, two of finance sign, it resumes and the tool runs exactly once", async () => {
@@ -212,7 +212,7 @@ export function aiSdkScenarios(label: string, ai: AiModule, useToolApproval: boo
         await generate(h, model, { prompt: "where is order o-1?" });
         expect(h.runs).toEqual([]);
         // the store's own reason (XP5023), as the tool's refusal or as the SDK's execution-denied
-        expect(saw.join()).toContain("denied by policy: the state store is closed");
+        expect(saw.join()).toContain("denied (XP5023): the state store is closed");
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
       }

@@ -9,7 +9,7 @@ const who = { actor: { agent: "invoice-bot", on_behalf_of: "acme" }, context: { 
 let t = Date.parse("2026-01-31T10:00:00Z"); const clock = () => (t += 1);
 async function run(ops) {
   const dir = mkdtempSync(path.join(tmpdir(), "xp-prof-"));
-  const store = await DurableStore.open(dir, { signer: new NativeSigner(keyPairFromSeed(new Uint8Array(32).fill(3))), signatures: mode });
+  const store = await DurableStore.open(dir, { signer: new NativeSigner(keyPairFromSeed(new Uint8Array(32).fill(3))), signatures: mode, ...(process.env.DUR ? { durability: process.env.DUR } : {}) });
   const e = await Enforcer.create({ policy: r.policy, store, clock });
   let next = 0; const t0 = performance.now(); const c0 = process.cpuUsage();
   await Promise.all(Array.from({ length: conc }, async () => { while (next < ops) { const i = next++; const d = await e.decide(mix[i % mix.length], who); if (!d.receipt) throw new Error(d.reasons[0]); } }));

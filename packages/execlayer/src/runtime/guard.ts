@@ -19,7 +19,10 @@ export interface GuardOptions {
 export class PolicyDenied extends Error {
   override readonly name = "PolicyDenied";
   constructor(readonly decision: EnforcerDecision) {
-    super(`denied by policy: ${decision.reasons[0] ?? "no rule allows this action"}`);
+    // A coded deny was forced (invalid input, an unmapped tool, a store or evaluation failure: fail closed), not
+    // reached by the rules: the words say so, and the code says which.
+    const reason = decision.reasons[0] ?? "no rule allows this action";
+    super(decision.code === undefined ? `denied by policy: ${reason}` : `denied (${decision.code}): ${reason}`);
   }
 }
 

@@ -42,7 +42,9 @@ describe("CallDecisions", () => {
 describe("toolRefusal", () => {
   it("words a deny as PolicyDenied does, and a pending approval as ApprovalRequired does, with code and request", () => {
     const deny: EnforcerDecision = { effect: "deny", tier: null, actionType: null, rules: [], reasons: ["the store is closed"], code: "XP5023" };
-    expect(toolRefusal(deny)).toEqual({ refused: true, effect: "deny", reason: "denied by policy: the store is closed", code: "XP5023" });
+    expect(toolRefusal(deny)).toEqual({ refused: true, effect: "deny", reason: "denied (XP5023): the store is closed", code: "XP5023" });
+    const ruled: EnforcerDecision = { effect: "deny", tier: "T1", actionType: "a", rules: [], reasons: ["over the limit"] };
+    expect(toolRefusal(ruled).reason).toBe("denied by policy: over the limit");
     const pending = { effect: "require_approval", tier: "T2", actionType: "a", rules: [], reasons: [], approval: { requirements: [{ group: "finance", quorum: 2, withinMs: 3_600_000 }] } } as unknown as EnforcerDecision;
     const r = toolRefusal(pending);
     expect(r.effect).toBe("require_approval");
