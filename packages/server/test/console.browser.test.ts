@@ -135,6 +135,54 @@ describe("the approval console in Chromium", () => {
     await pb.close();
   });
 
+  it("a veto is asked twice (Cancel and Escape sign nothing), then settles the request", async () => {
+    const r = (await post(`${svc.url}/v1/decisions`, deleteOne("inv-veto"))).json["request"] as RequestJson;
+    const page = await open(alice, "alice.key", `#/approvals/${r.id}`);
+    await expect.poll(() => page.locator("main h1").textContent()).toBe("invoice.delete on invoice/inv-veto");
+    const confirm = page.locator("#veto-confirm");
+    expect(await confirm.isVisible()).toBe(false);
+
+    await page.getByRole("button", { name: "Reject (veto)" }).click();
+    await expect.poll(() => confirm.isVisible()).toBe(true);
+    expect(await confirm.textContent()).toContain("A veto is final: this action will not run");
+    await page.getByRole("button", { name: "Cancel" }).click();
+    await expect.poll(() => page.locator("#sign-result").textContent()).toContain("Veto cancelled. Nothing was signed.");
+    expect(await confirm.isVisible()).toBe(false);
+    await page.getByRole("button", { name: "Reject (veto)" }).click();
+    await expect.poll(() => confirm.isVisible()).toBe(true);
+    await page.keyboard.press("Escape");
+    await expect.poll(() => confirm.isVisible()).toBe(false);
+    expect((await statusOf(r.id)).approvals).toEqual([]);
+
+    await page.getByRole("button", { name: "Reject (veto)" }).click();
+    await page.getByRole("button", { name: "Sign the veto" }).click();
+    await expect.poll(() => page.locator("#sign-result").textContent()).toContain("Your veto counted");
+    expect(await page.locator("#sign-result").textContent()).toContain("The request is vetoed: the action will not run.");
+    const after = await statusOf(r.id);
+    expect(after.status).toBe("vetoed");
+    expect(after.approvals).toHaveLength(1);
+    await page.close();
+  });
+
+  it("the list and a request's page follow the service without a reload", async () => {
+    const list = await open(null, "", "#/approvals");
+    await expect.poll(() => list.locator("main h1").textContent()).toMatch(/approvals/);
+    // a request opened after the page was drawn appears on its own
+    const r = (await post(`${svc.url}/v1/decisions`, deleteOne("inv-live"))).json["request"] as RequestJson;
+    const link = list.getByRole("link", { name: "invoice.delete on invoice/inv-live" });
+    await expect.poll(() => link.count(), { timeout: 20_000 }).toBe(1);
+    await link.click();
+    await expect.poll(() => list.locator("main h1").textContent()).toBe("invoice.delete on invoice/inv-live");
+    expect(await list.locator("#approve").isEnabled()).toBe(true);
+    // another approver settles it elsewhere: the page says so and offers nothing to sign
+    const byBob = signApproval(bobSigner, { id: r.id, actionDigest: r.action_digest, policyDigest: r.policy_digest }, "approve", Date.now());
+    expect((await post(`${svc.url}/v1/approvals/${r.id}/signatures`, byBob)).status).toBe(200);
+    await expect.poll(() => list.locator("#sign-result").textContent(), { timeout: 20_000 }).toContain("This request changed while you were looking: now approved; signed by bob");
+    expect(await list.locator("#request-status").textContent()).toBe("approved");
+    expect(await list.locator("#approve").isEnabled()).toBe(false);
+    await list.close();
+  });
+
   it("bad input is said in words and changes nothing", async () => {
     const r = (await post(`${svc.url}/v1/decisions`, deleteOne("inv-bad"))).json["request"] as RequestJson;
     const page = await open(null, "", `#/approvals/${r.id}`);
@@ -159,8 +207,14 @@ describe("the approval console in Chromium", () => {
     await expect.poll(() => page.locator("#key-status").textContent()).toContain(keyIdOf(alice.publicKey));
     const byBob = signApproval(bobSigner, { id: r.id, actionDigest: r.action_digest, policyDigest: r.policy_digest }, "approve", Date.now());
     expect((await post(`${svc.url}/v1/approvals/${r.id}/signatures`, byBob)).status).toBe(200);
-    await page.getByRole("button", { name: "Approve" }).click();
-    await expect.poll(() => page.locator("#sign-result").textContent()).toContain("This request was approved by bob meanwhile. Nothing was signed.");
+    // the page may have redrawn itself first (its live refresh): then it says so and offers nothing to sign
+    const clicked = await page
+      .getByRole("button", { name: "Approve" })
+      .click({ timeout: 3000 })
+      .then(() => true, () => false);
+    await expect
+      .poll(() => page.locator("#sign-result").textContent())
+      .toContain(clicked ? "This request was approved by bob meanwhile. Nothing was signed." : "This request changed while you were looking: now approved; signed by bob");
     const after = await statusOf(r.id);
     expect(after.status).toBe("approved");
     expect(after.approvals).toHaveLength(1);

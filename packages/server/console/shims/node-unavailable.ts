@@ -22,6 +22,7 @@ export {
   fail as rm,
   fail as readFileSync,
   fail as writeFileSync,
+  fail as writevSync,
   fail as statSync,
   fail as readdirSync,
   fail as existsSync,

@@ -246,6 +246,7 @@ async function listView(): Promise<void> {
     return;
   }
   const pending = list.filter((r) => r.status === "pending");
+  watch("/v1/approvals", listFingerprint(list));
   const cards = pending.map((r) => {
     const actor = isObject(r.action) && isObject(r.action["actor"]) ? r.action["actor"] : {};
     return h(
@@ -283,6 +284,7 @@ async function detailView(id: string, notice?: HTMLElement): Promise<void> {
     return;
   }
   const r = d.request;
+  watch(`/v1/approvals/${encodeURIComponent(id)}`, requestFingerprint(d));
   const masked = d.sensitive ?? [];
   const revealed = d.revealed ?? {};
   const ir = d.action ?? {};
@@ -313,6 +315,14 @@ async function detailView(id: string, notice?: HTMLElement): Promise<void> {
     ),
     h("button", { type: "button", class: "approve", id: "approve", disabled: r.status !== "pending" }, "Approve"),
     h("button", { type: "button", class: "reject", id: "reject", disabled: r.status !== "pending" }, "Reject (veto)"),
+    // a veto is final (one veto settles the request): it is signed only after a second, explicit step
+    h(
+      "div",
+      { id: "veto-confirm", role: "alertdialog", "aria-labelledby": "veto-confirm-text", hidden: true },
+      h("p", { id: "veto-confirm-text" }, "A veto is final: this action will not run, whatever the other approvers do. Sign the veto?"),
+      h("button", { type: "button", class: "reject", id: "veto-yes" }, "Sign the veto"),
+      h("button", { type: "button", id: "veto-no" }, "Cancel"),
+    ),
     h("div", { id: "sign-result", role: "status", "aria-live": "polite", tabindex: "-1" }, notice ?? ""),
   );
 
@@ -347,7 +357,28 @@ async function detailView(id: string, notice?: HTMLElement): Promise<void> {
     h("p", {}, h("a", { href: "#/approvals" }, "Back to the list")),
   );
   $("approve").addEventListener("click", () => void sign(r.id, "approve"));
-  $("reject").addEventListener("click", () => void sign(r.id, "reject"));
+  const confirm = $("veto-confirm");
+  const closeConfirm = (): void => {
+    confirm.hidden = true;
+    busy = false;
+    $("reject").focus();
+  };
+  $("reject").addEventListener("click", () => {
+    busy = true; // no live refresh under an open question
+    confirm.hidden = false;
+    $("veto-no").focus();
+  });
+  $("veto-no").addEventListener("click", () => {
+    closeConfirm();
+    $("sign-result").replaceChildren(message("warn", "Veto cancelled. Nothing was signed."));
+  });
+  $("veto-yes").addEventListener("click", () => {
+    confirm.hidden = true;
+    void sign(r.id, "reject");
+  });
+  confirm.addEventListener("keydown", (ev) => {
+    if (ev.key === "Escape") $("veto-no").click();
+  });
   // after a signature the page is drawn again: keyboard and screen-reader users land on the outcome
   if (notice !== undefined) $("sign-result").focus();
 }
@@ -365,6 +396,15 @@ function b64(bytes: Uint8Array): string {
 
 /** Signs and submits a verdict; every refusal is said in words and nothing is sent or changed. */
 async function sign(id: string, verdict: "approve" | "reject"): Promise<void> {
+  busy = true;
+  try {
+    await signNow(id, verdict);
+  } finally {
+    busy = false;
+  }
+}
+
+async function signNow(id: string, verdict: "approve" | "reject"): Promise<void> {
   const out = $("sign-result");
   const say = (kind: "ok" | "bad" | "warn", ...text: (Node | string)[]): void => {
     out.replaceChildren(message(kind, ...text));
@@ -504,7 +544,51 @@ async function verifyNow(keyText: string): Promise<void> {
 
 // ---- routing ---------------------------------------------------------------------------------------------------
 
+// ---- live refresh ----------------------------------------------------------------------------------------------
+// The list and a request's page follow the service on their own: every REFRESH_MS (while the tab is visible and
+// nothing is being signed or confirmed) the view's JSON is fetched again and the view redrawn only when it changed,
+// so an approver sees a new request, or a request settled by someone else, without pressing Refresh.
+
+const REFRESH_MS = 4000;
+/** what the current view was drawn from: its URL and a fingerprint of the parts it shows */
+let drawn: { readonly path: string; readonly fingerprint: string } | null = null;
+/** a signature is being made or a veto confirmed: no redraw under the approver's hands */
+let busy = false;
+
+function watch(path: string, fingerprint: string): void {
+  drawn = { path, fingerprint };
+}
+
+function listFingerprint(list: readonly ListItem[]): string {
+  return JSON.stringify(list.filter((r) => r.status === "pending").map((r) => [r.id, r.progress.map((p) => p.approvedBy.length)]));
+}
+
+function requestFingerprint(d: Detail): string {
+  return JSON.stringify([d.request.status, d.request.approvals.length]);
+}
+
+async function poll(): Promise<void> {
+  const was = drawn;
+  if (was === null || busy || document.visibilityState !== "visible") return;
+  try {
+    if (was.path === "/v1/approvals") {
+      const list = (await getJson<{ approvals: ListItem[] }>(was.path)).approvals;
+      if (drawn === was && !busy && listFingerprint(list) !== was.fingerprint) render();
+      return;
+    }
+    const d = await getJson<Detail>(was.path);
+    if (drawn !== was || busy || requestFingerprint(d) === was.fingerprint) return;
+    const r = d.request;
+    const by = r.approvals.map((a) => `${a.member ?? a.approver} (${a.verdict ?? "approve"})`).join(", ");
+    const notice = message("warn", `This request changed while you were looking: now ${r.status}${by !== "" ? `; signed by ${by}` : ""}.`);
+    rendering = rendering.then(() => detailView(r.id, notice));
+  } catch {
+    // a failed poll changes nothing; the next one tries again, and an explicit action reports errors in words
+  }
+}
+
 async function route(): Promise<void> {
+  drawn = null;
   const hash = location.hash.replace(/^#/, "") || "/approvals";
   const m = /^\/approvals\/([A-Za-z0-9_]+)$/.exec(hash);
   $("nav-approvals").toggleAttribute("aria-current", false);
@@ -545,6 +629,7 @@ function start(): void {
     main().focus();
   });
   setInterval(tick, 1000);
+  setInterval(() => void poll(), REFRESH_MS);
   render();
 }
 
