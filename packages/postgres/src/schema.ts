@@ -14,6 +14,8 @@
 //   chains       one signed receipt chain per store connection (a replica): its origin, key id and public key
 //   receipts     (chain, seq) -> the receipt's canonical line
 //   checkpoints  (chain, size) -> the signed checkpoint note over the chain's first `size` receipts
+//   fleet        one row (version 2): the id of the fleet's redaction key, recorded by the first replica (or
+//                `migrate`) that was given one; never the key itself (src/fleet-key.ts says why)
 import type { PoolClient } from "pg";
 
 export interface Migration {
@@ -68,6 +70,17 @@ CREATE TABLE execlayer_checkpoints (
   size bigint NOT NULL,
   note text NOT NULL,
   PRIMARY KEY (chain, size)
+);
+`,
+  },
+  {
+    version: 2,
+    sql: `
+CREATE TABLE execlayer_fleet (
+  id int PRIMARY KEY CHECK (id = 1),
+  redaction_key_id text NOT NULL,
+  recorded_by text NOT NULL,
+  recorded_at timestamptz NOT NULL DEFAULT now()
 );
 `,
   },

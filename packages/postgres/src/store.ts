@@ -34,6 +34,8 @@ import {
   StoreError,
   type JsonValue,
   type Receipt,
+  type RedactionKey,
+  type Result,
   type RequestSnapshot,
   type Signer,
   type StateStore,
@@ -45,6 +47,7 @@ import {
   windowLabel,
 } from "execlayer";
 import { migrateWith, schemaProblem, schemaVersion, SchemaTooNew, type MigrateResult } from "./schema.ts";
+import { fleetKey, keyMismatch, keyMissing, recordFleetKey, type FleetKey } from "./fleet-key.ts";
 
 export interface PostgresStoreOptions {
   /** signs this connection's receipt chain; default: a fresh Ed25519 key held in memory only (its public key is
@@ -52,6 +55,13 @@ export interface PostgresStoreOptions {
   readonly signer?: Signer;
   /** with the default key: sign each batch's receipts on this many worker threads (SigningPool); default 0 */
   readonly signingThreads?: number;
+  /**
+   * the fleet's redaction key: `@sensitive` values are committed under it (the Enforcer over this store uses it), and
+   * every replica of the fleet must be given the same one (a secret file: `readRedactionKeyFile`). Its id is recorded
+   * in the database by the first replica given a key; a replica given another is refused at connect (XP5026), and
+   * so is an Enforcer over a store connected without one (src/fleet-key.ts). Approving, listing and auditing need none.
+   */
+  readonly redactionKey?: RedactionKey;
   /** false: keep no receipts (the store is not journaled; decisions carry no receipt). Default true. */
   readonly receipts?: boolean;
   /** a name for this replica, recorded with its chains; default the host name */
@@ -68,7 +78,7 @@ export interface PostgresStoreOptions {
   readonly maxRetries?: number;
   /** transactions per database transaction at most; default 512 */
   readonly maxBatch?: number;
-  /** apply missing migrations at connect instead of refusing the database; default false */
+  /** apply missing migrations at connect instead of refusing the database (and record `redactionKey`); default false */
   readonly migrate?: boolean;
   /** extra pg pool settings (ssl, application_name, ...) */
   readonly pg?: Omit<PoolConfig, "connectionString">;
@@ -155,6 +165,10 @@ export class PostgresStore implements StateStore<Receipt> {
   readonly target: string;
   readonly replica: string;
   readonly signer: Signer | null;
+  /** the fleet's redaction key, when the store was given it */
+  readonly redactionKey?: RedactionKey;
+  /** the fleet's key as the database recorded it at connect, or null */
+  readonly #fleetKey: FleetKey | null;
   readonly #pool: Pool;
   readonly #options: PostgresStoreOptions;
   /** the store made its signer (the default key), so it releases it on close */
@@ -172,12 +186,14 @@ export class PostgresStore implements StateStore<Receipt> {
   #chainId = "";
   readonly #stats = { batches: 0, transactions: 0, retries: 0, failures: 0, chains: 0 };
 
-  private constructor(pool: Pool, url: string, options: PostgresStoreOptions) {
+  private constructor(pool: Pool, url: string, options: PostgresStoreOptions, fleet: FleetKey | null) {
     this.#pool = pool;
     this.#options = options;
     this.target = describeTarget(url);
     this.journaled = options.receipts ?? true;
     this.replica = sanitize(options.replica ?? os.hostname());
+    if (options.redactionKey !== undefined) this.redactionKey = options.redactionKey;
+    this.#fleetKey = fleet;
     const threads = options.signingThreads ?? 0;
     this.#ownsSigner = this.journaled && options.signer === undefined;
     this.signer = !this.journaled ? null : (options.signer ?? (threads > 0 ? new SigningPool(generateKeyPair(), { threads }) : createSigner(generateKeyPair(), "native")));
@@ -187,11 +203,13 @@ export class PostgresStore implements StateStore<Receipt> {
 
   /**
    * Connects and checks the schema: refuses (StoreError XP5024) a database whose schema version is not this code's,
-   * unless `migrate: true` brings an older one up to date; XP5025 when the database cannot be used.
+   * unless `migrate: true` brings an older one up to date; XP5025 when the database cannot be used; XP5026 when
+   * `redactionKey` is not the fleet's (the first replica given a key records it).
    */
   static async connect(url: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
     const pool = createPool(url, options);
     const target = describeTarget(url);
+    let fleet: FleetKey | null;
     try {
       const client = await pool.connect().catch((e: unknown) => {
         throw databaseStoreError("io", target, errorText(e), e);
@@ -210,6 +228,16 @@ export class PostgresStore implements StateStore<Receipt> {
         });
         const problem = schemaProblem(version);
         if (problem !== null) throw databaseStoreError("schema", target, problem);
+        const key = options.redactionKey;
+        const unreadable = (e: unknown): never => {
+          throw databaseStoreError("io", target, `cannot read the fleet's redaction key: ${errorText(e)}`, e);
+        };
+        if (key === undefined) fleet = await fleetKey(client).catch(unreadable);
+        else {
+          const recorded = await recordFleetKey(client, key.keyId, sanitize(options.replica ?? os.hostname())).catch(unreadable);
+          if (recorded.id !== key.keyId) throw databaseStoreError("redaction-key", target, keyMismatch(key.keyId, recorded));
+          fleet = recorded;
+        }
       } finally {
         client.release();
       }
@@ -217,7 +245,17 @@ export class PostgresStore implements StateStore<Receipt> {
       await pool.end().catch(() => undefined);
       throw e;
     }
-    return new PostgresStore(pool, url, options);
+    return new PostgresStore(pool, url, options, fleet);
+  }
+
+  /** An Enforcer over this store commits under the fleet's key, this store's, and no other (src/fleet-key.ts). */
+  checkRedactionKey(keyId: string): Result<void, StoreError> {
+    if (this.redactionKey === undefined) return { ok: false, error: databaseStoreError("redaction-key", this.target, keyMissing(this.#fleetKey)) };
+    if (keyId !== this.redactionKey.keyId) {
+      const why = `the Enforcer was given its own key ${keyId}, not the fleet's ${this.redactionKey.keyId}: give it none (it uses the store's)`;
+      return { ok: false, error: databaseStoreError("redaction-key", this.target, why) };
+    }
+    return { ok: true, value: undefined };
   }
 
   /** What the store did so far. */
@@ -524,8 +562,11 @@ SELECT 1`,
   }
 }
 
-/** Brings the database at `url` to this code's schema version (`xpol db migrate`). Throws StoreError (XP5024, XP5025). */
-export async function migrate(url: string, options: Pick<PostgresStoreOptions, "statementTimeoutMs" | "connectTimeoutMs" | "pg"> = {}): Promise<MigrateResult> {
+/**
+ * Brings the database at `url` to this code's schema version (`xpol db migrate`) and, given `redactionKey`, records
+ * it as the fleet's (src/fleet-key.ts). Throws StoreError (XP5024, XP5025; XP5026 when another key is recorded).
+ */
+export async function migrate(url: string, options: Pick<PostgresStoreOptions, "statementTimeoutMs" | "connectTimeoutMs" | "pg" | "redactionKey"> = {}): Promise<MigrateResult> {
   const pool = createPool(url, { ...options, poolSize: 1, statementTimeoutMs: options.statementTimeoutMs ?? 60_000 });
   const target = describeTarget(url);
   try {
@@ -533,7 +574,13 @@ export async function migrate(url: string, options: Pick<PostgresStoreOptions, "
       throw databaseStoreError("io", target, errorText(e), e);
     });
     try {
-      return await migrateWith(client);
+      const result = await migrateWith(client);
+      const key = options.redactionKey;
+      if (key !== undefined) {
+        const fleet = await recordFleetKey(client, key.keyId, "migrate");
+        if (fleet.id !== key.keyId) throw databaseStoreError("redaction-key", target, keyMismatch(key.keyId, fleet));
+      }
+      return result;
     } catch (e: unknown) {
       if (e instanceof SchemaTooNew) throw databaseStoreError("schema", target, e.message);
       if (e instanceof StoreError) throw e;

@@ -37,15 +37,32 @@ describe.skipIf(noPostgres)("xpol --postgres", () => {
       expect(unmigrated.status).toBe(1);
       expect(unmigrated.stderr).toContain("XP5024");
 
-      const m = xpol(["db", "migrate", "--postgres", url], dir);
+      // the fleet's redaction key: made once, recorded at migration (its id only), given to every replica that decides
+      const made = xpol(["keygen", "--redaction-key", "fleet.redaction-key"], dir);
+      expect(made.status).toBe(0);
+      const keyId = made.stdout.match(/key id: +(hmac-sha256:[0-9a-f]{16})/)![1]!;
+      expect((fs.statSync(path.join(dir, "fleet.redaction-key")).mode & 0o777).toString(8)).toBe("600");
+      const m = xpol(["db", "migrate", "--postgres", url, "--redaction-key", "fleet.redaction-key"], dir);
       expect(m.stderr).toBe("");
       expect(m.stdout).toContain(`schema version 0 -> ${SCHEMA_VERSION}`);
+      expect(m.stdout).toContain(`the fleet's redaction key is ${keyId}`);
+      expect(await sql(url, "SELECT redaction_key_id FROM execlayer_fleet")).toEqual([{ redaction_key_id: keyId }]);
       expect(xpol(["db", "migrate", "--postgres", url], dir).stdout).toContain("nothing to do");
+      // a replica without the key, or with another, decides nothing (XP5026, exit 1)
+      const keyless = xpol(["eval", path.join(examples, "invoices/invoices.xpol"), "--postgres", url, "--action", "a.json", "--context", "ctx.json"], dir);
+      expect(keyless.status).toBe(1);
+      expect(keyless.stderr).toContain(`XP5026`);
+      expect(keyless.stderr).toContain(`connected without the fleet's redaction key (${keyId})`);
+      expect(xpol(["keygen", "--redaction-key", "stray.redaction-key"], dir).status).toBe(0);
+      const stray = xpol(["eval", path.join(examples, "invoices/invoices.xpol"), "--postgres", url, "--redaction-key", "stray.redaction-key", "--action", "a.json", "--context", "ctx.json"], dir);
+      expect(stray.status).toBe(1);
+      expect(stray.stderr).toMatch(new RegExp(`XP5026: .*the fleet's is ${keyId} \\(recorded by migrate`));
+      expect(xpol(["db", "migrate", "--postgres", url, "--redaction-key", "stray.redaction-key"], dir)).toMatchObject({ status: 1, stderr: expect.stringContaining("XP5026") });
 
-      const first = xpol(["eval", path.join(examples, "invoices/invoices.xpol"), "--postgres", url, "--action", "a.json", "--context", "ctx.json"], dir);
+      const first = xpol(["eval", path.join(examples, "invoices/invoices.xpol"), "--postgres", url, "--redaction-key", "fleet.redaction-key", "--action", "a.json", "--context", "ctx.json"], dir);
       expect(first.stdout).toMatch(/require_approval/);
       expect(first.stdout).toMatch(/request: apr_[0-9a-f]{24} \(pending/);
-      const second = xpol(["eval", path.join(examples, "invoices/invoices.xpol"), "--postgres", url, "--action", "a.json", "--context", "ctx.json"], dir);
+      const second = xpol(["eval", path.join(examples, "invoices/invoices.xpol"), "--postgres", url, "--redaction-key", "fleet.redaction-key", "--action", "a.json", "--context", "ctx.json"], dir);
       // the same open request, found in the database by another process
       expect(second.stdout.match(/apr_[0-9a-f]{24}/)?.[0]).toBe(first.stdout.match(/apr_[0-9a-f]{24}/)?.[0]);
 
@@ -59,9 +76,9 @@ describe.skipIf(noPostgres)("xpol --postgres", () => {
       const approved = xpol(["approve", "--postgres", url, "--request", id, "--key", "alice.key"], dir);
       expect(approved.stderr).toBe("");
       expect(approved.stdout).toContain("approval by alice recorded");
-      const run = xpol(["eval", path.join(examples, "invoices/invoices.xpol"), "--postgres", url, "--action", "a.json", "--context", "ctx.json"], dir);
+      const run = xpol(["eval", path.join(examples, "invoices/invoices.xpol"), "--postgres", url, "--redaction-key", "fleet.redaction-key", "--action", "a.json", "--context", "ctx.json"], dir);
       expect(run.stdout).toMatch(/^effect: allow\n[\s\S]*approved by alice/);
-      const replay = xpol(["eval", path.join(examples, "invoices/invoices.xpol"), "--postgres", url, "--action", "a.json", "--context", "ctx.json"], dir);
+      const replay = xpol(["eval", path.join(examples, "invoices/invoices.xpol"), "--postgres", url, "--redaction-key", "fleet.redaction-key", "--action", "a.json", "--context", "ctx.json"], dir);
       expect(replay.stdout).toMatch(/XP5005/);
 
       const v = xpol(["verify", "--postgres", url], dir);

@@ -5,7 +5,7 @@ import { Enforcer, NobleSigner, signApproval } from "execlayer";
 import { PostgresStore, verifyChains } from "@execlayer/postgres";
 import { freshDatabase, noPostgres, sql } from "./helpers/db.ts";
 import { startFleet } from "./helpers/fleet.ts";
-import { carol, counterValue, invoicePolicy, month, setStatus, who } from "./helpers/policy.ts";
+import { carol, counterValue, fleetKey, invoicePolicy, month, setStatus, who } from "./helpers/policy.ts";
 import { migrate } from "@execlayer/postgres";
 
 type Summary = { effects: Record<string, number>; codes: Record<string, number> };
@@ -57,7 +57,7 @@ describe.skipIf(noPostgres)("a fleet of replica processes", () => {
     const url = await freshDatabase();
     await migrate(url);
     // the request is opened and approved by an operator's own store connection
-    const store = await PostgresStore.connect(url, { signer: NobleSigner.fromSeed(new Uint8Array(32).fill(7)) });
+    const store = await PostgresStore.connect(url, { signer: NobleSigner.fromSeed(new Uint8Array(32).fill(7)), redactionKey: fleetKey });
     const enforcer = await Enforcer.create({ policy: invoicePolicy(0), store });
     const d = await enforcer.decide(setStatus("inv-42"), who);
     expect(d.effect).toBe("require_approval");

@@ -7,7 +7,7 @@ import { startFleet } from "./helpers/fleet.ts";
 import { counterValue, month } from "./helpers/policy.ts";
 import { serverPids, startServer, stopServer } from "./helpers/cluster.ts";
 import { Enforcer } from "execlayer";
-import { invoicePolicy, setStatus, who } from "./helpers/policy.ts";
+import { fleetKey, invoicePolicy, setStatus, who } from "./helpers/policy.ts";
 
 type Ack = { i: number; t: number; effect: string; code: string | null; sig: string | null };
 
@@ -91,7 +91,7 @@ describe.skipIf(noPostgres)("failures mid-load", () => {
   it("a server that stops answering (frozen): deny XP5004 within the client's timeout, nothing changed; it resumes", async () => {
     const url = await freshDatabase();
     await migrate(url);
-    const store = await PostgresStore.connect(url, { statementTimeoutMs: 1000, poolSize: 1 });
+    const store = await PostgresStore.connect(url, { statementTimeoutMs: 1000, poolSize: 1, redactionKey: fleetKey });
     const enforcer = await Enforcer.create({ policy: invoicePolicy(), store });
     expect((await enforcer.decide(setStatus("inv-0"), who)).effect).toBe("allow");
     const pids = serverPids(cluster!);

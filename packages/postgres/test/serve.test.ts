@@ -7,7 +7,9 @@ import { Writable } from "node:stream";
 import { afterAll, describe, expect, it } from "vitest";
 import { startServer, type RunningServer } from "@execlayer/server";
 import { migrate, verifyChains } from "@execlayer/postgres";
+import { generateRedactionKey, writeRedactionKeyFile } from "execlayer";
 import { freshDatabase, noPostgres } from "./helpers/db.ts";
+import { fleetKey } from "./helpers/policy.ts";
 
 const POLICY = `policy fleet version "1.0.0"
 
@@ -42,11 +44,14 @@ afterAll(async () => {
 });
 
 const quiet = (): Writable => new Writable({ write: (_c, _e, cb) => cb() });
+// the fleet's redaction key file, as every replica is given it
+const keyFile = path.join(dir, "fleet.redaction-key");
+await writeRedactionKeyFile(keyFile, fleetKey);
 
 async function replica(url: string): Promise<RunningServer> {
   const policyFile = path.join(dir, "fleet.xpol");
   writeFileSync(policyFile, POLICY);
-  const s = await startServer({ policies: [policyFile], postgres: url, listen: "127.0.0.1:0", watch: false, logDestination: quiet() });
+  const s = await startServer({ policies: [policyFile], postgres: url, redactionKey: keyFile, listen: "127.0.0.1:0", watch: false, logDestination: quiet() });
   running.push(s);
   return s;
 }
@@ -66,7 +71,7 @@ describe.skipIf(noPostgres)("xpol serve --postgres", () => {
     const url = await freshDatabase();
     const policyFile = path.join(dir, "fleet.xpol");
     writeFileSync(policyFile, POLICY);
-    await expect(startServer({ policies: [policyFile], postgres: url, listen: "127.0.0.1:0", watch: false, logDestination: quiet() })).rejects.toMatchObject({ code: "XP5024" });
+    await expect(startServer({ policies: [policyFile], postgres: url, redactionKey: keyFile, listen: "127.0.0.1:0", watch: false, logDestination: quiet() })).rejects.toMatchObject({ code: "XP5024" });
     await migrate(url);
     const [a, b] = [await replica(url), await replica(url)];
     // 12 updates by one agent, alternating replicas, 6 at a time: the cap of 5 holds for the fleet, not per replica
@@ -79,5 +84,20 @@ describe.skipIf(noPostgres)("xpol serve --postgres", () => {
     const chains = await verifyChains(url, {});
     expect(chains.ok).toBe(true);
     expect(chains.chains.reduce((n, c) => n + (c.ok ? c.result.count : 0), 0)).toBe(12);
+  });
+
+  it("a replica with another redaction key, or none, is refused at start (XP5026, exit 2) and the fleet's key stays recorded", async () => {
+    const url = await freshDatabase();
+    await migrate(url);
+    const policyFile = path.join(dir, "fleet.xpol");
+    writeFileSync(policyFile, POLICY);
+    const a = await replica(url);
+    const strayFile = path.join(dir, "stray.redaction-key");
+    await writeRedactionKeyFile(strayFile, generateRedactionKey());
+    const start = (extra: { redactionKey?: string }) => startServer({ policies: [policyFile], postgres: url, ...extra, listen: "127.0.0.1:0", watch: false, logDestination: quiet() });
+    await expect(start({ redactionKey: strayFile })).rejects.toMatchObject({ code: "XP5026", exit: 2, message: expect.stringContaining(`the fleet's is ${fleetKey.keyId}`) });
+    await expect(start({})).rejects.toMatchObject({ code: "XP5026", exit: 2, message: expect.stringContaining("connected without the fleet's redaction key") });
+    // the running replica still decides
+    expect((await decide(a.url, 0)).effect).toBe("allow");
   });
 });

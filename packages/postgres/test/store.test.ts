@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { freshDatabase, noPostgres, sql } from "./helpers/db.ts";
-import { bob, carol, counterValue, deleteInvoice, invoicePolicy, month, setStatus, who } from "./helpers/policy.ts";
+import { bob, carol, counterValue, deleteInvoice, fleetKey, invoicePolicy, month, setStatus, who } from "./helpers/policy.ts";
 
 const T0 = Date.parse("2026-01-31T10:00:00Z");
 const day = { kind: "calendar", unit: "day" } as const;
@@ -23,7 +23,7 @@ afterAll(async () => {
 
 async function store(options: Parameters<typeof PostgresStore.connect>[1] = {}): Promise<{ store: PostgresStore; url: string }> {
   const url = await freshDatabase();
-  const s = await PostgresStore.connect(url, { migrate: true, signer, ...options });
+  const s = await PostgresStore.connect(url, { migrate: true, signer, redactionKey: fleetKey, ...options });
   open.push(s);
   return { store: s, url };
 }
@@ -33,7 +33,7 @@ describe.skipIf(noPostgres)("schema", () => {
     const url = await freshDatabase();
     await expect(PostgresStore.connect(url)).rejects.toMatchObject({ name: "StoreError", code: "XP5024", reason: "schema" });
     await expect(PostgresStore.connect(url)).rejects.toThrow(/xpol db migrate --postgres URL/);
-    expect(await migrate(url)).toEqual({ from: 0, to: SCHEMA_VERSION, applied: [1] });
+    expect(await migrate(url)).toEqual({ from: 0, to: SCHEMA_VERSION, applied: [1, 2] });
     expect(await migrate(url)).toEqual({ from: SCHEMA_VERSION, to: SCHEMA_VERSION, applied: [] });
     const s = await PostgresStore.connect(url);
     await s.close();
@@ -222,7 +222,7 @@ describe.skipIf(noPostgres)("approvals racing across connections (each store its
     const policy = invoicePolicy();
     return Promise.all(
       Array.from({ length: n }, async () => {
-        const s = await PostgresStore.connect(url, { signer });
+        const s = await PostgresStore.connect(url, { signer, redactionKey: fleetKey });
         open.push(s);
         return Enforcer.create({ policy, store: s, clock: () => JAN });
       }),

@@ -18,7 +18,7 @@ export interface ServeIO {
 }
 
 export const SERVE_USAGE = `usage: xpol serve --policy PATH... [--state DIR | --memory | --postgres URL] [--listen HOST:PORT] [--tokens FILE]
-                  [--tls-cert FILE --tls-key FILE] [--body-limit BYTES] [--checkpoint-every N]
+                  [--redaction-key FILE] [--tls-cert FILE --tls-key FILE] [--body-limit BYTES] [--checkpoint-every N]
                   [--signing-threads N] [--signatures per-receipt|per-batch] [--no-watch] [--log-level LEVEL]
                   [--shadow PATH]... [--bundle-signers KEYRING --bundle-quorum M]
                   [--webhook URL... --webhook-secret-file FILE [--webhook-format json|slack]] [--public-url URL]
@@ -30,6 +30,10 @@ export const SERVE_USAGE = `usage: xpol serve --policy PATH... [--state DIR | --
   --postgres URL     the PostgreSQL state store shared by a fleet of replicas (needs @execlayer/postgres; the schema
                      must be migrated: \`xpol db migrate --postgres URL\`); receipts: one chain per replica in the
                      database (\`xpol verify --postgres URL\`)
+  --redaction-key FILE  with --postgres: the fleet's redaction key (\`xpol keygen --redaction-key FILE\`), the same file
+                     on every replica: @sensitive values are committed under it, so an action has the same digest
+                     (and approval request) on every replica. Required there; a key that is not the fleet's (its id is
+                     recorded in the database) refuses the start with XP5026
   --listen HOST:PORT where to listen (default ${DEFAULT_LISTEN}); beyond loopback only with --tokens
   --tokens FILE      bearer tokens with roles, hashed: {"tokens": [{"name", "sha256", "roles": [...]}]}
                      (roles: agent, approver, auditor, admin)
@@ -101,6 +105,9 @@ function parse(argv: readonly string[]): Parsed | string {
           break;
         case "--postgres":
           o.postgres = need(value());
+          break;
+        case "--redaction-key":
+          o.redactionKey = need(value());
           break;
         case "--listen":
           o.listen = need(value());

@@ -7,7 +7,7 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import type { FastifyInstance } from "fastify";
 import pino, { type DestinationStream, type Logger } from "pino";
-import { DurableStore, MemoryStore, ServiceDiagnostics as D, StoreError, type CompiledPolicy, type Receipt, type StateStore, parseBundleSigners } from "execlayer";
+import { DurableStore, MemoryStore, ServiceDiagnostics as D, StoreError, readRedactionKeyFile, type CompiledPolicy, type Receipt, type RedactionKey, type StateStore, parseBundleSigners } from "execlayer";
 import { buildApp } from "./app.ts";
 import { isLoopback, readTokensFile, type TokenEntry } from "./auth.ts";
 import { buildOpenApiDocument } from "./openapi.ts";
@@ -42,6 +42,12 @@ export interface ServeOptions {
    * approved action run once across every replica; each replica writes its own receipt chain in the database
    */
   readonly postgres?: string;
+  /**
+   * with `postgres`: the fleet's redaction key file (`xpol keygen --redaction-key FILE`), the same on every replica:
+   * `@sensitive` values are committed under it, so an action's digest is the same on every replica. Required to
+   * decide on a fleet's store; a key that is not the fleet's refuses the start (XP5026)
+   */
+  readonly redactionKey?: string;
   /** `HOST:PORT` (default 127.0.0.1:8181; port 0 picks one) */
   readonly listen?: string;
   /** a JSON file of hashed bearer tokens with roles (auth.ts); required to listen beyond loopback */
@@ -80,11 +86,14 @@ export interface ServeOptions {
 const POSTGRES_PACKAGE: string = "@execlayer/postgres";
 
 interface PostgresModule {
-  readonly PostgresStore: { connect(url: string, options: { replica?: string; signingThreads?: number }): Promise<StateStore<Receipt>> };
+  readonly PostgresStore: { connect(url: string, options: { replica?: string; signingThreads?: number; redactionKey?: RedactionKey }): Promise<StateStore<Receipt>> };
 }
 
-/** Opens the fleet's PostgreSQL store, or refuses to start with the store's code (schema, database) or XP8210. */
-async function connectPostgres(url: string, signingThreads: number | undefined): Promise<StateStore<Receipt>> {
+/**
+ * Opens the fleet's PostgreSQL store, or refuses to start with the store's code (schema, database, a redaction key
+ * not the fleet's) or XP8210.
+ */
+async function connectPostgres(url: string, signingThreads: number | undefined, redactionKey: RedactionKey | undefined): Promise<StateStore<Receipt>> {
   let mod: PostgresModule;
   try {
     mod = (await import(POSTGRES_PACKAGE)) as PostgresModule;
@@ -92,11 +101,29 @@ async function connectPostgres(url: string, signingThreads: number | undefined):
     throw new ServeError(D.notInstalled.code, D.notInstalled.message(POSTGRES_PACKAGE), 3);
   }
   try {
-    return await mod.PostgresStore.connect(url, { replica: `xpol-serve-${process.pid}`, ...(signingThreads !== undefined ? { signingThreads } : {}) });
+    return await mod.PostgresStore.connect(url, {
+      replica: `xpol-serve-${process.pid}`,
+      ...(signingThreads !== undefined ? { signingThreads } : {}),
+      ...(redactionKey !== undefined ? { redactionKey } : {}),
+    });
   } catch (e: unknown) {
-    const err = e instanceof StoreError ? e : null;
-    throw new ServeError(err?.code ?? D.unavailable.code, e instanceof Error ? e.message : String(e), err?.reason === "schema" ? 1 : 3);
+    throw storeServeError(e);
   }
+}
+
+/** The store refused: its code; exit 1 (schema), 2 (a redaction key not the fleet's: the configuration), else 3. */
+function storeServeError(e: unknown): ServeError {
+  const err = e instanceof StoreError ? e : null;
+  return new ServeError(err?.code ?? D.unavailable.code, e instanceof Error ? e.message : String(e), err?.reason === "schema" ? 1 : err?.reason === "redaction-key" ? 2 : 3);
+}
+
+/** The fleet's redaction key from its file (`--redaction-key`), or a refused start. */
+async function readFleetKey(file: string | undefined, cwd: string, postgres: boolean): Promise<RedactionKey | undefined> {
+  if (file === undefined) return undefined;
+  if (!postgres) throw new ServeError(D.refusedConfig.code, D.refusedConfig.message("--redaction-key goes with --postgres (a state directory keeps its own key)"), 2);
+  const key = await readRedactionKeyFile(path.resolve(cwd, file));
+  if (!key.ok) throw new ServeError(D.refusedConfig.code, D.refusedConfig.message(`the redaction key: ${key.error}`), key.unreadable === true ? 3 : 2);
+  return key.value;
 }
 
 export interface RunningServer {
@@ -178,12 +205,13 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
 
   const log: Logger = pino({ level: options.logLevel ?? "info", base: { service: "xpol" } }, options.logDestination ?? pino.destination({ fd: 1, sync: false }));
 
+  const fleetKey = await readFleetKey(options.redactionKey, cwd, options.postgres !== undefined);
   let store: StateStore<Receipt>;
   let stateDir: string | null = null;
   if (options.memory === true) {
     store = new MemoryStore<Receipt>();
   } else if (options.postgres !== undefined) {
-    store = await connectPostgres(options.postgres, options.signingThreads);
+    store = await connectPostgres(options.postgres, options.signingThreads, fleetKey);
   } else {
     stateDir = path.resolve(cwd, options.state ?? "xpol-state");
     try {
@@ -202,7 +230,15 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     }
   }
 
-  const holder = await PolicyHolder.create(loaded.policy, options.policies, store, shadow, loaded.bundle);
+  let holder: PolicyHolder;
+  try {
+    holder = await PolicyHolder.create(loaded.policy, options.policies, store, shadow, loaded.bundle);
+  } catch (e: unknown) {
+    // a fleet's store without its redaction key (XP5026): refused before anything is decided
+    await store.close().catch(() => undefined);
+    if (e instanceof StoreError) throw storeServeError(e);
+    throw e;
+  }
   const state = new ServiceState(holder, store, stateDir, options.policies, cwd, log, bundleCheck);
   const openAtStart = await holder.enforcer.pendingApprovals();
   if (stateDir !== null) await state.book.loadFromLog(stateDir, openAtStart);

@@ -12,12 +12,15 @@ import type { EnforcerDecision } from "../runtime/outcome.ts";
 import type { StateStore } from "../runtime/store.ts";
 import type { Receipt } from "../receipts/receipt.ts";
 import { loadPostgres } from "./postgres.ts";
+import type { RedactionKey } from "../receipts/redaction.ts";
 
 export interface StatefulEvalOptions {
   /** the state directory (created if missing) */
   readonly dir?: string;
   /** or the PostgreSQL database (its schema migrated: `xpol db migrate`) */
   readonly postgres?: string;
+  /** with `postgres`: the fleet's redaction key (required there to decide; XP5026 when it is not the fleet's) */
+  readonly redactionKey?: RedactionKey;
   /** a fixed decision time (RFC 3339); default: the clock (a proposal's own `requested_at` is never used) */
   readonly now?: string;
 }
@@ -35,14 +38,19 @@ export async function decideWithState(
   try {
     store = await openStore(options);
   } catch (e: unknown) {
-    if (e instanceof StoreError) return { ok: false, error: e };
-    if (e instanceof Error && e.name === "StoreError") return { ok: false, error: e as StoreError };
-    return { ok: false, error: new StoreError(Diagnostics.storeOpenFailed.code, e instanceof Error ? e.message : String(e), "io") };
+    return { ok: false, error: asStoreError(e) };
   }
   // As in the stateless `eval`: the decision time is `now` if given, else the clock; never the proposal's own.
   const fixed = options.now === undefined ? undefined : Date.parse(options.now);
   let current = Date.now();
-  const enforcer = await Enforcer.create({ policy, store, clock: () => current });
+  let enforcer: Enforcer;
+  try {
+    enforcer = await Enforcer.create({ policy, store, clock: () => current });
+  } catch (e: unknown) {
+    // a fleet's store without the fleet's redaction key (XP5026)
+    await store.close().catch(() => undefined);
+    return { ok: false, error: asStoreError(e) };
+  }
   const decisions: EnforcerDecision[] = [];
   try {
     for (const p of proposals) {
@@ -55,9 +63,15 @@ export async function decideWithState(
   return { ok: true, decisions };
 }
 
+function asStoreError(e: unknown): StoreError {
+  if (e instanceof StoreError) return e;
+  if (e instanceof Error && e.name === "StoreError") return e as StoreError;
+  return new StoreError(Diagnostics.storeOpenFailed.code, e instanceof Error ? e.message : String(e), "io");
+}
+
 async function openStore(options: StatefulEvalOptions): Promise<StateStore<Receipt>> {
   if (options.postgres === undefined) return DurableStore.open(options.dir ?? ".");
   const pg = await loadPostgres();
   if (!pg.ok) throw new StoreError(Diagnostics.storeDatabaseFailed.code, pg.error, "io");
-  return pg.value.PostgresStore.connect(options.postgres, { replica: "xpol-eval" });
+  return pg.value.PostgresStore.connect(options.postgres, { replica: "xpol-eval", ...(options.redactionKey !== undefined ? { redactionKey: options.redactionKey } : {}) });
 }

@@ -6,6 +6,9 @@ import type { StateStore } from "../runtime/store.ts";
 import type { Signer } from "../receipts/signer.ts";
 import type { VerifyLogResult } from "../receipts/verify-log.ts";
 import type { Result } from "../vocabulary/result.ts";
+import { readRedactionKeyFile, type RedactionKey } from "../receipts/redaction.ts";
+import { resolve } from "node:path";
+import { ExitCode, type CliIO } from "./io.ts";
 
 export const POSTGRES_PACKAGE = "@execlayer/postgres";
 
@@ -14,8 +17,8 @@ export const POSTGRES_PACKAGE = "@execlayer/postgres";
  * to this type at compile time, since the core cannot import the package's own types).
  */
 export interface PostgresModule {
-  readonly PostgresStore: { connect(url: string, options?: { readonly signer?: Signer; readonly replica?: string }): Promise<StateStore<Receipt>> };
-  migrate(url: string): Promise<{ readonly from: number; readonly to: number; readonly applied: readonly number[] }>;
+  readonly PostgresStore: { connect(url: string, options?: { readonly signer?: Signer; readonly replica?: string; readonly redactionKey?: RedactionKey }): Promise<StateStore<Receipt>> };
+  migrate(url: string, options?: { readonly redactionKey?: RedactionKey }): Promise<{ readonly from: number; readonly to: number; readonly applied: readonly number[] }>;
   exportChains(url: string, dir: string): Promise<{ readonly chains: readonly ChainInfo[] }>;
   verifyChains(
     url: string,
@@ -51,4 +54,12 @@ export async function loadPostgres(name: string = POSTGRES_PACKAGE): Promise<Res
     return { ok: false, error: `${name} does not provide what this version of xpol needs (PostgresStore, migrate, exportChains, verifyChains): install a matching version` };
   }
   return { ok: true, value: mod as PostgresModule };
+}
+
+/** `--redaction-key FILE`: the fleet's redaction key, or prints why not and returns the exit code. */
+export async function readFleetKey(file: string, command: string, io: CliIO): Promise<RedactionKey | number> {
+  const key = await readRedactionKeyFile(resolve(io.cwd, file));
+  if (key.ok) return key.value;
+  io.stderr(`xpol ${command}: the redaction key: ${key.error}`);
+  return key.unreadable === true ? ExitCode.unreadable : ExitCode.usage;
 }

@@ -185,6 +185,7 @@ export const Diagnostics = {
   // stores kept in a database (@execlayer/postgres)
   storeSchemaUnknown: def("XP5024", "error", (where: string, why: string) => `state database \`${where}\` has a schema this code does not know: ${why}`),
   storeDatabaseFailed: def("XP5025", "error", (where: string, why: string) => `cannot use state database \`${where}\`: ${why}`),
+  storeRedactionKeyRefused: def("XP5026", "error", (where: string, why: string) => `refused to decide on state database \`${where}\` with this redaction key: ${why}`),
 
   // --- XP6xxx receipts and logs --------------------------------------------------------------------------------
   receiptLogForeign: def("XP6001", "error", (file: string) => `\`${file}\` is not an ExecLayer receipt log`),

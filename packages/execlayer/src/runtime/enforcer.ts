@@ -65,7 +65,9 @@ export interface EnforcerOptions {
   /**
    * the key `@sensitive` values are committed under in receipts (HMAC-SHA256, receipts/redaction.ts); default: the
    * store's (`DIR/runtime.redaction-key` of a DurableStore, one per MemoryStore), else one made for this runtime.
-   * Replicas sharing a store must share it: the action digest of a proposal with sensitive values depends on it.
+   * Replicas sharing a store must share it: the action digest of a proposal with sensitive values depends on it; a
+   * store shared by replicas refuses any other than the fleet's (`StateStore.checkRedactionKey`: create throws its
+   * StoreError, XP5026).
    */
   readonly redactionKey?: RedactionKey;
   /**
@@ -225,6 +227,8 @@ export class Enforcer {
     const policy = isEnforceable(given) ? given : enforceableFrom(given);
     const shadow = options.shadow === undefined ? null : isEnforceable(options.shadow) ? options.shadow : enforceableFrom(options.shadow);
     const redactionKey = options.redactionKey ?? store.redactionKey ?? generateRedactionKey();
+    const shared = store.checkRedactionKey?.(redactionKey.keyId);
+    if (shared !== undefined && !shared.ok) throw shared.error;
     const keys = { redactionKey, principalKeys: options.principalKeys ?? store.principalKeys };
     return new Enforcer(policy, store, now, options.signedAtSkewMs ?? DEFAULT_SIGNED_AT_SKEW_MS, keys, shadow, bundle);
   }

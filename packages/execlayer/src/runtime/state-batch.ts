@@ -188,10 +188,11 @@ export function storeRefusal(kind: "closed" | "unavailable", why: string = ""): 
 }
 
 /**
- * Why a database-backed store cannot be set up: its schema is one this code does not know (`schema`, XP5024), or the
- * database cannot be used (`io`, XP5025). `where` names the database without its password.
+ * Why a database-backed store cannot be set up: its schema is one this code does not know (`schema`, XP5024), the
+ * database cannot be used (`io`, XP5025), or a redaction key is not the fleet's (`redaction-key`, XP5026). `where`
+ * names the database without its password.
  */
-export function databaseStoreError(kind: "schema" | "io", where: string, why: string, cause?: unknown): StoreError {
-  const d = kind === "schema" ? Diagnostics.storeSchemaUnknown : Diagnostics.storeDatabaseFailed;
+export function databaseStoreError(kind: "schema" | "io" | "redaction-key", where: string, why: string, cause?: unknown): StoreError {
+  const d = kind === "schema" ? Diagnostics.storeSchemaUnknown : kind === "io" ? Diagnostics.storeDatabaseFailed : Diagnostics.storeRedactionKeyRefused;
   return new StoreError(d.code, d.message(where, why), kind, undefined, cause === undefined ? undefined : { cause });
 }

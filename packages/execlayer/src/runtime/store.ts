@@ -11,6 +11,7 @@ import type { ApprovalRecord, ApprovalRequest, RequestState } from "./approvals.
 import type { WindowSpec } from "../vocabulary/windows.ts";
 import type { RedactionKey } from "../receipts/redaction.ts";
 import type { PrincipalKeyring } from "./principal-keyring.ts";
+import type { Result } from "../vocabulary/result.ts";
 
 /** One state change. Every store applies the same changes with the same code (state.ts), so replay is exact. */
 export type StateChange =
@@ -96,6 +97,12 @@ export interface StateStore<Receipt = unknown> {
   readonly redactionKey?: RedactionKey;
   /** the approver keys of principals (groups declared `per actor.FIELD`); an Enforcer uses it unless given its own */
   readonly principalKeys?: PrincipalKeyring;
+  /**
+   * a store shared by replicas (a fleet) checks the redaction key an Enforcer would commit `@sensitive` values under
+   * (its id): under any key but the fleet's, the same action gets another digest than on the other replicas, so an
+   * approval request opened there is never found here. `Enforcer.create` throws the error instead of starting.
+   */
+  checkRedactionKey?(keyId: string): Result<void, StoreError>;
   /** Runs one atomic step. Never rejects: failures are `{ ok: false }`. */
   transact<R>(scope: TxScope, body: (view: StateView) => TxStep<R>): Promise<TxOutcome<R, Receipt>>;
   /** open requests (pending or approved, not expired) at `now`, oldest first */
@@ -116,7 +123,8 @@ export class StoreError extends Error {
   constructor(
     readonly code: string,
     message: string,
-    readonly reason: "locked" | "corrupt" | "io" | "closed" | "schema",
+    /** `redaction-key`: a store shared by replicas refused a redaction key that is not the fleet's (XP5026) */
+    readonly reason: "locked" | "corrupt" | "io" | "closed" | "schema" | "redaction-key",
     /** for `locked`: who holds the directory */
     readonly holder?: { readonly pid: number; readonly host: string; readonly since: string },
     /** for `corrupt`: the first receipt that cannot be trusted (`seq`), and the log's own error (`cause`, with its XP6xxx code) */

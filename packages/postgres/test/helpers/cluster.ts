@@ -1,11 +1,13 @@
 // A throwaway PostgreSQL cluster from the system's binaries, for the tests and the bench: initdb into a temporary
 // directory, a free port on loopback and a private socket directory, removed afterwards. As root the server runs
-// as the `postgres` user (initdb and postgres refuse to run as root), in a directory that user owns.
-import { execFileSync, spawnSync } from "node:child_process";
+// as the `postgres` user (initdb and postgres refuse to run as root), in a directory that user owns. A watchdog
+// (cluster-watchdog.mjs) stops and removes the cluster when the process that started it dies without doing so.
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
+import { fileURLToPath } from "node:url";
 
 export interface Cluster {
   readonly bin: string;
@@ -57,8 +59,20 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * Starts the watchdog of the cluster in `dir`: a detached process (its own session, so a signal to this process's
+ * group does not reach it) that stops the server and removes `dir` once process `parent` is gone.
+ */
+export function startWatchdog(parent: number, bin: string, data: string, dir: string): number {
+  const script = fileURLToPath(new URL("./cluster-watchdog.mjs", import.meta.url));
+  const child = spawn(process.execPath, [script, String(parent), bin, data, dir, asServerUser() === null ? "0" : "1"], { detached: true, stdio: "ignore" });
+  child.unref();
+  return child.pid!;
+}
+
 export async function startCluster(bin: string): Promise<Cluster> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "xp-pg-"));
+  startWatchdog(process.pid, bin, path.join(dir, "data"), dir);
   const user = asServerUser();
   if (user !== null) fs.chownSync(dir, user.uid, user.gid);
   fs.chmodSync(dir, 0o700);

@@ -3,7 +3,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import { compilePolicy, formatPublicKey, NobleSigner, type CompiledPolicy, type StateStore, type Receipt, type WindowSpec } from "execlayer";
+import { compilePolicy, formatPublicKey, NobleSigner, redactionKeyFromBytes, type CompiledPolicy, type StateStore, type Receipt, type WindowSpec } from "execlayer";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const examples = path.resolve(here, "../../../execlayer/examples");
@@ -11,6 +11,8 @@ const seed = (n: number) => new Uint8Array(32).fill(n);
 export const alice = NobleSigner.fromSeed(seed(1));
 export const bob = NobleSigner.fromSeed(seed(2));
 export const carol = NobleSigner.fromSeed(seed(3));
+/** the test fleet's redaction key: every replica that decides is given it (src/fleet-key.ts) */
+export const fleetKey = redactionKeyFromBytes(seed(11));
 
 /** The invoice policy; `limit` replaces the monthly 1,000, `window` the counter's window (e.g. "rolling 1h"). */
 export function invoicePolicy(limit?: number, window?: string): CompiledPolicy {

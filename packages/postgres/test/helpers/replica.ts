@@ -8,7 +8,7 @@
 import * as readline from "node:readline";
 import { Enforcer } from "execlayer";
 import { PostgresStore } from "@execlayer/postgres";
-import { invoicePolicy, setStatus, who } from "./policy.ts";
+import { fleetKey, invoicePolicy, setStatus, who } from "./policy.ts";
 
 export interface ReplicaArgs {
   readonly url: string;
@@ -29,7 +29,7 @@ export interface ReplicaArgs {
 }
 
 const args = JSON.parse(process.argv[2]!) as ReplicaArgs;
-const store = await PostgresStore.connect(args.url, { replica: args.replica, ...(args.receipts === false ? { receipts: false } : {}), poolSize: args.poolSize ?? 2, statementTimeoutMs: 3000, connectTimeoutMs: 2000 });
+const store = await PostgresStore.connect(args.url, { replica: args.replica, redactionKey: fleetKey, ...(args.receipts === false ? { receipts: false } : {}), poolSize: args.poolSize ?? 2, statementTimeoutMs: 3000, connectTimeoutMs: 2000 });
 let now = args.now;
 const enforcer = await Enforcer.create({ policy: invoicePolicy(args.limit, args.window), store, clock: () => now ?? Date.now() });
 const out = (o: unknown) => process.stdout.write(JSON.stringify(o) + "\n");

@@ -1,4 +1,4 @@
-// xpol db migrate --postgres URL
+// xpol db migrate --postgres URL [--redaction-key FILE]
 // xpol db export --postgres URL --out DIR
 //
 // The PostgreSQL state store's database (@execlayer/postgres, loaded on demand): `migrate` brings its schema to the
@@ -8,15 +8,18 @@
 // Exit 0 done, 1 refused (a schema from the future), 2 usage, 3 the database or the package cannot be used.
 import path from "node:path";
 import { ExitCode, usageExit, type CliIO } from "../io.ts";
-import { loadPostgres } from "../postgres.ts";
+import { loadPostgres, readFleetKey } from "../postgres.ts";
 import { StoreError } from "../../runtime/store.ts";
 
-const USAGE = `usage: xpol db migrate --postgres URL
+const USAGE = `usage: xpol db migrate --postgres URL [--redaction-key FILE]
        xpol db export --postgres URL --out DIR
 
   migrate           create or upgrade the ExecLayer tables in the database to this version's schema
   export            write every receipt chain to DIR/<chain>/ (a receipt log \`xpol verify\` checks offline)
-  --postgres URL    the database, e.g. postgresql://user@host:5432/db (needs @execlayer/postgres)`;
+  --postgres URL    the database, e.g. postgresql://user@host:5432/db (needs @execlayer/postgres)
+  --redaction-key FILE  migrate: record this key (\`xpol keygen --redaction-key FILE\`) as the fleet's: @sensitive
+                    values are committed under it, and every replica deciding there must be given the same file
+                    (the database keeps only its id; a replica with another key is refused, XP5026)`;
 
 export async function run(argv: readonly string[], io: CliIO): Promise<number> {
   const [sub, ...rest] = argv;
@@ -24,15 +27,19 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
   if (sub !== "migrate" && sub !== "export") return usageExit(io, "db", `unknown subcommand \`${sub}\``, USAGE);
   let url: string | undefined;
   let out: string | undefined;
+  let keyFile: string | undefined;
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i]!;
     if (a === "--postgres" && rest[i + 1] !== undefined) url = rest[++i];
     else if (a === "--out" && rest[i + 1] !== undefined && sub === "export") out = rest[++i];
+    else if (a === "--redaction-key" && rest[i + 1] !== undefined && sub === "migrate") keyFile = rest[++i];
     else if (a === "-h" || a === "--help") return usageExit(io, "db", "", USAGE);
     else return usageExit(io, "db", `unexpected argument \`${a}\``, USAGE);
   }
   if (url === undefined) return usageExit(io, "db", "--postgres URL is required", USAGE);
   if (sub === "export" && out === undefined) return usageExit(io, "db", "--out DIR is required", USAGE);
+  const key = keyFile === undefined ? undefined : await readFleetKey(keyFile, "db", io);
+  if (typeof key === "number") return key;
   const pg = await loadPostgres();
   if (!pg.ok) {
     io.stderr(`xpol db: ${pg.error}`);
@@ -40,8 +47,9 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
   }
   try {
     if (sub === "migrate") {
-      const r = await pg.value.migrate(url);
+      const r = await pg.value.migrate(url, key !== undefined ? { redactionKey: key } : {});
       io.stdout(r.applied.length === 0 ? `ok: schema version ${r.to}, nothing to do` : `ok: schema version ${r.from} -> ${r.to} (applied ${r.applied.join(", ")})`);
+      if (key !== undefined) io.stdout(`ok: the fleet's redaction key is ${key.keyId}`);
       return ExitCode.ok;
     }
     const dir = path.resolve(io.cwd, out!);
@@ -53,7 +61,7 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
     if (e instanceof StoreError || (e instanceof Error && e.name === "StoreError")) {
       const se = e as StoreError;
       io.stderr(`xpol db: ${se.code}: ${se.message}`);
-      return se.reason === "schema" ? ExitCode.findings : ExitCode.unreadable;
+      return se.reason === "schema" || se.reason === "redaction-key" ? ExitCode.findings : ExitCode.unreadable;
     }
     io.stderr(`xpol db: ${e instanceof Error ? e.message : String(e)}`);
     return ExitCode.unreadable;

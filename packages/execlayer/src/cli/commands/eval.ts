@@ -19,6 +19,7 @@ import type { DecideContext } from "../../engine/enforceable.ts";
 import type { Decision } from "../../vocabulary/decision.ts";
 import { formatMillis } from "../../engine/combine.ts";
 import { decideWithState } from "../decide-with-state.ts";
+import { readFleetKey } from "../postgres.ts";
 import { isoMillis } from "../../ir/values.ts";
 import { Diagnostics } from "../../diagnostics/catalogue.ts";
 import { SourceFile } from "../../diagnostics/source.ts";
@@ -37,6 +38,8 @@ const USAGE = `usage: xpol eval POLICY... (--action FILE.json | --actions FILE.j
   --state DIR        keep counters and approval requests across runs in DIR (durable store; see \`xpol approvals\`)
   --postgres URL     keep them in PostgreSQL instead, shared with every replica using it (needs @execlayer/postgres;
                      the database's schema must be migrated: \`xpol db migrate --postgres URL\`)
+  --redaction-key FILE  with --postgres: the fleet's redaction key (\`xpol keygen --redaction-key FILE\`), which every
+                     replica deciding there is given: @sensitive values are committed under it (required there)
   --exit-code        for scripts: exit 5 when a decision is deny, 6 when one requires approval (and none denies)
 
 exit codes: 0 ok, 2 usage error, 3 unreadable input; with --exit-code 5 denied, 6 approval required`;
@@ -49,6 +52,8 @@ interface Args {
   json: boolean;
   state?: string;
   postgres?: string;
+  /** --redaction-key FILE */
+  redactionKey?: string;
   /** --exit-code: the decisions' effects decide the exit code */
   exitCode: boolean;
 }
@@ -93,6 +98,12 @@ function parseArgs(args: readonly string[]): Args | string {
         out.postgres = v;
         break;
       }
+      case "--redaction-key": {
+        const v = value();
+        if (v === undefined) return "--redaction-key needs a file";
+        out.redactionKey = v;
+        break;
+      }
       case "-h":
       case "--help":
         return "";
@@ -104,6 +115,7 @@ function parseArgs(args: readonly string[]): Args | string {
   if (out.policies.length === 0) return "give at least one policy file";
   if ((out.action === undefined) === (out.actions === undefined)) return "give exactly one of --action and --actions";
   if (out.state !== undefined && out.postgres !== undefined) return "give at most one of --state and --postgres";
+  if (out.redactionKey !== undefined && out.postgres === undefined) return "--redaction-key goes with --postgres (a state directory keeps its own key)";
   return out;
 }
 
@@ -159,7 +171,13 @@ async function evalWithState(policy: CompiledPolicy, args: Args, ctx: { context:
   if (text === undefined) return ExitCode.unreadable;
   const proposals = args.action !== undefined ? [text] : text.split(/\r?\n/).filter((l) => l.trim() !== "");
   const now = typeof ctx.options.now === "string" ? ctx.options.now : undefined;
-  const r = await decideWithState(policy, proposals, ctx.context, { ...(args.postgres !== undefined ? { postgres: args.postgres } : { dir: resolve(io.cwd, args.state!) }), ...(now !== undefined ? { now } : {}) });
+  const key = args.redactionKey === undefined ? undefined : await readFleetKey(args.redactionKey, "eval", io);
+  if (typeof key === "number") return key;
+  const r = await decideWithState(policy, proposals, ctx.context, {
+    ...(args.postgres !== undefined ? { postgres: args.postgres } : { dir: resolve(io.cwd, args.state!) }),
+    ...(key !== undefined ? { redactionKey: key } : {}),
+    ...(now !== undefined ? { now } : {}),
+  });
   if (!r.ok) {
     io.stderr(`xpol eval: ${r.error.code}: ${r.error.message}`);
     return r.error.reason === "io" ? ExitCode.unreadable : ExitCode.findings;
