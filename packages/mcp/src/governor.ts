@@ -7,7 +7,7 @@ import type { DecideContext, EnforcerDecision, JsonObject, ToolCallDecision } fr
 import type { RunningServer } from "@execlayer/server";
 import { ProtocolError, ProtocolErrorCode, type CallToolResult, type ReadResourceResult, type ServerContext } from "@modelcontextprotocol/server";
 import { deniedResult, pendingResult } from "./results.ts";
-import { Upstream, UpstreamUnavailable } from "./upstream.ts";
+import { Upstream, UpstreamUnavailable, type Progress } from "./upstream.ts";
 
 /** The tool name a resource read is decided as (no MCP tool may be named so: `/` is not a tool-name character). */
 export const RESOURCE_READ_TOOL = "resources/read";
@@ -20,6 +20,22 @@ export interface GovernorOptions {
 }
 
 type Service = Pick<RunningServer, "state" | "url">;
+
+/** What a call needs of the request it answers: its cancellation, and a way to tell the client of progress. */
+export interface CallContext {
+  readonly signal: AbortSignal;
+  /** sends a progress notification to the client; undefined when the client asked for none */
+  readonly progress: ((p: Progress) => void) | undefined;
+}
+
+/** The call context of a request the SDK's Server dispatched. */
+export function callContextOf(ctx: ServerContext): CallContext {
+  const token = ctx.mcpReq._meta?.progressToken;
+  return {
+    signal: ctx.mcpReq.signal,
+    progress: token === undefined ? undefined : (p) => void ctx.mcpReq.notify({ method: "notifications/progress", params: { ...p, progressToken: token } }).catch(() => undefined),
+  };
+}
 
 export class Governor {
   constructor(
@@ -34,7 +50,7 @@ export class Governor {
   }
 
   /** Decides one tools/call and forwards it only when allowed, with the decided arguments. Never throws for a refusal. */
-  async callTool(params: { name: string; arguments?: Record<string, unknown> | undefined }, who: DecideContext, ctx: ServerContext): Promise<CallToolResult> {
+  async callTool(params: { name: string; arguments?: Record<string, unknown> | undefined }, who: DecideContext, ctx: CallContext): Promise<CallToolResult> {
     const name = params.name;
     const what = `the call to \`${name}\``;
     if (name === RESOURCE_READ_TOOL) {
@@ -50,15 +66,11 @@ export class Governor {
     }
     const d = r.decision;
     if (d.effect === "allow" && r.args !== null) {
-      const args = r.args;
-      const token = ctx.mcpReq._meta?.progressToken;
-      return this.#forward((c, o) =>
-        c.callTool(
-          { name, arguments: args as Record<string, unknown> },
-          token === undefined ? o : { ...o, onprogress: (p) => void ctx.mcpReq.notify({ method: "notifications/progress", params: { ...p, progressToken: token } }).catch(() => undefined) },
-        ),
-        ctx,
-      );
+      try {
+        return await this.upstream.callTool(name, r.args as Record<string, unknown>, ctx.signal, ctx.progress);
+      } catch (e: unknown) {
+        throw upstreamError(e, this.upstream.timeoutMs);
+      }
     }
     if (d.effect === "require_approval") return pendingResult(what, d, d.request !== undefined ? this.approvalUrl(d.request.request.id) : null, false);
     return deniedResult(what, d);
@@ -70,7 +82,11 @@ export class Governor {
     const d = r.decision;
     if (d.effect === "allow" && r.args !== null && typeof r.args["uri"] === "string") {
       const uri = r.args["uri"];
-      return this.#forward((c, o) => c.readResource({ uri }, { ...o, cacheMode: "bypass" }), ctx);
+      try {
+        return await this.upstream.forward((c, o) => c.readResource({ uri }, { ...o, cacheMode: "bypass" }), ctx.mcpReq.signal);
+      } catch (e: unknown) {
+        throw upstreamError(e, this.upstream.timeoutMs);
+      }
     }
     const text = (d.effect === "require_approval" ? pendingResult(`reading \`${params.uri}\``, d, d.request !== undefined ? this.approvalUrl(d.request.request.id) : null, false) : deniedResult(`reading \`${params.uri}\``, d)).content;
     const message = text.map((c) => (c.type === "text" ? c.text : "")).join("\n");
@@ -97,35 +113,24 @@ export class Governor {
    * once (a second waiter for the same request is refused as a replay), vetoed or expired is denied. Null when the
    * wait ended first (the client cancelled, or the time is up).
    */
-  async #waitForApproval(name: string, args: JsonObject, first: EnforcerDecision, who: DecideContext, ctx: ServerContext): Promise<ToolCallDecision | null> {
+  async #waitForApproval(name: string, args: JsonObject, first: EnforcerDecision, who: DecideContext, ctx: CallContext): Promise<ToolCallDecision | null> {
     const book = this.service.state.book;
     const request = first.request!.request;
     const until = Math.min(Date.now() + (this.options.waitMs ?? 0), request.expiresAt);
     const heartbeat = this.options.heartbeatMs ?? 10_000;
-    const token = ctx.mcpReq._meta?.progressToken;
     let step = 0;
     for (;;) {
       const seen = book.lastSeen(request.id, Date.now());
       if (seen !== undefined && seen.status !== "pending") return this.#decide(name, args, who);
       const now = Date.now();
-      if (now >= until || ctx.mcpReq.signal.aborted) return null;
-      if (token !== undefined) {
+      if (now >= until || ctx.signal.aborted) return null;
+      if (ctx.progress !== undefined) {
         const have = (seen?.progress ?? []).map((p) => `${p.approvedBy.length}/${p.quorum} ${p.group}`).join(", ");
-        const message = `waiting for approval ${request.id}${have !== "" ? ` (${have})` : ""}: ${this.approvalUrl(request.id)}`;
-        await ctx.mcpReq.notify({ method: "notifications/progress", params: { progressToken: token, progress: ++step, message } }).catch(() => undefined);
+        ctx.progress({ progress: ++step, message: `waiting for approval ${request.id}${have !== "" ? ` (${have})` : ""}: ${this.approvalUrl(request.id)}` });
       }
       const woke = book.wait(request.id, Math.min(until, now + heartbeat), 1000);
       if (woke === false) return null;
       await woke;
-    }
-  }
-
-  /** Runs an allowed request upstream; its failures become JSON-RPC errors with the reason (never a crash). */
-  async #forward<T>(run: Parameters<Upstream["forward"]>[0] extends (c: infer C, o: infer O) => Promise<unknown> ? (c: C, o: O) => Promise<T> : never, ctx: ServerContext): Promise<T> {
-    try {
-      return await this.upstream.forward(run, ctx.mcpReq.signal);
-    } catch (e: unknown) {
-      throw upstreamError(e, this.upstream.timeoutMs);
     }
   }
 }
