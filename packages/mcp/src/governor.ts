@@ -8,6 +8,7 @@ import type { RunningServer } from "@execlayer/server";
 import { ProtocolError, ProtocolErrorCode, type CallToolResult, type ReadResourceResult, type ServerContext } from "@modelcontextprotocol/server";
 import { deniedResult, pendingResult } from "./results.ts";
 import { Upstream, UpstreamUnavailable, type Progress } from "./upstream.ts";
+import type { CancelSignal } from "./upstream-stdio.ts";
 
 /** The tool name a resource read is decided as (no MCP tool may be named so: `/` is not a tool-name character). */
 export const RESOURCE_READ_TOOL = "resources/read";
@@ -23,7 +24,7 @@ type Service = Pick<RunningServer, "state" | "url">;
 
 /** What a call needs of the request it answers: its cancellation, and a way to tell the client of progress. */
 export interface CallContext {
-  readonly signal: AbortSignal;
+  readonly signal: CancelSignal;
   /** sends a progress notification to the client; undefined when the client asked for none */
   readonly progress: ((p: Progress) => void) | undefined;
 }

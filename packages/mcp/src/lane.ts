@@ -10,12 +10,13 @@ import type { DecideContext } from "execlayer";
 import { ProtocolErrorCode, type JSONRPCMessage } from "@modelcontextprotocol/server";
 import type { Governor } from "./governor.ts";
 import type { LineTransport, RawMessage } from "./stdio.ts";
+import { Cancellation } from "./upstream-stdio.ts";
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** The lane's interceptor for `transport` (see LineTransport.intercept). */
 export function toolCallLane(transport: LineTransport, governor: Governor, who: DecideContext): (m: RawMessage) => boolean {
-  const inFlight = new Map<string | number, AbortController>();
+  const inFlight = new Map<string | number, Cancellation>();
   return (m) => {
     if (!transport.legacy || m["jsonrpc"] !== "2.0") return false;
     const method = m["method"];
@@ -36,13 +37,13 @@ export function toolCallLane(transport: LineTransport, governor: Governor, who: 
     if (typeof name !== "string" || (args !== undefined && !isObject(args))) return false;
     for (const k in params) if (k !== "name" && k !== "arguments") return false;
 
-    const abort = new AbortController();
-    inFlight.set(id, abort);
+    const cancel = new Cancellation();
+    inFlight.set(id, cancel);
     const answer = (message: Record<string, unknown>): void => {
       inFlight.delete(id);
-      if (!abort.signal.aborted) void transport.send(message as JSONRPCMessage).catch(() => undefined);
+      if (!cancel.aborted) void transport.send(message as JSONRPCMessage).catch(() => undefined);
     };
-    governor.callTool(args === undefined ? { name } : { name, arguments: args }, who, { signal: abort.signal, progress: undefined }).then(
+    governor.callTool(args === undefined ? { name } : { name, arguments: args }, who, { signal: cancel, progress: undefined }).then(
       (result) => answer({ jsonrpc: "2.0", id, result }),
       (e: unknown) => {
         const code = isObject(e) && Number.isSafeInteger(e["code"]) ? (e["code"] as number) : ProtocolErrorCode.InternalError;

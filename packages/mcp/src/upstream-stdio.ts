@@ -20,8 +20,54 @@ export interface UpstreamStdioParams {
 interface Pending {
   readonly resolve: (result: Record<string, unknown>) => void;
   readonly reject: (e: Error) => void;
-  readonly timer: NodeJS.Timeout;
+  /** when it times out (ms since the epoch) */
+  readonly deadline: number;
+  readonly timeoutMs: number;
 }
+
+/** What cancels a raw request: an AbortSignal, or a Cancellation (the same surface, a fraction of the cost). */
+export interface CancelSignal {
+  readonly aborted: boolean;
+  readonly reason: unknown;
+  addEventListener(type: "abort", listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: "abort", listener: () => void): void;
+}
+
+/** A cancel signal for the proxy's own calls: an AbortController allocates an EventTarget per call, this does not. */
+export class Cancellation implements CancelSignal {
+  aborted = false;
+  reason: unknown = undefined;
+  #listeners: (() => void)[] | null = null;
+
+  abort(reason: Error): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    const listeners = this.#listeners ?? [];
+    this.#listeners = null;
+    for (const l of listeners) l();
+  }
+
+  addEventListener(_type: "abort", listener: () => void): void {
+    (this.#listeners ??= []).push(listener);
+  }
+
+  removeEventListener(_type: "abort", listener: () => void): void {
+    const i = this.#listeners?.indexOf(listener) ?? -1;
+    if (i >= 0) this.#listeners!.splice(i, 1);
+  }
+}
+
+/** The signal as an AbortSignal (for the SDK's calls). */
+export function abortSignalOf(signal: CancelSignal): AbortSignal {
+  if (signal instanceof AbortSignal) return signal;
+  const controller = new AbortController();
+  if (signal.aborted) controller.abort(signal.reason);
+  else signal.addEventListener("abort", () => controller.abort(signal.reason), { once: true });
+  return controller.signal;
+}
+
+const reasonOf = (signal: CancelSignal): Error => (signal.reason instanceof Error ? signal.reason : new SdkError(SdkErrorCode.RequestTimeout, String(signal.reason)));
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
@@ -34,7 +80,11 @@ export class UpstreamStdioTransport implements Transport {
   #out = "";
   #flushing = false;
   #next = 0;
+  /** in the order sent: with one timeout for all, the first is the next to time out */
   readonly #pending = new Map<string, Pending>();
+  /** one timer for every pending request (not one each), due at `#due` */
+  #timer: NodeJS.Timeout | null = null;
+  #due = Infinity;
 
   constructor(private readonly params: UpstreamStdioParams) {}
 
@@ -75,34 +125,52 @@ export class UpstreamStdioTransport implements Transport {
    * JSON-RPC error (a ProtocolError), a timeout, the signal's abort (the server is told with notifications/cancelled)
    * or the connection's end.
    */
-  request(method: string, params: Record<string, unknown>, timeoutMs: number, signal?: AbortSignal): Promise<Record<string, unknown>> {
+  request(method: string, params: Record<string, unknown>, timeoutMs: number, signal?: CancelSignal): Promise<Record<string, unknown>> {
     if (this.#child === null) return Promise.reject(new SdkError(SdkErrorCode.NotConnected, "Not connected"));
+    if (signal?.aborted === true) return Promise.reject(reasonOf(signal));
     const id = `xpol-${++this.#next}`;
     return new Promise((resolve, reject) => {
-      const cancel = (reason: Error): void => {
-        const p = this.#pending.get(id);
-        if (p === undefined) return;
-        this.#settle(id);
-        this.#write(JSON.stringify({ jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: id, reason: reason.message } }) + "\n");
-        p.reject(reason);
-      };
-      const timer = setTimeout(() => cancel(new SdkError(SdkErrorCode.RequestTimeout, "Request timed out", { timeout: timeoutMs })), timeoutMs);
-      if (signal !== undefined) {
-        if (signal.aborted) {
-          clearTimeout(timer);
-          reject(signal.reason instanceof Error ? signal.reason : new SdkError(SdkErrorCode.RequestTimeout, String(signal.reason)));
-          return;
-        }
-        const onAbort = (): void => cancel(signal.reason instanceof Error ? signal.reason : new SdkError(SdkErrorCode.RequestTimeout, String(signal.reason)));
+      const deadline = Date.now() + timeoutMs;
+      if (signal === undefined) {
+        this.#pending.set(id, { resolve, reject, deadline, timeoutMs });
+      } else {
+        const onAbort = (): void => this.#cancel(id, reasonOf(signal));
         signal.addEventListener("abort", onAbort, { once: true });
         const done = (): void => signal.removeEventListener("abort", onAbort);
-        this.#pending.set(id, { resolve: (r) => (done(), resolve(r)), reject: (e) => (done(), reject(e)), timer });
-      } else {
-        this.#pending.set(id, { resolve, reject, timer });
+        this.#pending.set(id, { resolve: (r) => (done(), resolve(r)), reject: (e) => (done(), reject(e)), deadline, timeoutMs });
       }
+      if (deadline < this.#due) this.#arm(deadline);
       this.#write(JSON.stringify({ jsonrpc: "2.0", id, method, params }) + "\n");
     });
   }
+
+  /** Gives up on a pending request: the server is told (notifications/cancelled), the caller gets `reason`. */
+  #cancel(id: string, reason: Error): void {
+    const p = this.#pending.get(id);
+    if (p === undefined) return;
+    this.#pending.delete(id);
+    this.#write(JSON.stringify({ jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: id, reason: reason.message } }) + "\n");
+    p.reject(reason);
+  }
+
+  #arm(due: number): void {
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#due = due;
+    this.#timer = setTimeout(this.#expire, Math.max(0, due - Date.now()));
+    this.#timer.unref();
+  }
+
+  readonly #expire = (): void => {
+    this.#timer = null;
+    this.#due = Infinity;
+    const now = Date.now();
+    let next = Infinity;
+    for (const [id, p] of [...this.#pending]) {
+      if (p.deadline <= now) this.#cancel(id, new SdkError(SdkErrorCode.RequestTimeout, "Request timed out", { timeout: p.timeoutMs }));
+      else next = Math.min(next, p.deadline);
+    }
+    if (next !== Infinity) this.#arm(next);
+  };
 
   send(message: JSONRPCMessage): Promise<void> {
     if (this.#child === null) return Promise.reject(new SdkError(SdkErrorCode.NotConnected, "Not connected"));
@@ -113,6 +181,7 @@ export class UpstreamStdioTransport implements Transport {
   async close(): Promise<void> {
     const child = this.#child;
     if (child === null) return;
+    if (this.#timer !== null) clearTimeout(this.#timer);
     this.#flush();
     const closed = new Promise<void>((resolve) => child.once("close", () => resolve()));
     const within = (ms: number) => Promise.race([closed, new Promise<void>((resolve) => setTimeout(resolve, ms).unref())]);
@@ -178,12 +247,16 @@ export class UpstreamStdioTransport implements Transport {
       this.onerror?.(e instanceof Error ? e : new Error(String(e)));
       return;
     }
-    this.onmessage?.(message);
+    // The SDK Client handles a notification a microtask or more later but a response at once, and forgets a request's
+    // progress token with its response: a progress notification the server sent just before its result would be
+    // dropped as unknown. A response to the Client waits for the next turn, after the notifications before it.
+    if ("method" in message) this.onmessage?.(message);
+    else setImmediate(() => this.onmessage?.(message));
   }
 
   #answer(id: string, response: Record<string, unknown>): void {
     const p = this.#pending.get(id)!;
-    this.#settle(id);
+    this.#pending.delete(id);
     const error = response["error"];
     if (isObject(error)) {
       const code = typeof error["code"] === "number" ? error["code"] : -32603;
@@ -198,19 +271,9 @@ export class UpstreamStdioTransport implements Transport {
     p.resolve(result);
   }
 
-  /** Forgets a pending request; false when it was already settled. */
-  #settle(id: string): boolean {
-    const p = this.#pending.get(id);
-    if (p === undefined) return false;
-    clearTimeout(p.timer);
-    this.#pending.delete(id);
-    return true;
-  }
-
   #failPending(e: Error): void {
-    for (const [id, p] of [...this.#pending]) {
-      this.#settle(id);
-      p.reject(e);
-    }
+    const pending = [...this.#pending.values()];
+    this.#pending.clear();
+    for (const p of pending) p.reject(e);
   }
 }

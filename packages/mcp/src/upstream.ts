@@ -3,7 +3,7 @@
 // up), and notices when the server goes away (a crash closes the transport). With `restart`, the next request starts
 // it again; without, every later request is answered with the reason it is down.
 import { Client, SdkError, SdkErrorCode, StreamableHTTPClientTransport, SUPPORTED_PROTOCOL_VERSIONS, type CallToolResult, type Implementation, type ServerCapabilities } from "@modelcontextprotocol/client";
-import { UpstreamStdioTransport } from "./upstream-stdio.ts";
+import { abortSignalOf, UpstreamStdioTransport, type CancelSignal } from "./upstream-stdio.ts";
 import { packageVersion } from "./version.ts";
 
 export type UpstreamSpec =
@@ -82,7 +82,7 @@ export class Upstream {
    * result goes back as the server wrote it after a shape check (the SDK Client's schema and outputSchema
    * validation is the client's to do, on what it receives); anything else goes through the SDK Client's callTool.
    */
-  async callTool(name: string, args: Record<string, unknown>, signal: AbortSignal | undefined, onprogress?: (p: Progress) => void): Promise<CallToolResult> {
+  async callTool(name: string, args: Record<string, unknown>, signal: CancelSignal | undefined, onprogress?: (p: Progress) => void): Promise<CallToolResult> {
     const client = await this.#ready();
     this.#forwarded++;
     const raw = this.#raw;
@@ -92,7 +92,7 @@ export class Upstream {
       if (bad !== null) throw new SdkError(SdkErrorCode.InvalidResult, `Invalid tools/call result: ${bad}`);
       return result as CallToolResult;
     }
-    const options = { timeout: this.timeoutMs, ...(signal !== undefined ? { signal } : {}), ...(onprogress !== undefined ? { onprogress } : {}) };
+    const options = { timeout: this.timeoutMs, ...(signal !== undefined ? { signal: abortSignalOf(signal) } : {}), ...(onprogress !== undefined ? { onprogress } : {}) };
     return client.callTool({ name, arguments: args }, options);
   }
 
