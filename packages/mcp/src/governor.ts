@@ -4,9 +4,9 @@
 // A resource read is decided as the tool `resources/read` with `{uri}` (a policy maps it: `tool "resources/read" ->
 // ...`), so a file server's resources cannot bypass the rules its tools obey. Anything else is not governed here.
 import type { DecideContext, EnforcerDecision, JsonObject, ToolCallDecision } from "execlayer";
-import type { RunningServer } from "@execlayer/server";
+import { consolePath, type RunningServer } from "@execlayer/server";
 import { ProtocolError, ProtocolErrorCode, type CallToolResult, type ReadResourceResult, type ServerContext } from "@modelcontextprotocol/server";
-import { deniedResult, pendingResult } from "./results.ts";
+import { deniedResult, pendingResult, type ApprovalLinks } from "./results.ts";
 import { Upstream, UpstreamUnavailable, type Progress } from "./upstream.ts";
 import type { CancelSignal } from "./upstream-stdio.ts";
 
@@ -45,9 +45,9 @@ export class Governor {
     readonly options: GovernorOptions,
   ) {}
 
-  /** Where approvers see and sign a request: the approvals API of the proxy's decision service. */
-  approvalUrl(id: string): string {
-    return `${this.service.url}/v1/approvals/${id}`;
+  /** Where approvers see and sign a request: the approval console of the proxy's decision service, and its API. */
+  approvalLinks(id: string): ApprovalLinks {
+    return { console: `${this.service.url}${consolePath(id)}`, api: `${this.service.url}/v1/approvals/${encodeURIComponent(id)}` };
   }
 
   /** Decides one tools/call and forwards it only when allowed, with the decided arguments. Never throws for a refusal. */
@@ -62,7 +62,7 @@ export class Governor {
     let r = await this.#decide(name, params.arguments ?? {}, who);
     if (r.decision.effect === "require_approval" && this.options.waitMs !== null && r.decision.request !== undefined && r.args !== null) {
       const waited = await this.#waitForApproval(name, r.args, r.decision, who, ctx);
-      if (waited === null) return pendingResult(what, this.#latest(r.decision), this.approvalUrl(r.decision.request.request.id), true);
+      if (waited === null) return pendingResult(what, this.#latest(r.decision), this.approvalLinks(r.decision.request.request.id), true);
       r = waited;
     }
     const d = r.decision;
@@ -73,7 +73,7 @@ export class Governor {
         throw upstreamError(e, this.upstream.timeoutMs);
       }
     }
-    if (d.effect === "require_approval") return pendingResult(what, d, d.request !== undefined ? this.approvalUrl(d.request.request.id) : null, false);
+    if (d.effect === "require_approval") return pendingResult(what, d, d.request !== undefined ? this.approvalLinks(d.request.request.id) : null, false);
     return deniedResult(what, d);
   }
 
@@ -89,7 +89,7 @@ export class Governor {
         throw upstreamError(e, this.upstream.timeoutMs);
       }
     }
-    const text = (d.effect === "require_approval" ? pendingResult(`reading \`${params.uri}\``, d, d.request !== undefined ? this.approvalUrl(d.request.request.id) : null, false) : deniedResult(`reading \`${params.uri}\``, d)).content;
+    const text = (d.effect === "require_approval" ? pendingResult(`reading \`${params.uri}\``, d, d.request !== undefined ? this.approvalLinks(d.request.request.id) : null, false) : deniedResult(`reading \`${params.uri}\``, d)).content;
     const message = text.map((c) => (c.type === "text" ? c.text : "")).join("\n");
     throw new ProtocolError(ProtocolErrorCode.InvalidRequest, message, { "dev.execlayer/decision": { effect: d.effect, code: d.code ?? null, reasons: [...d.reasons] } });
   }
@@ -127,7 +127,7 @@ export class Governor {
       if (now >= until || ctx.signal.aborted) return null;
       if (ctx.progress !== undefined) {
         const have = (seen?.progress ?? []).map((p) => `${p.approvedBy.length}/${p.quorum} ${p.group}`).join(", ");
-        ctx.progress({ progress: ++step, message: `waiting for approval ${request.id}${have !== "" ? ` (${have})` : ""}: ${this.approvalUrl(request.id)}` });
+        ctx.progress({ progress: ++step, message: `waiting for approval ${request.id}${have !== "" ? ` (${have})` : ""}: ${this.approvalLinks(request.id).console}` });
       }
       const woke = book.wait(request.id, Math.min(until, now + heartbeat), 1000);
       if (woke === false) return null;
