@@ -4,10 +4,11 @@
 // A resource read is decided as the tool `resources/read` with `{uri}` (a policy maps it: `tool "resources/read" ->
 // ...`), so a file server's resources cannot bypass the rules its tools obey. Anything else is not governed here.
 import type { DecideContext, EnforcerDecision, JsonObject, ToolCallDecision } from "execlayer";
-import type { RunningServer } from "@execlayer/server";
+import { consolePath, type RunningServer } from "@execlayer/server";
 import { ProtocolError, ProtocolErrorCode, type CallToolResult, type ReadResourceResult, type ServerContext } from "@modelcontextprotocol/server";
-import { deniedResult, pendingResult } from "./results.ts";
-import { Upstream, UpstreamUnavailable } from "./upstream.ts";
+import { deniedResult, pendingResult, type ApprovalLinks } from "./results.ts";
+import { Upstream, UpstreamUnavailable, type Progress } from "./upstream.ts";
+import type { CancelSignal } from "./upstream-stdio.ts";
 
 /** The tool name a resource read is decided as (no MCP tool may be named so: `/` is not a tool-name character). */
 export const RESOURCE_READ_TOOL = "resources/read";
@@ -21,6 +22,22 @@ export interface GovernorOptions {
 
 type Service = Pick<RunningServer, "state" | "url">;
 
+/** What a call needs of the request it answers: its cancellation, and a way to tell the client of progress. */
+export interface CallContext {
+  readonly signal: CancelSignal;
+  /** sends a progress notification to the client; undefined when the client asked for none */
+  readonly progress: ((p: Progress) => void) | undefined;
+}
+
+/** The call context of a request the SDK's Server dispatched. */
+export function callContextOf(ctx: ServerContext): CallContext {
+  const token = ctx.mcpReq._meta?.progressToken;
+  return {
+    signal: ctx.mcpReq.signal,
+    progress: token === undefined ? undefined : (p) => void ctx.mcpReq.notify({ method: "notifications/progress", params: { ...p, progressToken: token } }).catch(() => undefined),
+  };
+}
+
 export class Governor {
   constructor(
     readonly service: Service,
@@ -28,13 +45,13 @@ export class Governor {
     readonly options: GovernorOptions,
   ) {}
 
-  /** Where approvers see and sign a request: the approvals API of the proxy's decision service. */
-  approvalUrl(id: string): string {
-    return `${this.service.url}/v1/approvals/${id}`;
+  /** Where approvers see and sign a request: the approval console of the proxy's decision service, and its API. */
+  approvalLinks(id: string): ApprovalLinks {
+    return { console: `${this.service.url}${consolePath(id)}`, api: `${this.service.url}/v1/approvals/${encodeURIComponent(id)}` };
   }
 
   /** Decides one tools/call and forwards it only when allowed, with the decided arguments. Never throws for a refusal. */
-  async callTool(params: { name: string; arguments?: Record<string, unknown> | undefined }, who: DecideContext, ctx: ServerContext): Promise<CallToolResult> {
+  async callTool(params: { name: string; arguments?: Record<string, unknown> | undefined }, who: DecideContext, ctx: CallContext): Promise<CallToolResult> {
     const name = params.name;
     const what = `the call to \`${name}\``;
     if (name === RESOURCE_READ_TOOL) {
@@ -45,22 +62,18 @@ export class Governor {
     let r = await this.#decide(name, params.arguments ?? {}, who);
     if (r.decision.effect === "require_approval" && this.options.waitMs !== null && r.decision.request !== undefined && r.args !== null) {
       const waited = await this.#waitForApproval(name, r.args, r.decision, who, ctx);
-      if (waited === null) return pendingResult(what, this.#latest(r.decision), this.approvalUrl(r.decision.request.request.id), true);
+      if (waited === null) return pendingResult(what, this.#latest(r.decision), this.approvalLinks(r.decision.request.request.id), true);
       r = waited;
     }
     const d = r.decision;
     if (d.effect === "allow" && r.args !== null) {
-      const args = r.args;
-      const token = ctx.mcpReq._meta?.progressToken;
-      return this.#forward((c, o) =>
-        c.callTool(
-          { name, arguments: args as Record<string, unknown> },
-          token === undefined ? o : { ...o, onprogress: (p) => void ctx.mcpReq.notify({ method: "notifications/progress", params: { ...p, progressToken: token } }).catch(() => undefined) },
-        ),
-        ctx,
-      );
+      try {
+        return await this.upstream.callTool(name, r.args as Record<string, unknown>, ctx.signal, ctx.progress);
+      } catch (e: unknown) {
+        throw upstreamError(e, this.upstream.timeoutMs);
+      }
     }
-    if (d.effect === "require_approval") return pendingResult(what, d, d.request !== undefined ? this.approvalUrl(d.request.request.id) : null, false);
+    if (d.effect === "require_approval") return pendingResult(what, d, d.request !== undefined ? this.approvalLinks(d.request.request.id) : null, false);
     return deniedResult(what, d);
   }
 
@@ -70,9 +83,13 @@ export class Governor {
     const d = r.decision;
     if (d.effect === "allow" && r.args !== null && typeof r.args["uri"] === "string") {
       const uri = r.args["uri"];
-      return this.#forward((c, o) => c.readResource({ uri }, { ...o, cacheMode: "bypass" }), ctx);
+      try {
+        return await this.upstream.forward((c, o) => c.readResource({ uri }, { ...o, cacheMode: "bypass" }), ctx.mcpReq.signal);
+      } catch (e: unknown) {
+        throw upstreamError(e, this.upstream.timeoutMs);
+      }
     }
-    const text = (d.effect === "require_approval" ? pendingResult(`reading \`${params.uri}\``, d, d.request !== undefined ? this.approvalUrl(d.request.request.id) : null, false) : deniedResult(`reading \`${params.uri}\``, d)).content;
+    const text = (d.effect === "require_approval" ? pendingResult(`reading \`${params.uri}\``, d, d.request !== undefined ? this.approvalLinks(d.request.request.id) : null, false) : deniedResult(`reading \`${params.uri}\``, d)).content;
     const message = text.map((c) => (c.type === "text" ? c.text : "")).join("\n");
     throw new ProtocolError(ProtocolErrorCode.InvalidRequest, message, { "dev.execlayer/decision": { effect: d.effect, code: d.code ?? null, reasons: [...d.reasons] } });
   }
@@ -97,35 +114,24 @@ export class Governor {
    * once (a second waiter for the same request is refused as a replay), vetoed or expired is denied. Null when the
    * wait ended first (the client cancelled, or the time is up).
    */
-  async #waitForApproval(name: string, args: JsonObject, first: EnforcerDecision, who: DecideContext, ctx: ServerContext): Promise<ToolCallDecision | null> {
+  async #waitForApproval(name: string, args: JsonObject, first: EnforcerDecision, who: DecideContext, ctx: CallContext): Promise<ToolCallDecision | null> {
     const book = this.service.state.book;
     const request = first.request!.request;
     const until = Math.min(Date.now() + (this.options.waitMs ?? 0), request.expiresAt);
     const heartbeat = this.options.heartbeatMs ?? 10_000;
-    const token = ctx.mcpReq._meta?.progressToken;
     let step = 0;
     for (;;) {
       const seen = book.lastSeen(request.id, Date.now());
       if (seen !== undefined && seen.status !== "pending") return this.#decide(name, args, who);
       const now = Date.now();
-      if (now >= until || ctx.mcpReq.signal.aborted) return null;
-      if (token !== undefined) {
+      if (now >= until || ctx.signal.aborted) return null;
+      if (ctx.progress !== undefined) {
         const have = (seen?.progress ?? []).map((p) => `${p.approvedBy.length}/${p.quorum} ${p.group}`).join(", ");
-        const message = `waiting for approval ${request.id}${have !== "" ? ` (${have})` : ""}: ${this.approvalUrl(request.id)}`;
-        await ctx.mcpReq.notify({ method: "notifications/progress", params: { progressToken: token, progress: ++step, message } }).catch(() => undefined);
+        ctx.progress({ progress: ++step, message: `waiting for approval ${request.id}${have !== "" ? ` (${have})` : ""}: ${this.approvalLinks(request.id).console}` });
       }
       const woke = book.wait(request.id, Math.min(until, now + heartbeat), 1000);
       if (woke === false) return null;
       await woke;
-    }
-  }
-
-  /** Runs an allowed request upstream; its failures become JSON-RPC errors with the reason (never a crash). */
-  async #forward<T>(run: Parameters<Upstream["forward"]>[0] extends (c: infer C, o: infer O) => Promise<unknown> ? (c: C, o: O) => Promise<T> : never, ctx: ServerContext): Promise<T> {
-    try {
-      return await this.upstream.forward(run, ctx.mcpReq.signal);
-    } catch (e: unknown) {
-      throw upstreamError(e, this.upstream.timeoutMs);
     }
   }
 }

@@ -13,7 +13,8 @@ import { createMcpHandler, Server, type McpRequestContext, type ServerCapabiliti
 import { serveStdio } from "@modelcontextprotocol/server/stdio";
 import { LineTransport } from "./stdio.ts";
 import { STDLIB_MAPPINGS } from "./discover.ts";
-import { Governor, upstreamError } from "./governor.ts";
+import { callContextOf, Governor, upstreamError } from "./governor.ts";
+import { toolCallLane } from "./lane.ts";
 import { toDecideContext, type Identities } from "./identity.ts";
 import { Upstream, type UpstreamSpec } from "./upstream.ts";
 import { packageVersion } from "./version.ts";
@@ -195,7 +196,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
         const r = await fwd((c, o) => c.listTools(req.params, { ...o, cacheMode: "bypass" }), ctx);
         return options.hideDenied === true ? { ...r, tools: r.tools.filter(mayBeAllowed) } : r;
       });
-      server.setRequestHandler("tools/call", (req, ctx) => governor.callTool(req.params, identityOf(ctx), ctx));
+      server.setRequestHandler("tools/call", (req, ctx) => governor.callTool(req.params, identityOf(ctx), callContextOf(ctx)));
     }
     if (caps.resources !== undefined) {
       server.setRequestHandler("resources/list", (req, ctx) => fwd((c, o) => c.listResources(req.params, { ...o, cacheMode: "bypass" }), ctx));
@@ -221,6 +222,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   let mcpUrl: string | null = null;
   if (listen === null) {
     const transport = new LineTransport(options.stdio?.stdin ?? process.stdin, options.stdio?.stdout ?? process.stdout, (why) => log(`client sent a malformed message (answered with an error): ${why}`));
+    if (upstream.info.capabilities.tools !== undefined) transport.intercept = toolCallLane(transport, governor, toDecideContext(options.identities.default));
     const handle = serveStdio(factory, { transport, onerror: (e) => log(`client: ${e.message}`) });
     stop = () => handle.close();
   } else {

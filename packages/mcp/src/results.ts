@@ -13,7 +13,13 @@ export function receiptText(d: EnforcerDecision): string {
   return d.receipt === undefined ? "no receipt (the proxy keeps no receipt log)" : `receipt #${d.receipt.seq} ${receiptHash(d.receipt)}`;
 }
 
-export function decisionMeta(d: EnforcerDecision, approvalUrl: string | null): JsonObject {
+/** Where approvers see and sign a request: the console's page of it, and the API's resource. */
+export interface ApprovalLinks {
+  readonly console: string;
+  readonly api: string;
+}
+
+export function decisionMeta(d: EnforcerDecision, links: ApprovalLinks | null): JsonObject {
   const m: Record<string, JsonObject[keyof JsonObject]> = { effect: d.effect, tier: d.tier, reasons: [...d.reasons] };
   if (d.code !== undefined) m["code"] = d.code;
   if (d.actionType !== null) m["action_type"] = d.actionType;
@@ -21,7 +27,10 @@ export function decisionMeta(d: EnforcerDecision, approvalUrl: string | null): J
   if (d.request !== undefined) {
     const r = d.request.request;
     m["request"] = { id: r.id, status: d.request.status, expires_at: new Date(r.expiresAt).toISOString() };
-    if (approvalUrl !== null) m["approval_url"] = approvalUrl;
+    if (links !== null) {
+      m["approval_url"] = links.console;
+      m["approval_api_url"] = links.api;
+    }
   }
   return m;
 }
@@ -38,7 +47,7 @@ export function deniedResult(what: string, d: EnforcerDecision): CallToolResult 
 }
 
 /** The call waits for approvers: who must sign, how many, until when, and where. */
-export function pendingResult(what: string, d: EnforcerDecision, approvalUrl: string | null, waited: boolean): CallToolResult {
+export function pendingResult(what: string, d: EnforcerDecision, links: ApprovalLinks | null, waited: boolean): CallToolResult {
   const info = d.request;
   const needs = (d.approval?.requirements ?? []).map((q) => `${q.quorum} of ${q.group}`).join(" and ");
   const lines: string[] = [];
@@ -50,7 +59,7 @@ export function pendingResult(what: string, d: EnforcerDecision, approvalUrl: st
     const have = info.progress.map((p) => `${p.approvedBy.length} of ${p.quorum} from ${p.group}`).join(", ");
     lines.push(`ExecLayer requires approval before ${what} runs: ${needs}${who !== "" ? ` among ${who}` : ""}, by ${new Date(r.expiresAt).toISOString()}.`);
     lines.push(`Approval request ${r.id} is ${info.status}${have !== "" ? ` (${have} so far)` : ""}.`);
-    if (approvalUrl !== null) lines.push(`Approvers review and sign it at ${approvalUrl} (or with \`xpol approve\`).`);
+    if (links !== null) lines.push(`Approvers review and sign it in the approval console at ${links.console} (API: ${links.api}; or with \`xpol approve\`).`);
     lines.push(
       waited
         ? "The proxy waited for the approvals and they did not arrive in time; the call did not run. Call the tool again with exactly the same arguments once it is approved: it then runs once."
@@ -58,5 +67,5 @@ export function pendingResult(what: string, d: EnforcerDecision, approvalUrl: st
     );
     lines.push(`Reason: ${d.reasons.join("; ") || "the policy requires approval"}; ${receiptText(d)}.`);
   }
-  return { content: [{ type: "text", text: lines.join("\n") }], isError: true, _meta: { [DECISION_META_KEY]: decisionMeta(d, approvalUrl) } };
+  return { content: [{ type: "text", text: lines.join("\n") }], isError: true, _meta: { [DECISION_META_KEY]: decisionMeta(d, links) } };
 }

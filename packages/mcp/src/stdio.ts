@@ -2,15 +2,27 @@
 // StdioServerTransport, except that every line that is not a JSON-RPC message is answered. The SDK's reader skips a
 // line that is not JSON and reports one that is not JSON-RPC, answering neither, so a client waiting on it would
 // hang; JSON-RPC 2.0 answers a parse error (-32700) or an invalid request (-32600) with id null. Nothing malformed is
-// ever forwarded.
-import { deserializeMessage, serializeMessage, STDIO_DEFAULT_MAX_BUFFER_SIZE, type JSONRPCMessage, type Transport } from "@modelcontextprotocol/server";
+// ever forwarded. Two more things the proxy's hot path needs: a message can be taken off the line before the SDK
+// sees it (`intercept`, the proxy's tools/call lane), and the messages sent in one turn of the event loop go out in
+// one write.
+import { parseJSONRPCMessage, STDIO_DEFAULT_MAX_BUFFER_SIZE, SUPPORTED_PROTOCOL_VERSIONS, type JSONRPCMessage, type Transport } from "@modelcontextprotocol/server";
+
+/** A JSON object as it came off the line, before any validation. */
+export type RawMessage = Record<string, unknown>;
 
 export class LineTransport implements Transport {
   onclose?: (() => void) | undefined;
   onerror?: ((error: Error) => void) | undefined;
   onmessage?: Transport["onmessage"];
+  /** sees every JSON object the client sends before the SDK does; true takes it (the SDK never sees it) */
+  intercept: ((message: RawMessage) => boolean) | undefined;
   #buffer = "";
   #closed = false;
+  #out = "";
+  #flushing = false;
+  /** the id of the client's initialize request, until it is answered */
+  #initialize: unknown = undefined;
+  #legacy = false;
 
   constructor(
     private readonly stdin: NodeJS.ReadableStream,
@@ -34,13 +46,29 @@ export class LineTransport implements Transport {
   readonly #onend = (): void => void this.close();
   readonly #onerror = (e: Error): void => this.onerror?.(e);
 
+  /** The client settled on a 2025-era revision (initialize answered): requests carry no per-request envelope. */
+  get legacy(): boolean {
+    return this.#legacy;
+  }
+
   #line(line: string): void {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(line);
+    } catch (e: unknown) {
+      this.#refuse(-32700, `Parse error: ${(e as Error).message}`, `not JSON: ${(e as Error).message}`);
+      return;
+    }
+    if (typeof raw === "object" && raw !== null && !Array.isArray(raw)) {
+      const m = raw as RawMessage;
+      if (this.intercept?.(m) === true) return;
+      if (m["method"] === "initialize") this.#initialize = m["id"];
+    }
     let message: JSONRPCMessage;
     try {
-      message = deserializeMessage(line);
-    } catch (e: unknown) {
-      if (e instanceof SyntaxError) this.#refuse(-32700, `Parse error: ${e.message}`, `not JSON: ${e.message}`);
-      else this.#refuse(-32600, "Invalid Request: not a JSON-RPC 2.0 message", "not a JSON-RPC message");
+      message = parseJSONRPCMessage(raw);
+    } catch {
+      this.#refuse(-32600, "Invalid Request: not a JSON-RPC 2.0 message", "not a JSON-RPC message");
       return;
     }
     this.onmessage?.(message);
@@ -61,15 +89,29 @@ export class LineTransport implements Transport {
 
   send(message: JSONRPCMessage): Promise<void> {
     if (this.#closed) return Promise.reject(new Error("the client's stdio is closed"));
-    return new Promise((resolve, reject) => {
-      const ok = this.stdout.write(serializeMessage(message), (e) => (e ? reject(e) : undefined));
-      if (ok) resolve();
-      else this.stdout.once("drain", () => resolve());
-    });
+    if (this.#initialize !== undefined && "id" in message && message.id === this.#initialize) {
+      this.#initialize = undefined;
+      const version = "result" in message ? message.result["protocolVersion"] : undefined;
+      this.#legacy = typeof version === "string" && SUPPORTED_PROTOCOL_VERSIONS.includes(version);
+    }
+    this.#out += JSON.stringify(message) + "\n";
+    if (!this.#flushing) {
+      this.#flushing = true;
+      setImmediate(this.#flush);
+    }
+    return Promise.resolve();
   }
+
+  readonly #flush = (): void => {
+    this.#flushing = false;
+    const out = this.#out;
+    this.#out = "";
+    if (out !== "") this.stdout.write(out, (e) => void (e ? this.onerror?.(e) : undefined));
+  };
 
   async close(): Promise<void> {
     if (this.#closed) return;
+    this.#flush();
     this.#closed = true;
     this.stdin.off("data", this.#ondata);
     this.stdin.off("end", this.#onend);

@@ -2,8 +2,8 @@
 // what it forwards, bounds every call with a timeout (a hung server answers the client with an error, the proxy stays
 // up), and notices when the server goes away (a crash closes the transport). With `restart`, the next request starts
 // it again; without, every later request is answered with the reason it is down.
-import { Client, StreamableHTTPClientTransport, type ServerCapabilities, type Implementation } from "@modelcontextprotocol/client";
-import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
+import { Client, SdkError, SdkErrorCode, StreamableHTTPClientTransport, SUPPORTED_PROTOCOL_VERSIONS, type CallToolResult, type Implementation, type ServerCapabilities } from "@modelcontextprotocol/client";
+import { abortSignalOf, UpstreamStdioTransport, type CancelSignal } from "./upstream-stdio.ts";
 import { packageVersion } from "./version.ts";
 
 export type UpstreamSpec =
@@ -27,8 +27,13 @@ export interface UpstreamOptions {
 /** Why the upstream could not serve a request (a message for the client). */
 export class UpstreamUnavailable extends Error {}
 
+/** A progress notification's fields (less the token) from the server, for the call it is about. */
+export type Progress = { progress: number; total?: number | undefined; message?: string | undefined };
+
 export class Upstream {
   #client: Client | null = null;
+  /** the raw lane of a stdio server speaking a 2025-era revision (null otherwise: every call goes through the Client) */
+  #raw: UpstreamStdioTransport | null = null;
   #connecting: Promise<Client> | null = null;
   /** why the server is down, while it is */
   #down: string | null = null;
@@ -72,10 +77,30 @@ export class Upstream {
     return run(client, { timeout: this.timeoutMs, ...(signal !== undefined ? { signal } : {}) });
   }
 
+  /**
+   * Runs one decided tools/call. A stdio server of the 2025 era without progress asked for takes the raw lane: the
+   * result goes back as the server wrote it after a shape check (the SDK Client's schema and outputSchema
+   * validation is the client's to do, on what it receives); anything else goes through the SDK Client's callTool.
+   */
+  async callTool(name: string, args: Record<string, unknown>, signal: CancelSignal | undefined, onprogress?: (p: Progress) => void): Promise<CallToolResult> {
+    const client = await this.#ready();
+    this.#forwarded++;
+    const raw = this.#raw;
+    if (raw !== null && onprogress === undefined) {
+      const result = await raw.request("tools/call", { name, arguments: args }, this.timeoutMs, signal);
+      const bad = callToolResultProblem(result);
+      if (bad !== null) throw new SdkError(SdkErrorCode.InvalidResult, `Invalid tools/call result: ${bad}`);
+      return result as CallToolResult;
+    }
+    const options = { timeout: this.timeoutMs, ...(signal !== undefined ? { signal: abortSignalOf(signal) } : {}), ...(onprogress !== undefined ? { onprogress } : {}) };
+    return client.callTool({ name, arguments: args }, options);
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
     const c = this.#client;
     this.#client = null;
+    this.#raw = null;
     await c?.close().catch(() => undefined);
   }
 
@@ -95,19 +120,25 @@ export class Upstream {
 
   async #open(): Promise<Client> {
     const client = new Client({ name: "xpol-mcp", version: packageVersion() }, { capabilities: {} });
-    const transport =
+    const stdio =
       this.spec.kind === "stdio"
-        ? new StdioClientTransport({
+        ? new UpstreamStdioTransport({
             command: this.spec.command,
-            args: [...this.spec.args],
+            args: this.spec.args,
             ...(this.spec.cwd !== undefined ? { cwd: this.spec.cwd } : {}),
-            ...(this.spec.env !== undefined ? { env: { ...this.spec.env } } : {}),
+            ...(this.spec.env !== undefined ? { env: this.spec.env } : {}),
             stderr: this.options.stderr ?? "inherit",
           })
-        : new StreamableHTTPClientTransport(new URL(this.spec.url), this.spec.headers !== undefined ? { requestInit: { headers: { ...this.spec.headers } } } : undefined);
+        : null;
+    const spec = this.spec;
+    const transport =
+      spec.kind === "stdio"
+        ? stdio!
+        : new StreamableHTTPClientTransport(new URL(spec.url), spec.headers !== undefined ? { requestInit: { headers: { ...spec.headers } } } : undefined);
     client.onclose = () => {
       if (this.#client === client) {
         this.#client = null;
+        this.#raw = null;
         this.#down = "it closed the connection (exited or crashed)";
         this.options.log?.(`upstream closed the connection${this.options.restart === true ? "; it starts again on the next request" : ""}`);
       }
@@ -125,7 +156,23 @@ export class Upstream {
       throw new UpstreamUnavailable(`the upstream MCP server is unavailable: ${why}`);
     }
     this.#client = client;
+    const version = client.getNegotiatedProtocolVersion();
+    this.#raw = stdio !== null && version !== undefined && SUPPORTED_PROTOCOL_VERSIONS.includes(version) ? stdio : null;
     this.#down = null;
     return client;
   }
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** What is wrong with a tools/call result's shape (null: nothing): the checks a forwarder needs, not the full schema. */
+export function callToolResultProblem(r: Record<string, unknown>): string | null {
+  const content = r["content"];
+  if (content !== undefined) {
+    if (!Array.isArray(content)) return "content is not a list";
+    for (const c of content) if (!isObject(c) || typeof c["type"] !== "string") return "a content block has no type";
+  }
+  if (r["isError"] !== undefined && typeof r["isError"] !== "boolean") return "isError is not a boolean";
+  if (r["_meta"] !== undefined && !isObject(r["_meta"])) return "_meta is not an object";
+  return null;
 }

@@ -98,9 +98,17 @@ describe("xpol mcp over stdio, protocol 2025-11-25, in front of @modelcontextpro
     expect(pending.isError).toBe(true);
     const text = textOf(pending);
     expect(text).toContain("ExecLayer requires approval before the call to `move_file` runs: 2 of leads among alice (leads), bob (leads)");
-    const m = /Approvers review and sign it at (http:\/\/\S+\/v1\/approvals\/(apr_[0-9a-f]+))/.exec(text);
+    const m = /Approvers review and sign it in the approval console at (http:\/\/\S+)\/console#\/approvals\/(apr_[0-9a-f]+) \(API: (\S+\/v1\/approvals\/apr_[0-9a-f]+);/.exec(text);
     expect(m).not.toBeNull();
-    const detail = (await getJson(m![1]!)) as { request: { id: string; action_digest: string; policy_digest: string; status: string }; action: { action: { type: string; target: string } } };
+    expect(m![1]).toBe(approvalsUrl());
+    // the link opens the console the decision service serves (the page reads the request from the fragment)
+    const page = await fetch(`${m![1]}/console`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain("<script");
+    const meta = (pending._meta as Record<string, { approval_url: string; approval_api_url: string }>)["dev.execlayer/decision"]!;
+    expect(meta.approval_url).toBe(`${m![1]}/console#/approvals/${m![2]}`);
+    expect(meta.approval_api_url).toBe(m![3]);
+    const detail = (await getJson(m![3]!)) as { request: { id: string; action_digest: string; policy_digest: string; status: string }; action: { action: { type: string; target: string } } };
     const request = detail.request;
     expect(detail.action.action).toMatchObject({ type: "fs.move", target: args.source });
     expect(request.id).toBe(m![2]);

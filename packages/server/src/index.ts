@@ -8,6 +8,7 @@ export { buildOpenApiDocument } from "./openapi.ts";
 export { hashToken, ROLES, readTokensFile, authenticate, bearerOf, isLoopback } from "./auth.ts";
 export type { Role, TokenEntry, Caller } from "./auth.ts";
 export { ROUTES } from "./routes.ts";
+export { consolePath } from "./view.ts";
 export type { RouteSpec, ResponseSpec } from "./routes.ts";
 export { PROBLEM_TYPE } from "./problem.ts";
 export type { Problem } from "./problem.ts";
