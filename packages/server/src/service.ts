@@ -14,7 +14,7 @@ import { buildOpenApiDocument } from "./openapi.ts";
 import { loadPolicyFiles, PolicyHolder, type BundleCheck } from "./policy.ts";
 import { ServiceState } from "./state.ts";
 import { ApprovalNotifier } from "./notify.ts";
-import { Notifier, type WebhookOptions } from "./webhooks.ts";
+import { Notifier, WEBHOOK_OUTBOX_FILE, type WebhookOptions } from "./webhooks.ts";
 import { packageVersion } from "./version.ts";
 
 export interface ServeOptions {
@@ -242,7 +242,11 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const state = new ServiceState(holder, store, stateDir, options.policies, cwd, log, bundleCheck);
   const openAtStart = await holder.enforcer.pendingApprovals();
   if (stateDir !== null) await state.book.loadFromLog(stateDir, openAtStart);
-  const notify = new ApprovalNotifier(new Notifier(options.webhooks ?? { targets: [] }, log.child({ component: "webhooks" }), state.metrics.webhooks), state.book, () => state.holder.policy, options.publicUrl ?? "");
+  // with a state directory, undelivered webhook events outlive the process (webhooks.ts)
+  const webhookOptions = options.webhooks ?? { targets: [] };
+  const notifier = new Notifier(stateDir !== null && webhookOptions.outbox === undefined ? { ...webhookOptions, outbox: path.join(stateDir, WEBHOOK_OUTBOX_FILE) } : webhookOptions, log.child({ component: "webhooks" }), state.metrics.webhooks);
+  notifier.resume();
+  const notify = new ApprovalNotifier(notifier, state.book, () => state.holder.policy, options.publicUrl ?? "");
   for (const r of openAtStart) notify.watch(r);
   // told after the change is recorded; nothing it does (or throws) reaches the decision or approval being answered
   state.book.onChange = (before, after) => {

@@ -12,6 +12,11 @@
 // Delivery never touches a decision: events are queued after the decision or approval is answered, sent in the
 // background, retried with exponential backoff (with jitter) on a network error, a timeout or a non-2xx answer, each
 // failure logged; after the last attempt the event is dropped and logged. Nothing waits for a receiver.
+//
+// With an outbox file (xpol serve: STATE/webhooks.jsonl) an event outlives the process: each (event, target) is
+// appended when queued and marked done when delivered or given up; a stop (or a crash) leaves the rest, and the next
+// start sends them again with the same delivery id, so a receiver that deduplicates sees each event once.
+import { appendFileSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { createHmac, randomUUID, timingSafeEqual } from "node:crypto";
 import type { Logger } from "pino";
 import type { ApprovalRequestInfo, JsonObject, JsonValue } from "execlayer";
@@ -21,6 +26,8 @@ export const WEBHOOK_EVENTS = ["request.opened", "signature.added", "request.app
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 
 export const SIGNATURE_HEADER = "x-execlayer-signature";
+/** the outbox's file name in `xpol serve`'s state directory */
+export const WEBHOOK_OUTBOX_FILE = "webhooks.jsonl";
 export const EVENT_HEADER = "x-execlayer-event";
 export const DELIVERY_HEADER = "x-execlayer-delivery";
 
@@ -44,6 +51,42 @@ export interface WebhookOptions {
   readonly timeoutMs?: number;
   /** events in flight at once, all targets (default 1000); more are dropped and logged */
   readonly maxQueued?: number;
+  /**
+   * a file that keeps undelivered events across stops and crashes of the process (not a power loss: it is not
+   * fsync'd); none: they live in memory only
+   */
+  readonly outbox?: string;
+}
+
+/** One line of the outbox: an event queued for a target, or the end of its delivery. */
+type OutboxLine =
+  | { readonly op: "queued"; readonly key: string; readonly url: string; readonly type: WebhookEvent; readonly id: string; readonly body: string }
+  | { readonly op: "done"; readonly key: string };
+
+const outboxKey = (id: string, url: string): string => `${id} ${url}`;
+
+/** The events of an outbox file still to deliver, in the order they were queued; bad lines are skipped (and counted). */
+function readOutbox(file: string): { open: Extract<OutboxLine, { op: "queued" }>[]; bad: number } {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch {
+    return { open: [], bad: 0 };
+  }
+  const open = new Map<string, Extract<OutboxLine, { op: "queued" }>>();
+  let bad = 0;
+  for (const line of text.split("\n")) {
+    if (line === "") continue;
+    try {
+      const l = JSON.parse(line) as OutboxLine;
+      if (l.op === "queued" && typeof l.body === "string" && typeof l.url === "string" && (WEBHOOK_EVENTS as readonly string[]).includes(l.type)) open.set(l.key, l);
+      else if (l.op === "done") open.delete(l.key);
+      else bad++;
+    } catch {
+      bad++; // a line torn by a crash mid-append
+    }
+  }
+  return { open: [...open.values()], bad };
 }
 
 /** The signature header's value for `body` at unix time `t` (seconds). */
@@ -146,6 +189,7 @@ export class Notifier {
   readonly #maxQueued: number;
   readonly #inFlight = new Set<AbortController>();
   readonly #timers = new Set<NodeJS.Timeout>();
+  readonly #outbox: string | null;
   #queued = 0;
   #closed = false;
 
@@ -160,6 +204,43 @@ export class Notifier {
     this.#maxBackoffMs = options.maxBackoffMs ?? 60_000;
     this.#timeoutMs = options.timeoutMs ?? 5000;
     this.#maxQueued = options.maxQueued ?? 1000;
+    this.#outbox = options.outbox ?? null;
+  }
+
+  /**
+   * Sends again what the outbox holds from an earlier run (to targets still configured; the others are dropped and
+   * logged), after compacting the file to just those events. Call once, before the first `send`.
+   */
+  resume(): number {
+    const file = this.#outbox;
+    if (file === null || this.#targets.length === 0) return 0;
+    const { open, bad } = readOutbox(file);
+    if (bad > 0) this.log.warn({ outbox: file, lines: bad }, "webhook outbox: unreadable lines skipped");
+    const byUrl = new Map(this.#targets.map((t) => [t.url, t]));
+    const again = open.filter((l) => byUrl.has(l.url));
+    for (const l of open) if (!byUrl.has(l.url)) this.log.warn({ webhook: l.url, event: l.type, id: l.id }, "webhook dropped: its target is no longer configured");
+    try {
+      writeFileSync(`${file}.tmp`, again.map((l) => JSON.stringify(l) + "\n").join(""), { mode: 0o600 });
+      renameSync(`${file}.tmp`, file);
+    } catch (e: unknown) {
+      this.log.error({ outbox: file, err: e instanceof Error ? e.message : String(e) }, "webhook outbox: cannot rewrite it");
+    }
+    for (const l of again) {
+      this.#queued++;
+      this.log.info({ webhook: l.url, event: l.type, id: l.id }, "webhook resumed from the outbox");
+      void this.#deliver(byUrl.get(l.url) as WebhookTarget, l.type, l.id, l.body, 1);
+    }
+    return again.length;
+  }
+
+  /** Appends to the outbox; a failure is logged, never thrown (delivery goes on in memory). */
+  #record(line: OutboxLine): void {
+    if (this.#outbox === null) return;
+    try {
+      appendFileSync(this.#outbox, JSON.stringify(line) + "\n", { mode: 0o600 });
+    } catch (e: unknown) {
+      this.log.error({ outbox: this.#outbox, err: e instanceof Error ? e.message : String(e) }, "webhook outbox: cannot append");
+    }
   }
 
   get enabled(): boolean {
@@ -177,8 +258,10 @@ export class Notifier {
         continue;
       }
       const body = JSON.stringify(target.format === "slack" ? slackMessage(event) : event);
+      const id = String(event["id"]);
       this.#queued++;
-      void this.#deliver(target, type, String(event["id"]), body, 1);
+      this.#record({ op: "queued", key: outboxKey(id, target.url), url: target.url, type, id, body });
+      void this.#deliver(target, type, id, body, 1);
     }
   }
 
@@ -205,6 +288,7 @@ export class Notifier {
       await res.arrayBuffer().catch(() => undefined);
       if (res.status >= 200 && res.status < 300) {
         this.#queued--;
+        this.#record({ op: "done", key: outboxKey(id, target.url) });
         this.counter?.inc({ outcome: "delivered" });
         this.log.info({ webhook: target.url, event: type, id, attempt, status: res.status }, "webhook delivered");
         return;
@@ -218,6 +302,11 @@ export class Notifier {
     }
     if (this.#closed || attempt >= this.#attempts) {
       this.#queued--;
+      if (this.#closed && this.#outbox !== null) {
+        this.log.warn({ webhook: target.url, event: type, id, attempt, error: failure }, "webhook kept in the outbox: the service is stopping");
+        return;
+      }
+      this.#record({ op: "done", key: outboxKey(id, target.url) });
       this.counter?.inc({ outcome: "failed" });
       this.log.error({ webhook: target.url, event: type, id, attempt, error: failure }, this.#closed ? "webhook dropped: the service is stopping" : "webhook failed: giving up after the last attempt");
       return;
@@ -235,11 +324,11 @@ export class Notifier {
     this.#timers.add(retry);
   }
 
-  /** Stops: pending retries are dropped (and logged), attempts in flight aborted. */
+  /** Stops: attempts in flight aborted, pending retries dropped (and logged), or kept in the outbox for the next start. */
   close(): void {
     this.#closed = true;
     for (const t of this.#timers) clearTimeout(t);
-    if (this.#timers.size > 0) this.log.warn({ dropped: this.#timers.size }, "webhooks dropped at shutdown");
+    if (this.#timers.size > 0) this.log.warn({ events: this.#timers.size }, this.#outbox !== null ? "webhooks kept in the outbox at shutdown" : "webhooks dropped at shutdown");
     this.#queued -= this.#timers.size;
     this.#timers.clear();
     for (const a of this.#inFlight) a.abort(new Error("the service is stopping"));

@@ -6,10 +6,11 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signApproval } from "execlayer";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { Writable } from "node:stream";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, runServeCommand, signWebhook, verifyWebhookSignature } from "@execlayer/server";
+import { DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, runServeCommand, signWebhook, startServer, verifyWebhookSignature } from "@execlayer/server";
 import { ACTOR, CONTEXT, aliceSigner, bobSigner, invoicePolicy, post, startService, type Service } from "./fixture.ts";
 
 const SECRET = "whsec_test_0123456789abcdef";
@@ -183,6 +184,56 @@ describe("webhooks", () => {
     const slack = receiver.events("/slack").find((s) => String(s.body["text"]).includes("invoice.update_status"))!;
     expect(JSON.stringify(slack.body)).toContain("*note*: _masked (@sensitive)_");
     expect(JSON.stringify(slack.body)).not.toContain("4111");
+  });
+
+  it("an event not yet delivered outlives a restart: kept in STATE/webhooks.jsonl, sent again with the same delivery id", async () => {
+    // a port with nothing listening: every attempt fails until the service stops
+    const probe = http.createServer();
+    await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const url = `http://127.0.0.1:${port}/hook`;
+    const webhooks = { targets: [{ url, secret: SECRET }], attempts: 20, backoffMs: 200, maxBackoffMs: 500, timeoutMs: 300 };
+    const first = await startService({ webhooks }, invoicePolicy("1.0.0", QUICK));
+    const outbox = path.join(first.dir, "state", "webhooks.jsonl");
+    const r = (await post(`${first.url}/v1/decisions`, deleteOne("inv-outbox"))).json["request"] as RequestJson;
+    const queued = (): { id: string; type: string }[] => {
+      try {
+        return readFileSync(outbox, "utf8").split("\n").filter((l) => l !== "").map((l) => JSON.parse(l) as { op: string; id: string; type: string }).filter((l) => l.op === "queued");
+      } catch {
+        return [];
+      }
+    };
+    await expect.poll(() => queued().map((l) => l.type)).toContain("request.opened");
+    const id = queued().find((l) => l.type === "request.opened")!.id;
+    await first.server.close(); // a stop, its retries pending (the directory stays)
+
+    // the receiver comes up on that port; the service starts again on the same state directory
+    const got: { delivery: string; event: string; body: Record<string, unknown>; verified: boolean }[] = [];
+    const up = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => {
+        const raw = Buffer.concat(chunks).toString("utf8");
+        got.push({ delivery: String(req.headers[DELIVERY_HEADER]), event: String(req.headers[EVENT_HEADER]), body: JSON.parse(raw) as Record<string, unknown>, verified: verifyWebhookSignature(SECRET, String(req.headers[SIGNATURE_HEADER]), raw).ok });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => up.listen(port, "127.0.0.1", resolve));
+    const second = await startServer({ policies: [first.policyFile], state: path.join(first.dir, "state"), listen: "127.0.0.1:0", watch: false, durability: "none", webhooks, logDestination: new Writable({ write: (_c, _e, cb) => cb() }) });
+    try {
+      await expect.poll(() => got.filter((g) => g.delivery === id).length, { timeout: 15_000 }).toBeGreaterThanOrEqual(1);
+      const again = got.find((g) => g.delivery === id)!;
+      expect(again).toMatchObject({ event: "request.opened", verified: true });
+      expect((again.body["request"] as { id: string }).id).toBe(r.id);
+      // delivered: the outbox marks it done, so a third start sends nothing again
+      await expect.poll(() => readFileSync(outbox, "utf8")).toContain(`"op":"done"`);
+    } finally {
+      await second.close();
+      up.closeAllConnections();
+      await new Promise<void>((resolve) => up.close(() => resolve()));
+      rmSync(first.dir, { recursive: true, force: true });
+    }
   });
 
   it("xpol serve: --webhook needs a secret file of at least 16 characters, and http(s) URLs", async () => {
