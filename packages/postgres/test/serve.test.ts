@@ -7,9 +7,9 @@ import { Writable } from "node:stream";
 import { afterAll, describe, expect, it } from "vitest";
 import { startServer, type RunningServer } from "@execlayer/server";
 import { migrate, verifyChains } from "@execlayer/postgres";
-import { formatPublicKey, generateRedactionKey, signApproval, writeRedactionKeyFile } from "execlayer";
+import { generateRedactionKey, signApproval, writeRedactionKeyFile } from "execlayer";
 import { freshDatabase, noPostgres } from "./helpers/db.ts";
-import { alice, bob, carol, fleetKey } from "./helpers/policy.ts";
+import { alice, bob, fleetKey, payout as payoutProposal, PAYOUTS } from "./helpers/policy.ts";
 
 const POLICY = `policy fleet version "1.0.0"
 
@@ -123,23 +123,7 @@ describe.skipIf(noPostgres)("xpol serve --postgres", () => {
   });
 });
 
-const PAYOUTS = `policy payouts version "1"
-actor {
-  agent: string
-}
-action payout.send {
-  iban: string @sensitive
-  amount: int
-}
-tier payout.send = T2
-group finance {
-  alice: "${formatPublicKey(alice.publicKey)}"
-  bob: "${formatPublicKey(bob.publicKey)}"
-  carol: "${formatPublicKey(carol.publicKey)}"
-}
-rule two_of_finance on payout.send { require approval 2 of finance within 1h }
-`;
-const payout = { proposal: { action: { type: "payout.send", params: { iban: "DE89370400440532013000", amount: 5000 } } }, actor: { agent: "payout-bot" } };
+const payout = { proposal: payoutProposal, actor: { agent: "payout-bot" } };
 
 async function post(base: string, route: string, body: unknown): Promise<Record<string, unknown>> {
   const res = await fetch(`${base}/${route}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
