@@ -78,7 +78,7 @@ export interface PostgresStoreOptions {
   readonly maxRetries?: number;
   /** transactions per database transaction at most; default 512 */
   readonly maxBatch?: number;
-  /** apply missing migrations at connect instead of refusing the database (and record `redactionKey`); default false */
+  /** apply missing migrations at connect instead of refusing the database; default false */
   readonly migrate?: boolean;
   /** extra pg pool settings (ssl, application_name, ...) */
   readonly pg?: Omit<PoolConfig, "connectionString">;

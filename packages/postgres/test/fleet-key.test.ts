@@ -2,37 +2,18 @@
 // an action's digests are the same on every replica and an approval opened on one is found and used on another; a
 // replica with another key, or without one, is refused with XP5026 before it decides anything.
 import { afterAll, describe, expect, it } from "vitest";
-import { compilePolicy, Enforcer, formatDiagnostics, formatPublicKey, generateRedactionKey, MemoryStore, signApproval, type CompiledPolicy, type Receipt, type RedactionKey } from "execlayer";
+import { compilePolicy, Enforcer, formatDiagnostics, generateRedactionKey, MemoryStore, signApproval, type CompiledPolicy, type Receipt, type RedactionKey } from "execlayer";
 import { migrate, PostgresStore } from "@execlayer/postgres";
 import { freshDatabase, noPostgres, sql } from "./helpers/db.ts";
-import { alice, bob, carol, fleetKey } from "./helpers/policy.ts";
-
-const POLICY = `policy payouts version "1"
-actor {
-  agent: string
-}
-action payout.send {
-  iban: string @sensitive
-  amount: int
-}
-tier payout.send = T2
-group finance {
-  alice: "${formatPublicKey(alice.publicKey)}"
-  bob: "${formatPublicKey(bob.publicKey)}"
-  carol: "${formatPublicKey(carol.publicKey)}"
-}
-rule two_of_finance on payout.send { require approval 2 of finance within 1h }
-`;
+import { alice, bob, fleetKey, IBAN, payout, PAYOUTS } from "./helpers/policy.ts";
 
 function policy(): CompiledPolicy {
-  const r = compilePolicy({ sources: [{ path: "payouts.xpol", text: POLICY }] });
+  const r = compilePolicy({ sources: [{ path: "payouts.xpol", text: PAYOUTS }] });
   if (r.policy === null || r.policy === undefined) throw new Error(formatDiagnostics(r.diagnostics, r.sources));
   return r.policy;
 }
 
 const T = Date.parse("2026-06-01T09:00:00Z");
-const IBAN = "DE89370400440532013000";
-const payout = { action: { type: "payout.send", params: { iban: IBAN, amount: 5000 } } };
 const ctx = { actor: { agent: "payout-bot" } };
 
 const open: PostgresStore[] = [];

@@ -14,7 +14,7 @@ type Fleet = Awaited<ReturnType<typeof startFleet>>;
 
 /** Each replica's summary of round `round` (they were sent "go" for it). */
 async function round(fleet: Fleet, n: number): Promise<Summary[]> {
-  return (await Promise.all(fleet.map((r) => r.waitFor((l) => l["round"] === n, 120_000)))) as unknown as Summary[];
+  return (await Promise.all(fleet.map((r) => r.waitFor((l) => l["round"] === n)))) as unknown as Summary[];
 }
 
 /** The first round's summaries; then the replicas close their stores. */

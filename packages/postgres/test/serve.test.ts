@@ -7,9 +7,9 @@ import { Writable } from "node:stream";
 import { afterAll, describe, expect, it } from "vitest";
 import { startServer, type RunningServer } from "@execlayer/server";
 import { migrate, verifyChains } from "@execlayer/postgres";
-import { generateRedactionKey, writeRedactionKeyFile } from "execlayer";
+import { generateRedactionKey, signApproval, writeRedactionKeyFile } from "execlayer";
 import { freshDatabase, noPostgres } from "./helpers/db.ts";
-import { fleetKey } from "./helpers/policy.ts";
+import { alice, bob, fleetKey, payout as payoutProposal, PAYOUTS } from "./helpers/policy.ts";
 
 const POLICY = `policy fleet version "1.0.0"
 
@@ -48,9 +48,9 @@ const quiet = (): Writable => new Writable({ write: (_c, _e, cb) => cb() });
 const keyFile = path.join(dir, "fleet.redaction-key");
 await writeRedactionKeyFile(keyFile, fleetKey);
 
-async function replica(url: string): Promise<RunningServer> {
-  const policyFile = path.join(dir, "fleet.xpol");
-  writeFileSync(policyFile, POLICY);
+async function replica(url: string, policy: string = POLICY): Promise<RunningServer> {
+  const policyFile = path.join(dir, policy === POLICY ? "fleet.xpol" : "payouts.xpol");
+  writeFileSync(policyFile, policy);
   const s = await startServer({ policies: [policyFile], postgres: url, redactionKey: keyFile, listen: "127.0.0.1:0", watch: false, logDestination: quiet() });
   running.push(s);
   return s;
@@ -100,4 +100,34 @@ describe.skipIf(noPostgres)("xpol serve --postgres", () => {
     // the running replica still decides
     expect((await decide(a.url, 0)).effect).toBe("allow");
   });
+
+  it("an action with a @sensitive field: opened on one replica, approved 2 of 3 on both, runs once; one action digest", async () => {
+    const url = await freshDatabase();
+    await migrate(url);
+    const [a, b] = [await replica(url, PAYOUTS), await replica(url, PAYOUTS)];
+    const opened = await post(a.url, "v1/decisions", payout);
+    expect(opened.effect).toBe("require_approval");
+    // the agent retries on the other replica: the same request, found by the same action digest
+    const again = await post(b.url, "v1/decisions", payout);
+    const req = opened["request"] as { id: string; action_digest: string; policy_digest: string };
+    expect((again["request"] as { id: string }).id).toBe(req.id);
+    expect(again["action_digest"]).toBe(opened["action_digest"]);
+    expect(req.action_digest).toBe(opened["action_digest"]);
+    const signed = (who: typeof alice) => signApproval(who, { id: req.id, actionDigest: req.action_digest, policyDigest: req.policy_digest }, "approve", Date.now());
+    await post(a.url, `v1/approvals/${req.id}/signatures`, signed(alice));
+    await post(b.url, `v1/approvals/${req.id}/signatures`, signed(bob));
+    const runs = await Promise.all([post(b.url, "v1/decisions", payout), post(a.url, "v1/decisions", payout)]);
+    expect(runs.map((d) => d.effect).sort()).toEqual(["allow", "deny"]);
+    expect(runs.find((d) => d.effect === "deny")!["code"]).toBe("XP5005");
+    expect(runs.find((d) => d.effect === "allow")!["action_digest"]).toBe(req.action_digest);
+  });
 });
+
+const payout = { proposal: payoutProposal, actor: { agent: "payout-bot" } };
+
+async function post(base: string, route: string, body: unknown): Promise<Record<string, unknown>> {
+  const res = await fetch(`${base}/${route}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  const json = (await res.json()) as Record<string, unknown>;
+  expect(res.status, JSON.stringify(json)).toBe(200);
+  return json;
+}

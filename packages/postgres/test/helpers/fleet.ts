@@ -1,11 +1,45 @@
 // Starting replica processes (replica.ts) and reading what they print.
 import { spawn, type ChildProcess } from "node:child_process";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
+import ts from "typescript";
 import type { ReplicaArgs } from "./replica.ts";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const pkg = path.resolve(here, "../..");
+
+/**
+ * The longest wait for one line of a replica: below the test timeout (vitest.config.ts, 120 s), so a replica too slow
+ * to answer fails its test naming the replica, with its stderr, instead of the test running into vitest's timeout.
+ */
+export const REPLICA_WAIT_MS = 90_000;
+
+let script: string | undefined;
+
+/**
+ * replica.ts and policy.ts as JavaScript, transpiled once per process into temp/replica/ (inside the package, so
+ * `execlayer` and `@execlayer/postgres` resolve as from test/helpers/, to their builds). A replica then starts without
+ * tsx, whose loader more than doubled the cost of importing the two packages' builds (3.4 s instead of 1.4 s of CPU
+ * each, measured under load 12): with 8 replicas starting at once on 2 cores, that start was most of a fleet test's
+ * time and what timed out under heavy load.
+ */
+function replicaScript(): string {
+  if (script !== undefined) return script;
+  const out = path.join(pkg, "temp", "replica");
+  fs.mkdirSync(out, { recursive: true });
+  for (const name of ["replica", "policy"]) {
+    const source = fs.readFileSync(path.join(here, `${name}.ts`), "utf8");
+    const js = ts.transpileModule(source, {
+      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: true, rewriteRelativeImportExtensions: true },
+    }).outputText;
+    // written whole (rename), so a replica never imports a half-written file
+    const tmp = path.join(out, `${name}.js.${process.pid}`);
+    fs.writeFileSync(tmp, js);
+    fs.renameSync(tmp, path.join(out, `${name}.js`));
+  }
+  return (script = path.join(out, "replica.js"));
+}
 
 export interface Replica {
   readonly proc: ChildProcess;
@@ -19,9 +53,9 @@ export interface Replica {
 }
 
 export function startReplica(args: ReplicaArgs): Replica {
-  // The replicas run the packages' builds (dist/, as a deployment would; `npm test` builds first): only this helper
-  // goes through tsx, which keeps a replica's start to about a second instead of transforming the core's sources.
-  const proc = spawn(process.execPath, ["--import", "tsx", path.join(here, "replica.ts"), JSON.stringify(args)], {
+  // The replicas run the packages' builds (dist/, as a deployment would; `npm test` builds first), and this helper
+  // as plain JavaScript (replicaScript).
+  const proc = spawn(process.execPath, [replicaScript(), JSON.stringify(args)], {
     cwd: pkg,
     stdio: ["pipe", "pipe", "pipe"],
   });
@@ -55,7 +89,7 @@ export function startReplica(args: ReplicaArgs): Replica {
     exited,
     stderr: () => err,
     send: (line) => proc.stdin!.write(line + "\n"),
-    waitFor(pred, timeoutMs = 60_000) {
+    waitFor(pred, timeoutMs = REPLICA_WAIT_MS) {
       const found = lines.find(pred);
       if (found !== undefined) return Promise.resolve(found);
       return new Promise((resolve, reject) => {

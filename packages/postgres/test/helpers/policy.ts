@@ -38,3 +38,23 @@ export async function counterValue(store: StateStore<Receipt>, counter: string, 
   if (!out.ok) throw new Error(out.error.message);
   return out.result;
 }
+
+/** A policy whose action has a @sensitive field and needs 2 of 3 approvers (the fleet's redaction key tests). */
+export const PAYOUTS = `policy payouts version "1"
+actor {
+  agent: string
+}
+action payout.send {
+  iban: string @sensitive
+  amount: int
+}
+tier payout.send = T2
+group finance {
+  alice: "${formatPublicKey(alice.publicKey)}"
+  bob: "${formatPublicKey(bob.publicKey)}"
+  carol: "${formatPublicKey(carol.publicKey)}"
+}
+rule two_of_finance on payout.send { require approval 2 of finance within 1h }
+`;
+export const IBAN = "DE89370400440532013000";
+export const payout = { action: { type: "payout.send", params: { iban: IBAN, amount: 5000 } } };
