@@ -145,3 +145,10 @@ export class RawPeer {
     this.line(JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }));
   }
 }
+
+/** The entry point of a server package from npm (its `bin`). */
+export function serverEntry(pkg: string): string {
+  const manifest = require(`${pkg}/package.json`) as { bin: string | Record<string, string> };
+  const bin = typeof manifest.bin === "string" ? manifest.bin : Object.values(manifest.bin)[0]!;
+  return path.join(path.dirname(require.resolve(`${pkg}/package.json`)), bin);
+}
