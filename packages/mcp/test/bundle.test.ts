@@ -4,12 +4,11 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { PassThrough } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compilePolicy, formatPublicKey, keyPairFromSeed, NobleSigner, signBundle, toBundle } from "execlayer";
-import { startProxy, type RunningProxy } from "@execlayer/mcp";
-import { ACTOR, RawPeer, scratch, tapped, XPOL } from "./helpers.ts";
+import type { RunningProxy } from "@execlayer/mcp";
+import { ACTOR, rawStdioProxy, scratch, tapped, XPOL } from "./helpers.ts";
 
 const FAULTY = path.join(path.dirname(fileURLToPath(import.meta.url)), "fixtures/faulty-server.mjs");
 
@@ -69,24 +68,16 @@ describe("xpol mcp with signed policy bundles", () => {
 
   it("serves with a bundle that has the quorum: its policy decides", async () => {
     const log = path.join(tmp.dir, "calls.log");
-    const stdin = new PassThrough();
-    const stdout = new PassThrough();
-    proxy = await startProxy({
+    const started = await rawStdioProxy({
       policies: ["two.json"],
       bundleSigners: "approvers.keyring",
       bundleQuorum: 2,
       cwd: tmp.dir,
-      memory: true,
       upstream: { kind: "stdio", command: process.execPath, args: [FAULTY, log] },
-      identities: { default: { actor: ACTOR }, clients: new Map() },
-      stdio: { stdin, stdout },
-      watch: false,
-      upstreamStderr: "ignore",
-      log: () => undefined,
     });
+    proxy = started.proxy;
+    const peer = started.peer;
     expect(proxy.service.state.holder.identity.version).toBe("2.0.0");
-    const peer = new RawPeer(stdin, stdout);
-    await peer.initialize();
     expect((await peer.request(1, "tools/call", { name: "echo", arguments: { text: "yes" } }))["result"]).toMatchObject({ content: [{ text: "echo: yes" }] });
     expect(((await peer.request(2, "tools/call", { name: "echo", arguments: { text: "no" } }))["result"] as { isError: boolean }).isError).toBe(true);
     expect(tapped(log)).toEqual(["echo"]);

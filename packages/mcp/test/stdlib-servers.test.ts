@@ -6,11 +6,10 @@
 // leaves the machine, and the proxy's count of forwarded calls proves none reached the server.
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compilePolicy } from "execlayer";
-import { runMcpCommand, startProxy, type RunningProxy, type UpstreamSpec } from "@execlayer/mcp";
-import { ACTOR, RawPeer, scratch, serverEntry } from "./helpers.ts";
+import { runMcpCommand, type RunningProxy, type UpstreamSpec } from "@execlayer/mcp";
+import { rawStdioProxy, scratch, serverEntry, type RawPeer } from "./helpers.ts";
 
 interface Case {
   readonly pkg: string;
@@ -68,23 +67,8 @@ async function proxyWith(c: Case, policy: string): Promise<{ proxy: RunningProxy
   const dir = path.join(tmp.dir, `${c.module.replace(/\W/g, "_")}-${running.length}`);
   mkdirSync(dir);
   writeFileSync(path.join(dir, "p.xpol"), policy);
-  const stdin = new PassThrough();
-  const stdout = new PassThrough();
-  const logs: string[] = [];
-  const proxy = await startProxy({
-    policies: ["p.xpol"],
-    cwd: dir,
-    memory: true,
-    upstream: upstreamOf(c),
-    identities: { default: { actor: ACTOR }, clients: new Map() },
-    stdio: { stdin, stdout },
-    watch: false,
-    upstreamStderr: "ignore",
-    log: (l) => void logs.push(l),
-  });
+  const { proxy, peer, logs } = await rawStdioProxy({ policies: ["p.xpol"], cwd: dir, upstream: upstreamOf(c) });
   running.push(proxy);
-  const peer = new RawPeer(stdin, stdout);
-  await peer.initialize();
   return { proxy, peer, logs, atStart: proxy.upstream.forwarded };
 }
 
