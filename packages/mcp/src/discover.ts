@@ -19,7 +19,7 @@ export const DISCOVER_USAGE = `usage: xpol mcp discover [--out FILE] [--timeout 
 
 /**
  * Known servers, by the name they announce in initialize (`serverInfo.name`), and the stdlib module that maps their
- * tools: the reference servers from npm as published (the names are theirs, spaces and slashes included).
+ * tools: the reference servers as published (the names are theirs, spaces and slashes included).
  */
 export const STDLIB_MAPPINGS: Readonly<Record<string, string>> = {
   // @modelcontextprotocol/server-filesystem
@@ -30,6 +30,9 @@ export const STDLIB_MAPPINGS: Readonly<Record<string, string>> = {
   "example-servers/postgres": "std.mcp.postgres",
   // @modelcontextprotocol/server-slack
   "Slack MCP Server": "std.mcp.slack",
+  // mcp-server-git and mcp-server-fetch (PyPI)
+  "mcp-git": "std.mcp.git",
+  "mcp-fetch": "std.mcp.fetch",
 };
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
