@@ -16,6 +16,7 @@ export interface McpIO {
 }
 
 export const MCP_USAGE = `usage: xpol mcp --policy PATH... [--state DIR | --memory] [--actor JSON] [--context JSON] [--identity FILE]
+                [--bundle-signers KEYRING --bundle-quorum M]
                 [--wait DURATION] [--hide-denied] [--restart] [--timeout DURATION]
                 [--listen HOST:PORT] [--tokens FILE] [--approvals HOST:PORT]
                 (-- COMMAND ARGS... | --upstream URL)
@@ -26,6 +27,8 @@ export const MCP_USAGE = `usage: xpol mcp --policy PATH... [--state DIR | --memo
   isError naming the reason, the code and the receipt; approval required: what is pending, who must sign, where).
 
   --policy PATH      a .xpol file of the policy (repeat for each file), or one bundle .json (\`xpol compile\`)
+  --bundle-signers F load only a signed bundle (--policy BUNDLE.json): F is the policy approvers' keyring
+  --bundle-quorum M  ... and M of them must have approved its digest (\`xpol sign-bundle\`); a reload too
   --state DIR        the durable store: counters, approval requests, the signed receipt log (default ./xpol-state)
   --memory           keep state in memory only: no receipts, nothing survives a restart
   --actor JSON       the actor of every decision, as JSON or @FILE (never taken from the model or the server)
@@ -75,6 +78,15 @@ function parse(all: readonly string[], cwd: string): Parsed | { error: string; e
         case "--policy":
           policies.push(need());
           break;
+        case "--bundle-signers":
+          o.bundleSigners = need();
+          break;
+        case "--bundle-quorum": {
+          const v = need();
+          if (!/^[1-9]\d*$/.test(v)) throw new Error(`--bundle-quorum takes a whole number of at least 1, not \`${v}\``);
+          o.bundleQuorum = Number(v);
+          break;
+        }
         case "--state":
           o.state = need();
           break;

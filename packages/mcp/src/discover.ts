@@ -17,9 +17,22 @@ export const DISCOVER_USAGE = `usage: xpol mcp discover [--out FILE] [--timeout 
   action types and parameters from each tool's input schema, tiers suggested from its annotations (untrusted hints:
   review them), every argument mapped, read-only tools allowed, everything else denied until you write rules.`;
 
-/** Known servers (by the name they announce) and the stdlib module that maps their tools. */
+/**
+ * Known servers, by the name they announce in initialize (`serverInfo.name`), and the stdlib module that maps their
+ * tools: the reference servers as published (the names are theirs, spaces and slashes included).
+ */
 export const STDLIB_MAPPINGS: Readonly<Record<string, string>> = {
+  // @modelcontextprotocol/server-filesystem
   "secure-filesystem-server": "std.mcp.filesystem",
+  // @modelcontextprotocol/server-github
+  "github-mcp-server": "std.mcp.github",
+  // @modelcontextprotocol/server-postgres
+  "example-servers/postgres": "std.mcp.postgres",
+  // @modelcontextprotocol/server-slack
+  "Slack MCP Server": "std.mcp.slack",
+  // mcp-server-git and mcp-server-fetch (PyPI)
+  "mcp-git": "std.mcp.git",
+  "mcp-fetch": "std.mcp.fetch",
 };
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;

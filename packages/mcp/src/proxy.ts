@@ -22,6 +22,9 @@ import { packageVersion } from "./version.ts";
 export interface ProxyOptions {
   /** `.xpol` files forming one policy, or one bundle `.json` */
   readonly policies: readonly string[];
+  /** load only a signed bundle approved by `bundleQuorum` of the policy approvers in this keyring (as `xpol serve`) */
+  readonly bundleSigners?: string;
+  readonly bundleQuorum?: number;
   readonly cwd?: string;
   /** the durable store's directory (default `xpol-state`): counters, approval requests, the signed receipt log */
   readonly state?: string;
@@ -125,6 +128,8 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const service = await startServer({
     policies: options.policies,
     cwd,
+    ...(options.bundleSigners !== undefined ? { bundleSigners: options.bundleSigners } : {}),
+    ...(options.bundleQuorum !== undefined ? { bundleQuorum: options.bundleQuorum } : {}),
     ...(options.memory === true ? { memory: true } : { state: options.state ?? "xpol-state" }),
     listen: options.approvalsListen ?? "127.0.0.1:0",
     ...(options.tokensFile !== undefined ? { tokensFile: options.tokensFile } : {}),

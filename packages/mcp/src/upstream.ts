@@ -84,6 +84,8 @@ export class Upstream {
    */
   async callTool(name: string, args: Record<string, unknown>, signal: CancelSignal | undefined, onprogress?: (p: Progress) => void): Promise<CallToolResult> {
     const client = await this.#ready();
+    // cancelled while it was being decided: it never leaves
+    if (signal?.aborted === true) throw signal.reason instanceof Error ? signal.reason : new Error("cancelled by the client");
     this.#forwarded++;
     const raw = this.#raw;
     if (raw !== null && onprogress === undefined) {

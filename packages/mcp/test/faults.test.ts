@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ServeError } from "@execlayer/server";
 import { startProxy, type RunningProxy } from "@execlayer/mcp";
-import { ACTOR, RawPeer, scratch, tapped } from "./helpers.ts";
+import { ACTOR, rawStdioProxy, scratch, tapped, type RawPeer } from "./helpers.ts";
 
 const FAULTY = path.join(path.dirname(fileURLToPath(import.meta.url)), "fixtures/faulty-server.mjs");
 
@@ -45,25 +45,9 @@ afterAll(async () => {
 });
 
 async function proxy(name: string, extra: { restart?: boolean; upstreamTimeoutMs?: number } = {}): Promise<{ peer: RawPeer; calls: () => string[]; logs: string[] }> {
-  const stdin = new PassThrough();
-  const stdout = new PassThrough();
   const log = path.join(tmp.dir, `${name}.log`);
-  const logs: string[] = [];
-  const p = await startProxy({
-    policies: ["faults.xpol"],
-    cwd: tmp.dir,
-    memory: true,
-    upstream: { kind: "stdio", command: process.execPath, args: [FAULTY, log] },
-    identities: { default: { actor: ACTOR }, clients: new Map() },
-    stdio: { stdin, stdout },
-    watch: false,
-    upstreamStderr: "ignore",
-    log: (l) => void logs.push(l),
-    ...extra,
-  });
+  const { proxy: p, peer, logs } = await rawStdioProxy({ policies: ["faults.xpol"], cwd: tmp.dir, upstream: { kind: "stdio", command: process.execPath, args: [FAULTY, log] }, ...extra });
   running.push(p);
-  const peer = new RawPeer(stdin, stdout);
-  await peer.initialize();
   return { peer, calls: () => tapped(log), logs };
 }
 

@@ -5,7 +5,9 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { PassThrough } from "node:stream";
 import { formatPublicKey, keyPairFromSeed, NobleSigner, signApproval, type KeyPair } from "execlayer";
+import { startProxy, type ProxyOptions, type RunningProxy } from "@execlayer/mcp";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
@@ -144,4 +146,33 @@ export class RawPeer {
     await this.request(0, "initialize", { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "raw", version: "1" } });
     this.line(JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }));
   }
+}
+
+/** The entry point of a server package from npm (its `bin`). */
+export function serverEntry(pkg: string): string {
+  const manifest = require(`${pkg}/package.json`) as { bin: string | Record<string, string> };
+  const bin = typeof manifest.bin === "string" ? manifest.bin : Object.values(manifest.bin)[0]!;
+  return path.join(path.dirname(require.resolve(`${pkg}/package.json`)), bin);
+}
+
+/**
+ * A proxy in this process serving a raw 2025-era client over in-memory stdio (memory store, no reload watcher, the
+ * upstream's stderr dropped, ACTOR as the actor), initialized; the log lines it wrote are in `logs`.
+ */
+export async function rawStdioProxy(options: Pick<ProxyOptions, "policies" | "cwd" | "upstream"> & Partial<ProxyOptions>): Promise<{ proxy: RunningProxy; peer: RawPeer; logs: string[] }> {
+  const stdin = new PassThrough();
+  const stdout = new PassThrough();
+  const logs: string[] = [];
+  const proxy = await startProxy({
+    memory: true,
+    identities: { default: { actor: ACTOR }, clients: new Map() },
+    watch: false,
+    upstreamStderr: "ignore",
+    log: (l) => void logs.push(l),
+    ...options,
+    stdio: { stdin, stdout },
+  });
+  const peer = new RawPeer(stdin, stdout);
+  await peer.initialize();
+  return { proxy, peer, logs };
 }

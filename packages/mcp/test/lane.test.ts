@@ -5,11 +5,10 @@
 // allowed calls reach the server, each once. The faulty server logs every call it receives.
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { PassThrough } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startProxy, type RunningProxy } from "@execlayer/mcp";
-import { ACTOR, RawPeer, scratch, tapped } from "./helpers.ts";
+import type { RunningProxy } from "@execlayer/mcp";
+import { rawStdioProxy, scratch, tapped, type RawPeer } from "./helpers.ts";
 
 const FAULTY = path.join(path.dirname(fileURLToPath(import.meta.url)), "fixtures/faulty-server.mjs");
 
@@ -41,21 +40,7 @@ beforeAll(async () => {
   tmp = scratch();
   writeFileSync(path.join(tmp.dir, "lane.xpol"), POLICY);
   log = path.join(tmp.dir, "calls.log");
-  const stdin = new PassThrough();
-  const stdout = new PassThrough();
-  proxy = await startProxy({
-    policies: ["lane.xpol"],
-    cwd: tmp.dir,
-    memory: true,
-    upstream: { kind: "stdio", command: process.execPath, args: [FAULTY, log] },
-    identities: { default: { actor: ACTOR }, clients: new Map() },
-    stdio: { stdin, stdout },
-    watch: false,
-    upstreamStderr: "ignore",
-    log: () => undefined,
-  });
-  peer = new RawPeer(stdin, stdout);
-  await peer.initialize();
+  ({ proxy, peer } = await rawStdioProxy({ policies: ["lane.xpol"], cwd: tmp.dir, upstream: { kind: "stdio", command: process.execPath, args: [FAULTY, log] } }));
 });
 afterAll(async () => {
   await proxy?.close();
