@@ -9,6 +9,8 @@ import { compiled, recordLog, RULE, runtimePub, START, writePolicies, type Polic
 import { DurableStore, Enforcer, NativeSigner } from "../../src/index.ts";
 import { runtimeSeed } from "./fixture.ts";
 import { Replayer } from "../../src/testing/replay.ts";
+import fc from "fast-check";
+import { canonicalize, type JsonValue } from "../../src/index.ts";
 
 let p: Policies;
 let state: string;
@@ -145,5 +147,57 @@ describe("xpol replay", () => {
     const a = byLine.report();
     expect(a).toEqual(byReceipt.report());
     expect(a.changes.transitions).toContainEqual(expect.objectContaining({ from: "allow", to: "deny", count: 1 }));
+  });
+
+  it("for any log, reading lines (cut out of the text) and parsing each receipt whole give the same report", () => {
+    const policy = compiled(p.tightened);
+    // keys the cut looks for, also where they do not belong (parameters, approvals, names with braces)
+    const name = fc.constantFrom("invoice_id", "customer_id", "status", "note", "ir_digest", "kind", "counters", "decision", "time", "policy", "ir", "x");
+    const text = fc.oneof(fc.constantFrom("paid", "c-1", "inv-1", "}", '","kind":"', "sha256:" + "ab".repeat(32)), fc.string({ maxLength: 6 }));
+    const value: fc.Arbitrary<JsonValue> = fc.oneof(text, fc.integer({ min: -5, max: 2000 }), fc.constant(null), fc.dictionary(name, text, { maxKeys: 2 }));
+    const effect = fc.constantFrom("allow", "deny", "require_approval", "maybe");
+    const decision = fc.record(
+      { effect, action_type: fc.constantFrom("invoice.update_status", "invoice.read"), rules: fc.array(fc.record({ rule: fc.constantFrom("a", "b"), effect }), { maxLength: 2 }), reasons: fc.array(text, { maxLength: 1 }), code: fc.constantFrom("XP5101", "XP4001") },
+      { requiredKeys: ["effect"] },
+    );
+    const body = fc.record(
+      {
+        action_digest: fc.constant("sha256:" + "00".repeat(32)),
+        approvals: fc.array(fc.dictionary(name, value, { maxKeys: 3 }), { maxLength: 2 }),
+        counters: fc.oneof(
+          { arbitrary: fc.array(fc.record({ added: fc.constantFrom(0, 1), counter: fc.constantFrom("status_updates", "other"), key: fc.constantFrom('["agent-1"]', '["agent-2"]'), value: fc.oneof(fc.integer({ min: 0, max: 1200 }), text), window: fc.constantFrom("calendar:month", "1h") }), { maxLength: 2 }), weight: 4 },
+          { arbitrary: value, weight: 1 },
+        ),
+        decision: fc.oneof({ arbitrary: decision, weight: 4 }, { arbitrary: value, weight: 1 }),
+        ir: fc.oneof(
+          { arbitrary: fc.record({
+            action: fc.record({ type: fc.constantFrom("invoice.update_status", "invoice.update_status", "invoice.read", "invoice.delete", "nope"), target: text, params: fc.oneof({ arbitrary: fc.record({ invoice_id: text, customer_id: text, status: fc.constantFrom("paid", "void") }), weight: 3 }, { arbitrary: fc.dictionary(name, value, { maxKeys: 4 }), weight: 1 }) }, { requiredKeys: ["type", "params"] }),
+            actor: fc.record({ agent: fc.constantFrom("agent-1", "agent-2"), on_behalf_of: text }),
+            context: fc.record({ assigned_customers: fc.array(text, { maxLength: 2 }) }),
+            requested_at: fc.constant("2026-03-02T08:00:00Z"),
+            version: fc.constant("1"),
+          }), weight: 4 },
+          { arbitrary: value, weight: 1 },
+        ),
+        ir_digest: fc.constant("sha256:" + "11".repeat(32)),
+        policy: fc.record({ digest: fc.constantFrom("sha256:" + "22".repeat(32), "sha256:" + "33".repeat(32)), name: fc.constantFrom("invoices", "a}b", "c,\"d"), version: fc.constantFrom("1.0.0", "2") }, { requiredKeys: ["name"] }),
+        shadow: fc.record({ decision, policy: fc.constant({ digest: "sha256:" + "44".repeat(32), name: "candidate", version: "1" }) }),
+      },
+      { requiredKeys: ["action_digest", "counters", "decision", "ir", "ir_digest", "policy"] },
+    );
+    const receipt = fc.record({ kind: fc.constantFrom("decision", "decision", "consumption", "approval", "seal"), body, time: fc.constantFrom("2026-03-02T08:00:00.000Z", "2026-03-03T08:00:00.000Z") });
+    fc.assert(
+      fc.property(fc.array(receipt, { maxLength: 12 }), (receipts) => {
+        const byLine = new Replayer(policy, { examplesPerChange: 2 });
+        const byReceipt = new Replayer(policy, { examplesPerChange: 2 });
+        receipts.forEach((r, seq) => {
+          const line = canonicalize({ body: r.body, kind: r.kind, prev: "sha256:" + "55".repeat(32), seq, sig: "A".repeat(86) + "==", signer: "ed25519:0123456789abcdef", time: r.time, v: 2 } as JsonValue);
+          byLine.line(seq, line);
+          byReceipt.receipt(seq, r.kind, r.time, r.body as unknown as Record<string, never>);
+        });
+        expect(byLine.report()).toEqual(byReceipt.report());
+      }),
+      { numRuns: 300 },
+    );
   });
 });
