@@ -3,20 +3,21 @@
 // for a log written with a shadow policy, the shadow's recorded decision beside the real one. The result is a
 // ChangeTally: counts by old -> new effect, by action type and by rule, with receipt sequence numbers as examples.
 //
-// What is compared is the policy's effect. A receipt whose real decision the runtime forced from the approval state
-// (a used, vetoed or expired request) and a consumption (an approved action that ran) record what the policy said
-// as require approval; approvals are not replayed, so the new policy's require approval is compared with that.
+// What is compared is the policy's effect and, when both require approval, the approvals required (groups, quorums,
+// windows). A receipt whose real decision the runtime forced from the approval state (a used, vetoed or expired
+// request) and a consumption (an approved action that ran) record what the policy said as require approval, with
+// the request's requirements; approvals are not replayed, so the new policy's require approval is compared with that.
 // Never guessed: a sensitive field is recorded as a commitment (a digest or keyed commitment of the value, never the
 // value), so a decision whose new rules, escalations or counter keys read such a field is reported as not
 // replayable, naming the field; so is one whose new rules read a counter the original decision did not read.
-import type { Effect, Decision } from "../vocabulary/decision.ts";
+import type { ApprovalRequirement, Effect, Decision } from "../vocabulary/decision.ts";
 import { Diagnostics } from "../diagnostics/catalogue.ts";
 import type { Expr } from "../syntax/ast.ts";
 import type { JsonObject, JsonValue, SovereignIR } from "../ir/types.ts";
 import type { FieldSchema } from "../ir/schema.ts";
 import type { CompiledPolicy } from "../engine/plan.ts";
 import { windowLabel } from "../vocabulary/windows.ts";
-import { ChangeTally, decidingRules, type ChangeSummary } from "./changes.ts";
+import { ChangeTally, decidingRules, type ChangeExample, type ChangeSummary } from "./changes.ts";
 import { zeroValue } from "./scenario.ts";
 
 /** The policy identity a report names (the receipts' `policy`, the candidate's). */
@@ -79,6 +80,19 @@ interface RecordedDecision {
   readonly reasons: readonly string[];
   readonly actionType: string | null;
   readonly code: string | null;
+  /** the approvals a require-approval decision asked for (null: none recorded, or not in the recorded form) */
+  readonly requirements: readonly ApprovalRequirement[] | null;
+}
+
+/** Approval requirements as receipts record them (`[{ group, quorum, within_ms }]`), or null. */
+function recordedRequirements(v: JsonValue | undefined): ApprovalRequirement[] | null {
+  if (!Array.isArray(v)) return null;
+  const out: ApprovalRequirement[] = [];
+  for (const q of v) {
+    if (!isObject(q) || typeof q["group"] !== "string" || typeof q["quorum"] !== "number" || typeof q["within_ms"] !== "number") return null;
+    out.push({ group: q["group"], quorum: q["quorum"], withinMs: q["within_ms"] });
+  }
+  return out;
 }
 
 function recordedDecision(v: JsonValue | undefined): RecordedDecision | null {
@@ -88,14 +102,34 @@ function recordedDecision(v: JsonValue | undefined): RecordedDecision | null {
     for (const r of v["rules"]) if (isObject(r) && typeof r["rule"] === "string" && typeof r["effect"] === "string" && EFFECTS.has(r["effect"])) rules.push({ rule: r["rule"], effect: r["effect"] as Effect });
   }
   const reasons = Array.isArray(v["reasons"]) ? v["reasons"].filter((x): x is string => typeof x === "string") : [];
-  return { effect: v["effect"] as Effect, rules, reasons, actionType: typeof v["action_type"] === "string" ? v["action_type"] : null, code: typeof v["code"] === "string" ? v["code"] : null };
+  const approval = v["approval"];
+  return {
+    effect: v["effect"] as Effect,
+    rules,
+    reasons,
+    actionType: typeof v["action_type"] === "string" ? v["action_type"] : null,
+    code: typeof v["code"] === "string" ? v["code"] : null,
+    requirements: isObject(approval) ? recordedRequirements(approval["requirements"]) : null,
+  };
 }
 
-/** What the policy said, before the runtime applied the approval state (see the header). */
-function policyEffect(kind: string, d: RecordedDecision): Effect {
-  if (kind === "consumption") return "require_approval";
-  if (d.code !== null && APPROVAL_STATE_CODES.has(d.code)) return "require_approval";
-  return d.effect;
+/** Whether the runtime, not the policy, gave the recorded effect: from the approval state (see the header). */
+function forcedByApprovalState(kind: string, d: RecordedDecision): boolean {
+  return kind === "consumption" || (d.code !== null && APPROVAL_STATE_CODES.has(d.code));
+}
+
+/**
+ * What the policy said, before the runtime applied the approval state, and the approvals it required: a forced
+ * decision's are its request's (`request`, the body's), recorded when the request was opened.
+ */
+interface PolicySaid {
+  readonly effect: Effect;
+  readonly requirements: readonly ApprovalRequirement[] | null;
+}
+
+function policySaid(kind: string, d: RecordedDecision, request: JsonValue | undefined): PolicySaid {
+  if (!forcedByApprovalState(kind, d)) return { effect: d.effect, requirements: d.effect === "require_approval" ? d.requirements : null };
+  return { effect: "require_approval", requirements: isObject(request) ? recordedRequirements(request["requirements"]) : null };
 }
 
 function policyName(v: JsonValue | undefined): ReplayPolicyName | null {
@@ -227,7 +261,7 @@ export class Replayer {
       if (cut !== null) {
         this.#receipts++;
         if (cut.decision === undefined) return; // another kind
-        return this.#decisionReceipt(seq, cut.kind, cut.time, cut.decision, cut.policy, cut.ir, cut.counters, undefined);
+        return this.#decisionReceipt(seq, cut.kind, cut.time, cut.decision, cut.policy, cut.ir, cut.counters, undefined, undefined);
       }
     }
     let r: unknown;
@@ -245,10 +279,20 @@ export class Replayer {
   receipt(seq: number, kind: string, time: string, body: JsonObject): void {
     this.#receipts++;
     if (kind !== "decision" && kind !== "consumption") return;
-    this.#decisionReceipt(seq, kind, time, recordedDecision(body["decision"]), body["policy"], body["ir"], body["counters"], body["shadow"]);
+    this.#decisionReceipt(seq, kind, time, recordedDecision(body["decision"]), body["policy"], body["ir"], body["counters"], body["shadow"], body["request"]);
   }
 
-  #decisionReceipt(seq: number, kind: string, time: string, recorded: RecordedDecision | null, policy: JsonValue | undefined, ir: JsonValue | undefined, counters: JsonValue | undefined, shadow: JsonValue | undefined): void {
+  #decisionReceipt(
+    seq: number,
+    kind: string,
+    time: string,
+    recorded: RecordedDecision | null,
+    policy: JsonValue | undefined,
+    ir: JsonValue | undefined,
+    counters: JsonValue | undefined,
+    shadow: JsonValue | undefined,
+    request: JsonValue | undefined,
+  ): void {
     const { since, until } = this.#options;
     if (since !== undefined || until !== undefined) {
       const t = Date.parse(time);
@@ -262,9 +306,9 @@ export class Replayer {
       this.#refused++;
       return;
     }
-    const from = policyEffect(kind, recorded);
-    if (this.#policy === null) this.#compareShadow(seq, time, shadow, recorded, from, ir);
-    else this.#redecide(this.#policy, seq, time, counters, recorded, from, ir as unknown as SovereignIR);
+    const said = policySaid(kind, recorded, request);
+    if (this.#policy === null) this.#compareShadow(seq, time, shadow, recorded, said, ir);
+    else this.#redecide(this.#policy, seq, time, counters, recorded, said, ir as unknown as SovereignIR);
   }
 
   #notePolicy(v: JsonValue | undefined): void {
@@ -273,7 +317,7 @@ export class Replayer {
     if (named !== null) this.#recorded.set(named.digest, named);
   }
 
-  #compareShadow(seq: number, time: string, shadow: JsonValue | undefined, recorded: RecordedDecision, from: Effect, ir: JsonObject): void {
+  #compareShadow(seq: number, time: string, shadow: JsonValue | undefined, recorded: RecordedDecision, said: PolicySaid, ir: JsonObject): void {
     const sd = isObject(shadow) ? recordedDecision(shadow["decision"]) : null;
     if (!isObject(shadow) || sd === null) {
       this.#withoutShadow++;
@@ -281,25 +325,24 @@ export class Replayer {
     }
     const named = policyName(shadow["policy"]);
     if (named !== null && !this.#shadowPolicies.has(named.digest)) this.#shadowPolicies.set(named.digest, named);
-    const to = sd.effect;
     const action = ir["action"] as JsonObject;
     const type = typeof action["type"] === "string" ? action["type"] : recorded.actionType;
-    if (from === to) return this.#tally.add(type, from, to, NO_CHANGE);
-    const rules = (): { old: string[]; new: string[] } => ({ old: decidingRules(recorded), new: decidingRules(sd) });
-    this.#tally.add(type, from, to, rules, () => ({
-      from,
-      to,
-      actionType: type,
-      target: typeof action["target"] === "string" ? action["target"] : null,
-      seq,
-      time,
-      oldRules: rules().old,
-      newRules: rules().new,
-      reason: sd.reasons[0] ?? "",
-    }));
+    this.#count(seq, time, type, typeof action["target"] === "string" ? action["target"] : null, recorded, said, sd);
   }
 
-  #redecide(policy: CompiledPolicy, seq: number, time: string, counters: JsonValue | undefined, recorded: RecordedDecision, from: Effect, ir: SovereignIR): void {
+  /** One decision compared: `said` what the recorded policy said, `now` what the other policy says. */
+  #count(seq: number, time: string, type: string | null, target: string | null, recorded: RecordedDecision, said: PolicySaid, now: Pick<Decision, "effect" | "rules" | "reasons"> & { readonly requirements: readonly ApprovalRequirement[] | null }): void {
+    const from = said.effect;
+    const to = now.effect;
+    const requirements = from === "require_approval" && to === "require_approval" && said.requirements !== null && now.requirements !== null ? { from: said.requirements, to: now.requirements } : undefined;
+    // (most decisions do not change: no closures for them)
+    if (from === to && requirements === undefined) return this.#tally.add(type, from, to, NO_CHANGE);
+    const rules = (): { old: string[]; new: string[] } => ({ old: decidingRules(recorded), new: decidingRules(now) });
+    const example = (): ChangeExample => ({ from, to, actionType: type, target, seq, time, oldRules: rules().old, newRules: rules().new, reason: now.reasons[0] ?? "" });
+    this.#tally.add(type, from, to, rules, example, requirements);
+  }
+
+  #redecide(policy: CompiledPolicy, seq: number, time: string, counters: JsonValue | undefined, recorded: RecordedDecision, said: PolicySaid, ir: SovereignIR): void {
     const type = ir.action.type;
     if (typeof type === "string") {
       const r = this.#replayableIR(policy, type, ir);
@@ -325,21 +368,7 @@ export class Replayer {
       }
       decision = policy.evaluate(ir, values);
     }
-    const to = decision.effect;
-    // (most decisions do not change: no closures for them)
-    if (from === to) return this.#tally.add(type, from, to, NO_CHANGE);
-    const rules = (): { old: string[]; new: string[] } => ({ old: decidingRules(recorded), new: decidingRules(decision) });
-    this.#tally.add(type, from, to, rules, () => ({
-      from,
-      to,
-      actionType: type,
-      target: ir.action.target,
-      seq,
-      time,
-      oldRules: rules().old,
-      newRules: rules().new,
-      reason: decision.reasons[0] ?? "",
-    }));
+    this.#count(seq, time, type, ir.action.target, recorded, said, { effect: decision.effect, rules: decision.rules, reasons: decision.reasons, requirements: decision.approval?.requirements ?? null });
   }
 
   /**
@@ -459,7 +488,8 @@ function parsePolicyIdentity(text: string): JsonValue {
  * counter read has no such key), and `,"ir":{` after it too (a decision has none). The IR's end is the first
  * `,"ir_digest":"` after its start: a parameter of that name would cut it short, and a cut-short object is never
  * valid JSON, so every cut is parsed and anything unexpected (a failed parse, a missing key, another layout)
- * answers null: the caller parses the whole line. The counters are parsed only when the new policy's rules for the
+ * answers null: the caller parses the whole line; so does a decision the approval state forced (its request, read
+ * whole, holds what the policy required). The counters are parsed only when the new policy's rules for the
  * action's type read one (else nothing looks at them), an empty list not at all.
  */
 class LineCutter {
@@ -482,6 +512,8 @@ class LineCutter {
     if (pe < 0 || pe > k) return null;
     try {
       const decision = this.#decisions.get(text, d + 12, i);
+      // the approval state decided, not the policy: what the policy required is in the body's request
+      if (decision !== null && forcedByApprovalState(kind, decision)) return null;
       const recordedPolicy = this.#policies.get(text, p + 10, pe + 1);
       const ir = JSON.parse(text.slice(i + 6, g)) as JsonValue;
       const action = isObject(ir) ? ir["action"] : undefined;

@@ -3,7 +3,7 @@
 // new rules read a field the receipts hold as a commitment.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readFileSync, rmSync, writeFileSync, mkdirSync, cpSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { xpol, wellFormedXml } from "../cli/helpers.ts";
 import { compiled, recordLog, RULE, runtimePub, START, writePolicies, type Policies } from "./fixture.ts";
 import { DurableStore, Enforcer, NativeSigner } from "../../src/index.ts";
@@ -11,6 +11,7 @@ import { runtimeSeed } from "./fixture.ts";
 import { Replayer } from "../../src/testing/replay.ts";
 import fc from "fast-check";
 import { canonicalize, type JsonValue } from "../../src/index.ts";
+import { requirementsDirection } from "../../src/testing/changes.ts";
 
 let p: Policies;
 let state: string;
@@ -198,6 +199,48 @@ describe("xpol replay", () => {
         expect(byLine.report()).toEqual(byReceipt.report());
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it("a deletion that needs approval before and after, but by 2 of finance instead of 1: a narrowed change; back is widened", async () => {
+    const dir = join(p.dir, "quorum");
+    cpSync(dirname(p.original), dir, { recursive: true });
+    const two = join(dir, "invoices.xpol");
+    writeFileSync(two, readFileSync(p.original, "utf8").replace("rule delete_needs_one_approver on invoice.delete {\n  require approval 1 of finance", "rule delete_needs_one_approver on invoice.delete {\n  require approval 2 of finance"));
+    const deletes = readFileSync(join(state, "receipts.jsonl"), "utf8").split("\n").filter((l) => l.includes('"action_type":"invoice.delete"')).length;
+    expect(deletes).toBeGreaterThan(0);
+    const { code, json } = await replayJson(["--policy", two, "--state", state, "--fail-on", "narrowed"]);
+    expect(code).toBe(1);
+    const approvals = { from: "1 of finance within 24h", to: "2 of finance within 24h" };
+    expect(json.changes).toMatchObject({ changed: deletes, narrowed: deletes, widened: 0 });
+    expect(json.changes.transitions).toContainEqual({ from: "require_approval", to: "require_approval", approvals, count: deletes, direction: "narrowed" });
+    expect(json.changes.byRule).toEqual([expect.objectContaining({ key: "delete_needs_one_approver", approvals, count: deletes })]);
+    expect(json.changes.examples[0]).toMatchObject({ from: "require_approval", to: "require_approval", approvals });
+    const text = await xpol(["replay", "--policy", two, "--state", state]);
+    expect(text.stdout).toContain("require approval (1 of finance within 24h) -> require approval (2 of finance within 24h)");
+    // the same policy: nothing changes; and a log decided under 2 of finance, replayed under 1, is widened
+    expect((await replayJson(["--policy", p.original, "--state", state])).json.changes.changed).toBe(0);
+    const twoState = join(p.dir, "quorum-state");
+    await recordLog(twoState, compiled(two));
+    const back = await replayJson(["--policy", p.original, "--state", twoState, "--fail-on", "widened"]);
+    expect(back.code).toBe(1);
+    expect(back.json.changes).toMatchObject({ changed: deletes, widened: deletes, narrowed: 0 });
+  });
+
+  it("for all required approvals: the same ask no change, a change one way is the other way back, unless incomparable", () => {
+    const req = fc.record({ group: fc.constantFrom("finance", "security", "legal"), quorum: fc.integer({ min: 1, max: 3 }), withinMs: fc.constantFrom(3_600_000, 86_400_000) });
+    const set = fc.uniqueArray(req, { selector: (q) => q.group, maxLength: 3 });
+    fc.assert(
+      fc.property(set, set, (a, b) => {
+        expect(requirementsDirection(a, a)).toBeNull();
+        const ab = requirementsDirection(a, b);
+        const ba = requirementsDirection(b, a);
+        if (ab === null) expect(ba).toBeNull();
+        else if (ab === "narrowed") expect(ba).toBe("widened");
+        // adding a group, raising a quorum or shortening a window asks more
+        const more = [...a.map((q) => ({ ...q, quorum: q.quorum + 1 })), ...(a.some((q) => q.group === "legal") ? [] : [{ group: "legal", quorum: 1, withinMs: 1 }])];
+        expect(requirementsDirection(a, more)).toBe("narrowed");
+      }),
     );
   });
 });
