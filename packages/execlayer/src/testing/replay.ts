@@ -118,15 +118,15 @@ function forcedByApprovalState(kind: string, d: RecordedDecision): boolean {
   return kind === "consumption" || (d.code !== null && APPROVAL_STATE_CODES.has(d.code));
 }
 
-/**
- * What the policy said, before the runtime applied the approval state, and the approvals it required: a forced
- * decision's are its request's (`request`, the body's), recorded when the request was opened.
- */
 interface PolicySaid {
   readonly effect: Effect;
   readonly requirements: readonly ApprovalRequirement[] | null;
 }
 
+/**
+ * What the policy said, before the runtime applied the approval state, and the approvals it required: a forced
+ * decision's are its request's (`request`, the body's), recorded when the request was opened.
+ */
 function policySaid(kind: string, d: RecordedDecision, request: JsonValue | undefined): PolicySaid {
   if (!forcedByApprovalState(kind, d)) return { effect: d.effect, requirements: d.effect === "require_approval" ? d.requirements : null };
   return { effect: "require_approval", requirements: isObject(request) ? recordedRequirements(request["requirements"]) : null };
