@@ -1,7 +1,7 @@
 // How `xpol replay` and `xpol diff` print decision changes (a ChangeTally's summary), in the report formats of
 // `xpol test`: text, json, junit (one test case per old -> new effect; a failure when --fail-on names its
 // direction), github (one annotation per change, an error when --fail-on names its direction).
-import type { ChangeDirection, ChangeSummary, GroupedTransition } from "../testing/changes.ts";
+import { sameChange, type ApprovalChange, type ChangeDirection, type ChangeSummary, type GroupedTransition } from "../testing/changes.ts";
 import type { Effect } from "../vocabulary/decision.ts";
 import { githubCommand, junitDocument, parseReportFormat, xmlEscape, xmlText, type ReportFormat } from "./report-formats.ts";
 
@@ -47,7 +47,8 @@ export function effectName(e: Effect): string {
   return e === "require_approval" ? "require approval" : e;
 }
 
-function arrow(t: { readonly from: Effect; readonly to: Effect }): string {
+function arrow(t: { readonly from: Effect; readonly to: Effect; readonly approvals?: ApprovalChange }): string {
+  if (t.approvals !== undefined) return `${effectName(t.from)} (${t.approvals.from}) -> ${effectName(t.to)} (${t.approvals.to})`;
   return `${effectName(t.from)} -> ${effectName(t.to)}`;
 }
 
@@ -96,7 +97,7 @@ export function renderChangeReport(format: ReportFormat, r: ChangeReport, failOn
       const changed = c.transitions.filter((t) => t.direction !== null);
       for (const t of changed) {
         const head = `    <testcase name="${xmlEscape(`${arrow(t)} (${t.direction})`)}" classname="${xmlEscape(r.tool)}"`;
-        const examples = c.examples.filter((e) => e.from === t.from && e.to === t.to);
+        const examples = c.examples.filter((e) => sameChange(e, t));
         const text = [`${t.count} decision(s) changed`, ...examples.map((e) => (e.test !== undefined ? e.test : `seq ${e.seq}: ${e.actionType ?? "?"} ${e.reason}`))].join("\n");
         if (failOn.includes(t.direction!)) {
           failures++;
@@ -114,8 +115,8 @@ export function renderChangeReport(format: ReportFormat, r: ChangeReport, failOn
       for (const t of c.transitions) {
         if (t.direction === null) continue;
         const level = failOn.includes(t.direction) ? "error" : "warning";
-        const rules = c.byRule.filter((g) => g.from === t.from && g.to === t.to).map((g) => `${g.key} (${g.count})`);
-        const ex = c.examples.find((e) => e.from === t.from && e.to === t.to);
+        const rules = c.byRule.filter((g) => sameChange(g, t)).map((g) => `${g.key} (${g.count})`);
+        const ex = c.examples.find((e) => sameChange(e, t));
         const where = ex === undefined ? "" : ex.seq !== undefined ? `; e.g. receipt seq ${ex.seq}` : ex.test !== undefined ? `\n${ex.test}` : "";
         out.push(githubCommand({ level, title: `${r.tool}: ${t.direction}`, message: `${t.count} decision(s) ${arrow(t)}; rules: ${rules.join(", ")}${where}` }));
       }

@@ -10,12 +10,12 @@ import fc from "fast-check";
 import type { CompiledPolicy } from "../engine/plan.ts";
 import type { JsonObject } from "../ir/types.ts";
 import type { Span } from "../vocabulary/span.ts";
-import type { Decision } from "../vocabulary/decision.ts";
+import type { ApprovalRequirement, Decision } from "../vocabulary/decision.ts";
 import type { FieldSchema } from "../check/policy-schema.ts";
 import { windowLabel } from "../vocabulary/windows.ts";
 import { arbitraryActor, arbitraryContext, counterValuesArb, generatedActionArb, timeArb, type GeneratedAction } from "./arbitraries.ts";
 import { ScenarioRunner, type Scenario } from "./scenario.ts";
-import { ChangeTally, decidingRules, type ChangeSummary } from "./changes.ts";
+import { ChangeTally, decidingRules, requirementsDirection, requirementsText, type ChangeSummary } from "./changes.ts";
 import { DEFAULT_TEST_MILLIS } from "./test-blocks.ts";
 import { scenarioTestBlock } from "./properties.ts";
 import { celString } from "./values.ts";
@@ -185,8 +185,21 @@ function scenarioFor(p: CompiledPolicy, i: DiffInput): Scenario {
   };
 }
 
+/** Both sides' required approvals when both require approval (a change of them is a difference too). */
+function bothRequirements(old: Decision, now: Decision): { from: readonly ApprovalRequirement[]; to: readonly ApprovalRequirement[] } | undefined {
+  if (old.effect !== "require_approval" || now.effect !== "require_approval") return undefined;
+  return { from: old.approval?.requirements ?? [], to: now.approval?.requirements ?? [] };
+}
+
+function decidedAlike(old: Decision, now: Decision): boolean {
+  const r = bothRequirements(old, now);
+  return old.effect === now.effect && (r === undefined || requirementsDirection(r.from, r.to) === null);
+}
+
 function differenceKey(old: Decision, now: Decision): string {
-  return `${old.effect}>${now.effect} ${now.actionType ?? old.actionType ?? ""} ${decidingRules(now).join(",")}|${decidingRules(old).join(",")}`;
+  const r = bothRequirements(old, now);
+  const approvals = r === undefined ? "" : ` (${requirementsText(r.from)}>${requirementsText(r.to)})`;
+  return `${old.effect}>${now.effect}${approvals} ${now.actionType ?? old.actionType ?? ""} ${decidingRules(now).join(",")}|${decidingRules(old).join(",")}`;
 }
 
 function expectOf(d: Decision): string {
@@ -225,7 +238,7 @@ export async function diffPolicies(a: CompiledPolicy, b: CompiledPolicy, options
   for (let round = 0; round < maxDifferences; round++) {
     const property = fc.asyncProperty(input, async (i) => {
       const { old, now } = await decideBoth(i);
-      return old.effect === now.effect || found.has(differenceKey(old, now));
+      return decidedAlike(old, now) || found.has(differenceKey(old, now));
     });
     const details = await fc.check(property, { numRuns: Math.max(100, Math.floor(runs / 4)), seed: seed + round });
     if (!details.failed || details.counterexample === null) break;
@@ -238,18 +251,20 @@ export async function diffPolicies(a: CompiledPolicy, b: CompiledPolicy, options
   // the counts: one plain sample
   for (const i of fc.sample(input, { numRuns: runs, seed })) {
     const { old, now } = await decideBoth(i);
-    tally.add(now.actionType ?? old.actionType, old.effect, now.effect, () => ({ old: decidingRules(old), new: decidingRules(now) }));
+    tally.add(now.actionType ?? old.actionType, old.effect, now.effect, () => ({ old: decidingRules(old), new: decidingRules(now) }), undefined, bothRequirements(old, now));
   }
   // the shrunk inputs: counted too (a kind the sample missed still shows), and the examples
   const examples = [];
   for (const [, i] of found) {
     const { old, now, scenario, uses } = await decideBoth(i);
-    tally.add(now.actionType ?? old.actionType, old.effect, now.effect, () => ({ old: decidingRules(old), new: decidingRules(now) }));
+    const requirements = bothRequirements(old, now);
+    tally.add(now.actionType ?? old.actionType, old.effect, now.effect, () => ({ old: decidingRules(old), new: decidingRules(now) }), undefined, requirements);
     const type = scenario.call.kind === "action" ? scenario.call.type : null;
     const name = `diff: ${effectWords(old.effect)} -> ${effectWords(now.effect)}${type !== null ? ` (${type})` : ""}`;
     examples.push({
       from: old.effect,
       to: now.effect,
+      ...(requirements !== undefined && requirementsDirection(requirements.from, requirements.to) !== null ? { approvals: { from: requirementsText(requirements.from), to: requirementsText(requirements.to) } } : {}),
       actionType: type,
       target: null,
       oldRules: decidingRules(old),

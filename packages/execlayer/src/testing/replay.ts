@@ -3,20 +3,21 @@
 // for a log written with a shadow policy, the shadow's recorded decision beside the real one. The result is a
 // ChangeTally: counts by old -> new effect, by action type and by rule, with receipt sequence numbers as examples.
 //
-// What is compared is the policy's effect. A receipt whose real decision the runtime forced from the approval state
-// (a used, vetoed or expired request) and a consumption (an approved action that ran) record what the policy said
-// as require approval; approvals are not replayed, so the new policy's require approval is compared with that.
+// What is compared is the policy's effect and, when both require approval, the approvals required (groups, quorums,
+// windows). A receipt whose real decision the runtime forced from the approval state (a used, vetoed or expired
+// request) and a consumption (an approved action that ran) record what the policy said as require approval, with
+// the request's requirements; approvals are not replayed, so the new policy's require approval is compared with that.
 // Never guessed: a sensitive field is recorded as a commitment (a digest or keyed commitment of the value, never the
 // value), so a decision whose new rules, escalations or counter keys read such a field is reported as not
 // replayable, naming the field; so is one whose new rules read a counter the original decision did not read.
-import type { Effect, Decision } from "../vocabulary/decision.ts";
+import type { ApprovalRequirement, Effect, Decision } from "../vocabulary/decision.ts";
 import { Diagnostics } from "../diagnostics/catalogue.ts";
 import type { Expr } from "../syntax/ast.ts";
 import type { JsonObject, JsonValue, SovereignIR } from "../ir/types.ts";
 import type { FieldSchema } from "../ir/schema.ts";
 import type { CompiledPolicy } from "../engine/plan.ts";
 import { windowLabel } from "../vocabulary/windows.ts";
-import { ChangeTally, decidingRules, type ChangeSummary } from "./changes.ts";
+import { ChangeTally, decidingRules, type ChangeExample, type ChangeSummary } from "./changes.ts";
 import { zeroValue } from "./scenario.ts";
 
 /** The policy identity a report names (the receipts' `policy`, the candidate's). */
@@ -62,6 +63,9 @@ export interface ReplayOptions {
   readonly examplesPerChange?: number;
 }
 
+/** The rules of an unchanged decision: never asked for (ChangeTally asks only for a change). */
+const NO_CHANGE = (): { old: string[]; new: string[] } => ({ old: [], new: [] });
+
 const APPROVAL_STATE_CODES: ReadonlySet<string> = new Set([Diagnostics.approvalReplayed.code, Diagnostics.approvalVetoed.code, Diagnostics.approvalExpired.code]);
 const EFFECTS: ReadonlySet<string> = new Set(["allow", "deny", "require_approval"]);
 
@@ -76,6 +80,19 @@ interface RecordedDecision {
   readonly reasons: readonly string[];
   readonly actionType: string | null;
   readonly code: string | null;
+  /** the approvals a require-approval decision asked for (null: none recorded, or not in the recorded form) */
+  readonly requirements: readonly ApprovalRequirement[] | null;
+}
+
+/** Approval requirements as receipts record them (`[{ group, quorum, within_ms }]`), or null. */
+function recordedRequirements(v: JsonValue | undefined): ApprovalRequirement[] | null {
+  if (!Array.isArray(v)) return null;
+  const out: ApprovalRequirement[] = [];
+  for (const q of v) {
+    if (!isObject(q) || typeof q["group"] !== "string" || typeof q["quorum"] !== "number" || typeof q["within_ms"] !== "number") return null;
+    out.push({ group: q["group"], quorum: q["quorum"], withinMs: q["within_ms"] });
+  }
+  return out;
 }
 
 function recordedDecision(v: JsonValue | undefined): RecordedDecision | null {
@@ -85,14 +102,34 @@ function recordedDecision(v: JsonValue | undefined): RecordedDecision | null {
     for (const r of v["rules"]) if (isObject(r) && typeof r["rule"] === "string" && typeof r["effect"] === "string" && EFFECTS.has(r["effect"])) rules.push({ rule: r["rule"], effect: r["effect"] as Effect });
   }
   const reasons = Array.isArray(v["reasons"]) ? v["reasons"].filter((x): x is string => typeof x === "string") : [];
-  return { effect: v["effect"] as Effect, rules, reasons, actionType: typeof v["action_type"] === "string" ? v["action_type"] : null, code: typeof v["code"] === "string" ? v["code"] : null };
+  const approval = v["approval"];
+  return {
+    effect: v["effect"] as Effect,
+    rules,
+    reasons,
+    actionType: typeof v["action_type"] === "string" ? v["action_type"] : null,
+    code: typeof v["code"] === "string" ? v["code"] : null,
+    requirements: isObject(approval) ? recordedRequirements(approval["requirements"]) : null,
+  };
 }
 
-/** What the policy said, before the runtime applied the approval state (see the header). */
-function policyEffect(kind: string, d: RecordedDecision): Effect {
-  if (kind === "consumption") return "require_approval";
-  if (d.code !== null && APPROVAL_STATE_CODES.has(d.code)) return "require_approval";
-  return d.effect;
+/** Whether the runtime, not the policy, gave the recorded effect: from the approval state (see the header). */
+function forcedByApprovalState(kind: string, d: RecordedDecision): boolean {
+  return kind === "consumption" || (d.code !== null && APPROVAL_STATE_CODES.has(d.code));
+}
+
+interface PolicySaid {
+  readonly effect: Effect;
+  readonly requirements: readonly ApprovalRequirement[] | null;
+}
+
+/**
+ * What the policy said, before the runtime applied the approval state, and the approvals it required: a forced
+ * decision's are its request's (`request`, the body's), recorded when the request was opened.
+ */
+function policySaid(kind: string, d: RecordedDecision, request: JsonValue | undefined): PolicySaid {
+  if (!forcedByApprovalState(kind, d)) return { effect: d.effect, requirements: d.effect === "require_approval" ? d.requirements : null };
+  return { effect: "require_approval", requirements: isObject(request) ? recordedRequirements(request["requirements"]) : null };
 }
 
 function policyName(v: JsonValue | undefined): ReplayPolicyName | null {
@@ -107,8 +144,27 @@ function policyName(v: JsonValue | undefined): ReplayPolicyName | null {
  * merely looks like one is also not replayed: reporting "not replayable" is the safe side of the doubt.
  */
 function looksLikeCommitment(v: JsonValue | undefined): boolean {
-  if (typeof v === "string") return /^[a-z][a-z0-9-]*:[0-9a-f]{64}$/.test(v);
+  // (the length and the colon first: most values are not, and replay asks of every field)
+  if (typeof v === "string") return v.length >= 66 && v.charCodeAt(v.length - 65) === 0x3a && /^[a-z][a-z0-9-]*:[0-9a-f]{64}$/.test(v);
   return isObject(v) && (typeof v["commitment"] === "string" || typeof v["hmac"] === "string");
+}
+
+/**
+ * One record of the IR with each commitment the new policy never reads replaced by a plain value of its type (the
+ * same object when there is none), or why the decision is not replayable: the policy reads a field held as one.
+ */
+function withoutCommitments(record: RecordName, values: JsonObject, fields: ReadonlyMap<string, FieldSchema> | undefined, read: ReadonlySet<string> | "all", path: string): JsonObject | string {
+  if (!isObject(values)) return values;
+  let out: Record<string, JsonValue> | null = null;
+  for (const name in values) {
+    const f = fields?.get(name);
+    if (!(f?.sensitive === true || looksLikeCommitment(values[name]))) continue;
+    if (read === "all" || read.has(name)) return `the new policy reads \`${record}.${name}\`, which the receipt holds as a commitment (${path}.${name}), not as its value`;
+    if (f === undefined) continue;
+    out ??= { ...values };
+    out[name] = f.decimal && (f.type.kind === "int" || f.type.kind === "uint") ? "0" : zeroValue(f.type);
+  }
+  return out ?? values;
 }
 
 /** The fields one action type's rules, escalations and counters read, by record (`action`, `actor`, `context`). */
@@ -185,7 +241,7 @@ export class Replayer {
   readonly #shadowPolicies = new Map<string, ReplayPolicyName>();
   readonly #notReplayable = new Map<string, { count: number; seqs: number[] }>();
   readonly #values = new Map<string, number>();
-  readonly #decisionCache = new Map<string, RecordedDecision | null>();
+  readonly #cutter = new LineCutter();
   #receipts = 0;
   #decisions = 0;
   #refused = 0;
@@ -201,11 +257,11 @@ export class Replayer {
   /** One receipt line of the log, as written (canonical JSON). Lines that are not receipts are counted and skipped. */
   line(seq: number, text: string): void {
     if (this.#policy !== null) {
-      const cut = cutDecisionLine(text, this.#decisionCache);
+      const cut = this.#cutter.cut(text, this.#policy);
       if (cut !== null) {
         this.#receipts++;
         if (cut.decision === undefined) return; // another kind
-        return this.#decisionReceipt(seq, cut.kind, cut.time, cut.decision, cut.policy, cut.ir, cut.counters, undefined);
+        return this.#decisionReceipt(seq, cut.kind, cut.time, cut.decision, cut.policy, cut.ir, cut.counters, undefined, undefined);
       }
     }
     let r: unknown;
@@ -223,10 +279,20 @@ export class Replayer {
   receipt(seq: number, kind: string, time: string, body: JsonObject): void {
     this.#receipts++;
     if (kind !== "decision" && kind !== "consumption") return;
-    this.#decisionReceipt(seq, kind, time, recordedDecision(body["decision"]), body["policy"], body["ir"], body["counters"], body["shadow"]);
+    this.#decisionReceipt(seq, kind, time, recordedDecision(body["decision"]), body["policy"], body["ir"], body["counters"], body["shadow"], body["request"]);
   }
 
-  #decisionReceipt(seq: number, kind: string, time: string, recorded: RecordedDecision | null, policy: JsonValue | undefined, ir: JsonValue | undefined, counters: JsonValue | undefined, shadow: JsonValue | undefined): void {
+  #decisionReceipt(
+    seq: number,
+    kind: string,
+    time: string,
+    recorded: RecordedDecision | null,
+    policy: JsonValue | undefined,
+    ir: JsonValue | undefined,
+    counters: JsonValue | undefined,
+    shadow: JsonValue | undefined,
+    request: JsonValue | undefined,
+  ): void {
     const { since, until } = this.#options;
     if (since !== undefined || until !== undefined) {
       const t = Date.parse(time);
@@ -240,9 +306,9 @@ export class Replayer {
       this.#refused++;
       return;
     }
-    const from = policyEffect(kind, recorded);
-    if (this.#policy === null) this.#compareShadow(seq, time, shadow, recorded, from, ir);
-    else this.#redecide(this.#policy, seq, time, counters, recorded, from, ir as unknown as SovereignIR);
+    const said = policySaid(kind, recorded, request);
+    if (this.#policy === null) this.#compareShadow(seq, time, shadow, recorded, said, ir);
+    else this.#redecide(this.#policy, seq, time, counters, recorded, said, ir as unknown as SovereignIR);
   }
 
   #notePolicy(v: JsonValue | undefined): void {
@@ -251,7 +317,7 @@ export class Replayer {
     if (named !== null) this.#recorded.set(named.digest, named);
   }
 
-  #compareShadow(seq: number, time: string, shadow: JsonValue | undefined, recorded: RecordedDecision, from: Effect, ir: JsonObject): void {
+  #compareShadow(seq: number, time: string, shadow: JsonValue | undefined, recorded: RecordedDecision, said: PolicySaid, ir: JsonObject): void {
     const sd = isObject(shadow) ? recordedDecision(shadow["decision"]) : null;
     if (!isObject(shadow) || sd === null) {
       this.#withoutShadow++;
@@ -259,24 +325,24 @@ export class Replayer {
     }
     const named = policyName(shadow["policy"]);
     if (named !== null && !this.#shadowPolicies.has(named.digest)) this.#shadowPolicies.set(named.digest, named);
-    const to = sd.effect;
     const action = ir["action"] as JsonObject;
     const type = typeof action["type"] === "string" ? action["type"] : recorded.actionType;
-    const rules = (): { old: string[]; new: string[] } => ({ old: decidingRules(recorded), new: decidingRules(sd) });
-    this.#tally.add(type, from, to, rules, () => ({
-      from,
-      to,
-      actionType: type,
-      target: typeof action["target"] === "string" ? action["target"] : null,
-      seq,
-      time,
-      oldRules: rules().old,
-      newRules: rules().new,
-      reason: sd.reasons[0] ?? "",
-    }));
+    this.#count(seq, time, type, typeof action["target"] === "string" ? action["target"] : null, recorded, said, sd);
   }
 
-  #redecide(policy: CompiledPolicy, seq: number, time: string, counters: JsonValue | undefined, recorded: RecordedDecision, from: Effect, ir: SovereignIR): void {
+  /** One decision compared: `said` what the recorded policy said, `now` what the other policy says. */
+  #count(seq: number, time: string, type: string | null, target: string | null, recorded: RecordedDecision, said: PolicySaid, now: Pick<Decision, "effect" | "rules" | "reasons"> & { readonly requirements: readonly ApprovalRequirement[] | null }): void {
+    const from = said.effect;
+    const to = now.effect;
+    const requirements = from === "require_approval" && to === "require_approval" && said.requirements !== null && now.requirements !== null ? { from: said.requirements, to: now.requirements } : undefined;
+    // (most decisions do not change: no closures for them)
+    if (from === to && requirements === undefined) return this.#tally.add(type, from, to, NO_CHANGE);
+    const rules = (): { old: string[]; new: string[] } => ({ old: decidingRules(recorded), new: decidingRules(now) });
+    const example = (): ChangeExample => ({ from, to, actionType: type, target, seq, time, oldRules: rules().old, newRules: rules().new, reason: now.reasons[0] ?? "" });
+    this.#tally.add(type, from, to, rules, example, requirements);
+  }
+
+  #redecide(policy: CompiledPolicy, seq: number, time: string, counters: JsonValue | undefined, recorded: RecordedDecision, said: PolicySaid, ir: SovereignIR): void {
     const type = ir.action.type;
     if (typeof type === "string") {
       const r = this.#replayableIR(policy, type, ir);
@@ -302,19 +368,7 @@ export class Replayer {
       }
       decision = policy.evaluate(ir, values);
     }
-    const to = decision.effect;
-    const rules = (): { old: string[]; new: string[] } => ({ old: decidingRules(recorded), new: decidingRules(decision) });
-    this.#tally.add(type, from, to, rules, () => ({
-      from,
-      to,
-      actionType: type,
-      target: ir.action.target,
-      seq,
-      time,
-      oldRules: rules().old,
-      newRules: rules().new,
-      reason: decision.reasons[0] ?? "",
-    }));
+    this.#count(seq, time, type, ir.action.target, recorded, said, { effect: decision.effect, rules: decision.rules, reasons: decision.reasons, requirements: decision.approval?.requirements ?? null });
   }
 
   /**
@@ -329,28 +383,12 @@ export class Replayer {
       this.#fieldsRead.set(type, reads);
     }
     const schema = policy.irSchema;
-    let reason: string | null = null;
-    const check = (record: RecordName, values: JsonObject, fields: ReadonlyMap<string, FieldSchema> | undefined, read: ReadonlySet<string> | "all", path: string): JsonObject => {
-      if (reason !== null || !isObject(values)) return values;
-      let out: Record<string, JsonValue> | null = null;
-      for (const name of Object.keys(values)) {
-        const v = values[name];
-        const f = fields?.get(name);
-        if (!(f?.sensitive === true || looksLikeCommitment(v))) continue;
-        if (read === "all" || read.has(name)) {
-          reason = `the new policy reads \`${record}.${name}\`, which the receipt holds as a commitment (${path}.${name}), not as its value`;
-          return values;
-        }
-        if (f === undefined) continue;
-        out ??= { ...values };
-        out[name] = f.decimal && (f.type.kind === "int" || f.type.kind === "uint") ? "0" : zeroValue(f.type);
-      }
-      return out ?? values;
-    };
-    const params = check("action", ir.action.params, schema.actionTypes.get(type)?.fields, reads.action, "ir.action.params");
-    const actor = check("actor", ir.actor as unknown as JsonObject, schema.actor?.fields, reads.actor, "ir.actor");
-    const context = check("context", ir.context, schema.context?.fields, reads.context, "ir.context");
-    if (reason !== null) return { reason };
+    const params = withoutCommitments("action", ir.action.params, schema.actionTypes.get(type)?.fields, reads.action, "ir.action.params");
+    if (typeof params === "string") return { reason: params };
+    const actor = withoutCommitments("actor", ir.actor as unknown as JsonObject, schema.actor?.fields, reads.actor, "ir.actor");
+    if (typeof actor === "string") return { reason: actor };
+    const context = withoutCommitments("context", ir.context, schema.context?.fields, reads.context, "ir.context");
+    if (typeof context === "string") return { reason: context };
     if (params === ir.action.params && actor === (ir.actor as unknown as JsonObject) && context === ir.context) return { ir };
     return { ir: { ...ir, action: { ...ir.action, params }, actor: actor as unknown as SovereignIR["actor"], context } };
   }
@@ -393,8 +431,55 @@ function recordedCounter(list: JsonValue | undefined, counter: string, key: stri
 
 // --- reading a decision receipt's line without parsing all of it ------------------------------------------------
 
+/** What replay reads of a decision receipt's line; `decision` undefined: a receipt of another kind. */
+interface CutLine {
+  readonly kind: string;
+  readonly time: string;
+  readonly decision?: RecordedDecision | null;
+  readonly policy?: JsonValue;
+  readonly ir?: JsonValue;
+  readonly counters?: JsonValue | undefined;
+}
+
+const NO_COUNTERS_READ: JsonValue = Object.freeze([]) as unknown as JsonValue;
+
 /**
- * The parts of a decision receipt replay reads, cut out of its canonical line rather than parsing the whole line
+ * Texts that repeat from line to line (recorded decisions, which the engine shares, and the policy's identity), each
+ * parsed once and found again by comparing texts of its length: no hash or parse per line. A few texts per length
+ * are kept (the most recent), so a log of ever-different texts costs a few comparisons more than parsing each.
+ */
+class RepeatedTexts<T> {
+  readonly #byLength = new Map<number, { text: string; value: T }[]>();
+
+  constructor(private readonly parse: (text: string) => T) {}
+
+  /** The value of `line`'s text from `start` to `end` (the parse may throw, and then nothing is kept). */
+  get(line: string, start: number, end: number): T {
+    // (a slice compared with ===: V8 compares flat strings with memcmp, startsWith at a position char by char)
+    const text = line.slice(start, end);
+    let list = this.#byLength.get(text.length);
+    if (list !== undefined) {
+      for (const e of list) if (e.text === text) return e.value;
+    }
+    const value = this.parse(text);
+    if (list === undefined) {
+      if (this.#byLength.size >= 256) this.#byLength.clear();
+      this.#byLength.set(text.length, (list = []));
+    }
+    if (list.length >= 4) list.shift();
+    list.push({ text, value });
+    return value;
+  }
+}
+
+function parsePolicyIdentity(text: string): JsonValue {
+  const v = JSON.parse(text) as JsonValue;
+  if (!isObject(v) || typeof v["digest"] !== "string") throw new Error("not a policy identity");
+  return v;
+}
+
+/**
+ * Reads the parts of a decision receipt replay needs out of its canonical line rather than parsing the whole line
  * (replay's budget is 10% over verifying the log, and a line is mostly digests, reasons and state). JCS sorts keys,
  * so the line reads
  *   {"body":{"action_digest":..,["approvals":[..],]"counters":[..],"decision":{..},"ir":{..},"ir_digest":"..",
@@ -403,38 +488,41 @@ function recordedCounter(list: JsonValue | undefined, counter: string, key: stri
  * counter read has no such key), and `,"ir":{` after it too (a decision has none). The IR's end is the first
  * `,"ir_digest":"` after its start: a parameter of that name would cut it short, and a cut-short object is never
  * valid JSON, so every cut is parsed and anything unexpected (a failed parse, a missing key, another layout)
- * answers null: the caller parses the whole line. Recorded decisions repeat (the engine shares them): each text is
- * parsed once (`cache`).
+ * answers null: the caller parses the whole line; so does a decision the approval state forced (its request, read
+ * whole, holds what the policy required). The counters are parsed only when the new policy's rules for the
+ * action's type read one (else nothing looks at them), an empty list not at all.
  */
-function cutDecisionLine(
-  text: string,
-  cache: Map<string, RecordedDecision | null>,
-): { kind: string; time: string; decision?: RecordedDecision | null; policy?: JsonValue; ir?: JsonValue; counters?: JsonValue } | null {
-  const k = text.lastIndexOf(',"kind":"');
-  const t = text.lastIndexOf(',"time":"');
-  if (k < 0 || t < k || !text.startsWith('{"body":{')) return null;
-  const kind = text.slice(k + 9, text.indexOf('"', k + 9));
-  const time = text.slice(t + 9, text.indexOf('"', t + 9));
-  if (kind !== "decision" && kind !== "consumption") return { kind, time };
-  const c = text.indexOf(',"counters":[');
-  const d = c < 0 ? -1 : text.indexOf(',"decision":{', c);
-  const i = d < 0 ? -1 : text.indexOf(',"ir":{', d);
-  const g = i < 0 ? -1 : text.indexOf(',"ir_digest":"', i);
-  const p = g < 0 ? -1 : text.indexOf(',"policy":{', g);
-  const pe = p < 0 ? -1 : text.indexOf("}", p);
-  if (pe < 0 || pe > k) return null;
-  try {
-    const decisionText = text.slice(d + 12, i);
-    let decision = cache.get(decisionText);
-    if (decision === undefined) {
-      decision = recordedDecision(JSON.parse(decisionText) as JsonValue);
-      if (cache.size >= 10_000) cache.clear();
-      cache.set(decisionText, decision);
+class LineCutter {
+  readonly #decisions = new RepeatedTexts((text) => recordedDecision(JSON.parse(text) as JsonValue));
+  readonly #policies = new RepeatedTexts(parsePolicyIdentity);
+
+  cut(text: string, policy: CompiledPolicy): CutLine | null {
+    const k = text.lastIndexOf(',"kind":"');
+    const t = text.lastIndexOf(',"time":"');
+    if (k < 0 || t < k || !text.startsWith('{"body":{')) return null;
+    const time = text.slice(t + 9, text.indexOf('"', t + 9));
+    const kind = text.startsWith('decision"', k + 9) ? "decision" : text.startsWith('consumption"', k + 9) ? "consumption" : null;
+    if (kind === null) return { kind: text.slice(k + 9, text.indexOf('"', k + 9)), time };
+    const c = text.indexOf(',"counters":[');
+    const d = c < 0 ? -1 : text.indexOf(',"decision":{', c);
+    const i = d < 0 ? -1 : text.indexOf(',"ir":{', d);
+    const g = i < 0 ? -1 : text.indexOf(',"ir_digest":"', i);
+    const p = g < 0 ? -1 : text.indexOf(',"policy":{', g);
+    const pe = p < 0 ? -1 : text.indexOf("}", p);
+    if (pe < 0 || pe > k) return null;
+    try {
+      const decision = this.#decisions.get(text, d + 12, i);
+      // the approval state decided, not the policy: what the policy required is in the body's request
+      if (decision !== null && forcedByApprovalState(kind, decision)) return null;
+      const recordedPolicy = this.#policies.get(text, p + 10, pe + 1);
+      const ir = JSON.parse(text.slice(i + 6, g)) as JsonValue;
+      const action = isObject(ir) ? ir["action"] : undefined;
+      const type = isObject(action) ? action["type"] : undefined;
+      const reads = typeof type === "string" && (policy.plans.get(type)?.countersRead.length ?? 0) > 0;
+      const counters = d === c + 14 && text.charCodeAt(c + 13) === 0x5d ? NO_COUNTERS_READ : reads ? (JSON.parse(text.slice(c + 12, d)) as JsonValue) : undefined;
+      return { kind, time, decision, policy: recordedPolicy, ir, counters };
+    } catch {
+      return null;
     }
-    const policy = JSON.parse(text.slice(p + 10, pe + 1)) as JsonValue;
-    if (!isObject(policy) || typeof policy["digest"] !== "string") return null;
-    return { kind, time, decision, policy, ir: JSON.parse(text.slice(i + 6, g)) as JsonValue, counters: JSON.parse(text.slice(c + 12, d)) as JsonValue };
-  } catch {
-    return null;
   }
 }

@@ -43,6 +43,19 @@ describe("xpol diff", () => {
     rmSync(join(dirname(p.original), "diff.test.xpol"));
   });
 
+  it("a quorum raised from 1 to 2 of finance: require approval on both sides, found as a narrowed change with a test block", async () => {
+    const two = join(p.dir, "two-of-finance.xpol");
+    writeFileSync(two, readFileSync(p.original, "utf8").replace("rule delete_needs_one_approver on invoice.delete {\n  require approval 1 of finance", "rule delete_needs_one_approver on invoice.delete {\n  require approval 2 of finance"));
+    const r = await xpol(["diff", p.original, "--", two, "--seed", "3", "--runs", "150", "--format", "json", "--fail-on", "narrowed"]);
+    expect(r.code).toBe(1);
+    const d = JSON.parse(r.stdout) as Json & { changes: { transitions: { from: string; to: string; approvals?: { from: string; to: string }; direction: string | null }[] } };
+    const approvals = { from: "1 of finance within 24h", to: "2 of finance within 24h" };
+    expect(d.changes.transitions).toContainEqual(expect.objectContaining({ from: "require_approval", to: "require_approval", approvals, direction: "narrowed" }));
+    expect(d.changes.widened).toBe(0);
+    expect(d.changes.byActionType.map((g) => g.key)).toEqual(["invoice.delete"]);
+    expect(d.changes.examples[0]!.test).toContain("expect require approval 2 of finance");
+  });
+
   it("renaming a rule: a rename, no decision changes, --fail-on passes", async () => {
     const r = await xpol(["diff", p.original, "--", p.renamed, "--seed", "3", "--runs", "150", "--fail-on", "widened", "--fail-on", "narrowed"]);
     expect(r.code).toBe(0);

@@ -3,12 +3,15 @@
 // new rules read a field the receipts hold as a commitment.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readFileSync, rmSync, writeFileSync, mkdirSync, cpSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { xpol, wellFormedXml } from "../cli/helpers.ts";
 import { compiled, recordLog, RULE, runtimePub, START, writePolicies, type Policies } from "./fixture.ts";
 import { DurableStore, Enforcer, NativeSigner } from "../../src/index.ts";
 import { runtimeSeed } from "./fixture.ts";
 import { Replayer } from "../../src/testing/replay.ts";
+import fc from "fast-check";
+import { canonicalize, type JsonValue } from "../../src/index.ts";
+import { requirementsDirection } from "../../src/testing/changes.ts";
 
 let p: Policies;
 let state: string;
@@ -145,5 +148,99 @@ describe("xpol replay", () => {
     const a = byLine.report();
     expect(a).toEqual(byReceipt.report());
     expect(a.changes.transitions).toContainEqual(expect.objectContaining({ from: "allow", to: "deny", count: 1 }));
+  });
+
+  it("for any log, reading lines (cut out of the text) and parsing each receipt whole give the same report", () => {
+    const policy = compiled(p.tightened);
+    // keys the cut looks for, also where they do not belong (parameters, approvals, names with braces)
+    const name = fc.constantFrom("invoice_id", "customer_id", "status", "note", "ir_digest", "kind", "counters", "decision", "time", "policy", "ir", "x");
+    const text = fc.oneof(fc.constantFrom("paid", "c-1", "inv-1", "}", '","kind":"', "sha256:" + "ab".repeat(32)), fc.string({ maxLength: 6 }));
+    const value: fc.Arbitrary<JsonValue> = fc.oneof(text, fc.integer({ min: -5, max: 2000 }), fc.constant(null), fc.dictionary(name, text, { maxKeys: 2 }));
+    const effect = fc.constantFrom("allow", "deny", "require_approval", "maybe");
+    const decision = fc.record(
+      { effect, action_type: fc.constantFrom("invoice.update_status", "invoice.read"), rules: fc.array(fc.record({ rule: fc.constantFrom("a", "b"), effect }), { maxLength: 2 }), reasons: fc.array(text, { maxLength: 1 }), code: fc.constantFrom("XP5101", "XP4001") },
+      { requiredKeys: ["effect"] },
+    );
+    const body = fc.record(
+      {
+        action_digest: fc.constant("sha256:" + "00".repeat(32)),
+        approvals: fc.array(fc.dictionary(name, value, { maxKeys: 3 }), { maxLength: 2 }),
+        counters: fc.oneof(
+          { arbitrary: fc.array(fc.record({ added: fc.constantFrom(0, 1), counter: fc.constantFrom("status_updates", "other"), key: fc.constantFrom('["agent-1"]', '["agent-2"]'), value: fc.oneof(fc.integer({ min: 0, max: 1200 }), text), window: fc.constantFrom("calendar:month", "1h") }), { maxLength: 2 }), weight: 4 },
+          { arbitrary: value, weight: 1 },
+        ),
+        decision: fc.oneof({ arbitrary: decision, weight: 4 }, { arbitrary: value, weight: 1 }),
+        ir: fc.oneof(
+          { arbitrary: fc.record({
+            action: fc.record({ type: fc.constantFrom("invoice.update_status", "invoice.update_status", "invoice.read", "invoice.delete", "nope"), target: text, params: fc.oneof({ arbitrary: fc.record({ invoice_id: text, customer_id: text, status: fc.constantFrom("paid", "void") }), weight: 3 }, { arbitrary: fc.dictionary(name, value, { maxKeys: 4 }), weight: 1 }) }, { requiredKeys: ["type", "params"] }),
+            actor: fc.record({ agent: fc.constantFrom("agent-1", "agent-2"), on_behalf_of: text }),
+            context: fc.record({ assigned_customers: fc.array(text, { maxLength: 2 }) }),
+            requested_at: fc.constant("2026-03-02T08:00:00Z"),
+            version: fc.constant("1"),
+          }), weight: 4 },
+          { arbitrary: value, weight: 1 },
+        ),
+        ir_digest: fc.constant("sha256:" + "11".repeat(32)),
+        policy: fc.record({ digest: fc.constantFrom("sha256:" + "22".repeat(32), "sha256:" + "33".repeat(32)), name: fc.constantFrom("invoices", "a}b", "c,\"d"), version: fc.constantFrom("1.0.0", "2") }, { requiredKeys: ["name"] }),
+        shadow: fc.record({ decision, policy: fc.constant({ digest: "sha256:" + "44".repeat(32), name: "candidate", version: "1" }) }),
+      },
+      { requiredKeys: ["action_digest", "counters", "decision", "ir", "ir_digest", "policy"] },
+    );
+    const receipt = fc.record({ kind: fc.constantFrom("decision", "decision", "consumption", "approval", "seal"), body, time: fc.constantFrom("2026-03-02T08:00:00.000Z", "2026-03-03T08:00:00.000Z") });
+    fc.assert(
+      fc.property(fc.array(receipt, { maxLength: 12 }), (receipts) => {
+        const byLine = new Replayer(policy, { examplesPerChange: 2 });
+        const byReceipt = new Replayer(policy, { examplesPerChange: 2 });
+        receipts.forEach((r, seq) => {
+          const line = canonicalize({ body: r.body, kind: r.kind, prev: "sha256:" + "55".repeat(32), seq, sig: "A".repeat(86) + "==", signer: "ed25519:0123456789abcdef", time: r.time, v: 2 } as JsonValue);
+          byLine.line(seq, line);
+          byReceipt.receipt(seq, r.kind, r.time, r.body as unknown as Record<string, never>);
+        });
+        expect(byLine.report()).toEqual(byReceipt.report());
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("a deletion that needs approval before and after, but by 2 of finance instead of 1: a narrowed change; back is widened", async () => {
+    const dir = join(p.dir, "quorum");
+    cpSync(dirname(p.original), dir, { recursive: true });
+    const two = join(dir, "invoices.xpol");
+    writeFileSync(two, readFileSync(p.original, "utf8").replace("rule delete_needs_one_approver on invoice.delete {\n  require approval 1 of finance", "rule delete_needs_one_approver on invoice.delete {\n  require approval 2 of finance"));
+    const deletes = readFileSync(join(state, "receipts.jsonl"), "utf8").split("\n").filter((l) => l.includes('"action_type":"invoice.delete"')).length;
+    expect(deletes).toBeGreaterThan(0);
+    const { code, json } = await replayJson(["--policy", two, "--state", state, "--fail-on", "narrowed"]);
+    expect(code).toBe(1);
+    const approvals = { from: "1 of finance within 24h", to: "2 of finance within 24h" };
+    expect(json.changes).toMatchObject({ changed: deletes, narrowed: deletes, widened: 0 });
+    expect(json.changes.transitions).toContainEqual({ from: "require_approval", to: "require_approval", approvals, count: deletes, direction: "narrowed" });
+    expect(json.changes.byRule).toEqual([expect.objectContaining({ key: "delete_needs_one_approver", approvals, count: deletes })]);
+    expect(json.changes.examples[0]).toMatchObject({ from: "require_approval", to: "require_approval", approvals });
+    const text = await xpol(["replay", "--policy", two, "--state", state]);
+    expect(text.stdout).toContain("require approval (1 of finance within 24h) -> require approval (2 of finance within 24h)");
+    // the same policy: nothing changes; and a log decided under 2 of finance, replayed under 1, is widened
+    expect((await replayJson(["--policy", p.original, "--state", state])).json.changes.changed).toBe(0);
+    const twoState = join(p.dir, "quorum-state");
+    await recordLog(twoState, compiled(two));
+    const back = await replayJson(["--policy", p.original, "--state", twoState, "--fail-on", "widened"]);
+    expect(back.code).toBe(1);
+    expect(back.json.changes).toMatchObject({ changed: deletes, widened: deletes, narrowed: 0 });
+  });
+
+  it("for all required approvals: the same ask no change, a change one way is the other way back, unless incomparable", () => {
+    const req = fc.record({ group: fc.constantFrom("finance", "security", "legal"), quorum: fc.integer({ min: 1, max: 3 }), withinMs: fc.constantFrom(3_600_000, 86_400_000) });
+    const set = fc.uniqueArray(req, { selector: (q) => q.group, maxLength: 3 });
+    fc.assert(
+      fc.property(set, set, (a, b) => {
+        expect(requirementsDirection(a, a)).toBeNull();
+        const ab = requirementsDirection(a, b);
+        const ba = requirementsDirection(b, a);
+        if (ab === null) expect(ba).toBeNull();
+        else if (ab === "narrowed") expect(ba).toBe("widened");
+        // adding a group, raising a quorum or shortening a window asks more
+        const more = [...a.map((q) => ({ ...q, quorum: q.quorum + 1 })), ...(a.some((q) => q.group === "legal") ? [] : [{ group: "legal", quorum: 1, withinMs: 1 }])];
+        expect(requirementsDirection(a, more)).toBe("narrowed");
+      }),
+    );
   });
 });

@@ -75,4 +75,13 @@ describe("shadow mode", () => {
       ]),
     );
   });
+
+  it("a candidate that only renames a rule: every shadow decision compared, none changes", async () => {
+    const renamed = join(p.dir, "shadow-renamed");
+    await recordLog(renamed, compiled(p.original), { shadow: compiled(p.renamed) });
+    const r = await json(["--shadow", "--state", renamed, "--key", runtimePub]);
+    expect(r.changes.compared).toBe(1400);
+    expect(r.changes.changed).toBe(0);
+    expect(r.policy?.digest).toBe(compiled(p.renamed).digest);
+  });
 });
