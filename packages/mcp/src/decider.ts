@@ -212,9 +212,9 @@ export class RemoteDecider implements Decider {
     }
     const d = parseDecision(r.json);
     if (typeof d === "string") return this.#failed(`answered something that is not a decision (${d})`);
-    if (d.effect !== "allow") return { decision: d, args: null };
-    // an allow is for exactly the arguments sent: anything else is not what the policy decided on
-    if (!isObject(r.json) || !isDeepStrictEqual(r.json["args"], sent) || !isObject(sent)) return this.#failed("allowed arguments other than those the proxy sent");
+    if (d.effect === "deny") return { decision: d, args: null };
+    // an allow (or a request to approve) is for exactly the arguments sent: anything else is not what was decided on
+    if (!isObject(r.json) || !isDeepStrictEqual(r.json["args"], sent) || !isObject(sent)) return this.#failed(`${d.effect === "allow" ? "allowed" : "asked approval for"} arguments other than those the proxy sent`);
     return { decision: d, args: sent as JsonObject };
   }
 

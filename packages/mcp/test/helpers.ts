@@ -164,7 +164,8 @@ export async function rawStdioProxy(options: Pick<ProxyOptions, "policies" | "cw
   const stdout = new PassThrough();
   const logs: string[] = [];
   const proxy = await startProxy({
-    memory: true,
+    // a remote decision service keeps the state; without one, the store is in memory
+    ...(options.server === undefined ? { memory: true } : {}),
     identities: { default: { actor: ACTOR }, clients: new Map() },
     watch: false,
     upstreamStderr: "ignore",
