@@ -18,6 +18,7 @@ import { STDLIB_MAPPINGS } from "./discover.ts";
 import { callContextOf, Governor, upstreamError } from "./governor.ts";
 import { LocalDecider, RemoteDecider, type Decider } from "./decider.ts";
 import { toolCallLane } from "./lane.ts";
+import { SessionHandler } from "./sessions.ts";
 import { toDecideContext, type Identities } from "./identity.ts";
 import { Upstream, type UpstreamSpec } from "./upstream.ts";
 import { packageVersion } from "./version.ts";
@@ -185,8 +186,8 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const decider: Decider = remote ?? new LocalDecider(service!);
   const approvalsUrl = remote?.url ?? service!.url;
 
-  // the servers serving clients now (one per stdio connection; one per request over HTTP, gone with its response):
-  // what the upstream announces on its own is relayed to them unchanged
+  // the servers serving clients now (one per stdio connection or 2025-era HTTP session; one per 2026-07-28 HTTP request,
+  // gone with its response): what the upstream announces on its own is relayed to them unchanged
   const live = new Set<Server>();
   const upstream = new Upstream(options.upstream, {
     onNotification: (method, params) => {
@@ -236,7 +237,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     return allowable.names.has(tool.name);
   };
 
-  const factory = (_ctx: McpRequestContext): Server => {
+  const newServer = (): Server => {
     const info = upstream.info;
     const caps = mirrored(info.capabilities);
     const server = new Server(
@@ -269,6 +270,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     server.onclose = () => void live.delete(server);
     return server;
   };
+  const factory = (_ctx: McpRequestContext): Server => newServer();
 
   let stop: () => Promise<void>;
   let mcpUrl: string | null = null;
@@ -278,7 +280,9 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     const handle = serveStdio(factory, { transport, onerror: (e) => log(`client: ${e.message}`) });
     stop = () => handle.close();
   } else {
-    const handler = createMcpHandler(factory, { onerror: (e) => log(`client: ${e.message}`) });
+    const onerror = (e: Error): void => log(`client: ${e.message}`);
+    // 2026-07-28 requests stateless; 2025-era clients get the protocol's sessions (sessions.ts)
+    const handler = new SessionHandler(newServer, createMcpHandler(factory, { legacy: "reject", onerror }), onerror);
     const serve = toNodeHandler(handler);
     const hostOk = isLoopback(listen.host) ? localhostHostValidation() : null;
     const httpServer = http.createServer((req, res) => {
