@@ -18,7 +18,7 @@ export interface McpIO {
 export const MCP_USAGE = `usage: xpol mcp (--policy PATH... [--state DIR | --memory] | --server URL [--token-file FILE])
                 [--actor JSON] [--context JSON] [--identity FILE] [--bundle-signers KEYRING --bundle-quorum M]
                 [--wait DURATION] [--hide-denied] [--restart] [--timeout DURATION]
-                [--listen HOST:PORT] [--tokens FILE] [--approvals HOST:PORT]
+                [--listen HOST:PORT [--session-idle DURATION]] [--tokens FILE] [--approvals HOST:PORT]
                 (-- COMMAND ARGS... | --upstream URL)
        xpol mcp discover [--out FILE] (-- COMMAND ARGS... | --upstream URL)
 
@@ -46,6 +46,7 @@ export const MCP_USAGE = `usage: xpol mcp (--policy PATH... [--state DIR | --mem
   --timeout DURATION how long an upstream request may take (default 60s)
   --upstream URL     proxy a Streamable HTTP server instead of starting COMMAND
   --listen HOST:PORT serve MCP clients over Streamable HTTP at http://HOST:PORT/mcp instead of stdio
+  --session-idle D   --listen: end a 2025-era client's session after D without a request (default 30m)
   --tokens FILE      bearer tokens (xpol serve's format; role agent for MCP clients, approver for the approvals API)
   --approvals HOST:PORT  where the approvals API listens (default 127.0.0.1:0: a free loopback port, printed)
 
@@ -135,6 +136,9 @@ function parse(all: readonly string[], cwd: string): Parsed | { error: string; e
           break;
         case "--tokens":
           o.tokensFile = need();
+          break;
+        case "--session-idle":
+          o.sessionIdleMs = duration();
           break;
         case "--approvals":
           o.approvalsListen = need();

@@ -56,6 +56,8 @@ export interface ProxyOptions {
   readonly hideDenied?: boolean;
   /** serve MCP clients over Streamable HTTP at HOST:PORT instead of stdio */
   readonly listen?: string;
+  /** `listen`: end a 2025-era client's session after this long without a request (ms, default 30 min) */
+  readonly sessionIdleMs?: number;
   /** bearer tokens (the decision service's format): required for `--listen` beyond loopback and for the approvals API */
   readonly tokensFile?: string;
   /** where the approvals API listens (default 127.0.0.1:0, a free loopback port) */
@@ -282,7 +284,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   } else {
     const onerror = (e: Error): void => log(`client: ${e.message}`);
     // 2026-07-28 requests stateless; 2025-era clients get the protocol's sessions (sessions.ts)
-    const handler = new SessionHandler(newServer, createMcpHandler(factory, { legacy: "reject", onerror }), onerror);
+    const handler = new SessionHandler(newServer, createMcpHandler(factory, { legacy: "reject", onerror }), onerror, options.sessionIdleMs);
     const serve = toNodeHandler(handler);
     const hostOk = isLoopback(listen.host) ? localhostHostValidation() : null;
     const httpServer = http.createServer((req, res) => {

@@ -5,7 +5,7 @@
 // (`WebStandardStreamableHTTPServerTransport` with a session id generator: unknown id 404, missing id 400, as the
 // SDK answers), and 2026-07-28 requests to `createMcpHandler` (stateless by design). A session is bound to the client
 // that opened it (the bearer token's name): a request on it with another token is refused (403), so the actor a
-// session's calls are decided for cannot change under it.
+// session's calls are decided for cannot change under it. A session idle for `idleMs` (default 30 min) is ended.
 import { randomUUID } from "node:crypto";
 import { isLegacyRequest, WebStandardStreamableHTTPServerTransport, type McpHttpHandler, type Server } from "@modelcontextprotocol/server";
 import type { FetchLikeMcpHandler } from "@modelcontextprotocol/node";
@@ -17,6 +17,8 @@ interface Session {
   readonly transport: WebStandardStreamableHTTPServerTransport;
   /** the token name of the client that opened it (null without --tokens) */
   readonly client: string | null;
+  /** when a request last came for it (ms) */
+  used: number;
 }
 
 /** The JSON-RPC error answer the SDK's transport writes. */
@@ -26,6 +28,7 @@ function jsonError(status: number, code: number, message: string): Response {
 
 export class SessionHandler implements FetchLikeMcpHandler {
   readonly #sessions = new Map<string, Session>();
+  readonly #sweep: NodeJS.Timeout;
 
   constructor(
     /** a fresh Server for one session */
@@ -33,7 +36,21 @@ export class SessionHandler implements FetchLikeMcpHandler {
     /** serves the 2026-07-28 era (`createMcpHandler` with `legacy: "reject"`) */
     readonly modern: McpHttpHandler,
     readonly onerror: (e: Error) => void,
-  ) {}
+    /** a session no request came for in this long (ms) is ended: a client that vanished leaves nothing behind */
+    readonly idleMs: number = 30 * 60_000,
+  ) {
+    this.#sweep = setInterval(() => this.#endIdle(), Math.min(idleMs, 60_000));
+    this.#sweep.unref();
+  }
+
+  #endIdle(): void {
+    const now = Date.now();
+    for (const [id, s] of this.#sessions) {
+      if (now - s.used < this.idleMs) continue;
+      this.#sessions.delete(id);
+      void s.server.close().catch(() => undefined);
+    }
+  }
 
   /** Sessions open now. */
   get size(): number {
@@ -50,13 +67,14 @@ export class SessionHandler implements FetchLikeMcpHandler {
       const s = this.#sessions.get(id);
       if (s === undefined) return jsonError(404, -32001, "Session not found");
       if (s.client !== client) return jsonError(403, -32000, "Forbidden: the session was opened by another client");
+      s.used = Date.now();
       return s.transport.handleRequest(request, handle);
     }
     // no session id: a new session when this is an initialize; the transport answers anything else 400, as the SDK does
     const server = this.newServer();
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
-      onsessioninitialized: (sid) => void this.#sessions.set(sid, { server, transport, client }),
+      onsessioninitialized: (sid) => void this.#sessions.set(sid, { server, transport, client, used: Date.now() }),
       onsessionclosed: (sid) => void this.#sessions.delete(sid),
     });
     transport.onerror = this.onerror;
@@ -76,6 +94,7 @@ export class SessionHandler implements FetchLikeMcpHandler {
 
   /** Ends every session and the modern handler. */
   async close(): Promise<void> {
+    clearInterval(this.#sweep);
     const open = [...this.#sessions.values()];
     this.#sessions.clear();
     await Promise.all(open.map((s) => s.server.close().catch(() => undefined)));

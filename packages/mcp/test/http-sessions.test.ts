@@ -137,6 +137,35 @@ describe("xpol mcp --listen: sessions for 2025-11-25 clients", () => {
     expect(after.status).toBe(404);
   });
 
+  it("a session no request came for in --session-idle is ended (404 afterwards)", async () => {
+    const idle = await startProxy({
+      policies: ["policy.xpol"],
+      cwd: tmp.dir,
+      memory: true,
+      upstream: { kind: "stdio", command: process.execPath, args: [FILESYSTEM_SERVER, ws] },
+      upstreamStderr: "ignore",
+      identities: { default: { actor: { agent: "coder" } }, clients: new Map() },
+      listen: "127.0.0.1:0",
+      sessionIdleMs: 300,
+      watch: false,
+      log: () => undefined,
+    });
+    try {
+      const transport = new StreamableHTTPClientTransport(new URL(idle.mcpUrl!));
+      const client = new Client({ name: "idle", version: "1.0.0" });
+      await client.connect(transport);
+      const sid = transport.sessionId!;
+      const ping = (id: number) =>
+        fetch(idle.mcpUrl!, { method: "POST", headers: { "content-type": "application/json", accept: "application/json, text/event-stream", "mcp-protocol-version": "2025-11-25", "mcp-session-id": sid }, body: JSON.stringify({ jsonrpc: "2.0", id, method: "ping" }) });
+      expect((await ping(1)).status).toBe(200);
+      await new Promise((r) => setTimeout(r, 800));
+      expect((await ping(2)).status).toBe(404);
+      await client.close().catch(() => undefined);
+    } finally {
+      await idle.close();
+    }
+  });
+
   it("a 2026-07-28 client stays stateless: no session id, calls decided per request", async () => {
     const { client, transport } = await connect(TOKENS.coder, "modern");
     expect(client.getNegotiatedProtocolVersion()).toBe("2026-07-28");
