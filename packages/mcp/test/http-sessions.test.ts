@@ -3,13 +3,13 @@
 // answers); DELETE ends the session; a session stays bound to the bearer token that opened it (another token on the
 // same session: 403, nothing forwarded). The 2026-07-28 era stays stateless. In front of the reference filesystem
 // server behind a wire tap that logs every request it receives.
-import { mkdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { hashToken } from "@execlayer/server";
 import { startProxy, type RunningProxy } from "@execlayer/mcp";
-import { FILESYSTEM_SERVER, TAP, filesystemPolicy, scratch, tapped, textOf } from "./helpers.ts";
+import { FILESYSTEM_SERVER, TAP, filesystemWorkspace, tapped, textOf, type scratch } from "./helpers.ts";
 
 const TOKENS = { coder: "tok-coder-0123456789abcdef", intern: "tok-intern-0123456789abcdef" };
 
@@ -47,11 +47,7 @@ async function post(token: string, sessionId: string | null, message: unknown): 
 const readCall = () => ({ jsonrpc: "2.0", id: 7, method: "tools/call", params: { name: "read_text_file", arguments: { path: path.join(ws, "notes.txt") } } });
 
 beforeAll(async () => {
-  tmp = scratch();
-  ws = path.join(tmp.dir, "ws");
-  mkdirSync(ws);
-  writeFileSync(path.join(ws, "notes.txt"), "line one\nline two\n");
-  writeFileSync(path.join(tmp.dir, "policy.xpol"), filesystemPolicy(ws));
+  ({ tmp, ws } = filesystemWorkspace({ "notes.txt": "line one\nline two\n" }));
   writeFileSync(
     path.join(tmp.dir, "tokens.json"),
     JSON.stringify({ tokens: Object.entries(TOKENS).map(([name, t]) => ({ name, sha256: hashToken(t), roles: ["agent"] })) }),

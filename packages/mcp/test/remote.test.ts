@@ -7,7 +7,7 @@
 // once. The service failing closes every door: stopped, slow, answering an error or garbage, the call is denied with
 // the reason and the code, and nothing is forwarded.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
@@ -16,7 +16,7 @@ import { Client } from "@modelcontextprotocol/client";
 import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
 import { hashToken } from "@execlayer/server";
 import type { RunningProxy } from "@execlayer/mcp";
-import { ACTOR, FILESYSTEM_SERVER, TAP, XPOL, aliceSigner, bobSigner, filesystemPolicy, getJson, postJson, rawStdioProxy, scratch, signFor, tapped, textOf } from "./helpers.ts";
+import { ACTOR, FILESYSTEM_SERVER, TAP, XPOL, aliceSigner, bobSigner, filesystemWorkspace, getJson, postJson, rawStdioProxy, signFor, tapped, textOf, type scratch } from "./helpers.ts";
 
 const AGENT_TOKEN = "tok-agent-0123456789abcdef";
 const APPROVER = { authorization: "Bearer tok-approver-0123456789abcdef" };
@@ -67,12 +67,7 @@ async function proxyClient(log: string, extra: string[] = []): Promise<{ client:
 const calls = (log: string): string[] => tapped(log).filter((l) => l.startsWith("tools/call"));
 
 beforeAll(async () => {
-  tmp = scratch();
-  ws = path.join(tmp.dir, "ws");
-  mkdirSync(ws);
-  writeFileSync(path.join(ws, "notes.txt"), "line one\nline two\n");
-  writeFileSync(path.join(ws, "draft.txt"), "a draft\n");
-  writeFileSync(path.join(tmp.dir, "policy.xpol"), filesystemPolicy(ws));
+  ({ tmp, ws } = filesystemWorkspace({ "notes.txt": "line one\nline two\n", "draft.txt": "a draft\n" }));
   writeFileSync(path.join(tmp.dir, "agent.token"), `${AGENT_TOKEN}\n`);
   writeFileSync(
     path.join(tmp.dir, "tokens.json"),
