@@ -1,6 +1,7 @@
 // The decisions: every `tools/call` and `resources/read` a client sends is decided by the policy serving now, through
-// the core's one boundary function (`Enforcer.decideToolCall`), before anything reaches the upstream; the upstream
-// then receives exactly the arguments the decision was made on (the frozen snapshot it returns), never the client's.
+// the core's one boundary function (`Enforcer.decideToolCall`; in this process, or in the remote `xpol serve` of
+// `--server`: decider.ts), before anything reaches the upstream; the upstream then receives exactly the arguments the
+// decision was made on (the frozen snapshot), never the client's.
 // A resource read is decided as the tool `resources/read` with `{uri}` (a policy maps it: `tool "resources/read" ->
 // ...`), so a file server's resources cannot bypass the rules its tools obey. Anything else is not governed here.
 import type { DecideContext, JsonObject } from "execlayer";
