@@ -2,9 +2,11 @@
 // @execlayer/mcp -- [--quick] [--out FILE]`. The SDK's client calls the "everything" reference server's `echo` tool
 // over stdio, directly and through `xpol mcp` (the CLI, as a user runs it), in the same run, interleaved round by
 // round: through the proxy with a memory store (decisions only) and with the durable store (every decision a signed,
-// fsync'd receipt). Reports per-call latency p50/p99 (sequential calls) and the added latency over direct, and
+// fsync'd receipt), and deciding through a remote `xpol serve --memory` on loopback (`--server URL`: one HTTP
+// round trip per decision; reported, not held to the goals, which are the in-process proxy's). Reports per-call latency p50/p99 (sequential calls) and the added latency over direct, and
 // throughput at 16 calls in flight as a share of direct. Goals (issue 18): p50 added under 1 ms, throughput at least
 // 70% of direct.
+import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
@@ -41,14 +43,27 @@ rule echo on demo.echo {
 }
 `;
 
-type Mode = "direct" | "proxy-memory" | "proxy-durable";
+type Mode = "direct" | "proxy-memory" | "proxy-durable" | "proxy-remote";
 
-async function connect(mode: Mode, dir: string): Promise<Client> {
+/** `xpol serve --memory` on a free loopback port: the remote decision service of proxy-remote. */
+async function startService(dir: string): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, [XPOL, "serve", "--policy", "bench.xpol", "--memory", "--listen", "127.0.0.1:0", "--no-watch", "--log-level", "warn"], { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let err = "";
+    child.stderr!.on("data", (c: Buffer) => {
+      err += c.toString();
+      const m = /listening on (http:\/\/\S+)/.exec(err);
+      if (m !== null) resolve(m[1]!);
+    });
+    child.on("exit", () => reject(new Error(`xpol serve exited: ${err}`)));
+  });
+  return { url, child };
+}
+
+async function connect(mode: Mode, dir: string, serviceUrl: string): Promise<Client> {
   const upstream = [EVERYTHING, "stdio"];
-  const args =
-    mode === "direct"
-      ? upstream
-      : [XPOL, "mcp", "--policy", "bench.xpol", ...(mode === "proxy-memory" ? ["--memory"] : ["--state", `state-${Date.now()}`]), "--no-watch", "--actor", '{"agent":"bench"}', "--", process.execPath, ...upstream];
+  const decider = mode === "proxy-memory" ? ["--policy", "bench.xpol", "--memory"] : mode === "proxy-remote" ? ["--server", serviceUrl] : ["--policy", "bench.xpol", "--state", `state-${Date.now()}`];
+  const args = mode === "direct" ? upstream : [XPOL, "mcp", ...decider, "--no-watch", "--actor", '{"agent":"bench"}', "--", process.execPath, ...upstream];
   const client = new Client({ name: "bench", version: "1.0.0" });
   await client.connect(new StdioClientTransport({ command: process.execPath, args, cwd: dir, stderr: "ignore" }));
   return client;
@@ -98,13 +113,14 @@ async function main(argv: readonly string[]): Promise<number> {
   const concurrent = quick ? 1000 : 4000;
   const dir = mkdtempSync(path.join(os.tmpdir(), "xpol-mcp-bench-"));
   writeFileSync(path.join(dir, "bench.xpol"), POLICY);
-  const modes: Mode[] = ["direct", "proxy-memory", "proxy-durable"];
+  const modes: Mode[] = ["direct", "proxy-memory", "proxy-durable", "proxy-remote"];
+  const service = await startService(dir);
   const lat = new Map<Mode, number[]>(modes.map((m) => [m, []]));
   const rates = new Map<Mode, number[]>(modes.map((m) => [m, []]));
   try {
     for (let round = 0; round < rounds; round++) {
       for (const mode of modes) {
-        const c = await connect(mode, dir);
+        const c = await connect(mode, dir, service.url);
         try {
           await latencies(c, 100); // warm-up: JIT, schema compilation
           lat.get(mode)!.push(...(await latencies(c, sequential)));
@@ -115,6 +131,7 @@ async function main(argv: readonly string[]): Promise<number> {
       }
     }
   } finally {
+    service.child.kill();
     rmSync(dir, { recursive: true, force: true });
   }
   const direct = [...lat.get("direct")!].sort((a, b) => a - b);
@@ -137,7 +154,7 @@ async function main(argv: readonly string[]): Promise<number> {
   for (const r of rows) {
     console.log(`${r.mode.padEnd(14)}  ${r.p50Ms.toFixed(3).padStart(6)}  ${r.p99Ms.toFixed(3).padStart(6)}  ${r.addedP50Ms.toFixed(3).padStart(9)}  ${r.addedP99Ms.toFixed(3).padStart(9)}  ${String(r.callsPerSecond).padStart(7)}  ${(r.ratio * 100).toFixed(0).padStart(5)}%`);
   }
-  for (const r of rows.filter((x) => x.mode !== "direct")) {
+  for (const r of rows.filter((x) => x.mode === "proxy-memory" || x.mode === "proxy-durable")) {
     const ok = r.addedP50Ms < GOAL_ADDED_P50_MS && r.ratio >= GOAL_RATIO;
     console.log(`${r.mode}: goal (p50 added < ${GOAL_ADDED_P50_MS} ms, throughput >= ${GOAL_RATIO * 100}% of direct) ${ok ? "met" : "MISSED"}`);
   }

@@ -15,10 +15,10 @@ export interface McpIO {
   readonly cwd: string;
 }
 
-export const MCP_USAGE = `usage: xpol mcp --policy PATH... [--state DIR | --memory] [--actor JSON] [--context JSON] [--identity FILE]
-                [--bundle-signers KEYRING --bundle-quorum M]
+export const MCP_USAGE = `usage: xpol mcp (--policy PATH... [--state DIR | --memory] | --server URL [--token-file FILE])
+                [--actor JSON] [--context JSON] [--identity FILE] [--bundle-signers KEYRING --bundle-quorum M]
                 [--wait DURATION] [--hide-denied] [--restart] [--timeout DURATION]
-                [--listen HOST:PORT] [--tokens FILE] [--approvals HOST:PORT]
+                [--listen HOST:PORT [--session-idle DURATION]] [--tokens FILE] [--approvals HOST:PORT]
                 (-- COMMAND ARGS... | --upstream URL)
        xpol mcp discover [--out FILE] (-- COMMAND ARGS... | --upstream URL)
 
@@ -31,6 +31,10 @@ export const MCP_USAGE = `usage: xpol mcp --policy PATH... [--state DIR | --memo
   --bundle-quorum M  ... and M of them must have approved its digest (\`xpol sign-bundle\`); a reload too
   --state DIR        the durable store: counters, approval requests, the signed receipt log (default ./xpol-state)
   --memory           keep state in memory only: no receipts, nothing survives a restart
+  --server URL       decide through a remote \`xpol serve\` instead (its policy, counters, approvals, receipts, shared
+                     by every proxy using it); unreachable, slow or answering an error: the call is denied
+  --token-file FILE  the bearer token (agent role) for --server
+  --server-timeout D how long a remote decision may take before the call is denied (default 10s)
   --actor JSON       the actor of every decision, as JSON or @FILE (never taken from the model or the server)
   --context JSON     the context of every decision, as JSON or @FILE
   --identity FILE    {"actor", "context", "clients": {"<token name>": {"actor", "context"}}} (HTTP clients by token)
@@ -42,6 +46,7 @@ export const MCP_USAGE = `usage: xpol mcp --policy PATH... [--state DIR | --memo
   --timeout DURATION how long an upstream request may take (default 60s)
   --upstream URL     proxy a Streamable HTTP server instead of starting COMMAND
   --listen HOST:PORT serve MCP clients over Streamable HTTP at http://HOST:PORT/mcp instead of stdio
+  --session-idle D   --listen: end a 2025-era client's session after D without a request (default 30m)
   --tokens FILE      bearer tokens (xpol serve's format; role agent for MCP clients, approver for the approvals API)
   --approvals HOST:PORT  where the approvals API listens (default 127.0.0.1:0: a free loopback port, printed)
 
@@ -93,6 +98,15 @@ function parse(all: readonly string[], cwd: string): Parsed | { error: string; e
         case "--memory":
           o.memory = true;
           break;
+        case "--server":
+          o.server = need();
+          break;
+        case "--token-file":
+          o.tokenFile = need();
+          break;
+        case "--server-timeout":
+          o.serverTimeoutMs = duration();
+          break;
         case "--actor":
           actor = need();
           break;
@@ -123,6 +137,9 @@ function parse(all: readonly string[], cwd: string): Parsed | { error: string; e
         case "--tokens":
           o.tokensFile = need();
           break;
+        case "--session-idle":
+          o.sessionIdleMs = duration();
+          break;
         case "--approvals":
           o.approvalsListen = need();
           break;
@@ -139,7 +156,13 @@ function parse(all: readonly string[], cwd: string): Parsed | { error: string; e
       return { error: e instanceof Error ? e.message : String(e), exit: 2 };
     }
   }
-  if (policies.length === 0) return { error: "give the policy: --policy PATH", exit: 2 };
+  if (o.server !== undefined) {
+    const clash = [policies.length > 0 ? "--policy" : null, o.state !== undefined ? "--state" : null, o.memory === true ? "--memory" : null, o.bundleSigners !== undefined ? "--bundle-signers" : null, o.approvalsListen !== undefined ? "--approvals" : null, o.hideDenied === true ? "--hide-denied" : null].filter((f) => f !== null);
+    if (clash.length > 0) return { error: `--server excludes ${clash.join(", ")}: the remote service's policy, state and approvals serve`, exit: 2 };
+  } else {
+    if (policies.length === 0) return { error: "give the policy: --policy PATH (or a remote decision service: --server URL)", exit: 2 };
+    if (o.tokenFile !== undefined || o.serverTimeoutMs !== undefined) return { error: "--token-file and --server-timeout go with --server", exit: 2 };
+  }
   if (o.memory === true && o.state !== undefined) return { error: "give one of --state, --memory", exit: 2 };
   const upstream = upstreamOf(command, upstreamUrl, cwd);
   if (typeof upstream === "string") return { error: upstream, exit: 2 };
@@ -156,7 +179,7 @@ function parse(all: readonly string[], cwd: string): Parsed | { error: string; e
     if (!r.ok) return { error: `${flag}: ${r.error}`, exit: text.startsWith("@") ? 3 : 2 };
     base[key] = r.value;
   }
-  return { options: { ...o, policies, upstream, identities: { default: base, clients: identities.clients } } };
+  return { options: { ...o, ...(policies.length > 0 ? { policies } : {}), upstream, identities: { default: base, clients: identities.clients } } };
 }
 
 /** Runs the proxy until the client goes away or a stop signal; resolves with the exit code. */
@@ -183,12 +206,17 @@ export async function runMcpCommand(argv: readonly string[], io: McpIO): Promise
     return 1;
   }
   const running = proxy;
-  const p = running.service.state.holder.identity;
   const where = running.mcpUrl ?? "stdio";
-  const stateDir = running.service.state.stateDir;
-  io.stderr(
-    `xpol mcp: serving ${where} for ${describe(parsed.options.upstream)} (policy ${p.name}${p.version !== null ? ` ${p.version}` : ""}, ${p.digest}); approvals at ${running.service.url}/v1/approvals${stateDir !== null ? `; receipts in ${path.relative(io.cwd, stateDir) || "."}` : ""}`,
-  );
+  const local = running.service;
+  if (local === null) {
+    io.stderr(`xpol mcp: serving ${where} for ${describe(parsed.options.upstream)}; deciding through ${running.approvalsUrl} (approvals at ${running.approvalsUrl}/v1/approvals)`);
+  } else {
+    const p = local.state.holder.identity;
+    const stateDir = local.state.stateDir;
+    io.stderr(
+      `xpol mcp: serving ${where} for ${describe(parsed.options.upstream)} (policy ${p.name}${p.version !== null ? ` ${p.version}` : ""}, ${p.digest}); approvals at ${local.url}/v1/approvals${stateDir !== null ? `; receipts in ${path.relative(io.cwd, stateDir) || "."}` : ""}`,
+    );
+  }
   return new Promise<number>((resolve) => {
     const stop = (why: string): void => {
       process.off("SIGTERM", onTerm);
@@ -207,7 +235,8 @@ export async function runMcpCommand(argv: readonly string[], io: McpIO): Promise
     const onTerm = (): void => stop("SIGTERM");
     const onInt = (): void => stop("SIGINT");
     const onEnd = (): void => stop("the client closed stdin");
-    const onHup = (): void => void running.service.state.reload("SIGHUP");
+    // the remote service reloads its own policy
+    const onHup = (): void => void local?.state.reload("SIGHUP");
     process.on("SIGTERM", onTerm);
     process.on("SIGINT", onInt);
     process.on("SIGHUP", onHup);

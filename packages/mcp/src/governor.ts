@@ -1,12 +1,13 @@
 // The decisions: every `tools/call` and `resources/read` a client sends is decided by the policy serving now, through
-// the core's one boundary function (`Enforcer.decideToolCall`), before anything reaches the upstream; the upstream
-// then receives exactly the arguments the decision was made on (the frozen snapshot it returns), never the client's.
+// the core's one boundary function (`Enforcer.decideToolCall`; in this process, or in the remote `xpol serve` of
+// `--server`: decider.ts), before anything reaches the upstream; the upstream then receives exactly the arguments the
+// decision was made on (the frozen snapshot), never the client's.
 // A resource read is decided as the tool `resources/read` with `{uri}` (a policy maps it: `tool "resources/read" ->
 // ...`), so a file server's resources cannot bypass the rules its tools obey. Anything else is not governed here.
-import type { DecideContext, EnforcerDecision, JsonObject, ToolCallDecision } from "execlayer";
-import { consolePath, type RunningServer } from "@execlayer/server";
+import type { DecideContext, JsonObject } from "execlayer";
 import { ProtocolError, ProtocolErrorCode, type CallToolResult, type ReadResourceResult, type ServerContext } from "@modelcontextprotocol/server";
-import { deniedResult, pendingResult, type ApprovalLinks } from "./results.ts";
+import type { Decided, Decider } from "./decider.ts";
+import { deniedResult, pendingResult, type ApprovalLinks, type RequestView } from "./results.ts";
 import { Upstream, UpstreamUnavailable, type Progress } from "./upstream.ts";
 import type { CancelSignal } from "./upstream-stdio.ts";
 
@@ -19,8 +20,6 @@ export interface GovernorOptions {
   /** while waiting: a progress notification at least this often (ms; default 10 s) */
   readonly heartbeatMs?: number;
 }
-
-type Service = Pick<RunningServer, "state" | "url">;
 
 /** What a call needs of the request it answers: its cancellation, and a way to tell the client of progress. */
 export interface CallContext {
@@ -40,14 +39,14 @@ export function callContextOf(ctx: ServerContext): CallContext {
 
 export class Governor {
   constructor(
-    readonly service: Service,
+    readonly decider: Decider,
     readonly upstream: Upstream,
     readonly options: GovernorOptions,
   ) {}
 
-  /** Where approvers see and sign a request: the approval console of the proxy's decision service, and its API. */
+  /** Where approvers see and sign a request: the approval console of the decision service, and its API. */
   approvalLinks(id: string): ApprovalLinks {
-    return { console: `${this.service.url}${consolePath(id)}`, api: `${this.service.url}/v1/approvals/${encodeURIComponent(id)}` };
+    return this.decider.approvalLinks(id);
   }
 
   /** Decides one tools/call and forwards it only when allowed, with the decided arguments. Never throws for a refusal. */
@@ -60,9 +59,10 @@ export class Governor {
       return deniedResult(what, d.decision.effect === "deny" ? d.decision : { ...d.decision, effect: "deny", reasons: [`\`${name}\` is reserved for resource reads`] });
     }
     let r = await this.#decide(name, params.arguments ?? {}, who);
-    if (r.decision.effect === "require_approval" && this.options.waitMs !== null && r.decision.request !== undefined && r.args !== null) {
-      const waited = await this.#waitForApproval(name, r.args, r.decision, who, ctx);
-      if (waited === null) return pendingResult(what, this.#latest(r.decision), this.approvalLinks(r.decision.request.request.id), true);
+    const opened = r.decision.request;
+    if (r.decision.effect === "require_approval" && this.options.waitMs !== null && opened !== undefined && r.args !== null) {
+      const waited = await this.#waitForApproval(name, r.args, opened, who, ctx);
+      if ("stopped" in waited) return pendingResult(what, { ...r.decision, request: waited.stopped }, this.approvalLinks(opened.id), true);
       r = waited;
     }
     const d = r.decision;
@@ -73,7 +73,7 @@ export class Governor {
         throw upstreamError(e, this.upstream.timeoutMs);
       }
     }
-    if (d.effect === "require_approval") return pendingResult(what, d, d.request !== undefined ? this.approvalLinks(d.request.request.id) : null, false);
+    if (d.effect === "require_approval") return pendingResult(what, d, d.request !== undefined ? this.approvalLinks(d.request.id) : null, false);
     return deniedResult(what, d);
   }
 
@@ -89,49 +89,38 @@ export class Governor {
         throw upstreamError(e, this.upstream.timeoutMs);
       }
     }
-    const text = (d.effect === "require_approval" ? pendingResult(`reading \`${params.uri}\``, d, d.request !== undefined ? this.approvalLinks(d.request.request.id) : null, false) : deniedResult(`reading \`${params.uri}\``, d)).content;
+    const text = (d.effect === "require_approval" ? pendingResult(`reading \`${params.uri}\``, d, d.request !== undefined ? this.approvalLinks(d.request.id) : null, false) : deniedResult(`reading \`${params.uri}\``, d)).content;
     const message = text.map((c) => (c.type === "text" ? c.text : "")).join("\n");
     throw new ProtocolError(ProtocolErrorCode.InvalidRequest, message, { "dev.execlayer/decision": { effect: d.effect, code: d.code ?? null, reasons: [...d.reasons] } });
   }
 
-  async #decide(name: string, args: unknown, who: DecideContext): Promise<ToolCallDecision> {
-    const state = this.service.state;
-    const r = await state.holder.enforcer.decideToolCall(name, args, who);
-    state.book.noteDecision(r.decision);
-    return r;
-  }
-
-  /** The decision with the request as last seen (its signatures so far). */
-  #latest(d: EnforcerDecision): EnforcerDecision {
-    const id = d.request?.request.id;
-    const seen = id === undefined ? undefined : this.service.state.book.lastSeen(id, Date.now());
-    return seen === undefined ? d : { ...d, request: seen };
+  #decide(name: string, args: unknown, who: DecideContext): Promise<Decided> {
+    return this.decider.decide(name, args, who);
   }
 
   /**
    * Holds the call while approvers sign (a progress notification on each change and every heartbeat, when the client
    * asked for progress). Once the request is settled the call is decided again on the same snapshot: approved runs
-   * once (a second waiter for the same request is refused as a replay), vetoed or expired is denied. Null when the
-   * wait ended first (the client cancelled, or the time is up).
+   * once (a second waiter for the same request is refused as a replay), vetoed or expired is denied. `stopped` (the
+   * request as last seen) when the wait ended first: the client cancelled, the time is up, too many are waiting.
    */
-  async #waitForApproval(name: string, args: JsonObject, first: EnforcerDecision, who: DecideContext, ctx: CallContext): Promise<ToolCallDecision | null> {
-    const book = this.service.state.book;
-    const request = first.request!.request;
-    const until = Math.min(Date.now() + (this.options.waitMs ?? 0), request.expiresAt);
+  async #waitForApproval(name: string, args: JsonObject, first: RequestView, who: DecideContext, ctx: CallContext): Promise<Decided | { stopped: RequestView }> {
+    const until = Math.min(Date.now() + (this.options.waitMs ?? 0), first.expiresAt);
     const heartbeat = this.options.heartbeatMs ?? 10_000;
+    let seen = first;
     let step = 0;
     for (;;) {
-      const seen = book.lastSeen(request.id, Date.now());
-      if (seen !== undefined && seen.status !== "pending") return this.#decide(name, args, who);
+      if (seen.status !== "pending") return this.#decide(name, args, who);
       const now = Date.now();
-      if (now >= until || ctx.signal.aborted) return null;
+      if (now >= until || ctx.signal.aborted) return { stopped: seen };
       if (ctx.progress !== undefined) {
-        const have = (seen?.progress ?? []).map((p) => `${p.approvedBy.length}/${p.quorum} ${p.group}`).join(", ");
-        ctx.progress({ progress: ++step, message: `waiting for approval ${request.id}${have !== "" ? ` (${have})` : ""}: ${this.approvalLinks(request.id).console}` });
+        const have = seen.progress.map((p) => `${p.approvedBy.length}/${p.quorum} ${p.group}`).join(", ");
+        ctx.progress({ progress: ++step, message: `waiting for approval ${seen.id}${have !== "" ? ` (${have})` : ""}: ${this.approvalLinks(seen.id).console}` });
       }
-      const woke = book.wait(request.id, Math.min(until, now + heartbeat), 1000);
-      if (woke === false) return null;
-      await woke;
+      const next = await this.decider.watch(seen, Math.min(until, now + heartbeat), ctx.signal);
+      if (next === null) return { stopped: seen };
+      if ("failed" in next) return { decision: next.failed, args: null };
+      seen = next;
     }
   }
 }

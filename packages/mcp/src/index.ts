@@ -3,6 +3,9 @@
 export { startProxy } from "./proxy.ts";
 export type { ProxyOptions, RunningProxy } from "./proxy.ts";
 export { Governor, RESOURCE_READ_TOOL } from "./governor.ts";
+export { LocalDecider, RemoteDecider } from "./decider.ts";
+export type { Decider, Decided, RemoteOptions, Watched } from "./decider.ts";
+export type { DecisionView, RequestView } from "./results.ts";
 export { Upstream, UpstreamUnavailable } from "./upstream.ts";
 export type { UpstreamSpec, UpstreamOptions } from "./upstream.ts";
 export { DECISION_META_KEY } from "./results.ts";

@@ -1,8 +1,10 @@
 // `xpol mcp`: an MCP server to the client, an MCP client to the upstream server, and a decision service in between.
 // The policy, the store (receipts), reloads and the approvals API are the decision service's (@execlayer/server's
 // `startServer`, on loopback by default): approvers sign there (`xpol approve --server URL`, or the console), and a
-// call waiting with `--wait` wakes when they do. The MCP side is the official SDK's: `serveStdio` or `createMcpHandler`
+// call waiting with `--wait` wakes when they do. With `--server URL` the decision service is a remote `xpol serve`
+// shared by a fleet of proxies (its counters, approvals and receipts); this process then keeps no policy or state. The MCP side is the official SDK's: `serveStdio` or `createMcpHandler`
 // (both protocol eras, 2025-11-25 and 2026-07-28, from one factory) and a Client to the upstream.
+import { readFileSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
@@ -14,14 +16,22 @@ import { serveStdio } from "@modelcontextprotocol/server/stdio";
 import { LineTransport } from "./stdio.ts";
 import { STDLIB_MAPPINGS } from "./discover.ts";
 import { callContextOf, Governor, upstreamError } from "./governor.ts";
+import { LocalDecider, RemoteDecider, type Decider } from "./decider.ts";
 import { toolCallLane } from "./lane.ts";
+import { SessionHandler } from "./sessions.ts";
 import { toDecideContext, type Identities } from "./identity.ts";
 import { Upstream, type UpstreamSpec } from "./upstream.ts";
 import { packageVersion } from "./version.ts";
 
 export interface ProxyOptions {
-  /** `.xpol` files forming one policy, or one bundle `.json` */
-  readonly policies: readonly string[];
+  /** `.xpol` files forming one policy, or one bundle `.json` (none with `server`: the remote service's policy decides) */
+  readonly policies?: readonly string[];
+  /** decide through this remote `xpol serve` (`http://host:port`) instead of a decision service in this process */
+  readonly server?: string;
+  /** the bearer token (agent role) for `server`, in a file (trimmed) */
+  readonly tokenFile?: string;
+  /** ms a remote decision may take before the call is denied (default 10 s) */
+  readonly serverTimeoutMs?: number;
   /** load only a signed bundle approved by `bundleQuorum` of the policy approvers in this keyring (as `xpol serve`) */
   readonly bundleSigners?: string;
   readonly bundleQuorum?: number;
@@ -46,6 +56,8 @@ export interface ProxyOptions {
   readonly hideDenied?: boolean;
   /** serve MCP clients over Streamable HTTP at HOST:PORT instead of stdio */
   readonly listen?: string;
+  /** `listen`: end a 2025-era client's session after this long without a request (ms, default 30 min) */
+  readonly sessionIdleMs?: number;
   /** bearer tokens (the decision service's format): required for `--listen` beyond loopback and for the approvals API */
   readonly tokensFile?: string;
   /** where the approvals API listens (default 127.0.0.1:0, a free loopback port) */
@@ -63,8 +75,10 @@ export interface ProxyOptions {
 }
 
 export interface RunningProxy {
-  /** the decision service: policy, store, approvals API (`service.url`) */
-  readonly service: RunningServer;
+  /** the decision service in this process: policy, store, approvals API (`service.url`); null with `server` */
+  readonly service: RunningServer | null;
+  /** the base URL of the approvals API approvers sign at: `service.url`, or the remote `server` */
+  readonly approvalsUrl: string;
   readonly upstream: Upstream;
   /** `http://host:port/mcp` with `listen`; null on stdio */
   readonly mcpUrl: string | null;
@@ -124,23 +138,58 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     throw new ServeError("XP8211", `refusing to start: \`${listen.host}\` is reachable from other machines; give --tokens FILE to listen there`, 2);
   }
 
-  // the policy (refused at start when it does not check), the store and the approvals API
-  const service = await startServer({
-    policies: options.policies,
-    cwd,
-    ...(options.bundleSigners !== undefined ? { bundleSigners: options.bundleSigners } : {}),
-    ...(options.bundleQuorum !== undefined ? { bundleQuorum: options.bundleQuorum } : {}),
-    ...(options.memory === true ? { memory: true } : { state: options.state ?? "xpol-state" }),
-    listen: options.approvalsListen ?? "127.0.0.1:0",
-    ...(options.tokensFile !== undefined ? { tokensFile: options.tokensFile } : {}),
-    ...(options.watch !== undefined ? { watch: options.watch } : {}),
-    ...(options.durability !== undefined ? { durability: options.durability } : {}),
-    logLevel: "warn",
-    logDestination: { write: (line: string) => void log(line.trimEnd()) },
-  });
+  let remote: RemoteDecider | null = null;
+  if (options.server !== undefined) {
+    const refused = (["policies", "state", "memory", "bundleSigners", "bundleQuorum", "approvalsListen", "hideDenied"] as const).filter((k) => {
+      const v = options[k];
+      return v !== undefined && v !== false && !(Array.isArray(v) && v.length === 0);
+    });
+    if (refused.length > 0) throw new ServeError("XP8211", `refusing to start: with a remote decision service (--server) its policy, state and approvals serve; do not give ${refused.join(", ")}`, 2);
+    let url: URL;
+    try {
+      url = new URL(options.server);
+    } catch {
+      url = new URL("invalid:");
+    }
+    if (url.protocol !== "http:" && url.protocol !== "https:") throw new ServeError("XP8211", `refusing to start: \`--server ${options.server}\` is not an http(s) URL`, 2);
+    let token: string | null = null;
+    if (options.tokenFile !== undefined) {
+      try {
+        token = readFileSync(path.resolve(cwd, options.tokenFile), "utf8").trim();
+      } catch (e: unknown) {
+        throw new ServeError("XP8211", `refusing to start: cannot read the token file \`${options.tokenFile}\`: ${e instanceof Error ? e.message : String(e)}`, 3);
+      }
+      if (token === "") throw new ServeError("XP8211", `refusing to start: the token file \`${options.tokenFile}\` is empty`, 2);
+    }
+    remote = new RemoteDecider({ url: url.href, token, ...(options.serverTimeoutMs !== undefined ? { timeoutMs: options.serverTimeoutMs } : {}) });
+  } else if (options.tokenFile !== undefined) {
+    throw new ServeError("XP8211", "refusing to start: --token-file goes with --server", 2);
+  } else if ((options.policies ?? []).length === 0) {
+    throw new ServeError("XP8211", "refusing to start: give the policy (--policy PATH) or a remote decision service (--server URL)", 2);
+  }
 
-  // the servers serving clients now (one per stdio connection; one per request over HTTP, gone with its response):
-  // what the upstream announces on its own is relayed to them unchanged
+  // in this process: the policy (refused at start when it does not check), the store and the approvals API
+  const service =
+    remote !== null
+      ? null
+      : await startServer({
+          policies: options.policies ?? [],
+          cwd,
+          ...(options.bundleSigners !== undefined ? { bundleSigners: options.bundleSigners } : {}),
+          ...(options.bundleQuorum !== undefined ? { bundleQuorum: options.bundleQuorum } : {}),
+          ...(options.memory === true ? { memory: true } : { state: options.state ?? "xpol-state" }),
+          listen: options.approvalsListen ?? "127.0.0.1:0",
+          ...(options.tokensFile !== undefined ? { tokensFile: options.tokensFile } : {}),
+          ...(options.watch !== undefined ? { watch: options.watch } : {}),
+          ...(options.durability !== undefined ? { durability: options.durability } : {}),
+          logLevel: "warn",
+          logDestination: { write: (line: string) => void log(line.trimEnd()) },
+        });
+  const decider: Decider = remote ?? new LocalDecider(service!);
+  const approvalsUrl = remote?.url ?? service!.url;
+
+  // the servers serving clients now (one per stdio connection or 2025-era HTTP session; one per 2026-07-28 HTTP request,
+  // gone with its response): what the upstream announces on its own is relayed to them unchanged
   const live = new Set<Server>();
   const upstream = new Upstream(options.upstream, {
     onNotification: (method, params) => {
@@ -155,11 +204,11 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   try {
     await upstream.start();
   } catch (e: unknown) {
-    await service.close().catch(() => undefined);
+    await service?.close().catch(() => undefined);
     throw new ServeError("XP8208", `refusing to start: ${e instanceof Error ? e.message : String(e)}`, 1);
   }
-  await warnUnmapped(upstream, service, log);
-  const governor = new Governor(service, upstream, { waitMs: options.waitMs ?? null, ...(options.heartbeatMs !== undefined ? { heartbeatMs: options.heartbeatMs } : {}) });
+  if (service !== null) await warnUnmapped(upstream, service, log);
+  const governor = new Governor(decider, upstream, { waitMs: options.waitMs ?? null, ...(options.heartbeatMs !== undefined ? { heartbeatMs: options.heartbeatMs } : {}) });
 
   /** The actor and context of a request: the token's client's over HTTP, else the configured default. */
   const identityOf = (ctx: ServerContext): DecideContext => {
@@ -179,6 +228,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
    */
   let allowable: { digest: string; names: ReadonlySet<string> } | null = null;
   const mayBeAllowed = (tool: Tool): boolean => {
+    if (service === null) return true;
     const policy = service.state.holder.policy;
     if (allowable?.digest !== policy.digest) {
       const permissive = new Set(policy.checked.rules.filter((r) => [r.effect, r.otherwise].some((e) => e !== null && e.kind !== "deny")).flatMap((r) => r.actionTypes));
@@ -189,7 +239,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     return allowable.names.has(tool.name);
   };
 
-  const factory = (_ctx: McpRequestContext): Server => {
+  const newServer = (): Server => {
     const info = upstream.info;
     const caps = mirrored(info.capabilities);
     const server = new Server(
@@ -222,6 +272,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     server.onclose = () => void live.delete(server);
     return server;
   };
+  const factory = (_ctx: McpRequestContext): Server => newServer();
 
   let stop: () => Promise<void>;
   let mcpUrl: string | null = null;
@@ -231,7 +282,9 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     const handle = serveStdio(factory, { transport, onerror: (e) => log(`client: ${e.message}`) });
     stop = () => handle.close();
   } else {
-    const handler = createMcpHandler(factory, { onerror: (e) => log(`client: ${e.message}`) });
+    const onerror = (e: Error): void => log(`client: ${e.message}`);
+    // 2026-07-28 requests stateless; 2025-era clients get the protocol's sessions (sessions.ts)
+    const handler = new SessionHandler(newServer, createMcpHandler(factory, { legacy: "reject", onerror }), onerror, options.sessionIdleMs);
     const serve = toNodeHandler(handler);
     const hostOk = isLoopback(listen.host) ? localhostHostValidation() : null;
     const httpServer = http.createServer((req, res) => {
@@ -259,7 +312,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       httpServer.listen(listen.port, listen.host, () => resolve());
     }).catch(async (e: unknown) => {
       await upstream.close();
-      await service.close();
+      await service?.close();
       throw new ServeError("XP8211", `refusing to start: cannot listen on ${options.listen}: ${e instanceof Error ? e.message : String(e)}`, 1);
     });
     const a = httpServer.address() as AddressInfo;
@@ -274,13 +327,14 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   let closing: Promise<void> | null = null;
   return {
     service,
+    approvalsUrl,
     upstream,
     mcpUrl,
     close: () =>
       (closing ??= (async () => {
         await stop().catch(() => undefined);
         await upstream.close();
-        await service.close();
+        await service?.close();
       })()),
   };
 }

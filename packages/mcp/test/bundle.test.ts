@@ -77,7 +77,7 @@ describe("xpol mcp with signed policy bundles", () => {
     });
     proxy = started.proxy;
     const peer = started.peer;
-    expect(proxy.service.state.holder.identity.version).toBe("2.0.0");
+    expect(proxy.service!.state.holder.identity.version).toBe("2.0.0");
     expect((await peer.request(1, "tools/call", { name: "echo", arguments: { text: "yes" } }))["result"]).toMatchObject({ content: [{ text: "echo: yes" }] });
     expect(((await peer.request(2, "tools/call", { name: "echo", arguments: { text: "no" } }))["result"] as { isError: boolean }).isError).toBe(true);
     expect(tapped(log)).toEqual(["echo"]);

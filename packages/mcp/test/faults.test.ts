@@ -105,7 +105,7 @@ describe("faults fail closed", () => {
     const { peer, calls } = await proxy("reload");
     writeFileSync(path.join(tmp.dir, "faults.xpol"), POLICY.replace("allow\n}", "allow"));
     try {
-      const reload = await running.at(-1)!.service.state.reload("test");
+      const reload = await running.at(-1)!.service!.state.reload("test");
       expect(reload.ok).toBe(false);
       expect((await peer.request(1, "tools/call", call("echo", "kept")))["result"]).toMatchObject({ content: [{ text: "echo: kept" }] });
       expect(calls()).toEqual(["echo"]);

@@ -1,6 +1,6 @@
 // What the tests share: temporary directories, approver keys, the paths of the CLI and the real MCP servers from npm,
 // the wire tap's log, and signing an approval request the way an approver does.
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -75,6 +75,16 @@ rule moves_need_two_leads on fs.move {
   require approval 2 of leads within 1h
 }
 `;
+}
+
+/** A scratch directory with a workspace `ws` holding `files` (name -> text), and the filesystem policy over it. */
+export function filesystemWorkspace(files: Record<string, string>): { tmp: ReturnType<typeof scratch>; ws: string } {
+  const tmp = scratch();
+  const ws = path.join(tmp.dir, "ws");
+  mkdirSync(ws);
+  for (const [name, text] of Object.entries(files)) writeFileSync(path.join(ws, name), text);
+  writeFileSync(path.join(tmp.dir, "policy.xpol"), filesystemPolicy(ws));
+  return { tmp, ws };
 }
 
 /** Signs request `r` (as the approvals API lists it) for `signer`. */
@@ -164,7 +174,8 @@ export async function rawStdioProxy(options: Pick<ProxyOptions, "policies" | "cw
   const stdout = new PassThrough();
   const logs: string[] = [];
   const proxy = await startProxy({
-    memory: true,
+    // a remote decision service keeps the state; without one, the store is in memory
+    ...(options.server === undefined ? { memory: true } : {}),
     identities: { default: { actor: ACTOR }, clients: new Map() },
     watch: false,
     upstreamStderr: "ignore",

@@ -198,14 +198,14 @@ describe("xpol mcp over Streamable HTTP, in front of the everything server's own
     // the approvers find the request in the approvals API and sign it
     let request: { id: string; action_digest: string; policy_digest: string } | undefined;
     for (let i = 0; i < 100 && request === undefined; i++) {
-      const list = (await getJson(`${proxy.service.url}/v1/approvals`, auth)) as { approvals: { id: string; action_digest: string; policy_digest: string; action_type: string }[] };
+      const list = (await getJson(`${proxy.approvalsUrl}/v1/approvals`, auth)) as { approvals: { id: string; action_digest: string; policy_digest: string; action_type: string }[] };
       request = list.approvals.find((a) => a.action_type === "demo.sum");
       if (request === undefined) await new Promise((r) => setTimeout(r, 100));
     }
     expect(request).toBeDefined();
     expect(proxy.upstream.forwarded).toBe(before);
     for (const signer of [aliceSigner, bobSigner]) {
-      expect((await postJson(`${proxy.service.url}/v1/approvals/${request!.id}/signatures`, signFor(signer, request!), auth)).status).toBe(200);
+      expect((await postJson(`${proxy.approvalsUrl}/v1/approvals/${request!.id}/signatures`, signFor(signer, request!), auth)).status).toBe(200);
       await new Promise((r) => setTimeout(r, 300));
     }
     const ran = await call;
