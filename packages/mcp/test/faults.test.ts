@@ -5,31 +5,12 @@
 import { existsSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { PassThrough } from "node:stream";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ServeError } from "@execlayer/server";
 import { startProxy, type RunningProxy } from "@execlayer/mcp";
-import { ACTOR, rawStdioProxy, scratch, tapped, type RawPeer } from "./helpers.ts";
+import { ACTOR, rawStdioProxy, scratch, tapped, type RawPeer, FAULTY_SERVER, faultyServerPolicy } from "./helpers.ts";
 
-const FAULTY = path.join(path.dirname(fileURLToPath(import.meta.url)), "fixtures/faulty-server.mjs");
-
-const POLICY = `policy faults version "1"
-
-actor {
-  agent: string
-}
-
-action demo.call {
-  tool: string
-  text?: string
-}
-tier demo.call = T0
-${["echo", "crash", "hang", "garbage"].map((t) => `\ntool ${t} -> demo.call {\n  tool: "${t}"\n  text: args.text\n}\n`).join("")}
-
-rule calls on demo.call {
-  allow
-}
-`;
+const POLICY = faultyServerPolicy("faults", ["echo", "crash", "hang", "garbage"], "  allow\n");
 
 let tmp: ReturnType<typeof scratch>;
 const running: RunningProxy[] = [];
@@ -46,7 +27,7 @@ afterAll(async () => {
 
 async function proxy(name: string, extra: { restart?: boolean; upstreamTimeoutMs?: number } = {}): Promise<{ peer: RawPeer; calls: () => string[]; logs: string[] }> {
   const log = path.join(tmp.dir, `${name}.log`);
-  const { proxy: p, peer, logs } = await rawStdioProxy({ policies: ["faults.xpol"], cwd: tmp.dir, upstream: { kind: "stdio", command: process.execPath, args: [FAULTY, log] }, ...extra });
+  const { proxy: p, peer, logs } = await rawStdioProxy({ policies: ["faults.xpol"], cwd: tmp.dir, upstream: { kind: "stdio", command: process.execPath, args: [FAULTY_SERVER, log] }, ...extra });
   running.push(p);
   return { peer, calls: () => tapped(log), logs };
 }
@@ -120,7 +101,7 @@ describe("faults fail closed", () => {
       policies: ["broken.xpol"],
       cwd: tmp.dir,
       memory: true,
-      upstream: { kind: "stdio", command: process.execPath, args: [FAULTY, log] },
+      upstream: { kind: "stdio", command: process.execPath, args: [FAULTY_SERVER, log] },
       identities: { default: { actor: ACTOR }, clients: new Map() },
       stdio: { stdin: new PassThrough(), stdout: new PassThrough() },
       watch: false,

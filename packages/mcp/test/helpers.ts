@@ -78,6 +78,13 @@ rule moves_need_two_leads on fs.move {
 }
 
 /** A scratch directory with a workspace `ws` holding `files` (name -> text), and the filesystem policy over it. */
+/** The faulty fixture server's path, and a policy over its tools: each maps to `demo.call` with its name and text. */
+export const FAULTY_SERVER = path.join(here, "fixtures/faulty-server.mjs");
+export function faultyServerPolicy(name: string, tools: readonly string[], ruleBody: string): string {
+  const mappings = tools.map((t) => `\ntool ${t} -> demo.call {\n  tool: "${t}"\n  text: args.text\n}\n`).join("");
+  return `policy ${name} version "1"\n\nactor {\n  agent: string\n}\n\naction demo.call {\n  tool: string\n  text?: string\n}\ntier demo.call = T0\n${mappings}\nrule calls on demo.call {\n${ruleBody}}\n`;
+}
+
 export function filesystemWorkspace(files: Record<string, string>): { tmp: ReturnType<typeof scratch>; ws: string } {
   const tmp = scratch();
   const ws = path.join(tmp.dir, "ws");

@@ -5,31 +5,11 @@
 // allowed calls reach the server, each once. The faulty server logs every call it receives.
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningProxy } from "@execlayer/mcp";
-import { rawStdioProxy, scratch, tapped, type RawPeer } from "./helpers.ts";
+import { rawStdioProxy, scratch, tapped, type RawPeer, FAULTY_SERVER, faultyServerPolicy } from "./helpers.ts";
 
-const FAULTY = path.join(path.dirname(fileURLToPath(import.meta.url)), "fixtures/faulty-server.mjs");
-
-const POLICY = `policy lane version "1"
-
-actor {
-  agent: string
-}
-
-action demo.call {
-  tool: string
-  text?: string
-}
-tier demo.call = T0
-${["echo", "hang", "refuse", "progress"].map((t) => `\ntool ${t} -> demo.call {\n  tool: "${t}"\n  text: args.text\n}\n`).join("")}
-
-rule calls on demo.call {
-  when action.text != "forbidden"
-  allow
-}
-`;
+const POLICY = faultyServerPolicy("lane", ["echo", "hang", "refuse", "progress"], `  when action.text != "forbidden"\n  allow\n`);
 
 let tmp: ReturnType<typeof scratch>;
 let proxy: RunningProxy;
@@ -40,7 +20,7 @@ beforeAll(async () => {
   tmp = scratch();
   writeFileSync(path.join(tmp.dir, "lane.xpol"), POLICY);
   log = path.join(tmp.dir, "calls.log");
-  ({ proxy, peer } = await rawStdioProxy({ policies: ["lane.xpol"], cwd: tmp.dir, upstream: { kind: "stdio", command: process.execPath, args: [FAULTY, log] } }));
+  ({ proxy, peer } = await rawStdioProxy({ policies: ["lane.xpol"], cwd: tmp.dir, upstream: { kind: "stdio", command: process.execPath, args: [FAULTY_SERVER, log] } }));
 });
 afterAll(async () => {
   await proxy?.close();
