@@ -289,7 +289,7 @@ describe("the packed execlayer, installed in a fresh project", () => {
       expect(serve.stdout).toContain("usage: xpol serve --policy PATH...");
       // and xpol mcp the separately installed @execlayer/mcp (with the MCP SDK it depends on)
       const mcp = await must(`${node.label} npx xpol mcp --help`, run("npx", ["xpol", "mcp", "--help"], project, env));
-      expect(mcp.stdout).toContain("usage: xpol mcp --policy PATH...");
+      expect(mcp.stdout).toContain("usage: xpol mcp (--policy PATH... [--state DIR | --memory] | --server URL");
     },
   );
 });

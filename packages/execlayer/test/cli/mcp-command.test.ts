@@ -22,7 +22,7 @@ describe("xpol mcp", () => {
   it("with the MCP package installed (the workspace): its usage and argument checks", async () => {
     const help = await xpol(["mcp", "--help"]);
     expect(help.code).toBe(0);
-    expect(help.stdout).toContain("usage: xpol mcp --policy PATH...");
+    expect(help.stdout).toContain("usage: xpol mcp (--policy PATH... [--state DIR | --memory] | --server URL");
     const bad = await xpol(["mcp", "--policy", "x.xpol"]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("give the upstream server");
