@@ -17,7 +17,7 @@ export interface McpIO {
 
 export const MCP_USAGE = `usage: xpol mcp (--policy PATH... [--state DIR | --memory] | --server URL [--token-file FILE])
                 [--actor JSON] [--context JSON] [--identity FILE] [--bundle-signers KEYRING --bundle-quorum M]
-                [--wait DURATION] [--hide-denied] [--restart] [--timeout DURATION]
+                [--wait DURATION] [--hide-denied] [--restart] [--timeout DURATION] [--no-watch]
                 [--listen HOST:PORT [--session-idle DURATION]] [--tokens FILE] [--approvals HOST:PORT]
                 (-- COMMAND ARGS... | --upstream URL)
        xpol mcp discover [--out FILE] (-- COMMAND ARGS... | --upstream URL)
@@ -44,6 +44,7 @@ export const MCP_USAGE = `usage: xpol mcp (--policy PATH... [--state DIR | --mem
                      that can allow them or ask for approval)
   --restart          start the upstream again after it exits (default: later calls get an error saying why)
   --timeout DURATION how long an upstream request may take (default 60s)
+  --no-watch         do not reload the policy when its files change (SIGHUP still reloads)
   --upstream URL     proxy a Streamable HTTP server instead of starting COMMAND
   --listen HOST:PORT serve MCP clients over Streamable HTTP at http://HOST:PORT/mcp instead of stdio
   --session-idle D   --listen: end a 2025-era client's session after D without a request (default 30m)
