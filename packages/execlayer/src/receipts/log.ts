@@ -22,8 +22,14 @@ import type { KnownCanonical } from "../ir/canonicalize.ts";
 import { isValidKeyName, signCheckpoint, verifyCheckpoint, type Checkpoint } from "./checkpoint.ts";
 import { CompactTree } from "./merkle.ts";
 import { sha256, toBase64 } from "./bytes.ts";
+import { LogWriter } from "./log-writer.ts";
+import { NativeSigner } from "./signer.ts";
 import {
   encodeUnsealed,
+  rememberReceiptHash,
+  RECEIPT_VERSION,
+  unsealedBodyText,
+  unsignedCanonical,
   finishReceipt,
   SEAL_KIND,
   sealBody,
@@ -91,6 +97,12 @@ export interface ReceiptLogOptions {
    * own with its inclusion proof (proveReceipt). One signature per write instead of one per receipt.
    */
   readonly signatures?: "per-receipt" | "per-batch";
+  /**
+   * Per-batch signatures with a NativeSigner: "thread" (default) builds, hashes, seals and writes each batch on a
+   * writer thread of the log's own (log-writer.ts), so the deciding thread keeps only each body's canonical text;
+   * "main" does it all on the calling thread (as with any other signer). The bytes written are the same.
+   */
+  readonly writer?: "thread" | "main";
   /** called for each existing receipt while opening, in order (not the log's own seals): how the store rebuilds its state (if it throws, open rejects with that error) */
   readonly replay?: (receipt: Receipt, where: { readonly line: number; readonly offset: number }) => void;
 }
@@ -128,10 +140,22 @@ class Entry<B extends JsonObject> implements AppendedReceipt<B> {
   receipt: Receipt<B> | undefined = undefined;
   /** the line and its newline: what the log writes */
   bytes: Buffer | null = null;
+  /** written by the writer thread: the body's canonical text, from which the line is made again when asked for */
+  bodyText: string | null = null;
   constructor(readonly seq: number) {}
   get line(): string | undefined {
-    return this.bytes === null ? undefined : this.bytes.toString("utf8", 0, this.bytes.length - 1);
+    if (this.bytes !== null) return this.bytes.toString("utf8", 0, this.bytes.length - 1);
+    const r = this.receipt;
+    return r === undefined || this.bodyText === null ? undefined : unsignedCanonical(this.bodyText, r.kind, r.prev, r.seq, r.signer, r.time);
   }
+}
+
+/** A receipt handed to the writer thread: its entry is completed when the thread answers that its batch is written. */
+interface Queued {
+  readonly entry: Entry<JsonObject>;
+  readonly kind: ReceiptKind;
+  readonly time: string;
+  readonly body: JsonObject;
 }
 
 export type AppendResult<B extends JsonObject> = AppendedReceipt<B> | { readonly ok: false; readonly error: ReceiptLogError };
@@ -269,6 +293,15 @@ export class ReceiptLog {
   readonly #signMany: ((group: readonly Buffered[]) => Promise<readonly OffThread[]>) | null;
   /** per-batch signatures: receipts go out unsigned, each write closed by a signed seal */
   readonly #perBatch: boolean;
+  /** per-batch signatures on the writer thread: then #tree, #headHash and the tree below follow its answers */
+  readonly #writer: LogWriter | null = null;
+  /** appended for the writer, not sent yet */
+  #queued: Queued[] = [];
+  /** batches sent to the writer, not yet answered as written, in order */
+  readonly #sent: Queued[][] = [];
+  /** with the writer: the tree's size and root as of its last written batch */
+  #writtenSize: number;
+  #writtenRoot: Uint8Array;
   #headHash: string;
   #size: number;
   #durableSize: number;
@@ -314,6 +347,18 @@ export class ReceiptLog {
     this.#checkpointedSize = state.checkpointedSize;
     this.#lastCheckpoint = state.lastCheckpoint;
     this.report = state.report;
+    this.#writtenSize = state.tree.size;
+    this.#writtenRoot = state.tree.root();
+    if (this.#perBatch && options.writer !== "main" && options.signer instanceof NativeSigner) {
+      this.#writer = new LogWriter(
+        { fd: handles.receipts.fd, pkcs8: options.signer.pkcs8(), keyId: options.signer.keyId, headHash: state.headHash, tree: state.tree, fsync: this.#fsync },
+        {
+          written: (prevs, size, root) => this.#written(prevs, size, root),
+          synced: (size) => void this.#synced(size),
+          failed: (message) => this.#fail(logError("io", Diagnostics.receiptLogIo, "write", message)),
+        },
+      );
+    }
   }
 
   /**
@@ -455,7 +500,7 @@ export class ReceiptLog {
 
   /** Merkle root over every receipt signed so far (durable or not): all appended ones once a flush has resolved. */
   root(): Uint8Array {
-    return this.#tree.root();
+    return this.#writer !== null ? this.#writtenRoot : this.#tree.root();
   }
 
   /**
@@ -468,6 +513,7 @@ export class ReceiptLog {
     const t = receiptTime(time);
     if (!t.ok) return { ok: false, error: logError("invalid", Diagnostics.receiptInvalid, t.error) };
     if (kind === SEAL_KIND) return { ok: false, error: logError("invalid", Diagnostics.receiptInvalid, `receipt kind \`${SEAL_KIND}\` is the log's own`) };
+    if (this.#writer !== null) return this.#appendToWriter(kind, body, t.value, known);
     if (this.#perBatch) return this.#appendUnsealed(kind, body, t.value, known);
     const prepared = prepareReceipt({ seq: this.#size, prev: this.#headHash, time: t.value, kind, body }, this.signer.keyId, known);
     if (!prepared.ok) return { ok: false, error: logError("invalid", Diagnostics.receiptInvalid, prepared.error) };
@@ -496,6 +542,63 @@ export class ReceiptLog {
     this.#headHash = encoded.value.hash;
     this.#pending.push(buffered);
     return entry;
+  }
+
+  /** Per-batch signatures on the writer thread: only the body's canonical text is made here; the thread does the rest. */
+  #appendToWriter<B extends JsonObject>(kind: ReceiptKind, body: B, time: string, known: KnownCanonical | undefined): AppendResult<B> {
+    const text = unsealedBodyText(kind, body, known);
+    if (!text.ok) return { ok: false, error: logError("invalid", Diagnostics.receiptInvalid, text.error) };
+    const entry = new Entry<B>(this.#size);
+    entry.bodyText = text.value;
+    this.#queued.push({ entry: entry as Entry<JsonObject>, kind, time, body });
+    this.#size++;
+    return entry;
+  }
+
+  /** Hands what is queued to the writer thread as one batch; its seal takes the next seq. */
+  #sendToWriter(writer: LogWriter): void {
+    const batch = this.#queued;
+    if (batch.length === 0) return;
+    this.#queued = [];
+    const n = batch.length;
+    const bodies = new Array<string>(n);
+    const kinds = new Array<string>(n);
+    const times = new Array<string>(n);
+    for (let i = 0; i < n; i++) {
+      const q = batch[i] as Queued;
+      bodies[i] = q.entry.bodyText as string;
+      kinds[i] = q.kind;
+      times[i] = q.time;
+    }
+    const seq = (batch[0] as Queued).entry.seq;
+    this.#size++; // the seal
+    this.#sent.push(batch);
+    writer.send({ seq, bodies, kinds, times, sealTime: new Date().toISOString() });
+  }
+
+  /** The writer wrote a batch: its receipts are complete (their `prev` known), and checkpoints may fall due. */
+  #written(prevs: readonly string[], size: number, root: Uint8Array): void {
+    const batch = this.#sent.shift();
+    if (batch === undefined || prevs.length !== batch.length + 1) {
+      this.#fail(logError("io", Diagnostics.receiptLogIo, "write", "the writer thread answered a batch that was not sent"));
+      return;
+    }
+    let prev = this.#headHash;
+    const signer = this.signer.keyId;
+    for (let i = 0; i < batch.length; i++) {
+      const q = batch[i] as Queued;
+      const receipt: Receipt<JsonObject> = { v: RECEIPT_VERSION, seq: q.entry.seq, prev, time: q.time, kind: q.kind, body: q.body, signer };
+      prev = prevs[i] as string;
+      rememberReceiptHash(receipt, prev);
+      q.entry.receipt = receipt;
+    }
+    this.#headHash = prevs[batch.length] as string;
+    this.#writtenSize = size;
+    this.#writtenRoot = root;
+    if (this.#checkpointEvery > 0 && size - this.#checkpointedSize >= this.#checkpointEvery) {
+      this.#checkpointedSize = size;
+      this.#dueCheckpoints.push({ origin: this.origin, size, root });
+    }
   }
 
   /**
@@ -557,7 +660,11 @@ export class ReceiptLog {
     // Callers answered by one sync come back together, each deciding on this thread. When the disk is idle, start
     // writing (and syncing) the first of them while the rest still decide, so its wait overlaps the work instead of
     // following it; while a sync runs, the rest gather into one batch (each sync costs the kernel real CPU time).
-    if (this.#signMany === null && this.#syncs.size === 0 && this.#pending.length >= WRITE_EARLY) this.#startWrite();
+    const writer = this.#writer;
+    if (writer !== null) {
+      if (writer.unsynced === 0 && this.#queued.length >= WRITE_EARLY) this.#sendToWriter(writer);
+      else this.#soon();
+    } else if (this.#signMany === null && this.#syncs.size === 0 && this.#pending.length >= WRITE_EARLY) this.#startWrite();
     else this.#soon();
     return done;
   }
@@ -568,10 +675,14 @@ export class ReceiptLog {
    * unless one is under way.
    */
   #soon(): void {
-    if (this.#tickSoon || this.#pending.length === 0 || this.#broken !== null) return;
+    if (this.#tickSoon || (this.#pending.length === 0 && this.#queued.length === 0) || this.#broken !== null) return;
     this.#tickSoon = true;
     setImmediate(() => {
       this.#tickSoon = false;
+      if (this.#writer !== null) {
+        if (this.#broken === null) this.#sendToWriter(this.#writer);
+        return;
+      }
       this.#requestSignatures();
       if (this.#inflight === null && this.#pending.length > 0 && this.#broken === null) this.#startWrite();
     });
@@ -660,10 +771,20 @@ export class ReceiptLog {
     void sync.finally(() => this.#syncs.delete(sync));
   }
 
-  /** Makes the file durable up to `size` (fdatasync), writes the checkpoints that became due, answers the flushes. */
+  /** Makes the file durable up to `size` (fdatasync), then #synced. */
   async #sync(size: number): Promise<void> {
     try {
       if (this.#fsync) await this.#receipts.datasync();
+    } catch (e: unknown) {
+      this.#fail(e);
+      return;
+    }
+    await this.#synced(size);
+  }
+
+  /** The file is durable up to `size`: writes the checkpoints that became due, answers the flushes. */
+  async #synced(size: number): Promise<void> {
+    try {
       // syncs may finish out of order; each covers every write before it
       if (size > this.#durableSize) this.#durableSize = size;
       await this.#writeDueCheckpoints();
@@ -728,16 +849,17 @@ export class ReceiptLog {
       while (this.#inflight !== null || this.#syncs.size > 0) await Promise.all([this.#inflight, ...this.#syncs]);
       await this.#checkpointing;
       if (this.#broken !== null) throw this.#broken;
-      const size = this.#tree.size;
+      const size = this.#writer !== null ? this.#writtenSize : this.#tree.size;
       if (size > this.#checkpointedSize) {
         this.#checkpointedSize = size;
-        await this.#writeCheckpoint({ origin: this.origin, size, root: this.#tree.root() });
+        await this.#writeCheckpoint({ origin: this.origin, size, root: this.root() });
       }
     } catch (e: unknown) {
       const err = ioError("close", e);
       this.#broken ??= err;
       throw err;
     } finally {
+      await this.#writer?.close();
       await this.#receipts.close().catch(() => undefined);
       await this.#checkpoints.close().catch(() => undefined);
     }

@@ -56,6 +56,11 @@ export class CompactTree {
     this.#size++;
   }
 
+  /** The roots of the perfect subtrees, largest (leftmost) first: with `size`, the whole state (log-writer.ts). */
+  subtreeRoots(): readonly Uint8Array[] {
+    return this.#stack;
+  }
+
   append(data: Uint8Array): Uint8Array {
     const h = leafHash(data);
     this.appendLeafHash(h);

@@ -108,7 +108,8 @@ export function receiptTime(time: Date | string | number): ReceiptResult<string>
 /** The largest |ms| a Date holds (ECMA-262 TimeClip). */
 const MAX_DATE_MS = 8.64e15;
 
-const PAE_PREFIX = `DSSEv1 ${RECEIPT_PAYLOAD_TYPE.length} ${RECEIPT_PAYLOAD_TYPE} `;
+/** What precedes the payload's byte length in PAE(RECEIPT_PAYLOAD_TYPE, payload). */
+export const PAE_PREFIX = `DSSEv1 ${RECEIPT_PAYLOAD_TYPE.length} ${RECEIPT_PAYLOAD_TYPE} `;
 
 /** PAE(RECEIPT_PAYLOAD_TYPE, payload) as bytes: the exact message that is signed. */
 export function signingMessage(unsignedCanonical: string): Uint8Array {
@@ -229,10 +230,8 @@ export interface UnsealedReceipt<B extends JsonObject> {
  */
 export function encodeUnsealed<B extends JsonObject>(fields: ReceiptFields<B>, keyId: string, known?: KnownCanonical): ReceiptResult<UnsealedReceipt<B>> {
   const { seq, prev, time, kind, body } = fields;
-  if (!isReceiptKind(kind) || kind === SEAL_KIND) return { ok: false, error: `receipt kind \`${kind}\` must match [a-z][a-z0-9_.-]* and not be \`${SEAL_KIND}\`` };
-  if (typeof body !== "object" || body === null || Array.isArray(body)) return { ok: false, error: "receipt body must be a JSON object" };
-  const bodyCanonical = tryCanonicalizeReusing(body, known);
-  if (!bodyCanonical.ok) return { ok: false, error: `receipt body is not JSON: ${bodyCanonical.error.message} at ${bodyCanonical.error.path}` };
+  const bodyCanonical = unsealedBodyText(kind, body, known);
+  if (!bodyCanonical.ok) return bodyCanonical;
   const h = head(bodyCanonical.value, kind, prev, seq);
   const t = tail(keyId, time);
   const hLen = Buffer.byteLength(h, "utf8");
@@ -245,6 +244,14 @@ export function encodeUnsealed<B extends JsonObject>(fields: ReceiptFields<B>, k
   const hash = chainHash(framed.subarray(1, framed.length - 1));
   finishedHashes.set(receipt, hash);
   return { ok: true, value: { receipt, framed, hash, leaf: sha256(framed.subarray(0, framed.length - 1)) } };
+}
+
+/** The checks of a receipt without a signature of its own (its kind, its body an object) and its body's canonical text. */
+export function unsealedBodyText(kind: string, body: unknown, known?: KnownCanonical): ReceiptResult<string> {
+  if (!isReceiptKind(kind) || kind === SEAL_KIND) return { ok: false, error: `receipt kind \`${kind}\` must match [a-z][a-z0-9_.-]* and not be \`${SEAL_KIND}\`` };
+  if (typeof body !== "object" || body === null || Array.isArray(body)) return { ok: false, error: "receipt body must be a JSON object" };
+  const text = tryCanonicalizeReusing(body, known);
+  return text.ok ? text : { ok: false, error: `receipt body is not JSON: ${text.error.message} at ${text.error.path}` };
 }
 
 /** Bytes of the `"sig":"<base64 of 64 bytes>",` field a signature adds to the unsigned payload. */
@@ -417,6 +424,11 @@ export function verifyReceiptSignature(receipt: Receipt, publicKey: Uint8Array):
 
 /** The chain hashes of the receipts finished in this process, known from preparing them (receiptHash). */
 const finishedHashes = new WeakMap<Receipt, string>();
+
+/** Remembers the chain hash of a receipt made off this thread (log-writer.ts), for receiptHash. */
+export function rememberReceiptHash(receipt: Receipt, chain: string): void {
+  finishedHashes.set(receipt, chain);
+}
 
 /**
  * A receipt's chain hash (what the next receipt's `prev` holds): remembered for a receipt this process signed,

@@ -5,7 +5,7 @@ import { test as fcTest, fc } from "@fast-check/vitest";
 import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { afterAll, describe, expect, test } from "vitest";
+import { afterAll, afterEach, describe, expect, test, vi } from "vitest";
 import { ReceiptLog } from "../../src/receipts/log.ts";
 import { signReceipt } from "../../src/receipts/receipt.ts";
 import { NativeSigner } from "../../src/index.ts";
@@ -16,10 +16,20 @@ const key = seedKey(7);
 const R = "receipts.jsonl";
 
 /** Writes receipts in batches of the given sizes (one flush each); closes the log unless told not to. */
-async function writeBatches(sizes: readonly number[], options: { close?: boolean; checkpointEvery?: number; dir?: string } = {}): Promise<string> {
+async function writeBatches(
+  sizes: readonly number[],
+  options: { close?: boolean; checkpointEvery?: number; dir?: string; writer?: "thread" | "main"; from?: number } = {},
+): Promise<string> {
   const dir = options.dir ?? tempDir("xp-per-batch-");
-  const log = await ReceiptLog.open(dir, { signer: new NativeSigner(key), origin: ORIGIN, checkpointEvery: options.checkpointEvery ?? 0, durability: "none", signatures: "per-batch" });
-  let i = 0;
+  const log = await ReceiptLog.open(dir, {
+    signer: new NativeSigner(key),
+    origin: ORIGIN,
+    checkpointEvery: options.checkpointEvery ?? 0,
+    durability: "none",
+    signatures: "per-batch",
+    ...(options.writer ? { writer: options.writer } : {}),
+  });
+  let i = options.from ?? 0;
   for (const n of sizes) {
     for (let k = 0; k < n; k++) {
       const r = log.append("decision", decisionBody(i++), new Date(Date.UTC(2026, 0, 1, 0, 0, i)));
@@ -171,4 +181,41 @@ describe("a per-batch log", () => {
       if (proof.ok) expect(verifyReceiptProof(JSON.parse(JSON.stringify(proof.value)), key.publicKey).ok).toBe(true);
     },
   );
+
+  describe("on its writer thread (the default with a NativeSigner) and on the calling thread", () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+    // Seals take the wall clock's time: fixed here, both writers must write the very same bytes (ed25519 is
+    // deterministic), across a reopen (the thread starts from the tree the log rebuilt) and with checkpoints.
+    fcTest.prop([fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 1, maxLength: 4 }), fc.array(fc.integer({ min: 1, max: 9 }), { maxLength: 3 }), fc.integer({ min: 0, max: 7 })], {
+      numRuns: 15,
+    })("for all batchings, reopenings and checkpoint intervals: the same receipts and checkpoints", async (first, second, checkpointEvery) => {
+      vi.useFakeTimers({ toFake: ["Date"], now: Date.UTC(2026, 11, 3, 7, 0, 0) });
+      const files: string[][] = [];
+      for (const writer of ["thread", "main"] as const) {
+        const dir = await writeBatches(first, { writer, checkpointEvery });
+        if (second.length > 0) await writeBatches(second, { writer, checkpointEvery, dir, from: 100 });
+        expect((await verifyLog(dir, key.publicKey, { threads: 0 })).ok).toBe(true);
+        files.push([readFileSync(path.join(dir, R), "utf8"), readFileSync(path.join(dir, "checkpoints.jsonl"), "utf8")]);
+      }
+      expect(files[0]?.[0]).toBe(files[1]?.[0]);
+      expect(files[0]?.[1]).toBe(files[1]?.[1]);
+      expect(files[0]?.[0]).toContain("ünïcode ✓");
+    });
+
+    test("appended receipts are complete once their flush resolves: chained, with their line", async () => {
+      const dir = tempDir("xp-per-batch-");
+      const log = await ReceiptLog.open(dir, { signer: new NativeSigner(key), origin: ORIGIN, durability: "none", signatures: "per-batch" });
+      const a = log.append("decision", decisionBody(1), new Date(0));
+      const b = log.append("decision", decisionBody(2), new Date(0));
+      if (!a.ok || !b.ok) throw new Error("append failed");
+      await log.flush();
+      expect(a.receipt?.seq).toBe(0);
+      expect(b.receipt?.prev).toBe("sha256:" + createHash("sha256").update(a.line ?? "").digest("hex"));
+      expect(lines(dir).slice(0, 2)).toEqual([a.line, b.line]);
+      expect(log.durableSize).toBe(3); // two receipts and their seal
+      await log.close();
+    });
+  });
 });
