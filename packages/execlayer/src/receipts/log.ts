@@ -197,6 +197,13 @@ const MAX_BATCH = 64;
 /** Signed on this thread (a plain Signer, or per-batch seals): with no sync under way, a flush writes at once when
  * this many receipts wait. */
 const WRITE_EARLY = 16;
+/**
+ * With the writer thread: a flush hands its batch over at once (WRITE_EARLY) while at most one batch is not yet
+ * durable, and on the next turn while fewer than WRITER_MAX_OUT are; the rest gather and go as syncs complete.
+ * Measured at 64 callers with fsync (2 cores): 4 and 1 gave 25.3k decisions/s, 2 and 0 23.7k.
+ */
+const WRITER_MAX_OUT = 4;
+const WRITER_EARLY_OUT = 1;
 
 interface Waiter {
   readonly target: number;
@@ -354,7 +361,10 @@ export class ReceiptLog {
         { fd: handles.receipts.fd, pkcs8: options.signer.pkcs8(), keyId: options.signer.keyId, headHash: state.headHash, tree: state.tree, fsync: this.#fsync },
         {
           written: (prevs, size, root) => this.#written(prevs, size, root),
-          synced: (size) => void this.#synced(size),
+          synced: (size) => {
+            void this.#synced(size);
+            this.#soon();
+          },
           failed: (message) => this.#fail(logError("io", Diagnostics.receiptLogIo, "write", message)),
         },
       );
@@ -662,7 +672,7 @@ export class ReceiptLog {
     // following it; while a sync runs, the rest gather into one batch (each sync costs the kernel real CPU time).
     const writer = this.#writer;
     if (writer !== null) {
-      if (writer.unsynced === 0 && this.#queued.length >= WRITE_EARLY) this.#sendToWriter(writer);
+      if (writer.unsynced <= WRITER_EARLY_OUT && this.#queued.length >= WRITE_EARLY) this.#sendToWriter(writer);
       else this.#soon();
     } else if (this.#signMany === null && this.#syncs.size === 0 && this.#pending.length >= WRITE_EARLY) this.#startWrite();
     else this.#soon();
@@ -680,7 +690,8 @@ export class ReceiptLog {
     setImmediate(() => {
       this.#tickSoon = false;
       if (this.#writer !== null) {
-        if (this.#broken === null) this.#sendToWriter(this.#writer);
+        // while the thread has enough batches out, the rest gather and go when one is durable (#synced)
+        if (this.#broken === null && this.#writer.unsynced < WRITER_MAX_OUT) this.#sendToWriter(this.#writer);
         return;
       }
       this.#requestSignatures();
