@@ -51,6 +51,10 @@ export function digestsOf(ir: SovereignIR): IrDigests {
   const actor = canonicalize(ir.actor);
   const actorNoSession = Object.hasOwn(ir.actor, ACTOR_SESSION) ? canonicalize(actorForActionDigest(ir.actor)) : actor;
   const canonical = `{"action":${action},"actor":${actor},"context":${canonicalize(ir.context)},"requested_at":${JSON.stringify(ir.requested_at)},"version":${JSON.stringify(ir.version)}}`;
+  // Written by concatenation, the text is a tree of ~100 string pieces until read; it lives as long as its decision
+  // (spliced into the receipt body), and at hundreds of decisions in flight the scavenger copied every piece each
+  // time. Flattened now, the pieces die young.
+  canonical.charCodeAt(0);
   return {
     canonical,
     actionDigest: sha256Text(`{"action":${action},"actor":${actorNoSession},"kind":"${ACTION_DIGEST_KIND}"}`),

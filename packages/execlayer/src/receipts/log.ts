@@ -560,6 +560,7 @@ export class ReceiptLog {
     if (!text.ok) return { ok: false, error: logError("invalid", Diagnostics.receiptInvalid, text.error) };
     const entry = new Entry<B>(this.#size);
     entry.bodyText = text.value;
+    text.value.charCodeAt(0); // flat now, so its pieces die young (see ir/digest.ts)
     this.#queued.push({ entry: entry as Entry<JsonObject>, kind, time, body });
     this.#size++;
     return entry;
