@@ -15,7 +15,8 @@
 //
 // With an outbox file (xpol serve: STATE/webhooks.jsonl) an event outlives the process: each (event, target) is
 // appended when queued and marked done when delivered or given up; a stop (or a crash) leaves the rest, and the next
-// start sends them again with the same delivery id, so a receiver that deduplicates sees each event once.
+// start sends them again with the same delivery id, so a receiver that deduplicates sees each event once. The file is
+// rewritten to the open events at start and, while running, whenever the lines appended since outgrow them.
 import { appendFileSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { createHmac, randomUUID, timingSafeEqual } from "node:crypto";
 import type { Logger } from "pino";
@@ -56,24 +57,28 @@ export interface WebhookOptions {
    * fsync'd); none: they live in memory only
    */
   readonly outbox?: string;
+  /**
+   * the outbox is rewritten to just the events still open once this many lines were appended since it last was
+   * (and they are at least 4 times the open events), so a long-running service's file stays small (default 1024)
+   */
+  readonly outboxCompactLines?: number;
 }
 
 /** One line of the outbox: an event queued for a target, or the end of its delivery. */
-type OutboxLine =
-  | { readonly op: "queued"; readonly key: string; readonly url: string; readonly type: WebhookEvent; readonly id: string; readonly body: string }
-  | { readonly op: "done"; readonly key: string };
+type QueuedLine = { readonly op: "queued"; readonly key: string; readonly url: string; readonly type: WebhookEvent; readonly id: string; readonly body: string };
+type OutboxLine = QueuedLine | { readonly op: "done"; readonly key: string };
 
 const outboxKey = (id: string, url: string): string => `${id} ${url}`;
 
 /** The events of an outbox file still to deliver, in the order they were queued; bad lines are skipped (and counted). */
-function readOutbox(file: string): { open: Extract<OutboxLine, { op: "queued" }>[]; bad: number } {
+function readOutbox(file: string): { open: QueuedLine[]; bad: number } {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
   } catch {
     return { open: [], bad: 0 };
   }
-  const open = new Map<string, Extract<OutboxLine, { op: "queued" }>>();
+  const open = new Map<string, QueuedLine>();
   let bad = 0;
   for (const line of text.split("\n")) {
     if (line === "") continue;
@@ -190,6 +195,10 @@ export class Notifier {
   readonly #inFlight = new Set<AbortController>();
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly #outbox: string | null;
+  /** the outbox's events not yet done, by key: what a rewrite keeps */
+  readonly #open = new Map<string, QueuedLine>();
+  readonly #compactLines: number;
+  #appended = 0;
   #queued = 0;
   #closed = false;
 
@@ -205,6 +214,7 @@ export class Notifier {
     this.#timeoutMs = options.timeoutMs ?? 5000;
     this.#maxQueued = options.maxQueued ?? 1000;
     this.#outbox = options.outbox ?? null;
+    this.#compactLines = Math.max(1, options.outboxCompactLines ?? 1024);
   }
 
   /**
@@ -219,12 +229,8 @@ export class Notifier {
     const byUrl = new Map(this.#targets.map((t) => [t.url, t]));
     const again = open.filter((l) => byUrl.has(l.url));
     for (const l of open) if (!byUrl.has(l.url)) this.log.warn({ webhook: l.url, event: l.type, id: l.id }, "webhook dropped: its target is no longer configured");
-    try {
-      writeFileSync(`${file}.tmp`, again.map((l) => JSON.stringify(l) + "\n").join(""), { mode: 0o600 });
-      renameSync(`${file}.tmp`, file);
-    } catch (e: unknown) {
-      this.log.error({ outbox: file, err: e instanceof Error ? e.message : String(e) }, "webhook outbox: cannot rewrite it");
-    }
+    for (const l of again) this.#open.set(l.key, l);
+    this.#rewrite(file);
     for (const l of again) {
       this.#queued++;
       this.log.info({ webhook: l.url, event: l.type, id: l.id }, "webhook resumed from the outbox");
@@ -235,11 +241,30 @@ export class Notifier {
 
   /** Appends to the outbox; a failure is logged, never thrown (delivery goes on in memory). */
   #record(line: OutboxLine): void {
-    if (this.#outbox === null) return;
+    const file = this.#outbox;
+    if (file === null) return;
+    if (line.op === "queued") this.#open.set(line.key, line);
+    else this.#open.delete(line.key);
+    // a rewrite that fails leaves the old file: the line is appended to it as usual
+    if (line.op === "done" && this.#appended >= this.#compactLines && this.#appended >= 4 * this.#open.size && this.#rewrite(file)) return;
     try {
-      appendFileSync(this.#outbox, JSON.stringify(line) + "\n", { mode: 0o600 });
+      appendFileSync(file, JSON.stringify(line) + "\n", { mode: 0o600 });
+      this.#appended++;
     } catch (e: unknown) {
-      this.log.error({ outbox: this.#outbox, err: e instanceof Error ? e.message : String(e) }, "webhook outbox: cannot append");
+      this.log.error({ outbox: file, err: e instanceof Error ? e.message : String(e) }, "webhook outbox: cannot append");
+    }
+  }
+
+  /** Replaces the outbox with the events still open (a new file renamed over it: a crash leaves the old or the new). */
+  #rewrite(file: string): boolean {
+    try {
+      writeFileSync(`${file}.tmp`, [...this.#open.values()].map((l) => JSON.stringify(l) + "\n").join(""), { mode: 0o600 });
+      renameSync(`${file}.tmp`, file);
+      this.#appended = 0;
+      return true;
+    } catch (e: unknown) {
+      this.log.error({ outbox: file, err: e instanceof Error ? e.message : String(e) }, "webhook outbox: cannot rewrite it");
+      return false;
     }
   }
 

@@ -236,6 +236,52 @@ describe("webhooks", () => {
     }
   });
 
+  it("a long-running service's outbox is rewritten to the events still open: it stays small, and they survive", async () => {
+    // a receiver that fails the first 5 events (retried only after a minute: open for the whole test), accepts the rest
+    const refused = new Set<string>();
+    const hook = http.createServer((req, res) => {
+      req.resume();
+      req.on("end", () => {
+        const id = String(req.headers[DELIVERY_HEADER]);
+        if (refused.has(id) || refused.size < 5) {
+          refused.add(id);
+          res.writeHead(500).end();
+        } else res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => hook.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`;
+    const webhooks = { targets: [{ url, secret: SECRET }], attempts: 1000, backoffMs: 60_000, outboxCompactLines: 8 };
+    const svc = await startService({ webhooks }, invoicePolicy("1.0.0", QUICK));
+    const outbox = path.join(svc.dir, "state", "webhooks.jsonl");
+    const lines = (): { op: string; key: string; id?: string }[] =>
+      readFileSync(outbox, "utf8").split("\n").filter((l) => l !== "").map((l) => JSON.parse(l) as { op: string; key: string; id?: string });
+    // what a restart would send again: queued and not done, folded over the file as the service reads it
+    const open = (): string[] => {
+      const o = new Map<string, string>();
+      for (const l of lines()) if (l.op === "queued") o.set(l.key, l.id ?? "");
+      else o.delete(l.key);
+      return [...o.values()].sort();
+    };
+    try {
+      let longest = 0;
+      for (let i = 0; i < 40; i++) {
+        expect((await post(`${svc.url}/v1/decisions`, deleteOne(`inv-long-${i}`))).json["effect"]).toBe("require_approval");
+        longest = Math.max(longest, lines().length);
+      }
+      await expect.poll(() => open().length).toBe(5);
+      expect(open()).toEqual([...refused].sort());
+      // 40 events: 80 lines without rewrites; with them, at most the lines since the last one (>= 8 and >= 4 x open)
+      // plus the open events and what is in flight
+      expect(longest).toBeLessThan(40);
+      expect(lines().length).toBeLessThan(40);
+    } finally {
+      await svc.server.close();
+      hook.closeAllConnections();
+      await new Promise<void>((resolve) => hook.close(() => resolve()));
+    }
+  });
+
   it("xpol serve: --webhook needs a secret file of at least 16 characters, and http(s) URLs", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "xpol-webhook-cli-"));
     try {
