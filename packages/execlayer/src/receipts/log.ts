@@ -18,7 +18,7 @@ import path from "node:path";
 import { Diagnostics } from "../diagnostics/catalogue.ts";
 import type { DiagnosticDef } from "../diagnostics/diagnostic.ts";
 import type { JsonObject } from "../ir/types.ts";
-import type { KnownCanonical } from "../ir/canonicalize.ts";
+import { tryCanonicalizeReusing, type KnownCanonical } from "../ir/canonicalize.ts";
 import { isValidKeyName, signCheckpoint, verifyCheckpoint, type Checkpoint } from "./checkpoint.ts";
 import { CompactTree } from "./merkle.ts";
 import { sha256, toBase64 } from "./bytes.ts";
@@ -140,13 +140,15 @@ class Entry<B extends JsonObject> implements AppendedReceipt<B> {
   receipt: Receipt<B> | undefined = undefined;
   /** the line and its newline: what the log writes */
   bytes: Buffer | null = null;
-  /** written by the writer thread: the body's canonical text, from which the line is made again when asked for */
+  /** for the writer thread: the body's canonical text, until it is handed over */
   bodyText: string | null = null;
   constructor(readonly seq: number) {}
   get line(): string | undefined {
     if (this.bytes !== null) return this.bytes.toString("utf8", 0, this.bytes.length - 1);
+    // written by the writer thread: the line is made again from the receipt (its body is not mutated: see append)
     const r = this.receipt;
-    return r === undefined || this.bodyText === null ? undefined : unsignedCanonical(this.bodyText, r.kind, r.prev, r.seq, r.signer, r.time);
+    const text = r === undefined ? undefined : tryCanonicalizeReusing(r.body);
+    return r === undefined || text === undefined || !text.ok ? undefined : unsignedCanonical(text.value, r.kind, r.prev, r.seq, r.signer, r.time);
   }
 }
 
@@ -578,6 +580,8 @@ export class ReceiptLog {
     for (let i = 0; i < n; i++) {
       const q = batch[i] as Queued;
       bodies[i] = q.entry.bodyText as string;
+      // the thread has its copy; an entry's line, rarely asked for, is made again from its receipt
+      q.entry.bodyText = null;
       kinds[i] = q.kind;
       times[i] = q.time;
     }

@@ -260,7 +260,7 @@ export class Enforcer {
     const policy = this.policy;
     const built: IrBuild = policy.toIR(proposal, { actor: context.actor, context: context.context, requestedAt: now, commit: this.#commit });
     if (!built.ok) return this.#refuseInput(inputProblemLead(built.error.path), built.error, now);
-    const { ir, actionDigest } = built;
+    const { ir, actionDigest, irDigest } = built;
     const counted = policy.countersFor(ir);
     if (!counted.ok) {
       const decision = forcedDeny(null, counted.error.code, counted.error.message);
@@ -274,7 +274,7 @@ export class Enforcer {
       (view) => {
         let ev: Evaluated;
         try {
-          ev = this.#evaluate(view, ir, actionDigest, built.irDigest, uses, now);
+          ev = this.#evaluate(view, ir, actionDigest, irDigest, uses, now);
         } catch (e: unknown) {
           // fail closed, but still inside the transaction so the deny is recorded
           const decision = forcedDeny(null, Diagnostics.runtimeInternalError.code, Diagnostics.runtimeInternalError.message(message(e)));
@@ -287,11 +287,11 @@ export class Enforcer {
       },
     );
     if (!outcome.ok) {
-      return { ...forcedDeny(null, outcome.error.code, outcome.error.message), actionDigest, irDigest: built.irDigest };
+      return { ...forcedDeny(null, outcome.error.code, outcome.error.message), actionDigest, irDigest };
     }
     const ev = outcome.result;
     // one object per decision: the engine's decisions are shared frozen objects
-    const out: { -readonly [K in keyof EnforcerDecision]: EnforcerDecision[K] } = { ...ev.decision, actionDigest, irDigest: built.irDigest };
+    const out: { -readonly [K in keyof EnforcerDecision]: EnforcerDecision[K] } = { ...ev.decision, actionDigest, irDigest };
     if (ev.request !== undefined) out.request = info(ev.request, now);
     if (outcome.receipt !== undefined) out.receipt = outcome.receipt;
     if (ev.shadow !== undefined) {
