@@ -486,8 +486,10 @@ export class ReceiptLog {
     );
   }
 
+  /** With the writer thread, as of the last batch it wrote (every appended receipt once a flush has resolved). */
   get head(): LogHead {
-    return { size: this.#size, seq: this.#size - 1, hash: this.#headHash };
+    const size = this.#writer !== null ? this.#writtenSize : this.#size;
+    return { size, seq: size - 1, hash: this.#headHash };
   }
 
   /** receipts appended (signed or not yet, durable or not yet) */

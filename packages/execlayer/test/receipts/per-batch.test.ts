@@ -215,6 +215,9 @@ describe("a per-batch log", () => {
       expect(b.receipt?.prev).toBe("sha256:" + createHash("sha256").update(a.line ?? "").digest("hex"));
       expect(lines(dir).slice(0, 2)).toEqual([a.line, b.line]);
       expect(log.durableSize).toBe(3); // two receipts and their seal
+      // the seal's chain hash over its unsigned payload (the line without its `sig`)
+      const seal = (lines(dir)[2] ?? "").replace(/"sig":"[^"]*",/, "");
+      expect(log.head).toEqual({ size: 3, seq: 2, hash: "sha256:" + createHash("sha256").update(seal).digest("hex") });
       await log.close();
     });
   });
