@@ -37,6 +37,9 @@ export function callContextOf(ctx: ServerContext): CallContext {
   };
 }
 
+/** How a result names the call it answers (made only for a result the proxy writes, not per forwarded call). */
+const callText = (name: string): string => `the call to \`${name}\``;
+
 export class Governor {
   constructor(
     readonly decider: Decider,
@@ -52,17 +55,16 @@ export class Governor {
   /** Decides one tools/call and forwards it only when allowed, with the decided arguments. Never throws for a refusal. */
   async callTool(params: { name: string; arguments?: Record<string, unknown> | undefined }, who: DecideContext, ctx: CallContext): Promise<CallToolResult> {
     const name = params.name;
-    const what = `the call to \`${name}\``;
     if (name === RESOURCE_READ_TOOL) {
       // decided as what it claims to be, a tool call; never forwarded (no upstream tool has this name)
       const d = await this.#decide(`tools/call ${name}`, params.arguments ?? {}, who);
-      return deniedResult(what, d.decision.effect === "deny" ? d.decision : { ...d.decision, effect: "deny", reasons: [`\`${name}\` is reserved for resource reads`] });
+      return deniedResult(callText(name), d.decision.effect === "deny" ? d.decision : { ...d.decision, effect: "deny", reasons: [`\`${name}\` is reserved for resource reads`] });
     }
     let r = await this.#decide(name, params.arguments ?? {}, who);
     const opened = r.decision.request;
     if (r.decision.effect === "require_approval" && this.options.waitMs !== null && opened !== undefined && r.args !== null) {
       const waited = await this.#waitForApproval(name, r.args, opened, who, ctx);
-      if ("stopped" in waited) return pendingResult(what, { ...r.decision, request: waited.stopped }, this.approvalLinks(opened.id), true);
+      if ("stopped" in waited) return pendingResult(callText(name), { ...r.decision, request: waited.stopped }, this.approvalLinks(opened.id), true);
       r = waited;
     }
     const d = r.decision;
@@ -73,8 +75,8 @@ export class Governor {
         throw upstreamError(e, this.upstream.timeoutMs);
       }
     }
-    if (d.effect === "require_approval") return pendingResult(what, d, d.request !== undefined ? this.approvalLinks(d.request.id) : null, false);
-    return deniedResult(what, d);
+    if (d.effect === "require_approval") return pendingResult(callText(name), d, d.request !== undefined ? this.approvalLinks(d.request.id) : null, false);
+    return deniedResult(callText(name), d);
   }
 
   /** Decides one resources/read; a refusal is a JSON-RPC error naming the reason, the code and the receipt. */

@@ -41,7 +41,7 @@ export function toolCallLane(transport: LineTransport, governor: Governor, who: 
     inFlight.set(id, cancel);
     const answer = (message: Record<string, unknown>): void => {
       inFlight.delete(id);
-      if (!cancel.aborted) void transport.send(message as JSONRPCMessage).catch(() => undefined);
+      if (!cancel.aborted) transport.deliver(message as JSONRPCMessage);
     };
     governor.callTool(args === undefined ? { name } : { name, arguments: args }, who, { signal: cancel, progress: undefined }).then(
       (result) => answer({ jsonrpc: "2.0", id, result }),

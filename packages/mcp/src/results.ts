@@ -39,17 +39,15 @@ export function requestView(info: NonNullable<EnforcerDecision["request"]>): Req
 
 /** The view of a decision made in-process. */
 export function decisionView(d: EnforcerDecision): DecisionView {
-  return {
-    effect: d.effect,
-    tier: d.tier,
-    actionType: d.actionType,
-    reasons: d.reasons,
-    ...(d.code !== undefined ? { code: d.code } : {}),
-    requirements: d.approval?.requirements ?? [],
-    ...(d.receipt !== undefined ? { receipt: { seq: d.receipt.seq, hash: receiptHash(d.receipt) } } : {}),
-    ...(d.request !== undefined ? { request: requestView(d.request) } : {}),
-  };
+  // one per call: assigned, not spread (each spread of an optional part copies an object)
+  const v: { -readonly [K in keyof DecisionView]: DecisionView[K] } = { effect: d.effect, tier: d.tier, actionType: d.actionType, reasons: d.reasons, requirements: d.approval?.requirements ?? NO_REQUIREMENTS };
+  if (d.code !== undefined) v.code = d.code;
+  if (d.receipt !== undefined) v.receipt = { seq: d.receipt.seq, hash: receiptHash(d.receipt) };
+  if (d.request !== undefined) v.request = requestView(d.request);
+  return v;
 }
+
+const NO_REQUIREMENTS: DecisionView["requirements"] = Object.freeze([]);
 
 /** The `_meta` key of ExecLayer's decision in a result the proxy wrote. */
 export const DECISION_META_KEY = "dev.execlayer/decision";

@@ -31,13 +31,19 @@ export class LineTransport implements Transport {
   ) {}
 
   readonly #ondata = (chunk: Buffer | string): void => {
-    this.#buffer += typeof chunk === "string" ? chunk : chunk.toString("utf8");
+    const text = typeof chunk === "string" ? chunk : chunk.toString("utf8");
+    // the lines are cut from one string by index (no re-slicing of the rest, no regex per line)
+    const buffer = this.#buffer === "" ? text : this.#buffer + text;
+    let start = 0;
     let nl: number;
-    while ((nl = this.#buffer.indexOf("\n")) >= 0) {
-      const line = this.#buffer.slice(0, nl).replace(/\r$/, "");
-      this.#buffer = this.#buffer.slice(nl + 1);
-      if (line.trim() !== "") this.#line(line);
+    while ((nl = buffer.indexOf("\n", start)) >= 0) {
+      const end = nl > start && buffer.charCodeAt(nl - 1) === 13 ? nl - 1 : nl; // a CR before the LF is dropped
+      const line = buffer.slice(start, end);
+      start = nl + 1;
+      // a line that opens an object is not blank (the common case skips trim's copy)
+      if (line.charCodeAt(0) === 123 || line.trim() !== "") this.#line(line);
     }
+    this.#buffer = start === 0 ? buffer : buffer.slice(start);
     if (this.#buffer.length > STDIO_DEFAULT_MAX_BUFFER_SIZE) {
       this.#buffer = "";
       this.#refuse(-32600, "Invalid Request: a message over the size limit", "a line over the size limit");
@@ -76,7 +82,7 @@ export class LineTransport implements Transport {
 
   #refuse(code: number, message: string, why: string): void {
     this.onMalformed(why);
-    void this.send({ jsonrpc: "2.0", id: null, error: { code, message } } as unknown as JSONRPCMessage).catch(() => undefined);
+    this.deliver({ jsonrpc: "2.0", id: null, error: { code, message } } as unknown as JSONRPCMessage);
   }
 
   async start(): Promise<void> {
@@ -88,7 +94,12 @@ export class LineTransport implements Transport {
   }
 
   send(message: JSONRPCMessage): Promise<void> {
-    if (this.#closed) return Promise.reject(new Error("the client's stdio is closed"));
+    return this.deliver(message) ? Promise.resolve() : Promise.reject(new Error("the client's stdio is closed"));
+  }
+
+  /** `send` without a promise (the lane's answers, one per call): false when the stdio is closed. */
+  deliver(message: JSONRPCMessage): boolean {
+    if (this.#closed) return false;
     if (this.#initialize !== undefined && "id" in message && message.id === this.#initialize) {
       this.#initialize = undefined;
       const version = "result" in message ? message.result["protocolVersion"] : undefined;
@@ -99,7 +110,7 @@ export class LineTransport implements Transport {
       this.#flushing = true;
       setImmediate(this.#flush);
     }
-    return Promise.resolve();
+    return true;
   }
 
   readonly #flush = (): void => {

@@ -23,6 +23,9 @@ interface Pending {
   /** when it times out (ms since the epoch) */
   readonly deadline: number;
   readonly timeoutMs: number;
+  /** the caller's signal and the listener on it, removed when the request settles */
+  readonly signal: CancelSignal | undefined;
+  readonly onAbort: (() => void) | undefined;
 }
 
 /** What cancels a raw request: an AbortSignal, or a Cancellation (the same surface, a fraction of the cost). */
@@ -37,24 +40,31 @@ export interface CancelSignal {
 export class Cancellation implements CancelSignal {
   aborted = false;
   reason: unknown = undefined;
-  #listeners: (() => void)[] | null = null;
+  /** one listener (a call's usual number) is held without an array */
+  #listeners: (() => void) | (() => void)[] | null = null;
 
   abort(reason: Error): void {
     if (this.aborted) return;
     this.aborted = true;
     this.reason = reason;
-    const listeners = this.#listeners ?? [];
+    const listeners = this.#listeners;
     this.#listeners = null;
-    for (const l of listeners) l();
+    if (typeof listeners === "function") listeners();
+    else for (const l of listeners ?? []) l();
   }
 
   addEventListener(_type: "abort", listener: () => void): void {
-    (this.#listeners ??= []).push(listener);
+    const l = this.#listeners;
+    this.#listeners = l === null ? listener : typeof l === "function" ? [l, listener] : (l.push(listener), l);
   }
 
   removeEventListener(_type: "abort", listener: () => void): void {
-    const i = this.#listeners?.indexOf(listener) ?? -1;
-    if (i >= 0) this.#listeners!.splice(i, 1);
+    const l = this.#listeners;
+    if (l === listener) this.#listeners = null;
+    else if (Array.isArray(l)) {
+      const i = l.indexOf(listener);
+      if (i >= 0) l.splice(i, 1);
+    }
   }
 }
 
@@ -131,24 +141,30 @@ export class UpstreamStdioTransport implements Transport {
     const id = `xpol-${++this.#next}`;
     return new Promise((resolve, reject) => {
       const deadline = Date.now() + timeoutMs;
-      if (signal === undefined) {
-        this.#pending.set(id, { resolve, reject, deadline, timeoutMs });
-      } else {
-        const onAbort = (): void => this.#cancel(id, reasonOf(signal));
+      let onAbort: (() => void) | undefined;
+      if (signal !== undefined) {
+        onAbort = (): void => this.#cancel(id, reasonOf(signal));
         signal.addEventListener("abort", onAbort, { once: true });
-        const done = (): void => signal.removeEventListener("abort", onAbort);
-        this.#pending.set(id, { resolve: (r) => (done(), resolve(r)), reject: (e) => (done(), reject(e)), deadline, timeoutMs });
       }
+      this.#pending.set(id, { resolve, reject, deadline, timeoutMs, signal, onAbort });
       if (deadline < this.#due) this.#arm(deadline);
       this.#write(JSON.stringify({ jsonrpc: "2.0", id, method, params }) + "\n");
     });
   }
 
+  /** Takes a pending request off the books (its abort listener too); undefined when it is not pending. */
+  #take(id: string): Pending | undefined {
+    const p = this.#pending.get(id);
+    if (p === undefined) return undefined;
+    this.#pending.delete(id);
+    if (p.onAbort !== undefined) p.signal!.removeEventListener("abort", p.onAbort);
+    return p;
+  }
+
   /** Gives up on a pending request: the server is told (notifications/cancelled), the caller gets `reason`. */
   #cancel(id: string, reason: Error): void {
-    const p = this.#pending.get(id);
+    const p = this.#take(id);
     if (p === undefined) return;
-    this.#pending.delete(id);
     this.#write(JSON.stringify({ jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: id, reason: reason.message } }) + "\n");
     p.reject(reason);
   }
@@ -214,7 +230,7 @@ export class UpstreamStdioTransport implements Transport {
   }
 
   #ondata(chunk: string): void {
-    this.#buffer += chunk;
+    this.#buffer = this.#buffer === "" ? chunk : this.#buffer + chunk;
     let start = 0;
     let nl: number;
     while ((nl = this.#buffer.indexOf("\n", start)) >= 0) {
@@ -255,8 +271,7 @@ export class UpstreamStdioTransport implements Transport {
   }
 
   #answer(id: string, response: Record<string, unknown>): void {
-    const p = this.#pending.get(id)!;
-    this.#pending.delete(id);
+    const p = this.#take(id)!;
     const error = response["error"];
     if (isObject(error)) {
       const code = typeof error["code"] === "number" ? error["code"] : -32603;
@@ -272,8 +287,6 @@ export class UpstreamStdioTransport implements Transport {
   }
 
   #failPending(e: Error): void {
-    const pending = [...this.#pending.values()];
-    this.#pending.clear();
-    for (const p of pending) p.reject(e);
+    for (const id of [...this.#pending.keys()]) this.#take(id)?.reject(e);
   }
 }

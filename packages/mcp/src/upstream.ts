@@ -83,7 +83,7 @@ export class Upstream {
    * validation is the client's to do, on what it receives); anything else goes through the SDK Client's callTool.
    */
   async callTool(name: string, args: Record<string, unknown>, signal: CancelSignal | undefined, onprogress?: (p: Progress) => void): Promise<CallToolResult> {
-    const client = await this.#ready();
+    const client = this.#client ?? (await this.#ready());
     // cancelled while it was being decided: it never leaves
     if (signal?.aborted === true) throw signal.reason instanceof Error ? signal.reason : new Error("cancelled by the client");
     this.#forwarded++;
