@@ -365,8 +365,8 @@ export class Replayer {
     const type = ir.action.type;
     if (typeof type === "string") {
       const r = this.#replayableIR(policy, type, ir);
-      if ("reason" in r) return this.#skip(seq, r.reason);
-      ir = r.ir;
+      if (typeof r === "string") return this.#skip(seq, r);
+      ir = r;
     }
     let decision: Decision;
     const counted = policy.countersFor(ir);
@@ -393,11 +393,11 @@ export class Replayer {
   }
 
   /**
-   * The IR to decide on: null with a reason when the new policy reads, for this type, a field the receipt holds as a
-   * commitment; else the IR, with each commitment the policy never reads replaced by a plain value of its type (the
+   * The IR to decide on, or why not (a string) when the new policy reads, for this type, a field the receipt holds as
+   * a commitment; else the IR, with each commitment the policy never reads replaced by a plain value of its type (the
    * parameters are validated as a whole, and a digest is not a value of an int field).
    */
-  #replayableIR(policy: CompiledPolicy, type: string, ir: SovereignIR): { readonly ir: SovereignIR } | { readonly reason: string } {
+  #replayableIR(policy: CompiledPolicy, type: string, ir: SovereignIR): SovereignIR | string {
     let reads = this.#fieldsRead.get(type);
     if (reads === undefined) {
       reads = fieldsReadBy(policy, type);
@@ -405,13 +405,13 @@ export class Replayer {
     }
     const schema = policy.irSchema;
     const params = withoutCommitments("action", ir.action.params, schema.actionTypes.get(type)?.fields, reads.action, "ir.action.params");
-    if (typeof params === "string") return { reason: params };
+    if (typeof params === "string") return params;
     const actor = withoutCommitments("actor", ir.actor as unknown as JsonObject, schema.actor?.fields, reads.actor, "ir.actor");
-    if (typeof actor === "string") return { reason: actor };
+    if (typeof actor === "string") return actor;
     const context = withoutCommitments("context", ir.context, schema.context?.fields, reads.context, "ir.context");
-    if (typeof context === "string") return { reason: context };
-    if (params === ir.action.params && actor === (ir.actor as unknown as JsonObject) && context === ir.context) return { ir };
-    return { ir: { ...ir, action: { ...ir.action, params }, actor: actor as unknown as SovereignIR["actor"], context } };
+    if (typeof context === "string") return context;
+    if (params === ir.action.params && actor === (ir.actor as unknown as JsonObject) && context === ir.context) return ir;
+    return { ...ir, action: { ...ir.action, params }, actor: actor as unknown as SovereignIR["actor"], context };
   }
 
   #skip(seq: number, reason: string): void {
