@@ -74,7 +74,7 @@ export async function timeVerify(dir: string, receipts: number): Promise<number>
 export async function timeReplay(dir: string, receipts: number, policy: CompiledPolicy): Promise<{ ms: number; report: ReplayReport }> {
   const t = performance.now();
   const replayer = new Replayer(policy);
-  const v = await verifyLog(dir, pair.publicKey, { onLine: (seq, text) => replayer.line(seq, text) });
+  const v = await verifyLog(dir, pair.publicKey, { onLine: (seq, text, skimmed) => replayer.line(seq, text, skimmed) });
   const report = replayer.report();
   const ms = performance.now() - t;
   if (!v.ok || v.count !== receipts) throw new Error(`verification failed: ${JSON.stringify(v.firstBad)}`);

@@ -12,7 +12,7 @@ export type { RedactionKey, SensitiveCheck } from "./redaction.ts";
 export { proveReceipt, proveConsistency, verifyReceiptProof, PROOF_FORMAT } from "./proof.ts";
 export { verifyCheckpoint, noteVerifierKey } from "./checkpoint.ts";
 export { leafHash, verifyInclusion, verifyConsistency } from "./merkle.ts";
-export type { Receipt, ReceiptKind } from "./receipt.ts";
+export type { Receipt, ReceiptKind, SkimmedFields } from "./receipt.ts";
 export type { ReadItem } from "./read.ts";
 export type { VerifyLogResult, VerifyLogOptions } from "./verify-log.ts";
 export type { ReceiptProofBundle, ConsistencyProofBundle } from "./proof.ts";

@@ -374,8 +374,17 @@ export function parseReceiptLineDetailed(line: string): ReceiptResult<ParsedRece
   return { ok: true, value: { receipt, unsigned, sig: sigBytes } };
 }
 
-export interface SkimmedReceiptLine {
+/** What the verifier's skim found of a line, handed on to a reader of the same line (xpol replay) so it need not search again. */
+export interface SkimmedFields {
+  /** the receipt's kind */
   readonly kind: string;
+  /** the receipt's time, as written */
+  readonly time: string;
+  /** where the body's text ends: the index of the line's top-level `,"kind":"` (the body is `line.slice(8, bodyEnd)`) */
+  readonly bodyEnd: number;
+}
+
+export interface SkimmedReceiptLine extends SkimmedFields {
   readonly seq: number;
   readonly prev: string;
   readonly signer: string;
@@ -408,7 +417,7 @@ export function skimReceiptLine(line: string): SkimmedReceiptLine | null {
   const sigField = `"sig":"${sigText}",`;
   const sigAt = line.lastIndexOf(sigField);
   const unsigned = line.slice(0, sigAt) + line.slice(sigAt + sigField.length);
-  return { kind, seq, prev, signer, unsigned, sig };
+  return { kind, time, bodyEnd: at, seq, prev, signer, unsigned, sig };
 }
 
 /** Checks a receipt's signature with the given public key (strict RFC 8032, see verify-signature.ts). */

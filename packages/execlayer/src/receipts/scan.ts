@@ -9,7 +9,7 @@ import { keyIdOf } from "./keys.ts";
 import { promises as fs } from "node:fs";
 import { decodeUtf8, LineTooLong, MAX_LINE_BYTES, readLines } from "./lines.ts";
 import { CompactTree, leafHash } from "./merkle.ts";
-import { chainHash, GENESIS_PREV, parseReceiptLineDetailed, parseSealBody, SEAL_KIND, sealRoot, signingMessage, skimReceiptLine, type Receipt } from "./receipt.ts";
+import { chainHash, GENESIS_PREV, parseReceiptLineDetailed, parseSealBody, SEAL_KIND, sealRoot, signingMessage, skimReceiptLine, type Receipt, type SkimmedFields } from "./receipt.ts";
 import { ParallelVerifier, type SignatureFailure } from "./parallel-verify.ts";
 import { verifySignature } from "./verify-signature.ts";
 
@@ -174,9 +174,9 @@ export interface ReceiptScanOptions {
   /**
    * called with every line that passed the checks, in order, with skim too (xpol replay reads the bodies during the
    * verifier's own pass); with deferred signatures a line is passed on before its verdict, so the caller must
-   * discard what it built when the scan reports a problem
+   * discard what it built when the scan reports a problem; `skimmed`: what the skim found of a skimmed line
    */
-  readonly onLine?: (seq: number, text: string) => void;
+  readonly onLine?: (seq: number, text: string, skimmed?: SkimmedFields) => void;
 }
 
 /**
@@ -352,8 +352,9 @@ async function scanLines(dir: string, options: ReceiptScanOptions, tail: TailVer
       const skimmed = options.skim === true && text !== null ? skimReceiptLine(text) : null;
       let fields: { kind: string; seq: number; prev: string; signer: string; unsigned: string; sig: Uint8Array | null };
       let receipt: Receipt | undefined;
+      let skim: SkimmedFields | undefined;
       if (skimmed !== null && skimmed.kind !== SEAL_KIND) {
-        fields = skimmed;
+        fields = skim = skimmed;
       } else {
         const parsed = text === null ? ({ ok: false, error: "line is not UTF-8" } as const) : parseReceiptLineDetailed(text);
         if (!parsed.ok) {
@@ -408,7 +409,7 @@ async function scanLines(dir: string, options: ReceiptScanOptions, tail: TailVer
       validBytes = item.offset + item.bytes.length + 1;
       if (options.onLine !== undefined && text !== null) {
         try {
-          options.onLine(seq, text);
+          options.onLine(seq, text, skim);
         } catch (e: unknown) {
           callbackError = { error: e };
           throw e;

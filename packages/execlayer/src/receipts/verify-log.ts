@@ -7,6 +7,7 @@ import { Diagnostics } from "../diagnostics/catalogue.ts";
 import { toBase64 } from "./bytes.ts";
 import { ParallelVerifier, type SignatureFailure } from "./parallel-verify.ts";
 import { verifyCheckpoint } from "./checkpoint.ts";
+import type { SkimmedFields } from "./receipt.ts";
 import { CHECKPOINTS_FILE, readLineAt, RECEIPTS_FILE, scanCheckpoints, scanReceipts, signatureProblem, type CheckpointRecord, type ReceiptProblem, type ScanProblem } from "./scan.ts";
 
 export interface VerifyLogResult {
@@ -55,9 +56,10 @@ export interface VerifyLogOptions {
   readonly kept?: readonly string[];
   /**
    * every receipt line, in order, as the pass reads it (before the worker threads' signature verdicts: discard what
-   * was built from them unless the result is ok)
+   * was built from them unless the result is ok); `skimmed`: the kind, time and body end the verifier's skim found
+   * (given for every receipt but a seal)
    */
-  readonly onLine?: (seq: number, text: string) => void;
+  readonly onLine?: (seq: number, text: string, skimmed?: SkimmedFields) => void;
 }
 
 /** Where a kept checkpoint is named in a problem report: not a line of checkpoints.jsonl. */

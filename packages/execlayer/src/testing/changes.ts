@@ -102,8 +102,12 @@ export function decidingRules(d: Pick<Decision, "effect" | "rules">): string[] {
   return d.rules.filter((r) => r.effect === d.effect).map((r) => r.rule);
 }
 
+const EFFECT_NAMES: readonly Effect[] = ["allow", "require_approval", "deny"];
+/** `from>to` for every pair, made once (replay keys a transition per receipt) */
+const PAIR_KEYS = new Map(EFFECT_NAMES.map((from) => [from, new Map(EFFECT_NAMES.map((to) => [to, `${from}>${to}`]))]));
+
 function pairKey(from: Effect, to: Effect, approvals?: ApprovalChange): string {
-  return approvals === undefined ? `${from}>${to}` : `${from}(${approvals.from})>${to}(${approvals.to})`;
+  return approvals === undefined ? (PAIR_KEYS.get(from)?.get(to) ?? `${from}>${to}`) : `${from}(${approvals.from})>${to}(${approvals.to})`;
 }
 
 /** Whether an example, a grouped count or a transition are of the same change (old -> new, and the approvals). */
@@ -136,6 +140,8 @@ export class ChangeTally {
   readonly #byType = new Map<string, Counted>();
   readonly #byRule = new Map<string, Counted>();
   readonly #examples = new Map<string, ChangeExample[]>();
+  /** the last requirements compared and what they gave (replay compares the same shared lists again and again) */
+  #lastRequirements: { readonly from: readonly ApprovalRequirement[]; readonly to: readonly ApprovalRequirement[]; readonly direction: ChangeDirection | null; readonly approvals: ApprovalChange | undefined } | null = null;
 
   /** examples kept per old -> new pair */
   constructor(readonly examplesPerChange = 5) {}
@@ -156,10 +162,7 @@ export class ChangeTally {
     this.#compared++;
     let direction = changeDirection(from, to);
     let approvals: ApprovalChange | undefined;
-    if (direction === null && requirements !== undefined) {
-      direction = requirementsDirection(requirements.from, requirements.to);
-      if (direction !== null) approvals = { from: requirementsText(requirements.from), to: requirementsText(requirements.to) };
-    }
+    if (direction === null && requirements !== undefined) ({ direction, approvals } = this.#requirementsChange(requirements));
     const k = pairKey(from, to, approvals);
     const t = this.#transitions.get(k);
     if (t !== undefined) t.count++;
@@ -176,6 +179,20 @@ export class ChangeTally {
     let list = this.#examples.get(k);
     if (list === undefined) this.#examples.set(k, (list = []));
     if (list.length < this.examplesPerChange) list.push(approvals !== undefined ? { ...example(), approvals } : example());
+  }
+
+  /** Whether the approvals required changed (both sides require approval): `add` counts such a decision as a change. */
+  approvalsChanged(requirements: { readonly from: readonly ApprovalRequirement[]; readonly to: readonly ApprovalRequirement[] }): boolean {
+    return this.#requirementsChange(requirements).direction !== null;
+  }
+
+  #requirementsChange(requirements: { readonly from: readonly ApprovalRequirement[]; readonly to: readonly ApprovalRequirement[] }): { readonly direction: ChangeDirection | null; readonly approvals: ApprovalChange | undefined } {
+    const last = this.#lastRequirements;
+    if (last !== null && last.from === requirements.from && last.to === requirements.to) return last;
+    const direction = requirementsDirection(requirements.from, requirements.to);
+    const approvals = direction !== null ? { from: requirementsText(requirements.from), to: requirementsText(requirements.to) } : undefined;
+    this.#lastRequirements = { from: requirements.from, to: requirements.to, direction, approvals };
+    return this.#lastRequirements;
   }
 
   summary(): ChangeSummary {

@@ -16,7 +16,8 @@ import type { Expr } from "../syntax/ast.ts";
 import type { JsonObject, JsonValue, SovereignIR } from "../ir/types.ts";
 import type { FieldSchema } from "../ir/schema.ts";
 import type { CompiledPolicy } from "../engine/plan.ts";
-import { windowLabel } from "../vocabulary/windows.ts";
+import { windowLabel, type WindowSpec } from "../vocabulary/windows.ts";
+import type { SkimmedFields } from "../receipts/receipt.ts";
 import { ChangeTally, decidingRules, type ChangeExample, type ChangeSummary } from "./changes.ts";
 import { zeroValue } from "./scenario.ts";
 
@@ -156,15 +157,28 @@ function looksLikeCommitment(v: JsonValue | undefined): boolean {
 function withoutCommitments(record: RecordName, values: JsonObject, fields: ReadonlyMap<string, FieldSchema> | undefined, read: ReadonlySet<string> | "all", path: string): JsonObject | string {
   if (!isObject(values)) return values;
   let out: Record<string, JsonValue> | null = null;
+  // (the schema is asked only when it has a sensitive field: most have none, and replay asks of every field)
+  const sensitive = fields !== undefined && hasSensitive(fields);
   for (const name in values) {
+    if (!looksLikeCommitment(values[name]) && !(sensitive && fields.get(name)?.sensitive === true)) continue;
     const f = fields?.get(name);
-    if (!(f?.sensitive === true || looksLikeCommitment(values[name]))) continue;
     if (read === "all" || read.has(name)) return `the new policy reads \`${record}.${name}\`, which the receipt holds as a commitment (${path}.${name}), not as its value`;
     if (f === undefined) continue;
     out ??= { ...values };
     out[name] = f.decimal && (f.type.kind === "int" || f.type.kind === "uint") ? "0" : zeroValue(f.type);
   }
   return out ?? values;
+}
+
+const sensitiveFields = new WeakMap<ReadonlyMap<string, FieldSchema>, boolean>();
+
+function hasSensitive(fields: ReadonlyMap<string, FieldSchema>): boolean {
+  let has = sensitiveFields.get(fields);
+  if (has === undefined) {
+    has = [...fields.values()].some((f) => f.sensitive);
+    sensitiveFields.set(fields, has);
+  }
+  return has;
 }
 
 /** The fields one action type's rules, escalations and counters read, by record (`action`, `actor`, `context`). */
@@ -241,6 +255,8 @@ export class Replayer {
   readonly #shadowPolicies = new Map<string, ReplayPolicyName>();
   readonly #notReplayable = new Map<string, { count: number; seqs: number[] }>();
   readonly #values = new Map<string, number>();
+  /** the receipts' label of each of the plans' windows */
+  readonly #windowLabels = new Map<WindowSpec, string>();
   readonly #cutter = new LineCutter();
   #receipts = 0;
   #decisions = 0;
@@ -254,10 +270,13 @@ export class Replayer {
     this.#tally = new ChangeTally(options.examplesPerChange ?? 5);
   }
 
-  /** One receipt line of the log, as written (canonical JSON). Lines that are not receipts are counted and skipped. */
-  line(seq: number, text: string): void {
+  /**
+   * One receipt line of the log, as written (canonical JSON). Lines that are not receipts are counted and skipped.
+   * `skimmed`: what the verifier's skim found of this line (verifyLog's `onLine`), so it is not searched again.
+   */
+  line(seq: number, text: string, skimmed?: SkimmedFields): void {
     if (this.#policy !== null) {
-      const cut = this.#cutter.cut(text, this.#policy);
+      const cut = this.#cutter.cut(text, this.#policy, skimmed);
       if (cut !== null) {
         this.#receipts++;
         if (cut.decision === undefined) return; // another kind
@@ -336,7 +355,7 @@ export class Replayer {
     const to = now.effect;
     const requirements = from === "require_approval" && to === "require_approval" && said.requirements !== null && now.requirements !== null ? { from: said.requirements, to: now.requirements } : undefined;
     // (most decisions do not change: no closures for them)
-    if (from === to && requirements === undefined) return this.#tally.add(type, from, to, NO_CHANGE);
+    if (from === to && (requirements === undefined || !this.#tally.approvalsChanged(requirements))) return this.#tally.add(type, from, to, NO_CHANGE, undefined, requirements);
     const rules = (): { old: string[]; new: string[] } => ({ old: decidingRules(recorded), new: decidingRules(now) });
     const example = (): ChangeExample => ({ from, to, actionType: type, target, seq, time, oldRules: rules().old, newRules: rules().new, reason: now.reasons[0] ?? "" });
     this.#tally.add(type, from, to, rules, example, requirements);
@@ -346,8 +365,8 @@ export class Replayer {
     const type = ir.action.type;
     if (typeof type === "string") {
       const r = this.#replayableIR(policy, type, ir);
-      if ("reason" in r) return this.#skip(seq, r.reason);
-      ir = r.ir;
+      if (typeof r === "string") return this.#skip(seq, r);
+      ir = r;
     }
     let decision: Decision;
     const counted = policy.countersFor(ir);
@@ -360,9 +379,11 @@ export class Replayer {
       const plan = policy.plans.get(type);
       for (const use of counted.uses) {
         if (values.has(use.counter) || plan?.countersRead.includes(use.counter) !== true) continue;
-        const v = recordedCounter(counters, use.counter, use.key, windowLabel(use.window));
+        let window = this.#windowLabels.get(use.window);
+        if (window === undefined) this.#windowLabels.set(use.window, (window = windowLabel(use.window)));
+        const v = recordedCounter(counters, use.counter, use.key, window);
         if (v === undefined) {
-          return this.#skip(seq, `the new policy reads counter \`${use.counter}\` (${windowLabel(use.window)}), which the original decision did not read`);
+          return this.#skip(seq, `the new policy reads counter \`${use.counter}\` (${window}), which the original decision did not read`);
         }
         values.set(use.counter, v);
       }
@@ -372,11 +393,11 @@ export class Replayer {
   }
 
   /**
-   * The IR to decide on: null with a reason when the new policy reads, for this type, a field the receipt holds as a
-   * commitment; else the IR, with each commitment the policy never reads replaced by a plain value of its type (the
+   * The IR to decide on, or why not (a string) when the new policy reads, for this type, a field the receipt holds as
+   * a commitment; else the IR, with each commitment the policy never reads replaced by a plain value of its type (the
    * parameters are validated as a whole, and a digest is not a value of an int field).
    */
-  #replayableIR(policy: CompiledPolicy, type: string, ir: SovereignIR): { readonly ir: SovereignIR } | { readonly reason: string } {
+  #replayableIR(policy: CompiledPolicy, type: string, ir: SovereignIR): SovereignIR | string {
     let reads = this.#fieldsRead.get(type);
     if (reads === undefined) {
       reads = fieldsReadBy(policy, type);
@@ -384,13 +405,13 @@ export class Replayer {
     }
     const schema = policy.irSchema;
     const params = withoutCommitments("action", ir.action.params, schema.actionTypes.get(type)?.fields, reads.action, "ir.action.params");
-    if (typeof params === "string") return { reason: params };
+    if (typeof params === "string") return params;
     const actor = withoutCommitments("actor", ir.actor as unknown as JsonObject, schema.actor?.fields, reads.actor, "ir.actor");
-    if (typeof actor === "string") return { reason: actor };
+    if (typeof actor === "string") return actor;
     const context = withoutCommitments("context", ir.context, schema.context?.fields, reads.context, "ir.context");
-    if (typeof context === "string") return { reason: context };
-    if (params === ir.action.params && actor === (ir.actor as unknown as JsonObject) && context === ir.context) return { ir };
-    return { ir: { ...ir, action: { ...ir.action, params }, actor: actor as unknown as SovereignIR["actor"], context } };
+    if (typeof context === "string") return context;
+    if (params === ir.action.params && actor === (ir.actor as unknown as JsonObject) && context === ir.context) return ir;
+    return { ...ir, action: { ...ir.action, params }, actor: actor as unknown as SovereignIR["actor"], context };
   }
 
   #skip(seq: number, reason: string): void {
@@ -472,6 +493,13 @@ class RepeatedTexts<T> {
   }
 }
 
+/**
+ * One counter read in the form the runtime writes it (receipt-body.ts; JCS sorts the keys), then `,` or `]`: whole
+ * numbers below 10^15, names and windows without escapes, a key whose only escapes are `\"`. What it matches,
+ * JSON.parse reads as exactly these values.
+ */
+const COUNTER_READ = /\{"added":(0|[1-9][0-9]{0,14}),"counter":"([^"\\\x00-\x1f]*)","key":"((?:[^"\\\x00-\x1f]|\\")*)","value":(0|[1-9][0-9]{0,14}),"window":"([^"\\\x00-\x1f]*)"\}([,\]])/y;
+
 function parsePolicyIdentity(text: string): JsonValue {
   const v = JSON.parse(text) as JsonValue;
   if (!isObject(v) || typeof v["digest"] !== "string") throw new Error("not a policy identity");
@@ -495,14 +523,26 @@ function parsePolicyIdentity(text: string): JsonValue {
 class LineCutter {
   readonly #decisions = new RepeatedTexts((text) => recordedDecision(JSON.parse(text) as JsonValue));
   readonly #policies = new RepeatedTexts(parsePolicyIdentity);
+  /** counter keys as the line escapes them (`[\"agent-1\"]`) -> the keys (few: one per actor or so) */
+  readonly #keys = new Map<string, string>();
 
-  cut(text: string, policy: CompiledPolicy): CutLine | null {
-    const k = text.lastIndexOf(',"kind":"');
-    const t = text.lastIndexOf(',"time":"');
-    if (k < 0 || t < k || !text.startsWith('{"body":{')) return null;
-    const time = text.slice(t + 9, text.indexOf('"', t + 9));
-    const kind = text.startsWith('decision"', k + 9) ? "decision" : text.startsWith('consumption"', k + 9) ? "consumption" : null;
-    if (kind === null) return { kind: text.slice(k + 9, text.indexOf('"', k + 9)), time };
+  cut(text: string, policy: CompiledPolicy, skimmed: SkimmedFields | undefined): CutLine | null {
+    let k: number;
+    let time: string;
+    let kind: string | null;
+    if (skimmed !== undefined) {
+      k = skimmed.bodyEnd;
+      time = skimmed.time;
+      kind = skimmed.kind;
+      if (kind !== "decision" && kind !== "consumption") return { kind, time };
+    } else {
+      k = text.lastIndexOf(',"kind":"');
+      const t = text.lastIndexOf(',"time":"');
+      if (k < 0 || t < k || !text.startsWith('{"body":{')) return null;
+      time = text.slice(t + 9, text.indexOf('"', t + 9));
+      kind = text.startsWith('decision"', k + 9) ? "decision" : text.startsWith('consumption"', k + 9) ? "consumption" : null;
+      if (kind === null) return { kind: text.slice(k + 9, text.indexOf('"', k + 9)), time };
+    }
     const c = text.indexOf(',"counters":[');
     const d = c < 0 ? -1 : text.indexOf(',"decision":{', c);
     const i = d < 0 ? -1 : text.indexOf(',"ir":{', d);
@@ -519,10 +559,40 @@ class LineCutter {
       const action = isObject(ir) ? ir["action"] : undefined;
       const type = isObject(action) ? action["type"] : undefined;
       const reads = typeof type === "string" && (policy.plans.get(type)?.countersRead.length ?? 0) > 0;
-      const counters = d === c + 14 && text.charCodeAt(c + 13) === 0x5d ? NO_COUNTERS_READ : reads ? (JSON.parse(text.slice(c + 12, d)) as JsonValue) : undefined;
+      const counters = d === c + 14 && text.charCodeAt(c + 13) === 0x5d ? NO_COUNTERS_READ : reads ? this.#counterReads(text, c + 12, d) : undefined;
       return { kind, time, decision, policy: recordedPolicy, ir, counters };
     } catch {
       return null;
     }
+  }
+
+  /**
+   * The body's `counters` (`text` from `start` to `end`, starting with `[`), read with COUNTER_READ when every read has
+   * its form (a regular expression is several times cheaper than JSON.parse here), else parsed.
+   */
+  #counterReads(text: string, start: number, end: number): JsonValue {
+    const out: JsonObject[] = [];
+    COUNTER_READ.lastIndex = start + 1;
+    for (;;) {
+      const m = COUNTER_READ.exec(text);
+      if (m === null) break;
+      out.push({ added: Number(m[1]), counter: m[2]!, key: this.#key(m[3]!), value: Number(m[4]), window: m[5]! });
+      if (m[6] === "]") {
+        if (COUNTER_READ.lastIndex === end) return out;
+        break;
+      }
+    }
+    return JSON.parse(text.slice(start, end)) as JsonValue;
+  }
+
+  /** A key matched by COUNTER_READ, its `\"` unescaped. */
+  #key(escaped: string): string {
+    if (!escaped.includes("\\")) return escaped;
+    let key = this.#keys.get(escaped);
+    if (key === undefined) {
+      if (this.#keys.size >= 1024) this.#keys.clear();
+      this.#keys.set(escaped, (key = escaped.replaceAll('\\"', '"')));
+    }
+    return key;
   }
 }

@@ -157,6 +157,20 @@ describe("ReceiptLog", () => {
     expect(v).toMatchObject({ ok: true, count: 3, checkpoints: 2 });
   });
 
+  test("verifyLog's onLine: every line in order, with the kind, time and body end the verifier's skim found", async () => {
+    const dir = await buildLog(12, { checkpointEvery: 5 });
+    const seen: { seq: number; text: string; skimmed: unknown }[] = [];
+    const v = await verifyLog(dir, key.publicKey, { onLine: (seq, text, skimmed) => seen.push({ seq, text, skimmed }) });
+    expect(v).toMatchObject({ ok: true, count: 12 });
+    expect(seen.map((s) => s.seq)).toEqual([...Array(12).keys()]);
+    for (const { text, skimmed } of seen) {
+      const r = JSON.parse(text) as Receipt;
+      expect(skimmed).toMatchObject({ kind: r.kind, time: r.time });
+      const { bodyEnd } = skimmed as { bodyEnd: number };
+      expect(text.slice(8, bodyEnd)).toBe(canonicalize(r.body));
+    }
+  });
+
   test("invalid input is an error value, and the log stays usable", async () => {
     const log = await ReceiptLog.open(tempDir(), { signer, origin: ORIGIN, durability: "none" });
     expect(log.append("Bad Kind", {}, new Date()).ok).toBe(false);

@@ -12,6 +12,7 @@ import { Replayer } from "../../src/testing/replay.ts";
 import fc from "fast-check";
 import { canonicalize, type JsonValue } from "../../src/index.ts";
 import { requirementsDirection } from "../../src/testing/changes.ts";
+import { skimReceiptLine } from "../../src/receipts/receipt.ts";
 
 let p: Policies;
 let state: string;
@@ -166,7 +167,20 @@ describe("xpol replay", () => {
         action_digest: fc.constant("sha256:" + "00".repeat(32)),
         approvals: fc.array(fc.dictionary(name, value, { maxKeys: 3 }), { maxLength: 2 }),
         counters: fc.oneof(
-          { arbitrary: fc.array(fc.record({ added: fc.constantFrom(0, 1), counter: fc.constantFrom("status_updates", "other"), key: fc.constantFrom('["agent-1"]', '["agent-2"]'), value: fc.oneof(fc.integer({ min: 0, max: 1200 }), text), window: fc.constantFrom("calendar:month", "1h") }), { maxLength: 2 }), weight: 4 },
+          {
+            arbitrary: fc.array(
+              fc.record({
+                added: fc.oneof({ arbitrary: fc.constantFrom(0, 1), weight: 6 }, { arbitrary: fc.constantFrom(-1, 1.5, 1e15), weight: 1 }),
+                counter: fc.constantFrom("status_updates", "status_updates", "other", 'a"b'),
+                // keys as the engine writes them (canonical JSON of the per values), escaped again in the line
+                key: fc.oneof({ arbitrary: fc.constantFrom('["agent-1"]', '["agent-2"]', '["\u00e9"]'), weight: 6 }, { arbitrary: fc.constantFrom('["a\\"b"]', '["a\\\\b"]', '["\u00e9\n"]', "", "x"), weight: 1 }),
+                value: fc.oneof({ arbitrary: fc.integer({ min: 0, max: 1200 }), weight: 6 }, { arbitrary: fc.constantFrom(-1, 0.5, 2 ** 53, 1e15), weight: 1 }, { arbitrary: text, weight: 1 }),
+                window: fc.constantFrom("calendar:month", "1h"),
+              }),
+              { maxLength: 3 },
+            ),
+            weight: 4,
+          },
           { arbitrary: value, weight: 1 },
         ),
         decision: fc.oneof({ arbitrary: decision, weight: 4 }, { arbitrary: value, weight: 1 }),
@@ -190,13 +204,20 @@ describe("xpol replay", () => {
     fc.assert(
       fc.property(fc.array(receipt, { maxLength: 12 }), (receipts) => {
         const byLine = new Replayer(policy, { examplesPerChange: 2 });
+        const bySkim = new Replayer(policy, { examplesPerChange: 2 });
         const byReceipt = new Replayer(policy, { examplesPerChange: 2 });
         receipts.forEach((r, seq) => {
           const line = canonicalize({ body: r.body, kind: r.kind, prev: "sha256:" + "55".repeat(32), seq, sig: "A".repeat(86) + "==", signer: "ed25519:0123456789abcdef", time: r.time, v: 2 } as JsonValue);
           byLine.line(seq, line);
+          // as verifyLog's onLine hands it on: with what the verifier's skim found of the line
+          const skimmed = skimReceiptLine(line);
+          expect(skimmed).not.toBeNull();
+          bySkim.line(seq, line, skimmed ?? undefined);
           byReceipt.receipt(seq, r.kind, r.time, r.body as unknown as Record<string, never>);
         });
-        expect(byLine.report()).toEqual(byReceipt.report());
+        const expected = byReceipt.report();
+        expect(byLine.report()).toEqual(expected);
+        expect(bySkim.report()).toEqual(expected);
       }),
       { numRuns: 300 },
     );

@@ -116,7 +116,7 @@ interface LogPass {
 /** Reads `dir`'s receipts into `replayer`; with `key`, in verifyLog's own pass. */
 async function replayDir(dir: string, key: Uint8Array | null, replayer: Replayer): Promise<LogPass> {
   if (key !== null) {
-    const v = await verifyLog(dir, key, { onLine: (seq, text) => replayer.line(seq, text) });
+    const v = await verifyLog(dir, key, { onLine: (seq, text, skimmed) => replayer.line(seq, text, skimmed) });
     if (v.ok) return { ok: true };
     const bad = v.firstBad;
     return { ok: false, unreadable: bad?.problem === "unreadable", problem: bad === undefined ? "not intact" : `first bad receipt: seq ${bad.seq}: ${bad.code} ${bad.problem}: ${bad.message}` };
