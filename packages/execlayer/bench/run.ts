@@ -1,6 +1,6 @@
 // The benchmark harness: `npm run bench -- [--quick] [--only NAME] [--runs N] [--out FILE]`. Runs every case, prints a
-// table and the targets, and writes bench/results.json (or FILE). Each figure is the median of at least 5 timed runs
-// after a warm-up, with min and max; peers (Cedar, @bufbuild/cel, raw signing) are measured in the same process on
+// table and the targets, and writes bench/results.json (or FILE); a full run gives each case a process of its own.
+// Each figure is the median of at least 5 timed runs after a warm-up, with min and max; peers (Cedar, @bufbuild/cel, raw signing) are measured in the same process on
 // the same inputs, interleaved run by run, so their ratios hold on any machine. BENCHMARKS.md describes every case.
 //
 // Cases: decide (stateless decisions vs Cedar), cel (expressions vs @bufbuild/cel), receipts (decisions with
@@ -8,7 +8,7 @@
 // with --expose-gc). The stateless case first checks that both engines reach the same decision on the whole
 // workload and exits 1 with the first disagreement otherwise.
 import { spawnSync } from "node:child_process";
-import { writeFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -849,11 +849,57 @@ function forward(name: string, argv: readonly string[]): number {
   return run.status ?? 1;
 }
 
+/** Runs one case in this process and prints it; a failure is printed and returned. */
+async function runCase(c: (typeof CASES)[number], options: Options): Promise<CaseResult | { readonly error: string }> {
+  const load0 = os.loadavg()[0]!;
+  const t0 = performance.now();
+  try {
+    const r = await c.run(options);
+    const result: CaseResult = { ...r, seconds: (performance.now() - t0) / 1000, loadavg: { start: load0, end: os.loadavg()[0]! } };
+    printCase(result);
+    return result;
+  } catch (e: unknown) {
+    const message = e instanceof Error ? (e instanceof HarnessError ? e.message : (e.stack ?? e.message)) : String(e);
+    console.error(`\n${c.name}: FAILED: ${message}`);
+    return { error: message };
+  }
+}
+
+/** `--case-child`: one case, printed, its result (or failure) written to `--out` for the parent. */
+async function runCaseChild(cli: CliOptions, options: Options): Promise<number> {
+  const c = CASES.find((x) => x.name === cli.only);
+  if (c === undefined) return 2;
+  const r = await runCase(c, options);
+  writeFileSync(cli.out, JSON.stringify(r) + "\n");
+  return "error" in r ? 1 : 0;
+}
+
+/** Runs one case in a new process (this one's Node and loader), printing as it goes; its result, or why it failed. */
+function caseInChild(name: string, cli: CliOptions): CaseResult | { readonly error: string } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "xp-bench-case-"));
+  try {
+    const out = path.join(dir, "case.json");
+    const args = [...process.execArgv, fileURLToPath(import.meta.url), "--case-child", "--only", name, "--runs", String(cli.runs), "--out", out, ...(cli.quick ? ["--quick"] : [])];
+    const run = spawnSync(process.execPath, args, { stdio: "inherit" });
+    try {
+      return JSON.parse(readFileSync(out, "utf8")) as CaseResult | { error: string };
+    } catch {
+      const error = `the case's process ended (${run.status ?? run.signal}) without a result`;
+      console.error(`\n${name}: FAILED: ${error}`);
+      return { error };
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export interface CliOptions {
   readonly quick: boolean;
   readonly only: string | null;
   readonly runs: number;
   readonly memoryChild: boolean;
+  /** run as one case's own process (a full run starts one per case): print that case only */
+  readonly caseChild: boolean;
   readonly out: string;
 }
 
@@ -863,6 +909,7 @@ export function parseArgs(argv: readonly string[]): CliOptions | string {
   let only: string | null = null;
   let runs = 5;
   let memoryChild = false;
+  let caseChild = false;
   let out = path.join(here, "results.json");
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -894,11 +941,14 @@ export function parseArgs(argv: readonly string[]): CliOptions | string {
       case "--memory-child":
         memoryChild = true;
         break;
+      case "--case-child":
+        caseChild = true;
+        break;
       default:
         return `unknown option \`${a}\` (usage: npm run bench -- [--quick] [--only ${CASES.map((c) => c.name).join("|")}] [--runs N] [--out FILE])`;
     }
   }
-  return { quick, only, runs, memoryChild, out };
+  return { quick, only, runs, memoryChild, caseChild, out };
 }
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -913,6 +963,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   if (cli.only !== null && FORWARDED[cli.only] !== undefined) return forward(cli.only, argv);
   const options: Options = { quick: cli.quick, runs: cli.runs };
+  if (cli.caseChild) return runCaseChild(cli, options);
   const started = Date.now();
   const meta = {
     date: new Date(started).toISOString(),
@@ -933,20 +984,14 @@ async function main(argv: readonly string[]): Promise<number> {
   const failures: { case: string; error: string }[] = [];
   for (const c of CASES) {
     if (cli.only !== null && c.name !== cli.only) continue;
-    const load0 = os.loadavg()[0]!;
-    const t0 = performance.now();
-    try {
-      const r = await c.run(options);
-      const result: CaseResult = { ...r, seconds: (performance.now() - t0) / 1000, loadavg: { start: load0, end: os.loadavg()[0]! } };
-      results.push(result);
-      printCase(result);
-    } catch (e: unknown) {
-      const message = e instanceof Error ? (e instanceof HarnessError ? e.message : (e.stack ?? e.message)) : String(e);
-      console.error(`\n${c.name}: FAILED: ${message}`);
-      failures.push({ case: c.name, error: message });
+    // A full run gives each case a process of its own: one case's JIT feedback and heap would otherwise shape the
+    // next (the whole path's raw decisions measured 49% of their floor after the receipts case, 88% on their own).
+    const r = cli.only === null ? caseInChild(c.name, cli) : await runCase(c, options);
+    if ("error" in r) {
+      failures.push({ case: c.name, error: r.error });
       // Decisions that differ between the engines make every rate meaningless: stop here.
       if (c.name === "decide") break;
-    }
+    } else results.push(r);
   }
   const targets = results.flatMap((r) => r.targets);
   printTargets(targets);
