@@ -1,7 +1,8 @@
 // The benchmark harness: `npm run bench -- [--quick] [--only NAME] [--runs N] [--out FILE]`. Runs every case, prints a
 // table and the targets, and writes bench/results.json (or FILE); a full run gives each case a process of its own.
-// Each figure is the median of at least 5 timed runs after a warm-up, with min and max; peers (Cedar, @bufbuild/cel, raw signing) are measured in the same process on
-// the same inputs, interleaved run by run, so their ratios hold on any machine. BENCHMARKS.md describes every case.
+// Each figure is the median of at least 5 timed runs after a warm-up, with min and max; peers (Cedar, @bufbuild/cel,
+// raw signing) are measured in the same process on the same inputs, interleaved run by run, so their ratios hold on any
+// machine. BENCHMARKS.md describes every case.
 //
 // Cases: decide (stateless decisions vs Cedar), cel (expressions vs @bufbuild/cel), receipts (decisions with
 // receipts vs raw signing), compile (100 / 1,000 / 10,000 rules), verify (a whole log), memory (a child process
