@@ -275,16 +275,19 @@ async function listView(): Promise<void> {
   $("refresh").addEventListener("click", () => void route());
 }
 
-async function detailView(id: string, notice?: HTMLElement): Promise<void> {
+/** `before`: what the page showed when it was redrawn (a key or token change), so a change meanwhile is said too. */
+async function detailView(id: string, notice?: HTMLElement, before?: { readonly path: string; readonly fingerprint: string } | null): Promise<void> {
   let d: Detail;
+  const path = `/v1/approvals/${encodeURIComponent(id)}`;
   try {
-    d = await getJson<Detail>(`/v1/approvals/${encodeURIComponent(id)}`);
+    d = await getJson<Detail>(path);
   } catch (e: unknown) {
     show("Approval request", message("bad", `Could not load request ${id}: ${e instanceof Error ? e.message : String(e)}.`), h("p", {}, h("a", { href: "#/approvals" }, "Back to the list")));
     return;
   }
   const r = d.request;
-  watch(`/v1/approvals/${encodeURIComponent(id)}`, requestFingerprint(d));
+  if (notice === undefined && before?.path === path && before.fingerprint !== requestFingerprint(d)) notice = changedNotice(d);
+  watch(path, requestFingerprint(d));
   const masked = d.sensitive ?? [];
   const revealed = d.revealed ?? {};
   const ir = d.action ?? {};
@@ -567,6 +570,13 @@ function requestFingerprint(d: Detail): string {
   return JSON.stringify([d.request.status, d.request.approvals.length]);
 }
 
+/** Said when a request the approver was looking at changed under them (signed or settled by someone else). */
+function changedNotice(d: Detail): HTMLElement {
+  const r = d.request;
+  const by = r.approvals.map((a) => `${a.member ?? a.approver} (${a.verdict ?? "approve"})`).join(", ");
+  return message("warn", `This request changed while you were looking: now ${r.status}${by !== "" ? `; signed by ${by}` : ""}.`);
+}
+
 async function poll(): Promise<void> {
   const was = drawn;
   if (was === null || busy || document.visibilityState !== "visible") return;
@@ -578,16 +588,15 @@ async function poll(): Promise<void> {
     }
     const d = await getJson<Detail>(was.path);
     if (drawn !== was || busy || requestFingerprint(d) === was.fingerprint) return;
-    const r = d.request;
-    const by = r.approvals.map((a) => `${a.member ?? a.approver} (${a.verdict ?? "approve"})`).join(", ");
-    const notice = message("warn", `This request changed while you were looking: now ${r.status}${by !== "" ? `; signed by ${by}` : ""}.`);
-    rendering = rendering.then(() => detailView(r.id, notice));
+    const notice = changedNotice(d);
+    rendering = rendering.then(() => detailView(d.request.id, notice));
   } catch {
     // a failed poll changes nothing; the next one tries again, and an explicit action reports errors in words
   }
 }
 
 async function route(): Promise<void> {
+  const before = drawn;
   drawn = null;
   const hash = location.hash.replace(/^#/, "") || "/approvals";
   const m = /^\/approvals\/([A-Za-z0-9_]+)$/.exec(hash);
@@ -599,7 +608,7 @@ async function route(): Promise<void> {
     receiptsView();
   } else if (m !== null) {
     $("nav-approvals").setAttribute("aria-current", "page");
-    await detailView(m[1]!);
+    await detailView(m[1]!, undefined, before);
   } else {
     $("nav-approvals").setAttribute("aria-current", "page");
     await listView();
