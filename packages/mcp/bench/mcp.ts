@@ -5,8 +5,7 @@
 // fsync'd receipt), and deciding through a remote `xpol serve --memory` on loopback (`--server URL`: one HTTP
 // round trip per decision; reported, not held to the goals, which are the in-process proxy's). Reports per-call latency p50/p99 (sequential calls) and the added latency over direct, and
 // throughput at 16 calls in flight (after an untimed pass at that concurrency) as a share of direct. Goals (issue
-// 18): p50 added under 1 ms, throughput at least
-// 70% of direct.
+// 18): p50 added under 1 ms, throughput at least 70% of direct.
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";

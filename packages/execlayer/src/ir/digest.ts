@@ -6,7 +6,7 @@
 // Domain separation: each digest is over the RFC 8785 bytes of a wrapper object whose `kind` names the digest
 // (`{"action":…,"actor":…,"kind":"execlayer/action/v1"}`, `{"ir":…,"kind":"execlayer/ir/v1"}`), so the two
 // preimages can never be the same bytes, and any JCS library in any language reproduces them.
-import { canonicalize, sha256Text } from "./canonicalize.ts";
+import { canonicalize, flat, sha256Text } from "./canonicalize.ts";
 import { ACTOR_SESSION, type IrActor, type JsonObject, type SovereignIR } from "./types.ts";
 
 export const ACTION_DIGEST_KIND = "execlayer/action/v1";
@@ -50,11 +50,8 @@ export function digestsOf(ir: SovereignIR): IrDigests {
   const action = canonicalize(ir.action as unknown as JsonObject);
   const actor = canonicalize(ir.actor);
   const actorNoSession = Object.hasOwn(ir.actor, ACTOR_SESSION) ? canonicalize(actorForActionDigest(ir.actor)) : actor;
-  const canonical = `{"action":${action},"actor":${actor},"context":${canonicalize(ir.context)},"requested_at":${JSON.stringify(ir.requested_at)},"version":${JSON.stringify(ir.version)}}`;
-  // Written by concatenation, the text is a tree of ~100 string pieces until read; it lives as long as its decision
-  // (spliced into the receipt body), and at hundreds of decisions in flight the scavenger copied every piece each
-  // time. Flattened now, the pieces die young.
-  canonical.charCodeAt(0);
+  // flat: it lives as long as its decision (spliced into the receipt body)
+  const canonical = flat(`{"action":${action},"actor":${actor},"context":${canonicalize(ir.context)},"requested_at":${JSON.stringify(ir.requested_at)},"version":${JSON.stringify(ir.version)}}`);
   return {
     canonical,
     actionDigest: sha256Text(`{"action":${action},"actor":${actorNoSession},"kind":"${ACTION_DIGEST_KIND}"}`),

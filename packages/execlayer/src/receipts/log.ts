@@ -18,7 +18,7 @@ import path from "node:path";
 import { Diagnostics } from "../diagnostics/catalogue.ts";
 import type { DiagnosticDef } from "../diagnostics/diagnostic.ts";
 import type { JsonObject } from "../ir/types.ts";
-import { tryCanonicalizeReusing, type KnownCanonical } from "../ir/canonicalize.ts";
+import { flat, tryCanonicalizeReusing, type KnownCanonical } from "../ir/canonicalize.ts";
 import { isValidKeyName, signCheckpoint, verifyCheckpoint, type Checkpoint } from "./checkpoint.ts";
 import { CompactTree } from "./merkle.ts";
 import { sha256, toBase64 } from "./bytes.ts";
@@ -563,8 +563,7 @@ export class ReceiptLog {
     const text = unsealedBodyText(kind, body, known);
     if (!text.ok) return { ok: false, error: logError("invalid", Diagnostics.receiptInvalid, text.error) };
     const entry = new Entry<B>(this.#size);
-    entry.bodyText = text.value;
-    text.value.charCodeAt(0); // flat now, so its pieces die young (see ir/digest.ts)
+    entry.bodyText = flat(text.value); // held until the batch is handed over
     this.#queued.push({ entry: entry as Entry<JsonObject>, kind, time, body });
     this.#size++;
     return entry;

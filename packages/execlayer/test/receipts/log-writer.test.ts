@@ -50,7 +50,7 @@ test("a batch is written, then synced; a batch out of order fails the writer, an
   closeSync(fd);
 });
 
-test("a write that fails is reported, and nothing after it is written", async () => {
+test("a write that fails is reported as a failure naming its cause, and nothing is written", async () => {
   const file = path.join(tempDir("xp-writer-"), "receipts.jsonl");
   closeSync(openSync(file, "a"));
   const fd = openSync(file, "r"); // not open for writing: the write fails (EBADF)
