@@ -45,6 +45,8 @@ export interface RuntimeBenchResult {
   readonly unit: string;
   readonly p50Us?: number;
   readonly p99Us?: number;
+  /** CPU time per op of every thread of the process (workers included, those that ended too), µs */
+  readonly cpuUs?: number;
   readonly notes?: string;
 }
 
@@ -237,8 +239,11 @@ export async function benchDurable(
   try {
     const store = await DurableStore.open(dir, { signer, signatures });
     const enforcer = await Enforcer.create({ policy: invoicePolicyCompiled(), store, clock: tickingClock() });
+    // getrusage(RUSAGE_SELF): the log's writer thread, the signing workers and libuv's fdatasyncs are counted too
+    const cpu0 = process.cpuUsage();
     const { ms, latencies } = await driveWithReceipts(enforcer, ops, concurrency);
     await store.close();
+    const cpu = process.cpuUsage(cpu0);
     if (options.keepLines !== undefined) {
       // the decisions' own lines (not the seals), with their newlines: what benchRawAppends writes again
       const text = readFileSync(path.join(dir, "receipts.jsonl"));
@@ -253,6 +258,7 @@ export async function benchDurable(
     }
     return result(`runtime.durable.${kind}${signatures === "per-batch" ? ".batch" : ""}`, ops, ms, "decisions/s", {
       ...latencyFields(latencies),
+      cpuUs: (cpu.user + cpu.system) / ops,
       notes: `${concurrency} concurrent callers, fsync group commit, ${signatures === "per-batch" ? "one signed seal per write" : "one signed receipt per decision"}`,
     });
   } finally {
@@ -399,6 +405,7 @@ export async function benchRawAppends(lines: readonly Buffer[], concurrency = 64
     const ops = lines.length;
     const latencies = new Float64Array(ops);
     let next = 0;
+    const cpu0 = process.cpuUsage();
     const t = performance.now();
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
@@ -411,8 +418,9 @@ export async function benchRawAppends(lines: readonly Buffer[], concurrency = 64
       }),
     );
     const ms = performance.now() - t;
+    const cpu = process.cpuUsage(cpu0);
     latencies.sort();
-    return result("runtime.appends.raw", ops, ms, "lines/s", { ...latencyFields(latencies), notes: `${concurrency} callers, group commit, fdatasync` });
+    return result("runtime.appends.raw", ops, ms, "lines/s", { ...latencyFields(latencies), cpuUs: (cpu.user + cpu.system) / ops, notes: `${concurrency} callers, group commit, fdatasync` });
   } finally {
     await h.close();
     rmSync(dir, { recursive: true, force: true });
