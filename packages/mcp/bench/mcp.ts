@@ -2,7 +2,7 @@
 // @execlayer/mcp -- [--quick] [--out FILE]`. The SDK's client calls the "everything" reference server's `echo` tool
 // over stdio, directly and through `xpol mcp` (the CLI, as a user runs it), in the same run, interleaved round by
 // round: through the proxy with a memory store (decisions only) and with the durable store (every decision a signed,
-// fsync'd receipt), deciding through a remote `xpol serve --memory` on loopback (`--server URL`: one HTTP round trip
+// fsync'd receipt; and `--signatures per-batch`, one signed seal per group commit), deciding through a remote `xpol serve --memory` on loopback (`--server URL`: one HTTP round trip
 // per decision; reported, not held to the goals, which are the in-process proxy's), and through a byte relay
 // (bench/relay.mjs: a process that only copies the bytes both ways; the floor of what any process between the client
 // and the server costs on this machine, reported beside the goals, so the proxy's own cost reads apart from the hop's). Reports per-call latency p50/p99 (sequential calls) and the added latency over direct, and
@@ -45,7 +45,7 @@ rule echo on demo.echo {
 }
 `;
 
-type Mode = "direct" | "relay" | "proxy-memory" | "proxy-durable" | "proxy-remote";
+type Mode = "direct" | "relay" | "proxy-memory" | "proxy-durable" | "proxy-batch" | "proxy-remote";
 const RELAY = path.join(here, "relay.mjs");
 
 /** `xpol serve --memory` on a free loopback port: the remote decision service of proxy-remote. */
@@ -65,7 +65,12 @@ async function startService(dir: string): Promise<{ url: string; child: ChildPro
 
 async function connect(mode: Mode, dir: string, serviceUrl: string): Promise<Client> {
   const upstream = [EVERYTHING, "stdio"];
-  const decider = mode === "proxy-memory" ? ["--policy", "bench.xpol", "--memory"] : mode === "proxy-remote" ? ["--server", serviceUrl] : ["--policy", "bench.xpol", "--state", `state-${Date.now()}`];
+  const decider =
+    mode === "proxy-memory"
+      ? ["--policy", "bench.xpol", "--memory"]
+      : mode === "proxy-remote"
+        ? ["--server", serviceUrl]
+        : ["--policy", "bench.xpol", "--state", `state-${Date.now()}`, ...(mode === "proxy-batch" ? ["--signatures", "per-batch"] : [])];
   const args = mode === "direct" ? upstream : mode === "relay" ? [RELAY, process.execPath, ...upstream] : [XPOL, "mcp", ...decider, "--no-watch", "--actor", '{"agent":"bench"}', "--", process.execPath, ...upstream];
   const client = new Client({ name: "bench", version: "1.0.0" });
   await client.connect(new StdioClientTransport({ command: process.execPath, args, cwd: dir, stderr: "ignore" }));
@@ -116,7 +121,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const concurrent = quick ? 1000 : 4000;
   const dir = mkdtempSync(path.join(os.tmpdir(), "xpol-mcp-bench-"));
   writeFileSync(path.join(dir, "bench.xpol"), POLICY);
-  const modes: Mode[] = ["direct", "relay", "proxy-memory", "proxy-durable", "proxy-remote"];
+  const modes: Mode[] = ["direct", "relay", "proxy-memory", "proxy-durable", "proxy-batch", "proxy-remote"];
   const service = await startService(dir);
   const lat = new Map<Mode, number[]>(modes.map((m) => [m, []]));
   const rates = new Map<Mode, number[]>(modes.map((m) => [m, []]));
@@ -163,7 +168,7 @@ async function main(argv: readonly string[]): Promise<number> {
   for (const r of rows) {
     console.log(`${r.mode.padEnd(14)}  ${r.p50Ms.toFixed(3).padStart(6)}  ${r.p99Ms.toFixed(3).padStart(6)}  ${r.addedP50Ms.toFixed(3).padStart(9)}  ${r.addedP99Ms.toFixed(3).padStart(9)}  ${String(r.callsPerSecond).padStart(7)}  ${(r.ratio * 100).toFixed(0).padStart(14)}%  ${(r.shareOfRelay * 100).toFixed(0).padStart(13)}%`);
   }
-  for (const r of rows.filter((x) => x.mode === "proxy-memory" || x.mode === "proxy-durable")) {
+  for (const r of rows.filter((x) => x.mode === "proxy-memory" || x.mode === "proxy-durable" || x.mode === "proxy-batch")) {
     const ok = r.addedP50Ms < GOAL_ADDED_P50_MS && r.ratio >= GOAL_RATIO;
     console.log(`${r.mode}: goal (p50 added < ${GOAL_ADDED_P50_MS} ms, throughput >= ${GOAL_RATIO * 100}% of direct) ${ok ? "met" : "MISSED"}`);
   }

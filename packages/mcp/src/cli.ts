@@ -15,7 +15,8 @@ export interface McpIO {
   readonly cwd: string;
 }
 
-export const MCP_USAGE = `usage: xpol mcp (--policy PATH... [--state DIR | --memory] | --server URL [--token-file FILE])
+export const MCP_USAGE = `usage: xpol mcp (--policy PATH... [--state DIR [--signatures MODE] [--signing-threads N] | --memory]
+                 | --server URL [--token-file FILE])
                 [--actor JSON] [--context JSON] [--identity FILE] [--bundle-signers KEYRING --bundle-quorum M]
                 [--wait DURATION] [--hide-denied] [--restart] [--timeout DURATION] [--no-watch]
                 [--listen HOST:PORT [--session-idle DURATION]] [--tokens FILE] [--approvals HOST:PORT]
@@ -30,6 +31,9 @@ export const MCP_USAGE = `usage: xpol mcp (--policy PATH... [--state DIR | --mem
   --bundle-signers F load only a signed bundle (--policy BUNDLE.json): F is the policy approvers' keyring
   --bundle-quorum M  ... and M of them must have approved its digest (\`xpol sign-bundle\`); a reload too
   --state DIR        the durable store: counters, approval requests, the signed receipt log (default ./xpol-state)
+  --signatures MODE  with --state: per-receipt (default; every receipt signed) or per-batch (one signed seal per
+                     group commit; every receipt still verifies offline with its inclusion proof), as \`xpol serve\`
+  --signing-threads N  with --state and per-receipt signatures: sign on N worker threads (default 0: this thread)
   --memory           keep state in memory only: no receipts, nothing survives a restart
   --server URL       decide through a remote \`xpol serve\` instead (its policy, counters, approvals, receipts, shared
                      by every proxy using it); unreachable, slow or answering an error: the call is denied
@@ -99,6 +103,18 @@ function parse(all: readonly string[], cwd: string): Parsed | { error: string; e
         case "--memory":
           o.memory = true;
           break;
+        case "--signatures": {
+          const v = need();
+          if (v !== "per-receipt" && v !== "per-batch") throw new Error(`--signatures takes per-receipt or per-batch, not \`${v}\``);
+          o.signatures = v;
+          break;
+        }
+        case "--signing-threads": {
+          const v = need();
+          if (!/^\d+$/.test(v)) throw new Error(`--signing-threads takes a whole number, not \`${v}\``);
+          o.signingThreads = Number(v);
+          break;
+        }
         case "--server":
           o.server = need();
           break;
@@ -165,6 +181,9 @@ function parse(all: readonly string[], cwd: string): Parsed | { error: string; e
     if (o.tokenFile !== undefined || o.serverTimeoutMs !== undefined) return { error: "--token-file and --server-timeout go with --server", exit: 2 };
   }
   if (o.memory === true && o.state !== undefined) return { error: "give one of --state, --memory", exit: 2 };
+  if ((o.signatures !== undefined || o.signingThreads !== undefined) && (o.memory === true || o.server !== undefined)) {
+    return { error: "--signatures and --signing-threads go with the durable store (--state): --memory and --server sign no receipts here", exit: 2 };
+  }
   const upstream = upstreamOf(command, upstreamUrl, cwd);
   if (typeof upstream === "string") return { error: upstream, exit: 2 };
   let identities: Identities = { default: {}, clients: new Map() };

@@ -40,6 +40,10 @@ export interface ProxyOptions {
   readonly state?: string;
   /** keep state in memory only: no receipts (benchmarks, tests) */
   readonly memory?: boolean;
+  /** the durable store's receipts: every one signed (default), or one signed seal per group commit (`xpol serve`'s) */
+  readonly signatures?: "per-receipt" | "per-batch";
+  /** the durable store's per-receipt signatures on this many worker threads (default 0: the deciding thread) */
+  readonly signingThreads?: number;
   /** the server the proxy fronts */
   readonly upstream: UpstreamSpec;
   /** start the upstream again after it exits (default false: later requests get an error naming why it is down) */
@@ -140,7 +144,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
 
   let remote: RemoteDecider | null = null;
   if (options.server !== undefined) {
-    const refused = (["policies", "state", "memory", "bundleSigners", "bundleQuorum", "approvalsListen", "hideDenied"] as const).filter((k) => {
+    const refused = (["policies", "state", "memory", "signatures", "signingThreads", "bundleSigners", "bundleQuorum", "approvalsListen", "hideDenied"] as const).filter((k) => {
       const v = options[k];
       return v !== undefined && v !== false && !(Array.isArray(v) && v.length === 0);
     });
@@ -182,6 +186,8 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
           ...(options.tokensFile !== undefined ? { tokensFile: options.tokensFile } : {}),
           ...(options.watch !== undefined ? { watch: options.watch } : {}),
           ...(options.durability !== undefined ? { durability: options.durability } : {}),
+          ...(options.signatures !== undefined ? { signatures: options.signatures } : {}),
+          ...(options.signingThreads !== undefined ? { signingThreads: options.signingThreads } : {}),
           logLevel: "warn",
           logDestination: { write: (line: string) => void log(line.trimEnd()) },
         });
