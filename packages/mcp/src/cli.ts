@@ -15,8 +15,8 @@ export interface McpIO {
   readonly cwd: string;
 }
 
-export const MCP_USAGE = `usage: xpol mcp (--policy PATH... [--state DIR [--signatures MODE] [--signing-threads N] | --memory]
-                 | --server URL [--token-file FILE])
+export const MCP_USAGE = `usage: xpol mcp (--policy PATH... [--state DIR | --memory] | --server URL [--token-file FILE])
+                [--signatures MODE] [--signing-threads N]
                 [--actor JSON] [--context JSON] [--identity FILE] [--bundle-signers KEYRING --bundle-quorum M]
                 [--wait DURATION] [--hide-denied] [--restart] [--timeout DURATION] [--no-watch]
                 [--listen HOST:PORT [--session-idle DURATION]] [--tokens FILE] [--approvals HOST:PORT]
