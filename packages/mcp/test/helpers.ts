@@ -8,6 +8,8 @@ import { fileURLToPath } from "node:url";
 import { PassThrough } from "node:stream";
 import { formatPublicKey, keyPairFromSeed, NobleSigner, signApproval, type KeyPair } from "execlayer";
 import { startProxy, type ProxyOptions, type RunningProxy } from "@execlayer/mcp";
+import { Client } from "@modelcontextprotocol/client";
+import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
@@ -92,6 +94,32 @@ export function filesystemWorkspace(files: Record<string, string>): { tmp: Retur
   for (const [name, text] of Object.entries(files)) writeFileSync(path.join(ws, name), text);
   writeFileSync(path.join(tmp.dir, "policy.xpol"), filesystemPolicy(ws));
   return { tmp, ws };
+}
+
+/** `xpol mcp` (the CLI) over stdio in front of the filesystem server behind the wire tap, in a new workspace holding
+ * `files` and the filesystem policy, with the SDK's client connected through it. `decider`: the store options
+ * (`--memory`, `--state DIR`, ...). What the proxy wrote to stderr is kept, and named when it fails to start. */
+export async function filesystemProxy(
+  files: Record<string, string>,
+  decider: readonly string[],
+  clientOptions?: ConstructorParameters<typeof Client>[1],
+): Promise<{ tmp: ReturnType<typeof scratch>; ws: string; tapLog: string; client: Client; stderr: () => string }> {
+  const { tmp, ws } = filesystemWorkspace(files);
+  const tapLog = path.join(tmp.dir, "tap.log");
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [XPOL, "mcp", "--policy", "policy.xpol", ...decider, "--actor", JSON.stringify(ACTOR), "--no-watch", "--", process.execPath, TAP, tapLog, process.execPath, FILESYSTEM_SERVER, ws],
+    cwd: tmp.dir,
+    stderr: "pipe",
+  });
+  let stderr = "";
+  transport.stderr?.on("data", (c: Buffer) => (stderr += c.toString()));
+  const client = new Client({ name: "test-client", version: "1.0.0" }, clientOptions);
+  await client.connect(transport).catch((e: unknown) => {
+    tmp.remove();
+    throw new Error(`the proxy did not start: ${String(e)}\n${stderr}`);
+  });
+  return { tmp, ws, tapLog, client, stderr: () => stderr };
 }
 
 /** Signs request `r` (as the approvals API lists it) for `signer`. */

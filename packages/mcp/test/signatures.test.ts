@@ -2,37 +2,19 @@
 // per write, as `xpol serve --signatures per-batch`), and it still verifies with `xpol verify`; every receipt proves
 // on its own with `xpol prove`. The options go only with the durable store.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Client } from "@modelcontextprotocol/client";
-import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
-import { ACTOR, FILESYSTEM_SERVER, TAP, XPOL, filesystemPolicy, scratch, tapped, textOf } from "./helpers.ts";
+import type { Client } from "@modelcontextprotocol/client";
+import { FILESYSTEM_SERVER, XPOL, filesystemProxy, type scratch, tapped, textOf } from "./helpers.ts";
 
 let tmp: ReturnType<typeof scratch>;
 let ws: string;
 let tapLog: string;
 let client: Client;
-let stderr = "";
 
 beforeAll(async () => {
-  tmp = scratch();
-  ws = path.join(tmp.dir, "ws");
-  mkdirSync(ws);
-  writeFileSync(path.join(ws, "notes.txt"), "line one\n");
-  writeFileSync(path.join(tmp.dir, "policy.xpol"), filesystemPolicy(ws));
-  tapLog = path.join(tmp.dir, "tap.log");
-  const transport = new StdioClientTransport({
-    command: process.execPath,
-    args: [XPOL, "mcp", "--policy", "policy.xpol", "--state", "state", "--signatures", "per-batch", "--actor", JSON.stringify(ACTOR), "--no-watch", "--", process.execPath, TAP, tapLog, process.execPath, FILESYSTEM_SERVER, ws],
-    cwd: tmp.dir,
-    stderr: "pipe",
-  });
-  transport.stderr?.on("data", (c: Buffer) => (stderr += c.toString()));
-  client = new Client({ name: "test-client", version: "1.0.0" });
-  await client.connect(transport).catch((e: unknown) => {
-    throw new Error(`the proxy did not start: ${String(e)}\n${stderr}`);
-  });
+  ({ tmp, ws, tapLog, client } = await filesystemProxy({ "notes.txt": "line one\n" }, ["--state", "state", "--signatures", "per-batch"]));
 });
 
 afterAll(async () => {

@@ -1,12 +1,10 @@
 // A 2026-07-28 client over stdio: the SDK's Client pinned to the modern era (server/discover, the per-request
 // envelope, no initialize) through `xpol mcp` to the filesystem server, which itself speaks only the 2025 era: the
 // proxy serves the client's era and talks the server's. Allowed and denied calls behave as for a 2025 client.
-import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Client } from "@modelcontextprotocol/client";
-import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
-import { ACTOR, FILESYSTEM_SERVER, TAP, XPOL, filesystemPolicy, scratch, tapped, textOf } from "./helpers.ts";
+import type { Client } from "@modelcontextprotocol/client";
+import { filesystemProxy, type scratch, tapped, textOf } from "./helpers.ts";
 
 let tmp: ReturnType<typeof scratch>;
 let ws: string;
@@ -14,21 +12,8 @@ let tapLog: string;
 let client: Client;
 
 beforeAll(async () => {
-  tmp = scratch();
-  ws = path.join(tmp.dir, "ws");
-  mkdirSync(ws);
-  writeFileSync(path.join(ws, "readme.md"), "# modern\n");
-  writeFileSync(path.join(tmp.dir, "policy.xpol"), filesystemPolicy(ws));
-  tapLog = path.join(tmp.dir, "tap.log");
   // --memory: the SDK probes the era on a short-lived sibling process started with the same command
-  const transport = new StdioClientTransport({
-    command: process.execPath,
-    args: [XPOL, "mcp", "--policy", "policy.xpol", "--memory", "--actor", JSON.stringify(ACTOR), "--no-watch", "--", process.execPath, TAP, tapLog, process.execPath, FILESYSTEM_SERVER, ws],
-    cwd: tmp.dir,
-    stderr: "ignore",
-  });
-  client = new Client({ name: "modern-client", version: "1.0.0" }, { versionNegotiation: { mode: { pin: "2026-07-28" } } });
-  await client.connect(transport);
+  ({ tmp, ws, tapLog, client } = await filesystemProxy({ "readme.md": "# modern\n" }, ["--memory"], { versionNegotiation: { mode: { pin: "2026-07-28" } } }));
 });
 
 afterAll(async () => {

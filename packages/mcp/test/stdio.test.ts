@@ -4,38 +4,21 @@
 // and receipt; a move needs two signatures, then runs exactly once and a replay is refused; an unmapped tool is
 // denied; the server receives exactly the calls that were allowed; the receipt log verifies with `xpol verify`.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Client } from "@modelcontextprotocol/client";
-import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
-import { ACTOR, FILESYSTEM_SERVER, TAP, XPOL, aliceSigner, bobSigner, filesystemPolicy, getJson, postJson, scratch, signFor, tapped, textOf } from "./helpers.ts";
+import type { Client } from "@modelcontextprotocol/client";
+import { XPOL, aliceSigner, bobSigner, filesystemProxy, getJson, postJson, type scratch, signFor, tapped, textOf } from "./helpers.ts";
 
 let tmp: ReturnType<typeof scratch>;
 let ws: string;
 let tapLog: string;
 let client: Client;
-let stderr = "";
+let stderr: () => string;
 
 beforeAll(async () => {
-  tmp = scratch();
-  ws = path.join(tmp.dir, "ws");
-  mkdirSync(ws);
-  writeFileSync(path.join(ws, "notes.txt"), "line one\nline two\n");
+  ({ tmp, ws, tapLog, client, stderr } = await filesystemProxy({ "notes.txt": "line one\nline two\n" }, ["--state", "state"]));
   writeFileSync(path.join(tmp.dir, "secret.txt"), "outside the workspace\n");
-  writeFileSync(path.join(tmp.dir, "policy.xpol"), filesystemPolicy(ws));
-  tapLog = path.join(tmp.dir, "tap.log");
-  const transport = new StdioClientTransport({
-    command: process.execPath,
-    args: [XPOL, "mcp", "--policy", "policy.xpol", "--state", "state", "--actor", JSON.stringify(ACTOR), "--no-watch", "--", process.execPath, TAP, tapLog, process.execPath, FILESYSTEM_SERVER, ws],
-    cwd: tmp.dir,
-    stderr: "pipe",
-  });
-  transport.stderr?.on("data", (c: Buffer) => (stderr += c.toString()));
-  client = new Client({ name: "test-client", version: "1.0.0" });
-  await client.connect(transport).catch((e: unknown) => {
-    throw new Error(`the proxy did not start: ${String(e)}\n${stderr}`);
-  });
 });
 
 afterAll(async () => {
@@ -47,8 +30,8 @@ const toolCalls = (): string[] => tapped(tapLog).filter((l) => l.startsWith("too
 
 /** The approvals API the proxy announced on stderr. */
 function approvalsUrl(): string {
-  const m = /approvals at (http:\/\/\S+)\/v1\/approvals/.exec(stderr);
-  if (m === null) throw new Error(`no approvals URL in: ${stderr}`);
+  const m = /approvals at (http:\/\/\S+)\/v1\/approvals/.exec(stderr());
+  if (m === null) throw new Error(`no approvals URL in: ${stderr()}`);
   return m[1]!;
 }
 
