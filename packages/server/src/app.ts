@@ -4,7 +4,6 @@
 import { randomUUID } from "node:crypto";
 import http from "node:http";
 import https from "node:https";
-import path from "node:path";
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type RouteHandlerMethod } from "fastify";
 import type { Logger } from "pino";
 import {
@@ -19,12 +18,11 @@ import {
   type JsonObject,
   type JsonValue,
 } from "execlayer";
-import { CHECKPOINTS_FILE, RECEIPTS_FILE, proveConsistency, proveReceipt, receiptHash } from "execlayer/receipts";
+import { receiptHash } from "execlayer/receipts";
 import { authenticate, bearerOf, LOCAL_CALLER, type Caller, type Role, type TokenEntry } from "./auth.ts";
 import { authzenItem, authzenItemError, authzenResponse, checkItem, decideItem, decisionResponse, type AzEvaluation, type Decided, type DecisionItem } from "./decisions.ts";
 import { sensitiveValues } from "./reveal.ts";
 import { clientErrorHandler, errorHandler, problem, sendProblem } from "./problem.ts";
-import { completeLines, lineRange } from "./log-lines.ts";
 import { ROUTES, type RouteSpec } from "./routes.ts";
 import { approvalView, sensitivePaths } from "./view.ts";
 import { registerConsole } from "./console.ts";
@@ -218,20 +216,6 @@ function makeHandlers(state: ServiceState, options: AppOptions): Handlers {
     return authzenResponse(decided);
   };
 
-  const logFile = (name: string): string => {
-    if (state.stateDir === null) {
-      throw problem(404, D.notFound.code, D.notFound.message("a receipt log (this service keeps none here: it runs with --memory, or with --postgres, whose chains `xpol verify --postgres URL` checks)"));
-    }
-    return path.join(state.stateDir, name);
-  };
-
-  /** Complete lines of a log file (a torn tail, still being written, is left out). */
-  const allLines = async (name: string): Promise<string[]> => {
-    const out: string[] = [];
-    for await (const line of completeLines(logFile(name))) out.push(line);
-    return out;
-  };
-
   return {
     decide: async (request) => {
       refuseWhileDraining();
@@ -370,42 +354,47 @@ function makeHandlers(state: ServiceState, options: AppOptions): Handlers {
     },
 
     listReceipts: async (request, reply) => {
-      const q = request.query as { from?: string; to?: string };
+      const q = request.query as { from?: string; to?: string; chain?: string };
       const from = q.from === undefined ? 0 : Number(q.from);
       const to = q.to === undefined ? undefined : Number(q.to);
       if (to !== undefined && from > to) throw problem(400, D.invalidRequest.code, D.invalidRequest.message("`from` is after `to`"));
-      const lines = await lineRange(logFile(RECEIPTS_FILE), from, to);
+      const lines = await state.receipts.range(q.chain, from, to);
       if (lines === null) throw problem(404, D.notFound.code, D.notFound.message(`receipt ${from} (the log holds fewer)`));
       return reply.type("application/jsonl").send(lines);
     },
 
     showReceipt: async (request, reply) => {
       const seq = Number((request.params as { seq: string }).seq);
-      const proof = await proveReceipt(logFile("."), seq);
+      const proof = await state.receipts.proof((request.query as { chain?: string }).chain, seq);
       if (!proof.ok) return sendProblem(reply, problem(404, D.notFound.code, D.notFound.message(`a proof of receipt ${seq}: ${proof.error}`)), request.id);
       return proof.value;
     },
 
     latestCheckpoint: async (request, reply) => {
-      const lines = await allLines(CHECKPOINTS_FILE);
-      const last = lines[lines.length - 1];
-      if (last === undefined) return sendProblem(reply, problem(404, D.notFound.code, D.notFound.message("a checkpoint (none written yet)")), request.id);
-      const note = (JSON.parse(last) as { note?: unknown }).note;
-      if (typeof note !== "string") throw new Error("checkpoint line without a note");
+      const note = await state.receipts.latestNote((request.query as { chain?: string }).chain);
+      if (note === undefined) return sendProblem(reply, problem(404, D.notFound.code, D.notFound.message("a checkpoint (none written yet)")), request.id);
       return reply.type("text/plain; charset=utf-8").send(note);
     },
 
-    listCheckpoints: async (_request, reply) => {
-      const lines = await lineRange(logFile(CHECKPOINTS_FILE), 0, undefined);
-      return reply.type("application/jsonl").send(lines);
+    listCheckpoints: async (request, reply) => {
+      const lines = await state.receipts.checkpointLines((request.query as { chain?: string }).chain);
+      return reply.type("application/jsonl").send(lines.join(""));
     },
 
     consistencyProof: async (request, reply) => {
-      const q = request.query as { first: string; second: string };
-      const r = await proveConsistency(logFile("."), Number(q.first), Number(q.second));
+      const q = request.query as { first: string; second: string; chain?: string };
+      const r = await state.receipts.consistency(q.chain, Number(q.first), Number(q.second));
       if (!r.ok) return sendProblem(reply, problem(404, D.notFound.code, D.notFound.message(`a consistency proof: ${r.error}`)), request.id);
       const v = r.value;
       return { first: v.first, second: v.second, first_root: v.firstRoot, second_root: v.secondRoot, proof: v.proof };
+    },
+
+    listChains: async () => {
+      const { chains, current } = await state.receipts.chains();
+      return {
+        current,
+        chains: chains.map((c) => ({ id: c.id, replica: c.replica, origin: c.origin, key_id: c.keyId, public_key: c.publicKey, receipts: c.receipts, checkpointed: c.checkpointed, closed: c.closed })),
+      };
     },
 
     getPolicy: async () => policyJson(state),

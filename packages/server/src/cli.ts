@@ -29,7 +29,7 @@ export const SERVE_USAGE = `usage: xpol serve --policy PATH... [--state DIR | --
   --memory           keep state in memory only: no receipts, nothing survives a restart
   --postgres URL     the PostgreSQL state store shared by a fleet of replicas (needs @execlayer/postgres; the schema
                      must be migrated: \`xpol db migrate --postgres URL\`); receipts: one chain per replica in the
-                     database (\`xpol verify --postgres URL\`)
+                     database, served to auditors by GET /v1/chains and ?chain=ID (\`xpol verify --postgres URL\`)
   --redaction-key FILE  with --postgres: the fleet's redaction key (\`xpol keygen --redaction-key FILE\`), the same file
                      on every replica: @sensitive values are committed under it, so an action has the same digest
                      (and approval request) on every replica. Required there; a key that is not the fleet's (its id is

@@ -123,7 +123,7 @@ export const ROUTES: readonly RouteSpec[] = [
     tag: "receipts",
     roles: ["auditor", "admin"],
     querystring: S.ReceiptRange,
-    responses: { 200: { description: "receipt lines", contentType: "application/jsonl" }, ...problems(400, 401, 403, 404) },
+    responses: { 200: { description: "receipt lines", contentType: "application/jsonl" }, ...problems(400, 401, 403, 404, 503) },
   },
   {
     operationId: "showReceipt",
@@ -133,7 +133,8 @@ export const ROUTES: readonly RouteSpec[] = [
     tag: "receipts",
     roles: ["auditor", "admin"],
     params: S.SeqParams,
-    responses: { 200: { description: "receipt and proof", schema: S.ReceiptProof }, ...problems(400, 401, 403, 404) },
+    querystring: S.ChainQuery,
+    responses: { 200: { description: "receipt and proof", schema: S.ReceiptProof }, ...problems(400, 401, 403, 404, 503) },
   },
   {
     operationId: "latestCheckpoint",
@@ -142,7 +143,8 @@ export const ROUTES: readonly RouteSpec[] = [
     summary: "The latest checkpoint: a C2SP signed note",
     tag: "receipts",
     roles: ["auditor", "admin"],
-    responses: { 200: { description: "signed note", contentType: "text/plain" }, ...problems(401, 403, 404) },
+    querystring: S.ChainQuery,
+    responses: { 200: { description: "signed note", contentType: "text/plain" }, ...problems(400, 401, 403, 404, 503) },
   },
   {
     operationId: "listCheckpoints",
@@ -151,7 +153,17 @@ export const ROUTES: readonly RouteSpec[] = [
     summary: "Every checkpoint of the log, one JSON line each, exactly as in the log",
     tag: "receipts",
     roles: ["auditor", "admin"],
-    responses: { 200: { description: "checkpoint lines", contentType: "application/jsonl" }, ...problems(401, 403, 404) },
+    querystring: S.ChainQuery,
+    responses: { 200: { description: "checkpoint lines", contentType: "application/jsonl" }, ...problems(400, 401, 403, 404, 503) },
+  },
+  {
+    operationId: "listChains",
+    method: "GET",
+    url: "/v1/chains",
+    summary: "With --postgres: every replica's receipt chain in the database (id, replica, key, size, latest checkpoint)",
+    tag: "receipts",
+    roles: ["auditor", "admin"],
+    responses: { 200: { description: "the chains, oldest first", schema: S.ChainList }, ...problems(401, 403, 404, 503) },
   },
   {
     operationId: "consistencyProof",
@@ -161,7 +173,7 @@ export const ROUTES: readonly RouteSpec[] = [
     tag: "receipts",
     roles: ["auditor", "admin"],
     querystring: S.ConsistencyQuery,
-    responses: { 200: { description: "the proof", schema: S.ConsistencyProof }, ...problems(400, 401, 403, 404) },
+    responses: { 200: { description: "the proof", schema: S.ConsistencyProof }, ...problems(400, 401, 403, 404, 503) },
   },
   {
     operationId: "getPolicy",

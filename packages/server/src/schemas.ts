@@ -289,12 +289,45 @@ export const Health: Schema = {
   required: ["status"],
 };
 
+/** With --postgres, which replica's chain (GET /v1/chains lists them); default this replica's own. */
+const CHAIN: Schema = { type: "string", pattern: "^[A-Za-z0-9._-]{1,200}$", description: "with --postgres: the chain (GET /v1/chains); default this replica's current one" };
+
 export const ReceiptRange: Schema = {
   type: "object",
   properties: {
     from: { type: "string", pattern: "^[0-9]{1,15}$", description: "first seq (default 0)" },
     to: { type: "string", pattern: "^[0-9]{1,15}$", description: "last seq, inclusive (default: the end)" },
+    chain: CHAIN,
   },
+  additionalProperties: false,
+};
+
+export const ChainQuery: Schema = { type: "object", properties: { chain: CHAIN }, additionalProperties: false };
+
+export const ChainList: Schema = {
+  type: "object",
+  properties: {
+    current: { type: ["string", "null"], description: "this replica's chain (null before its first receipt)" },
+    chains: {
+      type: "array",
+      items: {
+        type: "object",
+        properties: {
+          id: { type: "string" },
+          replica: { type: "string" },
+          origin: { type: "string", description: "the checkpoints' origin line" },
+          key_id: { type: "string" },
+          public_key: { type: "string", description: "ed25519:<64 hex>, as registered for the chain" },
+          receipts: { type: "integer" },
+          checkpointed: { type: "integer", description: "the size of its latest checkpoint (0: none yet)" },
+          closed: { type: "boolean", description: "the store closed the chain: its last checkpoint covers every receipt" },
+        },
+        required: ["id", "replica", "origin", "key_id", "public_key", "receipts", "checkpointed", "closed"],
+        additionalProperties: false,
+      },
+    },
+  },
+  required: ["current", "chains"],
   additionalProperties: false,
 };
 
@@ -302,7 +335,7 @@ export const SeqParams: Schema = { type: "object", properties: { seq: { type: "s
 
 export const ConsistencyQuery: Schema = {
   type: "object",
-  properties: { first: { type: "string", pattern: "^[0-9]{1,15}$" }, second: { type: "string", pattern: "^[0-9]{1,15}$" } },
+  properties: { first: { type: "string", pattern: "^[0-9]{1,15}$" }, second: { type: "string", pattern: "^[0-9]{1,15}$" }, chain: CHAIN },
   required: ["first", "second"],
   additionalProperties: false,
 };

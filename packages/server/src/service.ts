@@ -13,6 +13,7 @@ import { isLoopback, readTokensFile, type TokenEntry } from "./auth.ts";
 import { buildOpenApiDocument } from "./openapi.ts";
 import { loadPolicyFiles, PolicyHolder, type BundleCheck } from "./policy.ts";
 import { ServiceState } from "./state.ts";
+import type { FleetChains } from "./receipt-source.ts";
 import { ApprovalNotifier } from "./notify.ts";
 import { Notifier, WEBHOOK_OUTBOX_FILE, type WebhookOptions } from "./webhooks.ts";
 import { packageVersion } from "./version.ts";
@@ -86,14 +87,19 @@ export interface ServeOptions {
 const POSTGRES_PACKAGE: string = "@execlayer/postgres";
 
 interface PostgresModule {
-  readonly PostgresStore: { connect(url: string, options: { replica?: string; signingThreads?: number; redactionKey?: RedactionKey }): Promise<StateStore<Receipt>> };
+  readonly PostgresStore: { connect(url: string, options: { replica?: string; signingThreads?: number; redactionKey?: RedactionKey }): Promise<StateStore<Receipt> & { readonly chainId: string }> };
+  readonly ChainReader: { open(url: string): FleetChains };
 }
 
 /**
  * Opens the fleet's PostgreSQL store, or refuses to start with the store's code (schema, database, a redaction key
  * not the fleet's) or XP8210.
  */
-async function connectPostgres(url: string, signingThreads: number | undefined, redactionKey: RedactionKey | undefined): Promise<StateStore<Receipt>> {
+async function connectPostgres(
+  url: string,
+  signingThreads: number | undefined,
+  redactionKey: RedactionKey | undefined,
+): Promise<{ store: StateStore<Receipt>; fleet: { chains: FleetChains; current: () => string } }> {
   let mod: PostgresModule;
   try {
     mod = (await import(POSTGRES_PACKAGE)) as PostgresModule;
@@ -101,11 +107,13 @@ async function connectPostgres(url: string, signingThreads: number | undefined, 
     throw new ServeError(D.notInstalled.code, D.notInstalled.message(POSTGRES_PACKAGE), 3);
   }
   try {
-    return await mod.PostgresStore.connect(url, {
+    const store = await mod.PostgresStore.connect(url, {
       replica: `xpol-serve-${process.pid}`,
       ...(signingThreads !== undefined ? { signingThreads } : {}),
       ...(redactionKey !== undefined ? { redactionKey } : {}),
     });
+    // the receipts routes read the fleet's chains on a pool of their own
+    return { store, fleet: { chains: mod.ChainReader.open(url), current: () => store.chainId } };
   } catch (e: unknown) {
     throw storeServeError(e);
   }
@@ -208,10 +216,11 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const fleetKey = await readFleetKey(options.redactionKey, cwd, options.postgres !== undefined);
   let store: StateStore<Receipt>;
   let stateDir: string | null = null;
+  let fleet: { chains: FleetChains; current: () => string } | undefined;
   if (options.memory === true) {
     store = new MemoryStore<Receipt>();
   } else if (options.postgres !== undefined) {
-    store = await connectPostgres(options.postgres, options.signingThreads, fleetKey);
+    ({ store, fleet } = await connectPostgres(options.postgres, options.signingThreads, fleetKey));
   } else {
     stateDir = path.resolve(cwd, options.state ?? "xpol-state");
     try {
@@ -236,10 +245,11 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   } catch (e: unknown) {
     // a fleet's store without its redaction key (XP5026): refused before anything is decided
     await store.close().catch(() => undefined);
+    await fleet?.chains.close();
     if (e instanceof StoreError) throw storeServeError(e);
     throw e;
   }
-  const state = new ServiceState(holder, store, stateDir, options.policies, cwd, log, bundleCheck);
+  const state = new ServiceState(holder, store, stateDir, options.policies, cwd, log, bundleCheck, fleet);
   const openAtStart = await holder.enforcer.pendingApprovals();
   if (stateDir !== null) await state.book.loadFromLog(stateDir, openAtStart);
   // with a state directory, undelivered webhook events outlive the process (webhooks.ts)
@@ -273,6 +283,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   } catch (e: unknown) {
     await app.close().catch(() => undefined);
     await store.close().catch(() => undefined);
+    await state.receipts.close();
     throw new ServeError(D.refusedConfig.code, D.refusedConfig.message(`cannot listen on ${listen.host}:${listen.port}: ${e instanceof Error ? e.message : String(e)}`), 1);
   }
   const address = app.server.address() as AddressInfo;
@@ -293,6 +304,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         for (const w of watchers) w.close();
         await app.close();
         notify.close();
+        await state.receipts.close();
         await store.close();
         log.info({ url }, "xpol serve stopped; the store is closed");
         log.flush?.();

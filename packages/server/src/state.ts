@@ -5,12 +5,15 @@ import type { StateStore, Receipt } from "execlayer";
 import { ApprovalBook } from "./approvals.ts";
 import { ServiceMetrics } from "./metrics.ts";
 import { loadPolicyFiles, PolicyHolder, type BundleCheck } from "./policy.ts";
+import { ReceiptSource, type FleetChains } from "./receipt-source.ts";
 
 export type ReloadOutcome = { readonly ok: true } | { readonly ok: false; readonly diagnostics: string };
 
 export class ServiceState {
   readonly book = new ApprovalBook();
   readonly metrics: ServiceMetrics;
+  /** what the receipts routes read: the state directory's log, or the fleet's chains (--postgres) */
+  readonly receipts: ReceiptSource;
   draining = false;
   #reloads: Promise<void> = Promise.resolve();
 
@@ -24,7 +27,10 @@ export class ServiceState {
     readonly log: Logger,
     /** --bundle-signers / --bundle-quorum: a reload too loads only a bundle with the quorum */
     readonly bundleCheck?: BundleCheck,
+    /** --postgres: the fleet's receipt chains, and this replica's current one ("" before its first receipt) */
+    fleet?: { readonly chains: FleetChains; readonly current: () => string },
   ) {
+    this.receipts = new ReceiptSource(stateDir, fleet ?? null);
     this.metrics = new ServiceMetrics(async () => (await this.holder.enforcer.pendingApprovals()).length);
   }
 

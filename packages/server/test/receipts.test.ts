@@ -62,6 +62,16 @@ describe("receipts over HTTP", () => {
     if (cp.ok) expect(cp.value.size).toBe(8);
   });
 
+  it("a state directory holds one log: no fleet chains to list, and a `chain` is not one of its own (404 naming why)", async () => {
+    const chains = await get(`${svc.url}/v1/chains`);
+    expect(chains.status).toBe(404);
+    expect(chains.json["detail"]).toMatch(/one log, in its state directory: GET \/v1\/receipts/);
+    const named = await get(`${svc.url}/v1/receipts?chain=elsewhere`);
+    expect(named.status).toBe(404);
+    expect(named.json["detail"]).toMatch(/receipt chain `elsewhere` \(this service keeps one log/);
+    expect((await get(`${svc.url}/v1/checkpoint?chain=elsewhere`)).status).toBe(404);
+  });
+
   it("a consistency proof between two tree sizes verifies against both roots", async () => {
     const r = await get(`${svc.url}/v1/receipts/consistency?first=4&second=8`);
     expect(r.status).toBe(200);

@@ -24,12 +24,14 @@ import { callServer, tokenFrom, type ServerTarget } from "../server-client.ts";
 import type { Result } from "../../vocabulary/result.ts";
 import { loadPostgres } from "../postgres.ts";
 
-const USAGE = `usage: xpol verify (DIR | --server URL [--token TOKEN]) --key PUB [--checkpoint FILE]... [--json]
+const USAGE = `usage: xpol verify (DIR | --server URL [--token TOKEN] [--chain ID]) --key PUB [--checkpoint FILE]... [--json]
        xpol verify --postgres URL [--key PUB]... [--json]
 
   DIR                a receipt log directory (receipts.jsonl, checkpoints.jsonl), e.g. a state directory
   --server URL       the log of a running \`xpol serve\` (fetched, then checked as a directory is)
   --token TOKEN      its bearer token, role auditor (default: the XPOL_TOKEN environment variable)
+  --chain ID         a service on PostgreSQL (\`xpol serve --postgres\`): this replica's chain (GET /v1/chains lists
+                     them; default the replica's own); --key is the key registered for it
   --key PUB          the signer's public key: a .pub file or \`ed25519:<64 hex>\`
   --checkpoint FILE  a checkpoint you kept from an earlier look (its signed note, or a line of checkpoints.jsonl):
                      the log must still agree with it, i.e. it only grew since (repeatable)
@@ -55,6 +57,7 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
   let dir: string | undefined;
   let server: string | undefined;
   let token: string | undefined;
+  let chain: string | undefined;
   let key: string | undefined;
   const keys: string[] = [];
   let postgres: string | undefined;
@@ -69,6 +72,7 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
     else if (a === "--json") json = true;
     else if (a === "--server" && argv[i + 1] !== undefined) server = argv[++i];
     else if (a === "--token" && argv[i + 1] !== undefined) token = argv[++i];
+    else if (a === "--chain" && argv[i + 1] !== undefined) chain = argv[++i];
     else if (a === "--checkpoint" && argv[i + 1] !== undefined) keptFiles.push(argv[++i]!);
     else if (!a.startsWith("-") && dir === undefined) dir = a;
     else {
@@ -81,6 +85,7 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
   }
   if (keys.length > 1) return usageExit(io, "verify", "give one --key for a log directory", USAGE);
   if (dir !== undefined && server !== undefined) return usageExit(io, "verify", "give DIR or --server URL, not both", USAGE);
+  if (chain !== undefined && server === undefined) return usageExit(io, "verify", "--chain goes with --server URL", USAGE);
   if ((dir === undefined && server === undefined) || key === undefined) return usageExit(io, "verify", `${key === undefined ? "--key PUB" : "DIR"} is required`, USAGE);
   const pub = await resolvePublicKey(key, io.cwd);
   if (!pub.ok) {
@@ -100,7 +105,7 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
   }
   let fetched: string | null = null;
   if (server !== undefined) {
-    const got = await fetchLog({ url: server, token: tokenFrom(token) });
+    const got = await fetchLog({ url: server, token: tokenFrom(token) }, chain);
     if (!got.ok) {
       io.stderr(`xpol verify: ${got.error}`);
       return ExitCode.unreadable;
@@ -150,10 +155,11 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
  * Fetches a service's log into a fresh temporary directory (checkpoints first, so every checkpoint is covered by the
  * receipts fetched after it) and returns its path.
  */
-async function fetchLog(target: ServerTarget): Promise<Result<string>> {
-  const checkpoints = await callServer(target, "GET", "v1/checkpoints");
+async function fetchLog(target: ServerTarget, chain: string | undefined): Promise<Result<string>> {
+  const which = chain === undefined ? "" : `?chain=${encodeURIComponent(chain)}`;
+  const checkpoints = await callServer(target, "GET", `v1/checkpoints${which}`);
   if (!checkpoints.ok) return { ok: false, error: checkpoints.message };
-  const receipts = await callServer(target, "GET", "v1/receipts");
+  const receipts = await callServer(target, "GET", `v1/receipts${which}`);
   if (!receipts.ok) return { ok: false, error: receipts.message };
   const dir = await mkdtemp(path.join(os.tmpdir(), "xpol-verify-"));
   await writeFile(path.join(dir, CHECKPOINTS_FILE), checkpoints.text);
