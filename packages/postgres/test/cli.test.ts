@@ -16,7 +16,7 @@ import type { PostgresModule } from "../../execlayer/src/cli/postgres.ts";
 // The contract the core's CLI loads this package by (it cannot import its types): checked here at compile time.
 export const contract: PostgresModule = postgresPackage;
 import { freshDatabase, noPostgres, sql } from "./helpers/db.ts";
-import { examples } from "./helpers/policy.ts";
+import { examples, IBAN, PAYOUTS, payout } from "./helpers/policy.ts";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const core = path.resolve(here, "../../execlayer");
@@ -106,6 +106,42 @@ describe.skipIf(noPostgres)("xpol --postgres", () => {
         const off = xpol(["verify", path.join("audit", c.dir), "--key", path.join("audit", c.dir, "runtime.pub")], dir);
         expect(off.stdout).toMatch(/^ok: 1 receipts verified, 1 checkpoints/);
       }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  it("approvals show --postgres shows the action as the opening receipt recorded it, masked; --check holds a claimed @sensitive value to its commitment", async () => {
+    const url = await freshDatabase();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "xp-cli-"));
+    try {
+      fs.writeFileSync(path.join(dir, "payouts.xpol"), PAYOUTS);
+      fs.writeFileSync(path.join(dir, "payout.json"), JSON.stringify(payout));
+      fs.writeFileSync(path.join(dir, "ctx.json"), JSON.stringify({ actor: { agent: "payout-bot" } }));
+      expect(xpol(["keygen", "--redaction-key", "fleet.redaction-key"], dir).status).toBe(0);
+      expect(xpol(["db", "migrate", "--postgres", url, "--redaction-key", "fleet.redaction-key"], dir).status).toBe(0);
+      const opened = xpol(["eval", "payouts.xpol", "--postgres", url, "--redaction-key", "fleet.redaction-key", "--action", "payout.json", "--context", "ctx.json"], dir);
+      const id = opened.stdout.match(/apr_[0-9a-f]{24}/)?.[0];
+      expect(id, opened.stdout + opened.stderr).toBeDefined();
+
+      const shown = xpol(["approvals", "show", id!, "--postgres", url], dir);
+      expect(shown.status, shown.stderr).toBe(0);
+      expect(shown.stdout).toContain("canonical action (sensitive fields masked)");
+      expect(shown.stdout).toContain('"iban": "‹sensitive›"');
+      expect(shown.stdout).toContain('"amount": 5000');
+      expect(shown.stdout).not.toContain(IBAN);
+
+      const right = xpol(["approvals", "show", id!, "--postgres", url, "--redaction-key", "fleet.redaction-key", "--check", `action.params.iban=${JSON.stringify(IBAN)}`], dir);
+      expect(right.stdout).toContain("`action.params.iban` matches the claimed value");
+      expect(right.status).toBe(0);
+      const wrong = xpol(["approvals", "show", id!, "--postgres", url, "--redaction-key", "fleet.redaction-key", "--check", 'action.params.iban="DE00000000000000000000"'], dir);
+      expect(wrong.stdout).toContain("does NOT match");
+      expect(wrong.status).toBe(1);
+      const keyless = xpol(["approvals", "show", id!, "--postgres", url, "--check", `action.params.iban=${JSON.stringify(IBAN)}`], dir);
+      expect(keyless.status).toBe(2);
+      expect(keyless.stderr).toContain("--check with --postgres needs the fleet's redaction key");
+      const unknown = xpol(["approvals", "show", "apr_000000000000000000000000", "--postgres", url], dir);
+      expect(unknown.status).toBe(1);
+      expect(unknown.stderr).toContain("in `the fleet's database`");
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -9,6 +9,8 @@
 // key (`DIR/runtime.redaction-key`) checks a claimed value with `--check FIELD=JSON`; nobody can read one back.
 // Its JSON is what `xpol sign` signs.
 import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { RECEIPTS_FILE } from "../../receipts/scan.ts";
 import { ExitCode, usageExit, type CliIO } from "../io.ts";
@@ -35,8 +37,9 @@ const USAGE = `usage: xpol approvals list (--state DIR | --server URL | --postgr
   --postgres URL   the PostgreSQL state store of a fleet (needs @execlayer/postgres)
   --token TOKEN    the service's bearer token (default: the XPOL_TOKEN environment variable)
   --json           print JSON (\`show --json\` is what \`xpol sign --request FILE\` reads)
-  --check FIELD=JSON  with show --state: check a claimed value of a @sensitive field (e.g. action.params.iban='"DE89..."')
-                   against its commitment; needs the redaction key (DIR/${REDACTION_KEY_FILE}, or --redaction-key FILE)`;
+  --check FIELD=JSON  with show --state or --postgres: check a claimed value of a @sensitive field (e.g.
+                   action.params.iban='"DE89..."') against its commitment in the receipt that opened the request; needs
+                   the redaction key (DIR/${REDACTION_KEY_FILE}, or --redaction-key FILE: the fleet's with --postgres)`;
 
 /**
  * Opens an existing state directory for a command, or prints why not and returns the exit code. Approving and
@@ -163,7 +166,8 @@ function parse(argv: readonly string[]): Args | string {
   }
   if ([out.state, out.server, out.postgres].filter((x) => x !== undefined).length !== 1) return "give one of --state DIR, --server URL, --postgres URL";
   if (sub === "show" && out.id === undefined) return "give the request ID";
-  if ((out.checks.length > 0 || out.redactionKey !== undefined) && out.state === undefined) return "--check reads the receipts of a state directory: give --state DIR";
+  if ((out.checks.length > 0 || out.redactionKey !== undefined) && out.server !== undefined) return "--check reads the receipts themselves: give --state DIR or --postgres URL (the service reveals values to whom it may)";
+  if (out.checks.length > 0 && out.postgres !== undefined && out.redactionKey === undefined) return "--check with --postgres needs the fleet's redaction key: --redaction-key FILE";
   return out;
 }
 
@@ -180,10 +184,11 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
     if (args.sub === "show") {
       const found = open.find((r) => r.request.id === args.id);
       if (found === undefined) {
-        io.stderr(`xpol approvals: XP5011: no open approval request \`${args.id}\` in \`${args.state}\``);
+        io.stderr(`xpol approvals: XP5011: no open approval request \`${args.id}\` in \`${args.state ?? "the fleet's database"}\``);
         return ExitCode.findings;
       }
-      const opened = args.state === undefined ? null : await openingReceipt(resolve(io.cwd, args.state), found.request.id);
+      const opened = args.state !== undefined ? await openingReceipt(resolve(io.cwd, args.state), found.request.id) : await openingReceiptInFleet(args.postgres!, found.request.id, io);
+      if (typeof opened === "number") return opened;
       const action = opened === null ? null : masked(opened);
       io.stdout(args.json ? JSON.stringify({ request: requestInfoToJson(found), ...(action !== null ? { action } : {}) }, null, 2) : formatRequest(found) + formatAction(action));
       if (args.checks.length === 0) return ExitCode.ok;
@@ -244,6 +249,32 @@ async function openingReceipt(dir: string, id: string): Promise<JsonObject | nul
   return null;
 }
 
+/**
+ * The body of the receipt that opened request `id` in any chain of the fleet's database (the chains written out to a
+ * temporary directory, each read as a log), or null; an exit code when the database cannot be read.
+ */
+async function openingReceiptInFleet(url: string, id: string, io: CliIO): Promise<JsonObject | null | number> {
+  const pg = await loadPostgres();
+  if (!pg.ok) {
+    io.stderr(`xpol approvals: ${pg.error}`);
+    return ExitCode.unreadable;
+  }
+  const tmp = await mkdtemp(join(tmpdir(), "xpol-approvals-"));
+  try {
+    const exported = await pg.value.exportChains(url, tmp);
+    for (const c of exported.chains) {
+      const body = await openingReceipt(join(tmp, c.dir), id);
+      if (body !== null) return body;
+    }
+    return null;
+  } catch (e: unknown) {
+    io.stderr(`xpol approvals: cannot read the fleet's receipts: ${e instanceof Error ? e.message : String(e)}`);
+    return ExitCode.unreadable;
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
 /** The recorded action with each committed field (`body.redaction.fields`) masked. */
 function masked(body: JsonObject): JsonObject | null {
   const ir = body["ir"];
@@ -254,7 +285,7 @@ function masked(body: JsonObject): JsonObject | null {
 /** `--check FIELD=JSON`: the key holder checks claimed values against the receipt that opened the request. */
 async function checkClaims(args: Args, opened: JsonObject | null, io: CliIO): Promise<number> {
   if (opened === null) {
-    io.stderr(`xpol approvals: the receipt that opened \`${args.id}\` is not in \`${args.state}\`: nothing to check against`);
+    io.stderr(`xpol approvals: the receipt that opened \`${args.id}\` is not in \`${args.state ?? "the fleet's chains"}\`: nothing to check against`);
     return ExitCode.findings;
   }
   const keyFile = resolve(io.cwd, args.redactionKey ?? join(args.state!, REDACTION_KEY_FILE));
