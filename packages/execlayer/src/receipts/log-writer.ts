@@ -1,8 +1,8 @@
 // The receipt log's writer thread (per-batch signatures with a node:crypto key). The deciding thread only writes each
 // receipt body's canonical text and hands it over; this thread builds each line (its `prev` is the previous line's
 // hash, so the chain is built here, in seq order), takes the chain and RFC 9162 leaf hashes, extends the Merkle tree,
-// signs the batch's seal, writes the batch with one write and syncs it. It answers twice per batch: once
-// written (the chain hashes, so the deciding thread can complete its receipts, and the tree's size and root, for
+// signs the batch's seal, writes the batch (with every batch that waited behind it) in one write and syncs it on this
+// thread. It answers twice per write: once written (the chain hashes, so the deciding thread can complete its receipts, and the tree's size and root, for
 // checkpoints) and once durable. The bytes are the ones the log makes on its own thread (receipt.ts: head/tail,
 // prepareReceipt's PAE, encodeUnsealed's frame); a test holds the two to the same file.
 //
@@ -14,7 +14,7 @@ import type { CompactTree } from "./merkle.ts";
 
 // Plain CommonJS, run with `eval` (as signing-pool.ts): no loader or TypeScript needed inside the thread.
 const WORKER_SOURCE = `
-const { parentPort, workerData: d } = require("node:worker_threads");
+const { parentPort, receiveMessageOnPort, workerData: d } = require("node:worker_threads");
 const { createPrivateKey, sign, hash } = require("node:crypto");
 const { writeSync, fdatasyncSync } = require("node:fs");
 const key = createPrivateKey({ key: Buffer.from(d.pkcs8), format: "der", type: "pkcs8" });
@@ -50,75 +50,94 @@ function fail(e) {
   broken ??= e instanceof Error ? e.message : String(e);
   parentPort.postMessage({ t: "f", message: broken });
 }
-parentPort.on("message", (m) => {
-  if (broken !== null) return fail(broken);
-  try {
-    if (m.seq !== size) throw new Error("batch starts at seq " + m.seq + " but the log is at " + size);
-    const n = m.bodies.length;
-    let need = 2048;
-    for (let i = 0; i < n; i++) need += 3 * m.bodies[i].length + m.times[i].length + 256;
-    if (slab.length < need) slab = Buffer.allocUnsafeSlow(Math.max(need, 2 * slab.length));
-    const prevs = new Array(n + 1);
-    // The lines are laid out as written, each ending in a newline, from slab[1]. A line's leaf input is 0x00 || line:
-    // the byte before it (the previous newline; slab[0] for the first) is 0x00 while the leaf is hashed.
-    let at = 1;
-    const leafOf = (start) => {
-      slab[start - 1] = 0x00;
-      const leaf = hash("sha256", slab.subarray(start - 1, at), "buffer");
-      slab[start - 1] = 0x0a;
-      return leaf;
-    };
-    for (let i = 0; i < n; i++) {
-      const start = at;
-      at += slab.write('{"body":', at, "latin1");
-      at += slab.write(m.bodies[i], at, "utf8");
-      // kind, prev, seq, signer and time are ASCII (checked by the log)
-      at += slab.write(',"kind":"' + m.kinds[i] + '","prev":"' + prev + '","seq":' + size + ',' + TAIL_1 + m.times[i] + TAIL_2, at, "latin1");
-      prev = "sha256:" + hash("sha256", slab.subarray(start, at), "hex");
-      prevs[i] = prev;
-      appendLeaf(leafOf(start));
-      slab[at++] = 0x0a;
-    }
-    // The seal: the root of everything before it, signed over PAE of its unsigned payload.
-    const sealSeq = size;
-    const head = '{"body":{"root":"sha256:' + root().toString("hex") + '","size":' + sealSeq + '},"kind":"seal","prev":"' + prev + '","seq":' + sealSeq + ',';
-    const tail = TAIL_1 + m.sealTime + TAIL_2;
-    const unsigned = head + tail; // ASCII (hex, digits, the key id, a time): its length is its byte length
-    const message = Buffer.from(d.paePrefix + unsigned.length + " " + unsigned, "latin1");
-    const sig = sign(null, message, key).toString("base64");
+// Lays out one batch's lines and its seal in the slab from \`at\`; returns where they end and what to answer.
+function layOut(m, at) {
+  if (m.seq !== size) throw new Error("batch starts at seq " + m.seq + " but the log is at " + size);
+  const n = m.bodies.length;
+  const prevs = new Array(n + 1);
+  // A line's leaf input is 0x00 || line: the byte before it (the previous newline; slab[0] for the first) is 0x00
+  // while the leaf is hashed.
+  const leafOf = (start) => {
+    slab[start - 1] = 0x00;
+    const leaf = hash("sha256", slab.subarray(start - 1, at), "buffer");
+    slab[start - 1] = 0x0a;
+    return leaf;
+  };
+  for (let i = 0; i < n; i++) {
     const start = at;
-    at += slab.write(head + '"sig":"' + sig + '",' + tail, at, "latin1");
-    prev = "sha256:" + hash("sha256", message.subarray(message.length - unsigned.length), "hex");
-    prevs[n] = prev;
+    at += slab.write('{"body":', at, "latin1");
+    at += slab.write(m.bodies[i], at, "utf8");
+    // kind, prev, seq, signer and time are ASCII (checked by the log)
+    at += slab.write(',"kind":"' + m.kinds[i] + '","prev":"' + prev + '","seq":' + size + ',' + TAIL_1 + m.times[i] + TAIL_2, at, "latin1");
+    prev = "sha256:" + hash("sha256", slab.subarray(start, at), "hex");
+    prevs[i] = prev;
     appendLeaf(leafOf(start));
     slab[at++] = 0x0a;
+  }
+  // The seal: the root of everything before it, signed over PAE of its unsigned payload.
+  const sealSeq = size;
+  const head = '{"body":{"root":"sha256:' + root().toString("hex") + '","size":' + sealSeq + '},"kind":"seal","prev":"' + prev + '","seq":' + sealSeq + ',';
+  const tail = TAIL_1 + m.sealTime + TAIL_2;
+  const unsigned = head + tail; // ASCII (hex, digits, the key id, a time): its length is its byte length
+  const message = Buffer.from(d.paePrefix + unsigned.length + " " + unsigned, "latin1");
+  const sig = sign(null, message, key).toString("base64");
+  const start = at;
+  at += slab.write(head + '"sig":"' + sig + '",' + tail, at, "latin1");
+  prev = "sha256:" + hash("sha256", message.subarray(message.length - unsigned.length), "hex");
+  prevs[n] = prev;
+  appendLeaf(leafOf(start));
+  slab[at++] = 0x0a;
+  return { at, written: { prevs, size, root: root() } };
+}
+parentPort.on("message", (first) => {
+  if (broken !== null) return fail(broken);
+  try {
+    // Every batch already waiting (sent while this thread wrote or synced) goes out in the same write and sync.
+    const batches = [first];
+    for (let more; (more = receiveMessageOnPort(parentPort)) !== undefined; ) batches.push(more.message);
+    let need = 2048;
+    for (const m of batches) {
+      need += 1024;
+      for (let i = 0; i < m.bodies.length; i++) need += 3 * m.bodies[i].length + m.times[i].length + 256;
+    }
+    if (slab.length < need) slab = Buffer.allocUnsafeSlow(Math.max(need, 2 * slab.length));
+    // The lines are laid out as written, each ending in a newline, from slab[1].
+    let at = 1;
+    const written = new Array(batches.length);
+    for (let b = 0; b < batches.length; b++) {
+      const laid = layOut(batches[b], at);
+      at = laid.at;
+      written[b] = laid.written;
+    }
     let off = 1;
     while (off < at) {
       const w = writeSync(fd, slab, off, at - off);
       if (!(w > 0)) throw new Error("write wrote nothing");
       off += w;
     }
-    const covered = size;
-    parentPort.postMessage({ t: "w", prevs, size: covered, root: root() });
-    if (!d.fsync) parentPort.postMessage({ t: "s", size: covered });
-    else {
-      // Synced on this thread, not on libuv's pool: the pool's hand-off costs two more cross-thread wake-ups per
-      // batch, and while this thread waits the next batches gather in its port and go out as one write each.
-      fdatasyncSync(fd);
-      parentPort.postMessage({ t: "s", size: covered });
-    }
+    parentPort.postMessage({ t: "w", written });
+    // Synced on this thread, not on libuv's pool: the pool's hand-off costs two more cross-thread wake-ups per write.
+    if (d.fsync) fdatasyncSync(fd);
+    parentPort.postMessage({ t: "s", size, batches: batches.length });
   } catch (e) {
     fail(e);
   }
 });
 `;
 
+/** One batch written: the chain hash of each of its receipts and of its seal, the tree's size and root after it. */
+interface WrittenBatch {
+  readonly prevs: readonly string[];
+  readonly size: number;
+  readonly root: Uint8Array;
+}
+
 /** What the writer thread answers. */
 type WriterReply =
-  /** a batch is written: the chain hash of each of its receipts and of its seal, the tree's size and root after it */
-  | { readonly t: "w"; readonly prevs: readonly string[]; readonly size: number; readonly root: Uint8Array }
-  /** the log is durable up to `size` */
-  | { readonly t: "s"; readonly size: number }
+  /** batches are written, in the order sent */
+  | { readonly t: "w"; readonly written: readonly WrittenBatch[] }
+  /** the log is durable up to `size`: that many more batches are */
+  | { readonly t: "s"; readonly size: number; readonly batches: number }
   | { readonly t: "f"; readonly message: string };
 
 export interface WriterStart {
@@ -178,10 +197,11 @@ export class LogWriter {
       events.failed(message);
     };
     this.#worker.on("message", (m: WriterReply) => {
-      if (m.t === "w") events.written(m.prevs, m.size, m.root);
+      if (m.t === "w") for (const w of m.written) events.written(w.prevs, w.size, w.root);
       else if (m.t === "s") {
-        // each batch is answered once durable; a sync covers every write before it
-        if (--this.#unsynced === 0) this.#worker.unref();
+        // a sync covers every write before it
+        this.#unsynced -= m.batches;
+        if (this.#unsynced === 0) this.#worker.unref();
         events.synced(m.size);
       } else fail(m.message);
     });
