@@ -27,14 +27,25 @@ export function fromBase64(text: string): Uint8Array | null {
   return toBase64(bytes) === text ? bytes : null;
 }
 
-// node:crypto's one-shot hash: about half the cost of createHash for the short inputs hashed here.
-export function sha256(...parts: readonly Uint8Array[]): Uint8Array {
-  const input = parts.length === 1 ? (parts[0] as Uint8Array) : concatBytes(...parts);
-  return new Uint8Array(hash("sha256", input, "buffer"));
+/**
+ * A digest as bytes, by node:crypto's one-shot hash (about half the cost of createHash for the short inputs hashed
+ * here). Asked for a latin1 ("binary") string and copied out: asked for a Buffer, Node 20 gives each one a backing store of its
+ * own, ~1.1 µs a call, more than hashing a whole receipt line (measured: 0.36 against 1.43 µs for a tree node).
+ */
+export function digestBytes(algorithm: "sha256" | "sha512", input: Uint8Array | string): Uint8Array<ArrayBuffer> {
+  const text = hash(algorithm, input, "binary"); // "binary" is latin1: one character a byte
+  const out = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
+  return out;
 }
 
+export function sha256(...parts: readonly Uint8Array[]): Uint8Array {
+  return digestBytes("sha256", parts.length === 1 ? (parts[0] as Uint8Array) : concatBytes(...parts));
+}
+
+/** SHA-256 of a text's UTF-8 bytes */
 export function sha256Text(text: string): Uint8Array {
-  return new Uint8Array(hash("sha256", text, "buffer"));
+  return digestBytes("sha256", text);
 }
 
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {

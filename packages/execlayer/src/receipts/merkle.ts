@@ -8,17 +8,16 @@
 //     with an EMPTY proof and root1 = root2 (RFC 9162 §2.1.4.2 would fail every empty proof; a non-empty proof for
 //     equal sizes is rejected because it is never generated); otherwise the RFC 9162 §2.1.4.2 algorithm, where an
 //     empty proof fails.
-import { createHash, hash } from "node:crypto";
-import { bytesEqual } from "./bytes.ts";
+import { bytesEqual, digestBytes } from "./bytes.ts";
 
 export const HASH_SIZE = 32;
 
 export type MerkleResult = { readonly ok: true } | { readonly ok: false; readonly error: string };
 
-const LEAF_PREFIX = Buffer.from([0x00]);
-
 export function leafHash(data: Uint8Array): Uint8Array {
-  return new Uint8Array(createHash("sha256").update(LEAF_PREFIX).update(data).digest());
+  const input = new Uint8Array(data.length + 1); // 0x00 || data
+  input.set(data, 1);
+  return digestBytes("sha256", input);
 }
 
 export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
@@ -27,10 +26,10 @@ export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
   buf[0] = 0x01;
   buf.set(left, 1);
   buf.set(right, 33);
-  return new Uint8Array(hash("sha256", buf, "buffer"));
+  return digestBytes("sha256", buf);
 }
 
-export const EMPTY_ROOT: Uint8Array = new Uint8Array(createHash("sha256").digest());
+export const EMPTY_ROOT: Uint8Array = digestBytes("sha256", new Uint8Array(0));
 
 /**
  * An append-only tree that keeps only the roots of its maximal perfect subtrees (one per set bit of the size):

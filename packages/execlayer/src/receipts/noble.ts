@@ -4,9 +4,9 @@
 // message in ~2 µs where @noble/hashes takes ~33 µs, and a signature hashes the message twice. SHA-512 is a fixed
 // function, so signatures and verdicts are the same bytes as with @noble/hashes (the RFC 8032 vectors and the
 // noble == native properties hold it); the curve arithmetic stays noble's.
-import { hash } from "node:crypto";
 import * as ed from "@noble/ed25519";
+import { digestBytes } from "./bytes.ts";
 
-if (ed.hashes.sha512 === undefined) ed.hashes.sha512 = (message) => new Uint8Array(hash("sha512", message, "buffer"));
+if (ed.hashes.sha512 === undefined) ed.hashes.sha512 = (message) => digestBytes("sha512", message);
 
 export { ed };

@@ -56,7 +56,9 @@ parentPort.on("message", (m) => {
     o += msg.copy(out, o, payloadAt[i], payloadAt[i] + headBytes[i]);
     o += out.write('"sig":"' + sig.toString("base64") + '",', o, "latin1");
     o += msg.copy(out, o, payloadAt[i] + headBytes[i]);
-    leaves.set(hash("sha256", out.subarray(lineAt[i], o), "buffer"), 32 * i);
+    // a latin1 digest copied out: a Buffer digest costs a backing store of its own per call (bytes.ts digestBytes)
+    const leaf = hash("sha256", out.subarray(lineAt[i], o), "latin1");
+    for (let j = 0; j < 32; j++) leaves[32 * i + j] = leaf.charCodeAt(j);
     out[o++] = 0x0a;
   }
   lineAt[n] = o;
