@@ -242,7 +242,7 @@ export function encodeUnsealed<B extends JsonObject>(fields: ReceiptFields<B>, k
   framed[framed.length - 1] = 0x0a;
   const receipt: Receipt<B> = { v: RECEIPT_VERSION, seq, prev, time, kind, body, signer: keyId };
   const hash = chainHash(framed.subarray(1, framed.length - 1));
-  finishedHashes.set(receipt, hash);
+  rememberReceiptHash(receipt, hash);
   return { ok: true, value: { receipt, framed, hash, leaf: sha256(framed.subarray(0, framed.length - 1)) } };
 }
 
@@ -278,7 +278,7 @@ export function frameSigned(prepared: Pick<PreparedReceipt<JsonObject>, "message
 export function signedReceipt<B extends JsonObject>(prepared: PreparedReceipt<B>, sig: string): Receipt<B> {
   const { seq, prev, time, kind, body, signer } = prepared;
   const receipt: Receipt<B> = { v: RECEIPT_VERSION, seq, prev, time, kind, body, signer, sig };
-  finishedHashes.set(receipt, prepared.hash);
+  rememberReceiptHash(receipt, prepared.hash);
   return receipt;
 }
 
@@ -431,12 +431,16 @@ export function verifyReceiptSignature(receipt: Receipt, publicKey: Uint8Array):
   return verifySignature(publicKey, signingMessage(unsigned), sig);
 }
 
-/** The chain hashes of the receipts finished in this process, known from preparing them (receiptHash). */
-const finishedHashes = new WeakMap<Receipt, string>();
+/**
+ * The chain hash of a receipt finished in this process, known from preparing it (receiptHash): a non-enumerable
+ * symbol on the receipt object, invisible to JSON, canonicalization and equality. Not a WeakMap: an entry per receipt
+ * is an ephemeron every scavenge walks.
+ */
+const CHAIN_HASH = Symbol("execlayer.receipt.chainHash");
 
-/** Remembers the chain hash of a receipt made off this thread (log-writer.ts), for receiptHash. */
+/** Remembers the chain hash of a receipt this process made (here or on the log's writer thread), for receiptHash. */
 export function rememberReceiptHash(receipt: Receipt, chain: string): void {
-  finishedHashes.set(receipt, chain);
+  Object.defineProperty(receipt, CHAIN_HASH, { value: chain });
 }
 
 /**
@@ -444,7 +448,7 @@ export function rememberReceiptHash(receipt: Receipt, chain: string): void {
  * else computed from the receipt itself.
  */
 export function receiptHash(receipt: Receipt): string {
-  const known = finishedHashes.get(receipt);
+  const known = (receipt as { readonly [CHAIN_HASH]?: string })[CHAIN_HASH];
   if (known !== undefined) return known;
   const r = receipt;
   return chainHash(unsignedCanonical(canonicalize(r.body), r.kind, r.prev, r.seq, r.signer, r.time));
