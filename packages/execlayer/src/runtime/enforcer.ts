@@ -219,6 +219,10 @@ export class Enforcer {
       bundle = verified.approval;
     }
     if (given === undefined) throw new TypeError("Enforcer.create needs `policy` (or a signed `bundle`)");
+    // compilePolicy answers `policy: null` with its diagnostics when the files do not compile: say so, not a TypeError
+    // from deep inside (plain JavaScript callers pass it on unchecked).
+    if ((given as unknown) === null) throw new TypeError("Enforcer.create: `policy` is null (compilePolicy returns null when the policy has errors: check its diagnostics)");
+    if ((options.shadow as unknown) === null) throw new TypeError("Enforcer.create: `shadow` is null (compilePolicy returns null when the policy has errors: check its diagnostics)");
     const clock = options.clock ?? Date.now;
     const now = (): number => {
       const t = clock();

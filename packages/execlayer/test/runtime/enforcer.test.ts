@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { NobleSigner } from "../../src/index.ts";
+import { compilePolicy, NobleSigner } from "../../src/index.ts";
 import { GENESIS_PREV, parseReceiptLine, verifyReceiptSignature } from "../../src/receipts/index.ts";
 import { signApproval } from "../../src/index.ts";
 import { Enforcer } from "../../src/index.ts";
@@ -314,5 +314,15 @@ describe("guard", () => {
     const unknown = enforcer.guard(() => calls++, { toolName: "drop_tables" });
     expect(await unknown({}).catch((e: unknown) => e)).toBeInstanceOf(PolicyDenied);
     expect(calls).toBe(2);
+  });
+});
+
+describe("Enforcer.create: a policy that did not compile", () => {
+  it("names the null policy compilePolicy returned instead of failing inside", async () => {
+    const failed = compilePolicy({ sources: [{ path: "broken.xpol", text: "policy broken {" }] });
+    expect(failed.policy).toBeNull();
+    const store = new MemoryStore<Receipt>();
+    await expect(Enforcer.create({ policy: failed.policy as never, store })).rejects.toThrow(/`policy` is null \(compilePolicy returns null when the policy has errors/);
+    await expect(Enforcer.create({ policy: fakePolicy({ groups }), store, shadow: failed.policy as never })).rejects.toThrow(/`shadow` is null/);
   });
 });
