@@ -96,6 +96,15 @@ describe("canonicalize properties", () => {
     expect(canonicalize(shuffled)).toBe(canonicalize(o));
   });
 
+  test("keys beyond the writer's cache of quoted keys (4,096, then it starts over) are written the same", () => {
+    const wide = Object.fromEntries(Array.from({ length: 10_000 }, (_, i) => [`k${i}\n"${i % 7}`, i]));
+    const keys = Object.keys(wide).sort();
+    const expected = "{" + keys.map((k) => `${JSON.stringify(k)}:${String(wide[k])}`).join(",") + "}";
+    expect(canonicalize(wide)).toBe(expected);
+    expect(canonicalize(wide)).toBe(expected); // the second time from a cache that overflowed during the first
+    expect(canonicalize({ b: 1, a: { "\u00e9": 2 } })).toBe('{"a":{"é":2},"b":1}');
+  });
+
   prop.prop([fc.dictionary(fc.string({ unit: "grapheme-composite" }), fc.integer(), { maxKeys: 40 })], { numRuns: 200 })(
     "keys in UTF-16 code unit order, as the default sort writes them, for small and large objects alike",
     (o) => {
