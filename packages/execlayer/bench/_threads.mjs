@@ -14,9 +14,9 @@ async function run(ops, measure) {
   const dir = mkdtempSync(path.join(tmpdir(), "xp-prof-"));
   const store = mode === "memory" ? new MemoryStore() : await DurableStore.open(dir, { signer: new NativeSigner(keyPairFromSeed(new Uint8Array(32).fill(3))), signatures: mode, ...(process.env.DUR ? { durability: process.env.DUR } : {}) });
   const e = await Enforcer.create({ policy: r.policy, store, clock });
-  let next = 0; const t0 = performance.now(); const c0 = process.cpuUsage(); const th0 = threads();
+  let next = 0; const t0 = performance.now(); const c0 = process.cpuUsage(); const th0 = threads(); const elu0 = performance.eventLoopUtilization();
   await Promise.all(Array.from({ length: conc }, async () => { while (next < ops) { const i = next++; const d = await e.decide(mix[i % mix.length], who); if (mode !== "memory" && !d.receipt) throw new Error(d.reasons[0]); } }));
-  const ms = performance.now() - t0; const c = process.cpuUsage(c0); const th1 = threads();
+  const ms = performance.now() - t0; const c = process.cpuUsage(c0); const th1 = threads(); if (measure) console.log("elu", performance.eventLoopUtilization(elu0).utilization.toFixed(2));
   if (measure) { const agg = new Map(); for (const [id, v] of th1) { const b = th0.get(id)?.cpu ?? 0; const k = id === String(process.pid) ? "main" : v.name + ":" + id; agg.set(k, (agg.get(k) ?? 0) + (v.cpu - b));  }
     console.log([...agg].filter(([, v]) => v > 0).map(([k, v]) => `${k} ${(v / ops).toFixed(1)}`).join(" | ")); }
   await store.close?.(); if (measure && mode !== "memory") { const txt = readFileSync(path.join(dir, "receipts.jsonl"), "latin1"); const seals = txt.split("\"kind\":\"seal\"").length - 1; console.log("batches", seals, "per batch", (ops / seals).toFixed(1)); } rmSync(dir, { recursive: true, force: true });
