@@ -135,6 +135,38 @@ describe("the approval console in Chromium", () => {
     await pb.close();
   });
 
+  it("a redraw that lands while the veto question is open waits for the answer; Cancel then brings the page up to date", async () => {
+    const r = (await post(`${svc.url}/v1/decisions`, deleteOne("inv-race"))).json["request"] as RequestJson;
+    const page = await open(null, "", `#/approvals/${r.id}`);
+    await expect.poll(() => page.locator("main h1").textContent()).toBe("invoice.delete on invoice/inv-race");
+    expect(await page.locator("main").textContent()).toContain("no key loaded");
+    // hold the request's next fetch, so the redraw that loading a key asks for lands after the veto question opens
+    let release = (): void => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let fetched = 0;
+    await page.route(`**/v1/approvals/${r.id}`, async (route) => {
+      await held;
+      await route.continue();
+      fetched++;
+    });
+    await page.getByLabel("Your private key file").setInputFiles(keyFile(alice, "alice.key"));
+    await expect.poll(() => page.locator("#key-status").textContent()).toContain(keyIdOf(alice.publicKey));
+    const confirm = page.locator("#veto-confirm");
+    await page.getByRole("button", { name: "Reject (veto)" }).click();
+    await expect.poll(() => confirm.isVisible()).toBe(true);
+    release();
+    await expect.poll(() => fetched, { timeout: 10_000 }).toBeGreaterThan(0);
+    await page.waitForTimeout(300); // time for a redraw to land, had it not waited
+    expect(await confirm.isVisible()).toBe(true);
+    await page.unroute(`**/v1/approvals/${r.id}`);
+    await page.getByRole("button", { name: "Cancel" }).click();
+    await expect.poll(() => page.locator("#sign-result").textContent()).toContain("Veto cancelled. Nothing was signed.");
+    await expect.poll(() => page.locator("main").textContent()).toContain(`(${keyIdOf(alice.publicKey)})`);
+    expect(await confirm.isVisible()).toBe(false);
+    expect((await statusOf(r.id)).approvals).toEqual([]);
+    await page.close();
+  });
+
   it("a veto is asked twice (Cancel and Escape sign nothing), then settles the request", async () => {
     const r = (await post(`${svc.url}/v1/decisions`, deleteOne("inv-veto"))).json["request"] as RequestJson;
     const page = await open(alice, "alice.key", `#/approvals/${r.id}`);

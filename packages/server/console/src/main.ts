@@ -285,6 +285,14 @@ async function detailView(id: string, notice?: HTMLElement, before?: { readonly 
     show("Approval request", message("bad", `Could not load request ${id}: ${e instanceof Error ? e.message : String(e)}.`), h("p", {}, h("a", { href: "#/approvals" }, "Back to the list")));
     return;
   }
+  // A plain redraw (a key loaded, the token changed) that lands while the approver is answering the veto question
+  // or signing would close the question under their hands: it waits until they are done (the veto's Cancel).
+  if (busy && notice === undefined) {
+    redrawWhenIdle = true;
+    watch(path, requestFingerprint(d)); // the live refresh goes on meanwhile
+    return;
+  }
+  redrawWhenIdle = false;
   const r = d.request;
   if (notice === undefined && before?.path === path && before.fingerprint !== requestFingerprint(d)) notice = changedNotice(d);
   watch(path, requestFingerprint(d));
@@ -373,7 +381,9 @@ async function detailView(id: string, notice?: HTMLElement, before?: { readonly 
   });
   $("veto-no").addEventListener("click", () => {
     closeConfirm();
-    $("sign-result").replaceChildren(message("warn", "Veto cancelled. Nothing was signed."));
+    const said = message("warn", "Veto cancelled. Nothing was signed.");
+    if (redrawWhenIdle) rendering = rendering.then(() => detailView(r.id, said));
+    else $("sign-result").replaceChildren(said);
   });
   $("veto-yes").addEventListener("click", () => {
     confirm.hidden = true;
@@ -557,6 +567,8 @@ const REFRESH_MS = 4000;
 let drawn: { readonly path: string; readonly fingerprint: string } | null = null;
 /** a signature is being made or a veto confirmed: no redraw under the approver's hands */
 let busy = false;
+/** a redraw was asked for while busy (detailView): done when the approver cancels the veto, else by the signing's own */
+let redrawWhenIdle = false;
 
 function watch(path: string, fingerprint: string): void {
   drawn = { path, fingerprint };
