@@ -2,8 +2,8 @@
 // receipt body's canonical text and hands it over; this thread builds each line (its `prev` is the previous line's
 // hash, so the chain is built here, in seq order), takes the chain and RFC 9162 leaf hashes, extends the Merkle tree,
 // signs the batch's seal, writes the batch (with every batch that waited behind it) in one write and syncs it on this
-// thread. It answers twice per write: once written (the chain hashes, so the deciding thread can complete its receipts, and the tree's size and root, for
-// checkpoints) and once durable. The bytes are the ones the log makes on its own thread (receipt.ts: head/tail,
+// thread. It answers twice per write: once written (the chain hashes, so the deciding thread can complete its
+// receipts, and the tree's size and root, for checkpoints) and once durable. The bytes are the ones the log makes on its own thread (receipt.ts: head/tail,
 // prepareReceipt's PAE, encodeUnsealed's frame); a test holds the two to the same file.
 //
 // Fail-closed: any failure (a write, a sync, a batch out of order) is reported and the thread then refuses every
